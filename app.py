@@ -1,0 +1,170 @@
+"""Consult's composition root: settings -> bootstrap -> serve | shell | demo | ..."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from sqlalchemy import text
+
+from bot.services.container import Services
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("consult")
+
+
+def bootstrap(settings: Settings, migrate: bool = True) -> Services:
+    """Engine, schema, units of work. Nothing here reaches Slack."""
+    from storage.db import make_engine, migrate as run_migrations
+    from storage.uow import UnitOfWorkFactory
+
+    engine = make_engine(settings.database_url)
+    if migrate:
+        run_migrations(engine)
+
+    def ping() -> bool:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    services = Services(settings=settings, uow=UnitOfWorkFactory(engine), ping=ping)
+    services.extras["engine"] = engine
+    return services
+
+
+def slack_messenger_factory(services: Services):
+    """Jobs reach a workspace with its bot token."""
+    from handlers.bolt_app import make_client
+    from handlers.slack_messenger import SlackMessenger
+
+    clients = {}
+
+    def for_team(team_id: str):
+        token = services.settings.slack_bot_token
+        token_lookup = services.extras.get("token_for_team")
+        if token_lookup is not None:
+            token = token_lookup(team_id)
+        if token not in clients:
+            clients[token] = make_client(services.settings, token)
+        return SlackMessenger(clients[token])
+
+    return for_team
+
+
+def serve(settings: Settings, args) -> int:
+    import waitress
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    from handlers.bolt_app import make_bolt_app
+    from handlers.web import make_wsgi_app
+
+    settings.check_slack()
+    services = bootstrap(settings)
+    services.messenger_for_team = slack_messenger_factory(services)
+    bolt = make_bolt_app(services)
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        SocketModeHandler(bolt, settings.slack_app_token).connect()
+        log.info("Slack over Socket Mode; HTTP serves calendar feeds and health only")
+        wsgi = make_wsgi_app(services, slack_handler=None)
+    else:
+        wsgi = make_wsgi_app(services, slack_handler=SlackRequestHandler(bolt))
+    start_background_work(services, args)
+    log.info("Consult listening on port %s", settings.port)
+    waitress.serve(wsgi, host=args.host, port=settings.port, threads=args.threads, ident="Consult")
+    return 0
+
+
+def start_background_work(services: Services, args) -> None:
+    """The scheduler runs inside serve and shell unless told not to."""
+    if getattr(args, "no_scheduler", False):
+        return
+    try:
+        from jobs.scheduler import start_scheduler
+    except ImportError:
+        return
+    services.extras["scheduler"] = start_scheduler(services)
+
+
+def shell(settings: Settings, args) -> int:
+    from handlers.console import run_shell
+
+    services = bootstrap(settings)
+    from handlers.console import ConsoleMessenger
+
+    console = ConsoleMessenger(sys.stdout)
+    services.messenger_for_team = lambda team_id: console
+    start_background_work(services, args)
+    try:
+        return run_shell(services, args.user, args.channel)
+    finally:
+        scheduler = services.extras.get("scheduler")
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+def demo(settings: Settings, args) -> int:
+    from bot.services.demo import load_demo
+
+    services = bootstrap(settings)
+    programme, created = load_demo(services.uow, args.team, args.channel, args.user)
+    print(("Loaded" if created else "Already loaded:") + f" the demo programme “{programme.name}” in #{args.channel}.")
+    return 0
+
+
+def migrate(settings: Settings, args) -> int:
+    bootstrap(settings)
+    print("The database is at the current schema.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from handlers.cli import CLI_COMMANDS, load_all
+    from handlers.console import LOCAL_ADMIN, LOCAL_CHANNEL, LOCAL_TEAM
+
+    parser = argparse.ArgumentParser(prog="app.py", description="Consult: engagement programmes in Slack.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    p = sub.add_parser("serve", help="HTTP server for Slack, calendar feeds and /healthz (with the scheduler)")
+    p.add_argument("--no-scheduler", action="store_true", help="do not run scheduled work in this process")
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--threads", type=int, default=16)
+    p.set_defaults(run=serve)
+    p = sub.add_parser("shell", help="the local mode: type /consult commands, no Slack needed")
+    p.add_argument("--user", default=LOCAL_ADMIN, help="act as this user (default: the local admin)")
+    p.add_argument("--channel", default=LOCAL_CHANNEL, help="act in this channel")
+    p.add_argument("--no-scheduler", action="store_true")
+    p.set_defaults(run=shell)
+    p = sub.add_parser("demo", help="load the demo programme (idempotent)")
+    p.add_argument("--team", default=LOCAL_TEAM, help="Slack team id (default: the local shell's)")
+    p.add_argument("--channel", default=LOCAL_CHANNEL, help="Slack channel id (default: the local shell's)")
+    p.add_argument("--user", default=LOCAL_ADMIN, help="the demo programme's admin")
+    p.set_defaults(run=demo)
+    p = sub.add_parser("migrate", help="bring the database to the current schema")
+    p.set_defaults(run=migrate)
+    load_all()
+    for command in CLI_COMMANDS.values():
+        p = sub.add_parser(command.name, help=command.help)
+        command.configure(p)
+        p.set_defaults(run=lambda settings, args, c=command: c.run(bootstrap(settings), args))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return args.run(settings, args) or 0
+    except SettingsError as e:
+        print(f"Consult can't start: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

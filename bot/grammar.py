@@ -1,0 +1,165 @@
+"""The `/consult` command grammar: words, quotes, `--options`, mentions.
+
+Pure functions; every failure is a UsageError that says what was wrong.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from .errors import UsageError
+
+# Straight quotes and the curly ones Slack (and phones) put in.
+_OPEN_CLOSE = {'"': '"', "\u201c": "\u201d", "\u201d": "\u201d", "\u201e": "\u201d", "'": "'", "\u2018": "\u2019"}
+_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
+_CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$")
+_PLAIN_USER = re.compile(r"^@([\w.\-]{1,80})$")
+
+
+def tokenize(text: str) -> list[str]:
+    """Split on spaces; "..." (straight or curly) keeps spaces together."""
+    tokens: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+            continue
+        buf: list[str] = []
+        while i < n and not text[i].isspace():
+            ch = text[i]
+            # A quote opens only at the start of a word or after '=': it's an apostrophe otherwise.
+            if ch in _OPEN_CLOSE and (not buf or buf[-1] == "=") and (ch not in "'\u2018" or not buf):
+                close = _OPEN_CLOSE[ch]
+                closers = {close, '"'} if ch != "'" else {"'"}
+                if ch in "\u201c\u201d\u201e":
+                    closers |= {"\u201c", "\u201d"}
+                j = i + 1
+                while j < n and text[j] not in closers:
+                    j += 1
+                if j >= n:
+                    if ch in "'\u2018":  # a lone apostrophe is just a letter
+                        buf.append(ch)
+                        i += 1
+                        continue
+                    raise UsageError(f"A quote ({ch}) is not closed. Put the closing quote after the text.")
+                buf.append(text[i + 1 : j])
+                i = j + 1
+                if not buf[-1]:
+                    buf.append("")
+                continue
+            buf.append(ch)
+            i += 1
+        tokens.append("".join(buf))
+    return tokens
+
+
+@dataclass
+class Parsed:
+    """Positional words and `--options` of one command line."""
+
+    words: list[str] = field(default_factory=list)
+    options: dict[str, list[str]] = field(default_factory=dict)
+
+    def opt(self, name: str, default: str | None = None) -> str | None:
+        values = self.options.get(name)
+        return values[-1] if values else default
+
+    def all(self, name: str) -> list[str]:
+        return self.options.get(name, [])
+
+    def flag(self, name: str) -> bool:
+        return name in self.options
+
+
+def parse(tokens: list[str], value_options: set[str] = frozenset(), flags: set[str] = frozenset(),
+          usage: str | None = None) -> Parsed:
+    """Separate `--name value` options and `--flag`s from positional words."""
+    known = set(value_options) | set(flags)
+    out = Parsed()
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.startswith("--") or tok.startswith("\u2014") or tok.startswith("\u2013"):
+            # Phones turn -- into an em or en dash.
+            name = tok.lstrip("-\u2014\u2013")
+            value = None
+            if "=" in name:
+                name, value = name.split("=", 1)
+            name = name.lower()
+            if name not in known:
+                hint = closest(name, known)
+                raise UsageError(
+                    f"`--{name}` is not an option here." + (f" Did you mean `--{hint}`?" if hint else ""),
+                    usage,
+                )
+            if name in flags:
+                if value is not None:
+                    raise UsageError(f"`--{name}` takes no value.", usage)
+                out.options.setdefault(name, []).append("")
+            else:
+                if value is None:
+                    if i + 1 >= len(tokens) or (tokens[i + 1].startswith("--") and len(tokens[i + 1]) > 2):
+                        raise UsageError(f"`--{name}` needs a value after it.", usage)
+                    i += 1
+                    value = tokens[i]
+                out.options.setdefault(name, []).append(value)
+        else:
+            out.words.append(tok)
+        i += 1
+    return out
+
+
+def closest(word: str, choices) -> str | None:
+    match = difflib.get_close_matches(word.lower(), sorted(choices), n=1, cutoff=0.5)
+    if match:
+        return match[0]
+    prefixed = [c for c in sorted(choices) if c.startswith(word.lower()[:3])] if len(word) >= 3 else []
+    return prefixed[0] if prefixed else None
+
+
+def user_id(token: str) -> str:
+    """A Slack mention `<@U123|name>` (or `@name` in the local shell) -> the user id."""
+    m = _MENTION.match(token.strip())
+    if m:
+        return m.group(1)
+    m = _PLAIN_USER.match(token.strip())
+    if m:
+        return m.group(1)
+    raise UsageError(f"{token!r} is not a person. Mention them with @, like @jane.")
+
+
+def channel_id(token: str) -> str:
+    m = _CHANNEL.match(token.strip())
+    if m:
+        return m.group(1)
+    if token.startswith("#") and len(token) > 1:
+        return token[1:]
+    raise UsageError(f"{token!r} is not a channel. Name it with #, like #area-team.")
+
+
+def parse_int(text: str, what: str, minimum: int = 0, maximum: int = 10**9) -> int:
+    cleaned = text.replace(",", "").replace("_", "").strip()
+    if not re.fullmatch(r"-?\d{1,12}", cleaned):
+        raise UsageError(f"{what} must be a whole number, not {text!r}.")
+    value = int(cleaned)
+    if not minimum <= value <= maximum:
+        raise UsageError(f"{what} must be from {minimum:,} to {maximum:,}, not {value:,}.")
+    return value
+
+
+def parse_percent(text: str, what: str = "The quorum") -> int:
+    return parse_int(text.strip().rstrip("%"), what, 0, 100)
+
+
+def choice(text: str, choices: list[str], what: str, usage: str | None = None) -> str:
+    value = text.strip().lower()
+    if value in choices:
+        return value
+    hint = closest(value, choices)
+    raise UsageError(
+        f"{text!r} is not a {what}. Use one of: {', '.join(choices)}."
+        + (f" Did you mean `{hint}`?" if hint else ""),
+        usage,
+    )

@@ -1,0 +1,23 @@
+"""The port through which the core talks to people: Slack, or the local shell."""
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Messenger(Protocol):
+    def reply(self, text: str, blocks: list[dict] | None = None) -> None:
+        """Ephemeral, to the person who asked."""
+
+    def post(self, channel: str, text: str, blocks: list[dict] | None = None, *,
+             thread_ts: str | None = None, metadata: dict | None = None) -> str | None:
+        """To a channel, for the whole team; returns the message's ts."""
+
+    def dm(self, user: str, text: str, blocks: list[dict] | None = None, *,
+           metadata: dict | None = None) -> str | None:
+        """A direct message from the bot."""
+
+    def open_modal(self, view: dict) -> None:
+        """Open a form for the asker (needs the request's trigger)."""
+
+    def upload(self, user: str, filename: str, content: bytes, title: str, comment: str) -> None:
+        """A file, delivered privately to `user`."""

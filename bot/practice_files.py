@@ -1,0 +1,116 @@
+"""Reading member practices from the files NHS Digital publishes, or a plain CSV.
+
+Pure parsing: each reader returns rows and per-line problems; nothing is stored here.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from .errors import UsageError
+
+
+@dataclass
+class PracticeRow:
+    line: int
+    code: str
+    name: str | None = None
+    list_size: int | None = None
+    group: str | None = None
+    postcode: str | None = None
+
+
+@dataclass
+class FileReading:
+    kind: str  # epraccur | list-sizes | plain
+    rows: list[PracticeRow]
+    skipped: int  # rows deliberately left out (inactive, not a GP practice, other commissioner)
+    problems: list[str]  # "line 7: ..." — any problem means nothing is stored
+
+
+def _decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UsageError("The file is not text (UTF-8 or Windows-1252).")
+
+
+def detect(text: str) -> str:
+    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    header = [c.strip().strip('"').upper() for c in next(csv.reader([first]), [])]
+    if "CODE" in header and "NUMBER_OF_PATIENTS" in header:
+        return "list-sizes"
+    if header and header[0].lower() == "code":
+        return "plain"
+    if len(header) >= 26:
+        return "epraccur"
+    raise UsageError(
+        "I can't tell what this file is. Give NHS Digital's epraccur.csv (no header, 27 columns), "
+        "its gp-reg-pat-prac-all.csv (CODE and NUMBER_OF_PATIENTS columns), or a CSV with the "
+        "header code,name,list_size,group."
+    )
+
+
+def _size(text: str, line: int, problems: list[str]) -> int | None:
+    text = (text or "").strip().replace(",", "")
+    if not text:
+        return None
+    if not text.isdigit():
+        problems.append(f"line {line}: list size {text!r} is not a whole number")
+        return None
+    return int(text)
+
+
+def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
+    text = _decode(data)
+    kind = detect(text)
+    rows: list[PracticeRow] = []
+    problems: list[str] = []
+    skipped = 0
+    reader = csv.reader(io.StringIO(text))
+    if kind == "epraccur":
+        if not commissioner:
+            raise UsageError("epraccur.csv lists every practice in England: say whose with `--commissioner <CCG code>` (e.g. 08G).")
+        for line, cols in enumerate(reader, start=1):
+            if not any(c.strip() for c in cols):
+                continue
+            if len(cols) < 26:
+                problems.append(f"line {line}: {len(cols)} columns, expected 27")
+                continue
+            code, name, postcode, status, ccg, setting = (cols[0].strip(), cols[1].strip(), cols[9].strip(),
+                                                        cols[12].strip(), cols[14].strip(), cols[25].strip())
+            if status != "A" or setting != "4" or ccg.upper() != commissioner.upper():
+                skipped += 1
+                continue
+            if not code:
+                problems.append(f"line {line}: no organisation code")
+                continue
+            rows.append(PracticeRow(line, code.upper(), name or None, postcode=postcode or None))
+    else:
+        header = [h.strip().lower() for h in next(reader)]
+        index = {h: i for i, h in enumerate(header)}
+        code_col = index.get("code")
+        size_col = index.get("number_of_patients" if kind == "list-sizes" else "list_size")
+        for line, cols in enumerate(reader, start=2):
+            if not any(c.strip() for c in cols):
+                continue
+            get = (lambda i: cols[i].strip() if i is not None and i < len(cols) else "")
+            code = get(code_col)
+            if not code:
+                problems.append(f"line {line}: no practice code")
+                continue
+            if kind == "list-sizes":
+                rows.append(PracticeRow(line, code.upper(), list_size=_size(get(size_col), line, problems)))
+            else:
+                name = get(index.get("name"))
+                if not name:
+                    problems.append(f"line {line}: no practice name for {code}")
+                    continue
+                rows.append(PracticeRow(line, code.upper(), name, _size(get(size_col), line, problems),
+                                        get(index.get("group")) or None))
+    return FileReading(kind, rows, skipped, problems)

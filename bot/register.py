@@ -1,0 +1,26 @@
+"""The stakeholder register's vocabulary (SPEC section 2)."""
+from __future__ import annotations
+
+TYPES = ["practice", "lmc", "healthwatch", "hwbb", "nhse", "local-authority",
+         "patient-group", "provider", "governing-body", "other"]
+
+TYPE_LABELS = {
+    "practice": "Member practices",
+    "lmc": "Local Medical Committee",
+    "healthwatch": "Healthwatch",
+    "hwbb": "Health and Wellbeing Boards",
+    "nhse": "NHS England",
+    "local-authority": "Local authorities",
+    "patient-group": "Patient groups",
+    "provider": "Providers",
+    "governing-body": "Governing body",
+    "other": "Others",
+}
+
+# Words people use for a type, mapped to the type.
+TYPE_ALIASES = {
+    "practices": "practice", "gp": "practice", "member": "practice", "members": "practice",
+    "hwb": "hwbb", "la": "local-authority", "council": "local-authority",
+    "ppg": "patient-group", "patients": "patient-group", "nhs-england": "nhse",
+    "gb": "governing-body", "trust": "provider",
+}

@@ -1,0 +1,50 @@
+"""One `render(name, **ctx)` over bot/templates, with StrictUndefined.
+
+Slack text needs only &, < and > escaped; `esc` does that, and every
+template that shows user text pipes it through `esc`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .dates import format_date, format_datetime
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def esc(text) -> str:
+    """Escape user text for Slack mrkdwn (mentions and links can't be forged)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(esc=esc, date=format_date, datetime=format_datetime, plural=plural)
+    return env
+
+
+def html_environment() -> Environment:
+    """For HTML documents (the evidence pack): autoescaping on."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(date=format_date, datetime=format_datetime, plural=plural)
+    return env
+
+
+def render(name: str, **ctx) -> str:
+    return environment().get_template(name).render(**ctx).strip()

@@ -1,0 +1,73 @@
+"""Finding the asker's programme, checking roles, and writing the audit trail."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from .. import roles
+from ..context import Actor
+from ..errors import Forbidden, NoProgramme
+
+SETUP_HINT = 'This channel has no programme yet. Start one with `/consult setup "<programme name>"` (add `--template co-commissioning --year 2014` for the co-commissioning key dates).'
+
+
+def programme_for(uow, actor: Actor, channel_id: str):
+    programme = uow.programmes.by_channel(actor.team_id, channel_id)
+    if programme is None:
+        raise NoProgramme(SETUP_HINT)
+    return programme
+
+
+def _who(uow, programme, role: str) -> str:
+    people = sorted({r.user_id for r in uow.programmes.roles(programme.id) if r.role == role})
+    names = ", ".join(f"<@{p}>" for p in people)
+    return f"{names} or a workspace admin" if names else "a workspace admin"
+
+
+def is_admin(uow, actor: Actor, programme) -> bool:
+    mine = uow.programmes.roles_of(programme.id, actor.user_id)
+    return roles.is_admin(mine, False) or actor.is_workspace_admin
+
+
+def require_admin(uow, actor: Actor, programme, doing: str) -> None:
+    if not is_admin(uow, actor, programme):
+        raise Forbidden(f"Only the programme's admins can {doing}: ask {_who(uow, programme, roles.ADMIN)}.")
+
+
+def require_returning_officer(uow, actor: Actor, programme, doing: str) -> None:
+    mine = uow.programmes.roles_of(programme.id, actor.user_id)
+    if roles.is_returning_officer_only(mine) or roles.is_admin(mine, False) or actor.is_workspace_admin:
+        return
+    raise Forbidden(
+        f"Only a returning officer (or an admin) can {doing}: ask "
+        f"{_who(uow, programme, roles.RETURNING_OFFICER).replace(' or a workspace admin', '') or 'an admin'}"
+        f" or {_who(uow, programme, roles.ADMIN)}."
+    )
+
+
+def _plain(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj, fields: list[str] | None = None) -> dict:
+    """The columns of a row as plain JSON-able values, for before/after in the audit trail."""
+    if obj is None:
+        return None
+    names = fields or [c.key for c in obj.__table__.columns]
+    return {name: _plain(getattr(obj, name)) for name in names}
+
+
+def audit(uow, actor: Actor, programme, action: str, entity: str, entity_id: int | None,
+          before: dict | None = None, after: dict | None = None) -> None:
+    uow.audit.record(
+        team_id=actor.team_id,
+        programme_id=programme.id if programme is not None else None,
+        actor=actor.user_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=json.dumps(before, sort_keys=True, default=str) if before is not None else None,
+        after=json.dumps(after, sort_keys=True, default=str) if after is not None else None,
+    )

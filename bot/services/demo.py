@@ -1,0 +1,67 @@
+"""A demo programme: a CCG's co-commissioning cycle, loaded idempotently."""
+from __future__ import annotations
+
+import random
+
+from ..context import Actor
+from .programmes import setup_programme
+
+DEMO_NAME = "Demo CCG co-commissioning"
+DEMO_YEAR = 2014
+
+_PRACTICE_NAMES = [
+    "Acorn", "Beacon", "Brookside", "Cedar", "Church Road", "Clover", "Cowley", "Eastcote", "Elmwood",
+    "Falling Lane", "Glebe", "Harefield", "Hayes Town", "Heathrow Villages", "Hillingdon Heath", "Ickenham",
+    "Kingsway", "Laurel", "Linden", "Meadow", "Mill Lane", "Northwood", "Oak Farm", "Orchard", "Pembroke",
+    "Pinn", "Queens Walk", "Riverside", "Ruislip Manor", "Shakespeare", "Southcote", "St Martins",
+    "Swakeleys", "Uxbridge Road", "Warren", "Wood End", "Yeading", "Yiewsley", "Harlington", "West Drayton",
+]
+_SUFFIXES = ["Surgery", "Medical Centre", "Health Centre", "Practice"]
+LOCALITIES = ["North locality", "South locality", "Central locality"]
+
+OTHERS = [
+    ("lmc", "Londonwide LMCs (Hillingdon)", "LMC01"),
+    ("healthwatch", "Healthwatch Hillingdon", "HW01"),
+    ("hwbb", "Hillingdon Health and Wellbeing Board", "HWBB01"),
+    ("nhse", "NHS England London area team", "NHSE01"),
+    ("patient-group", "Hillingdon Health Panel", "PG01"),
+    ("local-authority", "London Borough of Hillingdon", "LA01"),
+    ("governing-body", "CCG governing body", "GB01"),
+]
+
+
+def demo_practices() -> list[dict]:
+    rng = random.Random(2014)  # same demo every time
+    rows = []
+    for i, name in enumerate(_PRACTICE_NAMES):
+        rows.append({
+            "code": f"E85{i + 1:03d}",
+            "name": f"{name} {_SUFFIXES[i % len(_SUFFIXES)]}",
+            "list_size": rng.randrange(2500, 16000, 50),
+            "group_name": LOCALITIES[i % len(LOCALITIES)],
+        })
+    return rows
+
+
+def load_demo(uow_factory, team_id: str, channel_id: str, admin_user: str) -> tuple[object, bool]:
+    """Returns (programme, created). Running it again changes nothing."""
+    actor = Actor(team_id=team_id, user_id=admin_user, _is_workspace_admin=True)
+    with uow_factory() as uow:
+        existing = uow.programmes.by_channel(team_id, channel_id)
+        if existing is not None:
+            return existing, False
+    programme, _ = setup_programme(actor, channel_id, DEMO_NAME, uow_factory(),
+                                   template="co-commissioning", year=DEMO_YEAR)
+    with uow_factory() as uow:
+        for row in demo_practices():
+            uow.stakeholders.create(programme_id=programme.id, type="practice", **row)
+        for type_, name, code in OTHERS:
+            uow.stakeholders.create(programme_id=programme.id, type=type_, name=name, code=code)
+        uow.commit()
+    for extend in DEMO_EXTENSIONS:
+        extend(uow_factory, programme, actor)
+    return programme, True
+
+
+# Features add their demo data here (engagement, an open vote, duties...): fn(uow_factory, programme, actor).
+DEMO_EXTENSIONS: list = []

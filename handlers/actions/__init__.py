@@ -1,0 +1,4 @@
+"""Interactive listeners (buttons, forms, shortcuts, events), one module per feature.
+
+Each module defines `register(app, services)`.
+"""

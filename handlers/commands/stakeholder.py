@@ -1,0 +1,96 @@
+"""`/consult stakeholder add|list|show|link|unlink|remove`: the register."""
+from __future__ import annotations
+
+from bot.errors import UsageError
+from bot.grammar import choice, parse, parse_int, user_id
+from bot.register import TYPE_ALIASES, TYPE_LABELS, TYPES
+from bot.rendering import esc
+from bot.services import stakeholders as svc
+
+from . import CommandRequest, subcommand
+
+USAGE = """/consult stakeholder add <type> "<name>" [--code <ODS code>] [--list-size N] [--group "<locality or CCG>"]
+/consult stakeholder list [<type>] [--group "<group>"]
+/consult stakeholder show <stakeholder>
+/consult stakeholder link <stakeholder> <@user>
+/consult stakeholder unlink <stakeholder>
+/consult stakeholder remove <stakeholder>
+types: """ + ", ".join(TYPES)
+LIST_LIMIT = 60
+
+
+def stakeholder_type(text: str) -> str:
+    t = text.strip().lower()
+    return choice(TYPE_ALIASES.get(t, t), TYPES, "stakeholder type", USAGE)
+
+
+def describe(s) -> str:
+    parts = [f"*{esc(s.name)}*"]
+    if s.code:
+        parts.append(f"({esc(s.code)})")
+    extra = []
+    if s.list_size is not None:
+        extra.append(f"list size {s.list_size:,}")
+    if s.group_name:
+        extra.append(esc(s.group_name))
+    if s.linked_user_id:
+        extra.append(f"speaks: <@{s.linked_user_id}>")
+    return " ".join(parts) + (f": {', '.join(extra)}" if extra else "")
+
+
+@subcommand("stakeholder", summary="Keep the register of stakeholders (add, list, show, link, remove)",
+            usage=USAGE, example='/consult stakeholder add practice "Acorn Surgery" --code E85001 --list-size 8200',
+            aliases=("stakeholders",), order=2)
+def stakeholder_callback(req: CommandRequest, args: list[str]) -> None:
+    if not args:
+        raise UsageError("Say what to do with the register: add, list, show, link, unlink or remove.")
+    verb = choice(args[0], ["add", "list", "show", "link", "unlink", "remove"], "stakeholder command", USAGE)
+    rest = args[1:]
+    if verb == "add":
+        p = parse(rest, {"code", "list-size", "group"}, usage=USAGE)
+        if len(p.words) != 2:
+            raise UsageError('Give the type and the name (in quotes if it has spaces), e.g. practice "Acorn Surgery".')
+        size = parse_int(p.opt("list-size"), "The list size", 0, 10_000_000) if p.opt("list-size") else None
+        s = svc.add_stakeholder(req.actor, req.channel_id, stakeholder_type(p.words[0]), p.words[1], req.uow,
+                                code=p.opt("code"), list_size=size, group=p.opt("group"))
+        req.out.reply(f"Added to the register: {describe(s)} ({TYPE_LABELS[s.type].lower()}).")
+    elif verb == "list":
+        p = parse(rest, {"group"}, usage=USAGE)
+        if len(p.words) > 1:
+            raise UsageError("Give at most one type to list.")
+        type_ = stakeholder_type(p.words[0]) if p.words else None
+        programme, rows = svc.list_stakeholders(req.actor, req.channel_id, req.uow, type_, p.opt("group"))
+        if not rows:
+            req.out.reply("The register has no such stakeholders yet. Add one with `/consult stakeholder add`.")
+            return
+        rows.sort(key=lambda s: (TYPES.index(s.type), s.name.lower()))
+        lines = [f"*{esc(programme.name)}*: {len(rows):,} stakeholder{'s' if len(rows) != 1 else ''}"]
+        current = None
+        for s in rows[:LIST_LIMIT]:
+            if s.type != current:
+                current = s.type
+                count = sum(1 for r in rows if r.type == current)
+                lines.append(f"\n*{TYPE_LABELS[current]}* ({count:,})")
+            lines.append("• " + describe(s))
+        if len(rows) > LIST_LIMIT:
+            lines.append(f"…and {len(rows) - LIST_LIMIT:,} more. List one type (`/consult stakeholder list practice`) or a group (`--group`).")
+        req.out.reply("\n".join(lines))
+    elif verb == "show":
+        if len(rest) != 1:
+            raise UsageError("Say which stakeholder: its code or part of its name (quoted if it has spaces).")
+        _, s = svc.show_stakeholder(req.actor, req.channel_id, rest[0], req.uow)
+        req.out.reply(f"{describe(s)}\nType: {TYPE_LABELS[s.type]}")
+    elif verb in ("link", "unlink"):
+        want = 2 if verb == "link" else 1
+        if len(rest) != want:
+            raise UsageError("Say which stakeholder and mention the person, e.g. `link E85001 @jane`." if verb == "link"
+                             else "Say which stakeholder to unlink.")
+        who = user_id(rest[1]) if verb == "link" else None
+        s = svc.link_stakeholder(req.actor, req.channel_id, rest[0], who, req.uow)
+        req.out.reply(f"<@{who}> now speaks and votes for {describe(s)}." if who else
+                      f"Nobody is linked to *{esc(s.name)}* now.")
+    else:
+        if len(rest) != 1:
+            raise UsageError("Say which stakeholder to remove.")
+        s = svc.remove_stakeholder(req.actor, req.channel_id, rest[0], req.uow)
+        req.out.reply(f"Removed *{esc(s.name)}* from the register. Its engagement history is kept.")

@@ -1,0 +1,56 @@
+"""The Messenger port over Slack's Web API (and a request's response_url)."""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from slack_sdk import WebClient
+
+log = logging.getLogger("consult.slack")
+
+
+class SlackMessenger:
+    def __init__(self, client: WebClient, respond: Callable | None = None, trigger_id: str | None = None):
+        self.client = client
+        self._respond = respond
+        self.trigger_id = trigger_id
+
+    def reply(self, text: str, blocks: list[dict] | None = None) -> None:
+        if self._respond is None:
+            raise RuntimeError("no request to reply to")
+        self._respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+    def post(self, channel: str, text: str, blocks: list[dict] | None = None, *,
+             thread_ts: str | None = None, metadata: dict | None = None) -> str | None:
+        resp = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts,
+                                            metadata=metadata, unfurl_links=False, unfurl_media=False)
+        return resp.get("ts")
+
+    def dm(self, user: str, text: str, blocks: list[dict] | None = None, *,
+           metadata: dict | None = None) -> str | None:
+        # Posting to a user id lands in the app's DM with them.
+        resp = self.client.chat_postMessage(channel=user, text=text, blocks=blocks, metadata=metadata,
+                                            unfurl_links=False, unfurl_media=False)
+        return resp.get("ts")
+
+    def open_modal(self, view: dict) -> None:
+        if not self.trigger_id:
+            raise RuntimeError("no trigger to open a form with")
+        self.client.views_open(trigger_id=self.trigger_id, view=view)
+
+    def upload(self, user: str, filename: str, content: bytes, title: str, comment: str) -> None:
+        channel = self.client.conversations_open(users=user)["channel"]["id"]
+        self.client.files_upload_v2(channel=channel, filename=filename, content=content, title=title,
+                                    initial_comment=comment)
+
+
+def workspace_admin_check(client: WebClient, user_id: str) -> Callable[[], bool]:
+    """A lazy check: Slack is asked only if a permission needs it."""
+    def check() -> bool:
+        try:
+            user = client.users_info(user=user_id)["user"]
+            return bool(user.get("is_admin") or user.get("is_owner"))
+        except Exception:  # unknown means no: never grant on an error
+            log.warning("could not check whether %s is a workspace admin", user_id)
+            return False
+    return check

@@ -1,0 +1,54 @@
+"""The HTTP surface: Slack at /slack/events, health, and calendar feeds.
+
+A plain WSGI callable, served by waitress in production and in tests.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Callable, Iterable
+
+log = logging.getLogger("consult.web")
+
+# (methods, compiled path pattern, handler(environ, match) -> (status, headers, body))
+Route = tuple[set[str], re.Pattern, Callable]
+ROUTES: list[Route] = []
+
+
+def route(methods: set[str], pattern: str):
+    def decorate(fn):
+        ROUTES.append((methods, re.compile(pattern), fn))
+        return fn
+    return decorate
+
+
+def make_wsgi_app(services, slack_handler=None):
+    """`slack_handler` is Bolt's WSGI handler, or None when Slack comes over Socket Mode."""
+    slack_paths = {"/slack/events", "/slack/install", "/slack/oauth_redirect"}
+
+    def application(environ, start_response) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        try:
+            if slack_handler is not None and path in slack_paths:
+                return slack_handler(environ, start_response)
+            if path == "/healthz" and method in ("GET", "HEAD"):
+                ok = services.ping() if services.ping else True
+                body = b"ok\n" if ok else b"database unreachable\n"
+                start_response("200 OK" if ok else "503 Service Unavailable",
+                               [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")])
+                return [b"" if method == "HEAD" else body]
+            for methods, pattern, handler in ROUTES:
+                m = pattern.fullmatch(path)
+                if m and method in methods:
+                    status, headers, body = handler(services, environ, m)
+                    start_response(status, headers)
+                    return [b"" if method == "HEAD" else body]
+            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"Not Found\n"]
+        except Exception:
+            log.exception("request failed: %s %s", method, path if not path.startswith("/calendar/") else "/calendar/…")
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"Internal Server Error\n"]
+
+    return application

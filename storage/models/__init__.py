@@ -1,0 +1,18 @@
+"""Every table, on one metadata. Migrations are the only way they reach a database."""
+from .base import Base, UTCDateTime, utcnow
+from .calendar import CalendarFeed
+from .deadline import Deadline, DeadlineOwner, Delivery
+from .digest import DigestFollow
+from .duty import Duty, DutyEvidence
+from .engagement import Action, Engagement, EngagementStakeholder
+from .programme import AuditEvent, Programme, Role, Stakeholder
+from .vote import AggregateTally, Ballot, BallotHistory, Elector, Vote
+
+__all__ = [
+    "Base", "UTCDateTime", "utcnow",
+    "Programme", "Role", "Stakeholder", "AuditEvent",
+    "Engagement", "EngagementStakeholder", "Action",
+    "Deadline", "DeadlineOwner", "Delivery",
+    "Vote", "Elector", "Ballot", "BallotHistory", "AggregateTally",
+    "CalendarFeed", "Duty", "DutyEvidence", "DigestFollow",
+]

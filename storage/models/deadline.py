@@ -1,0 +1,63 @@
+"""Deadlines and meetings, and the delivery ledger that makes sends exactly-once."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class Deadline(Base):
+    __tablename__ = "deadline"
+    __table_args__ = (Index("ix_deadline_programme_state_due", "programme_id", "state", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="deadline")  # deadline | meeting
+    title: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(Date)
+    due_time: Mapped[str | None] = mapped_column(String(5))  # "HH:MM" local; None = all day
+    end_time: Mapped[str | None] = mapped_column(String(5))  # meetings
+    place: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+    remind_days: Mapped[str] = mapped_column(String(64), default="14,7,1,0")
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | done | cancelled
+    template_key: Mapped[str | None] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)  # raised on every change (iCalendar SEQUENCE)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeadlineOwner(Base):
+    __tablename__ = "deadline_owner"
+
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadline.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Delivery(Base):
+    """One row per thing sent (reminder, digest, vote result...), keyed uniquely.
+
+    A sender claims the key first (the unique constraint decides between
+    two processes), posts, then marks it sent. A claim found unsent on
+    restart is settled by looking for the key in the channel's metadata.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (Index("ix_delivery_programme_kind", "programme_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[bool] = mapped_column(default=False)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Repositories: the queries services need, one module per area."""

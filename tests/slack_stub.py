@@ -1,0 +1,129 @@
+"""A local stand-in for Slack's Web API (and response_url), for tests.
+
+It answers the methods Consult calls, records every request, and can be
+told to fail (429 with Retry-After, 500) a given number of times.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+
+@dataclass
+class Call:
+    method: str  # "chat.postMessage", or "response" for response_url posts
+    body: dict
+    path: str
+    at: float = field(default_factory=time.time)
+
+
+class SlackStub:
+    def __init__(self):
+        self.calls: list[Call] = []
+        self.failures: dict[str, list[tuple[int, dict]]] = {}
+        self.admins: set[str] = set()
+        self._lock = threading.Lock()
+        self._ts = 1_400_000_000
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                ctype = self.headers.get("Content-Type", "")
+                body: dict
+                if "json" in ctype:
+                    body = json.loads(raw or b"{}")
+                elif "multipart" in ctype:
+                    body = {"_multipart": True, "_size": len(raw)}
+                else:
+                    body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                    for key in ("blocks", "metadata", "view", "attachments"):
+                        if isinstance(body.get(key), str):
+                            try:
+                                body[key] = json.loads(body[key])
+                            except ValueError:
+                                pass
+                path = self.path
+                method = "response" if path.startswith("/response/") else path.strip("/").split("/")[-1]
+                if path.startswith("/upload/"):
+                    method = "upload"
+                status, payload, headers = stub._answer(method, body, path)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_PUT = do_POST
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.api_url = self.url + "/api/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.url}/response/{name}"
+
+    def fail(self, method: str, times: int, status: int = 429, headers: dict | None = None) -> None:
+        """The next `times` calls of `method` fail with `status`."""
+        self.failures.setdefault(method, []).extend([(status, headers or {"Retry-After": "1"})] * times)
+
+    def _answer(self, method: str, body: dict, path: str):
+        with self._lock:
+            queued = self.failures.get(method)
+            if queued:
+                status, headers = queued.pop(0)
+                self.calls.append(Call(method + ":failed", body, path))
+                return status, {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"}, headers
+            self.calls.append(Call(method, body, path))
+            self._ts += 1
+            ts = f"{self._ts}.000100"
+        if method == "auth.test":
+            return 200, {"ok": True, "user_id": "UBOT", "team_id": "T1", "bot_id": "BBOT", "team": "Test"}, {}
+        if method == "users.info":
+            user = body.get("user")
+            return 200, {"ok": True, "user": {"id": user, "is_admin": user in self.admins, "is_owner": False}}, {}
+        if method in ("chat.postMessage", "chat.update"):
+            return 200, {"ok": True, "channel": body.get("channel"), "ts": ts, "message": {"ts": ts}}, {}
+        if method == "conversations.open":
+            return 200, {"ok": True, "channel": {"id": "D" + str(body.get("users", "X"))}}, {}
+        if method == "files.getUploadURLExternal":
+            return 200, {"ok": True, "upload_url": f"{self.url}/upload/F1", "file_id": "F1"}, {}
+        if method == "files.completeUploadExternal":
+            return 200, {"ok": True, "files": [{"id": "F1"}]}, {}
+        return 200, {"ok": True}, {}
+
+    def sent(self, method: str) -> list[dict]:
+        with self._lock:
+            return [c.body for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[dict]:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            got = self.sent(method)
+            if len(got) >= count:
+                return got
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} {method} call(s), got {len(self.sent(method))}: "
+                             f"{[c.method for c in self.calls]}")
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.failures.clear()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
