@@ -22,8 +22,19 @@ def route(methods: set[str], pattern: str):
     return decorate
 
 
+def _load_routes() -> None:
+    import importlib
+    import pkgutil
+
+    import handlers.http
+
+    for info in pkgutil.iter_modules(handlers.http.__path__):
+        importlib.import_module(f"handlers.http.{info.name}")
+
+
 def make_wsgi_app(services, slack_handler=None):
     """`slack_handler` is Bolt's WSGI handler, or None when Slack comes over Socket Mode."""
+    _load_routes()
     slack_paths = {"/slack/events", "/slack/install", "/slack/oauth_redirect"}
 
     def application(environ, start_response) -> Iterable[bytes]:

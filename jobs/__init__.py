@@ -1,0 +1,49 @@
+"""Scheduled work. Fixed sweeps run every minute and find what is due in the
+project's own tables; the delivery ledger makes each send exactly-once.
+
+A module in this package declares a sweep with `@sweep("name")` on a
+function `(services, now) -> None`; jobs/scheduler.py runs them.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+log = logging.getLogger("consult.jobs")
+
+
+@dataclass
+class Sweep:
+    name: str
+    run: Callable[[object, datetime], None]
+    every_seconds: int = 60
+
+
+SWEEPS: dict[str, Sweep] = {}
+
+
+def sweep(name: str, every_seconds: int = 60):
+    def decorate(fn):
+        SWEEPS[name] = Sweep(name, fn, every_seconds)
+        return fn
+    return decorate
+
+
+def load_all() -> None:
+    for info in pkgutil.iter_modules(__path__):
+        if info.name != "scheduler":
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+def run_sweeps(services, now: datetime) -> None:
+    """Run every sweep once; one failing sweep never stops the others."""
+    load_all()
+    for s in SWEEPS.values():
+        try:
+            s.run(services, now)
+        except Exception:
+            log.exception("sweep %s failed; it runs again at the next tick", s.name)

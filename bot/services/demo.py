@@ -58,10 +58,23 @@ def load_demo(uow_factory, team_id: str, channel_id: str, admin_user: str) -> tu
         for type_, name, code in OTHERS:
             uow.stakeholders.create(programme_id=programme.id, type=type_, name=name, code=code)
         uow.commit()
-    for extend in DEMO_EXTENSIONS:
+    for extend in demo_extensions():
         extend(uow_factory, programme, actor)
     return programme, True
 
 
-# Features add their demo data here (engagement, an open vote, duties...): fn(uow_factory, programme, actor).
-DEMO_EXTENSIONS: list = []
+def demo_extensions() -> list:
+    """Features add demo data (engagement, an open vote, duties...) by defining, in
+    their bot.services module, `demo_data(uow_factory, programme, actor)` and an
+    integer DEMO_ORDER (lower runs first)."""
+    import importlib
+    import pkgutil
+
+    import bot.services
+
+    found = []
+    for info in pkgutil.iter_modules(bot.services.__path__):
+        module = importlib.import_module(f"bot.services.{info.name}")
+        if hasattr(module, "demo_data"):
+            found.append((getattr(module, "DEMO_ORDER", 50), info.name, module.demo_data))
+    return [fn for _, _, fn in sorted(found)]

@@ -1,0 +1,70 @@
+"""Exactly-once sending through the delivery ledger.
+
+Claim the key (the database's unique constraint decides between two
+processes), send, then record it as sent. A failed send releases the key
+for the next sweep; a claim left behind by a crash is settled by asking
+the messenger whether the message (which carries the key in its metadata)
+already reached Slack, and only re-sent if it did not.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Callable
+
+from .. import clock
+
+log = logging.getLogger("consult.deliveries")
+
+METADATA_EVENT = "consult_delivery"
+STALE_AFTER = timedelta(minutes=5)
+
+
+def metadata_for(key: str) -> dict:
+    """Slack message metadata that lets a restart find what it already posted."""
+    return {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+
+
+def deliver_once(uow_factory, key: str, *, programme_id: int | None, kind: str, recipient: str,
+                 send: Callable[[], str | None], late: bool = False,
+                 already_sent: Callable[[], str | None | bool] | None = None) -> bool:
+    """Send at most once per key, and (across sweeps) at least once. True if this call sent it.
+
+    `send` posts and returns the message ts. `already_sent`, if given, looks
+    for the key in Slack (message metadata) and returns a ts (or True) when found.
+    """
+    now = clock.now()
+    with uow_factory() as uow:
+        mine = uow.deliveries.claim(key, programme_id=programme_id, kind=kind, recipient=recipient,
+                                    late=late, now=now)
+        if not mine:
+            row = uow.deliveries.get(key)
+            if row is None or row.state != "claimed" or now - row.claimed_at < STALE_AFTER:
+                return False
+            # A claim older than any send could take: its sender died between claiming and recording.
+            found = already_sent() if already_sent else None
+            if found:
+                uow.deliveries.mark_sent(key, found if isinstance(found, str) else None, now)
+                uow.commit()
+                log.info("delivery %s was already in Slack; recorded it", key)
+                return False
+            if already_sent is None:
+                log.warning("delivery %s was claimed by a process that stopped; not re-sending without a way "
+                            "to check Slack", key)
+                return False
+            mine = uow.deliveries.take_over_stale(key, row.claimed_at, now)
+            if not mine:
+                return False
+        uow.commit()
+    try:
+        ts = send()
+    except Exception as e:
+        log.warning("delivery %s failed (%s); it will be retried at the next sweep", key, type(e).__name__)
+        with uow_factory() as uow:
+            uow.deliveries.mark_failed(key, f"{type(e).__name__}: {e}")
+            uow.commit()
+        return False
+    with uow_factory() as uow:
+        uow.deliveries.mark_sent(key, ts, clock.now())
+        uow.commit()
+    return True

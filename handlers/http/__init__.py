@@ -1,0 +1,1 @@
+"""Plain HTTP routes (calendar feeds...), one module each, using handlers.web.route."""
