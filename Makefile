@@ -24,6 +24,7 @@ run: install
 
 # The whole suite, SQLite and a throwaway PostgreSQL cluster.
 test: install
+	tests/system-deps.sh
 	tests/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install
