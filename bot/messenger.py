@@ -21,3 +21,6 @@ class Messenger(Protocol):
 
     def upload(self, user: str, filename: str, content: bytes, title: str, comment: str) -> None:
         """A file, delivered privately to `user`."""
+
+    def fetch_files(self, channel: str, names: list[str]) -> list[tuple[str, bytes]]:
+        """Files people shared in the channel (by name, or the latest CSVs), as (name, content)."""

@@ -90,6 +90,20 @@ class ConsoleMessenger:
         self._print(f"[DM to @{user}] ", f"{comment}\n(file saved as {path})", None)
 
 
+    def fetch_files(self, channel, names):
+        from bot.errors import UsageError
+
+        if not names:
+            raise UsageError("In the shell, give the files' paths: /consult stakeholder import practices.csv")
+        found = []
+        for name in names:
+            path = Path(name).expanduser()
+            if not path.is_file():
+                raise UsageError(f"There is no file {name}.")
+            found.append((path.name, path.read_bytes()))
+        return found
+
+
 def run_shell(services, user: str, channel: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     from handlers.commands import CommandRequest, dispatch
 

@@ -44,6 +44,35 @@ class SlackMessenger:
                                     initial_comment=comment)
 
 
+    def fetch_files(self, channel: str, names: list[str]) -> list[tuple[str, bytes]]:
+        from bot.errors import UsageError
+
+        listed = self.client.files_list(channel=channel, count=50).get("files", [])
+        csvs = [f for f in listed if f.get("name", "").lower().endswith((".csv", ".txt"))]
+        if names:
+            wanted = {n.lower() for n in names}
+            chosen = [f for f in csvs if f["name"].lower() in wanted]
+            missing = wanted - {f["name"].lower() for f in chosen}
+            if missing:
+                raise UsageError(f"I can't find {', '.join(sorted(missing))} among the CSV files shared in this channel. "
+                                 "Upload the file here first, then import it.")
+        else:
+            # Without names: the latest upload batch (files shared within a minute of the newest).
+            csvs.sort(key=lambda f: f.get("created", 0), reverse=True)
+            chosen = [f for f in csvs if csvs and csvs[0].get("created", 0) - f.get("created", 0) <= 60]
+            if not chosen:
+                raise UsageError("There is no CSV file shared in this channel. Upload epraccur.csv, "
+                                 "gp-reg-pat-prac-all.csv or a code,name,list_size,group CSV here, then import.")
+        return [(f["name"], self._download(f["url_private_download"])) for f in chosen]
+
+    def _download(self, url: str) -> bytes:
+        import urllib.request
+
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.client.token}"})
+        with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 (Slack's own file URL)
+            return resp.read()
+
+
 def workspace_admin_check(client: WebClient, user_id: str) -> Callable[[], bool]:
     """A lazy check: Slack is asked only if a permission needs it."""
     def check() -> bool:

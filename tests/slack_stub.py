@@ -26,6 +26,8 @@ class SlackStub:
         self.calls: list[Call] = []
         self.failures: dict[str, list[tuple[int, dict]]] = {}
         self.admins: set[str] = set()
+        self.files: list[dict] = []  # what files.list answers; content served at /files/<id>
+        self.file_content: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._ts = 1_400_000_000
         stub = self
@@ -67,6 +69,19 @@ class SlackStub:
 
             do_PUT = do_POST
 
+            def do_GET(self):
+                file_id = self.path.rsplit("/", 1)[-1]
+                content = stub.file_content.get(file_id)
+                auth = self.headers.get("Authorization", "")
+                if content is None or not auth.startswith("Bearer xox"):
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.api_url = self.url + "/api/"
@@ -75,6 +90,13 @@ class SlackStub:
 
     def response_url(self, name: str = "r1") -> str:
         return f"{self.url}/response/{name}"
+
+    def add_file(self, name: str, content: bytes, created: int | None = None) -> None:
+        """A file shared in a channel: listed by files.list, downloadable with a bot token."""
+        file_id = f"F{len(self.files) + 1}"
+        self.file_content[file_id] = content
+        self.files.append({"id": file_id, "name": name, "created": created or int(time.time()),
+                           "url_private_download": f"{self.url}/files/{file_id}"})
 
     def fail(self, method: str, times: int, status: int = 429, headers: dict | None = None) -> None:
         """The next `times` calls of `method` fail with `status`."""
@@ -99,6 +121,8 @@ class SlackStub:
             return 200, {"ok": True, "channel": body.get("channel"), "ts": ts, "message": {"ts": ts}}, {}
         if method == "conversations.open":
             return 200, {"ok": True, "channel": {"id": "D" + str(body.get("users", "X"))}}, {}
+        if method == "files.list":
+            return 200, {"ok": True, "files": list(reversed(self.files))}, {}
         if method == "files.getUploadURLExternal":
             return 200, {"ok": True, "upload_url": f"{self.url}/upload/F1", "file_id": "F1"}, {}
         if method == "files.completeUploadExternal":

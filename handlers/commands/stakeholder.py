@@ -15,6 +15,7 @@ USAGE = """/consult stakeholder add <type> "<name>" [--code <ODS code>] [--list-
 /consult stakeholder link <stakeholder> <@user>
 /consult stakeholder unlink <stakeholder>
 /consult stakeholder remove <stakeholder>
+/consult stakeholder import [<file name>...] [--commissioner <CCG code>]   # CSVs shared in this channel
 types: """ + ", ".join(TYPES)
 LIST_LIMIT = 60
 
@@ -44,7 +45,7 @@ def describe(s) -> str:
 def stakeholder_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:
         raise UsageError("Say what to do with the register: add, list, show, link, unlink or remove.")
-    verb = choice(args[0], ["add", "list", "show", "link", "unlink", "remove"], "stakeholder command", USAGE)
+    verb = choice(args[0], ["add", "list", "show", "link", "unlink", "remove", "import"], "stakeholder command", USAGE)
     rest = args[1:]
     if verb == "add":
         p = parse(rest, {"code", "list-size", "group"}, usage=USAGE)
@@ -74,6 +75,15 @@ def stakeholder_callback(req: CommandRequest, args: list[str]) -> None:
             lines.append("• " + describe(s))
         if len(rows) > LIST_LIMIT:
             lines.append(f"…and {len(rows) - LIST_LIMIT:,} more. List one type (`/consult stakeholder list practice`) or a group (`--group`).")
+        req.out.reply("\n".join(lines))
+    elif verb == "import":
+        p = parse(rest, {"commissioner"}, usage=USAGE)
+        programme, _ = svc.list_stakeholders(req.actor, req.channel_id, req.uow, "practice")
+        files = req.out.fetch_files(req.channel_id, p.words)
+        report = svc.import_practices(req.actor, programme.id, files, req.uow, commissioner=p.opt("commissioner"))
+        lines = [f"Imported {', '.join(esc(name) for name, _ in files)}: {len(report.added)} added, "
+                 f"{len(report.changed)} changed, {report.unchanged} unchanged."]
+        lines += [f"Left out: {esc(line)}" for line in report.left_out]
         req.out.reply("\n".join(lines))
     elif verb == "show":
         if len(rest) != 1:

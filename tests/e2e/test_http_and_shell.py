@@ -109,3 +109,23 @@ def test_import_practices_from_the_command_line(tmp_path):
     out = _run_app(["import-practices", str(csv), "--programme", "Demo CCG co-commissioning"], env=env)
     assert out.returncode == 0, out.stderr
     assert "1 added, 1 changed" in out.stdout
+
+
+def test_import_practices_from_files_shared_in_the_channel(sqlite_app, slack):
+    sqlite_app.command('setup "P"')
+    slack.add_file("practices.csv", b"code,name,list_size,group\nE85001,Acorn Surgery,8200,North\nE85002,Beacon,4100,South\n")
+    text = sqlite_app.reply("stakeholder import")
+    assert "practices.csv: 2 added, 0 changed" in text
+    assert "Acorn Surgery" in sqlite_app.reply("stakeholder list practice")
+    slack.add_file("bad.csv", b"code,name,list_size,group\nE85003,,1,North\n")
+    text = sqlite_app.reply("stakeholder import bad.csv")
+    assert "Nothing was imported" in text and "line 2" in text
+    assert "missing.csv" in sqlite_app.reply("stakeholder import missing.csv")
+
+
+def test_shell_imports_local_files(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    csv = tmp_path / "practices.csv"
+    csv.write_text("code,name,list_size,group\nE85001,Acorn Surgery,8200,North\n")
+    out = _run_app(["shell", "--no-scheduler"], f'/consult setup "P"\n/consult stakeholder import {csv}\n', env=env)
+    assert "1 added" in out.stdout
