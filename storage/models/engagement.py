@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -35,7 +35,17 @@ class EngagementStakeholder(Base):
     """
 
     __tablename__ = "engagement_stakeholder"
-    __table_args__ = (Index("ix_engagement_stakeholder_latest", "stakeholder_id", "occurred_on"),)
+    __table_args__ = (
+        Index("ix_engagement_stakeholder_latest", "stakeholder_id", "occurred_on"),
+        # Partial indexes (migration 0002): "last engaged" and "current position"
+        # per stakeholder are then one short backward index scan each, however
+        # long the log grows. Queries must say `withdrawn = false` to match them.
+        Index("ix_engagement_stakeholder_live", "stakeholder_id", "occurred_on",
+              sqlite_where=text("withdrawn = 0"), postgresql_where=text("withdrawn = false")),
+        Index("ix_engagement_stakeholder_position", "stakeholder_id", "occurred_on", "engagement_id", "position",
+              sqlite_where=text("withdrawn = 0 AND position IS NOT NULL"),
+              postgresql_where=text("withdrawn = false AND position IS NOT NULL")),
+    )
 
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"), primary_key=True)
     stakeholder_id: Mapped[int] = mapped_column(ForeignKey("stakeholder.id", ondelete="CASCADE"), primary_key=True)

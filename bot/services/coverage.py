@@ -1,0 +1,48 @@
+"""Coverage: who has been engaged within N days, per stakeholder type, and where
+member practices stand; reused by the App Home tab and the digest.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from .. import clock
+from ..context import Actor
+from ..coverage import DEFAULT_DAYS, CoverageReport, DutyState, StakeholderFact, build_report
+from ..errors import UsageError
+from .access import programme_for
+
+MAX_DAYS = 3660
+
+
+def optional_call(uow, repo: str, method: str, *args, default=None):
+    """Call `uow.<repo>.<method>(*args)` if another feature has provided it yet."""
+    try:
+        found = getattr(getattr(uow, repo), method, None)
+    except (ImportError, AttributeError):
+        return default
+    return found(*args) if callable(found) else default
+
+
+def duty_states(uow, programme_id: int) -> list[DutyState]:
+    rows = optional_call(uow, "duties", "list", programme_id, default=[]) or []
+    return [DutyState(getattr(d, "id", 0), getattr(d, "title", ""), getattr(d, "state", "open"),
+                      getattr(d, "due_on", None)) for d in rows]
+
+
+def coverage_report(uow, programme, days: int, today: date, type: str | None = None) -> CoverageReport:
+    """The coverage of a programme (inside an open unit of work)."""
+    stakeholders = uow.stakeholders.list(programme.id, type)
+    last = uow.engagements.last_engaged(programme.id)
+    positions = uow.engagements.latest_positions(programme.id)
+    facts = [StakeholderFact(s.id, s.type, s.name, s.code, s.list_size, last.get(s.id), positions.get(s.id))
+             for s in stakeholders]
+    return build_report(programme.name, facts, days, today, duty_states(uow, programme.id))
+
+
+def show_coverage(actor: Actor, channel_id: str, uow, type: str | None = None,
+                  days: int = DEFAULT_DAYS) -> CoverageReport:
+    if not 1 <= days <= MAX_DAYS:
+        raise UsageError(f"`--days` must be from 1 to {MAX_DAYS:,}.")
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        return coverage_report(uow, programme, days, clock.today_in(programme.timezone), type)
