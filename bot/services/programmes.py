@@ -7,6 +7,7 @@ from .. import clock, programme_templates, roles
 from ..context import Actor
 from ..errors import Conflict, UsageError
 from .access import audit, programme_for, require_admin, snapshot
+from .duties import ensure_template_duties
 
 
 def setup_programme(actor: Actor, channel_id: str, name: str, uow, *, template: str | None = None,
@@ -51,6 +52,7 @@ def setup_programme(actor: Actor, channel_id: str, name: str, uow, *, template: 
                 )
                 audit(uow, actor, programme, "deadline.add", "deadline", deadline.id, after=snapshot(deadline))
                 deadlines.append(deadline)
+        ensure_template_duties(uow, actor, programme)
         uow.commit()
         return programme, deadlines
 

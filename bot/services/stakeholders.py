@@ -8,6 +8,7 @@ from ..context import Actor
 from ..errors import Conflict, NotFound, UsageError
 from ..register import TYPES
 from .access import audit, programme_for, require_admin, snapshot
+from .duties import ensure_template_duties
 
 MAX_NAME = 200
 
@@ -54,11 +55,14 @@ def add_stakeholder(actor: Actor, channel_id: str, type: str, name: str, uow, *,
                 existing.removed_at = None
                 existing.type, existing.name, existing.list_size, existing.group_name = type, name, list_size, group
                 audit(uow, actor, programme, "stakeholder.restore", "stakeholder", existing.id, before, snapshot(existing))
+                ensure_template_duties(uow, actor, programme)  # a Health and Wellbeing Board brings its duties
                 uow.commit()
                 return existing
         s = uow.stakeholders.create(programme_id=programme.id, type=type, name=name, code=code,
                                     list_size=list_size, group_name=group)
         audit(uow, actor, programme, "stakeholder.add", "stakeholder", s.id, after=snapshot(s))
+        if type == "hwbb":
+            ensure_template_duties(uow, actor, programme)  # a Health and Wellbeing Board brings its duties
         uow.commit()
         return s
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -37,8 +37,10 @@ class DutyEvidence(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     duty_id: Mapped[int] = mapped_column(ForeignKey("duty.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # engagement | url | permalink
+    kind: Mapped[str] = mapped_column(String(16))  # engagement | url | permalink | vote
     engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagement.id", ondelete="SET NULL"))
+    # Votes are never deleted on their own (only with their programme), so no foreign key is needed.
+    vote_id: Mapped[int | None] = mapped_column(Integer)
     url: Mapped[str | None] = mapped_column(String(1000))
     added_by: Mapped[str] = mapped_column(String(32))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
