@@ -33,6 +33,20 @@ class SlackMessenger:
                                             unfurl_links=False, unfurl_media=False)
         return resp.get("ts")
 
+    def find_delivery(self, channel: str, key: str, limit: int = 200) -> str | None:
+        """The ts of a recent message in `channel` (or the DM with a user id) carrying this delivery key
+        in its metadata, or None. Lets a restart settle a crash between posting and recording."""
+        from bot.services.deliveries import METADATA_EVENT
+
+        if channel[:1] in ("U", "W"):
+            channel = self.client.conversations_open(users=channel)["channel"]["id"]
+        resp = self.client.conversations_history(channel=channel, include_all_metadata=True, limit=limit)
+        for message in resp.get("messages") or []:
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == METADATA_EVENT and (meta.get("event_payload") or {}).get("key") == key:
+                return message.get("ts") or True
+        return None
+
     def open_modal(self, view: dict) -> None:
         if not self.trigger_id:
             raise RuntimeError("no trigger to open a form with")

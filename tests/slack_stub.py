@@ -30,6 +30,8 @@ class SlackStub:
         self.file_content: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._ts = 1_400_000_000
+        # What conversations.history answers: posts made through the stub, plus seeded ones.
+        self.history: dict[str, list[dict]] = {}
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -112,6 +114,9 @@ class SlackStub:
             self.calls.append(Call(method, body, path))
             self._ts += 1
             ts = f"{self._ts}.000100"
+            if method == "chat.postMessage":
+                self._remember(body.get("channel"), {"ts": ts, "text": body.get("text"),
+                                                     "metadata": body.get("metadata")})
         if method == "auth.test":
             return 200, {"ok": True, "user_id": "UBOT", "team_id": "T1", "bot_id": "BBOT", "team": "Test"}, {}
         if method == "users.info":
@@ -123,11 +128,28 @@ class SlackStub:
             return 200, {"ok": True, "channel": {"id": "D" + str(body.get("users", "X"))}}, {}
         if method == "files.list":
             return 200, {"ok": True, "files": list(reversed(self.files))}, {}
+        if method == "conversations.history":
+            with self._lock:
+                messages = list(reversed(self.history.get(body.get("channel"), [])))
+            if str(body.get("include_all_metadata")).lower() not in ("1", "true"):
+                messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+            return 200, {"ok": True, "messages": messages[: int(body.get("limit") or 100)], "has_more": False}, {}
         if method == "files.getUploadURLExternal":
             return 200, {"ok": True, "upload_url": f"{self.url}/upload/F1", "file_id": "F1"}, {}
         if method == "files.completeUploadExternal":
             return 200, {"ok": True, "files": [{"id": "F1"}]}, {}
         return 200, {"ok": True}, {}
+
+    def _remember(self, channel: str | None, message: dict) -> None:
+        # A post to a user id lands in the DM, which conversations.open calls "D" + the user id.
+        if channel and channel[:1] in ("U", "W"):
+            channel = "D" + channel
+        self.history.setdefault(channel, []).append(message)
+
+    def seed_message(self, channel: str, ts: str, text: str, metadata: dict | None = None) -> None:
+        """A message already in a channel (say, posted by a process that died before recording it)."""
+        with self._lock:
+            self._remember(channel, {"ts": ts, "text": text, "metadata": metadata})
 
     def sent(self, method: str) -> list[dict]:
         with self._lock:

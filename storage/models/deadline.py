@@ -11,7 +11,10 @@ from .base import Base, UTCDateTime, utcnow
 
 class Deadline(Base):
     __tablename__ = "deadline"
-    __table_args__ = (Index("ix_deadline_programme_state_due", "programme_id", "state", "due_on"),)
+    __table_args__ = (
+        Index("ix_deadline_programme_state_due", "programme_id", "state", "due_on"),
+        Index("ix_deadline_state_due", "state", "due_on"),  # the reminder sweep, across programmes
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
@@ -36,6 +39,19 @@ class DeadlineOwner(Base):
 
     deadline_id: Mapped[int] = mapped_column(ForeignKey("deadline.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class ReminderSnooze(Base):
+    """A person asked to be reminded of a deadline again on a later working day (by DM)."""
+
+    __tablename__ = "reminder_snooze"
+    __table_args__ = (Index("ix_reminder_snooze_remind_on", "remind_on"),)
+
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadline.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    remind_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date)  # the deadline's date when snoozed: a move voids it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Delivery(Base):

@@ -1,9 +1,14 @@
+"""Deadlines and meetings, their owners, reminder snoozes, and what the reminder sweep reads."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Deadline
+from storage.models import Action, Deadline, DeadlineOwner, Delivery, Programme
+from storage.models.deadline import ReminderSnooze
 
 
 class DeadlineRepository:
@@ -16,8 +21,83 @@ class DeadlineRepository:
         self.session.flush()
         return deadline
 
+    def get(self, deadline_id: int) -> Deadline | None:
+        return self.session.get(Deadline, deadline_id)
+
+    def in_programme(self, programme_id: int, deadline_id: int) -> Deadline | None:
+        return self.session.scalar(select(Deadline).where(Deadline.id == deadline_id,
+                                                          Deadline.programme_id == programme_id))
+
     def list(self, programme_id: int, states: tuple[str, ...] = ("open",)) -> list[Deadline]:
         return list(self.session.scalars(
             select(Deadline).where(Deadline.programme_id == programme_id, Deadline.state.in_(states))
             .order_by(Deadline.due_on, Deadline.due_time, Deadline.id)
         ))
+
+    # -- owners ---------------------------------------------------------------
+    def owners(self, deadline_ids) -> dict[int, list[str]]:
+        ids = list(deadline_ids)
+        found: dict[int, list[str]] = {i: [] for i in ids}
+        for start in range(0, len(ids), 500):
+            rows = self.session.execute(
+                select(DeadlineOwner.deadline_id, DeadlineOwner.user_id)
+                .where(DeadlineOwner.deadline_id.in_(ids[start:start + 500]))
+                .order_by(DeadlineOwner.deadline_id, DeadlineOwner.user_id)
+            )
+            for deadline_id, user in rows:
+                found[deadline_id].append(user)
+        return found
+
+    def set_owners(self, deadline_id: int, users) -> None:
+        self.session.execute(delete(DeadlineOwner).where(DeadlineOwner.deadline_id == deadline_id))
+        for user in dict.fromkeys(users):
+            self.session.add(DeadlineOwner(deadline_id=deadline_id, user_id=user))
+        self.session.flush()
+
+    # -- what the reminder sweep reads ------------------------------------------
+    def open_due_between(self, first: date, last: date) -> list[tuple[Deadline, Programme]]:
+        """Open deadlines and meetings of every programme due in [first, last], with their programme."""
+        return list(self.session.execute(
+            select(Deadline, Programme).join(Programme, Programme.id == Deadline.programme_id)
+            .where(Deadline.state == "open", Deadline.due_on >= first, Deadline.due_on <= last)
+            .order_by(Deadline.due_on, Deadline.id)
+        ).tuples())
+
+    def open_actions_due_between(self, first: date, last: date) -> list[tuple[Action, Programme]]:
+        """Open follow-up actions (every programme) due in [first, last]: their owners are reminded."""
+        return list(self.session.execute(
+            select(Action, Programme).join(Programme, Programme.id == Action.programme_id)
+            .where(Action.state == "open", Action.due_on.is_not(None), Action.due_on >= first,
+                   Action.due_on <= last)
+            .order_by(Action.due_on, Action.id)
+        ).tuples())
+
+    def sent_among(self, keys) -> set[str]:
+        """Which of these delivery keys are already settled (sent), in one query per 500."""
+        keys = list(keys)
+        done: set[str] = set()
+        for start in range(0, len(keys), 500):
+            done.update(self.session.scalars(
+                select(Delivery.key).where(Delivery.key.in_(keys[start:start + 500]), Delivery.state == "sent")
+            ))
+        return done
+
+    # -- snoozes --------------------------------------------------------------
+    def snooze(self, deadline_id: int, user_id: str, remind_on: date, due_on: date) -> bool:
+        """False when the person had already snoozed it to that day."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(ReminderSnooze(deadline_id=deadline_id, user_id=user_id, remind_on=remind_on,
+                                                due_on=due_on))
+            return True
+        except IntegrityError:
+            return False
+
+    def snoozes_between(self, first: date, last: date) -> list[tuple[ReminderSnooze, Deadline, Programme]]:
+        return list(self.session.execute(
+            select(ReminderSnooze, Deadline, Programme)
+            .join(Deadline, Deadline.id == ReminderSnooze.deadline_id)
+            .join(Programme, Programme.id == Deadline.programme_id)
+            .where(ReminderSnooze.remind_on >= first, ReminderSnooze.remind_on <= last, Deadline.state == "open")
+            .order_by(ReminderSnooze.remind_on, ReminderSnooze.deadline_id)
+        ).tuples())

@@ -1,0 +1,238 @@
+"""Deadlines and meetings: add, complete, cancel, move, list, and snooze a reminder.
+
+Meetings live in the deadline table (kind "meeting") with a start and end
+time and a place. Every change raises `sequence` and `updated_at` (the
+calendar feed relies on both) and is audited. `updated_at` is also when a
+deadline got its current date: reminder times before it are never caught up.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .. import clock, reminders
+from ..context import Actor
+from ..dates import add_working_days, format_date, non_working_reason, parse_time
+from ..errors import Conflict, Forbidden, NotFound, UsageError
+from .access import audit, is_admin, programme_for, require_admin, snapshot
+
+DEMO_ORDER = 20
+KINDS = ("deadline", "meeting")
+_KEEP = object()
+
+
+@dataclass
+class DeadlineView:
+    """A deadline (or meeting) with its owners, as shown to people."""
+
+    deadline: object
+    owners: list[str] = field(default_factory=list)
+    # Why its date is not a working day (weekend or bank holiday), for flagging.
+    non_working: str | None = None
+
+
+def _view(uow, deadline) -> DeadlineView:
+    return DeadlineView(deadline, uow.deadlines.owners([deadline.id])[deadline.id], non_working_reason(deadline.due_on))
+
+
+def _check_title(title: str, what: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise UsageError(f"The {what} needs a title, in quotes if it has spaces.")
+    if len(title) > 300:
+        raise UsageError(f"A {what}'s title can be at most 300 characters.")
+    return title
+
+
+def _check_date(due_on: date, programme, what: str) -> None:
+    today = clock.today_in(programme.timezone)
+    if due_on < today:
+        raise UsageError(f"{format_date(due_on)} is in the past (today is {format_date(today)}). "
+                         f"A {what} needs a date from today on.")
+
+
+def _find(uow, programme, deadline_id: int):
+    deadline = uow.deadlines.in_programme(programme.id, deadline_id)
+    if deadline is None:
+        raise NotFound(f"This programme has no deadline or meeting #{deadline_id}. `/consult deadlines --all` lists them with their numbers.")
+    return deadline
+
+
+def _changed(deadline) -> None:
+    deadline.sequence = (deadline.sequence or 0) + 1
+    deadline.updated_at = clock.now()
+
+
+def add_deadline(actor: Actor, channel_id: str, title: str, due_on: date, uow, *, due_time: str | None = None,
+                 remind_days: tuple[int, ...] | None = None, owners: list[str] = (), kind: str = "deadline",
+                 end_time: str | None = None, place: str | None = None):
+    """Returns (programme, DeadlineView). Admins only."""
+    if kind not in KINDS:
+        raise UsageError(f"{kind!r} is not a kind of dated item: use deadline or meeting.")
+    title = _check_title(title, kind)
+    if due_time is not None:
+        due_time = parse_time(due_time)
+    if end_time is not None:
+        end_time = parse_time(end_time)
+        if due_time is None:
+            raise UsageError("An end time needs a start time (`--time`).")
+        if end_time <= due_time:
+            raise UsageError(f"The end time ({end_time}) must be after the start time ({due_time}).")
+    if kind == "meeting" and due_time is None:
+        raise UsageError("A meeting needs its start time, e.g. `--time 14:00`.")
+    if place is not None:
+        place = " ".join(place.split())
+        if len(place) > 300:
+            raise UsageError("A place can be at most 300 characters.")
+    if remind_days is None:
+        remind_days = reminders.MEETING_REMIND_DAYS if kind == "meeting" else reminders.DEFAULT_REMIND_DAYS
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, f"add a {kind}")
+        _check_date(due_on, programme, kind)
+        now = clock.now()
+        deadline = uow.deadlines.create(
+            programme_id=programme.id, kind=kind, title=title, due_on=due_on, due_time=due_time,
+            end_time=end_time, place=place or None, remind_days=reminders.format_remind_days(remind_days),
+            created_by=actor.user_id, created_at=now, updated_at=now, sequence=0,
+        )
+        uow.deadlines.set_owners(deadline.id, owners)
+        after = snapshot(deadline) | {"owners": list(dict.fromkeys(owners))}
+        audit(uow, actor, programme, f"{kind}.add", "deadline", deadline.id, after=after)
+        view = _view(uow, deadline)
+        uow.commit()
+        return programme, view
+
+
+def close_deadline(actor: Actor, channel_id: str, deadline_id: int, state: str, uow):
+    """Mark done or cancelled (admins). Returns (programme, DeadlineView). Its reminders stop."""
+    if state not in ("done", "cancelled"):
+        raise UsageError("A deadline is closed as done or cancelled.")
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "mark deadlines done or cancel them")
+        deadline = _find(uow, programme, deadline_id)
+        view = _close(uow, actor, programme, deadline, state)
+        uow.commit()
+        return programme, view
+
+
+def _close(uow, actor, programme, deadline, state: str) -> DeadlineView:
+    if deadline.state != "open":
+        raise Conflict(f"#{deadline.id} is already {deadline.state}.")
+    before = snapshot(deadline)
+    deadline.state = state
+    _changed(deadline)
+    verb = "done" if state == "done" else "cancel"
+    audit(uow, actor, programme, f"deadline.{verb}", "deadline", deadline.id, before=before, after=snapshot(deadline))
+    uow.flush()
+    return _view(uow, deadline)
+
+
+def complete_from_reminder(actor: Actor, deadline_id: int, uow):
+    """The "Mark done" button on a reminder: the programme's admins or the deadline's owners.
+
+    Returns (programme, DeadlineView, newly_done).
+    """
+    with uow:
+        deadline = uow.deadlines.get(deadline_id)
+        programme = uow.programmes.get(deadline.programme_id) if deadline else None
+        if programme is None or programme.team_id != actor.team_id:
+            raise NotFound("That deadline no longer exists.")
+        owners = uow.deadlines.owners([deadline.id])[deadline.id]
+        if actor.user_id not in owners and not is_admin(uow, actor, programme):
+            who = ", ".join(f"<@{o}>" for o in owners)
+            raise Forbidden("Only the deadline's owners or the programme's admins can mark it done"
+                            + (f": ask {who}." if who else "."))
+        if deadline.state == "done":
+            return programme, _view(uow, deadline), False
+        if deadline.state != "open":
+            raise Conflict(f"#{deadline.id} was {deadline.state}; there is nothing to mark done.")
+        view = _close(uow, actor, programme, deadline, "done")
+        uow.commit()
+        return programme, view, True
+
+
+def move_deadline(actor: Actor, channel_id: str, deadline_id: int, due_on: date, uow, *, due_time=_KEEP,
+                  end_time=_KEEP):
+    """Give an open deadline or meeting a new date (and time). Returns (programme, old date, DeadlineView).
+
+    Reminders already sent for the old date are not repeated for the new one
+    unless their days come round again; the old date never reminds again.
+    """
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "move deadlines")
+        deadline = _find(uow, programme, deadline_id)
+        if deadline.state != "open":
+            raise Conflict(f"#{deadline.id} is {deadline.state}; only open deadlines can be moved.")
+        _check_date(due_on, programme, deadline.kind)
+        new_time = deadline.due_time if due_time is _KEEP else (parse_time(due_time) if due_time else None)
+        new_end = deadline.end_time if end_time is _KEEP else (parse_time(end_time) if end_time else None)
+        if deadline.kind == "meeting" and new_time is None:
+            raise UsageError("A meeting needs its start time, e.g. `--time 14:00`.")
+        if new_end is not None and (new_time is None or new_end <= new_time):
+            raise UsageError("The end time must be after the start time.")
+        if (due_on, new_time, new_end) == (deadline.due_on, deadline.due_time, deadline.end_time):
+            raise Conflict(f"#{deadline.id} is already on {format_date(due_on)}"
+                           + (f" at {new_time}" if new_time else "") + ".")
+        before = snapshot(deadline)
+        old = deadline.due_on
+        deadline.due_on, deadline.due_time, deadline.end_time = due_on, new_time, new_end
+        _changed(deadline)
+        audit(uow, actor, programme, "deadline.move", "deadline", deadline.id, before=before, after=snapshot(deadline))
+        view = _view(uow, deadline)
+        uow.commit()
+        return programme, old, view
+
+
+def list_deadlines(actor: Actor, channel_id: str, uow, include_all: bool = False):
+    """Returns (programme, upcoming, earlier): open items from today on, soonest first; with
+    include_all also past open ones, done and cancelled ones (most recent first)."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        today = clock.today_in(programme.timezone)
+        states = ("open", "done", "cancelled") if include_all else ("open",)
+        rows = uow.deadlines.list(programme.id, states)
+        owners = uow.deadlines.owners([d.id for d in rows])
+        views = [DeadlineView(d, owners[d.id], non_working_reason(d.due_on)) for d in rows]
+        upcoming = [v for v in views if v.deadline.state == "open" and v.deadline.due_on >= today]
+        earlier = [v for v in views if v not in upcoming]
+        earlier.sort(key=lambda v: (v.deadline.due_on, v.deadline.id), reverse=True)
+        return programme, upcoming, earlier
+
+
+def snooze_reminder(actor: Actor, deadline_id: int, uow):
+    """The "Snooze" button: DM the clicker about this deadline again one working day later.
+
+    Returns (programme, deadline, remind_on).
+    """
+    with uow:
+        deadline = uow.deadlines.get(deadline_id)
+        programme = uow.programmes.get(deadline.programme_id) if deadline else None
+        if programme is None or programme.team_id != actor.team_id:
+            raise NotFound("That deadline no longer exists.")
+        if deadline.state != "open":
+            raise Conflict(f"#{deadline.id} is {deadline.state}: there is nothing more to remind you of.")
+        remind_on = add_working_days(clock.today_in(programme.timezone), 1)
+        if uow.deadlines.snooze(deadline.id, actor.user_id, remind_on, deadline.due_on):
+            audit(uow, actor, programme, "deadline.snooze", "deadline", deadline.id,
+                  after={"user_id": actor.user_id, "remind_on": remind_on.isoformat(),
+                         "due_on": deadline.due_on.isoformat()})
+            uow.commit()
+        return programme, deadline, remind_on
+
+
+def demo_data(uow_factory, programme, actor) -> None:
+    """A Health and Wellbeing Board meeting beside the template's key dates."""
+    with uow_factory() as uow:
+        now = clock.now()
+        meeting = uow.deadlines.create(
+            programme_id=programme.id, kind="meeting", title="Health and Wellbeing Board: draft commissioning plan",
+            due_on=date(programme.year or 2014, 12, 9), due_time="14:00", end_time="16:00",
+            place="Civic Centre, Committee Room 6",
+            remind_days=reminders.format_remind_days(reminders.MEETING_REMIND_DAYS),
+            created_by=actor.user_id, created_at=now, updated_at=now, sequence=0,
+        )
+        audit(uow, actor, programme, "meeting.add", "deadline", meeting.id, after=snapshot(meeting))
+        uow.commit()

@@ -1,0 +1,90 @@
+"""The buttons on a reminder: "Mark done" (owners and admins) and "Remind me tomorrow" (the clicker's DM)."""
+from __future__ import annotations
+
+import logging
+
+from bot.context import Actor
+from bot.dates import format_date
+from bot.errors import ConsultError
+from bot.rendering import esc
+from bot.services import deadlines as svc
+from handlers import blocks_reminders as blocks
+
+log = logging.getLogger("consult.reminders")
+
+
+def _deadline_id(body) -> int | None:
+    try:
+        return int(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _actor(body, client) -> Actor:
+    from handlers.slack_messenger import workspace_admin_check
+
+    user = (body.get("user") or {}).get("id", "")
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+    return Actor(team_id=team, user_id=user, _is_workspace_admin=workspace_admin_check(client, user))
+
+
+def _tell(respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def mark_done(services, body, client, respond) -> None:
+    deadline_id = _deadline_id(body)
+    if deadline_id is None:
+        _tell(respond, "That button doesn't say which deadline it is for; use `/consult deadline done <id>`.")
+        return
+    actor = _actor(body, client)
+    try:
+        programme, view, newly = svc.complete_from_reminder(actor, deadline_id, services.uow())
+    except ConsultError as e:
+        _tell(respond, e.message)
+        return
+    d = view.deadline
+    if not newly:
+        _tell(respond, f"*{esc(d.title)}* (`#{d.id}`) is already done.")
+        return
+    respond(text=blocks.done_by_text(d, actor.user_id), blocks=blocks.reminder_after_done_blocks(d, actor.user_id),
+            replace_original=True)
+    channel = (body.get("channel") or {}).get("id")
+    if channel != programme.channel_id:
+        # Clicked in a DM: the team still hears about it in the programme's channel.
+        client.chat_postMessage(channel=programme.channel_id, text=blocks.done_by_text(d, actor.user_id))
+
+
+def snooze(services, body, client, respond) -> None:
+    deadline_id = _deadline_id(body)
+    if deadline_id is None:
+        _tell(respond, "That button doesn't say which deadline it is for.")
+        return
+    actor = _actor(body, client)
+    try:
+        programme, d, remind_on = svc.snooze_reminder(actor, deadline_id, services.uow())
+    except ConsultError as e:
+        _tell(respond, e.message)
+        return
+    _tell(respond, f"I'll DM you about *{esc(d.title)}* (`#{d.id}`) again on {format_date(remind_on)} at 09:00. "
+                   "Nobody else's reminders change.")
+
+
+def register(app, services) -> None:
+    @app.action(blocks.DONE_ACTION)
+    def deadline_done_callback(ack, body, client, respond):
+        ack()
+        try:
+            mark_done(services, body, client, respond)
+        except Exception:
+            log.exception("the Mark done button failed")
+            _tell(respond, "Sorry, something went wrong on Consult's side and nothing was changed. Please try again.")
+
+    @app.action(blocks.SNOOZE_ACTION)
+    def deadline_snooze_callback(ack, body, client, respond):
+        ack()
+        try:
+            snooze(services, body, client, respond)
+        except Exception:
+            log.exception("the snooze button failed")
+            _tell(respond, "Sorry, something went wrong on Consult's side and nothing was changed. Please try again.")

@@ -1,0 +1,105 @@
+"""Block Kit and text for deadlines, meetings and their reminders (pure builders)."""
+from __future__ import annotations
+
+from datetime import date
+
+from bot.dates import format_date, working_days_between
+from bot.rendering import esc, plural
+
+DONE_ACTION = "deadline_done"
+SNOOZE_ACTION = "deadline_snooze"
+
+
+def when(deadline) -> str:
+    """`Fri 20 Jun 2014`, `Fri 9 Jan 2015 at 17:00`, `Tue 9 Dec 2014, 14:00–16:00`."""
+    text = format_date(deadline.due_on)
+    if deadline.due_time and deadline.end_time:
+        text += f", {deadline.due_time}\u2013{deadline.end_time}"
+    elif deadline.due_time:
+        text += f" at {deadline.due_time}"
+    return text
+
+
+def days_left(due_on: date, today: date) -> str:
+    """How far off a date is, in working days."""
+    if due_on == today:
+        return "today"
+    n = working_days_between(today, due_on)
+    if due_on > today:
+        return f"{plural(n, 'working day')} left" if n else "no working days left"
+    return f"{plural(-n, 'working day')} ago" if n else "just past"
+
+
+def owners_text(owners: list[str]) -> str:
+    return ", ".join(f"<@{o}>" for o in owners) if owners else "nobody yet"
+
+
+def describe(view, today: date) -> str:
+    """One line of `/consult deadlines`."""
+    d = view.deadline
+    label = "Meeting" if d.kind == "meeting" else "Deadline"
+    line = f"`#{d.id}` *{esc(d.title)}*: {when(d)}"
+    if d.kind == "meeting" and d.place:
+        line += f", {esc(d.place)}"
+    if d.state == "open":
+        line += f" ({days_left(d.due_on, today)})"
+    else:
+        line += f" ({d.state})"
+    if view.owners:
+        line += f". Owners: {owners_text(view.owners)}"
+    if view.non_working:
+        line += f". Note: {format_date(d.due_on)} is {view.non_working}"
+    return f"{label} {line}" if d.kind == "meeting" else line
+
+
+def non_working_note(view) -> str:
+    if not view.non_working:
+        return ""
+    return (f"\n:warning: {format_date(view.deadline.due_on)} is {view.non_working}, not a working day. "
+            "That is allowed; reminders that would fall on non-working days come on the working day before.")
+
+
+def reminder_text(deadline, owners: list[str], today: date, late_since: str | None) -> str:
+    """The plain text of a reminder (notifications, and clients without blocks)."""
+    what = "Meeting" if deadline.kind == "meeting" else "Reminder"
+    verb = "is on" if deadline.kind == "meeting" else ("was due" if deadline.due_on < today else "is due")
+    text = (f"{what}: *{esc(deadline.title)}* {verb} {when(deadline)}"
+            + (f", {esc(deadline.place)}" if deadline.kind == "meeting" and deadline.place else "")
+            + f" ({days_left(deadline.due_on, today)}). Owners: {owners_text(owners)}.")
+    if late_since:
+        text += f"\n_Late: this reminder was due {late_since}; Consult was not running then._"
+    return text
+
+
+def reminder_blocks(deadline, owners: list[str], today: date, late_since: str | None) -> list[dict]:
+    text = reminder_text(deadline, owners, today, late_since)
+    buttons = []
+    if deadline.kind != "meeting":
+        buttons.append({"type": "button", "action_id": DONE_ACTION, "style": "primary",
+                        "text": {"type": "plain_text", "text": "Mark done"}, "value": str(deadline.id)})
+    buttons.append({"type": "button", "action_id": SNOOZE_ACTION,
+                    "text": {"type": "plain_text", "text": "Remind me tomorrow"}, "value": str(deadline.id)})
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": (":alarm_clock: " + text)[:3000]}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text":
+            f"`#{deadline.id}` · \u201cRemind me tomorrow\u201d DMs only you, on the next working day"}]},
+        {"type": "actions", "block_id": f"reminder_{deadline.id}", "elements": buttons},
+    ]
+
+
+def action_reminder_text(action, today: date, late_since: str | None) -> str:
+    verb = "was due" if action.due_on < today else "is due"
+    text = (f"Follow-up action: *{esc(action.title)}* {verb} {format_date(action.due_on)} "
+            f"({days_left(action.due_on, today)}).")
+    if late_since:
+        text += f"\n_Late: this reminder was due {late_since}; Consult was not running then._"
+    return text
+
+
+def done_by_text(deadline, user_id: str) -> str:
+    return f"<@{user_id}> marked *{esc(deadline.title)}* (`#{deadline.id}`, {when(deadline)}) done. Its reminders stop."
+
+
+def reminder_after_done_blocks(deadline, user_id: str) -> list[dict]:
+    """What a reminder turns into once someone marks its deadline done."""
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": ":white_check_mark: " + done_by_text(deadline, user_id)}}]
