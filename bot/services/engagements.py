@@ -1,0 +1,460 @@
+"""The engagement log: log, edit, withdraw, show; follow-up actions; the CSV export."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .. import clock
+from ..context import Actor
+from ..coverage import KIND_ALIASES, KINDS, POSITION_ALIASES, POSITIONS
+from ..dates import format_date, parse_date
+from ..errors import Conflict, Forbidden, NotFound, UsageError
+from ..grammar import closest
+from ..spreadsheet import csv_bytes
+from .access import audit, is_admin, programme_for, snapshot
+from .stakeholders import resolve
+
+MAX_SUMMARY = 3000
+MAX_TITLE = 500
+MAX_STAKEHOLDERS = 2000  # a whole CCG's practices in one go, but not a runaway list
+SOURCES = ("command", "modal", "shortcut")
+
+
+class FieldErrors(UsageError):
+    """Several things wrong at once, each tied to a field (the form shows them on the field)."""
+
+    def __init__(self, errors: dict[str, str], usage: str | None = None):
+        super().__init__(" ".join(errors.values()), usage)
+        self.errors = errors
+
+
+@dataclass
+class FollowUp:
+    """A follow-up action to create with an engagement."""
+
+    title: str
+    owner_id: str | None = None
+    due: date | str | None = None
+
+
+# -- reading what people typed --------------------------------------------------
+def read_kind(text: str | None) -> str:
+    value = (text or "").strip().lower()
+    value = KIND_ALIASES.get(value, value)
+    if value in KINDS:
+        return value
+    hint = closest(value, KINDS) if value else None
+    raise UsageError(f"{(text or '')[:40]!r} is not a kind of engagement. Kinds: {', '.join(KINDS)}."
+                     + (f" Did you mean `{hint}`?" if hint else ""))
+
+
+def read_position(text: str | None) -> str | None:
+    if text is None or not text.strip():
+        return None
+    value = text.strip().lower()
+    value = POSITION_ALIASES.get(value, value)
+    if value in POSITIONS:
+        return value
+    hint = closest(value, POSITIONS)
+    raise UsageError(f"{text[:40]!r} is not a position. Positions: {', '.join(POSITIONS)}."
+                     + (f" Did you mean `{hint}`?" if hint else ""))
+
+
+def read_day(value: date | str | None, today: date, what: str = "The date") -> date:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return today
+    return value if isinstance(value, date) else parse_date(value, today)
+
+
+def _summary(text: str | None) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise UsageError("Say what happened: a short summary, in quotes.")
+    if len(text) > MAX_SUMMARY:
+        raise UsageError(f"The summary is {len(text):,} characters; keep it to {MAX_SUMMARY:,}.")
+    return text
+
+
+def _check(errors: dict[str, str], field_name: str, fn, *args):
+    try:
+        return fn(*args)
+    except UsageError as e:
+        errors[field_name] = e.message
+        return None
+
+
+def _resolve_stakeholders(uow, programme, refs: list[str], group: str | None) -> list:
+    found: dict[int, object] = {}
+    for ref in refs:
+        s = resolve(uow, programme, ref)
+        found.setdefault(s.id, s)
+    if group is not None:
+        members = uow.stakeholders.list(programme.id, group=group.strip())
+        if not members:
+            groups = sorted(uow.stakeholders.groups(programme.id))
+            raise NotFound(f"No stakeholder is in the group {group[:80]!r}."
+                           + (f" Groups: {', '.join(groups[:20])}." if groups else " No group has been set yet."))
+        for s in members:
+            found.setdefault(s.id, s)
+    if not found:
+        raise UsageError("Say which stakeholder(s) were engaged: codes or names, separated by commas, or `--group`.")
+    if len(found) > MAX_STAKEHOLDERS:
+        raise UsageError(f"That is {len(found):,} stakeholders; one engagement can name at most {MAX_STAKEHOLDERS:,}.")
+    return list(found.values())
+
+
+# -- logging ------------------------------------------------------------------------
+def _validate(today: date, kind, summary, on, position, follow_up: FollowUp | None):
+    errors: dict[str, str] = {}
+    kind = _check(errors, "kind", read_kind, kind)
+    summary = _check(errors, "summary", _summary, summary)
+    position = _check(errors, "position", read_position, position)
+    day = _check(errors, "date", read_day, on, today)
+    if day is not None and day > today:
+        errors["date"] = (f"{format_date(day)} is in the future: log an engagement once it has happened "
+                          "(add the meeting as a deadline to plan it).")
+    action = None
+    if follow_up is not None:
+        title = (follow_up.title or "").strip()
+        due = _check(errors, "action_due", lambda v: read_day(v, today) if v else None, follow_up.due)
+        if not title and (follow_up.owner_id or follow_up.due):
+            errors["action_title"] = "Say what the follow-up action is, or leave its owner and due date empty."
+        elif len(title) > MAX_TITLE:
+            errors["action_title"] = f"Keep the action to {MAX_TITLE} characters."
+        if due is not None and due < today:
+            errors["action_due"] = f"{format_date(due)} has passed: give a due date from today on."
+        if title:
+            action = FollowUp(title, follow_up.owner_id, due)
+    if errors:
+        raise FieldErrors(errors)
+    return kind, summary, position, day, action
+
+
+def _record(uow, actor: Actor, programme, stakeholders: list, kind: str, summary: str, day: date,
+            position: str | None, source: str, permalink: str | None, follow_up: FollowUp | None):
+    engagement = uow.engagements.create(
+        [s.id for s in stakeholders], programme_id=programme.id, kind=kind, summary=summary, occurred_on=day,
+        position=position, source=source, permalink=permalink, logged_by=actor.user_id, logged_at=clock.now())
+    after = snapshot(engagement) | {"stakeholders": [s.id for s in stakeholders]}
+    audit(uow, actor, programme, "engagement.log", "engagement", engagement.id, after=after)
+    action = None
+    if follow_up is not None:
+        action = uow.actions.create(programme_id=programme.id, engagement_id=engagement.id, title=follow_up.title,
+                                    owner_id=follow_up.owner_id or actor.user_id, due_on=follow_up.due,
+                                    state="open", created_by=actor.user_id, created_at=clock.now())
+        audit(uow, actor, programme, "action.add", "action", action.id, after=snapshot(action))
+    return engagement, action
+
+
+@dataclass
+class Logged:
+    programme: object
+    engagement: object
+    stakeholders: list
+    action: object | None
+
+
+def log_engagement(actor: Actor, channel_id: str, refs: list[str], kind: str | None, summary: str | None, uow, *,
+                   on: date | str | None = None, position: str | None = None, group: str | None = None,
+                   follow_up: FollowUp | None = None) -> Logged:
+    """`/consult engage`: one engagement linked to each stakeholder named (or in the group)."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        today = clock.today_in(programme.timezone)
+        kind, summary, position, day, follow_up = _validate(today, kind, summary, on, position, follow_up)
+        stakeholders = _resolve_stakeholders(uow, programme, refs, group)
+        engagement, action = _record(uow, actor, programme, stakeholders, kind, summary, day, position,
+                                     "command", None, follow_up)
+        uow.commit()
+        return Logged(programme, engagement, stakeholders, action)
+
+
+def log_engagement_from_form(actor: Actor, programme_id: int, stakeholder_ids: list[int], groups: list[str],
+                             kind: str | None, summary: str | None, uow, *, on: date | str | None = None,
+                             position: str | None = None, source: str = "modal", permalink: str | None = None,
+                             follow_up: FollowUp | None = None) -> Logged:
+    """The form (from `/consult engage` or the "Log as engagement" shortcut). Errors name their field."""
+    if source not in SOURCES:
+        source = "modal"
+    with uow:
+        programme = uow.programmes.get(programme_id)
+        if programme is None or programme.team_id != actor.team_id:
+            raise FieldErrors({"stakeholders": "That programme no longer exists."})
+        today = clock.today_in(programme.timezone)
+        errors: dict[str, str] = {}
+        try:
+            kind, summary, position, day, follow_up = _validate(today, kind, summary, on, position, follow_up)
+        except FieldErrors as e:
+            errors.update(e.errors)
+        stakeholders = []
+        for sid in dict.fromkeys(stakeholder_ids):
+            s = uow.stakeholders.get(programme.id, sid)
+            if s is None or s.removed_at is not None:
+                errors["stakeholders"] = "One of the stakeholders has left the register; choose again."
+                break
+            stakeholders.append(s)
+        for group in groups:
+            members = uow.stakeholders.list(programme.id, group=group)
+            if not members:
+                errors["stakeholders"] = f"Nobody is in {group[:80]!r} any more; choose again."
+            seen = {s.id for s in stakeholders}
+            stakeholders += [s for s in members if s.id not in seen]
+        if not stakeholders and "stakeholders" not in errors:
+            errors["stakeholders"] = "Choose at least one stakeholder."
+        if errors:
+            raise FieldErrors(errors)
+        engagement, action = _record(uow, actor, programme, stakeholders, kind, summary, day, position,
+                                     source, (permalink or None) and permalink[:500], follow_up)
+        uow.commit()
+        return Logged(programme, engagement, stakeholders, action)
+
+
+def programmes_for_form(uow, actor: Actor, channel_id: str | None) -> list:
+    """Where a form opened in this channel can log: the channel's programme, else the asker's."""
+    if channel_id:
+        here = uow.programmes.by_channel(actor.team_id, channel_id)
+        if here is not None:
+            return [here]
+    mine = {p.id: p for p in uow.programmes.programmes_of_user(actor.team_id, actor.user_id)}
+    for p in uow.engagements.programmes_touched_by(actor.team_id, actor.user_id):
+        mine.setdefault(p.id, p)
+    return sorted(mine.values(), key=lambda p: p.name.lower())
+
+
+def form_context(actor: Actor, channel_id: str | None, uow):
+    """(programmes the form may log to, today in the first one's timezone)."""
+    with uow:
+        programmes = programmes_for_form(uow, actor, channel_id)
+        tz = programmes[0].timezone if programmes else "Europe/London"
+        return programmes, clock.today_in(tz)
+
+
+def suggest_stakeholders(actor: Actor, programme_ids: list[int], text: str, uow, limit: int = 50):
+    """For the form's searchable picker: [(programme, [stakeholders], [(group, count)])]."""
+    out = []
+    text = (text or "").strip()
+    with uow:
+        for pid in programme_ids:
+            programme = uow.programmes.get(pid)
+            if programme is None or programme.team_id != actor.team_id:
+                continue
+            if text:
+                found = uow.stakeholders.search(programme.id, text, limit=limit)
+            else:
+                found = uow.stakeholders.list(programme.id)[:limit]
+            groups = [(g, len(uow.stakeholders.list(programme.id, group=g)))
+                      for g in sorted(uow.stakeholders.groups(programme.id))
+                      if text and text.lower() in g.lower()][:5]
+            out.append((programme, found, groups))
+    return out
+
+
+# -- one engagement: show, edit, withdraw ----------------------------------------------
+def _own_engagement(uow, actor: Actor, programme, engagement_id: int, doing: str):
+    e = uow.engagements.get(programme.id, engagement_id)
+    if e is None:
+        raise NotFound(f"There is no engagement #{engagement_id} in this programme.")
+    if e.logged_by != actor.user_id and not is_admin(uow, actor, programme):
+        raise Forbidden(f"Only <@{e.logged_by}>, who logged engagement #{e.id}, or an admin can {doing} it.")
+    return e
+
+
+def show_engagement(actor: Actor, channel_id: str, engagement_id: int, uow):
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        e = uow.engagements.get(programme.id, engagement_id)
+        if e is None:
+            raise NotFound(f"There is no engagement #{engagement_id} in this programme.")
+        return programme, e, uow.engagements.stakeholders_of(e.id), uow.actions.for_engagement(e.id)
+
+
+def edit_engagement(actor: Actor, channel_id: str, engagement_id: int, uow, *, summary: str | None = None,
+                    kind: str | None = None, on: str | None = None, position: str | None = None):
+    """Change what was recorded; the audit trail keeps the old version. position "none" clears it."""
+    if summary is None and kind is None and on is None and position is None:
+        raise UsageError("Say what to change: --summary, --kind, --date or --position.")
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        e = _own_engagement(uow, actor, programme, engagement_id, "edit")
+        if e.withdrawn_at is not None:
+            raise Conflict(f"Engagement #{e.id} was withdrawn; log a new one instead.")
+        today = clock.today_in(programme.timezone)
+        clear = position is not None and position.strip().lower() in ("none", "unknown", "clear", "-")
+        new_kind, new_summary, new_position, new_day, _ = _validate(
+            today, kind if kind is not None else e.kind, summary if summary is not None else e.summary,
+            on if on is not None else e.occurred_on, None if clear else (position or e.position), None)
+        before = snapshot(e)
+        e.kind, e.summary, e.occurred_on, e.position = new_kind, new_summary, new_day, new_position
+        e.updated_at = clock.now()
+        after = snapshot(e)
+        if {k: v for k, v in after.items() if k != "updated_at"} == {k: v for k, v in before.items() if k != "updated_at"}:
+            raise Conflict(f"Engagement #{e.id} already says that; nothing changed.")
+        uow.engagements.sync_links(e)
+        audit(uow, actor, programme, "engagement.edit", "engagement", e.id, before, after)
+        uow.commit()
+        return programme, e
+
+
+def withdraw_engagement(actor: Actor, channel_id: str, engagement_id: int, uow):
+    """Withdrawn engagements stay in the log (and the export) but no longer count."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        e = _own_engagement(uow, actor, programme, engagement_id, "withdraw")
+        if e.withdrawn_at is not None:
+            raise Conflict(f"Engagement #{e.id} was already withdrawn.")
+        before = snapshot(e)
+        e.withdrawn_at = clock.now()
+        uow.engagements.sync_links(e)
+        audit(uow, actor, programme, "engagement.withdraw", "engagement", e.id, before, snapshot(e))
+        uow.commit()
+        return programme, e
+
+
+def stakeholder_history(actor: Actor, channel_id: str, ref: str, uow, limit: int = 15):
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        s = resolve(uow, programme, ref)
+        position = uow.engagements.latest_positions(programme.id, [s.id]).get(s.id)
+        return programme, s, position, uow.engagements.history(programme.id, s.id, limit)
+
+
+# -- follow-up actions --------------------------------------------------------------------
+def add_action(actor: Actor, channel_id: str, title: str, uow, *, owner_id: str | None = None,
+               due: str | None = None, engagement_id: int | None = None):
+    title = (title or "").strip()
+    if not title:
+        raise UsageError("Say what the action is, in quotes.")
+    if len(title) > MAX_TITLE:
+        raise UsageError(f"Keep the action to {MAX_TITLE} characters.")
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        today = clock.today_in(programme.timezone)
+        due_on = parse_date(due, today) if due else None
+        if due_on is not None and due_on < today:
+            raise UsageError(f"{format_date(due_on)} has passed: give a due date from today on.")
+        if engagement_id is not None and uow.engagements.get(programme.id, engagement_id) is None:
+            raise NotFound(f"There is no engagement #{engagement_id} in this programme.")
+        action = uow.actions.create(programme_id=programme.id, engagement_id=engagement_id, title=title,
+                                    owner_id=owner_id or actor.user_id, due_on=due_on, state="open",
+                                    created_by=actor.user_id, created_at=clock.now())
+        audit(uow, actor, programme, "action.add", "action", action.id, after=snapshot(action))
+        uow.commit()
+        return programme, action
+
+
+def list_actions(actor: Actor, channel_id: str, uow):
+    """Open actions, the asker's first, then by due date."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        return programme, uow.actions.open(programme.id, mine_first=actor.user_id), clock.today_in(programme.timezone)
+
+
+def complete_action(actor: Actor, channel_id: str, action_id: int, uow):
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        action = uow.actions.get(programme.id, action_id)
+        if action is None:
+            raise NotFound(f"There is no action #{action_id} in this programme. `/consult actions` lists them.")
+        if actor.user_id not in (action.owner_id, action.created_by) and not is_admin(uow, actor, programme):
+            raise Forbidden(f"Only <@{action.owner_id}>, who owns action #{action.id}, "
+                            f"<@{action.created_by}>, who set it, or an admin can mark it done.")
+        if action.state == "done":
+            raise Conflict(f"Action #{action.id} is already done.")
+        before = snapshot(action)
+        action.state, action.done_at = "done", clock.now()
+        audit(uow, actor, programme, "action.done", "action", action.id, before, snapshot(action))
+        uow.commit()
+        return programme, action
+
+
+# -- export --------------------------------------------------------------------------------
+EXPORT_HEADER = ["engagement_id", "date", "kind", "stakeholder_type", "stakeholder", "stakeholder_code",
+                 "position", "summary", "source", "permalink", "logged_by", "logged_at", "status", "withdrawn_at"]
+
+
+def engagements_csv(actor: Actor, channel_id: str, uow) -> tuple[object, bytes, int]:
+    """(programme, CSV bytes, number of engagements): one row per engagement and stakeholder."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        seen: set[int] = set()
+
+        def rows():
+            for e, type_, name, code in uow.engagements.export_rows(programme.id):
+                seen.add(e.id)
+                yield [e.id, e.occurred_on.isoformat(), e.kind, type_, name, code, e.position or "", e.summary,
+                       e.source, e.permalink, e.logged_by, e.logged_at.isoformat(timespec="seconds"),
+                       "withdrawn" if e.withdrawn_at else "live",
+                       e.withdrawn_at.isoformat(timespec="seconds") if e.withdrawn_at else ""]
+
+        content = csv_bytes(EXPORT_HEADER, rows())
+        return programme, content, len(seen)
+
+
+# -- demo ------------------------------------------------------------------------------------
+DEMO_ORDER = 10
+
+_DEMO_TOPICS = [
+    ("meeting", "Locality meeting: co-commissioning options explained; questions on conflicts of interest"),
+    ("email", "Sent the expression of interest summary and asked for views"),
+    ("call", "Call with the practice manager about the committee's membership"),
+    ("event", "Members' event on primary care co-commissioning"),
+    ("survey", "Returned the member practice survey on the three models"),
+    ("meeting", "Practice visit: GP partners discussed joint versus delegated commissioning"),
+]
+
+
+def demo_data(uow_factory, programme, actor: Actor) -> None:
+    """A believable spread over the 2014/15 cycle: most practices engaged, positions mixed."""
+    rng = random.Random(programme.year or 2014)
+    year = programme.year or 2014
+    today = clock.today_in(programme.timezone)
+    start = date(year, 6, 2)
+    with uow_factory() as uow:
+        stakeholders = uow.stakeholders.list(programme.id)
+        practices = [s for s in stakeholders if s.type == "practice"]
+        others = {s.type: s for s in stakeholders if s.type != "practice"}
+
+        def log(targets, kind, summary, day, position=None, follow_up=None):
+            if day > today:  # a demo loaded mid-cycle has no engagement from the future
+                return None
+            return _record(uow, actor, programme, targets, kind, summary, day, position, "command", None,
+                           follow_up)[0]
+
+        engaged = practices[: int(len(practices) * 0.8)]  # a fifth not yet heard from
+        positions = ["support"] * 5 + ["undecided"] * 3 + ["oppose"] * 2 + ["neutral"]
+        for i, practice in enumerate(engaged):
+            first = start + timedelta(days=rng.randrange(0, 200))
+            kind, summary = _DEMO_TOPICS[i % len(_DEMO_TOPICS)]
+            log([practice], kind, summary, first, rng.choice(positions + [None]))
+            if i % 3 == 0:  # a second contact, where some changed their minds
+                later = first + timedelta(days=rng.randrange(14, 60))
+                log([practice], "meeting", "Follow-up on the draft committee terms of reference", later,
+                    rng.choice(positions))
+        by_locality: dict[str, list] = {}
+        for p in practices:
+            by_locality.setdefault(p.group_name or "", []).append(p)
+        for n, (locality, members) in enumerate(sorted(by_locality.items())):
+            if locality:
+                log(members, "event", f"{locality} members' meeting: the case for co-commissioning",
+                    date(year, 9, 10 + 7 * n))
+        if "lmc" in others:
+            log([others["lmc"]], "meeting", "LMC liaison meeting: LMC asks for a seat on the committee as an observer",
+                date(year, 7, 15), "undecided",
+                FollowUp("Send the LMC the draft terms of reference", actor.user_id, date(year, 8, 1)))
+            log([others["lmc"]], "letter", "LMC letter supporting joint commissioning with safeguards",
+                date(year + 1, 1, 12), "support")
+        if "healthwatch" in others:
+            log([others["healthwatch"]], "meeting", "Healthwatch agreed to nominate a non-voting attendee",
+                date(year, 10, 6), "neutral")
+        if "hwbb" in others:
+            log([others["hwbb"]], "board-paper", "Draft plan sent to the Health and Wellbeing Board for its opinion",
+                date(year, 11, 20), None,
+                FollowUp("Record the HWBB's opinion in the final plan", actor.user_id, date(year + 1, 1, 31)))
+        if "nhse" in others:
+            log([others["nhse"]], "call", "Area team call on the expression of interest (sections A to H)",
+                date(year, 6, 12))
+        if "governing-body" in others:
+            log([others["governing-body"]], "board-paper", "Governing body paper: recommendation to seek joint commissioning",
+                date(year, 12, 4), "support")
+        uow.commit()

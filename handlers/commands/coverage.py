@@ -1,0 +1,65 @@
+"""`/consult coverage [<type>] [--days N]`: who has been engaged, who has not, where practices stand."""
+from __future__ import annotations
+
+from bot.coverage import DEFAULT_DAYS, CoverageReport, bar, percent
+from bot.dates import format_date
+from bot.errors import UsageError
+from bot.grammar import parse, parse_int
+from bot.register import TYPES
+from bot.rendering import esc
+from bot.services.coverage import MAX_DAYS, show_coverage
+
+from . import CommandRequest, subcommand
+from .stakeholder import stakeholder_type
+
+USAGE = f"""/consult coverage [<type>] [--days N]
+types: {", ".join(TYPES)}   (N: 1 to {MAX_DAYS:,}, default {DEFAULT_DAYS})"""
+DUTY_MARK = {"done": "✅", "na": "➖", "open": "⬜"}
+
+
+def not_engaged_line(item, today) -> str:
+    label = esc(item.name) + (f" ({esc(item.code)})" if item.code else "")
+    if item.last_engaged is None:
+        return f"{label}: never"
+    return f"{label}: last {format_date(item.last_engaged)} ({item.days_since(today):,} days ago)"
+
+
+def coverage_text(report: CoverageReport, names_per_type: int = 10, duties: bool = True) -> str:
+    lines = [f"*Coverage of {esc(report.programme)}*: engaged within {report.days:,} days "
+             f"(since {format_date(report.since)})"]
+    if not report.types:
+        lines.append("The register is empty. Add stakeholders with `/consult stakeholder add`.")
+    for t in report.types:
+        lines.append(f"\n*{t.label}*: {t.engaged:,} of {t.total:,} engaged `{bar(t.engaged, t.total)}`")
+        if t.not_engaged:
+            shown = [not_engaged_line(n, report.today) for n in t.not_engaged[:names_per_type]]
+            more = t.not_engaged_count - len(shown)
+            lines.append(f"Not engaged ({t.not_engaged_count:,}), most overdue first:")
+            lines += [f"• {line}" for line in shown]
+            if more:
+                lines.append(f"• …and {more:,} more")
+    if report.of_type("practice") is not None:
+        lines.append(f"\n*Member practices by current position* (share of {report.practice_list_size:,} registered patients)")
+        for share in report.positions:
+            lines.append(f"• {share.position}: {share.count:,} practice{'s' if share.count != 1 else ''}, "
+                         f"{share.list_size:,} patients ({percent(share.share)})")
+    if duties and report.duties:
+        lines.append("\n*Duties*")
+        for d in report.duties[:15]:
+            lines.append(f"{DUTY_MARK.get(d.state, '⬜')} {esc(d.title)} ({d.state}"
+                         + (f", due {format_date(d.due_on)}" if d.due_on and d.state == "open" else "") + ")")
+        if len(report.duties) > 15:
+            lines.append(f"…and {len(report.duties) - 15:,} more: `/consult duties`")
+    return "\n".join(lines)
+
+
+@subcommand("coverage", summary="Who has been engaged within N days, who has not, and practices' positions",
+            usage=USAGE, example="/consult coverage practice --days 60", order=14)
+def coverage_callback(req: CommandRequest, args: list[str]) -> None:
+    p = parse(args, {"days"}, usage=USAGE)
+    if len(p.words) > 1:
+        raise UsageError("Give at most one stakeholder type.", USAGE)
+    type_ = stakeholder_type(p.words[0]) if p.words else None
+    days = parse_int(p.opt("days"), "`--days`", 1, MAX_DAYS) if p.opt("days") else DEFAULT_DAYS
+    report = show_coverage(req.actor, req.channel_id, req.uow, type_, days)
+    req.out.reply(coverage_text(report, names_per_type=40 if type_ else 10, duties=type_ is None))
