@@ -3,14 +3,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
 
 
 class CalendarFeed(Base):
+    """One feed address. The token itself is never stored: only its sha256.
+
+    content_etag / content_changed_at: the ETag of the last body served and
+    when it first differed from the one before, so Last-Modified moves only
+    when what the feed shows changes (deletions and renames included).
+    """
+
     __tablename__ = "calendar_feed"
+    __table_args__ = (Index("ix_calendar_feed_programme_kind_user", "programme_id", "kind", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"), index=True)
@@ -22,3 +30,5 @@ class CalendarFeed(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fetch_count: Mapped[int] = mapped_column(Integer, default=0)
+    content_etag: Mapped[str | None] = mapped_column(String(64))
+    content_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,152 @@
+"""The calendar feed: programme items in, RFC 5545 bytes out.
+
+Pure: no database, no clock. The same items always give the same bytes,
+so a feed's ETag changes only when what it shows changes. Outlook is the
+client that matters most, so:
+- all-day items are DATE values with an exclusive DTEND the next day;
+- timed items are written in UTC (no VTIMEZONE for Outlook to misread);
+- no METHOD, so clients treat the file as a published calendar, not an
+  invitation to reply to;
+- each item's UID is made from what it is (team, programme, kind, id),
+  never random, so a refresh updates events instead of duplicating them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+from icalendar import Alarm, Calendar, Event
+
+PRODID = "-//Consult//Programme calendar feed//EN"
+REFRESH = timedelta(hours=1)
+TIMED_DEFAULT_LENGTH = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """Which calendar this is: its name, and where its programme lives in Slack."""
+
+    name: str
+    team_id: str
+    channel_id: str
+    programme_id: int
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarItem:
+    """One event. Either `day` (all-day) or `start`/`end` (aware, any zone) is set.
+
+    `updated` is when the item itself last changed; it is written as DTSTAMP
+    and LAST-MODIFIED. `alarm` is relative to the start (negative = before).
+    """
+
+    kind: str  # deadline | meeting | vote | duty | action
+    item_id: int
+    title: str
+    updated: datetime
+    sequence: int = 0
+    day: date | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    place: str | None = None
+    details: tuple[str, ...] = field(default_factory=tuple)
+    owners: tuple[str, ...] = field(default_factory=tuple)
+    alarm: timedelta | None = None
+    busy: bool = False
+
+    def __post_init__(self):
+        if (self.day is None) == (self.start is None):
+            raise ValueError("a calendar item is either all-day (day) or timed (start)")
+        if self.start is not None and self.start.tzinfo is None:
+            raise ValueError("timed calendar items need aware datetimes")
+        if self.updated.tzinfo is None:
+            raise ValueError("`updated` must be an aware datetime")
+
+
+def channel_link(team_id: str, channel_id: str) -> str:
+    """A link that opens the programme's channel in the Slack app (or browser)."""
+    return "https://slack.com/app_redirect?" + urlencode({"channel": channel_id, "team": team_id})
+
+
+def item_uid(info: FeedInfo, kind: str, item_id: int) -> str:
+    """Never changes for the same item: the same in every fetch, process and feed."""
+    return f"consult-{info.team_id}-p{info.programme_id}-{kind}-{item_id}@consult".lower()
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def _owner(user: str) -> str:
+    return user if user.startswith("@") else "@" + user
+
+
+def _description(info: FeedInfo, item: CalendarItem, link: str) -> str:
+    lines = list(item.details)
+    if item.owners:
+        label = "Owner" if len(item.owners) == 1 else "Owners"
+        lines.append(f"{label}: " + ", ".join(_owner(o) for o in item.owners))
+    lines.append(f"Programme: {info.name}")
+    lines.append(f"In Slack: {link}")
+    return "\n".join(lines)
+
+
+def _event(info: FeedInfo, item: CalendarItem, link: str) -> Event:
+    ev = Event()
+    ev.add("uid", item_uid(info, item.kind, item.item_id))
+    stamp = _utc(item.updated)
+    ev.add("dtstamp", stamp)
+    ev.add("last-modified", stamp)
+    ev.add("sequence", max(0, int(item.sequence)))
+    ev.add("summary", item.title)
+    if item.day is not None:
+        ev.add("dtstart", item.day)
+        ev.add("dtend", item.day + timedelta(days=1))
+        # Deadlines mark a day; they should not show the whole day as busy.
+        ev.add("x-microsoft-cdo-alldayevent", "TRUE")
+    else:
+        start = _utc(item.start)
+        end = _utc(item.end) if item.end is not None and item.end > item.start else start + TIMED_DEFAULT_LENGTH
+        ev.add("dtstart", start)
+        ev.add("dtend", end)
+    ev.add("transp", "OPAQUE" if item.busy else "TRANSPARENT")
+    ev.add("x-microsoft-cdo-busystatus", "BUSY" if item.busy else "FREE")
+    ev.add("status", "CONFIRMED")
+    ev.add("categories", [item.kind.capitalize()])
+    if item.place:
+        ev.add("location", item.place)
+    ev.add("description", _description(info, item, link))
+    ev.add("url", link)
+    if item.alarm is not None:
+        alarm = Alarm()
+        alarm.add("uid", item_uid(info, item.kind, item.item_id).replace("@", "-alarm@"))
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", item.title)
+        alarm.add("trigger", item.alarm)
+        ev.add_component(alarm)
+    return ev
+
+
+def _order(item: CalendarItem) -> tuple:
+    when = item.start.astimezone(timezone.utc) if item.start is not None else \
+        datetime.combine(item.day, datetime.min.time(), timezone.utc)
+    return (when, item.kind, item.item_id)
+
+
+def build_calendar(info: FeedInfo, items: list[CalendarItem]) -> bytes:
+    """The whole feed, CRLF-terminated lines folded at 75 octets, UTF-8."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", info.name)
+    if info.description:
+        cal.add("x-wr-caldesc", info.description)
+    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
+    link = channel_link(info.team_id, info.channel_id)
+    for item in sorted(items, key=_order):
+        cal.add_component(_event(info, item, link))
+    return cal.to_ical()

@@ -1,0 +1,318 @@
+"""Calendar feeds: private addresses (tokens), and the feed each one serves.
+
+Tokens. A token is 32 random bytes from `secrets` (43 URL-safe
+characters). Only its sha256 is stored, so Consult itself cannot show an
+address again after the reply that issued it. Hence:
+
+- every `/consult calendar` issues the asker a *new* address of the
+  programme's calendar; the asker's earlier addresses keep working, so a
+  subscription made on one device survives asking again on another;
+- `/consult calendar rotate` (admins) turns off every address of the
+  programme's calendar at once and issues one new one; everyone else asks
+  again for theirs;
+- `/consult calendar mine` issues a personal address (the asker's own
+  deadlines, actions and duties); `mine rotate` turns off the asker's
+  earlier personal addresses;
+- a person holds at most MAX_LIVE_PER_PERSON live addresses of each kind:
+  asking for one more turns off their least recently used one (the reply
+  says so), which bounds the table without ever refusing an address.
+
+Lookup is by the token's hash (the unique index), then compared again in
+constant time. An unknown, revoked or malformed token is simply "no feed".
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from .. import clock, reminders
+from ..calendar_feed import CalendarItem, FeedInfo, build_calendar
+from ..context import Actor
+from ..dates import format_date, local_to_utc
+from .access import audit, programme_for, require_admin
+
+PROGRAMME = "programme"
+PERSONAL = "personal"
+TOKEN_BYTES = 32
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+MAX_LIVE_PER_PERSON = 10
+VOTE_EVENT_LENGTH = timedelta(minutes=15)
+SUMMARY_LIMIT = 200
+_FEED_FIELDS = ["id", "kind", "user_id", "created_by", "created_at", "revoked_at"]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def well_formed(token: str) -> bool:
+    return bool(_TOKEN_SHAPE.fullmatch(token or ""))
+
+
+def addresses(public_base_url: str, token: str) -> tuple[str, str]:
+    """The feed's http(s) address, and the same as webcal:// (which opens calendar apps)."""
+    web = f"{public_base_url.rstrip('/')}/calendar/{token}.ics"
+    return web, "webcal://" + web.split("://", 1)[1]
+
+
+def _feed_snapshot(feed) -> dict:
+    # Never the token's hash: the audit trail is readable by admins, feeds are not theirs.
+    return {name: (v.isoformat() if isinstance(v, datetime) else v)
+            for name, v in ((n, getattr(feed, n)) for n in _FEED_FIELDS)}
+
+
+@dataclass
+class IssuedFeed:
+    programme_name: str
+    feed_id: int
+    kind: str
+    web: str
+    webcal: str
+    # Addresses turned off by this request: all earlier ones (rotate) or the asker's least used (cap).
+    turned_off: list[dict] = field(default_factory=list)
+    rotated: bool = False
+
+
+def _issue(uow, actor: Actor, programme, kind: str) -> tuple[object, str]:
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    feed = uow.feeds.create(programme_id=programme.id, token_hash=hash_token(token), kind=kind,
+                            user_id=actor.user_id, created_by=actor.user_id, created_at=clock.now(),
+                            fetch_count=0)
+    audit(uow, actor, programme, "calendar.issue", "calendar_feed", feed.id, after=_feed_snapshot(feed))
+    return feed, token
+
+
+def _least_used_first(feed) -> tuple:
+    never = datetime.min.replace(tzinfo=timezone.utc)
+    return (feed.last_fetched_at or never, feed.created_at, feed.id)
+
+
+def issue_feed(actor: Actor, channel_id: str, uow, public_base_url: str, *, personal: bool = False) -> IssuedFeed:
+    """A new address of the programme's calendar (or of the asker's personal one)."""
+    kind = PERSONAL if personal else PROGRAMME
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        mine = uow.feeds.live(programme.id, kind, actor.user_id)
+        turned_off = []
+        if len(mine) >= MAX_LIVE_PER_PERSON:
+            retire = sorted(mine, key=_least_used_first)[: len(mine) - MAX_LIVE_PER_PERSON + 1]
+            uow.feeds.revoke([f.id for f in retire], clock.now())
+            for f in retire:
+                before = _feed_snapshot(f)
+                audit(uow, actor, programme, "calendar.retire", "calendar_feed", f.id, before=before,
+                      after=before | {"revoked_at": clock.now().isoformat()})
+                turned_off.append(_usage(f))
+        feed, token = _issue(uow, actor, programme, kind)
+        uow.commit()
+        web, webcal = addresses(public_base_url, token)
+        return IssuedFeed(programme.name, feed.id, kind, web, webcal, turned_off)
+
+
+def rotate_feed(actor: Actor, channel_id: str, uow, public_base_url: str, *, personal: bool = False) -> IssuedFeed:
+    """Turn off every earlier address (the programme's: admins only; personal: the asker's own)."""
+    kind = PERSONAL if personal else PROGRAMME
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        if not personal:
+            require_admin(uow, actor, programme, "replace the programme's calendar address")
+        old = uow.feeds.live(programme.id, kind, actor.user_id if personal else None)
+        now = clock.now()
+        uow.feeds.revoke([f.id for f in old], now)
+        audit(uow, actor, programme, "calendar.rotate", "calendar_feed", None,
+              before={"kind": kind, "revoked": [f.id for f in old]}, after={"revoked_at": now.isoformat()})
+        feed, token = _issue(uow, actor, programme, kind)
+        uow.commit()
+        web, webcal = addresses(public_base_url, token)
+        return IssuedFeed(programme.name, feed.id, kind, web, webcal, [_usage(f) for f in old], rotated=True)
+
+
+@dataclass
+class FeedUsage:
+    feed_id: int
+    kind: str
+    user_id: str | None
+    created_at: datetime
+    last_fetched_at: datetime | None
+    fetch_count: int
+
+
+def _usage(feed) -> FeedUsage:
+    return FeedUsage(feed.id, feed.kind, feed.user_id, feed.created_at, feed.last_fetched_at, feed.fetch_count or 0)
+
+
+def feed_status(actor: Actor, channel_id: str, uow):
+    """Admins: every live address of the programme, with when it was last fetched. Returns (programme, [FeedUsage])."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "see who subscribes to the calendar")
+        return programme, [_usage(f) for f in uow.feeds.live(programme.id)]
+
+
+# -- serving a feed -------------------------------------------------------------
+
+@dataclass
+class FeedBody:
+    feed_id: int
+    kind: str
+    body: bytes
+    etag: str  # sha256 hex of the body
+    last_modified: datetime
+    events: int
+
+
+def fetch_feed(uow, token: str) -> FeedBody | None:
+    """The calendar behind a token, or None for any token that is not a live address."""
+    if not well_formed(token):
+        return None
+    digest = hash_token(token)
+    with uow:
+        feed = uow.feeds.by_token_hash(digest)
+        if feed is None or not hmac.compare_digest(feed.token_hash, digest) or feed.revoked_at is not None:
+            return None
+        programme = uow.programmes.get(feed.programme_id)
+        if programme is None:
+            return None
+        info, items = feed_contents(uow, programme, feed.kind, feed.user_id)
+        body = build_calendar(info, items)
+        etag = hashlib.sha256(body).hexdigest()
+        now = clock.now().replace(microsecond=0)
+        changed_at = None
+        if feed.content_etag != etag:
+            latest = max((i.updated for i in items), default=feed.created_at).replace(microsecond=0)
+            changed_at = min(latest, now)
+            if feed.content_changed_at is not None:
+                # Strictly later than the Last-Modified clients hold (HTTP dates count whole seconds),
+                # even when the change left no newer item behind (a deleted or cancelled one).
+                changed_at = max(changed_at, feed.content_changed_at + timedelta(seconds=1))
+        uow.feeds.record_fetch(feed.id, now, etag, changed_at)
+        uow.commit()
+        return FeedBody(feed.id, feed.kind, body, etag, changed_at or feed.content_changed_at, len(items))
+
+
+def feed_contents(uow, programme, kind: str, user_id: str | None) -> tuple[FeedInfo, list[CalendarItem]]:
+    """What a feed shows, straight from the tables."""
+    personal = kind == PERSONAL
+    owner = user_id if personal else None
+    if personal:
+        info = FeedInfo(f"{programme.name} (mine)", programme.team_id, programme.channel_id, programme.id,
+                        f"The deadlines, actions and duties that @{user_id} owns in {programme.name}, from Consult.")
+    else:
+        info = FeedInfo(programme.name, programme.team_id, programme.channel_id, programme.id,
+                        f"Key dates, meetings and votes of {programme.name}, from Consult.")
+    owners = uow.feeds.deadline_owners(programme.id)
+    marks = uow.feeds.change_marks(programme.id, ("vote", "duty", "action"))
+    items = [_deadline_item(d, owners.get(d.id, []), programme.timezone) for d in uow.feeds.deadlines(programme.id, owner)]
+    if not personal:
+        items += [_vote_item(v, marks.get(("vote", v.id)), programme.timezone) for v in uow.feeds.votes(programme.id)]
+    items += [_duty_item(d, marks.get(("duty", d.id))) for d in uow.feeds.duties(programme.id, owner)]
+    if personal:
+        items += [_action_item(a, marks.get(("action", a.id))) for a in uow.feeds.actions(programme.id, owner)]
+    return info, items
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+
+
+def _first_reminder(due_on: date, remind_days) -> date | None:
+    days = reminders.reminder_days(due_on, remind_days)
+    return days[0].on if days else None
+
+
+def _all_day_alarm(due_on: date, remind_days) -> timedelta | None:
+    """09:00 on the first reminder's day, relative to the start of the all-day event."""
+    first = _first_reminder(due_on, remind_days)
+    if first is None:
+        return None
+    return datetime.combine(first, time(9, 0)) - datetime.combine(due_on, time(0, 0))
+
+
+def _stamp(updated: datetime | None, mark) -> tuple[datetime, int]:
+    """(last change, revision) for items without their own revision counter."""
+    count, at = mark if mark else (0, None)
+    moments = [m for m in (updated, at) if m is not None]
+    return max(moments), count
+
+
+def _remind_text(days: tuple[int, ...]) -> str:
+    before = [str(n) for n in days if n > 0]
+    parts = []
+    if before:
+        counted = before[0] if len(before) == 1 else ", ".join(before[:-1]) + " and " + before[-1]
+        parts.append(f"{counted} day{'s' if before != ['1'] else ''} before")
+    if 0 in days:
+        parts.append("on the day")
+    return " and ".join(parts)
+
+
+def _deadline_item(d, owners: list[str], tz: str) -> CalendarItem:
+    done = d.state == "done"
+    remind_days = reminders.stored_remind_days(d.remind_days)
+    details = []
+    if d.kind == "meeting":
+        label = "Meeting"
+    else:
+        label = "Deadline"
+        details.append(f"Deadline: {format_date(d.due_on)}" + (f", by {d.due_time}" if d.due_time else ""))
+    if done:
+        details.append(f"This {label.lower()} is done.")
+    if d.notes:
+        details.append(d.notes)
+    if remind_days and not done:
+        details.append(f"Consult reminds the channel {_remind_text(remind_days)}.")
+    details.append(f"Consult #{d.id}")
+    title = _short(d.title) if d.kind == "meeting" else _short(f"Deadline: {d.title}")
+    if done:
+        title = _short(f"Done: {d.title}")
+    common = dict(kind=d.kind, item_id=d.id, title=title, updated=d.updated_at or d.created_at,
+                  sequence=d.sequence or 0, place=d.place, details=tuple(details), owners=tuple(owners))
+    if d.kind == "meeting" and d.due_time:
+        start = local_to_utc(d.due_on, d.due_time, tz)
+        end = local_to_utc(d.due_on, d.end_time, tz) if d.end_time else None
+        first = None if done else _first_reminder(d.due_on, remind_days)
+        alarm = reminders.reminder_time(first, tz) - start if first else None
+        return CalendarItem(start=start, end=end, alarm=alarm, busy=True, **common)
+    return CalendarItem(day=d.due_on, alarm=None if done else _all_day_alarm(d.due_on, remind_days), **common)
+
+
+_RULES = {"simple": "simple majority", "absolute": "absolute majority of the electorate", "two-thirds": "two-thirds majority"}
+
+
+def _vote_item(v, mark, tz: str) -> CalendarItem:
+    closed = v.state == "closed"
+    at = v.closed_at if closed and v.closed_at else v.closes_at
+    updated, sequence = _stamp(v.closed_at or v.opened_at, mark)
+    details = [v.question, f"Member practice vote; carried by a {_RULES.get(v.rule, v.rule)}"
+               + (f", quorum {v.quorum_percent}%" if v.quorum_percent else "")
+               + (", weighted by list size" if v.weighted else "") + "."]
+    if v.group_name:
+        details.append(f"Electorate: practices of {v.group_name}.")
+    details.append("The vote has closed; the result is in the channel." if closed else
+                   "Vote with the buttons on the vote message in the channel.")
+    details.append(f"Consult vote #{v.id}")
+    title = _short(("Vote closed: " if closed else "Vote closes: ") + v.question)
+    return CalendarItem(kind="vote", item_id=v.id, title=title, updated=updated, sequence=sequence,
+                        start=at, end=at + VOTE_EVENT_LENGTH, details=tuple(details))
+
+
+def _duty_item(d, mark) -> CalendarItem:
+    updated, sequence = _stamp(d.updated_at or d.created_at, mark)
+    details = [d.title]
+    if d.statute:
+        details.append(f"Under: {d.statute}")
+    details.append(f"Mark it with `/consult duty done {d.id}` and its evidence.")
+    return CalendarItem(kind="duty", item_id=d.id, title=_short(f"Duty: {d.title}"), updated=updated,
+                        sequence=sequence, day=d.due_on, details=tuple(details),
+                        owners=(d.owner_id,) if d.owner_id else ())
+
+
+def _action_item(a, mark) -> CalendarItem:
+    updated, sequence = _stamp(a.created_at, mark)
+    return CalendarItem(kind="action", item_id=a.id, title=_short(f"Action: {a.title}"), updated=updated,
+                        sequence=sequence, day=a.due_on, details=(a.title, f"Consult action #{a.id}"),
+                        owners=(a.owner_id,), alarm=_all_day_alarm(a.due_on, reminders.ACTION_REMIND_DAYS))
