@@ -1,0 +1,75 @@
+"""The For / Against / Abstain buttons on a vote message, and the practice picker that follows
+for a person who speaks for several practices. Every answer is ephemeral to the clicker."""
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+
+from sqlalchemy.exc import DBAPIError
+
+from bot.context import Actor
+from bot.errors import ConsultError
+from bot.services import votes as svc
+from handlers.blocks_vote import CHOICE_ACTIONS, PICK_PREFIX, ballot_reply, practice_picker
+
+log = logging.getLogger("consult.votes")
+
+_CHOICE_BY_ACTION = {action: choice for choice, action in CHOICE_ACTIONS.items()}
+_PICK = re.compile(rf"^{PICK_PREFIX}\d+$")
+_PICK_VALUE = re.compile(r"^(\d{1,12}):(for|against|abstain):(\d{1,12})$")
+
+
+def _actor(body, client) -> Actor:
+    from handlers.slack_messenger import workspace_admin_check
+
+    user = (body.get("user") or {}).get("id", "")
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+    return Actor(team_id=team, user_id=user, _is_workspace_admin=workspace_admin_check(client, user))
+
+
+def handle_click(services, actor: Actor, vote_id: int, choice: str, stakeholder_id: int | None) -> dict:
+    """What to answer a click with: respond() keyword arguments (pure of Slack, testable)."""
+    try:
+        outcome = svc.ballot_from_button(actor, vote_id, choice, services.uow(), stakeholder_id)
+    except ConsultError as e:
+        return {"text": e.message}
+    except DBAPIError:
+        log.warning("database unavailable during a vote click", exc_info=True)
+        return {"text": "Consult can't reach its database just now, so nothing was recorded. Please click again "
+                        "in a minute."}
+    except Exception:
+        ref = secrets.token_hex(4)
+        log.exception("vote click failed (ref %s)", ref)
+        return {"text": f"Sorry, something went wrong on Consult's side and nothing was recorded. Please try again; "
+                        f"if it keeps happening, tell your Consult admin (reference {ref})."}
+    if isinstance(outcome, svc.PracticeChoice):
+        text, blocks = practice_picker(outcome)
+        return {"text": text, "blocks": blocks}
+    return {"text": ballot_reply(outcome)}
+
+
+def register(app, services) -> None:
+    @app.action(re.compile(r"^vote_(for|against|abstain)$"))
+    def vote_button_callback(ack, body, action, respond, client):
+        ack()
+        try:
+            vote_id = int(action.get("value", ""))
+        except ValueError:
+            respond(text="That button is not a vote button Consult knows; nothing was recorded.",
+                    response_type="ephemeral", replace_original=False)
+            return
+        answer = handle_click(services, _actor(body, client), vote_id, _CHOICE_BY_ACTION[action["action_id"]], None)
+        respond(response_type="ephemeral", replace_original=False, **answer)
+
+    @app.action(_PICK)
+    def vote_pick_callback(ack, body, action, respond, client):
+        ack()
+        m = _PICK_VALUE.match(action.get("value", ""))
+        if m is None:
+            respond(text="That button is not one Consult knows; nothing was recorded.", response_type="ephemeral",
+                    replace_original=False)
+            return
+        answer = handle_click(services, _actor(body, client), int(m.group(1)), m.group(2), int(m.group(3)))
+        # The picker was an ephemeral message of its own: replace it with what was recorded.
+        respond(response_type="ephemeral", replace_original=True, **answer)

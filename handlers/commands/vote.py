@@ -1,0 +1,129 @@
+"""`/consult vote open|record|tally|tally set|close|list` and `/consult export ballots`."""
+from __future__ import annotations
+
+from bot import clock
+from bot import votes as rules
+from bot.dates import format_datetime, parse_date, parse_time
+from bot.errors import UsageError
+from bot.grammar import choice, parse, parse_int, parse_percent
+from bot.services import votes as svc
+from bot.services.access import programme_for
+from handlers.blocks_vote import ballot_reply, result_text, tally_text, vote_list_text, vote_message
+
+from . import CommandRequest, subcommand
+from .export import exporter
+
+USAGE = """/consult vote open "<question>" --closes <date> [--time 17:00] [--rule simple|absolute|two-thirds] [--quorum 50%] [--weighted] [--group "<group>"]
+/consult vote record <practice> for|against|abstain [--method paper|email|meeting]
+/consult vote tally [--weighted]
+/consult vote tally set --for N --against N --abstain N [--for-size N --against-size N --abstain-size N]
+/consult vote close
+/consult vote list
+With several open votes, add --vote <id> (`/consult vote list` shows the ids)."""
+VERBS = ["open", "record", "tally", "close", "list"]
+MAX_SIZE = 100_000_000
+
+
+def _vote_id(p) -> int | None:
+    raw = p.opt("vote")
+    return parse_int(raw.lstrip("#"), "The vote id", 1) if raw is not None else None
+
+
+@subcommand("vote", summary="Run the member practice vote: open, record, tally, close", usage=USAGE,
+            example='/consult vote open "Take on joint commissioning?" --closes 4/3/2015 --quorum 50%',
+            aliases=("votes",), order=30)
+def vote_callback(req: CommandRequest, args: list[str]) -> None:
+    if not args:
+        raise UsageError("Say what to do with the vote: open, record, tally, close or list.")
+    verb = choice(args[0], VERBS, "vote command", USAGE)
+    {"open": _open, "record": _record, "tally": _tally, "close": _close, "list": _list}[verb](req, args[1:])
+
+
+def _open(req: CommandRequest, args: list[str]) -> None:
+    p = parse(args, {"closes", "time", "rule", "quorum", "group"}, {"weighted"}, usage=USAGE)
+    if len(p.words) != 1:
+        raise UsageError('Give the question in quotes, e.g. `vote open "Take on joint commissioning?" --closes 4/3/2015`.'
+                         if not p.words else "Put the question in quotes: it has spaces.")
+    if not p.opt("closes"):
+        raise UsageError("Say when the vote closes with `--closes <date>`, e.g. `--closes 4/3/2015`.")
+    with req.uow as uow:  # the programme's timezone decides what "today" is
+        tz = programme_for(uow, req.actor, req.channel_id).timezone
+    closes_on = parse_date(p.opt("closes"), clock.today_in(tz))
+    at = parse_time(p.opt("time")) if p.opt("time") else "17:00"
+    rule = choice(p.opt("rule", "simple"), list(rules.RULES), "rule", USAGE)
+    quorum = parse_percent(p.opt("quorum")) if p.opt("quorum") is not None else None
+    view = svc.open_vote(req.actor, req.channel_id, p.words[0], req.uow, closes_on=closes_on, at=at, rule=rule,
+                         quorum=quorum, weighted=p.flag("weighted"), group=p.opt("group"))
+    text, blocks = vote_message(view)
+    ts = req.out.post(req.channel_id, text, blocks)
+    svc.set_message(req.uow, view.vote.id, ts)
+    req.out.reply(f"Opened vote #{view.vote.id} for {view.tally.practices.electorate:,} member practices; it closes "
+                  f"{format_datetime(view.vote.closes_at, view.programme.timezone)}. Link each practice's voice with "
+                  "`/consult stakeholder link <practice> @person` so they can vote with the buttons.")
+
+
+def _record(req: CommandRequest, args: list[str]) -> None:
+    p = parse(args, {"method", "vote"}, usage=USAGE)
+    if len(p.words) != 2:
+        raise UsageError("Give the practice and the choice, e.g. `vote record E85001 for --method paper`.")
+    ballot = choice(p.words[1], list(rules.CHOICES), "choice", USAGE)
+    method = choice(p.opt("method", "paper"), ["paper", "email", "meeting"], "method", USAGE)
+    outcome = svc.record_ballot(req.actor, req.channel_id, p.words[0], ballot, req.uow, method=method,
+                                vote_id=_vote_id(p))
+    req.out.reply(ballot_reply(outcome) + (f" (recorded by <@{req.actor.user_id}> from a {method} ballot)"
+                                           if outcome.changed else ""))
+
+
+def _tally(req: CommandRequest, args: list[str]) -> None:
+    if args and args[0].lower() == "set":
+        _tally_set(req, args[1:])
+        return
+    p = parse(args, {"vote"}, {"weighted"}, usage=USAGE)
+    if p.words:
+        raise UsageError(f"`vote tally` takes no {p.words[0]!r}; did you mean `vote tally set`?")
+    view = svc.tally_vote(req.actor, req.channel_id, req.uow, _vote_id(p))
+    req.out.reply(tally_text(view, show_sizes=p.flag("weighted")))
+
+
+def _tally_set(req: CommandRequest, args: list[str]) -> None:
+    names = ["for", "against", "abstain"]
+    p = parse(args, {*names, *(f"{n}-size" for n in names), "vote"}, usage=USAGE)
+    if p.words:
+        raise UsageError("Give the count as options: `vote tally set --for 20 --against 8 --abstain 2`.")
+    missing = [f"--{n}" for n in names if p.opt(n) is None]
+    if missing:
+        raise UsageError(f"Give all three counts; missing {', '.join(missing)}. Use 0 for none.")
+    counts = {n: parse_int(p.opt(n), f"--{n}", 0, 100_000) for n in names}
+    sizes = {n: parse_int(p.opt(f"{n}-size"), f"--{n}-size", 0, MAX_SIZE) if p.opt(f"{n}-size") is not None else None
+             for n in names}
+    view = svc.set_aggregate_tally(req.actor, req.channel_id, req.uow, for_count=counts["for"],
+                                   against_count=counts["against"], abstain_count=counts["abstain"],
+                                   for_size=sizes["for"], against_size=sizes["against"],
+                                   abstain_size=sizes["abstain"], vote_id=_vote_id(p))
+    req.out.post(req.channel_id, f"<@{req.actor.user_id}> recorded the count of vote #{view.vote.id} from a meeting: "
+                 f"For {counts['for']:,}, Against {counts['against']:,}, Abstain {counts['abstain']:,}.")
+    req.out.reply("Recorded the aggregate count.\n" + tally_text(view, show_sizes=True))
+
+
+def _close(req: CommandRequest, args: list[str]) -> None:
+    p = parse(args, {"vote"}, usage=USAGE)
+    if p.words:
+        raise UsageError("`vote close` takes only `--vote <id>`.")
+    view = svc.close_vote(req.actor, req.channel_id, req.uow, _vote_id(p))
+    svc.post_result(req.services.uow, req.out, view, result_text(view))
+    req.out.reply(f"Closed vote #{view.vote.id}: {view.tally.explain()}")
+
+
+def _list(req: CommandRequest, args: list[str]) -> None:
+    if args:
+        raise UsageError("`vote list` takes nothing after it.")
+    programme, rows = svc.list_votes(req.actor, req.channel_id, req.uow)
+    req.out.reply(vote_list_text(programme, rows))
+
+
+@exporter("ballots", "a vote's ballots: practice, code, list size, choice, method, who recorded it, when, changes")
+def export_ballots(req: CommandRequest, args: list[str]) -> tuple[str, bytes, str]:
+    p = parse(args, {"vote"}, usage="/consult export ballots [--vote <id>]")
+    if p.words:
+        raise UsageError("`export ballots` takes only `--vote <id>`.", "/consult export ballots [--vote <id>]")
+    return svc.ballots_csv(req.actor, req.channel_id, req.uow, _vote_id(p))
