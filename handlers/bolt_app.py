@@ -4,7 +4,10 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App
+from slack_bolt.context.respond import Respond
+from slack_bolt.context.respond.internals import _build_message
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
@@ -20,13 +23,51 @@ class ServerErrorRetryHandler(RetryHandler):
         return response is not None and response.status_code >= 500
 
 
+class ReadTimeoutRetryHandler(RetryHandler):
+    """Retries a timed-out read (users.info, conversations.history...).
+
+    A timed-out write may have reached Slack anyway, so writes are not
+    retried here: scheduled posts go through the delivery ledger, which
+    looks in the channel for the post before sending it again.
+    """
+
+    READS = ("auth.test", "users.info", "conversations.history", "conversations.info",
+             "conversations.open", "conversations.replies")
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if response is not None or not isinstance(error, TimeoutError):
+            return False
+        method = request.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        return method in self.READS
+
+
 def retry_handlers() -> list[RetryHandler]:
     backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
     return [
         ConnectionErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
         RateLimitErrorRetryHandler(max_retry_count=5),  # waits as long as Retry-After says
         ServerErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
+        ReadTimeoutRetryHandler(max_retry_count=2, interval_calculator=backoff),
     ]
+
+
+class RetryingRespond(Respond):
+    """Bolt's respond() (replies through response_url), with the same retries as the Web API client."""
+
+    def __call__(self, text="", blocks=None, **kwargs):
+        if self.response_url is None:
+            raise ValueError("respond is unsupported here as there is no response_url")
+        client = WebhookClient(url=self.response_url, proxy=self.proxy, ssl=self.ssl, timeout=15,
+                               retry_handlers=retry_handlers())
+        message = _build_message(**text) if isinstance(text, dict) else _build_message(text=text, blocks=blocks,
+                                                                                       **kwargs)
+        return client.send_dict(message)
+
+
+def _retrying_respond(context, next):
+    if context.response_url:
+        context["respond"] = RetryingRespond(response_url=context.response_url)
+    next()
 
 
 def make_client(settings: Settings, token: str | None) -> WebClient:
@@ -37,13 +78,27 @@ def make_client(settings: Settings, token: str | None) -> WebClient:
 def make_bolt_app(services: Services) -> App:
     from handlers import register
 
+    from handlers.event_dedup import drop_repeated_events
+
     settings = services.settings
+    many_workspaces = {}
+    if settings.oauth:
+        # Each workspace's own bot token comes from its installation; SLACK_BOT_TOKEN is ignored.
+        from handlers.oauth import oauth_options
+
+        client = make_client(settings, None)
+        many_workspaces = oauth_options(services, client)
+    else:
+        client = make_client(settings, settings.slack_bot_token)
     app = App(
         signing_secret=settings.slack_signing_secret or "socket-mode-has-no-signing-secret",
-        client=make_client(settings, settings.slack_bot_token),
+        client=client,
         process_before_response=False,  # ack within 3 seconds, work after
         logger=logging.getLogger("consult.bolt"),
         request_verification_enabled=not settings.socket_mode,
+        **many_workspaces,
     )
+    app.use(drop_repeated_events(services))
+    app.use(_retrying_respond)
     register(app, services)
     return app

@@ -6,6 +6,7 @@ from .digest import DigestFollow
 from .duty import Duty, DutyEvidence
 from .engagement import Action, Engagement, EngagementStakeholder
 from .programme import AuditEvent, Programme, Role, Stakeholder
+from .slack import SlackEvent, slack_bots, slack_installations, slack_oauth_states
 from .vote import AggregateTally, Ballot, BallotHistory, Elector, Vote
 
 __all__ = [
@@ -15,4 +16,5 @@ __all__ = [
     "Deadline", "DeadlineOwner", "Delivery",
     "Vote", "Elector", "Ballot", "BallotHistory", "AggregateTally",
     "CalendarFeed", "Duty", "DutyEvidence", "DigestFollow",
+    "SlackEvent", "slack_installations", "slack_bots", "slack_oauth_states",
 ]

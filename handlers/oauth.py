@@ -1,0 +1,89 @@
+"""Installing Consult into many workspaces: Slack's OAuth flow, tokens per workspace.
+
+With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set, `GET /slack/install` starts
+Slack's install flow and `/slack/oauth_redirect` finishes it; each workspace's
+bot token is kept in the database (storage/installations.py), found for every
+request by the request's team, and for jobs by `token_for_team`.
+"""
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+
+from bot.services.container import Services
+from storage.installations import DatabaseInstallationStore, DatabaseOAuthStateStore
+
+log = logging.getLogger("consult.oauth")
+
+# Bot scopes: the least Consult needs. manifest.yml declares the same list.
+SCOPES = [
+    "commands",        # /consult and the "Log as engagement" message shortcut
+    "chat:write",      # replies, channel posts, reminders, digests
+    "im:write",        # opening a DM to send a reminder, a ballot or a file
+    "users:read",      # is the user a workspace admin (admins can manage any programme)
+    "files:write",     # CSV exports and evidence packs sent to the asker
+    # Settling a send interrupted by a crash: look for the post's metadata in
+    # the channel (public, private) or the DM before posting again.
+    "channels:history",
+    "groups:history",
+    "im:history",
+]
+
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+STATE_EXPIRY_SECONDS = 600
+
+
+class NotInstalled(LookupError):
+    """A job wanted to reach a workspace Consult is not (or no longer) installed in."""
+
+
+def installation_store(services: Services) -> DatabaseInstallationStore:
+    store = services.extras.get("installation_store")
+    if store is None:
+        store = DatabaseInstallationStore(services.settings.slack_client_id, services.extras["engine"])
+        services.extras["installation_store"] = store
+    return store
+
+
+def oauth_options(services: Services, client) -> dict:
+    """Keyword arguments for Bolt's App in many-workspace mode."""
+    settings = services.settings
+    store = installation_store(services)
+    redirect_uri = f"{settings.public_base_url}{REDIRECT_PATH}"
+    oauth_settings = OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=SCOPES,
+        user_scopes=[],
+        redirect_uri=redirect_uri,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        installation_store=store,
+        state_store=DatabaseOAuthStateStore(services.extras["engine"], STATE_EXPIRY_SECONDS),
+        state_expiration_seconds=STATE_EXPIRY_SECONDS,
+    )
+    # Bolt's default authorize asks Slack's auth.test on every request; the
+    # answer for a token never changes, so it is cached per token.
+    authorize = InstallationStoreAuthorize(
+        installation_store=store, client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret, logger=logging.getLogger("consult.bolt"),
+        client=client, cache_enabled=True,
+    )
+    install_token_lookup(services)
+    return {"oauth_settings": oauth_settings, "installation_store": store, "authorize": authorize}
+
+
+def install_token_lookup(services: Services) -> None:
+    """Jobs find a workspace's bot token through extras["token_for_team"]."""
+    store = installation_store(services)
+
+    def token_for_team(team_id: str) -> str:
+        token = store.bot_token_for_team(team_id)
+        if token is None:
+            raise NotInstalled(f"Consult is not installed in workspace {team_id}")
+        return token
+
+    services.extras["token_for_team"] = token_for_team
