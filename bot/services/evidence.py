@@ -1,0 +1,413 @@
+"""The evidence pack: one printable HTML document for a board secretary.
+
+It shows how member practices and local stakeholders were engaged and the
+issues they raised, the practices' positions, the vote with its figures
+and checksum, each duty with its evidence, and the timeline of key dates.
+
+`gather` reads the records as stored; `compute` turns them into every
+figure in the pack with pure functions, so the same log always gives the
+same figures (the pack prints a fingerprint of them to show it).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from .. import clock, programme_templates
+from .. import duties as duty_rules
+from .. import votes as vote_rules
+from ..context import Actor
+from ..dates import format_date, format_datetime
+from ..errors import UsageError
+from ..register import TYPE_LABELS, TYPES
+from ..rendering import html_environment
+from .access import programme_for, require_admin
+
+POSITIONS = ("support", "oppose", "undecided", "neutral")
+
+
+@dataclass
+class Records:
+    """What the pack is computed from, exactly as stored."""
+
+    programme: object
+    stakeholders: list
+    engagements: list
+    links: dict[int, list[int]]
+    votes: list
+    electors: dict[int, list]
+    ballots: dict[int, list]
+    aggregates: dict[int, object]
+    deadlines: list
+    duties: list
+    evidence: dict[int, list]
+    duty_events: list
+    last_audit_id: int | None
+    template: dict | None = None
+
+
+def gather(uow, programme) -> Records:
+    r = uow.duties.records
+    votes = r.votes(programme.id)
+    template = None
+    if programme.template:
+        try:
+            template = programme_templates.load(programme.template)
+        except UsageError:
+            template = None
+    return Records(
+        programme=programme,
+        stakeholders=r.stakeholders(programme.id),
+        engagements=r.engagements(programme.id),
+        links=r.engagement_links(programme.id),
+        votes=votes,
+        electors={v.id: r.electors(v.id) for v in votes},
+        ballots={v.id: r.ballots(v.id) for v in votes},
+        aggregates={v.id: a for v in votes if (a := r.aggregate(v.id)) is not None},
+        deadlines=r.deadlines(programme.id),
+        duties=r.duties(programme.id),
+        evidence=uow.duties.evidence_of_programme(programme.id),
+        duty_events=r.duty_events(programme.id),
+        last_audit_id=r.last_audit_id(programme.id),
+        template=template,
+    )
+
+
+# -- figures -------------------------------------------------------------------
+
+@dataclass
+class TypeSummary:
+    type: str
+    label: str
+    in_register: int
+    engaged: int
+    engagements: int
+    first: date | None
+    last: date | None
+    kinds: dict[str, int]
+    positions: dict[str, int]
+
+    @property
+    def engaged_percent(self) -> int:
+        return round(100 * self.engaged / self.in_register) if self.in_register else 0
+
+
+@dataclass
+class EngagementRow:
+    id: int
+    occurred_on: date
+    kind: str
+    summary: str
+    position: str | None
+    names: list[str]
+
+
+@dataclass
+class PracticeRow:
+    code: str | None
+    name: str
+    group: str | None
+    list_size: int | None
+    position: str | None
+    position_on: date | None
+    engagements: int
+    last_engaged: date | None
+
+
+@dataclass
+class VoteSummary:
+    id: int
+    question: str
+    state: str
+    rule: str
+    rule_text: str
+    quorum_percent: int | None
+    weighted: bool
+    group: str | None
+    opened_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+    tally: object  # bot.votes.Tally
+    stored_checksum: str | None
+
+    @property
+    def checksum_matches(self) -> bool | None:
+        return None if self.stored_checksum is None else self.stored_checksum == self.tally.checksum
+
+
+@dataclass
+class EvidenceItem:
+    kind: str
+    text: str
+    url: str | None = None
+    on: date | None = None
+
+
+@dataclass
+class DutyRow:
+    id: int
+    section: str
+    title: str
+    statute: str | None
+    state: str
+    due_on: date | None
+    owner: str | None
+    reason: str | None
+    notes: str | None
+    done_on: date | None
+    evidence: list[EvidenceItem]
+    asks: str | None
+
+
+@dataclass
+class TimelineEntry:
+    on: date
+    what: str
+    kind: str  # deadline | meeting | vote | duty | revision | engagement
+
+
+@dataclass
+class Pack:
+    programme_name: str
+    template_title: str | None
+    timezone: str
+    types: list[TypeSummary]
+    totals: dict
+    issues: dict[str, list[EngagementRow]]
+    practices: list[PracticeRow]
+    practice_positions: list[tuple[str, int, int]]  # (position label, practices, list size)
+    votes: list[VoteSummary]
+    duties: list[DutyRow]
+    checklist: list[DutyRow]
+    timeline: list[TimelineEntry]
+    source: dict
+    fingerprint: str = ""
+    duty_counts: dict = field(default_factory=dict)
+
+
+def _local_date(dt: datetime, tz: str) -> date:
+    return dt.astimezone(ZoneInfo(tz)).date()
+
+
+def latest_positions(engagements, links) -> dict[int, tuple[str, date]]:
+    """stakeholder id -> (position, date): the latest stated one, by date then by entry order."""
+    out: dict[int, tuple[str, date]] = {}
+    for e in sorted(engagements, key=lambda e: (e.occurred_on, e.id)):
+        if e.position:
+            for sid in links.get(e.id, []):
+                out[sid] = (e.position, e.occurred_on)
+    return out
+
+
+def _tally(vote, electors, ballots, aggregate, stakeholders):
+    """The vote counted by the votes rules (bot/votes.py), as at closing for a closed vote."""
+    people = {s.id: s for s in stakeholders}
+    roll = [vote_rules.Elector(e.stakeholder_id, people[e.stakeholder_id].name if e.stakeholder_id in people else
+                               str(e.stakeholder_id), people[e.stakeholder_id].code if e.stakeholder_id in people
+                               else None, e.list_size or 0) for e in electors]
+    common = {"rule": vote.rule, "quorum_percent": vote.quorum_percent, "weighted": vote.weighted}
+    if aggregate is not None:
+        return vote_rules.tally(roll, aggregate=vote_rules.Aggregate(
+            aggregate.for_count, aggregate.against_count, aggregate.abstain_count, aggregate.for_list_size,
+            aggregate.against_list_size, aggregate.abstain_list_size), **common)
+    return vote_rules.tally(roll, [vote_rules.Cast(b.stakeholder_id, b.choice) for b in ballots], **common)
+
+
+def compute(rec: Records) -> Pack:
+    """Every figure of the pack, from the records alone."""
+    tz = rec.programme.timezone
+    people = {s.id: s for s in rec.stakeholders}
+    live = [s for s in rec.stakeholders if s.removed_at is None]
+    positions = latest_positions(rec.engagements, rec.links)
+    per_stakeholder: dict[int, list] = {}
+    for e in rec.engagements:
+        for sid in rec.links.get(e.id, []):
+            per_stakeholder.setdefault(sid, []).append(e)
+
+    types = []
+    issues: dict[str, list[EngagementRow]] = {}
+    for t in TYPES:
+        members = [s for s in live if s.type == t]
+        touching = [e for e in rec.engagements
+                    if any(people[sid].type == t for sid in rec.links.get(e.id, []) if sid in people)]
+        if not members and not touching:
+            continue
+        dates_ = [e.occurred_on for e in touching]
+        types.append(TypeSummary(
+            type=t, label=TYPE_LABELS[t], in_register=len(members),
+            engaged=sum(1 for s in members if s.id in per_stakeholder),
+            engagements=len(touching), first=min(dates_, default=None), last=max(dates_, default=None),
+            kinds=dict(sorted(Counter(e.kind for e in touching).items())),
+            positions={p: sum(1 for s in members if positions.get(s.id, (None,))[0] == p) for p in POSITIONS},
+        ))
+        if touching:
+            issues[TYPE_LABELS[t]] = [
+                EngagementRow(e.id, e.occurred_on, e.kind, e.summary, e.position,
+                              sorted(people[sid].name for sid in rec.links.get(e.id, []) if sid in people))
+                for e in touching]
+    all_dates = [e.occurred_on for e in rec.engagements]
+    totals = {
+        "engagements": len(rec.engagements),
+        "stakeholders": len(live),
+        "engaged": sum(1 for s in live if s.id in per_stakeholder),
+        "first": min(all_dates, default=None),
+        "last": max(all_dates, default=None),
+    }
+
+    practices = []
+    for s in sorted((s for s in live if s.type == "practice"), key=lambda s: ((s.group_name or "").lower(),
+                                                                               s.name.lower())):
+        pos = positions.get(s.id)
+        mine = per_stakeholder.get(s.id, [])
+        practices.append(PracticeRow(s.code, s.name, s.group_name, s.list_size, pos[0] if pos else None,
+                                     pos[1] if pos else None, len(mine),
+                                     max((e.occurred_on for e in mine), default=None)))
+    practice_positions = []
+    for p in POSITIONS + (None,):
+        rows = [r for r in practices if r.position == p]
+        practice_positions.append((p or "no position stated", len(rows), sum(r.list_size or 0 for r in rows)))
+
+    votes = [VoteSummary(v.id, v.question, v.state, v.rule, vote_rules.RULE_TEXT.get(v.rule, v.rule),
+                         v.quorum_percent, v.weighted, v.group_name, v.opened_at, v.closes_at, v.closed_at,
+                         _tally(v, rec.electors.get(v.id, []), rec.ballots.get(v.id, []), rec.aggregates.get(v.id),
+                                rec.stakeholders),
+                         v.checksum if v.state == "closed" else None)
+             for v in rec.votes]
+
+    done_on: dict[int, date] = {}
+    for ev in rec.duty_events:
+        if ev.action == "duty.done" and ev.entity_id is not None:
+            done_on[ev.entity_id] = _local_date(ev.at, tz)
+    engagements_by_id = {e.id: e for e in rec.engagements}
+    votes_by_id = {v.id: v for v in votes}
+    duty_rows = []
+    for d in rec.duties:
+        items = []
+        for ev in rec.evidence.get(d.id, []):
+            if ev.kind == "engagement":
+                e = engagements_by_id.get(ev.engagement_id)
+                if e is None:
+                    items.append(EvidenceItem("engagement", f"Engagement {ev.engagement_id} (withdrawn since)"))
+                else:
+                    names = ", ".join(sorted(people[s].name for s in rec.links.get(e.id, []) if s in people))
+                    items.append(EvidenceItem("engagement", f"Engagement {e.id}: {e.kind} with {names}: {e.summary}",
+                                              on=e.occurred_on))
+            elif ev.kind == "vote":
+                v = votes_by_id.get(ev.vote_id)
+                text = (f"Vote {ev.vote_id}: {v.question} ({v.tally.outcome})" if v else f"Vote {ev.vote_id}")
+                items.append(EvidenceItem("vote", text, on=_local_date(v.closed_at, tz) if v and v.closed_at else None))
+            else:
+                items.append(EvidenceItem(ev.kind, "Slack message" if ev.kind == "permalink" else "Document",
+                                          url=ev.url, on=_local_date(ev.added_at, tz)))
+        duty_rows.append(DutyRow(d.id, d.section, d.title, d.statute, d.state, d.due_on, d.owner_id, d.reason,
+                                 d.notes, done_on.get(d.id) if d.state == duty_rules.DONE else None, items,
+                                 duty_rules.checklist_asks(rec.template, d.key)))
+    # Duties in the order they fall due; the checklist in its letters' order (A to H).
+    duty_rows.sort(key=lambda r: (r.section, r.due_on or date.max, r.title) if r.section == duty_rules.DUTY
+                   else (r.section, date.min, r.title))
+
+    timeline = [TimelineEntry(d.due_on, d.title + (f" ({d.state})" if d.state != "open" else ""),
+                              d.kind or "deadline") for d in rec.deadlines]
+    for v in votes:
+        timeline.append(TimelineEntry(_local_date(v.opened_at, tz), f"Vote {v.id} opened: {v.question}", "vote"))
+        if v.closed_at:
+            timeline.append(TimelineEntry(_local_date(v.closed_at, tz),
+                                          f"Vote {v.id} closed: {v.tally.outcome}", "vote"))
+        else:
+            timeline.append(TimelineEntry(_local_date(v.closes_at, tz), f"Vote {v.id} closes", "vote"))
+    for row in duty_rows:
+        if row.done_on:
+            timeline.append(TimelineEntry(row.done_on, f"Done: {row.title}", "duty"))
+    for ev in rec.duty_events:
+        if ev.action == "duty.revision":
+            after = json.loads(ev.after or "{}")
+            timeline.append(TimelineEntry(_local_date(ev.at, tz), f"Significant revision {after.get('revision')}: "
+                                          f"{after.get('what_changed', '')}", "revision"))
+    if totals["first"]:
+        timeline.append(TimelineEntry(totals["first"], "First engagement logged", "engagement"))
+        timeline.append(TimelineEntry(totals["last"], "Latest engagement logged", "engagement"))
+    timeline.sort(key=lambda t: (t.on, t.kind, t.what))
+
+    source = {
+        "engagements": len(rec.engagements),
+        "stakeholders": len(rec.stakeholders),
+        "ballots": sum(len(b) for b in rec.ballots.values()),
+        "votes": len(rec.votes),
+        "duties": len(rec.duties),
+        "evidence": sum(len(e) for e in rec.evidence.values()),
+        "last_audit_id": rec.last_audit_id,
+    }
+    statutory = [r for r in duty_rows if r.section == duty_rules.DUTY]
+    pack = Pack(
+        programme_name=rec.programme.name,
+        template_title=rec.template.get("title") if rec.template else None,
+        timezone=tz, types=types, totals=totals, issues=issues, practices=practices,
+        practice_positions=practice_positions, votes=votes,
+        duties=statutory, checklist=[r for r in duty_rows if r.section == duty_rules.EOI],
+        timeline=timeline, source=source,
+        duty_counts={s: sum(1 for r in statutory if r.state == s) for s in duty_rules.STATES},
+    )
+    pack.fingerprint = fingerprint(pack)
+    return pack
+
+
+def _plain(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, vote_rules.Tally):
+        return {"outcome": value.outcome, "checksum": value.checksum, "practices": _plain(value.practices),
+                "list_size": _plain(value.list_size), "quorum_met": value.quorum_met}
+    if isinstance(value, vote_rules.Figures):
+        return [value.for_, value.against, value.abstain, value.electorate]
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__ if k != "fingerprint"}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def fingerprint(pack: Pack) -> str:
+    """SHA-256 of every figure and line in the pack (not the time it was made): the same log gives
+    the same fingerprint, so two copies of a pack can be compared at a glance."""
+    text = json.dumps(_plain(pack), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# -- rendering -----------------------------------------------------------------
+
+def render_pack(pack: Pack, generated_at: datetime) -> str:
+    env = html_environment()
+    env.filters["local"] = lambda dt: format_datetime(dt, pack.timezone)
+    env.filters["maybe_date"] = lambda d: format_date(d) if d else "–"
+    return env.get_template("evidence/pack.html.j2").render(
+        pack=pack, generated=format_datetime(generated_at, pack.timezone), type_labels=TYPE_LABELS,
+        state_labels=duty_rules.STATE_LABELS)
+
+
+def pack_filename(programme) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", programme.name.lower()).strip("-")[:60] or "programme"
+    return f"evidence-pack-{slug}-{clock.today_in(programme.timezone).isoformat()}.html"
+
+
+def build_pack_html(uow_factory, programme_id: int) -> tuple[object, str]:
+    """(programme, HTML) of a programme's evidence pack, read in one transaction."""
+    with uow_factory() as uow:
+        programme = uow.programmes.get(programme_id)
+        pack = compute(gather(uow, programme))
+    return programme, render_pack(pack, clock.now())
+
+
+def evidence_pack(actor: Actor, channel_id: str, uow_factory) -> tuple[object, str, bytes]:
+    """For `/consult evidence` (admins): (programme, file name, HTML bytes)."""
+    with uow_factory() as uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "make the evidence pack")
+    programme, html = build_pack_html(uow_factory, programme.id)
+    return programme, pack_filename(programme), html.encode("utf-8")
