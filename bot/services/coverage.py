@@ -3,6 +3,7 @@ member practices stand; reused by the App Home tab and the digest.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from .. import clock
@@ -46,3 +47,44 @@ def show_coverage(actor: Actor, channel_id: str, uow, type: str | None = None,
     with uow:
         programme = programme_for(uow, actor, channel_id)
         return coverage_report(uow, programme, days, clock.today_in(programme.timezone), type)
+
+
+# -- the App Home tab -----------------------------------------------------------------
+MAX_HOME_PROGRAMMES = 10
+
+
+@dataclass
+class HomeProgramme:
+    programme: object
+    report: CoverageReport
+    my_actions: list
+    deadlines: list  # open, due today or later, soonest first
+    votes: list  # open votes, when the votes feature is installed
+    today: date
+
+
+@dataclass
+class Home:
+    programmes: list[HomeProgramme]
+    more: int  # programmes left out to stay within Slack's limits
+
+
+def home_for(actor: Actor, uow, days: int = DEFAULT_DAYS) -> Home:
+    """What the person's App Home tab shows: each programme they belong to."""
+    with uow:
+        found = {p.id: p for p in uow.programmes.programmes_of_user(actor.team_id, actor.user_id)}
+        for p in uow.engagements.programmes_touched_by(actor.team_id, actor.user_id):
+            found.setdefault(p.id, p)
+        actions_by_programme: dict[int, list] = {}
+        for p, action in uow.actions.open_for_owner(actor.team_id, actor.user_id):
+            found.setdefault(p.id, p)
+            actions_by_programme.setdefault(p.id, []).append(action)
+        programmes = sorted(found.values(), key=lambda p: p.name.lower())
+        shown = []
+        for programme in programmes[:MAX_HOME_PROGRAMMES]:
+            today = clock.today_in(programme.timezone)
+            deadlines = [d for d in uow.deadlines.list(programme.id) if d.due_on >= today]
+            votes = optional_call(uow, "votes", "open_votes", programme.id, default=[]) or []
+            shown.append(HomeProgramme(programme, coverage_report(uow, programme, days, today),
+                                       actions_by_programme.get(programme.id, []), deadlines, list(votes), today))
+        return Home(shown, max(0, len(programmes) - MAX_HOME_PROGRAMMES))

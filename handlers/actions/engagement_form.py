@@ -1,0 +1,123 @@
+"""The "Log engagement" form: opened by `/consult engage` (no arguments), the App Home
+button or the "Log as engagement" message shortcut; its stakeholder picker; its submission.
+"""
+from __future__ import annotations
+
+import logging
+
+from bot.context import Actor
+from bot.errors import ConsultError
+from bot.services import engagements as svc
+from handlers.blocks_engagement import (FORM_CALLBACK, PICKER_ACTION, engagement_form, form_values,
+                                        logged_text, no_programme_view, picker_options, read_metadata,
+                                        read_picked)
+from handlers.blocks_home import LOG_BUTTON
+from handlers.slack_messenger import workspace_admin_check
+
+log = logging.getLogger("consult.engagement_form")
+SHORTCUT = "log_engagement"
+NO_PROGRAMME = ("You are not in a Consult programme in this workspace yet, so there is nowhere to log this. "
+                "Run `/consult engage` in a programme's channel, or `/consult setup` to start one.")
+
+
+def _team(body: dict, context) -> str:
+    return context.team_id or (body.get("team") or {}).get("id") or body.get("team_id") or ""
+
+
+def _user(body: dict) -> str:
+    return (body.get("user") or {}).get("id") or body.get("user_id") or ""
+
+
+def permalink_of(client, channel: str | None, ts: str | None) -> str | None:
+    """The message's permalink from Slack; Slack's archive address if it can't be asked."""
+    if not channel or not ts:
+        return None
+    try:
+        link = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+        if link:
+            return link
+    except Exception:
+        log.warning("could not get the permalink of %s/%s", channel, ts)
+    return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def open_form(services, client, body: dict, context, *, channel: str | None, source: str,
+              summary: str = "", permalink: str | None = None) -> None:
+    actor = Actor(team_id=_team(body, context), user_id=_user(body))
+    programmes, today = svc.form_context(actor, channel, services.uow())
+    if not programmes:
+        view = no_programme_view(NO_PROGRAMME)
+    else:
+        view = engagement_form(programmes, today, channel_id=channel, source=source, summary=summary,
+                               permalink=permalink)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def confirm(client, channel: str | None, user: str, text: str) -> None:
+    """Tell the logger, privately: in the channel the form came from, else in a DM."""
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+            return
+        except Exception:
+            log.info("could not reply in %s; sending a DM instead", channel)
+    client.chat_postMessage(channel=user, text=text)
+
+
+def register(app, services) -> None:
+    @app.shortcut(SHORTCUT)
+    def log_as_engagement_callback(ack, body, client, context):
+        ack()
+        message = body.get("message") or {}
+        channel = (body.get("channel") or {}).get("id")
+        open_form(services, client, body, context, channel=channel, source="shortcut",
+                  summary=message.get("text") or "", permalink=permalink_of(client, channel, message.get("ts")))
+
+    @app.action(LOG_BUTTON)
+    def home_log_engagement_callback(ack, body, client, context):
+        ack()
+        open_form(services, client, body, context, channel=None, source="modal")
+
+    @app.options(PICKER_ACTION)
+    def stakeholder_options_callback(ack, body, context):
+        meta = read_metadata((body.get("view") or {}).get("private_metadata"))
+        actor = Actor(team_id=_team(body, context), user_id=_user(body))
+        try:
+            found = svc.suggest_stakeholders(actor, meta["p"], body.get("value") or "", services.uow())
+        except Exception:
+            log.exception("stakeholder search failed")
+            found = []
+        ack(**picker_options(found))
+
+    @app.view(FORM_CALLBACK)
+    def engagement_form_callback(ack, body, client, context, view):
+        meta = read_metadata(view.get("private_metadata"))
+        values = form_values(view)
+        user = _user(body)
+        actor = Actor(team_id=_team(body, context), user_id=user, _is_workspace_admin=workspace_admin_check(client, user))
+        picked = read_picked(values["picked"])
+        allowed = set(meta["p"])
+        if len(picked) > 1:
+            ack(response_action="errors", errors={"stakeholders": "Choose stakeholders of one programme at a time."})
+            return
+        programme_id, (ids, groups) = next(iter(picked.items()), (meta["p"][0] if meta["p"] else 0, ([], [])))
+        if programme_id not in allowed:
+            ack(response_action="errors", errors={"stakeholders": "Choose stakeholders from the list."})
+            return
+        follow_up = svc.FollowUp(values["action_title"] or "", values["action_owner"], values["action_due"])
+        try:
+            logged = svc.log_engagement_from_form(
+                actor, programme_id, ids, groups, values["kind"], values["summary"], services.uow(),
+                on=values["date"], position=values["position"], source=meta["s"], permalink=meta["l"],
+                follow_up=follow_up)
+        except svc.FieldErrors as e:
+            ack(response_action="errors", errors=e.errors)
+            return
+        except ConsultError as e:
+            ack(response_action="errors", errors={"stakeholders": e.message[:300]})
+            return
+        ack()
+        try:
+            confirm(client, meta["c"] or logged.programme.channel_id, user, logged_text(logged))
+        except Exception:
+            log.exception("could not confirm engagement #%s to %s", logged.engagement.id, user)
