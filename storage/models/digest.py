@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
+from .engagement import Engagement
 
 
 class DigestFollow(Base):
@@ -19,3 +20,8 @@ class DigestFollow(Base):
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Migration 0002_digest: "engagements logged this week", per programme (declared here, with the
+# digest that reads it, rather than in the engagement module).
+Index("ix_engagement_programme_logged", Engagement.programme_id, Engagement.logged_at)

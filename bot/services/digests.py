@@ -1,0 +1,415 @@
+"""The weekly digest: what it says, when it is due, and its exactly-once delivery.
+
+Use cases: `show_digest` (`/consult digest now`), `schedule_digest` /
+`stop_digest` / `digest_settings`, `follow_digest` / `unfollow_digest`
+(roll-ups). For the sweep: `digests_due`, `compose_due`, `deliver_digest`.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from .. import clock, votes
+from ..context import Actor
+from ..coverage import bar
+from ..dates import format_date, working_days_between
+from ..digest import (COVERAGE_DAYS, DEADLINE_DAYS, DUE, LOGGERS_SHOWN, MISSED, NOT_ENGAGED_SHOWN, Digest,
+                      Overdue, Schedule, TypeActivity, UpcomingDeadline, VoteStanding, Window, days_left, headline,
+                      in_working_days, is_late, late_by, outcome_words, percent, position_changes,
+                      scheduled_this_week, status, week_of, window_before)
+from ..errors import Conflict, NoProgramme, NotFound, UsageError
+from ..rendering import render
+from .access import SETUP_HINT, audit, programme_for, require_admin, snapshot
+from .coverage import coverage_report
+from .deliveries import deliver_once, metadata_for
+
+log = logging.getLogger("consult.digest")
+
+KIND = "digest"
+ROLLUP_KIND = "digest-rollup"
+
+
+# -- what the digest says -------------------------------------------------------------------------
+
+def schedule_of(programme) -> Schedule:
+    return Schedule(programme.digest_weekday, programme.digest_time, programme.timezone, programme.digest_enabled)
+
+
+def compose(uow, programme, window: Window, as_of: date, late: bool = False) -> Digest:
+    """Read everything one programme's digest reports (inside an open unit of work)."""
+    pid = programme.id
+    d = Digest(programme.name, programme.timezone, window, as_of, late)
+    d.engagements = uow.digests.engagement_count(pid, window.start, window.end)
+    if d.engagements:
+        d.activity = sorted((TypeActivity(t, s, e) for t, s, e in uow.digests.activity_by_type(
+            pid, window.start, window.end)), key=lambda a: (-a.stakeholders, a.label))
+        d.top_loggers = uow.digests.top_loggers(pid, window.start, window.end, LOGGERS_SHOWN)
+        rows, names = uow.digests.position_history(pid, window.start, window.end)
+        d.position_changes = position_changes(rows, window, names)
+    report = coverage_report(uow, programme, COVERAGE_DAYS, as_of)
+    d.not_engaged = [t for t in report.types if t.not_engaged]
+    d.stakeholders = sum(t.total for t in report.types)
+    d.engaged_recently = sum(t.engaged for t in report.types)
+
+    deadlines = uow.deadlines.list(pid)
+    last = as_of + timedelta(days=DEADLINE_DAYS)
+    upcoming = [x for x in deadlines if as_of <= x.due_on <= last]
+    owners = uow.deadlines.owners([x.id for x in deadlines]) if deadlines else {}
+    d.deadlines = [UpcomingDeadline(x.title, x.kind, x.due_on, x.due_time, working_days_between(as_of, x.due_on),
+                                    owners.get(x.id, [])) for x in upcoming]
+    d.overdue_deadlines = [Overdue(x.kind, x.id, x.title, ", ".join(owners.get(x.id, [])) or None, x.due_on,
+                                   working_days_between(x.due_on, as_of))
+                           for x in deadlines if x.due_on < as_of and x.kind == "deadline"]
+    d.overdue_actions = [Overdue("action", a.id, a.title, a.owner_id, a.due_on, working_days_between(a.due_on, as_of))
+                         for a in uow.actions.overdue(pid, as_of)]
+    open_duties = uow.duties.list(pid, ("open",))
+    d.open_duties = len(open_duties)
+    d.overdue_duties = [Overdue("duty", x.id, x.title, x.owner_id, x.due_on, working_days_between(x.due_on, as_of))
+                        for x in open_duties if x.due_on is not None and x.due_on < as_of]
+    d.votes = [vote_standing(uow, programme, v, as_of) for v in uow.votes.open_votes(pid)]
+    return d
+
+
+def vote_standing(uow, programme, vote, as_of: date) -> VoteStanding:
+    """An open vote counted by the vote's own rules (bot.votes), with its forecast."""
+    electors = [votes.Elector(e.stakeholder_id, s.name, s.code, e.list_size or 0)
+                for e, s in uow.votes.electorate(vote.id)]
+    aggregate = uow.votes.aggregate(vote.id)
+    rules = dict(rule=vote.rule, quorum_percent=vote.quorum_percent, weighted=vote.weighted)
+    if aggregate is not None:
+        tally = votes.tally(electors, aggregate=votes.Aggregate(
+            aggregate.for_count, aggregate.against_count, aggregate.abstain_count, aggregate.for_list_size,
+            aggregate.against_list_size, aggregate.abstain_list_size), **rules)
+        forecast = None
+    else:
+        tally = votes.tally(electors, [votes.Cast(b.stakeholder_id, b.choice) for b in uow.votes.ballots(vote.id)],
+                            **rules)
+        positions = uow.engagements.latest_positions(programme.id, [e.stakeholder_id for e in tally.not_voted])
+        forecast = votes.forecast(tally, electors, positions)
+    closes_on = vote.closes_at.astimezone(ZoneInfo(programme.timezone)).date()
+    return VoteStanding(vote.question, vote.closes_at, working_days_between(as_of, closes_on), tally, forecast)
+
+
+@dataclass
+class RenderedSection:
+    key: str
+    text: str  # Slack mrkdwn; its first line is the section's title
+
+
+@dataclass
+class RenderedDigest:
+    title: str  # plain text, for the header
+    headline: str  # mrkdwn
+    sections: list[RenderedSection]
+    notes: list[str] = field(default_factory=list)  # mrkdwn, small print
+
+
+# Wording shared by the templates.
+WORDS = dict(bar=bar, days_left=days_left, late_by=late_by, in_working_days=in_working_days,
+             outcome_words=outcome_words)
+
+SECTIONS = ("engagement", "not_engaged", "deadlines", "votes", "overdue")
+
+
+def render_digest(d: Digest) -> RenderedDigest:
+    """The digest as text, one template per section; empty sections are left out."""
+    ctx = dict(d=d, tz=d.timezone, shown=NOT_ENGAGED_SHOWN, coverage_days=COVERAGE_DAYS, **WORDS)
+    present = {
+        "engagement": d.engagements > 0,
+        "not_engaged": bool(d.not_engaged),
+        "deadlines": bool(d.deadlines),
+        "votes": bool(d.votes),
+        "overdue": bool(d.overdue_actions or d.overdue_duties or d.overdue_deadlines),
+    }
+    sections = [RenderedSection(name, render(f"digest/{name}.j2", **ctx)) for name in SECTIONS if present[name]]
+    if not present["engagement"]:
+        sections.insert(0, RenderedSection("engagement", render("digest/quiet.j2", **ctx)))
+    notes = [render("digest/footer.j2", **ctx)]
+    return RenderedDigest(render("digest/title.j2", **ctx), headline(d), sections, notes)
+
+
+# -- /consult digest now ---------------------------------------------------------------------------
+
+def show_digest(actor: Actor, channel_id: str, uow) -> list[RenderedDigest]:
+    """This channel's programme digest as of now (the 7 days before now), and its roll-up if it has one.
+    Changes nothing: the weekly schedule and the ledger are untouched."""
+    now = clock.now()
+    shown = []
+    with uow:
+        programme = uow.programmes.by_channel(actor.team_id, channel_id)
+        if programme is not None:
+            today = now.astimezone(ZoneInfo(programme.timezone)).date()
+            shown.append(render_digest(compose(uow, programme, window_before(now, programme.timezone), today)))
+        followed = uow.digests.followed_by(actor.team_id, channel_id)
+        if followed:
+            shown.append(render_rollup(compose_rollup(uow, followed, now)))
+    if not shown:
+        raise NoProgramme(SETUP_HINT + " A channel can also get a roll-up of other programmes: run "
+                                       "`/consult digest follow #this-channel` in each programme's channel.")
+    return shown
+
+
+# -- schedule ------------------------------------------------------------------------------------
+
+@dataclass
+class DigestSettings:
+    programme_name: str
+    schedule: Schedule
+    next_at: datetime | None  # local; None when off
+    followers: list[str]  # channels whose roll-up includes this programme
+    last_posted: datetime | None
+
+
+def next_digest(schedule: Schedule, now: datetime) -> datetime | None:
+    if not schedule.enabled:
+        return None
+    this_week = scheduled_this_week(schedule, now)
+    if now < this_week:
+        return this_week
+    return scheduled_this_week(schedule, this_week + timedelta(days=7))
+
+
+def digest_settings(actor: Actor, channel_id: str, uow) -> DigestSettings:
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        return _settings(uow, programme)
+
+
+def _settings(uow, programme) -> DigestSettings:
+    schedule = schedule_of(programme)
+    # The first message of each week's digest has the key digest:<week>:<programme>.
+    sent = [row.sent_at for row in uow.deliveries.all_for(programme.id, KIND)
+            if row.state == "sent" and row.sent_at and row.key.count(":") == 2]
+    return DigestSettings(programme.name, schedule, next_digest(schedule, clock.now()),
+                          uow.digests.followers(programme.id), max(sent) if sent else None)
+
+
+def schedule_digest(actor: Actor, channel_id: str, weekday: int, hhmm: str, uow) -> DigestSettings:
+    """Post the weekly digest on another weekday or time (admins). This week's is still posted once at most."""
+    if not 0 <= weekday <= 6:
+        raise UsageError("The weekday must be Monday to Sunday.")
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "change when the weekly digest is posted")
+        fields = ["digest_enabled", "digest_weekday", "digest_time"]
+        before = snapshot(programme, fields)
+        programme.digest_enabled, programme.digest_weekday, programme.digest_time = True, weekday, hhmm
+        audit(uow, actor, programme, "digest.schedule", "programme", programme.id, before, snapshot(programme, fields))
+        uow.commit()
+        return _settings(uow, programme)
+
+
+def stop_digest(actor: Actor, channel_id: str, uow) -> DigestSettings:
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "turn off the weekly digest")
+        if not programme.digest_enabled:
+            raise Conflict("The weekly digest is already off. Turn it on with `/consult digest schedule monday 09:00`.")
+        before = snapshot(programme, ["digest_enabled"])
+        programme.digest_enabled = False
+        audit(uow, actor, programme, "digest.off", "programme", programme.id, before,
+              snapshot(programme, ["digest_enabled"]))
+        uow.commit()
+        return _settings(uow, programme)
+
+
+# -- roll-ups ----------------------------------------------------------------------------------------
+
+def follow_digest(actor: Actor, channel_id: str, follower: str, uow):
+    """`follower`'s weekly roll-up gains a line for this channel's programme (admins)."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "send this programme's figures to another channel's roll-up")
+        if follower == programme.channel_id:
+            raise UsageError("This channel already gets this programme's own digest. Name the channel that should "
+                             "get the roll-up, e.g. `/consult digest follow #area-team`.")
+        row = uow.digests.follow(actor.team_id, follower, programme.id, actor.user_id)
+        if row is None:
+            raise Conflict(f"<#{follower}> already follows this programme.")
+        uow.session.flush()
+        audit(uow, actor, programme, "digest.follow", "digest_follow", row.id, None, snapshot(row))
+        uow.commit()
+        return programme, uow.digests.followed_by(actor.team_id, follower)
+
+
+def unfollow_digest(actor: Actor, channel_id: str, follower: str, uow):
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "take this programme out of another channel's roll-up")
+        if not uow.digests.unfollow(actor.team_id, follower, programme.id):
+            raise NotFound(f"<#{follower}> does not follow this programme. "
+                           "`/consult digest schedule` lists the channels that do.")
+        audit(uow, actor, programme, "digest.unfollow", "digest_follow", None,
+              {"team_id": actor.team_id, "channel_id": follower, "programme_id": programme.id}, None)
+        uow.commit()
+        return programme
+
+
+@dataclass
+class RollupLine:
+    programme: str
+    coverage_percent: int | None
+    engaged: int
+    stakeholders: int
+    vote: VoteStanding | None  # the open vote closing soonest
+    open_votes: int
+    next_deadline: UpcomingDeadline | None
+    open_duties: int
+
+
+@dataclass
+class Rollup:
+    as_of: date
+    timezone: str
+    lines: list[RollupLine]
+    late: bool = False
+
+
+def compose_rollup(uow, programmes, now: datetime, late: bool = False) -> Rollup:
+    """One line per followed programme: coverage, turnout, next deadline, open duties."""
+    lines = []
+    tz = programmes[0].timezone if programmes else "Europe/London"
+    as_of = now.astimezone(ZoneInfo(tz)).date()
+    for p in programmes:
+        today = now.astimezone(ZoneInfo(p.timezone)).date()
+        report = coverage_report(uow, p, COVERAGE_DAYS, today)
+        total = sum(t.total for t in report.types)
+        engaged = sum(t.engaged for t in report.types)
+        open_votes = uow.votes.open_votes(p.id)
+        vote = vote_standing(uow, p, open_votes[0], today) if open_votes else None
+        nxt = next((x for x in uow.deadlines.list(p.id) if x.due_on >= today and x.kind == "deadline"), None)
+        upcoming = (UpcomingDeadline(nxt.title, nxt.kind, nxt.due_on, nxt.due_time,
+                                     working_days_between(today, nxt.due_on)) if nxt else None)
+        lines.append(RollupLine(p.name, percent(engaged, total) if total else None, engaged, total, vote,
+                                len(open_votes), upcoming, len(uow.duties.list(p.id, ("open",)))))
+    return Rollup(as_of, tz, lines, late)
+
+
+def render_rollup(r: Rollup) -> RenderedDigest:
+    ctx = dict(r=r, coverage_days=COVERAGE_DAYS, **WORDS)
+    title = render("digest/rollup_title.j2", **ctx)
+    head = render("digest/rollup_headline.j2", **ctx)
+    return RenderedDigest(title, head, [RenderedSection("rollup", render("digest/rollup.j2", **ctx))],
+                          [render("digest/rollup_footer.j2", **ctx)])
+
+
+# -- the weekly sweep ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DueDigest:
+    key: str  # the delivery key: one per programme (or roll-up channel) per ISO week
+    kind: str  # digest | digest-rollup
+    team_id: str
+    channel_id: str
+    programme_id: int | None
+    scheduled: datetime  # local
+    late: bool
+
+    @property
+    def done_key(self) -> str:
+        return self.key + ":complete"
+
+    def part_key(self, n: int) -> str:
+        return f"{self.key}:part{n}"
+
+
+_reported_missed: set[str] = set()
+
+
+def rollup_schedule(default_timezone: str) -> Schedule:
+    """Roll-ups go out at the default digest time, Monday 09:00, in the deployment's timezone."""
+    return Schedule(timezone=default_timezone)
+
+
+def digests_due(uow_factory, now: datetime, default_timezone: str) -> list[DueDigest]:
+    """Every digest that should go out now, or whose thread is still unfinished this week.
+
+    A digest is due from its scheduled local time until the end of that local
+    day; one missed for the whole day waits for next week (logged once).
+    """
+    candidates: list[tuple[str, DueDigest]] = []
+    with uow_factory() as uow:
+        for p in uow.digests.scheduled_programmes():
+            candidate = _candidate(schedule_of(p), now, f"{KIND}:{{week}}:{p.id}", KIND, p.team_id, p.channel_id, p.id)
+            if candidate:
+                candidates.append(candidate)
+        rollups = uow.digests.rollup_channels()
+        schedule = rollup_schedule(default_timezone)
+        for team_id, channel_id in rollups:
+            candidate = _candidate(schedule, now, f"{ROLLUP_KIND}:{{week}}:{team_id}:{channel_id}", ROLLUP_KIND,
+                                   team_id, channel_id, None)
+            if candidate:
+                candidates.append(candidate)
+        keys = [k for _, d in candidates for k in (d.key, d.done_key)]
+        states = uow.digests.delivery_states(keys) if keys else {}
+    due = []
+    for state, d in candidates:
+        if states.get(d.done_key) == "sent":
+            continue
+        if state == DUE or states.get(d.key) == "sent":
+            due.append(d)  # due today, or posted but its thread is unfinished
+        elif d.key not in _reported_missed:
+            _reported_missed.add(d.key)
+            log.info("digest %s was not posted on %s (Consult was not running or Slack refused it all day); "
+                     "it waits for next week", d.key, format_date(d.scheduled.date()))
+    return due
+
+
+def _candidate(schedule: Schedule, now: datetime, key_pattern: str, kind: str, team_id: str, channel_id: str,
+               programme_id: int | None):
+    state = status(schedule, now)
+    if state not in (DUE, MISSED):
+        return None
+    scheduled = scheduled_this_week(schedule, now)
+    key = key_pattern.format(week=week_of(scheduled))
+    return state, DueDigest(key, kind, team_id, channel_id, programme_id, scheduled, is_late(scheduled, now))
+
+
+def compose_due(uow_factory, due: DueDigest, now: datetime) -> RenderedDigest | None:
+    """The digest for a due delivery: the exact window before its scheduled time. None if there is
+    nothing to send any more (the programme went, or the channel follows nothing)."""
+    with uow_factory() as uow:
+        if due.kind == ROLLUP_KIND:
+            followed = uow.digests.followed_by(due.team_id, due.channel_id)
+            return render_rollup(compose_rollup(uow, followed, now, due.late)) if followed else None
+        programme = uow.programmes.get(due.programme_id)
+        if programme is None:
+            return None
+        window = window_before(due.scheduled, programme.timezone)
+        return render_digest(compose(uow, programme, window, due.scheduled.date(), due.late))
+
+
+def deliver_digest(uow_factory, due: DueDigest, messenger, messages: list, pause=lambda: None) -> bool:
+    """Post the digest (first message) and its continuation (in the first message's thread), each
+    exactly once. True when all of it is in Slack; otherwise the next sweep finishes it.
+
+    `messages` are (text, blocks) pairs; the first goes to the channel, the rest into its thread.
+    """
+    def post(key: str, text: str, blocks, thread_ts=None):
+        return lambda: messenger.post(due.channel_id, text, blocks, thread_ts=thread_ts, metadata=metadata_for(key))
+
+    text, blocks = messages[0]
+    deliver_once(uow_factory, due.key, programme_id=due.programme_id, kind=due.kind, recipient=due.channel_id,
+                 send=post(due.key, text, blocks), late=due.late)
+    parent = _sent(uow_factory, due.key)
+    if parent is None:
+        return False
+    for n, (text, blocks) in enumerate(messages[1:], start=2):
+        key = due.part_key(n)
+        pause()
+        deliver_once(uow_factory, key, programme_id=due.programme_id, kind=due.kind, recipient=due.channel_id,
+                     send=post(key, text, blocks, parent.message_ts), late=due.late)
+        if _sent(uow_factory, key) is None:
+            return False
+    # The whole digest is in Slack: the sweep can stop looking at it this week.
+    deliver_once(uow_factory, due.done_key, programme_id=due.programme_id, kind=due.kind, recipient=due.channel_id,
+                 send=lambda: parent.message_ts, late=due.late)
+    return True
+
+
+def _sent(uow_factory, key: str):
+    with uow_factory() as uow:
+        row = uow.digests.delivery(key)
+        return row if row is not None and row.state == "sent" else None

@@ -1,0 +1,86 @@
+"""`/consult digest [now]`, `digest schedule ...`, `digest follow|unfollow <#channel>`."""
+from __future__ import annotations
+
+from bot.dates import WEEKDAYS, format_date, parse_time
+from bot.digest import parse_weekday
+from bot.errors import UsageError
+from bot.grammar import channel_id, choice
+from bot.rendering import esc
+from bot.services import digests as svc
+from handlers.blocks_digest import digest_messages, ephemeral_messages
+
+from . import CommandRequest, subcommand
+
+USAGE = """/consult digest [now]                          the digest as of now, shown only to you
+/consult digest schedule                       when it is posted, and which channels follow it
+/consult digest schedule <weekday> <HH:MM>     post it on another day or time (admins)
+/consult digest schedule off                   stop the weekly post (admins)
+/consult digest follow <#channel>              add this programme to that channel's weekly roll-up (admins)
+/consult digest unfollow <#channel>            take it out again (admins)"""
+
+VERBS = ["now", "schedule", "follow", "unfollow"]
+
+
+@subcommand("digest", summary="The weekly digest: see it now, change when it is posted, roll-ups",
+            usage=USAGE, example="/consult digest schedule monday 09:00", order=40)
+def digest_callback(req: CommandRequest, args: list[str]) -> None:
+    verb = choice(args[0], VERBS, "digest command", USAGE) if args else "now"
+    rest = args[1:]
+    if verb == "now":
+        if rest:
+            raise UsageError("`/consult digest now` takes nothing after it.")
+        messages = []
+        for rendered in svc.show_digest(req.actor, req.channel_id, req.uow):
+            messages += digest_messages(rendered)
+        for message in ephemeral_messages(messages):
+            req.out.reply(message.text, message.blocks)
+    elif verb == "schedule":
+        schedule(req, rest)
+    else:
+        if len(rest) != 1:
+            raise UsageError(f"Name the channel, e.g. `/consult digest {verb} #area-team`.")
+        follower = channel_id(rest[0])
+        if verb == "follow":
+            programme, followed = svc.follow_digest(req.actor, req.channel_id, follower, req.uow)
+            names = ", ".join(f"*{esc(p.name)}*" for p in followed)
+            req.out.reply(f"<#{follower}> now gets a weekly roll-up (Mondays at 09:00) with a line for "
+                          f"*{esc(programme.name)}*. It follows: {names}. Consult must be a member of that "
+                          "channel to post there: invite it with `/invite @Consult`.")
+        else:
+            programme = svc.unfollow_digest(req.actor, req.channel_id, follower, req.uow)
+            req.out.reply(f"*{esc(programme.name)}* is no longer in <#{follower}>'s roll-up.")
+
+
+def schedule(req: CommandRequest, rest: list[str]) -> None:
+    if not rest:
+        req.out.reply(describe(svc.digest_settings(req.actor, req.channel_id, req.uow)))
+        return
+    if len(rest) == 1 and rest[0].lower() == "off":
+        settings = svc.stop_digest(req.actor, req.channel_id, req.uow)
+        req.out.post(req.channel_id, f"<@{req.actor.user_id}> turned off the weekly digest. "
+                                     "`/consult digest now` still shows it on demand.")
+        req.out.reply(describe(settings))
+        return
+    if len(rest) != 2:
+        raise UsageError("Give a weekday and a time, e.g. `monday 09:00`, or `off`.")
+    weekday = parse_weekday(rest[0])
+    if weekday is None:
+        raise UsageError(f"{rest[0][:40]!r} is not a weekday. Use one of: {', '.join(WEEKDAYS)}.")
+    hhmm = parse_time(rest[1])
+    settings = svc.schedule_digest(req.actor, req.channel_id, weekday, hhmm, req.uow)
+    req.out.post(req.channel_id, f"<@{req.actor.user_id}> set the weekly digest to {settings.schedule.describe()}.")
+    req.out.reply(describe(settings))
+
+
+def describe(s: svc.DigestSettings) -> str:
+    lines = [f"*{esc(s.programme_name)}*: the weekly digest is posted {s.schedule.describe()}."]
+    if s.next_at is not None:
+        lines.append(f"Next: {format_date(s.next_at.date())} at {s.next_at:%H:%M} (a week's digest is posted once, "
+                     "even if the day changes after it went out).")
+    else:
+        lines.append("Turn it back on with `/consult digest schedule monday 09:00`.")
+    if s.last_posted is not None:
+        lines.append(f"Last posted: {format_date(s.last_posted.date())}.")
+    if s.followers:
+        lines.append("Also in the weekly roll-up of: " + ", ".join(f"<#{c}>" for c in s.followers) + ".")
+    return "\n".join(lines)

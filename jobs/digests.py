@@ -1,0 +1,61 @@
+"""The weekly digest sweep.
+
+Every minute: which programmes' (and roll-up channels') digests are due this
+local day and not yet wholly in Slack. Each is posted through the delivery
+ledger keyed (programme, ISO week), so restarts, a second scheduler or a
+crash never post it twice, and a failed post (a 429 beyond slack_sdk's own
+Retry-After retries, a 5xx, a timeout) is retried at the next sweep rather
+than lost. Posts are spaced out so that a Monday 09:00 with many programmes
+does not burst into Slack's rate limits.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from bot.services import digests
+from handlers.blocks_digest import digest_messages
+
+from . import sweep
+
+log = logging.getLogger("consult.digest")
+
+# Slack allows about one message per second per channel (with short bursts); spacing every post
+# by this much keeps a large Monday morning well inside that, with retries for anything beyond.
+POST_SPACING_SECONDS = 1.0
+
+
+@sweep("digests")
+def sweep_digests(services, now: datetime) -> None:
+    due = digests.digests_due(services.uow, now, services.settings.timezone)
+    if not due:
+        return
+    if services.messenger_for_team is None:
+        log.warning("%d digest(s) are due but this process has no way to reach Slack; they wait", len(due))
+        return
+    log.info("%d digest(s) due: %s", len(due), ", ".join(d.key for d in due))
+    first = True
+    for d in due:
+        def pause():
+            time.sleep(POST_SPACING_SECONDS)
+        if not first:
+            pause()
+        first = False
+        try:
+            rendered = digests.compose_due(services.uow, d, now)
+            if rendered is None:
+                log.info("digest %s has nothing to send any more (programme gone or nothing followed)", d.key)
+                continue
+            messages = digest_messages(rendered)
+            complete = digests.deliver_digest(services.uow, d, services.messenger_for_team(d.team_id),
+                                              [tuple(m) for m in messages], pause=pause)
+        except Exception:
+            log.exception("digest %s could not be prepared; the next sweep tries again", d.key)
+            continue
+        if complete:
+            log.info("digest %s is in channel %s (%d message%s%s)", d.key, d.channel_id, len(messages),
+                     "" if len(messages) == 1 else "s", ", late" if d.late else "")
+        else:
+            log.warning("digest %s is not wholly posted yet (Slack refused or another process holds it); "
+                        "the next sweep carries on", d.key)
