@@ -1,0 +1,307 @@
+"""`make bench`: Consult at national scale, against a bare Bolt app on the same stack.
+
+    DATABASE_URL_PG=postgresql+psycopg://... python -m tests.bench [--scale 0.01] [--requests 200]
+
+Builds two data sets in PostgreSQL that differ only in the length of the
+engagement log (1,000 and 1,000,000 engagements at full scale), explains
+the hot queries, starts the app on each (exactly as `app.py serve`) and a
+bare Bolt app, sends every scenario's signed requests from concurrent
+clients, and prints p50/p99 to the acknowledgement and to the final reply,
+the ratios to the bare app and between the data sets, and the targets.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .dataset import SMALL_ENGAGEMENTS, Dataset, Scale, build, create_database, drop_database
+from .load import BenchSlack, Sample, Server, Signer, percentile, run, start_app, start_bare
+from .plans import explain_paths, render_all_digests
+from .scenarios import Scenario, all_scenarios
+
+ACK_LIMIT = 3.0  # Slack's limit for the acknowledgement
+BARE_RATIO = 2.0
+GROWTH = 1.2
+NOT_MODIFIED_CHEAPER = 10.0
+TARGETS = ("bare", "small", "large")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.splitlines()[0])
+    p.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")),
+                   help="size of the data set relative to England (default 1; 0.01 for development)")
+    p.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS", "200")),
+                   help="measured requests per scenario and server (default 200)")
+    p.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_CLIENTS", "50")),
+                   help="concurrent clients (default 50)")
+    p.add_argument("--threads", type=int, default=16, help="waitress threads of each server (app.py's default)")
+    p.add_argument("--warmup", type=int, default=10, help="unmeasured requests before each run")
+    p.add_argument("--only", default="", help="comma-separated scenario keys (engage,coverage,...)")
+    p.add_argument("--markdown", type=Path, help="also write the results as Markdown to this file")
+    p.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    return p.parse_args(argv)
+
+
+def ms(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    v = seconds * 1000
+    return f"{v:,.0f} ms" if v >= 10 else f"{v:.1f} ms"
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b <= 0:
+        return None
+    return a / b
+
+
+def fx(r: float | None) -> str:
+    return "-" if r is None else f"{r:.2f}x"
+
+
+def merge(samples: list[Sample]) -> Sample:
+    out = Sample()
+    for s in samples:
+        out.ack += s.ack
+        out.final += s.final
+        out.failures += s.failures
+        out.example = out.example or s.example
+        out.bytes += s.bytes
+        out.cpu += s.cpu
+        out.wall += s.wall
+    return out
+
+
+class Report:
+    def __init__(self):
+        self.lines: list[str] = []
+        self.md: list[str] = []
+
+    def say(self, text: str = "", md: str | None = None):
+        print(text, flush=True)
+        self.lines.append(text)
+        if md is not None:
+            self.md.append(md)
+
+
+def measure(scenarios: list[Scenario], servers: dict[str, Server], data: dict[str, Dataset], slack: BenchSlack,
+            args, report: Report) -> dict[str, dict[str, Sample]]:
+    """Each scenario on each server, in the order bare, small, large, large, small, bare (drift cancels)."""
+    signer = Signer()
+    results: dict[str, dict[str, Sample]] = {}
+    half = max(1, args.requests // 2)
+    for sc in scenarios:
+        if not sc.available:
+            continue
+        makers = {}
+        try:
+            for t in TARGETS:
+                makers[t] = sc.prepare(servers[t], data["large" if t == "bare" else t], slack, signer)
+        except Exception as e:
+            report.say(f"  {sc.label}: could not prepare ({type(e).__name__}: {e})")
+            sc.available, sc.why_not = False, f"could not prepare: {e}"
+            continue
+        parts: dict[str, list[Sample]] = {t: [] for t in TARGETS}
+        started = time.perf_counter()
+        for t in TARGETS + tuple(reversed(TARGETS)):
+            parts[t].append(run(servers[t], slack, makers[t], half, args.clients, warmup=args.warmup))
+        results[sc.key] = {t: merge(parts[t]) for t in TARGETS}
+        failed = {t: len(results[sc.key][t].failures) for t in TARGETS}
+        report.say(f"  {sc.label}: done in {time.perf_counter() - started:.0f} s; a reply: "
+                   f"{results[sc.key]['large'].example or '(HTTP only)'}"
+                   + ("" if not any(failed.values()) else f"; failures {failed}: "
+                      + next(s.failures[0] for s in results[sc.key].values() if s.failures)))
+        slack.reset()
+    return results
+
+
+def summarise(scenarios, results, data, plans, digest_times, args, report: Report) -> list[tuple[str, bool, str]]:
+    large, small = data["large"], data["small"]
+    report.say("", md="")
+    title = (f"Consult vs a bare Bolt app: {args.clients} concurrent clients, {args.requests} requests per "
+             f"scenario and server, {args.threads} waitress threads")
+    report.say(title, md=f"**{title}.** Data sets: national = {large.scale.engagements:,} engagements, "
+               f"small = {small.scale.engagements:,}; both {large.scale.programmes:,} programmes, "
+               f"{large.scale.practices:,} practices, {large.scale.others:,} other stakeholders, "
+               f"{large.scale.deadlines:,} deadlines, {large.scale.programmes:,} votes.\n")
+    head = ("scenario", "server", "ack p50", "ack p99", "reply p50", "reply p99", "reply p99 vs bare",
+            "app CPU/req", "errors")
+    rows = []
+    for sc in scenarios:
+        if not sc.available:
+            rows.append((sc.label, "not available", "", "", "", "", "", "", ""))
+            continue
+        r = results.get(sc.key)
+        if r is None:
+            continue
+        bare_p99 = percentile(r["bare"].final, 99)
+        for t in TARGETS:
+            s = r[t]
+            name = {"bare": "bare Bolt", "small": f"Consult, {small.scale.engagements:,} eng.",
+                    "large": f"Consult, {large.scale.engagements:,} eng."}[t]
+            p99 = percentile(s.final, 99)
+            rows.append((sc.label if t == "bare" else "", name, ms(percentile(s.ack, 50)), ms(percentile(s.ack, 99)),
+                         ms(percentile(s.final, 50)), ms(p99), "" if t == "bare" else fx(ratio(p99, bare_p99)),
+                         ms(s.cpu / s.n) if s.n else "-", str(len(s.failures))))
+    _table(report, head, rows)
+    for sc in scenarios:
+        if not sc.available:
+            report.say(f"  {sc.label} is not available: {sc.why_not}.", md=f"\n_{sc.label}_ is not available: {sc.why_not}.")
+
+    # Growth and the targets.
+    checks: list[tuple[str, bool, str]] = []
+    report.say("")
+    report.say("Growth from the small to the national engagement log (p99, national / small):",
+               md="\n**Growth** from the small to the national engagement log (p99 national / p99 small):\n")
+    grow_rows = []
+    for sc in scenarios:
+        r = results.get(sc.key)
+        if not sc.available or r is None:
+            continue
+        ga = ratio(percentile(r["large"].ack, 99), percentile(r["small"].ack, 99))
+        gf = ratio(percentile(r["large"].final, 99), percentile(r["small"].final, 99))
+        gc = ratio(r["large"].cpu / max(1, r["large"].n), r["small"].cpu / max(1, r["small"].n))
+        grow_rows.append((sc.label, fx(ga), fx(gf), fx(gc)))
+        worst_ack = max((percentile(r[t].ack, 99) or 0) for t in ("small", "large"))
+        checks.append((f"{sc.label}: ack p99 under {ACK_LIMIT:.0f} s", worst_ack < ACK_LIMIT and not r["large"].failures,
+                       f"{ms(worst_ack)}" + (f", {len(r['large'].failures)} failed requests" if r["large"].failures else "")))
+        if sc.kind in ("command", "button"):
+            bare_ratio = ratio(percentile(r["large"].final, 99), percentile(r["bare"].final, 99))
+            checks.append((f"{sc.label}: reply p99 within {BARE_RATIO:.0f}x the bare app", (bare_ratio or 99) <= BARE_RATIO,
+                           fx(bare_ratio)))
+        checks.append((f"{sc.label}: p99 grows at most {GROWTH - 1:.0%} from small to national",
+                       (gf or 99) <= GROWTH and (ga or 99) <= GROWTH, f"reply {fx(gf)}, ack {fx(ga)}"))
+    _table(report, ("scenario", "ack p99", "reply p99", "app CPU/req"), grow_rows)
+
+    if "feed" in results and "feed304" in results:
+        full, nm = results["feed"]["large"], results["feed304"]["large"]
+        cpu_ratio = ratio(full.cpu / max(1, full.n), nm.cpu / max(1, nm.n))
+        lat_ratio = ratio(percentile(full.final, 50), percentile(nm.final, 50))
+        bare_floor = percentile(results["feed304"]["bare"].final, 50) or 0
+        above = ratio((percentile(full.final, 50) or 0) - bare_floor, (percentile(nm.final, 50) or 0) - bare_floor)
+        checks.append((f"304 feed fetch at least {NOT_MODIFIED_CHEAPER:.0f}x cheaper than a full one (app CPU per request)",
+                       (cpu_ratio or 0) >= NOT_MODIFIED_CHEAPER,
+                       f"CPU {fx(cpu_ratio)}; latency p50 {fx(lat_ratio)} ({fx(above)} above the bare server's floor); "
+                       f"{full.bytes // max(1, full.n):,} bytes vs {nm.bytes // max(1, nm.n):,}"))
+    else:
+        checks.append(("304 feed fetch at least 10x cheaper than a full one", False, "calendar feed not available"))
+
+    seconds, size, why = digest_times.get("large", (None, 0, "not run"))
+    small_seconds = digest_times.get("small", (None, 0, ""))[0]
+    if seconds is not None:
+        line = (f"Rendering all {large.scale.programmes} digests: {seconds:.1f} s on the national data set "
+                f"({seconds / large.scale.programmes * 1000:.0f} ms each), {small_seconds:.1f} s on the small one "
+                f"({fx(ratio(seconds, small_seconds))}).")
+    else:
+        line = f"Rendering all digests: not available ({why})."
+    report.say("")
+    report.say(line, md="\n" + line + "\n")
+
+    report.say("")
+    report.say("Query plans (national data set; EXPLAIN ANALYZE of every SELECT each path runs):",
+               md="\n**Query plans** (EXPLAIN ANALYZE of every SELECT each path runs, national data set):\n")
+    for path in plans:
+        findings = path.findings
+        total_ms = sum(s.large_ms or 0 for s in path.statements)
+        small_ms = sum(s.small_ms or 0 for s in path.statements)
+        head_line = (f"- {path.scenario}: {len(path.statements)} SELECTs, {total_ms:.1f} ms in PostgreSQL "
+                     f"({small_ms:.1f} ms on the small data set)"
+                     + (f"; FAILED: {path.error}" if path.error else "")
+                     + ("; no sequential scan of a big table, nothing grows with the log" if not findings else ""))
+        report.say(head_line, md=head_line)
+        report.say(f"    (its reply: {path.reply[:100]!r})")
+        for s in findings:
+            what = []
+            if s.seq_scans:
+                what.append("Seq Scan " + ", ".join(s.seq_scans))
+            if s.grows:
+                what.append(f"buffers {s.small_buffers:,} -> {s.large_buffers:,}, "
+                            f"{s.small_ms or 0:.1f} -> {s.large_ms or 0:.1f} ms")
+            line = f"    {'; '.join(what)}: {s.short()}"
+            report.say(line, md=f"  - {'; '.join(what)}: `{s.short()}`")
+
+    report.say("")
+    report.say("Targets:", md="\n**Targets:**\n")
+    for name, ok, detail in checks:
+        line = f"  [{'met' if ok else 'NOT MET'}] {name}: {detail}"
+        report.say(line, md=f"- {'met' if ok else '**not met**'}: {name}: {detail}")
+    return checks
+
+
+def _table(report: Report, head, rows) -> None:
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    fmt = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    report.say(fmt(head))
+    report.say("  ".join("-" * w for w in widths))
+    for r in rows:
+        report.say(fmt(r))
+    report.md.append("| " + " | ".join(head) + " |")
+    report.md.append("|" + "---|" * len(head))
+    for r in rows:
+        report.md.append("| " + " | ".join(str(c) for c in r) + " |")
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    admin_url = os.environ.get("DATABASE_URL_PG")
+    if not admin_url:
+        print("Set DATABASE_URL_PG to a PostgreSQL server (make bench starts a throwaway one).", file=sys.stderr)
+        return 2
+    report = Report()
+    wanted = {k.strip() for k in args.only.split(",") if k.strip()}
+    scenarios = [s for s in all_scenarios() if not wanted or s.key in wanted]
+    began = time.perf_counter()
+    scale = Scale.national(args.scale)
+    names = {t: f"consult_bench_{os.getpid()}_{t}" for t in ("small", "large")}
+    servers: dict[str, Server] = {}
+    slack = None
+    try:
+        data: dict[str, Dataset] = {}
+        for t, n in (("small", max(1, round(SMALL_ENGAGEMENTS * min(1.0, args.scale * 10)))),
+                     ("large", scale.engagements)):
+            report.say(f"Building the {t} data set ({n:,} engagements)...")
+            url = create_database(admin_url, names[t])
+            data[t] = build(url, scale.with_engagements(n), log=report.say)
+            report.say(f"  built in {data[t].seconds:.0f} s")
+
+        report.say("Available: " + ", ".join(s.label for s in scenarios if s.available))
+        for s in scenarios:
+            if not s.available:
+                report.say(f"Not available: {s.label} ({s.why_not})")
+
+        report.say("Explaining the hot queries...")
+        plans = explain_paths(data["small"], data["large"], scenarios, log=report.say)
+        report.say("Rendering every digest...")
+        digest_times = {t: render_all_digests(data[t]) for t in ("small", "large")}
+
+        log_dir = Path(tempfile.mkdtemp(prefix="consult-bench-"))
+        slack = BenchSlack()
+        report.say(f"Starting the servers (logs in {log_dir})...")
+        servers["bare"] = start_bare(slack, args.threads, log_dir)
+        servers["small"] = start_app("small", data["small"].url, slack, args.threads, log_dir)
+        servers["large"] = start_app("large", data["large"].url, slack, args.threads, log_dir)
+        report.say(f"Measuring ({args.requests} requests per scenario and server, {args.clients} clients)...")
+        results = measure(scenarios, servers, data, slack, args, report)
+        summarise(scenarios, results, data, plans, digest_times, args, report)
+        elapsed = time.perf_counter() - began
+        report.say(f"\nWhole run: {elapsed / 60:.1f} minutes.")
+        if args.markdown:
+            args.markdown.write_text("\n".join(report.md) + "\n")
+            print(f"Markdown written to {args.markdown}")
+        return 0  # the targets are reported, not enforced: a gap is a finding, not a broken build
+    finally:
+        for server in servers.values():
+            server.stop()
+        if slack is not None:
+            slack.close()
+        if not args.keep:
+            for name in names.values():
+                drop_database(admin_url, name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

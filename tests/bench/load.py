@@ -1,0 +1,306 @@
+"""The load: signed Slack requests from concurrent clients, timed to the ack and to the reply.
+
+A request's acknowledgement is the HTTP 200 that Slack waits for (3 s at
+most); its final reply is the POST the app makes to the request's
+response_url, which the Slack stand-in timestamps on arrival. Servers run
+as separate processes (the app exactly as `python app.py serve` runs), so
+their CPU time per request can be read from /proc and the load generator's
+own threads do not share their interpreter.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+from tests.slack_stub import SlackStub
+
+ROOT = Path(__file__).resolve().parents[2]
+SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
+BOT_TOKEN = "xoxb-bench-token"
+# Replies that mean the request went wrong: a benchmark of error paths would flatter the app.
+ERROR_MARKS = ("Sorry, something went wrong", "is not a Consult command", "no programme yet", "Usage:",
+               "can't reach its database", "Only the programme's", "Only a returning officer",
+               "We apologize, but for some unknown reason")  # Bolt's own "installation not found"
+
+
+# -- the Slack stand-in, timing each response_url ---------------------------------
+@dataclass
+class Slot:
+    event: threading.Event = field(default_factory=threading.Event)
+    at: float | None = None
+    body: dict | None = None
+
+
+class BenchSlack(SlackStub):
+    """The tests' Slack stand-in, noting when each response_url receives its reply."""
+
+    def __init__(self):
+        super().__init__()
+        # The stand-in listens with socketserver's backlog of 5; fifty clients' replies
+        # would overflow it and wait a second for the SYN retry, timing the kernel, not the app.
+        self.server.socket.listen(256)
+        self._slots: dict[str, Slot] = {}
+        self._slots_lock = threading.Lock()
+
+    def expect(self, name: str) -> Slot:
+        slot = Slot()
+        with self._slots_lock:
+            self._slots[name] = slot
+        return slot
+
+    def forget(self, name: str) -> None:
+        with self._slots_lock:
+            self._slots.pop(name, None)
+
+    def _answer(self, method, body, path):
+        at = time.perf_counter()
+        answer = super()._answer(method, body, path)
+        if method == "response":
+            with self._slots_lock:
+                slot = self._slots.get(path.rsplit("/", 1)[-1])
+            if slot is not None and slot.at is None:
+                slot.at, slot.body = at, body
+                slot.event.set()
+        with self._lock:  # keep memory flat over tens of thousands of requests
+            if len(self.calls) > 2_000:
+                del self.calls[:1_000]
+                getattr(self, "history", {}).clear()
+        return answer
+
+
+# -- servers under test --------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _clock_ticks() -> int:
+    return os.sysconf("SC_CLK_TCK")
+
+
+class Server:
+    """A server process on loopback: the app (`app.py serve`) or the bare Bolt app."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int, log_dir: Path):
+        self.name = name
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = log_dir / f"{name}.log"
+        self._log = open(self.log_path, "wb")
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+        full_env.update(env)
+        self.proc = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
+        self._wait_healthy()
+
+    def _wait_healthy(self, timeout: float = 120) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited at start:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not answer /healthz:\n{self.log_tail()}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server process so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _clock_ticks()
+
+    def log_tail(self, lines: int = 30) -> str:
+        self._log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+def start_app(name: str, database_url: str, slack: SlackStub, threads: int, log_dir: Path) -> Server:
+    port = free_port()
+    env = {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+           "SLACK_API_URL": slack.api_url,  # no other SLACK_* variable: Bolt reads some itself, even when empty
+           "PORT": str(port), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    return Server(name, [sys.executable, "app.py", "serve", "--no-scheduler", "--host", "127.0.0.1",
+                         "--threads", str(threads)], env, port, log_dir)
+
+
+def start_bare(slack: SlackStub, threads: int, log_dir: Path) -> Server:
+    port = free_port()
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.api_url}
+    return Server("bare", [sys.executable, "-m", "tests.bench.bare_app", "--port", str(port),
+                           "--threads", str(threads)], env, port, log_dir)
+
+
+# -- requests -------------------------------------------------------------------
+@dataclass
+class Request:
+    method: str
+    path: str
+    body: bytes | None = None
+    headers: dict = field(default_factory=dict)
+    reply_name: str | None = None  # the response_url name whose POST is the final reply
+    expect_status: int = 200
+
+
+class Signer:
+    def __init__(self, secret: str = SIGNING_SECRET):
+        self.verifier = SignatureVerifier(secret)
+        self._n = 0
+        self._lock = threading.Lock()
+
+    def next_name(self, prefix: str) -> str:
+        with self._lock:
+            self._n += 1
+            return f"{prefix}{self._n}"
+
+    def signed(self, body: str, content_type: str, reply_name: str | None) -> Request:
+        ts = str(int(time.time()))
+        return Request("POST", "/slack/events", body.encode(), {
+            "Content-Type": content_type, "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": self.verifier.generate_signature(timestamp=ts, body=body),
+        }, reply_name)
+
+    def command(self, slack: SlackStub, text: str, team: str, channel: str, user: str) -> Request:
+        name = self.next_name("c")
+        body = urlencode({
+            "token": "unused", "team_id": team, "team_domain": "bench", "channel_id": channel,
+            "channel_name": "consult", "user_id": user, "user_name": user.lower(), "command": "/consult",
+            "text": text, "api_app_id": "A1", "response_url": slack.response_url(name), "trigger_id": f"trig-{name}",
+        })
+        return self.signed(body, "application/x-www-form-urlencoded", name)
+
+    def interaction(self, slack: SlackStub, payload: dict) -> Request:
+        """A block_actions (or other interactive) payload; its response_url is set here."""
+        name = self.next_name("a")
+        payload = dict(payload, response_url=slack.response_url(name), trigger_id=f"trig-{name}")
+        return self.signed(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", name)
+
+
+def http_get(server: Server, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+# -- running a scenario -------------------------------------------------------
+@dataclass
+class Sample:
+    ack: list[float] = field(default_factory=list)
+    final: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    example: str = ""  # one final reply, to show what was measured
+    bytes: int = 0
+    cpu: float = 0.0  # server CPU seconds over the measured requests
+    wall: float = 0.0
+
+    @property
+    def n(self) -> int:
+        return len(self.ack)
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile (p99 of 200 samples is the second largest)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))
+    return ordered[int(rank) - 1]
+
+
+def _send(server: Server, req: Request, timeout: float) -> tuple[int, bytes, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+    try:
+        started = time.perf_counter()
+        conn.request(req.method, req.path, body=req.body, headers=req.headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, data, started
+    finally:
+        conn.close()
+
+
+def one(server: Server, slack: BenchSlack, make: Callable[[int], Request], i: int, sample: Sample,
+        lock: threading.Lock, reply_timeout: float) -> None:
+    req = make(i)
+    slot = slack.expect(req.reply_name) if req.reply_name else None
+    try:
+        status, data, started = _send(server, req, timeout=30)
+        acked = time.perf_counter()
+        problem = None
+        final = None
+        if status != req.expect_status:
+            problem = f"HTTP {status}: {data[:120]!r}"
+        elif slot is not None:
+            if not slot.event.wait(reply_timeout):
+                problem = f"no reply within {reply_timeout:.0f} s"
+            else:
+                final = slot.at - started
+                text = str((slot.body or {}).get("text", ""))
+                if not sample.example:
+                    sample.example = text[:100].replace("\n", " ")
+                if any(mark in text for mark in ERROR_MARKS):
+                    problem = "error reply: " + text[:160].replace("\n", " ")
+        else:
+            final = acked - started
+    except OSError as e:
+        problem = f"{type(e).__name__}: {e}"
+    finally:
+        if req.reply_name:
+            slack.forget(req.reply_name)
+    with lock:
+        if problem:
+            sample.failures.append(problem)
+        else:
+            sample.ack.append(acked - started)
+            sample.final.append(final)
+            sample.bytes += len(data)
+
+
+def run(server: Server, slack: BenchSlack, make: Callable[[int], Request], requests: int, clients: int,
+        warmup: int = 0, reply_timeout: float = 30.0) -> Sample:
+    """`requests` requests from `clients` concurrent clients (after `warmup` unmeasured ones)."""
+    lock = threading.Lock()
+    if warmup:
+        scratch = Sample()
+        with ThreadPoolExecutor(min(clients, warmup)) as pool:
+            list(pool.map(lambda i: one(server, slack, make, i, scratch, lock, reply_timeout), range(warmup)))
+    sample = Sample()
+    cpu_before = server.cpu_seconds()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(lambda i: one(server, slack, make, warmup + i, sample, lock, reply_timeout),
+                      range(requests)))
+    sample.wall = time.perf_counter() - started
+    time.sleep(0.05)  # let the last listener threads finish their bookkeeping
+    sample.cpu = server.cpu_seconds() - cpu_before
+    return sample

@@ -1,0 +1,236 @@
+"""Query plans of the hot paths: which statements a command runs, and how they scan.
+
+Each command is replayed in-process (the same dispatcher as Slack and the
+shell) against the small and the large data set while SQLAlchemy's
+statements are captured; each SELECT is then run again under
+`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`. A statement whose buffers grow
+with the engagement log, or that sequentially scans a big table, is what
+makes a command slower as a programme's history grows.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import event, text
+
+from .dataset import Dataset
+
+# Tables this big (rows, in the large data set) must not be read whole to answer one programme.
+BIG_TABLE_ROWS = 5_000
+
+
+class RecordingMessenger:
+    """The Messenger port, keeping what would have been sent."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, str]] = []
+
+    def reply(self, text, blocks=None):
+        self.sent.append(("reply", text))
+
+    def post(self, channel, text, blocks=None, **kwargs):
+        self.sent.append(("post", text))
+        return "1400000000.000001"
+
+    def dm(self, user, text, blocks=None, **kwargs):
+        self.sent.append(("dm", text))
+        return "1400000000.000002"
+
+    def open_modal(self, view):
+        self.sent.append(("modal", ""))
+
+    def upload(self, user, filename, content, title, comment):
+        self.sent.append(("upload", filename))
+
+
+@dataclass
+class Statement:
+    sql: str
+    params: object
+    small_ms: float | None = None
+    large_ms: float | None = None
+    small_buffers: int | None = None
+    large_buffers: int | None = None
+    seq_scans: list[str] = field(default_factory=list)  # "engagement (1,000,000 rows read)"
+
+    @property
+    def grows(self) -> bool:
+        """Reads markedly more pages when only the engagement log grew."""
+        if self.small_buffers is None or self.large_buffers is None:
+            return False
+        return self.large_buffers > max(2 * self.small_buffers, self.small_buffers + 50)
+
+    def short(self, width: int = 110) -> str:
+        sql = re.sub(r"\s+", " ", self.sql).strip()
+        return sql if len(sql) <= width else sql[: width - 1] + "…"
+
+
+@dataclass
+class PathPlan:
+    scenario: str
+    statements: list[Statement]
+    reply: str
+    error: str | None = None
+
+    @property
+    def findings(self) -> list[Statement]:
+        return [s for s in self.statements if s.seq_scans or s.grows]
+
+
+def _services(url: str):
+    from app import bootstrap
+    from bot.settings import Settings
+
+    return bootstrap(Settings(database_url=url), migrate=False)
+
+
+def _capture(engine):
+    captured: list[tuple[str, object]] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        captured.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    return captured, lambda: event.remove(engine, "before_cursor_execute", grab)
+
+
+def _run_command(services, programme, text: str) -> str:
+    from bot.context import Actor
+    from handlers.commands import CommandRequest, dispatch
+
+    out = RecordingMessenger()
+    dispatch(CommandRequest(actor=Actor(programme.team_id, programme.admin, False), channel_id=programme.channel_id,
+                            text=text, services=services, out=out, trigger_id="trig-explain"))
+    return " | ".join(t for _k, t in out.sent)[:300]
+
+
+def _run_feed(services, programme, _text) -> str:
+    from handlers.web import ROUTES, _load_routes
+
+    if not ROUTES:
+        _load_routes()
+    path = f"/calendar/{programme.feed_token}.ics"
+    for methods, pattern, handler in ROUTES:
+        m = pattern.fullmatch(path)
+        if m and "GET" in methods:
+            status, _headers, body = handler(services, {"REQUEST_METHOD": "GET", "PATH_INFO": path}, m)
+            return f"{status}, {len(body):,} bytes"
+    return "no route"
+
+
+def _walk(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _walk(child)
+
+
+def _explain(engine, sql: str, params) -> tuple[float, int, list[tuple[str, int]]]:
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            result = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params or {})
+            doc = result.scalar()
+        finally:
+            trans.rollback()
+    doc = doc[0] if isinstance(doc, list) else doc
+    top = doc["Plan"]
+    buffers = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
+    scans = [(n["Relation Name"], int(n.get("Actual Rows", 0) * n.get("Actual Loops", 1))
+              + int(n.get("Rows Removed by Filter", 0) * n.get("Actual Loops", 1)))
+             for n in _walk(top) if n.get("Node Type") == "Seq Scan"]
+    return doc.get("Execution Time", 0.0), buffers, scans
+
+
+def _table_rows(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {name: int(rows) for name, rows in conn.execute(text(
+            "SELECT relname, reltuples FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"))}
+
+
+def _readable(sql: str) -> bool:
+    head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+    return head in ("SELECT", "WITH") and "FOR UPDATE" not in sql.upper()
+
+
+def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[PathPlan]:
+    """Replay each available command (and the feed) on both data sets; explain every SELECT."""
+    paths: list[PathPlan] = []
+    svc_small, svc_large = _services(small.url), _services(large.url)
+    try:
+        big = {t for t, n in _table_rows(svc_large.extras["engine"]).items() if n >= BIG_TABLE_ROWS}
+        for sc in scenarios:
+            if not sc.available or sc.kind == "button" or sc.key == "feed304":
+                continue
+            if sc.kind == "feed":
+                programme_l = next(p for p in large.programmes if p.feed_token)
+                programme_s = next(p for p in small.programmes if p.id == programme_l.id)
+                runner, text_ = _run_feed, None
+            else:
+                programme_l = large.programmes[0]
+                programme_s = small.programmes[0]
+                runner, text_ = _run_command, sc.make_text(programme_l, 10_000_000)
+            per_db = {}
+            reply, error = "", None
+            for label, svc, programme in (("small", svc_small, programme_s), ("large", svc_large, programme_l)):
+                captured, stop = _capture(svc.extras["engine"])
+                try:
+                    reply = runner(svc, programme, text_)
+                except Exception as e:  # a failing path is a finding, not the end of the benchmark
+                    error = f"{type(e).__name__}: {e}"
+                finally:
+                    stop()
+                per_db[label] = [(sql, params) for sql, params in captured if _readable(sql)]
+            statements = []
+            for k, (sql, params) in enumerate(per_db["large"]):
+                st = Statement(sql, params)
+                try:
+                    st.large_ms, st.large_buffers, scans = _explain(svc_large.extras["engine"], sql, params)
+                    st.seq_scans = [f"{rel} ({rows:,} rows read)" for rel, rows in scans if rel in big]
+                    if k < len(per_db["small"]) and per_db["small"][k][0] == sql:
+                        st.small_ms, st.small_buffers, _ = _explain(svc_small.extras["engine"], *per_db["small"][k])
+                except Exception as e:
+                    st.seq_scans.append(f"(EXPLAIN failed: {type(e).__name__})")
+                statements.append(st)
+            paths.append(PathPlan(sc.label, statements, reply, error))
+            log(f"  {sc.label}: {len(statements)} SELECTs, "
+                f"{sum(1 for s in statements if s.seq_scans)} with a sequential scan of a big table, "
+                f"{sum(1 for s in statements if s.grows)} growing with the log")
+    finally:
+        svc_small.extras["engine"].dispose()
+        svc_large.extras["engine"].dispose()
+    return paths
+
+
+def render_all_digests(dataset: Dataset) -> tuple[float | None, int, str]:
+    """Seconds to compose and render every programme's weekly digest, in-process, one after another.
+
+    (None, 0, why) when the digest feature is not there yet.
+    """
+    try:
+        from bot.digest import window_before
+        from bot.services import digests
+        compose, render_digest = digests.compose, digests.render_digest
+    except (ImportError, AttributeError) as e:
+        return None, 0, f"no digest service yet ({e})"
+    from zoneinfo import ZoneInfo
+
+    from bot import clock
+
+    services = _services(dataset.url)
+    try:
+        started = time.perf_counter()
+        size = 0
+        now = clock.now()
+        for p in dataset.programmes:
+            with services.uow() as uow:
+                programme = uow.programmes.get(p.id)
+                today = now.astimezone(ZoneInfo(programme.timezone)).date()
+                rendered = render_digest(compose(uow, programme, window_before(now, programme.timezone), today))
+            size += len(rendered.headline) + sum(len(section.text) for section in rendered.sections)
+        return time.perf_counter() - started, size, ""
+    except Exception as e:
+        return None, 0, f"rendering failed: {type(e).__name__}: {e}"
+    finally:
+        services.extras["engine"].dispose()

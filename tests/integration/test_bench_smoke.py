@@ -1,0 +1,71 @@
+"""The benchmark's harness, kept working: a tiny data set, one scenario, a handful of requests.
+
+`make bench` is not part of the suite (it takes minutes at national scale);
+this runs its pieces end to end so that they cannot rot unnoticed. Nothing
+here is timed: it checks that every request was acknowledged and answered.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.bench.dataset import Scale, build
+from tests.bench.load import BenchSlack, Signer, percentile, run, start_app, start_bare
+from tests.bench.scenarios import all_scenarios
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+TINY = Scale(programmes=2, practices=10, others=4, engagements=40, deadlines=6)
+
+
+def test_dataset_is_consistent(pg_url):
+    data = build(pg_url, TINY, log=lambda *_: None)
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            def count(sql):
+                return conn.execute(text(sql)).scalar()
+            assert count("SELECT count(*) FROM programme") == 2
+            assert count("SELECT count(*) FROM stakeholder WHERE type = 'practice'") == 10
+            assert count("SELECT count(*) FROM engagement") == 40
+            # every engagement names at least one stakeholder of its own programme, with its date and position
+            assert count("SELECT count(*) FROM engagement e WHERE NOT EXISTS (SELECT 1 FROM engagement_stakeholder l "
+                         "JOIN stakeholder s ON s.id = l.stakeholder_id WHERE l.engagement_id = e.id "
+                         "AND s.programme_id = e.programme_id AND l.occurred_on = e.occurred_on "
+                         "AND l.position IS NOT DISTINCT FROM e.position)") == 0
+            # one open vote per programme; its electorate is the programme's practices
+            assert count("SELECT count(*) FROM vote WHERE state = 'open'") == 2
+            assert count("SELECT count(*) FROM elector") == 10
+            # sequences moved past the copied ids: the next engagement does not collide
+            assert count("SELECT nextval(pg_get_serial_sequence('engagement', 'id'))") == 41
+    finally:
+        engine.dispose()
+    assert sum(1 for p in data.programmes if p.feed_token) >= 1
+    assert all(len(p.practice_codes) == 5 for p in data.programmes)
+
+
+def test_one_scenario_against_the_app_and_the_bare_app(pg_url, tmp_path):
+    data = build(pg_url, TINY, log=lambda *_: None)
+    scenario = next(s for s in all_scenarios() if s.key == "register")  # the register: always there
+    assert scenario.available
+    slack = BenchSlack()
+    servers = []
+    try:
+        servers.append(start_app("app", pg_url, slack, threads=4, log_dir=tmp_path))
+        servers.append(start_bare(slack, threads=4, log_dir=tmp_path))
+        signer = Signer()
+        for server in servers:
+            make = scenario.prepare(server, data, slack, signer)
+            sample = run(server, slack, make, requests=6, clients=3, warmup=1)
+            assert sample.failures == [], server.log_tail()
+            assert sample.n == 6
+            assert all(f is not None and f > 0 for f in sample.final)
+            assert percentile(sample.ack, 50) <= percentile(sample.ack, 99)
+            assert sample.cpu >= 0
+        # the app answered from the data set; the bare app only says ok
+        assert any("Practice 0000" in r["text"] for r in slack.sent("response"))
+        assert any(r["text"] == "ok" for r in slack.sent("response"))
+    finally:
+        for server in servers:
+            server.stop()
+        slack.close()
