@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from .. import clock
 from ..context import Actor
@@ -132,10 +132,12 @@ def _validate(today: date, kind, summary, on, position, follow_up: FollowUp | No
 
 
 def _record(uow, actor: Actor, programme, stakeholders: list, kind: str, summary: str, day: date,
-            position: str | None, source: str, permalink: str | None, follow_up: FollowUp | None):
+            position: str | None, source: str, permalink: str | None, follow_up: FollowUp | None,
+            logged_at: datetime | None = None):
     engagement = uow.engagements.create(
         [s.id for s in stakeholders], programme_id=programme.id, kind=kind, summary=summary, occurred_on=day,
-        position=position, source=source, permalink=permalink, logged_by=actor.user_id, logged_at=clock.now())
+        position=position, source=source, permalink=permalink, logged_by=actor.user_id,
+        logged_at=logged_at or clock.now())
     after = snapshot(engagement) | {"stakeholders": [s.id for s in stakeholders]}
     audit(uow, actor, programme, "engagement.log", "engagement", engagement.id, after=after)
     action = None
@@ -418,8 +420,9 @@ def demo_data(uow_factory, programme, actor: Actor) -> None:
         def log(targets, kind, summary, day, position=None, follow_up=None):
             if day > today:  # a demo loaded mid-cycle has no engagement from the future
                 return None
+            logged_at = min(clock.now(), datetime.combine(day, time(16, 30), timezone.utc))
             return _record(uow, actor, programme, targets, kind, summary, day, position, "command", None,
-                           follow_up)[0]
+                           follow_up, logged_at)[0]
 
         engaged = practices[: int(len(practices) * 0.8)]  # a fifth not yet heard from
         positions = ["support"] * 5 + ["undecided"] * 3 + ["oppose"] * 2 + ["neutral"]
@@ -432,7 +435,7 @@ def demo_data(uow_factory, programme, actor: Actor) -> None:
                 log([practice], "meeting", "Follow-up on the draft committee terms of reference", later,
                     rng.choice(positions))
         by_locality: dict[str, list] = {}
-        for p in practices:
+        for p in engaged:  # practices that came to nothing stay unheard from
             by_locality.setdefault(p.group_name or "", []).append(p)
         for n, (locality, members) in enumerate(sorted(by_locality.items())):
             if locality:
