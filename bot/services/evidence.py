@@ -302,8 +302,8 @@ def compute(rec: Records) -> Pack:
                 text = (f"Vote {ev.vote_id}: {v.question} ({v.tally.outcome})" if v else f"Vote {ev.vote_id}")
                 items.append(EvidenceItem("vote", text, on=_local_date(v.closed_at, tz) if v and v.closed_at else None))
             else:
-                items.append(EvidenceItem(ev.kind, "Slack message" if ev.kind == "permalink" else "Document",
-                                          url=ev.url, on=_local_date(ev.added_at, tz)))
+                label = "Slack message: " if ev.kind == "permalink" else "Document: "
+                items.append(EvidenceItem(ev.kind, label + ev.url, url=ev.url, on=_local_date(ev.added_at, tz)))
         duty_rows.append(DutyRow(d.id, d.section, d.title, d.statute, d.state, d.due_on, d.owner_id, d.reason,
                                  d.notes, done_on.get(d.id) if d.state == duty_rules.DONE else None, items,
                                  duty_rules.checklist_asks(rec.template, d.key)))
