@@ -71,9 +71,9 @@ class VoteRepository:
         self.session.flush()
 
     def electorate(self, vote_id: int) -> list[tuple[Elector, Stakeholder]]:
-        return list(self.session.execute(
+        return [(e, s) for e, s in self.session.execute(
             select(Elector, Stakeholder).join(Stakeholder, Stakeholder.id == Elector.stakeholder_id)
-            .where(Elector.vote_id == vote_id).order_by(Stakeholder.name, Stakeholder.id)).tuples())
+            .where(Elector.vote_id == vote_id).order_by(Stakeholder.name, Stakeholder.id))]
 
     def electorate_size(self, vote_id: int) -> tuple[int, int]:
         """(practices, total list size)."""
