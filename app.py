@@ -160,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        from handlers.log_redaction import install_log_redaction
+
+        install_log_redaction(settings)
         return args.run(settings, args) or 0
     except SettingsError as e:
         print(f"Consult can't start: {e}", file=sys.stderr)

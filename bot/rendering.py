@@ -5,6 +5,7 @@ template that shows user text pipes it through `esc`.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +19,21 @@ TEMPLATES = Path(__file__).parent / "templates"
 def esc(text) -> str:
     """Escape user text for Slack mrkdwn (mentions and links can't be forged)."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# A `<` that does not open a person or channel mention: the start of a link,
+# a broadcast (<!channel>) or a user-group mention, if left live.
+_LIVE_MARKUP = re.compile(r"<(?![@#][A-Z0-9]+(?:\|[^<>]*)?>)")
+
+
+def defuse(text: str) -> str:
+    """Make a message built from user text inert, keeping its person and channel mentions.
+
+    For messages that mix Consult's own words with what someone typed, like the
+    refusals and usage errors raised by the core: links, @channel/@here and
+    user-group mentions in them are shown as typed, never acted on.
+    """
+    return _LIVE_MARKUP.sub("&lt;", text)
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

@@ -19,6 +19,7 @@ from bot.context import Actor
 from bot.errors import ConsultError
 from bot.grammar import closest, tokenize
 from bot.messenger import Messenger
+from bot.rendering import defuse, esc
 from bot.services.container import Services
 
 log = logging.getLogger("consult.commands")
@@ -83,14 +84,14 @@ def dispatch(req: CommandRequest) -> None:
             hint = closest(tokens[0], list(SUBCOMMANDS) + list(ALIASES))
             hint = ALIASES.get(hint, hint)
             req.out.reply(
-                f"`{tokens[0][:40]}` is not a Consult command."
+                f"`{esc(tokens[0][:40])}` is not a Consult command."
                 + (f" Did you mean `/consult {hint}`?" if hint else "")
                 + " `/consult help` lists them all."
             )
             return
         sub.run(req, tokens[1:])
     except ConsultError as e:
-        text = e.message
+        text = defuse(e.message)  # messages quote what was typed
         usage = e.usage if e.usage is not None else (usage_block(sub) if sub and _is_usage(e) else None)
         if usage:
             text += "\n" + (usage if usage.startswith("Usage") else f"Usage:\n```{usage}```")
