@@ -1,0 +1,152 @@
+"""Calendar feeds end to end: signed `/consult calendar` commands, then real HTTP fetches of the feed."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+
+from storage.models import Vote
+from tests.unit.test_calendar_feed import parse_three
+
+UTC = timezone.utc
+ADDRESS = re.compile(r"(https?://\S+/calendar/([A-Za-z0-9_-]+)\.ics)")
+
+
+def subscribe(app, text="calendar", user="UADMIN") -> tuple[str, str, str]:
+    """The reply's https address, its webcal twin, and the path to fetch."""
+    reply = app.reply(text, user=user)
+    lines = reply.splitlines()
+    web = next(i for i, line in enumerate(lines) if ADDRESS.search(line))
+    url = ADDRESS.search(lines[web]).group(1)
+    assert lines[web + 1].strip() == "webcal://" + url.split("://", 1)[1], "webcal:// comes second"
+    assert "Subscribe from web" in reply and "From URL" in reply and "Apple Calendar" in reply
+    assert "every few hours" in reply
+    return url, lines[web + 1].strip(), "/calendar/" + ADDRESS.search(url).group(2) + ".ics"
+
+
+def setup(app, slack):
+    app.command('setup "Hillingdon co-commissioning" --template co-commissioning --year 2014')
+    slack.wait_for("chat.postMessage")
+
+
+def test_subscribe_fetch_and_revalidate(running_app, slack, caplog):
+    caplog.set_level(logging.INFO, logger="consult")
+    setup(running_app, slack)
+    with running_app.services.uow() as uow:
+        programme = uow.programmes.by_channel("T1", "C1")
+        uow.session.add(Vote(programme_id=programme.id, question="Support delegated commissioning?",
+                             closes_at=datetime(2015, 3, 4, 17, tzinfo=UTC), opened_by="UADMIN"))
+        uow.commit()
+    url, webcal, path = subscribe(running_app)
+    assert url.startswith(running_app.settings.public_base_url + "/calendar/")
+    token = path[len("/calendar/"):-4]
+
+    r = running_app.get(path, {"Accept-Encoding": "gzip, deflate"})
+    assert r.status == 200
+    assert r.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert "content-encoding" not in r.headers
+    assert r.headers["etag"] == f'"{hashlib.sha256(r.body).hexdigest()}"'
+    assert "must-revalidate" in r.headers["cache-control"] or "no-cache" in r.headers["cache-control"]
+    assert int(r.headers["content-length"]) == len(r.body)
+    assert b"\n" not in r.body.replace(b"\r\n", b"")
+    events = parse_three(r.body)
+    assert any(e["summary"].startswith("Vote closes:") and e["start"] == datetime(2015, 3, 4, 17, tzinfo=UTC)
+               for e in events.values())
+    assert sum(1 for u in events if "-deadline-" in u) == 5
+    last_modified = r.headers["last-modified"]
+    assert parsedate_to_datetime(last_modified) <= datetime.now(UTC)
+
+    # Conditional requests: 304 with no body, by ETag (also weak and in a list) or by date.
+    for headers in ({"If-None-Match": r.headers["etag"]}, {"If-None-Match": f'"x", W/{r.headers["etag"]}'},
+                    {"If-None-Match": "*"}, {"If-Modified-Since": last_modified}):
+        again = running_app.get(path, headers)
+        assert again.status == 304 and again.body == b"", headers
+        assert again.headers["etag"] == r.headers["etag"]
+    assert running_app.get(path, {"If-None-Match": '"stale"'}).status == 200
+    # If-None-Match wins over If-Modified-Since when both are sent.
+    assert running_app.get(path, {"If-None-Match": '"stale"', "If-Modified-Since": last_modified}).status == 200
+    earlier = format_datetime(parsedate_to_datetime(last_modified) - timedelta(seconds=1), usegmt=True)
+    assert running_app.get(path, {"If-Modified-Since": earlier}).status == 200
+    assert running_app.get(path, {"If-Modified-Since": "not a date"}).status == 200
+
+    # HEAD: the same headers, no body.
+    head = running_app.get(path, method="HEAD")
+    assert head.status == 200 and head.body == b""
+    assert head.headers["etag"] == r.headers["etag"]
+    assert head.headers["content-length"] == r.headers["content-length"]
+
+    # A change (a new deadline) moves the ETag and Last-Modified; the old ETag no longer matches.
+    running_app.command('deadline add "Board paper" 10/3/2030')
+    changed = running_app.get(path, {"If-None-Match": r.headers["etag"]})
+    assert changed.status == 200 and changed.headers["etag"] != r.headers["etag"]
+    assert parsedate_to_datetime(changed.headers["last-modified"]) > parsedate_to_datetime(last_modified)
+    assert any(e["summary"] == "Deadline: Board paper" for e in parse_three(changed.body).values())
+    assert running_app.get(path, {"If-Modified-Since": last_modified}).status == 200
+
+    # Fetches are logged by feed id, never with the token.
+    assert "calendar feed" in caplog.text and token not in caplog.text
+    status = running_app.reply("calendar status")
+    assert re.search(r"last fetched \w{3} \d+ \w{3} \d{4} \d\d:\d\d, 12 fetches", status), status
+
+
+def test_rotation_kills_the_old_address_at_once(running_app, slack):
+    setup(running_app, slack)
+    _, _, old = subscribe(running_app)
+    _, _, janes = subscribe(running_app, user="UJANE")
+    assert running_app.get(old).status == 200 and running_app.get(janes).status == 200
+    refused = running_app.reply("calendar rotate", user="UJANE")
+    assert "Only the programme's admins" in refused and "<@UADMIN>" in refused
+    assert running_app.get(janes).status == 200
+
+    posts_before = len(slack.sent("chat.postMessage"))
+    reply = running_app.reply("calendar rotate")
+    assert "2 earlier addresses" in reply
+    new = "/calendar/" + ADDRESS.search(reply).group(2) + ".ics"
+    unknown = running_app.get("/nothing-here")
+    for path in (old, janes):
+        gone = running_app.get(path)
+        assert (gone.status, gone.body, gone.headers.get("content-type")) == \
+            (unknown.status, unknown.body, unknown.headers.get("content-type"))
+        assert running_app.get(path, method="HEAD").status == 404
+    assert running_app.get(new).status == 200
+    notice = slack.wait_for("chat.postMessage", posts_before + 1)[-1]
+    assert notice["channel"] == "C1" and "/consult calendar" in notice["text"]
+    assert ADDRESS.search(notice["text"]) is None  # the new address is never posted to the channel
+
+
+def test_malformed_and_unknown_addresses_say_nothing(running_app, slack):
+    setup(running_app, slack)
+    _, _, real = subscribe(running_app)
+    unknown = running_app.get("/nothing-here")
+    token = real[len("/calendar/"):-4]
+    for path in ("/calendar/.ics", "/calendar/abc.ics", f"/calendar/{token}x.ics", f"/calendar/{token[:-1]}.ics",
+                 f"/calendar/{token.swapcase()}.ics", "/calendar/%2e%2e%2fetc.ics", f"/calendar/{token}",
+                 f"/calendar/{token}.ICS", f"/calendar/{'A' * 43}.ics", f"/calendar/{'Z' * 500}.ics"):
+        r = running_app.get(path)
+        assert (r.status, r.body) == (404, unknown.body), path
+    assert running_app.get(real).status == 200
+
+
+def test_personal_feed_over_http(running_app, slack):
+    setup(running_app, slack)
+    running_app.command('deadline add "Jane\'s paper" 10/3/2030 --owner <@UJANE>')
+    running_app.command('deadline add "Bob\'s paper" 11/3/2030 --owner <@UBOB>')
+    _, _, path = subscribe(running_app, "calendar mine", user="UJANE")
+    r = running_app.get(path)
+    assert r.status == 200
+    summaries = {e["summary"] for e in parse_three(r.body).values()}
+    assert "Deadline: Jane's paper" in summaries and "Deadline: Bob's paper" not in summaries
+    assert not any("Expression of interest" in s for s in summaries)
+    assert "(mine)" in r.text.split("X-WR-CALNAME:", 1)[1].split("\r\n", 1)[0]
+
+
+def test_calendar_bad_input_and_no_programme(running_app, slack):
+    text = running_app.reply("calendar")
+    assert "no programme yet" in text and "/consult setup" in text
+    setup(running_app, slack)
+    text = running_app.reply("calendar rotte")
+    assert "Did you mean `rotate`" in text and "Usage" in text
+    text = running_app.reply("calendar mine mine")
+    assert "Usage" in text
