@@ -119,10 +119,18 @@ def is_late(scheduled: datetime, now: datetime) -> bool:
     return now - scheduled > LATE_AFTER
 
 
+_WEEKDAY_ALIASES = {"weds": 2, "tues": 1, "thur": 3, "thurs": 3}
+
+
 def parse_weekday(text: str) -> int | None:
-    word = text.strip().lower()
+    """`monday`, `Mon`, `mondays`, `tues`, `weds`... -> 0..6, or None."""
+    word = text.strip().lower().rstrip(".")
+    if word.endswith("days"):
+        word = word[:-1]
+    if word in _WEEKDAY_ALIASES:
+        return _WEEKDAY_ALIASES[word]
     for i, name in enumerate(WEEKDAYS):
-        if word in (name, name[:3], name[:4]) or (len(word) >= 3 and name.startswith(word)):
+        if len(word) >= 3 and name.startswith(word):
             return i
     return None
 

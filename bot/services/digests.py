@@ -22,6 +22,7 @@ from ..digest import (COVERAGE_DAYS, DEADLINE_DAYS, DUE, LOGGERS_SHOWN, MISSED, 
 from ..errors import Conflict, NoProgramme, NotFound, UsageError
 from ..rendering import render
 from .access import SETUP_HINT, audit, programme_for, require_admin, snapshot
+from . import votes as vote_service
 from .coverage import coverage_report
 from .deliveries import deliver_once, metadata_for
 
@@ -73,19 +74,10 @@ def compose(uow, programme, window: Window, as_of: date, late: bool = False) -> 
 
 
 def vote_standing(uow, programme, vote, as_of: date) -> VoteStanding:
-    """An open vote counted by the vote's own rules (bot.votes), with its forecast."""
-    electors = [votes.Elector(e.stakeholder_id, s.name, s.code, e.list_size or 0)
-                for e, s in uow.votes.electorate(vote.id)]
-    aggregate = uow.votes.aggregate(vote.id)
-    rules = dict(rule=vote.rule, quorum_percent=vote.quorum_percent, weighted=vote.weighted)
-    if aggregate is not None:
-        tally = votes.tally(electors, aggregate=votes.Aggregate(
-            aggregate.for_count, aggregate.against_count, aggregate.abstain_count, aggregate.for_list_size,
-            aggregate.against_list_size, aggregate.abstain_list_size), **rules)
-        forecast = None
-    else:
-        tally = votes.tally(electors, [votes.Cast(b.stakeholder_id, b.choice) for b in uow.votes.ballots(vote.id)],
-                            **rules)
+    """An open vote counted by the vote's own rules and counting (bot.votes), with its forecast."""
+    electors, tally = vote_service.count_vote(uow, vote)
+    forecast = None
+    if tally.mode == "ballots":
         positions = uow.engagements.latest_positions(programme.id, [e.stakeholder_id for e in tally.not_voted])
         forecast = votes.forecast(tally, electors, positions)
     closes_on = vote.closes_at.astimezone(ZoneInfo(programme.timezone)).date()
@@ -162,13 +154,19 @@ class DigestSettings:
     last_posted: datetime | None
 
 
-def next_digest(schedule: Schedule, now: datetime) -> datetime | None:
+def next_digest(schedule: Schedule, now: datetime, posted_this_week: bool) -> datetime | None:
+    """When the next weekly digest goes out: this week's scheduled time if it is still ahead (or passed
+    today without a post: then within a minute), else next week's."""
     if not schedule.enabled:
         return None
     this_week = scheduled_this_week(schedule, now)
-    if now < this_week:
-        return this_week
+    if not posted_this_week and status(schedule, now) != MISSED:
+        return max(this_week, now).astimezone(ZoneInfo(schedule.timezone))
     return scheduled_this_week(schedule, this_week + timedelta(days=7))
+
+
+def programme_key(programme_id: int, scheduled: datetime) -> str:
+    return f"{KIND}:{week_of(scheduled)}:{programme_id}"
 
 
 def digest_settings(actor: Actor, channel_id: str, uow) -> DigestSettings:
@@ -182,7 +180,10 @@ def _settings(uow, programme) -> DigestSettings:
     # The first message of each week's digest has the key digest:<week>:<programme>.
     sent = [row.sent_at for row in uow.deliveries.all_for(programme.id, KIND)
             if row.state == "sent" and row.sent_at and row.key.count(":") == 2]
-    return DigestSettings(programme.name, schedule, next_digest(schedule, clock.now()),
+    now = clock.now()
+    this_week = programme_key(programme.id, scheduled_this_week(schedule, now))
+    posted = uow.digests.delivery_states([this_week]).get(this_week) == "sent"
+    return DigestSettings(programme.name, schedule, next_digest(schedule, now, posted),
                           uow.digests.followers(programme.id), max(sent) if sent else None)
 
 
@@ -332,7 +333,8 @@ def digests_due(uow_factory, now: datetime, default_timezone: str) -> list[DueDi
     candidates: list[tuple[str, DueDigest]] = []
     with uow_factory() as uow:
         for p in uow.digests.scheduled_programmes():
-            candidate = _candidate(schedule_of(p), now, f"{KIND}:{{week}}:{p.id}", KIND, p.team_id, p.channel_id, p.id)
+            candidate = _candidate(schedule_of(p), now, KIND + ":{week}:" + str(p.id), KIND, p.team_id, p.channel_id,
+                                   p.id)
             if candidate:
                 candidates.append(candidate)
         rollups = uow.digests.rollup_channels()

@@ -1,7 +1,10 @@
 """`/consult digest [now]`, `digest schedule ...`, `digest follow|unfollow <#channel>`."""
 from __future__ import annotations
 
-from bot.dates import WEEKDAYS, format_date, parse_time
+from datetime import timedelta
+
+from bot import clock
+from bot.dates import WEEKDAYS, format_date, format_datetime, parse_time
 from bot.digest import parse_weekday
 from bot.errors import UsageError
 from bot.grammar import channel_id, choice
@@ -74,13 +77,15 @@ def schedule(req: CommandRequest, rest: list[str]) -> None:
 
 def describe(s: svc.DigestSettings) -> str:
     lines = [f"*{esc(s.programme_name)}*: the weekly digest is posted {s.schedule.describe()}."]
-    if s.next_at is not None:
+    if s.next_at is not None and s.next_at <= clock.now() + timedelta(minutes=1):
+        lines.append("This week's is due now and goes out within a minute.")
+    elif s.next_at is not None:
         lines.append(f"Next: {format_date(s.next_at.date())} at {s.next_at:%H:%M} (a week's digest is posted once, "
                      "even if the day changes after it went out).")
     else:
         lines.append("Turn it back on with `/consult digest schedule monday 09:00`.")
     if s.last_posted is not None:
-        lines.append(f"Last posted: {format_date(s.last_posted.date())}.")
+        lines.append(f"Last posted: {format_datetime(s.last_posted, s.schedule.timezone)}.")
     if s.followers:
         lines.append("Also in the weekly roll-up of: " + ", ".join(f"<#{c}>" for c in s.followers) + ".")
     return "\n".join(lines)

@@ -1,0 +1,330 @@
+"""The weekly digest on real databases: the sweep under a shifted clock, restarts, catch-up,
+the exact window across a clock change, a 600-stakeholder programme, roll-ups."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from freezegun import freeze_time
+
+import jobs
+import jobs.digests
+from bot import clock
+from bot.context import Actor
+from bot.errors import Conflict, Forbidden
+from bot.services import digests, engagements, programmes, stakeholders
+from bot.settings import Settings
+from handlers.blocks_digest import MAX_BLOCKS, MAX_HEADER, MAX_MESSAGE_CHARS, MAX_SECTION
+from handlers.console import blocks_text
+from storage.models import AuditEvent, Delivery
+from tests.harness import build_services
+
+ADMIN = Actor("T1", "UADMIN")
+OTHER = Actor("T1", "UOTHER")
+UTC = timezone.utc
+
+
+class SlackChannels:
+    """A stand-in Messenger that keeps what the bot posted, and can refuse the next posts."""
+
+    def __init__(self):
+        self.posts: list[dict] = []
+        self.refuse = 0
+        self._ts = 0
+
+    def post(self, channel, text, blocks=None, *, thread_ts=None, metadata=None):
+        if self.refuse:
+            self.refuse -= 1
+            raise ConnectionError("Slack did not answer")
+        self._ts += 1
+        ts = f"{1_400_000_000 + self._ts}.000100"
+        key = (metadata or {}).get("event_payload", {}).get("key")
+        self.posts.append(dict(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, key=key, ts=ts))
+        return ts
+
+    def dm(self, user, text, blocks=None, *, metadata=None):
+        return self.post(user, text, blocks, metadata=metadata)
+
+    def digests(self, channel=None) -> list[dict]:
+        return [p for p in self.posts if (p["key"] or "").startswith("digest") and p["thread_ts"] is None
+                and (channel is None or p["channel"] == channel)]
+
+    def thread(self, parent: dict) -> list[dict]:
+        return [p for p in self.posts if p["thread_ts"] == parent["ts"]]
+
+
+@pytest.fixture(autouse=True)
+def no_spacing(monkeypatch):
+    monkeypatch.setattr(jobs.digests, "POST_SPACING_SECONDS", 0)
+
+
+def sweep_at(db_url, when: str, slack: SlackChannels) -> None:
+    """A freshly started app (new services on the same database) running one scheduler tick at `when` (UTC)."""
+    with freeze_time(when):
+        svc = build_services(Settings(database_url=db_url))
+        svc.messenger_for_team = lambda team_id: slack
+        try:
+            jobs.run_sweeps(svc, clock.now())
+        finally:
+            svc.extras["engine"].dispose()
+
+
+def make_programme(svc, channel="C1", name="Hillingdon CCG", when="2015-03-16 12:00"):
+    with freeze_time(when):
+        programme, _ = programmes.setup_programme(ADMIN, channel, name, svc.uow())
+    return programme
+
+
+def text_of(post: dict) -> str:
+    return blocks_text(post["blocks"])
+
+
+def test_posted_once_a_week_through_the_sweep_with_restarts_and_a_clock_change(db_url):
+    svc = build_services(Settings(database_url=db_url))
+    programme = make_programme(svc)
+    svc.extras["engine"].dispose()
+    slack = SlackChannels()
+    expected = [
+        ("2015-03-23 08:59:00", 0),  # Monday 08:59 GMT: not yet
+        ("2015-03-23 09:00:20", 1),  # 09:00 GMT: posted
+        ("2015-03-23 09:01:20", 1),  # restarted a minute later: not again
+        ("2015-03-23 16:00:00", 1),
+        ("2015-03-24 09:00:20", 1),  # Tuesday
+        ("2015-03-29 23:30:00", 1),  # Sunday night, after the clocks went forward
+        ("2015-03-30 07:59:30", 1),  # Monday 08:59 BST
+        ("2015-03-30 08:00:20", 2),  # Monday 09:00 BST is 08:00 UTC
+        ("2015-03-30 09:00:20", 2),  # 10:00 BST: still once
+    ]
+    for when, count in expected:
+        sweep_at(db_url, when, slack)
+        assert len(slack.digests()) == count, when
+    assert [p["key"] for p in slack.digests()] == [f"digest:2015-W13:{programme.id}", f"digest:2015-W14:{programme.id}"]
+    assert all(p["channel"] == "C1" for p in slack.digests())
+    svc = build_services(Settings(database_url=db_url))
+    with svc.uow() as uow:
+        rows = [r for r in uow.deliveries.all_for(programme.id, "digest") if r.key.count(":") == 2]
+        assert [(r.state, r.late) for r in rows] == [("sent", False), ("sent", False)]
+    svc.extras["engine"].dispose()
+
+
+def test_a_missed_digest_is_posted_late_the_same_day_and_never_the_next(db_url):
+    svc = build_services(Settings(database_url=db_url))
+    programme = make_programme(svc)
+    svc.extras["engine"].dispose()
+    slack = SlackChannels()
+    # Down at 09:00 on Monday 5 January; back at 15:00: posted, marked late.
+    sweep_at(db_url, "2015-01-05 15:00:00", slack)
+    assert len(slack.digests()) == 1
+    assert "Posted late" in text_of(slack.digests()[0])
+    # Down all of Monday 12 January; back on Tuesday: that week's digest waits for the next week.
+    sweep_at(db_url, "2015-01-13 10:00:00", slack)
+    sweep_at(db_url, "2015-01-18 20:00:00", slack)
+    assert len(slack.digests()) == 1
+    sweep_at(db_url, "2015-01-19 09:00:30", slack)
+    assert [p["key"] for p in slack.digests()] == [f"digest:2015-W02:{programme.id}", f"digest:2015-W04:{programme.id}"]
+    assert "Posted late" not in text_of(slack.digests()[1])
+
+
+def test_the_window_is_exact_across_the_clock_change(db_url):
+    """Each engagement is reported in exactly one weekly digest, decided by when it was logged."""
+    svc = build_services(Settings(database_url=db_url))
+    make_programme(svc)
+    for code in ("E1", "E2", "E3", "E4"):
+        stakeholders.add_stakeholder(ADMIN, "C1", "practice", f"Practice {code}", svc.uow(), code=code)
+    logged = {
+        "E1": "2015-03-23 08:59:59",  # 08:59:59 GMT Monday 23 March: the week before
+        "E2": "2015-03-23 09:00:00",  # 09:00 GMT: first instant of the week to 30 March
+        "E3": "2015-03-30 07:59:59",  # 08:59:59 BST: last instant of that week (a 167-hour week)
+        "E4": "2015-03-30 08:00:00",  # 09:00 BST: the next week's
+    }
+    for code, when in logged.items():
+        with freeze_time(when):
+            engagements.log_engagement(ADMIN, "C1", [code], "call", f"Rang {code}", svc.uow())
+    svc.extras["engine"].dispose()
+    slack = SlackChannels()
+    for monday in ("2015-03-23 09:00:30", "2015-03-30 08:00:30", "2015-04-06 08:00:30"):
+        sweep_at(db_url, monday, slack)
+    texts = [text_of(p) for p in slack.digests()]
+    assert len(texts) == 3
+    assert "1 engagement logged" in texts[0] and "Practice E1" not in texts[0].split("Not engaged")[0]
+    assert "2 engagements logged" in texts[1]
+    assert "1 engagement logged" in texts[2]
+    assert "Covers Mon 23 Mar 2015 09:00 to Mon 30 Mar 2015 09:00 (Europe/London)" in texts[1]
+
+
+def _big_programme(svc, n=600):
+    """600 stakeholders, each given a position this week, and 300 overdue follow-up actions."""
+    programme = make_programme(svc, when="2015-01-01 12:00")
+    with freeze_time("2015-03-04 12:00"):
+        with svc.uow() as uow:
+            made = [uow.stakeholders.create(programme_id=programme.id, type="practice" if i < 550 else "other",
+                                            name=f"Practice number {i:03d} & partners", code=f"E{i:05d}")
+                    for i in range(n)]
+            positions = ["support", "oppose", "undecided", "neutral"]
+            for i, s in enumerate(made):
+                uow.engagements.create([s.id], programme_id=programme.id, kind="meeting", summary="visit",
+                                       occurred_on=date(2015, 3, 4), position=positions[i % 4], logged_by="U1",
+                                       logged_at=clock.now())
+            for i in range(300):
+                uow.actions.create(programme_id=programme.id, title=f"Follow-up action {i:03d} for the LMC",
+                                   owner_id="U2", due_on=date(2015, 2, 2), state="open", created_by="U1")
+            uow.commit()
+    return programme
+
+
+def _limits(post):
+    blocks = post["blocks"]
+    assert len(blocks) <= MAX_BLOCKS
+    texts = [b["text"]["text"] for b in blocks if b["type"] in ("section", "header")]
+    assert sum(map(len, texts)) <= MAX_MESSAGE_CHARS
+    for b in blocks:
+        if b["type"] == "section":
+            assert len(b["text"]["text"]) <= MAX_SECTION
+        elif b["type"] == "header":
+            assert len(b["text"]["text"]) <= MAX_HEADER
+
+
+def test_a_600_stakeholder_programme_stays_within_slack_limits_in_a_thread(sqlite_url):
+    svc = build_services(Settings(database_url=sqlite_url))
+    _big_programme(svc)
+    svc.extras["engine"].dispose()
+    slack = SlackChannels()
+    sweep_at(sqlite_url, "2015-03-09 09:00:30", slack)
+    [main] = slack.digests()
+    thread = slack.thread(main)
+    assert len(thread) >= 2
+    for post in [main] + thread:
+        _limits(post)
+    everything = "\n".join(text_of(p) for p in [main] + thread)
+    for i in range(300):  # nothing cut: every overdue action, once
+        assert everything.count(f"Follow-up action {i:03d} for the LMC") == 1
+    assert everything.count("&amp; partners* (E") == 600  # every position change, escaped
+    assert "Position changes (600)" in everything
+    assert "600 engagements logged" in text_of(main)
+    sweep_at(sqlite_url, "2015-03-09 09:01:30", slack)
+    assert len(slack.posts) == 1 + len(thread)
+
+
+def test_a_thread_interrupted_by_slack_is_finished_by_the_next_sweep_without_repeating(sqlite_url):
+    svc = build_services(Settings(database_url=sqlite_url))
+    _big_programme(svc)
+    svc.extras["engine"].dispose()
+    slack = SlackChannels()
+    calls = {"n": 0}
+    real_post = slack.post
+
+    def flaky(channel, text, blocks=None, **kw):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise ConnectionError("Slack went away mid-thread")
+        return real_post(channel, text, blocks, **kw)
+
+    slack.post = flaky
+    sweep_at(sqlite_url, "2015-03-09 09:00:30", slack)
+    assert len(slack.posts) == 2  # the digest and its first reply
+    sweep_at(sqlite_url, "2015-03-09 09:01:30", slack)
+    [main] = slack.digests()
+    keys = [p["key"] for p in slack.thread(main)]
+    assert len(keys) == len(set(keys)) >= 2 and len(slack.posts) == 1 + len(keys)
+    assert keys == sorted(keys, key=lambda k: int(k.rsplit("part", 1)[1]))
+    posted = len(slack.posts)
+    # Even on a later day of the week, an unfinished thread is finished (the digest itself is not re-posted).
+    sweep_at(sqlite_url, "2015-03-10 09:00:30", slack)
+    assert len(slack.posts) == posted
+
+
+def test_schedule_change_is_audited_and_a_week_still_gets_one_digest(any_services):
+    programme = make_programme(any_services)
+    with pytest.raises(Forbidden, match="Only the programme's admins"):
+        digests.schedule_digest(OTHER, "C1", 2, "10:00", any_services.uow())
+    slack = SlackChannels()
+    any_services.messenger_for_team = lambda team: slack
+    with freeze_time("2015-03-16 09:00:30"):  # Monday
+        jobs.run_sweeps(any_services, clock.now())
+    with freeze_time("2015-03-16 12:00"):
+        settings = digests.schedule_digest(ADMIN, "C1", 2, "10:00", any_services.uow())
+    assert settings.next_at.strftime("%a %d %b %H:%M") == "Wed 25 Mar 10:00"
+    with freeze_time("2015-03-18 10:00:30"):  # Wednesday of the same week: already had its digest
+        jobs.run_sweeps(any_services, clock.now())
+    assert len(slack.digests()) == 1
+    with freeze_time("2015-03-23 09:00:30"):  # Monday: no longer the day
+        jobs.run_sweeps(any_services, clock.now())
+    with freeze_time("2015-03-25 10:00:30"):
+        jobs.run_sweeps(any_services, clock.now())
+    assert len(slack.digests()) == 2
+    with freeze_time("2015-03-26 12:00"):
+        digests.stop_digest(ADMIN, "C1", any_services.uow())
+        with pytest.raises(Conflict, match="already off"):
+            digests.stop_digest(ADMIN, "C1", any_services.uow())
+    with freeze_time("2015-04-01 10:00:30"):
+        jobs.run_sweeps(any_services, clock.now())
+    assert len(slack.digests()) == 2
+    with any_services.uow() as uow:
+        actions = [e.action for e in uow.session.query(AuditEvent).filter_by(programme_id=programme.id)]
+    assert actions.count("digest.schedule") == 1 and actions.count("digest.off") == 1
+
+
+def test_digest_now_changes_nothing(any_services):
+    make_programme(any_services)
+    stakeholders.add_stakeholder(ADMIN, "C1", "lmc", "Londonwide LMCs", any_services.uow(), code="LMC1")
+    with freeze_time("2015-03-18 12:00"):
+        shown = digests.show_digest(OTHER, "C1", any_services.uow())
+    assert len(shown) == 1 and shown[0].title == "Weekly digest: Hillingdon CCG"
+    assert "1 of 1 not engaged" in shown[0].sections[1].text
+    with any_services.uow() as uow:
+        assert uow.session.query(Delivery).count() == 0
+        assert uow.programmes.by_channel("T1", "C1").digest_weekday == 0
+
+
+def test_a_channel_following_several_programmes_gets_one_rollup(any_services):
+    from storage.models import Duty
+
+    slack = SlackChannels()
+    any_services.messenger_for_team = lambda team: slack
+    made = [make_programme(any_services, f"C{i}", f"CCG {name}") for i, name in enumerate(["Brent", "Harrow", "Ealing"])]
+    with freeze_time("2015-03-10 12:00"):
+        for i, p in enumerate(made):
+            for n in range(4):
+                stakeholders.add_stakeholder(ADMIN, p.channel_id, "practice", f"P{i}{n}", any_services.uow(),
+                                             code=f"E{i}{n}")
+            for n in range(i + 1):  # Brent 1 of 4 engaged, Harrow 2, Ealing 3
+                engagements.log_engagement(ADMIN, p.channel_id, [f"E{i}{n}"], "call", "rang", any_services.uow())
+        with any_services.uow() as uow:
+            uow.deadlines.create(programme_id=made[0].id, title="Expression of interest", due_on=date(2015, 3, 20),
+                                 created_by="UADMIN")
+            uow.session.add(Duty(programme_id=made[1].id, key="k1", title="Consult the HWBB", state="open"))
+            uow.session.add(Duty(programme_id=made[1].id, key="k2", title="Invite Healthwatch", state="open"))
+            uow.commit()
+        from bot.services import votes as vote_service
+        vote_service.open_vote(ADMIN, "C1", "Delegated commissioning?", any_services.uow(),
+                               closes_on=date(2015, 3, 24))  # Harrow's
+        vote_service.record_ballot(ADMIN, "C1", "E10", "for", any_services.uow())
+        vote_service.record_ballot(ADMIN, "C1", "E11", "against", any_services.uow())
+        for p in made:
+            digests.follow_digest(ADMIN, p.channel_id, "CAREA", any_services.uow())
+        with pytest.raises(Conflict):
+            digests.follow_digest(ADMIN, "C0", "CAREA", any_services.uow())
+        with pytest.raises(Forbidden):
+            digests.follow_digest(OTHER, "C0", "COTHER", any_services.uow())
+        [rollup] = digests.show_digest(OTHER, "CAREA", any_services.uow())
+    lines = rollup.sections[0].text.split("\n")[1:]
+    assert len(lines) == 3  # one line each, by name
+    brent, ealing, harrow = lines
+    assert "*CCG Brent*: coverage 25% (1 of 4)" in brent and "no open vote" in brent
+    assert "Expression of interest, Fri 20 Mar 2015 (8 working days left)" in brent
+    assert "*CCG Harrow*: coverage 50% (2 of 4)" in harrow and "turnout 50%" in harrow
+    assert "2 duties open" in harrow and "0 duties open" in brent
+    assert "*CCG Ealing*: coverage 75%" in ealing
+    assert "lowest coverage: *CCG Brent* (25%)" in rollup.headline
+    with freeze_time("2015-03-16 09:00:30"):
+        jobs.run_sweeps(any_services, clock.now())
+        jobs.run_sweeps(any_services, clock.now())
+    assert len(slack.digests("CAREA")) == 1 and len(slack.digests()) == 4  # the roll-up and each programme's own
+    assert slack.digests("CAREA")[0]["key"] == "digest-rollup:2015-W12:T1:CAREA"
+    digests.unfollow_digest(ADMIN, "C0", "CAREA", any_services.uow())
+    with freeze_time("2015-03-17 12:00"):
+        [rollup] = digests.show_digest(OTHER, "CAREA", any_services.uow())
+    assert len(rollup.sections[0].text.split("\n")) == 3
+    with any_services.uow() as uow:
+        actions = [e.action for e in uow.session.query(AuditEvent).filter_by(programme_id=made[0].id)]
+    assert "digest.follow" in actions and "digest.unfollow" in actions
