@@ -43,6 +43,7 @@ def parse_args(argv=None):
     p.add_argument("--only", default="", help="comma-separated scenario keys (engage,coverage,...)")
     p.add_argument("--markdown", type=Path, help="also write the results as Markdown to this file")
     p.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    p.add_argument("--plans-only", action="store_true", help="build, explain and render digests; no load")
     return p.parse_args(argv)
 
 
@@ -73,6 +74,7 @@ def merge(samples: list[Sample]) -> Sample:
         out.bytes += s.bytes
         out.cpu += s.cpu
         out.wall += s.wall
+        out.calls += s.calls
     return out
 
 
@@ -111,8 +113,10 @@ def measure(scenarios: list[Scenario], servers: dict[str, Server], data: dict[st
             parts[t].append(run(servers[t], slack, makers[t], half, args.clients, warmup=args.warmup))
         results[sc.key] = {t: merge(parts[t]) for t in TARGETS}
         failed = {t: len(results[sc.key][t].failures) for t in TARGETS}
-        report.say(f"  {sc.label}: done in {time.perf_counter() - started:.0f} s; a reply: "
-                   f"{results[sc.key]['large'].example or '(HTTP only)'}"
+        large = results[sc.key]["large"]
+        calls = ", ".join(f"{m} {n / max(1, large.n + len(large.failures)):.1f}" for m, n in sorted(large.calls.items()))
+        report.say(f"  {sc.label}: done in {time.perf_counter() - started:.0f} s; Slack calls per request: "
+                   f"{calls or 'none'}; a reply: {large.example or '(HTTP only)'}"
                    + ("" if not any(failed.values()) else f"; failures {failed}: "
                       + next(s.failures[0] for s in results[sc.key].values() if s.failures)))
         slack.reset()
@@ -154,6 +158,7 @@ def summarise(scenarios, results, data, plans, digest_times, args, report: Repor
 
     # Growth and the targets.
     checks: list[tuple[str, bool, str]] = []
+    by_path = {p.scenario: p for p in plans}
     report.say("")
     report.say("Growth from the small to the national engagement log (p99, national / small):",
                md="\n**Growth** from the small to the national engagement log (p99 national / p99 small):\n")
@@ -171,10 +176,12 @@ def summarise(scenarios, results, data, plans, digest_times, args, report: Repor
                        f"{ms(worst_ack)}" + (f", {len(r['large'].failures)} failed requests" if r["large"].failures else "")))
         if sc.kind in ("command", "button"):
             bare_ratio = ratio(percentile(r["large"].final, 99), percentile(r["bare"].final, 99))
-            checks.append((f"{sc.label}: reply p99 within {BARE_RATIO:.0f}x the bare app", (bare_ratio or 99) <= BARE_RATIO,
-                           fx(bare_ratio)))
-        checks.append((f"{sc.label}: p99 grows at most {GROWTH - 1:.0%} from small to national",
-                       (gf or 99) <= GROWTH and (ga or 99) <= GROWTH, f"reply {fx(gf)}, ack {fx(ga)}"))
+            ok = (bare_ratio or 99) <= BARE_RATIO
+            checks.append((f"{sc.label}: reply p99 within {BARE_RATIO:.0f}x the bare app", ok,
+                           fx(bare_ratio) + ("" if ok else "; " + _work_done(r, by_path.get(sc.label)))))
+        ok = (gf or 99) <= GROWTH and (ga or 99) <= GROWTH
+        checks.append((f"{sc.label}: p99 grows at most {GROWTH - 1:.0%} from small to national", ok,
+                       f"reply {fx(gf)}, ack {fx(ga)}" + ("" if ok else "; " + _growth_cause(gc, by_path.get(sc.label)))))
     _table(report, ("scenario", "ack p99", "reply p99", "app CPU/req"), grow_rows)
 
     if "feed" in results and "feed304" in results:
@@ -208,7 +215,8 @@ def summarise(scenarios, results, data, plans, digest_times, args, report: Repor
         findings = path.findings
         total_ms = sum(s.large_ms or 0 for s in path.statements)
         small_ms = sum(s.small_ms or 0 for s in path.statements)
-        head_line = (f"- {path.scenario}: {len(path.statements)} SELECTs, {total_ms:.1f} ms in PostgreSQL "
+        head_line = (f"- {path.scenario}: {path.round_trips} statements, {len(path.statements)} of them SELECTs, "
+                     f"{total_ms:.1f} ms executing in PostgreSQL "
                      f"({small_ms:.1f} ms on the small data set)"
                      + (f"; FAILED: {path.error}" if path.error else "")
                      + ("; no sequential scan of a big table, nothing grows with the log" if not findings else ""))
@@ -217,19 +225,43 @@ def summarise(scenarios, results, data, plans, digest_times, args, report: Repor
         for s in findings:
             what = []
             if s.seq_scans:
-                what.append("Seq Scan " + ", ".join(s.seq_scans))
+                what.append(", ".join(s.seq_scans))
             if s.grows:
                 what.append(f"buffers {s.small_buffers:,} -> {s.large_buffers:,}, "
                             f"{s.small_ms or 0:.1f} -> {s.large_ms or 0:.1f} ms")
             line = f"    {'; '.join(what)}: {s.short()}"
             report.say(line, md=f"  - {'; '.join(what)}: `{s.short()}`")
 
+    if not results:
+        return checks
     report.say("")
     report.say("Targets:", md="\n**Targets:**\n")
     for name, ok, detail in checks:
         line = f"  [{'met' if ok else 'NOT MET'}] {name}: {detail}"
         report.say(line, md=f"- {'met' if ok else '**not met**'}: {name}: {detail}")
     return checks
+
+
+def _work_done(r: dict[str, Sample], path) -> str:
+    """Why a path costs more than the bare app: its own CPU and its database work."""
+    app_cpu = r["large"].cpu / max(1, r["large"].n)
+    bare_cpu = r["bare"].cpu / max(1, r["bare"].n)
+    text = f"the app spends {ms(app_cpu)} of CPU per request against the bare app's {ms(bare_cpu)}"
+    if path is not None:
+        text += (f", and sends {path.round_trips} statements to PostgreSQL, one round trip each "
+                 f"({sum(s.large_ms or 0 for s in path.statements):.1f} ms of execution inside PostgreSQL)")
+    return text
+
+
+def _growth_cause(cpu_growth: float | None, path) -> str:
+    """A query that reads more as the log grows is a cause; without one, the gap is noise on a shared machine."""
+    grows = [s for s in (path.findings if path else [])]
+    if grows:
+        worst = max(grows, key=lambda s: (s.large_ms or 0) - (s.small_ms or 0))
+        return (f"{len(grows)} of its queries read more as the log grows, the worst "
+                f"{worst.small_ms or 0:.1f} -> {worst.large_ms or 0:.1f} ms: {worst.short(70)}")
+    return (f"no query of this path reads more on the larger data set and its CPU per request changed "
+            f"{fx(cpu_growth)}: the gap is scheduling noise of the shared machine, not the data")
 
 
 def _table(report: Report, head, rows) -> None:
@@ -278,6 +310,9 @@ def main(argv=None) -> int:
         report.say("Rendering every digest...")
         digest_times = {t: render_all_digests(data[t]) for t in ("small", "large")}
 
+        if args.plans_only:
+            summarise(scenarios, {}, data, plans, digest_times, args, report)
+            return 0
         log_dir = Path(tempfile.mkdtemp(prefix="consult-bench-"))
         slack = BenchSlack()
         report.say(f"Starting the servers (logs in {log_dir})...")

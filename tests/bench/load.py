@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,7 @@ class BenchSlack(SlackStub):
         self.server.socket.listen(256)
         self._slots: dict[str, Slot] = {}
         self._slots_lock = threading.Lock()
+        self.counts: Counter[str] = Counter()  # Web API calls by method, over the whole run
 
     def expect(self, name: str) -> Slot:
         slot = Slot()
@@ -70,6 +72,8 @@ class BenchSlack(SlackStub):
     def _answer(self, method, body, path):
         at = time.perf_counter()
         answer = super()._answer(method, body, path)
+        with self._slots_lock:
+            self.counts[method] += 1
         if method == "response":
             with self._slots_lock:
                 slot = self._slots.get(path.rsplit("/", 1)[-1])
@@ -222,6 +226,7 @@ class Sample:
     bytes: int = 0
     cpu: float = 0.0  # server CPU seconds over the measured requests
     wall: float = 0.0
+    calls: Counter = field(default_factory=Counter)  # Slack Web API calls the server made, by method
 
     @property
     def n(self) -> int:
@@ -295,6 +300,7 @@ def run(server: Server, slack: BenchSlack, make: Callable[[int], Request], reque
         with ThreadPoolExecutor(min(clients, warmup)) as pool:
             list(pool.map(lambda i: one(server, slack, make, i, scratch, lock, reply_timeout), range(warmup)))
     sample = Sample()
+    calls_before = Counter(slack.counts)
     cpu_before = server.cpu_seconds()
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
@@ -303,4 +309,5 @@ def run(server: Server, slack: BenchSlack, make: Callable[[int], Request], reque
     sample.wall = time.perf_counter() - started
     time.sleep(0.05)  # let the last listener threads finish their bookkeeping
     sample.cpu = server.cpu_seconds() - cpu_before
+    sample.calls = Counter(slack.counts) - calls_before
     return sample

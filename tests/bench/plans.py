@@ -19,6 +19,8 @@ from .dataset import Dataset
 
 # Tables this big (rows, in the large data set) must not be read whole to answer one programme.
 BIG_TABLE_ROWS = 5_000
+# An index scan that reads this many rows only to discard them by a filter is a missing index column.
+FILTERED_ROWS = 1_000
 
 
 class RecordingMessenger:
@@ -53,7 +55,7 @@ class Statement:
     large_ms: float | None = None
     small_buffers: int | None = None
     large_buffers: int | None = None
-    seq_scans: list[str] = field(default_factory=list)  # "engagement (1,000,000 rows read)"
+    seq_scans: list[str] = field(default_factory=list)  # "Seq Scan engagement (1,000,000 rows read)"
 
     @property
     def grows(self) -> bool:
@@ -73,6 +75,7 @@ class PathPlan:
     statements: list[Statement]
     reply: str
     error: str | None = None
+    round_trips: int = 0  # every statement sent to PostgreSQL (BEGIN, writes and SELECTs), national data set
 
     @property
     def findings(self) -> list[Statement]:
@@ -120,6 +123,17 @@ def _run_feed(services, programme, _text) -> str:
     return "no route"
 
 
+def _run_button(services, programme, _text) -> str:
+    """What a vote button click does past Bolt: the vote service's ballot from a button."""
+    from bot.context import Actor
+    from bot.services import votes
+
+    _sid, voter = programme.practice_users[0]
+    outcome = votes.ballot_from_button(Actor(programme.team_id, voter, False), programme.vote_id, "against",
+                                       services.uow(), None)
+    return type(outcome).__name__
+
+
 def _walk(plan: dict):
     yield plan
     for child in plan.get("Plans", []):
@@ -137,9 +151,19 @@ def _explain(engine, sql: str, params) -> tuple[float, int, list[tuple[str, int]
     doc = doc[0] if isinstance(doc, list) else doc
     top = doc["Plan"]
     buffers = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
-    scans = [(n["Relation Name"], int(n.get("Actual Rows", 0) * n.get("Actual Loops", 1))
-              + int(n.get("Rows Removed by Filter", 0) * n.get("Actual Loops", 1)))
-             for n in _walk(top) if n.get("Node Type") == "Seq Scan"]
+    scans = []
+    for n in _walk(top):
+        if "Relation Name" not in n:
+            continue
+        loops = n.get("Actual Loops", 1)
+        read = int((n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0)) * loops)
+        if n.get("Node Type") == "Seq Scan":
+            scans.append((n["Relation Name"], read, "Seq Scan"))
+        elif n.get("Rows Removed by Filter", 0) * loops > FILTERED_ROWS:
+            # An index that finds the programme's rows, then throws most of them away.
+            index = f" using {n['Index Name']}" if n.get("Index Name") else ""
+            scans.append((n["Relation Name"], read, f"{n['Node Type']}{index} discarding "
+                                                    f"{int(n['Rows Removed by Filter'] * loops):,} rows of"))
     return doc.get("Execution Time", 0.0), buffers, scans
 
 
@@ -161,9 +185,12 @@ def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[
     try:
         big = {t for t, n in _table_rows(svc_large.extras["engine"]).items() if n >= BIG_TABLE_ROWS}
         for sc in scenarios:
-            if not sc.available or sc.kind == "button" or sc.key == "feed304":
+            if not sc.available or sc.key == "feed304":
                 continue
-            if sc.kind == "feed":
+            if sc.kind == "button":
+                programme_l, programme_s = large.programmes[0], small.programmes[0]
+                runner, text_ = _run_button, None
+            elif sc.kind == "feed":
                 programme_l = next(p for p in large.programmes if p.feed_token)
                 programme_s = next(p for p in small.programmes if p.id == programme_l.id)
                 runner, text_ = _run_feed, None
@@ -172,6 +199,7 @@ def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[
                 programme_s = small.programmes[0]
                 runner, text_ = _run_command, sc.make_text(programme_l, 10_000_000)
             per_db = {}
+            trips = 0
             reply, error = "", None
             for label, svc, programme in (("small", svc_small, programme_s), ("large", svc_large, programme_l)):
                 captured, stop = _capture(svc.extras["engine"])
@@ -182,18 +210,19 @@ def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[
                 finally:
                     stop()
                 per_db[label] = [(sql, params) for sql, params in captured if _readable(sql)]
+                trips = len(captured)
             statements = []
             for k, (sql, params) in enumerate(per_db["large"]):
                 st = Statement(sql, params)
                 try:
                     st.large_ms, st.large_buffers, scans = _explain(svc_large.extras["engine"], sql, params)
-                    st.seq_scans = [f"{rel} ({rows:,} rows read)" for rel, rows in scans if rel in big]
+                    st.seq_scans = [f"{how} {rel} ({rows:,} rows read)" for rel, rows, how in scans if rel in big]
                     if k < len(per_db["small"]) and per_db["small"][k][0] == sql:
                         st.small_ms, st.small_buffers, _ = _explain(svc_small.extras["engine"], *per_db["small"][k])
                 except Exception as e:
                     st.seq_scans.append(f"(EXPLAIN failed: {type(e).__name__})")
                 statements.append(st)
-            paths.append(PathPlan(sc.label, statements, reply, error))
+            paths.append(PathPlan(sc.label, statements, reply, error, trips))
             log(f"  {sc.label}: {len(statements)} SELECTs, "
                 f"{sum(1 for s in statements if s.seq_scans)} with a sequential scan of a big table, "
                 f"{sum(1 for s in statements if s.grows)} growing with the log")
