@@ -24,6 +24,9 @@ log = logging.getLogger("consult.digest")
 # Slack allows about one message per second per channel (with short bursts); spacing every post
 # by this much keeps a large Monday morning well inside that, with retries for anything beyond.
 POST_SPACING_SECONDS = 1.0
+# One tick posts for at most this long, then leaves the rest (still due, per the ledger) to the
+# next minute's tick, so the other sweeps (reminders, vote closing) are never held up for long.
+TICK_BUDGET_SECONDS = 40.0
 
 
 @sweep("digests")
@@ -35,13 +38,17 @@ def sweep_digests(services, now: datetime) -> None:
         log.warning("%d digest(s) are due but this process has no way to reach Slack; they wait", len(due))
         return
     log.info("%d digest(s) due: %s", len(due), ", ".join(d.key for d in due))
-    first = True
-    for d in due:
-        def pause():
-            time.sleep(POST_SPACING_SECONDS)
-        if not first:
+    def pause():
+        time.sleep(POST_SPACING_SECONDS)
+
+    started = time.monotonic()
+    for n, d in enumerate(due):
+        if n:
+            if time.monotonic() - started >= TICK_BUDGET_SECONDS:
+                log.info("%d digest(s) left for the next tick (this one has posted for %.0f s)", len(due) - n,
+                         time.monotonic() - started)
+                return
             pause()
-        first = False
         try:
             rendered = digests.compose_due(services.uow, d, now)
             if rendered is None:

@@ -328,3 +328,16 @@ def test_a_channel_following_several_programmes_gets_one_rollup(any_services):
     with any_services.uow() as uow:
         actions = [e.action for e in uow.session.query(AuditEvent).filter_by(programme_id=made[0].id)]
     assert "digest.follow" in actions and "digest.unfollow" in actions
+
+
+def test_a_busy_monday_is_spread_over_ticks_and_each_programme_gets_one(sqlite_url, monkeypatch):
+    monkeypatch.setattr(jobs.digests, "TICK_BUDGET_SECONDS", 0)  # one digest per tick
+    svc = build_services(Settings(database_url=sqlite_url))
+    for i in range(3):
+        make_programme(svc, f"C{i}", f"CCG {i}")
+    svc.extras["engine"].dispose()
+    slack = SlackChannels()
+    for minute, count in [(0, 1), (1, 2), (2, 3), (3, 3)]:
+        sweep_at(sqlite_url, f"2015-03-23 09:0{minute}:30", slack)
+        assert len(slack.digests()) == count
+    assert sorted(p["channel"] for p in slack.digests()) == ["C0", "C1", "C2"]
