@@ -57,20 +57,20 @@ class DeadlineRepository:
     # -- what the reminder sweep reads ------------------------------------------
     def open_due_between(self, first: date, last: date) -> list[tuple[Deadline, Programme]]:
         """Open deadlines and meetings of every programme due in [first, last], with their programme."""
-        return list(self.session.execute(
+        return [tuple(row) for row in self.session.execute(
             select(Deadline, Programme).join(Programme, Programme.id == Deadline.programme_id)
             .where(Deadline.state == "open", Deadline.due_on >= first, Deadline.due_on <= last)
             .order_by(Deadline.due_on, Deadline.id)
-        ).tuples())
+        )]
 
     def open_actions_due_between(self, first: date, last: date) -> list[tuple[Action, Programme]]:
         """Open follow-up actions (every programme) due in [first, last]: their owners are reminded."""
-        return list(self.session.execute(
+        return [tuple(row) for row in self.session.execute(
             select(Action, Programme).join(Programme, Programme.id == Action.programme_id)
             .where(Action.state == "open", Action.due_on.is_not(None), Action.due_on >= first,
                    Action.due_on <= last)
             .order_by(Action.due_on, Action.id)
-        ).tuples())
+        )]
 
     def sent_among(self, keys) -> set[str]:
         """Which of these delivery keys are already settled (sent), in one query per 500."""
@@ -94,10 +94,10 @@ class DeadlineRepository:
             return False
 
     def snoozes_between(self, first: date, last: date) -> list[tuple[ReminderSnooze, Deadline, Programme]]:
-        return list(self.session.execute(
+        return [tuple(row) for row in self.session.execute(
             select(ReminderSnooze, Deadline, Programme)
             .join(Deadline, Deadline.id == ReminderSnooze.deadline_id)
             .join(Programme, Programme.id == Deadline.programme_id)
             .where(ReminderSnooze.remind_on >= first, ReminderSnooze.remind_on <= last, Deadline.state == "open")
             .order_by(ReminderSnooze.remind_on, ReminderSnooze.deadline_id)
-        ).tuples())
+        )]
