@@ -392,9 +392,14 @@ def deliver_digest(uow_factory, due: DueDigest, messenger, messages: list, pause
     def post(key: str, text: str, blocks, thread_ts=None):
         return lambda: messenger.post(due.channel_id, text, blocks, thread_ts=thread_ts, metadata=metadata_for(key))
 
+    # A claim left by a process that died mid-post is settled by looking for the key in the channel
+    # (message metadata). Thread replies are not in the channel's history: a stale claim of one is
+    # posted again, so a crash at that instant can repeat a reply but never lose it.
+    finder = getattr(messenger, "find_delivery", None)
     text, blocks = messages[0]
     deliver_once(uow_factory, due.key, programme_id=due.programme_id, kind=due.kind, recipient=due.channel_id,
-                 send=post(due.key, text, blocks), late=due.late)
+                 send=post(due.key, text, blocks), late=due.late,
+                 already_sent=(lambda: finder(due.channel_id, due.key)) if finder else None)
     parent = _sent(uow_factory, due.key)
     if parent is None:
         return False
@@ -402,7 +407,7 @@ def deliver_digest(uow_factory, due: DueDigest, messenger, messages: list, pause
         key = due.part_key(n)
         pause()
         deliver_once(uow_factory, key, programme_id=due.programme_id, kind=due.kind, recipient=due.channel_id,
-                     send=post(key, text, blocks, parent.message_ts), late=due.late)
+                     send=post(key, text, blocks, parent.message_ts), late=due.late, already_sent=lambda: None)
         if _sent(uow_factory, key) is None:
             return False
     # The whole digest is in Slack: the sweep can stop looking at it this week.

@@ -46,7 +46,8 @@ def digest_callback(req: CommandRequest, args: list[str]) -> None:
         if verb == "follow":
             programme, followed = svc.follow_digest(req.actor, req.channel_id, follower, req.uow)
             names = ", ".join(f"*{esc(p.name)}*" for p in followed)
-            req.out.reply(f"<#{follower}> now gets a weekly roll-up (Mondays at 09:00) with a line for "
+            when = svc.rollup_schedule(req.services.settings.timezone).describe()
+            req.out.reply(f"<#{follower}> now gets a weekly roll-up ({when}) with a line for "
                           f"*{esc(programme.name)}*. It follows: {names}. Consult must be a member of that "
                           "channel to post there: invite it with `/invite @Consult`.")
         else:

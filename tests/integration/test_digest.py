@@ -45,6 +45,9 @@ class SlackChannels:
     def dm(self, user, text, blocks=None, *, metadata=None):
         return self.post(user, text, blocks, metadata=metadata)
 
+    def find_delivery(self, channel, key):
+        return next((p["ts"] for p in self.posts if p["channel"] == channel and p["key"] == key), None)
+
     def digests(self, channel=None) -> list[dict]:
         return [p for p in self.posts if (p["key"] or "").startswith("digest") and p["thread_ts"] is None
                 and (channel is None or p["channel"] == channel)]
@@ -341,3 +344,26 @@ def test_a_busy_monday_is_spread_over_ticks_and_each_programme_gets_one(sqlite_u
         sweep_at(sqlite_url, f"2015-03-23 09:0{minute}:30", slack)
         assert len(slack.digests()) == count
     assert sorted(p["channel"] for p in slack.digests()) == ["C0", "C1", "C2"]
+
+
+def test_a_crash_between_posting_and_recording_is_settled_from_slack_not_reposted(sqlite_url):
+    svc = build_services(Settings(database_url=sqlite_url))
+    programme = make_programme(svc)
+    slack = SlackChannels()
+    key = f"digest:2015-W13:{programme.id}"
+    with freeze_time("2015-03-23 09:00:10"):
+        # The process claimed the key and posted, then died before recording it.
+        with svc.uow() as uow:
+            uow.deliveries.claim(key, programme_id=programme.id, kind="digest", recipient="C1", late=False,
+                                 now=clock.now())
+            uow.commit()
+        slack.post("C1", "the digest", [], metadata={"event_payload": {"key": key}})
+    svc.extras["engine"].dispose()
+    sweep_at(sqlite_url, "2015-03-23 09:01:30", slack)  # the claim may still be live: leave it
+    sweep_at(sqlite_url, "2015-03-23 09:07:30", slack)  # stale: found in Slack, recorded, not posted again
+    assert len(slack.digests()) == 1
+    svc = build_services(Settings(database_url=sqlite_url))
+    with svc.uow() as uow:
+        assert uow.deliveries.get(key).state == "sent"
+        assert uow.deliveries.get(key + ":complete").state == "sent"
+    svc.extras["engine"].dispose()
