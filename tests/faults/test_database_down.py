@@ -16,7 +16,7 @@ from storage.models import AuditEvent, Deadline, Programme, Stakeholder
 from ..conftest import PG_URL
 from ..harness import RunningApp
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 TRY_AGAIN = "can't reach its database"
 
