@@ -39,7 +39,9 @@ def parse_args(argv=None):
     p.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_CLIENTS", "50")),
                    help="concurrent clients (default 50)")
     p.add_argument("--threads", type=int, default=16, help="waitress threads of each server (app.py's default)")
-    p.add_argument("--warmup", type=int, default=10, help="unmeasured requests before each run")
+    p.add_argument("--warmup", type=int, default=10, help="unmeasured requests before each server's first round")
+    p.add_argument("--rounds", type=int, default=4,
+                   help="split each server's requests into this many interleaved rounds (default 4)")
     p.add_argument("--only", default="", help="comma-separated scenario keys (engage,coverage,...)")
     p.add_argument("--markdown", type=Path, help="also write the results as Markdown to this file")
     p.add_argument("--keep", action="store_true", help="keep the databases afterwards")
@@ -92,10 +94,11 @@ class Report:
 
 def measure(scenarios: list[Scenario], servers: dict[str, Server], data: dict[str, Dataset], slack: BenchSlack,
             args, report: Report) -> dict[str, dict[str, Sample]]:
-    """Each scenario on each server, in the order bare, small, large, large, small, bare (drift cancels)."""
+    """Each scenario on each server, in rounds ordered bare, small, large, then large, small, bare, and so on,
+    so that the machine's slow drift (other work on it) falls evenly on the three."""
     signer = Signer()
     results: dict[str, dict[str, Sample]] = {}
-    half = max(1, args.requests // 2)
+    per_round = max(1, args.requests // args.rounds)
     for sc in scenarios:
         if not sc.available:
             continue
@@ -109,8 +112,10 @@ def measure(scenarios: list[Scenario], servers: dict[str, Server], data: dict[st
             continue
         parts: dict[str, list[Sample]] = {t: [] for t in TARGETS}
         started = time.perf_counter()
-        for t in TARGETS + tuple(reversed(TARGETS)):
-            parts[t].append(run(servers[t], slack, makers[t], half, args.clients, warmup=args.warmup))
+        order = [t for k in range(args.rounds) for t in (TARGETS if k % 2 == 0 else tuple(reversed(TARGETS)))]
+        for t in order:
+            parts[t].append(run(servers[t], slack, makers[t], per_round, args.clients,
+                                warmup=0 if parts[t] else args.warmup))
         results[sc.key] = {t: merge(parts[t]) for t in TARGETS}
         failed = {t: len(results[sc.key][t].failures) for t in TARGETS}
         large = results[sc.key]["large"]
@@ -126,31 +131,36 @@ def measure(scenarios: list[Scenario], servers: dict[str, Server], data: dict[st
 def summarise(scenarios, results, data, plans, digest_times, args, report: Report) -> list[tuple[str, bool, str]]:
     large, small = data["large"], data["small"]
     report.say("", md="")
-    title = (f"Consult vs a bare Bolt app: {args.clients} concurrent clients, {args.requests} requests per "
+    n = max(1, args.requests // args.rounds) * args.rounds
+    title = (f"Consult vs a bare Bolt app: {args.clients} concurrent clients, {n} requests per "
              f"scenario and server, {args.threads} waitress threads")
-    report.say(title, md=f"**{title}.** Data sets: national = {large.scale.engagements:,} engagements, "
+    report.say(title + " (in brackets: the ratio to the bare app)", md=f"**{title}.** In brackets: the ratio to the bare app. Data sets: national = {large.scale.engagements:,} engagements, "
                f"small = {small.scale.engagements:,}; both {large.scale.programmes:,} programmes, "
                f"{large.scale.practices:,} practices, {large.scale.others:,} other stakeholders, "
                f"{large.scale.deadlines:,} deadlines, {large.scale.programmes:,} votes.\n")
-    head = ("scenario", "server", "ack p50", "ack p99", "reply p50", "reply p99", "reply p99 vs bare",
-            "app CPU/req", "errors")
+    head = ("scenario", "server", "ack p50", "ack p99", "reply p50", "reply p99", "app CPU/req", "errors")
     rows = []
     for sc in scenarios:
         if not sc.available:
-            rows.append((sc.label, "not available", "", "", "", "", "", "", ""))
+            rows.append((sc.label, "not available", "", "", "", "", "", ""))
             continue
         r = results.get(sc.key)
         if r is None:
             continue
-        bare_p99 = percentile(r["bare"].final, 99)
+        bare = r["bare"]
         for t in TARGETS:
             s = r[t]
             name = {"bare": "bare Bolt", "small": f"Consult, {small.scale.engagements:,} eng.",
                     "large": f"Consult, {large.scale.engagements:,} eng."}[t]
-            p99 = percentile(s.final, 99)
-            rows.append((sc.label if t == "bare" else "", name, ms(percentile(s.ack, 50)), ms(percentile(s.ack, 99)),
-                         ms(percentile(s.final, 50)), ms(p99), "" if t == "bare" else fx(ratio(p99, bare_p99)),
-                         ms(s.cpu / s.n) if s.n else "-", str(len(s.failures))))
+
+            def cell(values: list[float], bare_values: list[float], p: int) -> str:
+                own = percentile(values, p)
+                return ms(own) if t == "bare" else f"{ms(own)} ({fx(ratio(own, percentile(bare_values, p)))})"
+            cpu = s.cpu / s.n if s.n else None
+            rows.append((sc.label if t == "bare" else "", name, cell(s.ack, bare.ack, 50), cell(s.ack, bare.ack, 99),
+                         cell(s.final, bare.final, 50), cell(s.final, bare.final, 99),
+                         ms(cpu) if t == "bare" else f"{ms(cpu)} ({fx(ratio(cpu, bare.cpu / max(1, bare.n)))})",
+                         str(len(s.failures))))
     _table(report, head, rows)
     for sc in scenarios:
         if not sc.available:
