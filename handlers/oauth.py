@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.authorization.authorize_result import AuthorizeResult
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from sqlalchemy.exc import DBAPIError
 
 from bot.services.container import Services
 from storage.installations import DatabaseInstallationStore, DatabaseOAuthStateStore
@@ -34,6 +36,24 @@ SCOPES = [
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 STATE_EXPIRY_SECONDS = 600
+
+
+class WorkspaceAuthorize(InstallationStoreAuthorize):
+    """Finds the request's workspace installation; survives the database being away.
+
+    Without the database no token can be found, but the request can still be
+    answered as in single-workspace mode: the command's reply says "try again"
+    through its response_url (which needs no token), and an event is refused
+    so that Slack delivers it again later.
+    """
+
+    def __call__(self, *, context, enterprise_id, team_id, user_id, **kwargs):
+        try:
+            return super().__call__(context=context, enterprise_id=enterprise_id, team_id=team_id,
+                                    user_id=user_id, **kwargs)
+        except DBAPIError as e:
+            log.warning("workspace %s not authorised: the database is unavailable (%s)", team_id, type(e).__name__)
+            return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
 
 
 class NotInstalled(LookupError):
@@ -67,7 +87,7 @@ def oauth_options(services: Services, client) -> dict:
     )
     # Bolt's default authorize asks Slack's auth.test on every request; the
     # answer for a token never changes, so it is cached per token.
-    authorize = InstallationStoreAuthorize(
+    authorize = WorkspaceAuthorize(
         installation_store=store, client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret, logger=logging.getLogger("consult.bolt"),
         client=client, cache_enabled=True,

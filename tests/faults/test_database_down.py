@@ -124,3 +124,25 @@ def test_an_event_during_an_outage_is_refused_so_slack_delivers_it_again(pg_app)
         time.sleep(0.02)
     time.sleep(0.2)
     assert seen == ["EvDuringOutage"]
+
+
+def test_with_many_workspaces_an_outage_still_gets_a_try_again_reply(pg_url, slack):
+    from ..e2e.test_oauth import CLIENT_ID, CLIENT_SECRET, WorkspacesStub, install
+
+    stub = WorkspacesStub()
+    app = RunningApp(pg_url, stub, slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
+                     public_base_url="https://consult.example.org")
+    outage = Outage(pg_url)
+    try:
+        install(app, "T1")
+        app.command('setup "Hillingdon co-commissioning"')
+        outage.begin()
+        resp = app.command('stakeholder add lmc "Londonwide LMCs"')
+        assert resp.status == 200
+        assert TRY_AGAIN in stub.sent("response")[-1]["text"]
+        outage.end()
+        assert "Added to the register" in app.reply('stakeholder add lmc "Londonwide LMCs"')
+    finally:
+        outage.close()
+        app.close()
+        stub.close()
