@@ -270,8 +270,11 @@ def _growth_cause(cpu_growth: float | None, path) -> str:
         worst = max(grows, key=lambda s: (s.large_ms or 0) - (s.small_ms or 0))
         return (f"{len(grows)} of its queries read more as the log grows, the worst "
                 f"{worst.small_ms or 0:.1f} -> {worst.large_ms or 0:.1f} ms: {worst.short(70)}")
+    if cpu_growth is not None and cpu_growth > GROWTH:
+        return (f"no query of this path reads more on the larger data set, but its CPU per request grew "
+                f"{fx(cpu_growth)}: it does more work in Python per engagement")
     return (f"no query of this path reads more on the larger data set and its CPU per request changed "
-            f"{fx(cpu_growth)}: the gap is scheduling noise of the shared machine, not the data")
+            f"{fx(cpu_growth)}: the gap is most likely other work on the machine during the run, not the data")
 
 
 def _table(report: Report, head, rows) -> None:

@@ -1,7 +1,7 @@
 """What the benchmark asks for, and whether the app can answer it yet.
 
 Each scenario is available when the app has its command (the subcommand
-registry), its listener (the Bolt app's registered actions) or its route
+registry), its listener module (handlers/actions) or its route
 (handlers.web's route table), found at run time; otherwise it is reported
 as "not available" rather than measured against an error reply.
 """
