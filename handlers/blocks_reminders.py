@@ -65,7 +65,9 @@ def reminder_text(deadline, owners: list[str], today: date, late_since: str | No
     verb = "is on" if deadline.kind == "meeting" else ("was due" if deadline.due_on < today else "is due")
     text = (f"{what}: *{esc(deadline.title)}* {verb} {when(deadline)}"
             + (f", {esc(deadline.place)}" if deadline.kind == "meeting" and deadline.place else "")
-            + f" ({days_left(deadline.due_on, today)}). Owners: {owners_text(owners)}.")
+            + f" ({days_left(deadline.due_on, today)}).")
+    if owners or deadline.kind != "meeting":
+        text += f" Owners: {owners_text(owners)}."
     if late_since:
         text += f"\n_Late: this reminder was due {late_since}; Consult was not running then._"
     return text

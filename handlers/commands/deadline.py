@@ -47,7 +47,14 @@ def _add(req: CommandRequest, rest: list[str], kind: str, usage: str) -> None:
     if not p.words:
         raise UsageError(f"Give the {kind}'s title (in quotes) and its date.", usage)
     title, date_words = p.words[0], p.words[1:]
-    due_on = _date(date_words, req, usage)
+    try:
+        due_on = _date(date_words, req, usage)
+    except UsageError as e:
+        if len(date_words) > 1 and not any(ch.isdigit() for ch in date_words[0]) and date_words[0].lower() not in (
+                "next", "in", "this"):
+            raise UsageError(e.message + f" If {date_words[0]!r} is part of the title, put the whole title in "
+                             "quotes.", usage) from None
+        raise
     remind = reminders.parse_remind_days(p.opt("remind")) if p.opt("remind") is not None else None
     programme, view = svc.add_deadline(
         req.actor, req.channel_id, title, due_on, req.uow, due_time=p.opt("time"), remind_days=remind,

@@ -125,6 +125,6 @@ def test_late_reminder_and_due_today_wording():
 def test_meeting_reminders_have_no_done_button_and_show_place_and_times():
     m = _deadline(kind="meeting", due_time="14:00", end_time="16:00", place="Civic Centre")
     text = blocks.reminder_text(m, [], date(2015, 1, 29), None)
-    assert "Fri 30 Jan 2015, 14:00\u201316:00, Civic Centre" in text
+    assert "Fri 30 Jan 2015, 14:00\u201316:00, Civic Centre" in text and "Owners" not in text
     assert [b["action_id"] for b in blocks.reminder_blocks(m, [], date(2015, 1, 29), None)[-1]["elements"]] == [
         blocks.SNOOZE_ACTION]
