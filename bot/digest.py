@@ -235,7 +235,7 @@ def headline(d: Digest) -> str:
             parts.append(f"{n:,} {noun} not engaged in {COVERAGE_DAYS} days")
     if d.votes:
         v = min(d.votes, key=lambda v: v.closes_at)
-        parts.append(f"vote closes {in_working_days(v.working_days_left)}; turnout {v.turnout_percent}%")
+        parts.append(f"{vote_closes(v.working_days_left)}; turnout {v.turnout_percent}%")
     elif d.deadlines:
         parts.append(f"next deadline {in_working_days(d.deadlines[0].working_days_left)}")
     overdue = len(d.overdue_actions) + len(d.overdue_duties) + len(d.overdue_deadlines)
@@ -256,6 +256,12 @@ def in_working_days(n: int) -> str:
     if n < 0:
         return f"{-n:,} working day{'s' if n != -1 else ''} ago"
     return f"in {n:,} working days"
+
+
+def vote_closes(n: int) -> str:
+    if n < 0:
+        return "vote past its closing day, closing now"
+    return f"vote closes {in_working_days(n)}"
 
 
 def position_changes(rows, window: Window, names: dict[int, tuple[str, str | None, str]]) -> list[PositionChange]:

@@ -18,7 +18,7 @@ from ..dates import format_date, working_days_between
 from ..digest import (COVERAGE_DAYS, DEADLINE_DAYS, DUE, LOGGERS_SHOWN, MISSED, NOT_ENGAGED_SHOWN, Digest,
                       Overdue, Schedule, TypeActivity, UpcomingDeadline, VoteStanding, Window, days_left, headline,
                       in_working_days, is_late, late_by, outcome_words, percent, position_changes,
-                      scheduled_this_week, status, week_of, window_before)
+                      scheduled_this_week, status, vote_closes, week_of, window_before)
 from ..errors import Conflict, NoProgramme, NotFound, UsageError
 from ..rendering import render
 from .access import SETUP_HINT, audit, programme_for, require_admin, snapshot
@@ -100,7 +100,7 @@ class RenderedDigest:
 
 # Wording shared by the templates.
 WORDS = dict(bar=bar, days_left=days_left, late_by=late_by, in_working_days=in_working_days,
-             outcome_words=outcome_words)
+             outcome_words=outcome_words, vote_closes=vote_closes)
 
 SECTIONS = ("engagement", "not_engaged", "deadlines", "votes", "overdue")
 

@@ -47,7 +47,7 @@ def digest_callback(req: CommandRequest, args: list[str]) -> None:
             programme, followed = svc.follow_digest(req.actor, req.channel_id, follower, req.uow)
             names = ", ".join(f"*{esc(p.name)}*" for p in followed)
             when = svc.rollup_schedule(req.services.settings.timezone).describe()
-            req.out.reply(f"<#{follower}> now gets a weekly roll-up ({when}) with a line for "
+            req.out.reply(f"<#{follower}> now gets a weekly roll-up, posted {when}, with a line for "
                           f"*{esc(programme.name)}*. It follows: {names}. Consult must be a member of that "
                           "channel to post there: invite it with `/invite @Consult`.")
         else:

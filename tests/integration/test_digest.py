@@ -2,7 +2,7 @@
 the exact window across a clock change, a 600-stakeholder programme, roll-ups."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timezone
 
 import pytest
 from freezegun import freeze_time
@@ -315,10 +315,10 @@ def test_a_channel_following_several_programmes_gets_one_rollup(any_services):
     brent, ealing, harrow = lines
     assert "*CCG Brent*: coverage 25% (1 of 4)" in brent and "no open vote" in brent
     assert "Expression of interest, Fri 20 Mar 2015 (8 working days left)" in brent
-    assert "*CCG Harrow*: coverage 50% (2 of 4)" in harrow and "turnout 50%" in harrow
+    assert "*CCG Harrow*: coverage 50% (2 of 4)" in harrow and "turnout 50% (vote closes in 10 working days)" in harrow
     assert "2 duties open" in harrow and "0 duties open" in brent
     assert "*CCG Ealing*: coverage 75%" in ealing
-    assert "lowest coverage: *CCG Brent* (25%)" in rollup.headline
+    assert "lowest coverage CCG Brent (25%)" in rollup.headline
     with freeze_time("2015-03-16 09:00:30"):
         jobs.run_sweeps(any_services, clock.now())
         jobs.run_sweeps(any_services, clock.now())

@@ -107,6 +107,8 @@ def test_headline_names_practices_not_engaged_vote_and_overdue():
     d = _digest(not_engaged=[_practices(12)], votes=[vote],
                 overdue_actions=[digest.Overdue("action", 1, "t", "U1", date(2015, 2, 1), 20)])
     assert digest.headline(d) == "12 practices not yet engaged; vote closes in 6 working days; turnout 45%; 1 overdue"
+    late_vote = digest.VoteStanding("Q", utc(2015, 2, 4, 17), -3, Tally(), None)
+    assert digest.headline(_digest(votes=[late_vote])) == "Vote past its closing day, closing now; turnout 45%"
     d = _digest(not_engaged=[_practices(2, 3)])
     assert digest.headline(d) == "5 practices not engaged in 30 days"
     d = _digest(deadlines=[UpcomingDeadline("EoI", "deadline", date(2015, 3, 3), None, 1)])
