@@ -77,7 +77,8 @@ def schedule(req: CommandRequest, rest: list[str]) -> None:
 
 
 def describe(s: svc.DigestSettings) -> str:
-    lines = [f"*{esc(s.programme_name)}*: the weekly digest is posted {s.schedule.describe()}."]
+    lines = [f"*{esc(s.programme_name)}*: the weekly digest is "
+             + (f"posted {s.schedule.describe()}." if s.schedule.enabled else "off.")]
     if s.next_at is not None and s.next_at <= clock.now() + timedelta(minutes=1):
         lines.append("This week's is due now and goes out within a minute.")
     elif s.next_at is not None:

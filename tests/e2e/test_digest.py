@@ -59,6 +59,9 @@ def test_digest_commands_check_roles_and_input(sqlite_app, slack):
     text = sqlite_app.reply("digest schedule weds 7:30am")
     assert "every Wednesday at 07:30 (Europe/London)" in text
     assert "every Wednesday at 07:30" in slack.sent("chat.postMessage")[-1]["text"]
+    assert "the weekly digest is off" in sqlite_app.reply("digest schedule off")
+    assert "turned off the weekly digest" in slack.sent("chat.postMessage")[-1]["text"]
+    assert "already off" in sqlite_app.reply("digest schedule off")
     assert "follows" in sqlite_app.reply("digest follow <#CAREA|area-team>")
     assert "no longer" in sqlite_app.reply("digest unfollow <#CAREA|area-team>")
     assert "no programme yet" in sqlite_app.reply("digest now", channel="CNONE")
