@@ -17,6 +17,7 @@ from .. import votes as rules
 from ..context import Actor
 from ..dates import format_datetime, local_to_utc
 from ..errors import Conflict, Forbidden, NotFound, UsageError
+from ..rendering import esc
 from ..spreadsheet import csv_bytes
 from .deliveries import deliver_once, metadata_for
 from .access import audit, programme_for, require_admin, require_returning_officer, snapshot
@@ -36,7 +37,7 @@ LINK_HINT = ("Ask a programme admin to link you to your practice with "
 # -- finding a vote ------------------------------------------------------------
 
 def _describe(vote, tz: str) -> str:
-    return f"#{vote.id} “{vote.question}” (closes {format_datetime(vote.closes_at, tz)})"
+    return f"#{vote.id} “{esc(vote.question)}” (closes {format_datetime(vote.closes_at, tz)})"
 
 
 def choose_vote(uow, programme, vote_id: int | None, *, allow_closed: bool = False):
@@ -150,14 +151,14 @@ def open_vote(actor: Actor, channel_id: str, question: str, uow, *, closes_on: d
         if not practices:
             if group:
                 groups = sorted({g for g in uow.stakeholders.groups(programme.id)})
-                raise NotFound(f"No member practices are in the group {group!r}."
-                               + (f" Groups: {', '.join(groups)}." if groups else ""))
+                raise NotFound(f"No member practices are in the group “{esc(group)}”."
+                               + (f" Groups: {esc(', '.join(groups))}." if groups else ""))
             raise Conflict("The programme has no member practices yet, so a vote would have no electorate. "
                            "Add them with `/consult stakeholder add practice` or import them first.")
         if weighted:
             unsized = [p for p in practices if not p.list_size]
             if unsized:
-                names = ", ".join(p.code or p.name for p in unsized[:10]) + (" …" if len(unsized) > 10 else "")
+                names = esc(", ".join(p.code or p.name for p in unsized[:10])) + (" …" if len(unsized) > 10 else "")
                 raise Conflict(f"A weighted vote counts each practice by its list size, but {len(unsized)} "
                                f"practice(s) have none: {names}. Set their list sizes first, or open it unweighted.")
         group_name = practices[0].group_name if group else None
@@ -216,7 +217,7 @@ def _cast(uow, actor: Actor, programme, vote_id: int, practice, choice: str, met
                        "no individual ballots.")
     if not uow.votes.is_elector(vote.id, practice.id):
         where = f" of the group {vote.group_name}" if vote.group_name else ""
-        raise Conflict(f"{practice.name} is not in this vote's electorate (the member practices{where} "
+        raise Conflict(f"{esc(practice.name)} is not in this vote's electorate (the member practices{where} "
                        "when it opened).")
     ballot, before, changed = uow.votes.cast(vote.id, practice.id, choice, method, actor.user_id, now)
     if changed:
@@ -229,11 +230,11 @@ def _cast(uow, actor: Actor, programme, vote_id: int, practice, choice: str, met
 
 def _still_open(vote, programme, now: datetime) -> None:
     if vote.state != "open":
-        raise Conflict(f"Voting on #{vote.id} “{vote.question}” closed at "
+        raise Conflict(f"Voting on #{vote.id} “{esc(vote.question)}” closed at "
                        f"{format_datetime(vote.closed_at or vote.closes_at, programme.timezone)}, so nothing was "
                        "recorded. A closed vote never changes.")
     if vote.closes_at <= now:
-        raise Conflict(f"Voting on #{vote.id} “{vote.question}” closed at "
+        raise Conflict(f"Voting on #{vote.id} “{esc(vote.question)}” closed at "
                        f"{format_datetime(vote.closes_at, programme.timezone)}, so nothing was recorded.")
 
 
@@ -270,7 +271,8 @@ def ballot_from_button(actor: Actor, vote_id: int, choice: str, uow,
         else:
             practice = next((p for p in mine if p.id == stakeholder_id), None)
             if practice is None:
-                raise Forbidden("You are no longer linked to that practice, so nothing was recorded. " + LINK_HINT)
+                raise Forbidden("That practice is not one you speak for in this vote's electorate (its member "
+                                "practices when it opened), so nothing was recorded. " + LINK_HINT)
         return _cast(uow, actor, programme, vote.id, practice, choice, "slack")
 
 
@@ -411,7 +413,7 @@ def ballots_csv(actor: Actor, channel_id: str, uow, vote_id: int | None = None) 
                          b.recorded_at.isoformat() if b else "", b.changes if b else ""])
         _, t = count_vote(uow, vote)
         state = "final" if vote.state == "closed" else "so far (the vote is open)"
-        comment = (f"Ballots of vote #{vote.id} “{vote.question}”, {state}. Checksum (sha256 of the sorted "
+        comment = (f"Ballots of vote #{vote.id} “{esc(vote.question)}”, {state}. Checksum (sha256 of the sorted "
                    f"`code|list size|choice` lines): {t.checksum}")
         if t.mode == "aggregate":
             comment += ". This vote was counted at a meeting, so it has no individual ballots."

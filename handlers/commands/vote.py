@@ -6,6 +6,7 @@ from bot import votes as rules
 from bot.dates import format_datetime, parse_date, parse_time
 from bot.errors import UsageError
 from bot.grammar import choice, parse, parse_int, parse_percent
+from bot.rendering import esc
 from bot.services import votes as svc
 from bot.services.access import programme_for
 from handlers.blocks_vote import ballot_reply, result_text, tally_text, vote_list_text, vote_message
@@ -15,12 +16,13 @@ from .export import exporter
 
 USAGE = """/consult vote open "<question>" --closes <date> [--time 17:00] [--rule simple|absolute|two-thirds] [--quorum 50%] [--weighted] [--group "<group>"]
 /consult vote record <practice> for|against|abstain [--method paper|email|meeting]
+/consult vote cast for|against|abstain [--practice <practice>]   (your own practice, like the buttons)
 /consult vote tally [--weighted]
 /consult vote tally set --for N --against N --abstain N [--for-size N --against-size N --abstain-size N]
 /consult vote close
 /consult vote list
 With several open votes, add --vote <id> (`/consult vote list` shows the ids)."""
-VERBS = ["open", "record", "tally", "close", "list"]
+VERBS = ["open", "record", "cast", "tally", "close", "list"]
 MAX_SIZE = 100_000_000
 
 
@@ -36,7 +38,7 @@ def vote_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:
         raise UsageError("Say what to do with the vote: open, record, tally, close or list.")
     verb = choice(args[0], VERBS, "vote command", USAGE)
-    {"open": _open, "record": _record, "tally": _tally, "close": _close, "list": _list}[verb](req, args[1:])
+    {"open": _open, "record": _record, "cast": _cast, "tally": _tally, "close": _close, "list": _list}[verb](req, args[1:])
 
 
 def _open(req: CommandRequest, args: list[str]) -> None:
@@ -72,6 +74,25 @@ def _record(req: CommandRequest, args: list[str]) -> None:
                                 vote_id=_vote_id(p))
     req.out.reply(ballot_reply(outcome) + (f" (recorded by <@{req.actor.user_id}> from a {method} ballot)"
                                            if outcome.changed else ""))
+
+
+def _cast(req: CommandRequest, args: list[str]) -> None:
+    """What the buttons do, typed: for the local shell, and for anyone whose Slack shows no buttons."""
+    p = parse(args, {"practice", "vote"}, usage=USAGE)
+    if len(p.words) != 1:
+        raise UsageError("Give your choice: `vote cast for`, `vote cast against` or `vote cast abstain`.")
+    ballot = choice(p.words[0], list(rules.CHOICES), "choice", USAGE)
+    with req.uow as uow:
+        programme = programme_for(uow, req.actor, req.channel_id)
+        vote = svc.choose_vote(uow, programme, _vote_id(p))
+        practice_id = None
+        if p.opt("practice"):
+            practice_id = svc.resolve(uow, programme, p.opt("practice")).id
+    outcome = svc.ballot_from_button(req.actor, vote.id, ballot, req.uow, practice_id)
+    if isinstance(outcome, svc.PracticeChoice):
+        names = ", ".join(f"{esc(s.name)} ({esc(s.code)})" if s.code else esc(s.name) for s in outcome.practices)
+        raise UsageError(f"You speak for several practices ({names}); say which with `--practice <code>`.")
+    req.out.reply(ballot_reply(outcome))
 
 
 def _tally(req: CommandRequest, args: list[str]) -> None:

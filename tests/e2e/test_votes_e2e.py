@@ -142,6 +142,17 @@ def test_vote_commands_explain_bad_input(sqlite_app, slack):
     assert "Second?" in app.reply("vote tally --vote 2")
     assert "no vote #9" in app.reply("vote tally --vote 9")
     assert "not a choice" in app.reply("vote record E1 maybe --vote 1")
+    # Typed instead of clicked (the local shell has no buttons).
+    assert "not linked" in app.reply("vote cast for --vote 2", user="UX")
+    stakeholders.add_stakeholder(Actor("T1", "UADMIN"), "C1", "practice", "Birch", app.services.uow(), code="E2")
+    for code in ("E1", "E2"):
+        stakeholders.link_stakeholder(Actor("T1", "UADMIN"), "C1", code, "UGP", app.services.uow())
+    # Birch joined after the vote opened, so UGP speaks for one practice of its electorate.
+    assert "Recorded: *Acorn* (E1) votes *For*" in app.reply("vote cast for --vote 2", user="UGP")
+    assert "Changed: *Acorn* (E1) now votes *Against*" in app.reply("vote cast against --vote 2 --practice E1", user="UGP")
+    assert "not one you speak for" in app.reply("vote cast for --vote 2 --practice E2", user="UGP")
+    app.command('vote open "Third?" --closes "in 7 days"')  # Birch is in this one: UGP must say which
+    assert "several practices" in app.reply("vote cast for --vote 3", user="UGP")
     assert "Give all three counts" in app.reply("vote tally set --for 1 --vote 1")
     assert "electorate is 1" in app.reply("vote tally set --for 1 --against 1 --abstain 0 --vote 1")
     assert "Recorded the aggregate count" in app.reply("vote tally set --for 1 --against 0 --abstain 0 --vote 1")

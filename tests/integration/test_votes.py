@@ -15,6 +15,7 @@ from bot.context import Actor
 from bot.errors import Conflict, Forbidden, NotFound, UsageError
 from bot.services import programmes, stakeholders
 from bot.services import votes as svc
+from jobs import SWEEPS
 from jobs import votes as vote_jobs
 from storage.models import AuditEvent, Ballot, BallotHistory, Delivery
 
@@ -155,7 +156,7 @@ def test_buttons_need_a_linked_practice_and_several_means_choosing(any_services)
     with any_services.uow() as uow:
         assert len(uow.votes.ballots(vote.id)) == 1
         e3 = uow.stakeholders.by_code(vote.programme_id, "E85003")
-    with pytest.raises(Forbidden, match="no longer linked"):
+    with pytest.raises(Forbidden, match="not one you speak for"):
         svc.ballot_from_button(multi, vote.id, "for", any_services.uow(), e3.id)
     with pytest.raises(NotFound):  # another workspace can't reach this vote
         svc.ballot_from_button(Actor("T2", "UMULTI"), vote.id, "for", any_services.uow())
@@ -281,7 +282,9 @@ def test_auto_close_at_closing_time_exactly_once(any_services):
             click(any_services, 4, "for", vote.id)
         now = datetime.now(timezone.utc)
         # Two sweeps at once, then a third: one close, one post.
-        threads = [threading.Thread(target=vote_jobs.close_votes, args=(any_services, now)) for _ in range(2)]
+        registered = SWEEPS["votes.close"].run  # the sweep as the scheduler runs it
+        assert registered is vote_jobs.close_votes
+        threads = [threading.Thread(target=registered, args=(any_services, now)) for _ in range(2)]
         for t in threads:
             t.start()
         for t in threads:
@@ -454,18 +457,21 @@ def test_a_ballot_racing_an_uncommitted_first_ballot_becomes_an_update(pg_url):
         thread = threading.Thread(target=second)
         thread.start()
         engine = services.extras["engine"]
-        deadline = time.time() + 10
+        deadline = time.time() + 30
         blocked = 0
-        with engine.connect() as conn:  # wait until the second insert is blocked on the unique index
-            while time.time() < deadline and not blocked:
-                blocked = conn.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND datname = current_database() AND query LIKE 'INSERT INTO ballot %'")).scalar()
-                time.sleep(0.02)
+        try:
+            with engine.connect() as conn:  # wait until the second insert is blocked on the unique index
+                while time.time() < deadline and not blocked:
+                    blocked = conn.execute(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database() AND query LIKE 'INSERT INTO ballot %'")).scalar()
+                    conn.rollback()  # pg_stat_activity is a snapshot per transaction: take a fresh one
+                    time.sleep(0.02)
+            first.commit()
+        finally:
+            first.__exit__(None, None, None)
+            thread.join(60)
         assert blocked == 1
-        first.commit()
-        first.__exit__(None, None, None)
-        thread.join()
         ballot, before, changed = outcome["result"]
         assert changed and before["choice"] == "for"
         with services.uow() as uow:
