@@ -2,7 +2,7 @@
 
 With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set, `GET /slack/install` starts
 Slack's install flow and `/slack/oauth_redirect` finishes it; each workspace's
-bot token is kept in the database (storage/installations.py), found for every
+bot token is kept in the database (slack_sdk's SQLAlchemy store), found for every
 request by the request's team, and for jobs by `token_for_team`.
 """
 from __future__ import annotations

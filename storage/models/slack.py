@@ -3,10 +3,8 @@
 The installation and OAuth-state tables are column for column the ones
 slack_sdk's SQLAlchemy stores declare (slack_sdk 3.47,
 SQLAlchemyInstallationStore.build_installations_table / build_bots_table and
-SQLAlchemyOAuthStateStore.build_oauth_states_table), so the data stays
-readable by slack_sdk's own stores. Those classes import SQLAlchemy's asyncio
-extension, which needs greenlet; storage/installations.py implements the same
-store interfaces on these tables without it.
+SQLAlchemyOAuthStateStore.build_oauth_states_table), so slack_sdk's own stores
+(storage/installations.py) read and write them; the migration creates them.
 """
 from __future__ import annotations
 
