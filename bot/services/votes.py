@@ -54,13 +54,11 @@ def choose_vote(uow, programme, vote_id: int | None, *, allow_closed: bool = Fal
     if len(open_votes) == 1:
         return open_votes[0]
     if not open_votes:
-        closed = uow.votes.list(programme.id, ("closed",), limit=5)
-        more = ""
-        if closed and allow_closed:
-            more = " Closed votes: " + "; ".join(_describe(v, programme.timezone) for v in closed) + \
-                   ". Add `--vote <id>` to see one."
+        closed = uow.votes.list(programme.id, ("closed",), limit=1)
+        if closed and allow_closed:  # to read: the latest closed vote
+            return closed[0]
         raise NotFound("This programme has no open vote. An admin opens one with "
-                       '`/consult vote open "<question>" --closes <date>`.' + more)
+                       '`/consult vote open "<question>" --closes <date>`.')
     listing = "\n".join("• " + _describe(v, programme.timezone) for v in open_votes)
     raise UsageError(f"This programme has {len(open_votes)} open votes; say which with `--vote <id>`:\n{listing}")
 
