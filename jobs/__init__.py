@@ -42,7 +42,14 @@ def load_all() -> None:
 def run_sweeps(services, now: datetime) -> None:
     """Run every sweep once; one failing sweep never stops the others."""
     load_all()
+    # Sweeps slower than the tick skip ticks. Only pacing lives here: what is
+    # due, and what was sent, live in the database.
+    last_run = services.extras.setdefault("sweeps_last_run", {})
     for s in SWEEPS.values():
+        last = last_run.get(s.name)
+        if s.every_seconds > 60 and last is not None and 0 <= (now - last).total_seconds() < s.every_seconds:
+            continue
+        last_run[s.name] = now
         try:
             s.run(services, now)
         except Exception:
