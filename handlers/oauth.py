@@ -26,6 +26,7 @@ SCOPES = [
     "im:write",        # opening a DM to send a reminder, a ballot or a file
     "users:read",      # is the user a workspace admin (admins can manage any programme)
     "files:write",     # CSV exports and evidence packs sent to the asker
+    "files:read",      # member practice files shared in the channel, for import
     # Settling a send interrupted by a crash: look for the post's metadata in
     # the channel (public, private) or the DM before posting again.
     "channels:history",
