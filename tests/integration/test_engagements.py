@@ -180,3 +180,10 @@ def test_demo_data_gives_a_believable_spread(any_services):
     assert sum(1 for s in report.positions if s.count and s.position != "unknown") >= 3
     for type_ in ("lmc", "healthwatch", "hwbb"):
         assert report.of_type(type_).engaged == 1
+
+
+def test_the_partial_indexes_behind_positions_and_last_engaged_exist(any_services):
+    from sqlalchemy import inspect
+
+    names = {ix["name"] for ix in inspect(any_services.extras["engine"]).get_indexes("engagement_stakeholder")}
+    assert {"ix_engagement_stakeholder_live", "ix_engagement_stakeholder_position"} <= names
