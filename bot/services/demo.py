@@ -3,11 +3,20 @@ from __future__ import annotations
 
 import random
 
+from .. import clock
+
 from ..context import Actor
 from .programmes import setup_programme
 
 DEMO_NAME = "Demo CCG co-commissioning"
-DEMO_YEAR = 2014
+
+
+def demo_year(today) -> int:
+    """The cycle a demo loaded today is in the middle of (from April: this year's).
+
+    So the demo always has upcoming deadlines and an open vote to try.
+    """
+    return today.year if today.month >= 4 else today.year - 1
 
 _PRACTICE_NAMES = [
     "Acorn", "Beacon", "Brookside", "Cedar", "Church Road", "Clover", "Cowley", "Eastcote", "Elmwood",
@@ -51,7 +60,8 @@ def load_demo(uow_factory, team_id: str, channel_id: str, admin_user: str) -> tu
         if existing is not None:
             return existing, False
     programme, _ = setup_programme(actor, channel_id, DEMO_NAME, uow_factory(),
-                                   template="co-commissioning", year=DEMO_YEAR)
+                                   template="co-commissioning",
+                                   year=demo_year(clock.today_in("Europe/London")))
     with uow_factory() as uow:
         for row in demo_practices():
             uow.stakeholders.create(programme_id=programme.id, type="practice", **row)

@@ -483,21 +483,22 @@ def turnout_warnings_due(uow_factory, now: datetime) -> list[VoteView]:
 # -- the demo ------------------------------------------------------------------
 
 DEMO_QUESTION = ("Should the CCG apply to take on joint commissioning of primary care with NHS England "
-                 "from 1 April 2015?")
+                 "from 1 April {year}?")
 DEMO_CHOICES = ["for", "for", "against", "for", "abstain", "for", "against", "for"]
 
 
 def demo_data(uow_factory, programme, actor: Actor) -> None:
-    """An open vote on the co-commissioning proposal, closing Wed 4 March 2015 at 17:00 local time, with
-    ballots cast by the linked people of some practices. It is written as it stood in February 2015; run
-    after that, the scheduler closes it at once and posts its result."""
-    opened_at = local_to_utc(date(2015, 2, 2), "09:00", programme.timezone)
-    closes_at = local_to_utc(date(2015, 3, 4), "17:00", programme.timezone)
+    """An open vote on the co-commissioning proposal, closing 4 March of the cycle's second year at 17:00
+    local time, with ballots cast by the linked people of some practices (opened in early February, or
+    ten days ago if the demo is loaded earlier in the cycle)."""
+    year = (programme.year or 2014) + 1
+    opened_at = min(local_to_utc(date(year, 2, 2), "09:00", programme.timezone), clock.now() - timedelta(days=10))
+    closes_at = local_to_utc(date(year, 3, 4), "17:00", programme.timezone)
     with uow_factory() as uow:
         if uow.votes.list(programme.id):
             return
         practices = uow.stakeholders.list(programme.id, "practice")
-        vote = uow.votes.create(programme_id=programme.id, question=DEMO_QUESTION, closes_at=closes_at,
+        vote = uow.votes.create(programme_id=programme.id, question=DEMO_QUESTION.format(year=year), closes_at=closes_at,
                                 rule="simple", quorum_percent=50, weighted=False, state="open",
                                 opened_by=actor.user_id, opened_at=opened_at)
         uow.votes.add_electors(vote.id, {p.id: p.list_size or 0 for p in practices})
