@@ -22,6 +22,6 @@ class DigestFollow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# Migration 0002_digest: "engagements logged this week", per programme (declared here, with the
+# Migration 0007_digest: "engagements logged this week", per programme (declared here, with the
 # digest that reads it, rather than in the engagement module).
 Index("ix_engagement_programme_logged", Engagement.programme_id, Engagement.logged_at)

@@ -22,3 +22,13 @@ def test_processes_starting_together_migrate_once(db_url):
         assert heads >= 1
         assert conn.execute(text("SELECT count(*) FROM programme")).scalar() == 0
     engine.dispose()
+
+
+def test_migrations_form_one_line_with_one_head():
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config, make_engine
+
+    script = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://")))
+    assert len(script.get_heads()) == 1
+    assert len(script.get_bases()) == 1

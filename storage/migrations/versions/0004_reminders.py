@@ -1,13 +1,13 @@
 """Reminder snoozes, and an index for the reminder sweep (open deadlines by date, all programmes).
 
-Revision ID: 0002_reminders
-Revises: 0001
+Revision ID: 0004_reminders
+Revises: 0003_engagements
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_reminders"
-down_revision = "0001"
+revision = "0004_reminders"
+down_revision = "0003_engagements"
 branch_labels = None
 depends_on = None
 

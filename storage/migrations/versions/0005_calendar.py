@@ -1,13 +1,13 @@
 """calendar feeds remember their last content's ETag and when it last changed (for Last-Modified)
 
-Revision ID: 0002_calendar
-Revises: 0001
+Revision ID: 0005_calendar
+Revises: 0004_reminders
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_calendar"
-down_revision = "0001"
+revision = "0005_calendar"
+down_revision = "0004_reminders"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """Partial indexes for "last engaged" and "current position" per stakeholder.
 
-Revision ID: 0002_engagements
-Revises: 0001
+Revision ID: 0003_engagements
+Revises: 0002_installations
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_engagements"
-down_revision = "0001"
+revision = "0003_engagements"
+down_revision = "0002_installations"
 branch_labels = None
 depends_on = None
 

@@ -4,13 +4,13 @@ The digest reports what was logged in the 7 days before it (so every
 engagement is reported in exactly one digest, backdated ones included);
 this keeps that a short range scan per programme at national scale.
 
-Revision ID: 0002_digest
-Revises: 0001
+Revision ID: 0007_digest
+Revises: 0006_duties
 """
 from alembic import op
 
-revision = "0002_digest"
-down_revision = "0001"
+revision = "0007_digest"
+down_revision = "0006_duties"
 branch_labels = None
 depends_on = None
 

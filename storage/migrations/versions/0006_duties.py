@@ -1,14 +1,14 @@
 """duty evidence can be a vote (member practices' support is evidenced by the vote that carried)
 
-Revision ID: 0002_duties
-Revises: 0001
+Revision ID: 0006_duties
+Revises: 0005_calendar
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0002_duties"
-down_revision = "0001"
+revision = "0006_duties"
+down_revision = "0005_calendar"
 branch_labels = None
 depends_on = None
 
