@@ -13,7 +13,7 @@ from bot import reminders
 from bot.dates import format_date, format_datetime
 from bot.duties import days_word
 from bot.rendering import esc
-from bot.services.deliveries import deliver_once, metadata_for
+from bot.services.deliveries import deliver_once, lookup, metadata_for
 
 from . import sweep
 
@@ -64,7 +64,6 @@ def send_duty_reminders(services, now: datetime) -> int:
     sent = 0
     for key, programme, recipient, is_dm, late, text in _pending(services, now):
         messenger = services.messenger_for_team(programme.team_id)
-        finder = getattr(messenger, "find_delivery", None)
 
         def post(messenger=messenger, recipient=recipient, is_dm=is_dm, text=text, key=key):
             if is_dm:
@@ -74,7 +73,7 @@ def send_duty_reminders(services, now: datetime) -> int:
         try:
             sent += deliver_once(services.uow, key, programme_id=programme.id, kind="duty-reminder",
                                  recipient=recipient, send=post, late=late,
-                                 already_sent=(lambda f=finder, r=recipient, k=key: f(r, k)) if finder else None)
+                                 already_sent=lookup(messenger, recipient, key))
         except Exception:
             log.exception("duty reminder %s failed; the next sweep tries again", key)
     return sent

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 
 from bot.services import votes as svc
-from bot.services.deliveries import deliver_once, metadata_for
+from bot.services.deliveries import deliver_once, lookup, metadata_for
 from handlers.blocks_vote import reminder_text, result_text, turnout_warning_text
 
 from . import sweep
@@ -41,7 +41,7 @@ def remind_voters(services, now: datetime) -> None:
             key = svc.reminder_key(due.vote.id, due.slot, user)
             text = reminder_text(due, practices)
             deliver_once(services.uow, key, programme_id=due.programme.id, kind="vote-reminder", recipient=user,
-                         late=(now - due.at).total_seconds() > 3600,
+                         late=(now - due.at).total_seconds() > 3600, already_sent=lookup(messenger, user, key),
                          send=lambda user=user, text=text, key=key: messenger.dm(user, text,
                                                                                  metadata=metadata_for(key)))
 
@@ -54,4 +54,5 @@ def warn_low_turnout(services, now: datetime) -> None:
         text = turnout_warning_text(view)
         messenger = _messenger(services, view.programme)
         deliver_once(services.uow, key, programme_id=view.programme.id, kind="vote-turnout", recipient=channel,
-                     send=lambda: messenger.post(channel, text, metadata=metadata_for(key)))
+                     send=lambda: messenger.post(channel, text, metadata=metadata_for(key)),
+                     already_sent=lookup(messenger, channel, key))

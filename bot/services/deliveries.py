@@ -25,6 +25,13 @@ def metadata_for(key: str) -> dict:
     return {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
 
 
+def lookup(messenger, recipient: str, key: str) -> Callable[[], str | None] | None:
+    """`already_sent` for deliver_once: asks the messenger (when it can search Slack)
+    whether the message carrying `key` is already in `recipient`'s conversation."""
+    finder = getattr(messenger, "find_delivery", None)
+    return (lambda: finder(recipient, key)) if finder else None
+
+
 def deliver_once(uow_factory, key: str, *, programme_id: int | None, kind: str, recipient: str,
                  send: Callable[[], str | None], late: bool = False,
                  already_sent: Callable[[], str | None | bool] | None = None) -> bool:

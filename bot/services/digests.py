@@ -24,7 +24,7 @@ from ..rendering import render
 from .access import SETUP_HINT, audit, programme_for, require_admin, snapshot
 from . import votes as vote_service
 from .coverage import coverage_report
-from .deliveries import deliver_once, metadata_for
+from .deliveries import deliver_once, lookup, metadata_for
 
 log = logging.getLogger("consult.digest")
 
@@ -395,11 +395,10 @@ def deliver_digest(uow_factory, due: DueDigest, messenger, messages: list, pause
     # A claim left by a process that died mid-post is settled by looking for the key in the channel
     # (message metadata). Thread replies are not in the channel's history: a stale claim of one is
     # posted again, so a crash at that instant can repeat a reply but never lose it.
-    finder = getattr(messenger, "find_delivery", None)
     text, blocks = messages[0]
     deliver_once(uow_factory, due.key, programme_id=due.programme_id, kind=due.kind, recipient=due.channel_id,
                  send=post(due.key, text, blocks), late=due.late,
-                 already_sent=(lambda: finder(due.channel_id, due.key)) if finder else None)
+                 already_sent=lookup(messenger, due.channel_id, due.key))
     parent = _sent(uow_factory, due.key)
     if parent is None:
         return False

@@ -19,7 +19,7 @@ from ..dates import format_datetime, local_to_utc
 from ..errors import Conflict, Forbidden, NotFound, UsageError
 from ..rendering import esc
 from ..spreadsheet import csv_bytes
-from .deliveries import deliver_once, metadata_for
+from .deliveries import deliver_once, lookup, metadata_for
 from .access import audit, programme_for, require_admin, require_returning_officer, snapshot
 from .duties import on_vote_carried
 from .stakeholders import resolve
@@ -381,7 +381,8 @@ def post_result(uow_factory, messenger, view: VoteView, text: str) -> bool:
     key = result_key(view.vote.id)
     channel = view.programme.channel_id
     return deliver_once(uow_factory, key, programme_id=view.programme.id, kind="vote-result", recipient=channel,
-                        send=lambda: messenger.post(channel, text, metadata=metadata_for(key)))
+                        send=lambda: messenger.post(channel, text, metadata=metadata_for(key)),
+                        already_sent=lookup(messenger, channel, key))
 
 
 def results_to_post(uow_factory, now: datetime, within: timedelta = timedelta(days=7)) -> list[int]:
