@@ -16,6 +16,9 @@ class Messenger(Protocol):
            metadata: dict | None = None) -> str | None:
         """A direct message from the bot."""
 
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
+        """Replace a message the bot posted earlier (e.g. a vote's buttons once it closes)."""
+
     def open_modal(self, view: dict) -> None:
         """Open a form for the asker (needs the request's trigger)."""
 

@@ -68,6 +68,18 @@ def vote_message(view) -> tuple[str, list[dict]]:
     return text, blocks
 
 
+def closed_vote_message(view) -> tuple[str, list[dict]]:
+    """The vote message once closed: the same terms, no buttons, the outcome."""
+    text, blocks = vote_message(view)
+    vote, t = view.vote, view.tally
+    outcome = "carried" if t.carried else "not carried"
+    closed = format_datetime(vote.closed_at, view.programme.timezone) if vote.closed_at else "now"
+    blocks = [b for b in blocks if b["type"] not in ("actions", "context")]
+    blocks[0] = {"type": "header", "text": {"type": "plain_text", "text": f"Vote #{vote.id} of member practices (closed)"}}
+    blocks.append(_context(f"Closed {closed}: {outcome}. {t.explain()} Ballots can no longer be cast or changed."))
+    return f"Vote #{vote.id} has closed: {esc(vote.question)} ({outcome})", blocks
+
+
 def practice_picker(choice_view) -> tuple[str, list[dict]]:
     """For a person linked to several practices: one button per practice."""
     vote, choice = choice_view.vote, choice_view.choice

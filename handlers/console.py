@@ -79,6 +79,9 @@ class ConsoleMessenger:
         self._print(f"[DM to @{user}] ", text, blocks)
         return self._next_ts()
 
+    def update(self, channel, ts, text, blocks=None) -> None:
+        self._print(f"[#{channel} message {ts} now reads] ", text, blocks)
+
     def open_modal(self, view) -> None:
         title = view.get("title", {}).get("text", "a form")
         self._print("(only you) ", f"In Slack this opens the form “{title}”. In the shell, give the "

@@ -47,6 +47,9 @@ class SlackMessenger:
                 return message.get("ts") or True
         return None
 
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
+        self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
     def open_modal(self, view: dict) -> None:
         if not self.trigger_id:
             raise RuntimeError("no trigger to open a form with")

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot.services import votes as svc
 from bot.services.deliveries import deliver_once, lookup, metadata_for
-from handlers.blocks_vote import reminder_text, result_text, turnout_warning_text
+from handlers.blocks_vote import closed_vote_message, reminder_text, result_text, turnout_warning_text
 
 from . import sweep
 
@@ -30,7 +30,7 @@ def close_votes(services, now: datetime) -> None:
     # Post every result not yet in the channel: the ones just closed, and any whose poster stopped.
     for vote_id in svc.results_to_post(services.uow, now):
         view = svc.closed_view(services.uow, vote_id)
-        svc.post_result(services.uow, _messenger(services, view.programme), view, result_text(view))
+        svc.post_result(services.uow, _messenger(services, view.programme), view, result_text(view), closed_vote_message(view))
 
 
 @sweep("votes.remind")

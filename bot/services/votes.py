@@ -376,13 +376,24 @@ def result_key(vote_id: int) -> str:
     return f"vote:{vote_id}:result"
 
 
-def post_result(uow_factory, messenger, view: VoteView, text: str) -> bool:
-    """Post a closed vote's result to its channel once, whoever closed it (the delivery ledger decides)."""
+def post_result(uow_factory, messenger, view: VoteView, text: str,
+                closed_message: tuple[str, list[dict]] | None = None) -> bool:
+    """Post a closed vote's result to its channel once, whoever closed it (the delivery ledger decides),
+    and turn the vote message's buttons into the outcome."""
     key = result_key(view.vote.id)
     channel = view.programme.channel_id
+
+    def send():
+        ts = messenger.post(channel, text, metadata=metadata_for(key))
+        if closed_message and view.vote.message_ts:
+            try:
+                messenger.update(channel, view.vote.message_ts, *closed_message)
+            except Exception:  # the result is out; stale buttons only refuse clicks
+                log.warning("could not update the message of vote %s", view.vote.id)
+        return ts
+
     return deliver_once(uow_factory, key, programme_id=view.programme.id, kind="vote-result", recipient=channel,
-                        send=lambda: messenger.post(channel, text, metadata=metadata_for(key)),
-                        already_sent=lookup(messenger, channel, key))
+                        send=send, already_sent=lookup(messenger, channel, key))
 
 
 def results_to_post(uow_factory, now: datetime, within: timedelta = timedelta(days=7)) -> list[int]:

@@ -9,7 +9,7 @@ from bot.grammar import choice, parse, parse_int, parse_percent
 from bot.rendering import esc
 from bot.services import votes as svc
 from bot.services.access import programme_for
-from handlers.blocks_vote import ballot_reply, result_text, tally_text, vote_list_text, vote_message
+from handlers.blocks_vote import ballot_reply, closed_vote_message, result_text, tally_text, vote_list_text, vote_message
 
 from . import CommandRequest, subcommand
 from .export import exporter
@@ -131,7 +131,7 @@ def _close(req: CommandRequest, args: list[str]) -> None:
     if p.words:
         raise UsageError("`vote close` takes only `--vote <id>`.")
     view = svc.close_vote(req.actor, req.channel_id, req.uow, _vote_id(p))
-    svc.post_result(req.services.uow, req.out, view, result_text(view))
+    svc.post_result(req.services.uow, req.out, view, result_text(view), closed_vote_message(view))
     req.out.reply(f"Closed vote #{view.vote.id}: {view.tally.explain()}")
 
 

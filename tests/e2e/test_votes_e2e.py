@@ -104,6 +104,11 @@ def test_a_whole_vote_of_40_practices(running_app, slack):
     result = [p for p in slack.sent("chat.postMessage") if "has closed" in p.get("text", "")]
     assert len(result) == 1 and ("CARRIED" if carried else "NOT CARRIED") in result[0]["text"]
     assert result[0]["metadata"]["event_payload"]["key"] == "vote:1:result"
+    # The vote message loses its buttons and shows the outcome.
+    opened = next(p for p in slack.sent("chat.postMessage") if p.get("text", "").startswith("Vote #1 is open"))
+    (update,) = slack.sent("chat.update")
+    assert update["channel"] == "C1" and update["ts"] and "(closed)" in json.dumps(update["blocks"])
+    assert all(b["type"] != "actions" for b in update["blocks"]) and any(b["type"] == "actions" for b in opened["blocks"])
     # Late clicks and recordings are refused clearly.
     answer = click(app, slack, "UGP35", "vote_for", "1")
     assert "closed" in answer["text"] and "nothing was recorded" in answer["text"]
