@@ -18,10 +18,12 @@ def programme_for(uow, actor: Actor, channel_id: str):
     return programme
 
 
-def _who(uow, programme, role: str) -> str:
-    people = sorted({r.user_id for r in uow.programmes.roles(programme.id) if r.role == role})
-    names = ", ".join(f"<@{p}>" for p in people)
-    return f"{names} or a workspace admin" if names else "a workspace admin"
+def _people(uow, programme, role: str) -> list[str]:
+    return sorted({r.user_id for r in uow.programmes.roles(programme.id) if r.role == role})
+
+
+def _mentions(people: list[str]) -> str:
+    return ", ".join(f"<@{p}>" for p in people)
 
 
 def is_admin(uow, actor: Actor, programme) -> bool:
@@ -31,18 +33,20 @@ def is_admin(uow, actor: Actor, programme) -> bool:
 
 def require_admin(uow, actor: Actor, programme, doing: str) -> None:
     if not is_admin(uow, actor, programme):
-        raise Forbidden(f"Only the programme's admins can {doing}: ask {_who(uow, programme, roles.ADMIN)}.")
+        admins = _people(uow, programme, roles.ADMIN)
+        who = f"{_mentions(admins)} or a workspace admin" if admins else "a workspace admin"
+        raise Forbidden(f"Only the programme's admins can {doing}: ask {who}.")
 
 
 def require_returning_officer(uow, actor: Actor, programme, doing: str) -> None:
     mine = uow.programmes.roles_of(programme.id, actor.user_id)
     if roles.is_returning_officer_only(mine) or roles.is_admin(mine, False) or actor.is_workspace_admin:
         return
-    raise Forbidden(
-        f"Only a returning officer (or an admin) can {doing}: ask "
-        f"{_who(uow, programme, roles.RETURNING_OFFICER).replace(' or a workspace admin', '') or 'an admin'}"
-        f" or {_who(uow, programme, roles.ADMIN)}."
-    )
+    officers = _people(uow, programme, roles.RETURNING_OFFICER)
+    admins = _people(uow, programme, roles.ADMIN)
+    who = [f"a returning officer ({_mentions(officers)})"] if officers else []
+    who.append(f"an admin ({_mentions(admins)})" if admins else "an admin")
+    raise Forbidden(f"Only a returning officer or an admin can {doing}: ask {' or '.join(who)}.")
 
 
 def _plain(value):

@@ -80,9 +80,24 @@ def test_roles_are_enforced_and_refusals_say_who_can(any_services):
     # A workspace admin is always an admin.
     boss = Actor("T1", "UBOSS", _is_workspace_admin=True)
     stakeholders.add_stakeholder(boss, "C1", "healthwatch", "Healthwatch", uow())
+    programmes.revoke_role(ADMIN, "C1", "UOTHER", "admin", uow())
     with pytest.raises(Conflict, match="last admin"):
-        programmes.revoke_role(ADMIN, "C1", "UOTHER", "admin", uow()) or programmes.revoke_role(
-            ADMIN, "C1", "UADMIN", "admin", uow())
+        programmes.revoke_role(ADMIN, "C1", "UADMIN", "admin", uow())
+
+
+def test_returning_officer_refusals_name_officers_and_admins(any_services):
+    from bot.services.access import require_returning_officer
+
+    programme, _ = setup(any_services)
+    with any_services.uow() as uow, pytest.raises(Forbidden) as e:
+        require_returning_officer(uow, OTHER, programme, "record a ballot")
+    assert e.value.message == "Only a returning officer or an admin can record a ballot: ask an admin (<@UADMIN>)."
+    programmes.grant_role(ADMIN, "C1", "USAM", "returning-officer", any_services.uow())
+    with any_services.uow() as uow, pytest.raises(Forbidden) as e:
+        require_returning_officer(uow, OTHER, programme, "record a ballot")
+    assert "a returning officer (<@USAM>) or an admin (<@UADMIN>)" in e.value.message
+    with any_services.uow() as uow:
+        require_returning_officer(uow, Actor("T1", "USAM"), programme, "record a ballot")
 
 
 def test_workspaces_never_see_each_other(any_services):
