@@ -64,12 +64,22 @@ def serve(settings: Settings, args) -> int:
     settings.check_slack()
     services = bootstrap(settings)
     services.messenger_for_team = slack_messenger_factory(services)
-    bolt = make_bolt_app(services)
-    if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    try:
+        bolt = make_bolt_app(services)  # checks the bot token with Slack
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        SocketModeHandler(bolt, settings.slack_app_token).connect()
-        log.info("Slack over Socket Mode; HTTP serves calendar feeds and health only")
+            SocketModeHandler(bolt, settings.slack_app_token).connect()
+            log.info("Slack over Socket Mode; HTTP serves calendar feeds and health only")
+    except Exception as e:  # a bad token or no route to Slack: say so, without a traceback
+        from slack_sdk.errors import SlackApiError
+
+        reason = e.response.get("error") if isinstance(e, SlackApiError) else type(e).__name__
+        raise SettingsError(
+            f"Slack did not accept Consult's tokens or could not be reached ({reason}). Check "
+            "SLACK_BOT_TOKEN (and SLACK_APP_TOKEN for Socket Mode), and SLACK_API_URL if you set it."
+        ) from None
+    if settings.socket_mode:
         wsgi = make_wsgi_app(services, slack_handler=None)
     else:
         wsgi = make_wsgi_app(services, slack_handler=SlackRequestHandler(bolt))

@@ -101,6 +101,15 @@ def test_serve_without_slack_credentials_explains_what_to_set(tmp_path):
     assert "SLACK_BOT_TOKEN" in out.stderr and "shell" in out.stderr
 
 
+def test_serve_that_cannot_reach_slack_says_so_without_a_traceback(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}", "SLACK_BOT_TOKEN": "xoxb-1",
+           "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:9/api/"}  # nothing listens there
+    out = _run_app(["serve", "--no-scheduler"], env=env, timeout=60)
+    assert out.returncode == 2
+    assert "could not be reached" in out.stderr and "SLACK_API_URL" in out.stderr
+    assert "Traceback" not in out.stderr and "xoxb-1" not in out.stderr
+
+
 def test_import_practices_from_the_command_line(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
     _run_app(["demo"], env=env)
