@@ -78,7 +78,15 @@ class RunningApp:
         self._n = 0
 
     def close(self) -> None:
-        self.server.close()
+        # Close every socket from inside the server's own loop (closing them from
+        # here races its select()); with nothing left to watch, the loop ends.
+        def close_all():
+            for channel in list(self.server._map.values()):
+                channel.close()
+
+        self.server.trigger.pull_trigger(close_all)
+        self._thread.join(10)
+        self.server.task_dispatcher.shutdown()
         self.services.extras["engine"].dispose()
 
     # -- signed requests, as Slack sends them ---------------------------------
