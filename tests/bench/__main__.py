@@ -113,9 +113,11 @@ def measure(scenarios: list[Scenario], servers: dict[str, Server], data: dict[st
         parts: dict[str, list[Sample]] = {t: [] for t in TARGETS}
         started = time.perf_counter()
         order = [t for k in range(args.rounds) for t in (TARGETS if k % 2 == 0 else tuple(reversed(TARGETS)))]
+        sent = {t: 0 for t in TARGETS}
         for t in order:
-            parts[t].append(run(servers[t], slack, makers[t], per_round, args.clients,
-                                warmup=0 if parts[t] else args.warmup))
+            warmup = 0 if parts[t] else args.warmup
+            parts[t].append(run(servers[t], slack, makers[t], per_round, args.clients, warmup=warmup, start=sent[t]))
+            sent[t] += warmup + per_round
         results[sc.key] = {t: merge(parts[t]) for t in TARGETS}
         failed = {t: len(results[sc.key][t].failures) for t in TARGETS}
         large = results[sc.key]["large"]

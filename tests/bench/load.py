@@ -292,19 +292,23 @@ def one(server: Server, slack: BenchSlack, make: Callable[[int], Request], i: in
 
 
 def run(server: Server, slack: BenchSlack, make: Callable[[int], Request], requests: int, clients: int,
-        warmup: int = 0, reply_timeout: float = 30.0) -> Sample:
-    """`requests` requests from `clients` concurrent clients (after `warmup` unmeasured ones)."""
+        warmup: int = 0, reply_timeout: float = 30.0, start: int = 0) -> Sample:
+    """`requests` requests from `clients` concurrent clients (after `warmup` unmeasured ones).
+
+    Requests are numbered from `start`, so that later rounds reach other programmes, practices and voters.
+    """
     lock = threading.Lock()
     if warmup:
         scratch = Sample()
         with ThreadPoolExecutor(min(clients, warmup)) as pool:
-            list(pool.map(lambda i: one(server, slack, make, i, scratch, lock, reply_timeout), range(warmup)))
+            list(pool.map(lambda i: one(server, slack, make, start + i, scratch, lock, reply_timeout),
+                          range(warmup)))
     sample = Sample()
     calls_before = Counter(slack.counts)
     cpu_before = server.cpu_seconds()
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(lambda i: one(server, slack, make, warmup + i, sample, lock, reply_timeout),
+        list(pool.map(lambda i: one(server, slack, make, start + warmup + i, sample, lock, reply_timeout),
                       range(requests)))
     sample.wall = time.perf_counter() - started
     time.sleep(0.05)  # let the last listener threads finish their bookkeeping
