@@ -98,8 +98,9 @@ def local_to_utc(d: date, hhmm: str, tz: str) -> datetime:
 
 
 @lru_cache(maxsize=64)
-def _bank_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+def _bank_holidays(year: int) -> dict[date, str]:
+    # Building a year's calendar is slow (about a millisecond); lists call this per row.
+    return dict(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 
 def is_bank_holiday(d: date) -> bool:
@@ -107,7 +108,7 @@ def is_bank_holiday(d: date) -> bool:
 
 
 def bank_holiday_name(d: date) -> str | None:
-    return holidays.country_holidays("GB", subdiv="ENG", years=d.year).get(d)
+    return _bank_holidays(d.year).get(d)
 
 
 def is_working_day(d: date) -> bool:

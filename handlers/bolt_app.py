@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.context.respond import Respond
@@ -94,6 +95,9 @@ def make_bolt_app(services: Services) -> App:
         signing_secret=settings.slack_signing_secret or "socket-mode-has-no-signing-secret",
         client=client,
         process_before_response=False,  # ack within 3 seconds, work after
+        # Bolt runs each listener, ack() included, on this pool (5 threads by default):
+        # too few and acks queue behind slow replies. Sized to the database pool (30).
+        listener_executor=ThreadPoolExecutor(max_workers=24, thread_name_prefix="consult-listener"),
         logger=logging.getLogger("consult.bolt"),
         request_verification_enabled=not settings.socket_mode,
         **many_workspaces,

@@ -27,6 +27,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, time, timedelta, timezone
 
 from .. import clock, reminders
@@ -154,14 +155,29 @@ def feed_status(actor: Actor, channel_id: str, uow):
 
 # -- serving a feed -------------------------------------------------------------
 
+# Raise when bot/calendar_feed.py changes what it writes for the same items, so
+# that every subscriber's ETag changes and clients fetch the new bytes.
+FEED_FORMAT = 1
+
+
 @dataclass
 class FeedBody:
     feed_id: int
     kind: str
-    body: bytes
-    etag: str  # sha256 hex of the body
+    etag: str  # a fingerprint of what the calendar is made from: same inputs, same bytes
     last_modified: datetime
     events: int
+    info: FeedInfo = field(repr=False)
+    items: list = field(repr=False)
+
+    @cached_property
+    def body(self) -> bytes:
+        """Rendered only when sent: a 304 answer never pays for it."""
+        return build_calendar(self.info, self.items)
+
+
+def fingerprint(info: FeedInfo, items: list) -> str:
+    return hashlib.sha256(repr((FEED_FORMAT, info, items)).encode()).hexdigest()
 
 
 def fetch_feed(uow, token: str) -> FeedBody | None:
@@ -177,8 +193,7 @@ def fetch_feed(uow, token: str) -> FeedBody | None:
         if programme is None:
             return None
         info, items = feed_contents(uow, programme, feed.kind, feed.user_id)
-        body = build_calendar(info, items)
-        etag = hashlib.sha256(body).hexdigest()
+        etag = fingerprint(info, items)
         now = clock.now().replace(microsecond=0)
         changed_at = None
         if feed.content_etag != etag:
@@ -190,7 +205,7 @@ def fetch_feed(uow, token: str) -> FeedBody | None:
                 changed_at = max(changed_at, feed.content_changed_at + timedelta(seconds=1))
         uow.feeds.record_fetch(feed.id, now, etag, changed_at)
         uow.commit()
-        return FeedBody(feed.id, feed.kind, body, etag, changed_at or feed.content_changed_at, len(items))
+        return FeedBody(feed.id, feed.kind, etag, changed_at or feed.content_changed_at, len(items), info, items)
 
 
 def feed_contents(uow, programme, kind: str, user_id: str | None) -> tuple[FeedInfo, list[CalendarItem]]:

@@ -71,7 +71,12 @@ class AuditEvent(Base):
     """Every change: who, when, what, before and after (JSON)."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_programme_at", "programme_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_event_programme_at", "programme_id", "at"),
+        # An item's history (calendar SEQUENCE of votes, duties, actions), without
+        # reading the programme's whole trail, which grows with the engagement log.
+        Index("ix_audit_event_item", "programme_id", "entity", "entity_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
