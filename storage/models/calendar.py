@@ -15,6 +15,9 @@ class CalendarFeed(Base):
     content_etag / content_changed_at: the ETag of the last body served and
     when it first differed from the one before, so Last-Modified moves only
     when what the feed shows changes (deletions and renames included).
+    content_mark: a cheap summary of the programme's changes (see
+    CalendarFeedRepository.change_mark) when content_etag was computed: while
+    it still matches, the ETag is known without reading the items.
     """
 
     __tablename__ = "calendar_feed"
@@ -32,3 +35,4 @@ class CalendarFeed(Base):
     fetch_count: Mapped[int] = mapped_column(Integer, default=0)
     content_etag: Mapped[str | None] = mapped_column(String(64))
     content_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    content_mark: Mapped[str | None] = mapped_column(String(64))

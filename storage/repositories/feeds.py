@@ -45,9 +45,11 @@ class CalendarFeedRepository:
         )
         return result.rowcount
 
-    def record_fetch(self, feed_id: int, at: datetime, etag: str, changed_at: datetime | None) -> None:
+    def record_fetch(self, feed_id: int, at: datetime, etag: str, changed_at: datetime | None,
+                     mark: str | None = None) -> None:
         """One fetch: counted in the database itself, so concurrent fetches are not lost."""
-        values = {"last_fetched_at": at, "fetch_count": CalendarFeed.fetch_count + 1, "content_etag": etag}
+        values = {"last_fetched_at": at, "fetch_count": CalendarFeed.fetch_count + 1, "content_etag": etag,
+                  "content_mark": mark}
         if changed_at is not None:
             values["content_changed_at"] = changed_at
         self.session.execute(update(CalendarFeed).where(CalendarFeed.id == feed_id).values(**values))
@@ -92,6 +94,21 @@ class CalendarFeedRepository:
                                  Action.state == "open", Action.due_on.is_not(None))
             .order_by(Action.id)
         ))
+
+    def change_mark(self, programme_id: int) -> str:
+        """Changes whenever anything a feed shows may have changed, from two index reads.
+
+        Deadlines and meetings raise their sequence and updated_at on every
+        change; votes, duties and actions have every change in the audit trail.
+        """
+        deadlines = self.session.execute(
+            select(func.count(), func.max(Deadline.updated_at), func.coalesce(func.sum(Deadline.sequence), 0))
+            .where(Deadline.programme_id == programme_id)).one()
+        audited = self.session.execute(
+            select(func.count(), func.max(AuditEvent.at))
+            .where(AuditEvent.programme_id == programme_id,
+                   AuditEvent.entity.in_(("deadline", "vote", "duty", "action")))).one()
+        return repr((tuple(deadlines), tuple(audited)))
 
     def change_marks(self, programme_id: int, entities: tuple[str, ...]) -> dict[tuple[str, int], tuple[int, datetime]]:
         """(entity, id) -> (number of audited changes, when the last was), from the audit trail.

@@ -58,13 +58,15 @@ def test_subscribe_fetch_and_revalidate(running_app, slack, caplog):
     assert parsedate_to_datetime(last_modified) <= datetime.now(UTC)
 
     # Conditional requests: 304 with no body, by ETag (also weak and in a list) or by date.
-    # A 304 never renders the calendar: that is what makes polling cheap.
+    # While nothing changes, a 304 neither reads the items nor renders the calendar:
+    # that is what makes polling cheap.
     import bot.services.calendar as calendar_service
 
-    def must_not_render(*args):
-        raise AssertionError("rendered a calendar for a 304")
+    def must_not_run(*args):
+        raise AssertionError("read or rendered a calendar for a 304")
 
-    real_build, calendar_service.build_calendar = calendar_service.build_calendar, must_not_render
+    real = calendar_service.build_calendar, calendar_service.feed_contents
+    calendar_service.build_calendar = calendar_service.feed_contents = must_not_run
     try:
         for headers in ({"If-None-Match": r.headers["etag"]}, {"If-None-Match": f'"x", W/{r.headers["etag"]}'},
                         {"If-None-Match": "*"}, {"If-Modified-Since": last_modified}):
@@ -72,7 +74,7 @@ def test_subscribe_fetch_and_revalidate(running_app, slack, caplog):
             assert again.status == 304 and again.body == b"", headers
             assert again.headers["etag"] == r.headers["etag"]
     finally:
-        calendar_service.build_calendar = real_build
+        calendar_service.build_calendar, calendar_service.feed_contents = real
     assert running_app.get(path, {"If-None-Match": '"stale"'}).status == 200
     # If-None-Match wins over If-Modified-Since when both are sent.
     assert running_app.get(path, {"If-None-Match": '"stale"', "If-Modified-Since": last_modified}).status == 200
