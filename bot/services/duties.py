@@ -206,42 +206,31 @@ def add_duty_evidence(actor: Actor, channel_id: str, duty_ref: str, ref: str, uo
         return duty, row, added
 
 
-def set_duty_owner(actor: Actor, channel_id: str, duty_ref: str, user_id: str | None, uow):
+def _change_duty(actor: Actor, channel_id: str, duty_ref: str, field: str, value, action: str, uow):
+    """One field of a duty, by an admin, audited with its old value."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "change duties")
         duty = _duty(uow, programme, duty_ref)
-        before = snapshot(duty, ["owner_id"])
-        duty.owner_id, duty.updated_at = user_id, clock.now()
-        audit(uow, actor, programme, "duty.owner", "duty", duty.id, before, snapshot(duty, ["owner_id"]))
+        before = snapshot(duty, [field])
+        setattr(duty, field, value)
+        duty.updated_at = clock.now()
+        audit(uow, actor, programme, action, "duty", duty.id, before, snapshot(duty, [field]))
         uow.commit()
         return duty
+
+
+def set_duty_owner(actor: Actor, channel_id: str, duty_ref: str, user_id: str | None, uow):
+    return _change_duty(actor, channel_id, duty_ref, "owner_id", user_id, "duty.owner", uow)
 
 
 def note_duty(actor: Actor, channel_id: str, duty_ref: str, text: str, uow):
     """Notes replace the previous ones (the audit trail keeps every version)."""
-    text = rules.clean_text(text, "The note")
-    with uow:
-        programme = programme_for(uow, actor, channel_id)
-        require_admin(uow, actor, programme, "change duties")
-        duty = _duty(uow, programme, duty_ref)
-        before = snapshot(duty, ["notes"])
-        duty.notes, duty.updated_at = text, clock.now()
-        audit(uow, actor, programme, "duty.note", "duty", duty.id, before, snapshot(duty, ["notes"]))
-        uow.commit()
-        return duty
+    return _change_duty(actor, channel_id, duty_ref, "notes", rules.clean_text(text, "The note"), "duty.note", uow)
 
 
 def set_duty_due(actor: Actor, channel_id: str, duty_ref: str, due_on: date | None, uow):
-    with uow:
-        programme = programme_for(uow, actor, channel_id)
-        require_admin(uow, actor, programme, "change duties")
-        duty = _duty(uow, programme, duty_ref)
-        before = snapshot(duty, ["due_on"])
-        duty.due_on, duty.updated_at = due_on, clock.now()
-        audit(uow, actor, programme, "duty.due", "duty", duty.id, before, snapshot(duty, ["due_on"]))
-        uow.commit()
-        return duty
+    return _change_duty(actor, channel_id, duty_ref, "due_on", due_on, "duty.due", uow)
 
 
 def record_revision(actor: Actor, channel_id: str, what_changed: str, uow, due_on: date | None = None):
