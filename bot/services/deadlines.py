@@ -129,16 +129,22 @@ def _close(uow, actor, programme, deadline, state: str) -> DeadlineView:
     return _view(uow, deadline)
 
 
+def _deadline_of_button(uow, actor: Actor, deadline_id: int):
+    """The deadline a reminder's button names, in the clicker's workspace only."""
+    deadline = uow.deadlines.get(deadline_id)
+    programme = uow.programmes.get(deadline.programme_id) if deadline else None
+    if programme is None or programme.team_id != actor.team_id:
+        raise NotFound("That deadline no longer exists.")
+    return deadline, programme
+
+
 def complete_from_reminder(actor: Actor, deadline_id: int, uow):
     """The "Mark done" button on a reminder: the programme's admins or the deadline's owners.
 
     Returns (programme, DeadlineView, newly_done).
     """
     with uow:
-        deadline = uow.deadlines.get(deadline_id)
-        programme = uow.programmes.get(deadline.programme_id) if deadline else None
-        if programme is None or programme.team_id != actor.team_id:
-            raise NotFound("That deadline no longer exists.")
+        deadline, programme = _deadline_of_button(uow, actor, deadline_id)
         owners = uow.deadlines.owners([deadline.id])[deadline.id]
         if actor.user_id not in owners and not is_admin(uow, actor, programme):
             who = ", ".join(f"<@{o}>" for o in owners)
@@ -208,10 +214,7 @@ def snooze_reminder(actor: Actor, deadline_id: int, uow):
     Returns (programme, deadline, remind_on).
     """
     with uow:
-        deadline = uow.deadlines.get(deadline_id)
-        programme = uow.programmes.get(deadline.programme_id) if deadline else None
-        if programme is None or programme.team_id != actor.team_id:
-            raise NotFound("That deadline no longer exists.")
+        deadline, programme = _deadline_of_button(uow, actor, deadline_id)
         if deadline.state != "open":
             raise Conflict(f"#{deadline.id} is {deadline.state}: there is nothing more to remind you of.")
         remind_on = add_working_days(clock.today_in(programme.timezone), 1)

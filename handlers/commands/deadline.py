@@ -148,19 +148,20 @@ def deadlines_callback(req: CommandRequest, args: list[str]) -> None:
     programme, upcoming, earlier = svc.list_deadlines(req.actor, req.channel_id, req.uow, p.flag("all"))
     today = clock.today_in(programme.timezone)
     lines = [f"*{esc(programme.name)}*: today is {format_date(today)}"]
+
+    def section(title: str, views) -> None:
+        lines.append(f"\n*{title}* ({len(views)}):")
+        lines.extend("• " + blocks.describe(v, today) for v in views[:LIST_LIMIT])
+        if len(views) > LIST_LIMIT:
+            lines.append(f"…and {len(views) - LIST_LIMIT:,} more.")
+
     if upcoming:
-        lines.append(f"\n*Coming up* ({len(upcoming)}):")
-        lines += ["• " + blocks.describe(v, today) for v in upcoming[:LIST_LIMIT]]
-        if len(upcoming) > LIST_LIMIT:
-            lines.append(f"…and {len(upcoming) - LIST_LIMIT:,} more.")
+        section("Coming up", upcoming)
     else:
         lines.append("\nNothing coming up. Add a deadline with `/consult deadline add`.")
     if p.flag("all"):
         if earlier:
-            lines.append(f"\n*Past, done and cancelled* ({len(earlier)}):")
-            lines += ["• " + blocks.describe(v, today) for v in earlier[:LIST_LIMIT]]
-            if len(earlier) > LIST_LIMIT:
-                lines.append(f"…and {len(earlier) - LIST_LIMIT:,} more.")
+            section("Past, done and cancelled", earlier)
         else:
             lines.append("\nNothing past, done or cancelled yet.")
     else:
