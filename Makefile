@@ -3,16 +3,24 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+DEV    := $(VENV)/.installed-dev
 
-.PHONY: run test bench install migrate clean
+.PHONY: run test test-unit test-integration test-e2e lint format bench install install-dev migrate clean
 
+# Runtime dependencies only (what `make run` needs).
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
 	touch $(STAMP)
 
+# Test and development tools on top.
+$(DEV): $(STAMP) requirements-dev.lock
+	$(PY) -m pip install --quiet -r requirements-dev.lock
+	touch $(DEV)
+
 install: $(STAMP)
+install-dev: $(DEV)
 
 migrate: install
 	$(PY) app.py migrate
@@ -22,12 +30,31 @@ run: install
 	$(PY) app.py demo
 	$(PY) app.py shell
 
-# The whole suite, SQLite and a throwaway PostgreSQL cluster.
-test: install
+# The whole suite, SQLite and a throwaway PostgreSQL cluster, after the lint.
+test: lint
 	tests/system-deps.sh
 	tests/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: install
+# Per level, for a fast loop: unit needs nothing; the others start PostgreSQL too.
+test-unit: install-dev
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: install-dev
+	tests/with-postgres.sh $(PY) -m pytest tests/integration tests/faults $(PYTEST_ARGS)
+
+test-e2e: install-dev
+	tests/system-deps.sh
+	tests/with-postgres.sh $(PY) -m pytest tests/e2e tests/security $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install-dev
 	tests/with-postgres.sh $(PY) -m tests.bench
 
 clean:

@@ -1,4 +1,5 @@
 """Consult's composition root: settings -> bootstrap -> serve | shell | demo | ..."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,8 @@ log = logging.getLogger("consult")
 
 def bootstrap(settings: Settings, migrate: bool = True) -> Services:
     """Engine, schema, units of work. Nothing here reaches Slack."""
-    from storage.db import make_engine, migrate as run_migrations
+    from storage.db import make_engine
+    from storage.db import migrate as run_migrations
     from storage.uow import UnitOfWorkFactory
 
     engine = make_engine(settings.database_url)
@@ -122,7 +124,10 @@ def demo(settings: Settings, args) -> int:
 
     services = bootstrap(settings)
     programme, created = load_demo(services.uow, args.team, args.channel, args.user)
-    print(("Loaded" if created else "Already loaded:") + f" the demo programme “{programme.name}” in #{args.channel}.")
+    print(
+        ("Loaded" if created else "Already loaded:")
+        + f" the demo programme “{programme.name}” in #{args.channel}."
+    )
     return 0
 
 
@@ -136,21 +141,31 @@ def build_parser() -> argparse.ArgumentParser:
     from handlers.cli import CLI_COMMANDS, load_all
     from handlers.console import LOCAL_ADMIN, LOCAL_CHANNEL, LOCAL_TEAM
 
-    parser = argparse.ArgumentParser(prog="app.py", description="Consult: engagement programmes in Slack.")
+    parser = argparse.ArgumentParser(
+        prog="app.py", description="Consult: engagement programmes in Slack."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
-    p = sub.add_parser("serve", help="HTTP server for Slack, calendar feeds and /healthz (with the scheduler)")
-    p.add_argument("--no-scheduler", action="store_true", help="do not run scheduled work in this process")
+    p = sub.add_parser(
+        "serve", help="HTTP server for Slack, calendar feeds and /healthz (with the scheduler)"
+    )
+    p.add_argument(
+        "--no-scheduler", action="store_true", help="do not run scheduled work in this process"
+    )
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--threads", type=int, default=16)
     p.set_defaults(run=serve)
     p = sub.add_parser("shell", help="the local mode: type /consult commands, no Slack needed")
-    p.add_argument("--user", default=LOCAL_ADMIN, help="act as this user (default: the local admin)")
+    p.add_argument(
+        "--user", default=LOCAL_ADMIN, help="act as this user (default: the local admin)"
+    )
     p.add_argument("--channel", default=LOCAL_CHANNEL, help="act in this channel")
     p.add_argument("--no-scheduler", action="store_true")
     p.set_defaults(run=shell)
     p = sub.add_parser("demo", help="load the demo programme (idempotent)")
     p.add_argument("--team", default=LOCAL_TEAM, help="Slack team id (default: the local shell's)")
-    p.add_argument("--channel", default=LOCAL_CHANNEL, help="Slack channel id (default: the local shell's)")
+    p.add_argument(
+        "--channel", default=LOCAL_CHANNEL, help="Slack channel id (default: the local shell's)"
+    )
     p.add_argument("--user", default=LOCAL_ADMIN, help="the demo programme's admin")
     p.set_defaults(run=demo)
     p = sub.add_parser("migrate", help="bring the database to the current schema")
@@ -164,8 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:

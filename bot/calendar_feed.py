@@ -10,10 +10,11 @@ client that matters most, so:
 - each item's UID is made from what it is (team, programme, kind, id),
   never random, so a refresh updates events instead of duplicating them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 from icalendar import Alarm, Calendar, Event
@@ -76,7 +77,7 @@ def item_uid(info: FeedInfo, kind: str, item_id: int) -> str:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def _owner(user: str) -> str:
@@ -108,7 +109,11 @@ def _event(info: FeedInfo, item: CalendarItem, link: str) -> Event:
         ev.add("x-microsoft-cdo-alldayevent", "TRUE")
     else:
         start = _utc(item.start)
-        end = _utc(item.end) if item.end is not None and item.end > item.start else start + TIMED_DEFAULT_LENGTH
+        end = (
+            _utc(item.end)
+            if item.end is not None and item.end > item.start
+            else start + TIMED_DEFAULT_LENGTH
+        )
         ev.add("dtstart", start)
         ev.add("dtend", end)
     ev.add("transp", "OPAQUE" if item.busy else "TRANSPARENT")
@@ -130,8 +135,11 @@ def _event(info: FeedInfo, item: CalendarItem, link: str) -> Event:
 
 
 def _order(item: CalendarItem) -> tuple:
-    when = item.start.astimezone(timezone.utc) if item.start is not None else \
-        datetime.combine(item.day, datetime.min.time(), timezone.utc)
+    when = (
+        item.start.astimezone(UTC)
+        if item.start is not None
+        else datetime.combine(item.day, datetime.min.time(), UTC)
+    )
     return (when, item.kind, item.item_id)
 
 

@@ -1,6 +1,7 @@
 """Engagement vocabulary and coverage: who has been heard within N days, and where
 member practices stand. Pure: facts in, a report out (no storage, no Slack).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,12 +10,28 @@ from datetime import date, timedelta
 from .register import TYPE_LABELS, TYPES
 
 KINDS = ["meeting", "email", "letter", "call", "event", "survey", "board-paper", "other"]
-KIND_ALIASES = {"phone": "call", "phone-call": "call", "board": "board-paper", "paper": "board-paper",
-                "meetings": "meeting", "emails": "email", "visit": "meeting", "workshop": "event"}
+KIND_ALIASES = {
+    "phone": "call",
+    "phone-call": "call",
+    "board": "board-paper",
+    "paper": "board-paper",
+    "meetings": "meeting",
+    "emails": "email",
+    "visit": "meeting",
+    "workshop": "event",
+}
 POSITIONS = ["support", "oppose", "undecided", "neutral"]
 UNKNOWN = "unknown"  # no position recorded yet
-POSITION_ALIASES = {"for": "support", "supports": "support", "yes": "support", "against": "oppose",
-                    "opposed": "oppose", "opposes": "oppose", "no": "oppose", "unsure": "undecided"}
+POSITION_ALIASES = {
+    "for": "support",
+    "supports": "support",
+    "yes": "support",
+    "against": "oppose",
+    "opposed": "oppose",
+    "opposes": "oppose",
+    "no": "oppose",
+    "unsure": "undecided",
+}
 DEFAULT_DAYS = 30
 
 
@@ -106,8 +123,13 @@ def _overdue_order(item: NotEngaged):
     return (item.last_engaged is not None, item.last_engaged or date.min, item.name.lower())
 
 
-def build_report(programme: str, facts: list[StakeholderFact], days: int, today: date,
-                 duties: list[DutyState] | None = None) -> CoverageReport:
+def build_report(
+    programme: str,
+    facts: list[StakeholderFact],
+    days: int,
+    today: date,
+    duties: list[DutyState] | None = None,
+) -> CoverageReport:
     by_type: dict[str, TypeCoverage] = {}
     for f in facts:
         t = by_type.get(f.type)

@@ -1,4 +1,5 @@
 """Dates the British way: read day-first, shown as `Wed 4 Mar 2015`, and working days."""
+
 from __future__ import annotations
 
 import re
@@ -14,10 +15,14 @@ from .errors import UsageError
 
 DATE_HELP = "Write dates day-first: 2015-03-04, 4 March 2015, 4 Mar 2015, 4/3/2015, today, tomorrow, next friday or in 10 days."
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_IN_N = re.compile(r"^in\s+(\d{1,4})\s+(day|days|week|weeks|working day|working days|month|months)$")
+_IN_N = re.compile(
+    r"^in\s+(\d{1,4})\s+(day|days|week|weeks|working day|working days|month|months)$"
+)
 _NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_WORDY = re.compile(r"^(?:[a-z]{3,9},?\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?(?:,?\s+(\d{4}))?$")
+_WORDY = re.compile(
+    r"^(?:[a-z]{3,9},?\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?(?:,?\s+(\d{4}))?$"
+)
 
 
 def parse_date(text: str, today: date) -> date:
@@ -42,7 +47,11 @@ def parse_date(text: str, today: date) -> date:
             return today + relativedelta(months=n)
         return today + timedelta(days=n)
     words = raw.split()
-    if len(words) in (1, 2) and words[-1] in WEEKDAYS and (len(words) == 1 or words[0] in ("next", "this")):
+    if (
+        len(words) in (1, 2)
+        and words[-1] in WEEKDAYS
+        and (len(words) == 1 or words[0] in ("next", "this"))
+    ):
         target = WEEKDAYS.index(words[-1])
         ahead = (target - today.weekday()) % 7 or 7
         return today + timedelta(days=ahead)

@@ -4,10 +4,11 @@ When a programme's digest is due, the exact window it reports (the 7 days
 before the scheduled local time, so consecutive digests neither overlap nor
 leave a gap, across clock changes too), what it says, and its headline.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .dates import WEEKDAYS
@@ -24,6 +25,7 @@ LATE_AFTER = timedelta(minutes=15)  # posted later than this after the scheduled
 
 
 # -- when --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -47,7 +49,7 @@ def local_at(day: date, hhmm: str, tz: str) -> datetime:
     hour, minute = (int(x) for x in hhmm.split(":"))
     zone = ZoneInfo(tz)
     naive = datetime.combine(day, time(hour, minute), zone)
-    return naive.astimezone(timezone.utc).astimezone(zone)
+    return naive.astimezone(UTC).astimezone(zone)
 
 
 def scheduled_this_week(schedule: Schedule, now: datetime) -> datetime:
@@ -92,7 +94,7 @@ def window_before(end: datetime, tz: str) -> Window:
     end_local = end.astimezone(ZoneInfo(tz))
     start_local = local_at(end_local.date() - timedelta(days=WINDOW_DAYS), f"{end_local:%H:%M}", tz)
     start_local = start_local.replace(second=end_local.second, microsecond=end_local.microsecond)
-    return Window(start_local.astimezone(timezone.utc), end.astimezone(timezone.utc), tz)
+    return Window(start_local.astimezone(UTC), end.astimezone(UTC), tz)
 
 
 DUE, NOT_YET, MISSED, OFF = "due", "not yet", "missed", "off"
@@ -136,6 +138,7 @@ def parse_weekday(text: str) -> int | None:
 
 
 # -- what ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class TypeActivity:
@@ -203,7 +206,9 @@ class Digest:
     activity: list[TypeActivity] = field(default_factory=list)
     top_loggers: list[tuple[str, int]] = field(default_factory=list)
     position_changes: list[PositionChange] = field(default_factory=list)
-    not_engaged: list = field(default_factory=list)  # bot.coverage.TypeCoverage with someone not engaged
+    not_engaged: list = field(
+        default_factory=list
+    )  # bot.coverage.TypeCoverage with someone not engaged
     deadlines: list[UpcomingDeadline] = field(default_factory=list)
     votes: list[VoteStanding] = field(default_factory=list)
     overdue_actions: list[Overdue] = field(default_factory=list)
@@ -242,8 +247,11 @@ def headline(d: Digest) -> str:
     if overdue:
         parts.append(f"{overdue:,} overdue")
     if not parts:
-        parts.append(f"{d.engagements:,} engagement{'s' if d.engagements != 1 else ''} logged this week"
-                     if d.engagements else "a quiet week: nothing logged and nothing due")
+        parts.append(
+            f"{d.engagements:,} engagement{'s' if d.engagements != 1 else ''} logged this week"
+            if d.engagements
+            else "a quiet week: nothing logged and nothing due"
+        )
     text = "; ".join(parts)
     return text[0].upper() + text[1:]
 
@@ -264,7 +272,9 @@ def vote_closes(n: int) -> str:
     return f"vote closes {in_working_days(n)}"
 
 
-def position_changes(rows, window: Window, names: dict[int, tuple[str, str | None, str]]) -> list[PositionChange]:
+def position_changes(
+    rows, window: Window, names: dict[int, tuple[str, str | None, str]]
+) -> list[PositionChange]:
     """rows: (stakeholder_id, occurred_on, logged_at, engagement_id, position), logged before the window's end.
 
     A stakeholder's position is the one of its latest engagement (by the date it
@@ -291,6 +301,7 @@ def position_changes(rows, window: Window, names: dict[int, tuple[str, str | Non
 
 
 # -- words -----------------------------------------------------------------------------------------
+
 
 def days_left(n: int) -> str:
     if n <= 0:

@@ -7,6 +7,7 @@ one of the template's key dates. This module turns that data into the
 duties a programme should have, and reads evidence references. Reminder
 days are the deadlines' rules (bot/reminders.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -57,39 +58,64 @@ def due_date(template: dict, year: int | None, due: dict | None) -> date | None:
         if d["key"] == due["deadline"]:
             anchor = date(year + d.get("year_offset", 0), d["month"], d["day"])
             return anchor - timedelta(days=int(due.get("days_before", 0)))
-    raise ValueError(f"template {template.get('name')!r}: duty tied to unknown key date {due['deadline']!r}")
+    raise ValueError(
+        f"template {template.get('name')!r}: duty tied to unknown key date {due['deadline']!r}"
+    )
 
 
 def _title(text: str, **names) -> str:
     return text.format(**names)
 
 
-def planned_duties(template: dict, year: int | None, hwbbs: list[tuple[int, str]]) -> list[PlannedDuty]:
+def planned_duties(
+    template: dict, year: int | None, hwbbs: list[tuple[int, str]]
+) -> list[PlannedDuty]:
     """Every duty and checklist item the template asks of a programme with these HWBBs (id, name)."""
     out: list[PlannedDuty] = []
     for d in template.get("duties", []):
         due = due_date(template, year, d.get("due"))
         if d.get("per") == "hwbb":
             for sid, name in hwbbs:
-                out.append(PlannedDuty(f"{d['key']}:{sid}", DUTY, _title(d["title"], hwbb=name),
-                                       d.get("statute"), sid, due))
+                out.append(
+                    PlannedDuty(
+                        f"{d['key']}:{sid}",
+                        DUTY,
+                        _title(d["title"], hwbb=name),
+                        d.get("statute"),
+                        sid,
+                        due,
+                    )
+                )
         else:
             out.append(PlannedDuty(d["key"], DUTY, d["title"], d.get("statute"), None, due))
     checklist = template.get("checklist")
     if checklist:
         due = due_date(template, year, checklist.get("due"))
         for item in checklist["items"]:
-            out.append(PlannedDuty(item["key"], EOI, f"{item['letter']}. {item['title']}", None, None, due))
+            out.append(
+                PlannedDuty(item["key"], EOI, f"{item['letter']}. {item['title']}", None, None, due)
+            )
     return out
 
 
-def revision_duties(template: dict, number: int, what_changed: str, hwbbs: list[tuple[int, str]],
-                    due_on: date | None) -> list[PlannedDuty]:
+def revision_duties(
+    template: dict,
+    number: int,
+    what_changed: str,
+    hwbbs: list[tuple[int, str]],
+    due_on: date | None,
+) -> list[PlannedDuty]:
     """s14Z12: after a significant revision, consult each HWBB again and send it a copy."""
     label = f"revision {number}: {what_changed}"
     return [
-        PlannedDuty(f"{d['key']}:r{number}:{sid}", DUTY, _title(d["title"], hwbb=name, revision=label),
-                    d.get("statute"), sid, due_on)
+        PlannedDuty(
+            f"{d['key']}:r{number}:{sid}",
+            DUTY,
+            _title(d["title"], hwbb=name, revision=label),
+            d.get("statute"),
+            sid,
+            due_on,
+        )
         for d in template.get("revision_duties", [])
         for sid, name in hwbbs
     ]
@@ -124,7 +150,9 @@ def checklist_asks(template: dict | None, duty_key: str) -> str | None:
 def parse_duty_id(text: str) -> int:
     m = _ID.match(text.strip())
     if not m:
-        raise UsageError(f"{text!r} is not a duty number. `/consult duties` lists them with their numbers.")
+        raise UsageError(
+            f"{text!r} is not a duty number. `/consult duties` lists them with their numbers."
+        )
     return int(m.group(1))
 
 
@@ -138,14 +166,18 @@ def parse_evidence(text: str) -> EvidenceRef:
     if m:
         return EvidenceRef("engagement", engagement_id=int(m.group(1)))
     if not raw or any(ch.isspace() for ch in raw) or len(raw) > MAX_URL:
-        raise UsageError(f"{text[:80]!r} is not evidence: give an engagement number (from the engagement log), "
-                         "a document's address (https://...) or a Slack message's link.")
+        raise UsageError(
+            f"{text[:80]!r} is not evidence: give an engagement number (from the engagement log), "
+            "a document's address (https://...) or a Slack message's link."
+        )
     try:
         parts = urlsplit(raw)
     except ValueError:
         parts = None
     if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"{raw[:80]!r} is not a web address: evidence links must start with https:// or http://.")
+        raise UsageError(
+            f"{raw[:80]!r} is not a web address: evidence links must start with https:// or http://."
+        )
     kind = "permalink" if _PERMALINK.match(raw) else "url"
     return EvidenceRef(kind, url=raw)
 

@@ -1,4 +1,5 @@
 """Domain errors. The edge turns each into a clear ephemeral reply; nothing is changed."""
+
 from __future__ import annotations
 
 

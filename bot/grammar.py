@@ -2,6 +2,7 @@
 
 Pure functions; every failure is a UsageError that says what was wrong.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -11,7 +12,14 @@ from dataclasses import dataclass, field
 from .errors import UsageError
 
 # Straight quotes and the curly ones Slack (and phones) put in.
-_OPEN_CLOSE = {'"': '"', "\u201c": "\u201d", "\u201d": "\u201d", "\u201e": "\u201d", "'": "'", "\u2018": "\u2019"}
+_OPEN_CLOSE = {
+    '"': '"',
+    "\u201c": "\u201d",
+    "\u201d": "\u201d",
+    "\u201e": "\u201d",
+    "'": "'",
+    "\u2018": "\u2019",
+}
 _MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$")
 _PLAIN_USER = re.compile(r"^@([\w.\-]{1,80})$")
@@ -30,7 +38,11 @@ def tokenize(text: str) -> list[str]:
         while i < n and not text[i].isspace():
             ch = text[i]
             # A quote opens only at the start of a word or after '=': it's an apostrophe otherwise.
-            if ch in _OPEN_CLOSE and (not buf or buf[-1] == "=") and (ch not in "'\u2018" or not buf):
+            if (
+                ch in _OPEN_CLOSE
+                and (not buf or buf[-1] == "=")
+                and (ch not in "'\u2018" or not buf)
+            ):
                 close = _OPEN_CLOSE[ch]
                 closers = {close, '"'} if ch != "'" else {"'"}
                 if ch in "\u201c\u201d\u201e":
@@ -43,7 +55,9 @@ def tokenize(text: str) -> list[str]:
                         buf.append(ch)
                         i += 1
                         continue
-                    raise UsageError(f"A quote ({ch}) is not closed. Put the closing quote after the text.")
+                    raise UsageError(
+                        f"A quote ({ch}) is not closed. Put the closing quote after the text."
+                    )
                 buf.append(text[i + 1 : j])
                 i = j + 1
                 if not buf[-1]:
@@ -73,8 +87,12 @@ class Parsed:
         return name in self.options
 
 
-def parse(tokens: list[str], value_options: set[str] = frozenset(), flags: set[str] = frozenset(),
-          usage: str | None = None) -> Parsed:
+def parse(
+    tokens: list[str],
+    value_options: set[str] = frozenset(),
+    flags: set[str] = frozenset(),
+    usage: str | None = None,
+) -> Parsed:
     """Separate `--name value` options and `--flag`s from positional words."""
     known = set(value_options) | set(flags)
     out = Parsed()
@@ -91,7 +109,8 @@ def parse(tokens: list[str], value_options: set[str] = frozenset(), flags: set[s
             if name not in known:
                 hint = closest(name, known)
                 raise UsageError(
-                    f"`--{name}` is not an option here." + (f" Did you mean `--{hint}`?" if hint else ""),
+                    f"`--{name}` is not an option here."
+                    + (f" Did you mean `--{hint}`?" if hint else ""),
                     usage,
                 )
             if name in flags:
@@ -100,7 +119,9 @@ def parse(tokens: list[str], value_options: set[str] = frozenset(), flags: set[s
                 out.options.setdefault(name, []).append("")
             else:
                 if value is None:
-                    if i + 1 >= len(tokens) or (tokens[i + 1].startswith("--") and len(tokens[i + 1]) > 2):
+                    if i + 1 >= len(tokens) or (
+                        tokens[i + 1].startswith("--") and len(tokens[i + 1]) > 2
+                    ):
                         raise UsageError(f"`--{name}` needs a value after it.", usage)
                     i += 1
                     value = tokens[i]
@@ -115,7 +136,9 @@ def closest(word: str, choices) -> str | None:
     match = difflib.get_close_matches(word.lower(), sorted(choices), n=1, cutoff=0.5)
     if match:
         return match[0]
-    prefixed = [c for c in sorted(choices) if c.startswith(word.lower()[:3])] if len(word) >= 3 else []
+    prefixed = (
+        [c for c in sorted(choices) if c.startswith(word.lower()[:3])] if len(word) >= 3 else []
+    )
     return prefixed[0] if prefixed else None
 
 

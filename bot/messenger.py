@@ -1,4 +1,5 @@
 """The port through which the core talks to people: Slack, or the local shell."""
+
 from __future__ import annotations
 
 from typing import Protocol
@@ -8,12 +9,25 @@ class Messenger(Protocol):
     def reply(self, text: str, blocks: list[dict] | None = None) -> None:
         """Ephemeral, to the person who asked."""
 
-    def post(self, channel: str, text: str, blocks: list[dict] | None = None, *,
-             thread_ts: str | None = None, metadata: dict | None = None) -> str | None:
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict] | None = None,
+        *,
+        thread_ts: str | None = None,
+        metadata: dict | None = None,
+    ) -> str | None:
         """To a channel, for the whole team; returns the message's ts."""
 
-    def dm(self, user: str, text: str, blocks: list[dict] | None = None, *,
-           metadata: dict | None = None) -> str | None:
+    def dm(
+        self,
+        user: str,
+        text: str,
+        blocks: list[dict] | None = None,
+        *,
+        metadata: dict | None = None,
+    ) -> str | None:
         """A direct message from the bot."""
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:

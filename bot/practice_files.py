@@ -2,6 +2,7 @@
 
 Pure parsing: each reader returns rows and per-line problems; nothing is stored here.
 """
+
 from __future__ import annotations
 
 import csv
@@ -75,15 +76,23 @@ def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
     reader = csv.reader(io.StringIO(text))
     if kind == "epraccur":
         if not commissioner:
-            raise UsageError("epraccur.csv lists every practice in England: say whose with `--commissioner <CCG code>` (e.g. 08G).")
+            raise UsageError(
+                "epraccur.csv lists every practice in England: say whose with `--commissioner <CCG code>` (e.g. 08G)."
+            )
         for line, cols in enumerate(reader, start=1):
             if not any(c.strip() for c in cols):
                 continue
             if len(cols) < 26:
                 problems.append(f"line {line}: {len(cols)} columns, expected 27")
                 continue
-            code, name, postcode, status, ccg, setting = (cols[0].strip(), cols[1].strip(), cols[9].strip(),
-                                                        cols[12].strip(), cols[14].strip(), cols[25].strip())
+            code, name, postcode, status, ccg, setting = (
+                cols[0].strip(),
+                cols[1].strip(),
+                cols[9].strip(),
+                cols[12].strip(),
+                cols[14].strip(),
+                cols[25].strip(),
+            )
             if status != "A" or setting != "4" or ccg.upper() != commissioner.upper():
                 skipped += 1
                 continue
@@ -99,18 +108,30 @@ def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
         for line, cols in enumerate(reader, start=2):
             if not any(c.strip() for c in cols):
                 continue
-            get = (lambda i: cols[i].strip() if i is not None and i < len(cols) else "")
+
+            def get(i):
+                return cols[i].strip() if i is not None and i < len(cols) else ""
+
             code = get(code_col)
             if not code:
                 problems.append(f"line {line}: no practice code")
                 continue
             if kind == "list-sizes":
-                rows.append(PracticeRow(line, code.upper(), list_size=_size(get(size_col), line, problems)))
+                rows.append(
+                    PracticeRow(line, code.upper(), list_size=_size(get(size_col), line, problems))
+                )
             else:
                 name = get(index.get("name"))
                 if not name:
                     problems.append(f"line {line}: no practice name for {code}")
                     continue
-                rows.append(PracticeRow(line, code.upper(), name, _size(get(size_col), line, problems),
-                                        get(index.get("group")) or None))
+                rows.append(
+                    PracticeRow(
+                        line,
+                        code.upper(),
+                        name,
+                        _size(get(size_col), line, problems),
+                        get(index.get("group")) or None,
+                    )
+                )
     return FileReading(kind, rows, skipped, problems)

@@ -1,4 +1,5 @@
 """Programme templates are data (JSON files in bot/data/templates), not code."""
+
 from __future__ import annotations
 
 import json

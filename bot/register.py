@@ -1,8 +1,19 @@
 """The stakeholder register's vocabulary (SPEC section 2)."""
+
 from __future__ import annotations
 
-TYPES = ["practice", "lmc", "healthwatch", "hwbb", "nhse", "local-authority",
-         "patient-group", "provider", "governing-body", "other"]
+TYPES = [
+    "practice",
+    "lmc",
+    "healthwatch",
+    "hwbb",
+    "nhse",
+    "local-authority",
+    "patient-group",
+    "provider",
+    "governing-body",
+    "other",
+]
 
 TYPE_LABELS = {
     "practice": "Member practices",
@@ -19,8 +30,16 @@ TYPE_LABELS = {
 
 # Words people use for a type, mapped to the type.
 TYPE_ALIASES = {
-    "practices": "practice", "gp": "practice", "member": "practice", "members": "practice",
-    "hwb": "hwbb", "la": "local-authority", "council": "local-authority",
-    "ppg": "patient-group", "patients": "patient-group", "nhs-england": "nhse",
-    "gb": "governing-body", "trust": "provider",
+    "practices": "practice",
+    "gp": "practice",
+    "member": "practice",
+    "members": "practice",
+    "hwb": "hwbb",
+    "la": "local-authority",
+    "council": "local-authority",
+    "ppg": "patient-group",
+    "patients": "patient-group",
+    "nhs-england": "nhse",
+    "gb": "governing-body",
+    "trust": "provider",
 }

@@ -10,6 +10,7 @@ Catch-up: only the latest reminder whose time has passed counts. A bot
 that was down over several reminder days posts just the latest, marked
 late; the earlier ones are never posted.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,7 +53,9 @@ def parse_remind_days(text: str) -> tuple[int, ...]:
             raise UsageError(f"{part!r} is not a number of days. {REMIND_HELP}")
         n = int(part)
         if n > MAX_REMIND_DAYS:
-            raise UsageError(f"Reminders can start at most {MAX_REMIND_DAYS} days before, not {n}. {REMIND_HELP}")
+            raise UsageError(
+                f"Reminders can start at most {MAX_REMIND_DAYS} days before, not {n}. {REMIND_HELP}"
+            )
         days.add(n)
     if not days:
         raise UsageError(f"No reminder days given. {REMIND_HELP}")
@@ -84,7 +87,9 @@ def reminder_time(on: date, tz: str) -> datetime:
     return local_to_utc(on, REMINDER_TIME, tz)
 
 
-def latest_due(due_on: date, remind_days, tz: str, now: datetime, since: datetime | None = None) -> ReminderDay | None:
+def latest_due(
+    due_on: date, remind_days, tz: str, now: datetime, since: datetime | None = None
+) -> ReminderDay | None:
     """The reminder to send now, if any: the latest whose 09:00 has passed.
 
     `since` is when the deadline got its current date (created or moved):

@@ -3,6 +3,7 @@
 Slack text needs only &, < and > escaped; `esc` does that, and every
 template that shows user text pipes it through `esc`.
 """
+
 from __future__ import annotations
 
 import re
@@ -56,8 +57,13 @@ def environment() -> Environment:
 
 def html_environment() -> Environment:
     """For HTML documents (the evidence pack): autoescaping on."""
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=True,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(date=format_date, datetime=format_datetime, plural=plural)
     return env
 

@@ -1,4 +1,5 @@
 """Who may do what in a programme (pure rules, no storage)."""
+
 from __future__ import annotations
 
 ADMIN = "admin"

@@ -2,6 +2,7 @@
 
 SPEC section 1 lists them; nothing else is read from the environment.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,9 +46,13 @@ class Settings:
             )
         if self.socket_mode:
             if not self.slack_app_token.startswith("xapp-"):
-                raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-.")
+                raise SettingsError(
+                    "SLACK_APP_TOKEN must be an app-level token starting with xapp-."
+                )
             if not self.slack_bot_token:
-                raise SettingsError("Socket Mode needs SLACK_BOT_TOKEN (xoxb-...) as well as SLACK_APP_TOKEN.")
+                raise SettingsError(
+                    "Socket Mode needs SLACK_BOT_TOKEN (xoxb-...) as well as SLACK_APP_TOKEN."
+                )
         elif not self.slack_signing_secret:
             raise SettingsError(
                 "SLACK_SIGNING_SECRET is not set: HTTP mode checks every request's signature "
@@ -61,7 +66,9 @@ def _blank_to_none(value: str | None) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-def load_settings(environ: dict[str, str] | None = None, dotenv_path: str | None = ".env") -> Settings:
+def load_settings(
+    environ: dict[str, str] | None = None, dotenv_path: str | None = ".env"
+) -> Settings:
     """Read and validate settings. `.env` fills in what the environment lacks."""
     env: dict[str, str] = {}
     if dotenv_path and environ is None and os.path.exists(dotenv_path):

@@ -1,4 +1,5 @@
 """CSV exports that open cleanly in Excel and cannot run formulas."""
+
 from __future__ import annotations
 
 import csv

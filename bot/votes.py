@@ -6,12 +6,13 @@ tally, the result post, the digest and the evidence pack need. All
 arithmetic is in integers, so "exactly two thirds" and "quorum exactly met"
 are exact.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from .dates import add_working_days, local_to_utc
@@ -108,7 +109,9 @@ class Tally:
     quorum_met: bool
     outcome: str
     checksum: str
-    choices: Mapping[int, str] = field(default_factory=dict)  # stakeholder_id -> choice (ballots mode)
+    choices: Mapping[int, str] = field(
+        default_factory=dict
+    )  # stakeholder_id -> choice (ballots mode)
 
     @property
     def carried(self) -> bool:
@@ -131,28 +134,43 @@ class Tally:
         f = self.deciding
         unit = "of list size" if self.weighted else ""
         if self.outcome == NO_ELECTORATE:
-            return "No result: the electorate is empty" + (" (no list size to weigh)" if self.weighted else "") + "."
+            return (
+                "No result: the electorate is empty"
+                + (" (no list size to weigh)" if self.weighted else "")
+                + "."
+            )
         if self.outcome == NO_QUORUM:
-            return (f"No result: turnout {_n(f.turnout, unit)} is below the {self.quorum_percent}% quorum "
-                    f"(needs {_n(self.quorum_needed, unit)} of {_n(f.electorate, unit)}).")
+            return (
+                f"No result: turnout {_n(f.turnout, unit)} is below the {self.quorum_percent}% quorum "
+                f"(needs {_n(self.quorum_needed, unit)} of {_n(f.electorate, unit)})."
+            )
         if self.rule == "simple":
             if self.outcome == CARRIED:
                 return f"Carried: {_n(f.for_, unit)} for, more than {_n(f.against, unit)} against."
             if self.outcome == TIE:
-                return f"Not carried: a tie, {_n(f.for_, unit)} for and {_n(f.against, unit)} against."
+                return (
+                    f"Not carried: a tie, {_n(f.for_, unit)} for and {_n(f.against, unit)} against."
+                )
             return f"Not carried: {_n(f.for_, unit)} for is not more than {_n(f.against, unit)} against."
         if self.rule == "absolute":
             verb = "Carried" if self.carried else "Not carried"
-            relation = ("more than" if self.carried else
-                        "exactly half (a tie), not more than" if self.outcome == TIE else "not more than")
+            relation = (
+                "more than"
+                if self.carried
+                else "exactly half (a tie), not more than"
+                if self.outcome == TIE
+                else "not more than"
+            )
             return f"{verb}: {_n(f.for_, unit)} for is {relation} half of the electorate of {_n(f.electorate, unit)}."
         decided = f.for_ + f.against
         if decided == 0:
             return "Not carried: nobody voted for or against."
         verb = "Carried" if self.carried else "Not carried"
         relation = "at least" if self.carried else "less than"
-        return (f"{verb}: {_n(f.for_, unit)} for is {relation} two thirds of the {_n(decided, unit)} "
-                f"for and against ({100.0 * f.for_ / decided:.1f}%).")
+        return (
+            f"{verb}: {_n(f.for_, unit)} for is {relation} two thirds of the {_n(decided, unit)} "
+            f"for and against ({100.0 * f.for_ / decided:.1f}%)."
+        )
 
 
 def _n(value: int, unit: str) -> str:
@@ -182,8 +200,15 @@ def decide(rule: str, f: Figures, quorum_percent: int | None) -> tuple[bool, str
     return True, NOT_CARRIED
 
 
-def tally(electorate: Iterable[Elector], ballots: Iterable[Cast] | None = None, aggregate: Aggregate | None = None,
-          *, rule: str = "simple", quorum_percent: int | None = None, weighted: bool = False) -> Tally:
+def tally(
+    electorate: Iterable[Elector],
+    ballots: Iterable[Cast] | None = None,
+    aggregate: Aggregate | None = None,
+    *,
+    rule: str = "simple",
+    quorum_percent: int | None = None,
+    weighted: bool = False,
+) -> Tally:
     """Count a vote from its ballots or from an aggregate count (never both)."""
     electors = list(electorate)
     if ballots is not None and aggregate is not None:
@@ -211,10 +236,25 @@ def tally(electorate: Iterable[Elector], ballots: Iterable[Cast] | None = None, 
     practices = Figures(counts["for"], counts["against"], counts["abstain"], len(electors))
     list_size = Figures(sizes["for"], sizes["against"], sizes["abstain"], total_size)
     quorum_met, outcome = decide(rule, list_size if weighted else practices, quorum_percent)
-    not_voted = tuple(sorted((e for e in electors if e.stakeholder_id not in choices), key=lambda e: e.name.lower()))
+    not_voted = tuple(
+        sorted(
+            (e for e in electors if e.stakeholder_id not in choices), key=lambda e: e.name.lower()
+        )
+    )
     listing = [(by_id[sid].label, by_id[sid].list_size, choice) for sid, choice in choices.items()]
-    return Tally(rule, quorum_percent, weighted, "ballots", practices, list_size, not_voted, quorum_met, outcome,
-                 checksum(listing), choices)
+    return Tally(
+        rule,
+        quorum_percent,
+        weighted,
+        "ballots",
+        practices,
+        list_size,
+        not_voted,
+        quorum_met,
+        outcome,
+        checksum(listing),
+        choices,
+    )
 
 
 def _tally_aggregate(electors, total_size, agg: Aggregate, rule, quorum_percent, weighted) -> Tally:
@@ -222,13 +262,29 @@ def _tally_aggregate(electors, total_size, agg: Aggregate, rule, quorum_percent,
     if problems:
         raise ValueError("; ".join(problems))
     practices = Figures(agg.for_count, agg.against_count, agg.abstain_count, len(electors))
-    list_size = (Figures(agg.for_size, agg.against_size, agg.abstain_size, total_size) if agg.has_sizes else None)
+    list_size = (
+        Figures(agg.for_size, agg.against_size, agg.abstain_size, total_size)
+        if agg.has_sizes
+        else None
+    )
     quorum_met, outcome = decide(rule, list_size if weighted else practices, quorum_percent)
-    return Tally(rule, quorum_percent, weighted, "aggregate", practices, list_size, (), quorum_met, outcome,
-                 aggregate_checksum(agg))
+    return Tally(
+        rule,
+        quorum_percent,
+        weighted,
+        "aggregate",
+        practices,
+        list_size,
+        (),
+        quorum_met,
+        outcome,
+        aggregate_checksum(agg),
+    )
 
 
-def check_aggregate(agg: Aggregate, electorate: int, electorate_size: int, weighted: bool) -> list[str]:
+def check_aggregate(
+    agg: Aggregate, electorate: int, electorate_size: int, weighted: bool
+) -> list[str]:
     """What is wrong with an aggregate count for this electorate (empty when it is right)."""
     problems = []
     counts = (agg.for_count, agg.against_count, agg.abstain_count)
@@ -238,17 +294,23 @@ def check_aggregate(agg: Aggregate, electorate: int, electorate_size: int, weigh
         problems.append(f"{sum(counts):,} practices voted but the electorate is {electorate:,}")
     sizes = (agg.for_size, agg.against_size, agg.abstain_size)
     if weighted and not agg.has_sizes:
-        problems.append("a weighted vote needs the list size behind each count (--for-size, --against-size, --abstain-size)")
+        problems.append(
+            "a weighted vote needs the list size behind each count (--for-size, --against-size, --abstain-size)"
+        )
     if any(s is not None for s in sizes) and not agg.has_sizes:
         problems.append("give the list size behind all three counts, or none")
     if agg.has_sizes:
         if min(sizes) < 0:
             problems.append("list sizes cannot be negative")
         elif sum(sizes) > electorate_size:
-            problems.append(f"the list sizes add up to {sum(sizes):,} but the electorate's is {electorate_size:,}")
+            problems.append(
+                f"the list sizes add up to {sum(sizes):,} but the electorate's is {electorate_size:,}"
+            )
         for count, size, name in zip(counts, sizes, CHOICES):
             if count == 0 and size and size > 0:
-                problems.append(f"no practices voted {name} but a list size of {size:,} is given for it")
+                problems.append(
+                    f"no practices voted {name} but a list size of {size:,} is given for it"
+                )
     return problems
 
 
@@ -258,7 +320,9 @@ def canonical_listing(rows: Iterable[tuple[str, int, str]]) -> str:
     Anyone can rebuild it from the ballots export (code, or the practice's name when it has no code;
     list size; choice) and compare the checksum with the one in the result.
     """
-    lines = sorted(f"{label.strip()}|{int(size or 0)}|{choice}" for label, size, choice in rows if choice)
+    lines = sorted(
+        f"{label.strip()}|{int(size or 0)}|{choice}" for label, size, choice in rows if choice
+    )
     return "".join(line + "\n" for line in lines)
 
 
@@ -267,9 +331,14 @@ def checksum(rows: Iterable[tuple[str, int, str]]) -> str:
 
 
 def aggregate_checksum(agg: Aggregate) -> str:
-    text = "".join(f"aggregate|{name}|{count}|{'' if size is None else size}\n" for name, count, size in (
-        ("for", agg.for_count, agg.for_size), ("against", agg.against_count, agg.against_size),
-        ("abstain", agg.abstain_count, agg.abstain_size)))
+    text = "".join(
+        f"aggregate|{name}|{count}|{'' if size is None else size}\n"
+        for name, count, size in (
+            ("for", agg.for_count, agg.for_size),
+            ("against", agg.against_count, agg.against_size),
+            ("abstain", agg.abstain_count, agg.abstain_size),
+        )
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -280,11 +349,15 @@ POSITION_CHOICE = {"support": "for", "oppose": "against", "neutral": "abstain"}
 @dataclass(frozen=True)
 class Forecast:
     tally: Tally  # the projected count: ballots so far plus the positions of those yet to vote
-    undecided: tuple[Elector, ...]  # not voted, and undecided or never engaged: the practices to talk to
+    undecided: tuple[
+        Elector, ...
+    ]  # not voted, and undecided or never engaged: the practices to talk to
     projected: Mapping[int, str]  # stakeholder_id -> projected choice, for those who have not voted
 
 
-def forecast(current: Tally, electorate: Iterable[Elector], positions: Mapping[int, str | None]) -> Forecast | None:
+def forecast(
+    current: Tally, electorate: Iterable[Elector], positions: Mapping[int, str | None]
+) -> Forecast | None:
     """Project the result: practices that have not voted vote as their latest engagement position says
     (support: for, oppose: against, neutral: abstain); the undecided and the never-engaged stay out.
     Only for votes counted from ballots."""
@@ -300,8 +373,13 @@ def forecast(current: Tally, electorate: Iterable[Elector], positions: Mapping[i
         else:
             undecided.append(e)
     casts = [Cast(sid, c) for sid, c in {**current.choices, **projected}.items()]
-    future = tally(electors, casts, rule=current.rule, quorum_percent=current.quorum_percent,
-                   weighted=current.weighted)
+    future = tally(
+        electors,
+        casts,
+        rule=current.rule,
+        quorum_percent=current.quorum_percent,
+        weighted=current.weighted,
+    )
     return Forecast(future, tuple(undecided), projected)
 
 
@@ -323,7 +401,9 @@ def reminder_slots(closes_at: datetime, tz: str) -> list[tuple[str, datetime]]:
     return slots
 
 
-def current_reminder(closes_at: datetime, opened_at: datetime, tz: str, now: datetime) -> tuple[str, datetime] | None:
+def current_reminder(
+    closes_at: datetime, opened_at: datetime, tz: str, now: datetime
+) -> tuple[str, datetime] | None:
     """The latest reminder slot that has come (and came after the vote opened), or None. Only the latest:
     a bot that was down sends one reminder when it is back, not each one it missed."""
     passed = [(label, at) for label, at in reminder_slots(closes_at, tz) if opened_at < at <= now]

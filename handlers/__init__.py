@@ -2,6 +2,7 @@
 
 `register(app, services)` wires every listener module into a Bolt app.
 """
+
 from __future__ import annotations
 
 import importlib

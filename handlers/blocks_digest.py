@@ -7,6 +7,7 @@ first message carries the headline and as much as fits, and the rest follows
 as replies in its thread. Nothing is cut: a long section continues in the
 next block, marked "(continued)".
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,7 +31,10 @@ class Message:
 
 
 def header(text: str) -> dict:
-    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, MAX_HEADER), "emoji": True}}
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": clip(text, MAX_HEADER), "emoji": True},
+    }
 
 
 def section(text: str) -> dict:
@@ -94,7 +98,9 @@ def _size(block: dict) -> int:
     return 0
 
 
-def digest_messages(rendered, max_blocks: int = MAX_BLOCKS, max_chars: int = MAX_MESSAGE_CHARS) -> list[Message]:
+def digest_messages(
+    rendered, max_blocks: int = MAX_BLOCKS, max_chars: int = MAX_MESSAGE_CHARS
+) -> list[Message]:
     """A RenderedDigest as one message, or a message and its thread replies."""
     title = clip(rendered.title, MAX_HEADER)
     lead = [header(title), section(f"*{rendered.headline}*"[:MAX_SECTION])]
@@ -108,8 +114,10 @@ def digest_messages(rendered, max_blocks: int = MAX_BLOCKS, max_chars: int = MAX
     messages: list[list[dict]] = [list(lead)]
 
     def fits(msg: list[dict], block: dict) -> bool:
-        return (len(msg) + 1 + reserve_blocks <= max_blocks
-                and sum(_size(b) for b in msg) + _size(block) + reserve_chars <= max_chars)
+        return (
+            len(msg) + 1 + reserve_blocks <= max_blocks
+            and sum(_size(b) for b in msg) + _size(block) + reserve_chars <= max_chars
+        )
 
     for blocks in body:
         for i, block in enumerate(blocks):
@@ -131,8 +139,12 @@ def digest_messages(rendered, max_blocks: int = MAX_BLOCKS, max_chars: int = MAX
     for n, blocks in enumerate(messages, start=1):
         if total > 1:
             if n == 1:
-                blocks.append(context(f"Continued in the thread ({total - 1} more message"
-                                      f"{'s' if total > 2 else ''})."))
+                blocks.append(
+                    context(
+                        f"Continued in the thread ({total - 1} more message"
+                        f"{'s' if total > 2 else ''})."
+                    )
+                )
             else:
                 blocks.insert(0, context(f"{clip(title, 100)}, part {n} of {total}"))
         text = f"{title}: {rendered.headline}" if n == 1 else f"{title} (part {n} of {total})"
@@ -146,8 +158,10 @@ def ephemeral_messages(messages: list[Message], limit: int = EPHEMERAL_REPLIES) 
         return messages
     kept = messages[:limit]
     rest = len(messages) - limit
-    note = context(f"{rest} more message{'s' if rest != 1 else ''} of this digest do not fit in a reply to one "
-                   "command; the weekly post in the channel has all of it, in its thread.")
+    note = context(
+        f"{rest} more message{'s' if rest != 1 else ''} of this digest do not fit in a reply to one "
+        "command; the weekly post in the channel has all of it, in its thread."
+    )
     last = kept[-1]
     blocks = last.blocks if len(last.blocks) < MAX_BLOCKS else last.blocks[:-1]
     kept[-1] = Message(last.text, blocks + [note])

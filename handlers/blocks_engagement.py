@@ -2,6 +2,7 @@
 
 Pure builders: values in, dicts out; tested without Slack.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,12 @@ def stakeholder_label(s) -> str:
     return f"{s.name} ({s.code})" if s.code else s.name
 
 
-def form_metadata(programme_ids: list[int], channel_id: str | None, source: str, permalink: str | None) -> str:
-    return json.dumps({"p": programme_ids, "c": channel_id, "s": source, "l": permalink}, separators=(",", ":"))
+def form_metadata(
+    programme_ids: list[int], channel_id: str | None, source: str, permalink: str | None
+) -> str:
+    return json.dumps(
+        {"p": programme_ids, "c": channel_id, "s": source, "l": permalink}, separators=(",", ":")
+    )
 
 
 def read_metadata(raw: str | None) -> dict:
@@ -44,48 +49,140 @@ def read_metadata(raw: str | None) -> dict:
         data = json.loads(raw or "{}")
     except ValueError:
         data = {}
-    return {"p": [int(p) for p in data.get("p") or [] if str(p).isdigit()], "c": data.get("c"),
-            "s": data.get("s") or "modal", "l": data.get("l")}
+    return {
+        "p": [int(p) for p in data.get("p") or [] if str(p).isdigit()],
+        "c": data.get("c"),
+        "s": data.get("s") or "modal",
+        "l": data.get("l"),
+    }
 
 
-def engagement_form(programmes: list, today: date, *, channel_id: str | None, source: str = "modal",
-                    summary: str = "", permalink: str | None = None) -> dict:
+def engagement_form(
+    programmes: list,
+    today: date,
+    *,
+    channel_id: str | None,
+    source: str = "modal",
+    summary: str = "",
+    permalink: str | None = None,
+) -> dict:
     """The "Log engagement" modal. Block ids double as the field names errors are reported on."""
     summary = summary[:MAX_PREFILL]
     blocks: list[dict] = []
     if len(programmes) > 1:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
-            "You are in several programmes: the stakeholder list shows each one's. Pick stakeholders of one.")}]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": (
+                            "You are in several programmes: the stakeholder list shows each one's. Pick stakeholders of one."
+                        ),
+                    }
+                ],
+            }
+        )
     elif programmes:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Programme: *{esc(programmes[0].name)}*"}]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"Programme: *{esc(programmes[0].name)}*"}],
+            }
+        )
     blocks += [
-        {"type": "input", "block_id": "stakeholders", "label": _plain("Stakeholders"),
-         "element": {"type": "multi_external_select", "action_id": PICKER_ACTION, "min_query_length": 0,
-                     "placeholder": _plain("Type a code, a name or a group")}},
-        {"type": "input", "block_id": "kind", "label": _plain("Kind"),
-         "element": {"type": "static_select", "action_id": "kind",
-                     "options": [_option(kind_label(k), k) for k in KINDS],
-                     **({"initial_option": _option(kind_label("other"), "other")} if source == "shortcut" else {})}},
-        {"type": "input", "block_id": "date", "label": _plain("Date"),
-         "element": {"type": "datepicker", "action_id": "date", "initial_date": today.isoformat()}},
-        {"type": "input", "block_id": "position", "label": _plain("Their position"), "optional": True,
-         "element": {"type": "static_select", "action_id": "position",
-                     "placeholder": _plain("Not stated"),
-                     "options": [_option(p.capitalize(), p) for p in POSITIONS] + [_option("Not stated", NO_POSITION)]}},
-        {"type": "input", "block_id": "summary", "label": _plain("Summary"),
-         "element": {"type": "plain_text_input", "action_id": "summary", "multiline": True, "max_length": MAX_PREFILL,
-                     **({"initial_value": summary} if summary else {})}},
+        {
+            "type": "input",
+            "block_id": "stakeholders",
+            "label": _plain("Stakeholders"),
+            "element": {
+                "type": "multi_external_select",
+                "action_id": PICKER_ACTION,
+                "min_query_length": 0,
+                "placeholder": _plain("Type a code, a name or a group"),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "kind",
+            "label": _plain("Kind"),
+            "element": {
+                "type": "static_select",
+                "action_id": "kind",
+                "options": [_option(kind_label(k), k) for k in KINDS],
+                **(
+                    {"initial_option": _option(kind_label("other"), "other")}
+                    if source == "shortcut"
+                    else {}
+                ),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "date",
+            "label": _plain("Date"),
+            "element": {
+                "type": "datepicker",
+                "action_id": "date",
+                "initial_date": today.isoformat(),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "position",
+            "label": _plain("Their position"),
+            "optional": True,
+            "element": {
+                "type": "static_select",
+                "action_id": "position",
+                "placeholder": _plain("Not stated"),
+                "options": [_option(p.capitalize(), p) for p in POSITIONS]
+                + [_option("Not stated", NO_POSITION)],
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "summary",
+            "label": _plain("Summary"),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "summary",
+                "multiline": True,
+                "max_length": MAX_PREFILL,
+                **({"initial_value": summary} if summary else {}),
+            },
+        },
     ]
     if permalink:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Source: <{permalink}|the message>"}]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"Source: <{permalink}|the message>"}],
+            }
+        )
     blocks += [
         {"type": "header", "text": _plain("Follow-up action (optional)")},
-        {"type": "input", "block_id": "action_title", "label": _plain("Action"), "optional": True,
-         "element": {"type": "plain_text_input", "action_id": "action_title", "max_length": 500}},
-        {"type": "input", "block_id": "action_owner", "label": _plain("Owner"), "optional": True,
-         "element": {"type": "users_select", "action_id": "action_owner"}},
-        {"type": "input", "block_id": "action_due", "label": _plain("Due"), "optional": True,
-         "element": {"type": "datepicker", "action_id": "action_due"}},
+        {
+            "type": "input",
+            "block_id": "action_title",
+            "label": _plain("Action"),
+            "optional": True,
+            "element": {"type": "plain_text_input", "action_id": "action_title", "max_length": 500},
+        },
+        {
+            "type": "input",
+            "block_id": "action_owner",
+            "label": _plain("Owner"),
+            "optional": True,
+            "element": {"type": "users_select", "action_id": "action_owner"},
+        },
+        {
+            "type": "input",
+            "block_id": "action_due",
+            "label": _plain("Due"),
+            "optional": True,
+            "element": {"type": "datepicker", "action_id": "action_due"},
+        },
     ]
     return {
         "type": "modal",
@@ -93,14 +190,20 @@ def engagement_form(programmes: list, today: date, *, channel_id: str | None, so
         "title": _plain("Log engagement", 24),
         "submit": _plain("Log", 24),
         "close": _plain("Cancel", 24),
-        "private_metadata": form_metadata([p.id for p in programmes], channel_id, source, permalink),
+        "private_metadata": form_metadata(
+            [p.id for p in programmes], channel_id, source, permalink
+        ),
         "blocks": blocks,
     }
 
 
 def no_programme_view(text: str) -> dict:
-    return {"type": "modal", "title": _plain("Log engagement", 24), "close": _plain("Close", 24),
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+    return {
+        "type": "modal",
+        "title": _plain("Log engagement", 24),
+        "close": _plain("Close", 24),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
 
 
 def form_values(view: dict) -> dict:
@@ -124,7 +227,9 @@ def form_values(view: dict) -> dict:
     }
 
 
-def picker_value(programme_id: int, stakeholder_id: int | None = None, group: str | None = None) -> str:
+def picker_value(
+    programme_id: int, stakeholder_id: int | None = None, group: str | None = None
+) -> str:
     """Option values carry the programme, so one picker can span the asker's programmes."""
     if group is not None:
         return f"{programme_id}:g:{group}"[:150]
@@ -149,9 +254,14 @@ def read_picked(values: list[str]) -> dict[int, tuple[list[int], list[str]]]:
 
 def picker_options(found: list) -> dict:
     """block_suggestion answer: options, or option groups (one per programme) when there are several."""
+
     def options(programme, stakeholders, groups):
-        opts = [_option(f"All of {g} ({n})", picker_value(programme.id, group=g)) for g, n in groups]
-        opts += [_option(stakeholder_label(s), picker_value(programme.id, s.id)) for s in stakeholders]
+        opts = [
+            _option(f"All of {g} ({n})", picker_value(programme.id, group=g)) for g, n in groups
+        ]
+        opts += [
+            _option(stakeholder_label(s), picker_value(programme.id, s.id)) for s in stakeholders
+        ]
         return opts[:100]
 
     if len(found) == 1:
@@ -171,16 +281,25 @@ def logged_text(logged, edit_hint: bool = True) -> str:
     text += "."
     if logged.action is not None:
         a = logged.action
-        text += f"\nFollow-up action #{a.id} for <@{a.owner_id}>" + (f", due {format_date(a.due_on)}" if a.due_on else "") + "."
+        text += (
+            f"\nFollow-up action #{a.id} for <@{a.owner_id}>"
+            + (f", due {format_date(a.due_on)}" if a.due_on else "")
+            + "."
+        )
     if edit_hint:
-        text += (f"\nTo change it: `/consult engagement edit {e.id} --summary \"...\"`; "
-                 f"to take it back: `/consult engagement withdraw {e.id}`.")
+        text += (
+            f'\nTo change it: `/consult engagement edit {e.id} --summary "..."`; '
+            f"to take it back: `/consult engagement withdraw {e.id}`."
+        )
     return text
 
 
 def engagement_text(programme, e, stakeholders, actions) -> str:
-    lines = [f"*Engagement #{e.id}*" + (" (withdrawn)" if e.withdrawn_at else "") +
-             f": {kind_label(e.kind).lower()} on {format_date(e.occurred_on)}"]
+    lines = [
+        f"*Engagement #{e.id}*"
+        + (" (withdrawn)" if e.withdrawn_at else "")
+        + f": {kind_label(e.kind).lower()} on {format_date(e.occurred_on)}"
+    ]
     names = ", ".join(esc(stakeholder_label(s)) for s in stakeholders[:20])
     if len(stakeholders) > 20:
         names += f" and {len(stakeholders) - 20:,} more"
@@ -188,9 +307,16 @@ def engagement_text(programme, e, stakeholders, actions) -> str:
     if e.position:
         lines.append(f"Position: {e.position}")
     lines.append(f"> {esc(e.summary)}".replace("\n", "\n> "))
-    source = {"command": "the /consult command", "modal": "the form", "shortcut": "a message"}.get(e.source, e.source)
-    lines.append(f"Logged by <@{e.logged_by}> from {source}" + (f" (<{e.permalink}|source>)" if e.permalink else ""))
+    source = {"command": "the /consult command", "modal": "the form", "shortcut": "a message"}.get(
+        e.source, e.source
+    )
+    lines.append(
+        f"Logged by <@{e.logged_by}> from {source}"
+        + (f" (<{e.permalink}|source>)" if e.permalink else "")
+    )
     for a in actions:
-        lines.append(f"• Action #{a.id} ({a.state}): {esc(a.title)}, <@{a.owner_id}>"
-                     + (f", due {format_date(a.due_on)}" if a.due_on else ""))
+        lines.append(
+            f"• Action #{a.id} ({a.state}): {esc(a.title)}, <@{a.owner_id}>"
+            + (f", due {format_date(a.due_on)}" if a.due_on else "")
+        )
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 """Block Kit for the App Home tab: a pure builder, always within Slack's limits
 (100 blocks per view, 3,000 characters per section), however large the programmes.
 """
+
 from __future__ import annotations
 
 from bot.coverage import bar, percent
@@ -39,8 +40,11 @@ def coverage_section(report) -> str:
         lines.append("No stakeholders yet: `/consult stakeholder add`.")
     practices = report.of_type("practice")
     if practices is not None and practices.total:
-        shares = ", ".join(f"{s.position} {s.count:,} ({percent(s.share)} of patients)"
-                           for s in report.positions if s.count)
+        shares = ", ".join(
+            f"{s.position} {s.count:,} ({percent(s.share)} of patients)"
+            for s in report.positions
+            if s.count
+        )
         lines.append(f"Practices' positions: {shares}")
     return "\n".join(lines)
 
@@ -48,7 +52,11 @@ def coverage_section(report) -> str:
 def actions_section(actions: list, today) -> str:
     lines = [f"*Your open actions* ({len(actions):,})"]
     for a in actions[:ITEMS]:
-        due = f", due {format_date(a.due_on)}" + (" *overdue*" if a.due_on < today else "") if a.due_on else ""
+        due = (
+            f", due {format_date(a.due_on)}" + (" *overdue*" if a.due_on < today else "")
+            if a.due_on
+            else ""
+        )
         lines.append(f"• #{a.id} {esc(a.title[:200])}{due}")
     return "\n".join(lines) + _more(len(actions), ITEMS)
 
@@ -57,7 +65,9 @@ def deadlines_section(deadlines: list, today) -> str:
     lines = ["*Upcoming deadlines*"]
     for d in deadlines[:ITEMS]:
         left = working_days_between(today, d.due_on)
-        lines.append(f"• {format_date(d.due_on)}: {esc(d.title[:200])} ({left:,} working day{'s' if left != 1 else ''} left)")
+        lines.append(
+            f"• {format_date(d.due_on)}: {esc(d.title[:200])} ({left:,} working day{'s' if left != 1 else ''} left)"
+        )
     return "\n".join(lines) + _more(len(deadlines), ITEMS)
 
 
@@ -65,14 +75,20 @@ def votes_section(votes: list, timezone: str) -> str:
     lines = ["*Open votes*"]
     for v in votes[:ITEMS]:
         closes = getattr(v, "closes_at", None)
-        lines.append(f"• {esc(str(getattr(v, 'question', 'A vote'))[:200])}"
-                     + (f" (closes {format_datetime(closes, timezone)})" if closes else ""))
+        lines.append(
+            f"• {esc(str(getattr(v, 'question', 'A vote'))[:200])}"
+            + (f" (closes {format_datetime(closes, timezone)})" if closes else "")
+        )
     return "\n".join(lines) + _more(len(votes), ITEMS)
 
 
 def programme_blocks(item) -> list[dict]:
     p = item.programme
-    blocks = [_header(p.name), _context(f"<#{p.channel_id}>"), _section(coverage_section(item.report))]
+    blocks = [
+        _header(p.name),
+        _context(f"<#{p.channel_id}>"),
+        _section(coverage_section(item.report)),
+    ]
     if item.my_actions:
         blocks.append(_section(actions_section(item.my_actions, item.today)))
     if item.deadlines:
@@ -86,13 +102,26 @@ def programme_blocks(item) -> list[dict]:
 def home_view(home) -> dict:
     blocks: list[dict] = [
         _header("Consult"),
-        {"type": "actions", "elements": [{"type": "button", "action_id": LOG_BUTTON, "style": "primary",
-                                          "text": {"type": "plain_text", "text": "Log engagement"}}]},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": LOG_BUTTON,
+                    "style": "primary",
+                    "text": {"type": "plain_text", "text": "Log engagement"},
+                }
+            ],
+        },
     ]
     if not home.programmes:
-        blocks.append(_section("You are not in a Consult programme yet. In a programme's channel, "
-                               "`/consult engage` logs an engagement and `/consult coverage` shows who has not "
-                               "been heard; `/consult setup` starts a programme."))
+        blocks.append(
+            _section(
+                "You are not in a Consult programme yet. In a programme's channel, "
+                "`/consult engage` logs an engagement and `/consult coverage` shows who has not "
+                "been heard; `/consult setup` starts a programme."
+            )
+        )
     room = MAX_BLOCKS - len(blocks) - 1  # one left for "and N more"
     left_out = home.more
     for i, item in enumerate(home.programmes):
@@ -103,6 +132,10 @@ def home_view(home) -> dict:
         blocks += part
         room -= len(part)
     if left_out:
-        blocks.append(_context(f"…and {left_out:,} more programme{'s' if left_out != 1 else ''}: "
-                               "use `/consult coverage` in their channels."))
+        blocks.append(
+            _context(
+                f"…and {left_out:,} more programme{'s' if left_out != 1 else ''}: "
+                "use `/consult coverage` in their channels."
+            )
+        )
     return {"type": "home", "blocks": blocks}

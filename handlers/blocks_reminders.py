@@ -1,4 +1,5 @@
 """Block Kit and text for deadlines, meetings and their reminders (pure builders)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -55,17 +56,25 @@ def describe(view, today: date) -> str:
 def non_working_note(view) -> str:
     if not view.non_working:
         return ""
-    return (f"\n:warning: {format_date(view.deadline.due_on)} is {view.non_working}, not a working day. "
-            "That is allowed; reminders that would fall on non-working days come on the working day before.")
+    return (
+        f"\n:warning: {format_date(view.deadline.due_on)} is {view.non_working}, not a working day. "
+        "That is allowed; reminders that would fall on non-working days come on the working day before."
+    )
 
 
 def reminder_text(deadline, owners: list[str], today: date, late_since: str | None) -> str:
     """The plain text of a reminder (notifications, and clients without blocks)."""
     what = "Meeting" if deadline.kind == "meeting" else "Reminder"
-    verb = "is on" if deadline.kind == "meeting" else ("was due" if deadline.due_on < today else "is due")
-    text = (f"{what}: *{esc(deadline.title)}* {verb} {when(deadline)}"
-            + (f", {esc(deadline.place)}" if deadline.kind == "meeting" and deadline.place else "")
-            + f" ({days_left(deadline.due_on, today)}).")
+    verb = (
+        "is on"
+        if deadline.kind == "meeting"
+        else ("was due" if deadline.due_on < today else "is due")
+    )
+    text = (
+        f"{what}: *{esc(deadline.title)}* {verb} {when(deadline)}"
+        + (f", {esc(deadline.place)}" if deadline.kind == "meeting" and deadline.place else "")
+        + f" ({days_left(deadline.due_on, today)})."
+    )
     if owners or deadline.kind != "meeting":
         text += f" Owners: {owners_text(owners)}."
     if late_since:
@@ -77,22 +86,44 @@ def reminder_blocks(deadline, owners: list[str], today: date, late_since: str | 
     text = reminder_text(deadline, owners, today, late_since)
     buttons = []
     if deadline.kind != "meeting":
-        buttons.append({"type": "button", "action_id": DONE_ACTION, "style": "primary",
-                        "text": {"type": "plain_text", "text": "Mark done"}, "value": str(deadline.id)})
-    buttons.append({"type": "button", "action_id": SNOOZE_ACTION,
-                    "text": {"type": "plain_text", "text": "Remind me tomorrow"}, "value": str(deadline.id)})
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": DONE_ACTION,
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Mark done"},
+                "value": str(deadline.id),
+            }
+        )
+    buttons.append(
+        {
+            "type": "button",
+            "action_id": SNOOZE_ACTION,
+            "text": {"type": "plain_text", "text": "Remind me tomorrow"},
+            "value": str(deadline.id),
+        }
+    )
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": (":alarm_clock: " + text)[:3000]}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text":
-            f"`#{deadline.id}` · \u201cRemind me tomorrow\u201d DMs only you, on the next working day"}]},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"`#{deadline.id}` · \u201cRemind me tomorrow\u201d DMs only you, on the next working day",
+                }
+            ],
+        },
         {"type": "actions", "block_id": f"reminder_{deadline.id}", "elements": buttons},
     ]
 
 
 def action_reminder_text(action, today: date, late_since: str | None) -> str:
     verb = "was due" if action.due_on < today else "is due"
-    text = (f"Follow-up action: *{esc(action.title)}* {verb} {format_date(action.due_on)} "
-            f"({days_left(action.due_on, today)}).")
+    text = (
+        f"Follow-up action: *{esc(action.title)}* {verb} {format_date(action.due_on)} "
+        f"({days_left(action.due_on, today)})."
+    )
     if late_since:
         text += f"\n_Late: this reminder was due {late_since}; Consult was not running then._"
     return text
@@ -104,4 +135,12 @@ def done_by_text(deadline, user_id: str) -> str:
 
 def reminder_after_done_blocks(deadline, user_id: str) -> list[dict]:
     """What a reminder turns into once someone marks its deadline done."""
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": ":white_check_mark: " + done_by_text(deadline, user_id)}}]
+    return [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": ":white_check_mark: " + done_by_text(deadline, user_id),
+            },
+        }
+    ]

@@ -1,4 +1,5 @@
 """Building the Bolt app and its Web API client from settings."""
+
 from __future__ import annotations
 
 import logging
@@ -8,10 +9,13 @@ from slack_bolt import App
 from slack_bolt.context.respond import Respond
 from slack_bolt.context.respond.internals import _build_message
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
-from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.webhook import WebhookClient
 
 from bot.services.container import Services
 from bot.settings import Settings
@@ -32,8 +36,14 @@ class ReadTimeoutRetryHandler(RetryHandler):
     looks in the channel for the post before sending it again.
     """
 
-    READS = ("auth.test", "users.info", "conversations.history", "conversations.info",
-             "conversations.open", "conversations.replies")
+    READS = (
+        "auth.test",
+        "users.info",
+        "conversations.history",
+        "conversations.info",
+        "conversations.open",
+        "conversations.replies",
+    )
 
     def _can_retry(self, *, state, request, response=None, error=None) -> bool:
         if response is not None or not isinstance(error, TimeoutError):
@@ -58,10 +68,18 @@ class RetryingRespond(Respond):
     def __call__(self, text="", blocks=None, **kwargs):
         if self.response_url is None:
             raise ValueError("respond is unsupported here as there is no response_url")
-        client = WebhookClient(url=self.response_url, proxy=self.proxy, ssl=self.ssl, timeout=15,
-                               retry_handlers=retry_handlers())
-        message = _build_message(**text) if isinstance(text, dict) else _build_message(text=text, blocks=blocks,
-                                                                                       **kwargs)
+        client = WebhookClient(
+            url=self.response_url,
+            proxy=self.proxy,
+            ssl=self.ssl,
+            timeout=15,
+            retry_handlers=retry_handlers(),
+        )
+        message = (
+            _build_message(**text)
+            if isinstance(text, dict)
+            else _build_message(text=text, blocks=blocks, **kwargs)
+        )
         return client.send_dict(message)
 
 
@@ -78,7 +96,6 @@ def make_client(settings: Settings, token: str | None) -> WebClient:
 
 def make_bolt_app(services: Services) -> App:
     from handlers import register
-
     from handlers.event_dedup import drop_repeated_events
 
     settings = services.settings

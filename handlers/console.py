@@ -3,6 +3,7 @@
 Like Hubot's shell adapter: the same dispatcher, services and storage as
 Slack, with a Messenger that writes to the terminal.
 """
+
 from __future__ import annotations
 
 import re
@@ -84,20 +85,25 @@ class ConsoleMessenger:
 
     def open_modal(self, view) -> None:
         title = view.get("title", {}).get("text", "a form")
-        self._print("(only you) ", f"In Slack this opens the form “{title}”. In the shell, give the "
-                    "command's arguments instead (see /consult help).", None)
+        self._print(
+            "(only you) ",
+            f"In Slack this opens the form “{title}”. In the shell, give the "
+            "command's arguments instead (see /consult help).",
+            None,
+        )
 
     def upload(self, user, filename, content, title, comment) -> None:
         path = self.files_dir / filename
         path.write_bytes(content)
         self._print(f"[DM to @{user}] ", f"{comment}\n(file saved as {path})", None)
 
-
     def fetch_files(self, channel, names):
         from bot.errors import UsageError
 
         if not names:
-            raise UsageError("In the shell, give the files' paths: /consult stakeholder import practices.csv")
+            raise UsageError(
+                "In the shell, give the files' paths: /consult stakeholder import practices.csv"
+            )
         found = []
         for name in names:
             path = Path(name).expanduser()
@@ -107,7 +113,9 @@ class ConsoleMessenger:
         return found
 
 
-def run_shell(services, user: str, channel: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+def run_shell(
+    services, user: str, channel: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> int:
     from handlers.commands import CommandRequest, dispatch
 
     interactive = stdin.isatty()
@@ -132,6 +140,10 @@ def run_shell(services, user: str, channel: str, stdin: TextIO = sys.stdin, stdo
         if not line.startswith("/consult"):
             messenger.reply("Type a slash command, like /consult help.")
             continue
-        text = line[len("/consult"):].strip()
-        dispatch(CommandRequest(actor=actor, channel_id=channel, text=text, services=services, out=messenger))
+        text = line[len("/consult") :].strip()
+        dispatch(
+            CommandRequest(
+                actor=actor, channel_id=channel, text=text, services=services, out=messenger
+            )
+        )
     return 0

@@ -7,6 +7,7 @@ run; the unique key decides between deliveries, and a repeat is acknowledged
 and dropped. Slash commands and interactions are never retried by Slack, so
 only events go through the ledger.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,11 @@ def first_delivery(engine, event_id: str, team_id: str | None) -> bool:
     """Record the event id; False when it was recorded before (a repeat)."""
     try:
         with engine.begin() as conn:
-            conn.execute(insert(SlackEvent).values(event_id=event_id[:64], team_id=(team_id or "")[:32] or None,
-                                                   received_at=now()))
+            conn.execute(
+                insert(SlackEvent).values(
+                    event_id=event_id[:64], team_id=(team_id or "")[:32] or None, received_at=now()
+                )
+            )
         return True
     except IntegrityError:
         return False
@@ -38,7 +42,9 @@ def first_delivery(engine, event_id: str, team_id: str | None) -> bool:
 
 def forget_old_events(engine) -> int:
     with engine.begin() as conn:
-        return conn.execute(delete(SlackEvent).where(SlackEvent.received_at < now() - KEEP_FOR)).rowcount
+        return conn.execute(
+            delete(SlackEvent).where(SlackEvent.received_at < now() - KEEP_FOR)
+        ).rowcount
 
 
 def drop_repeated_events(services):
@@ -46,14 +52,20 @@ def drop_repeated_events(services):
     engine = services.extras["engine"]
 
     def drop_repeated_events(body, request, next):
-        if not isinstance(body, dict) or body.get("type") != "event_callback" or not body.get("event_id"):
+        if (
+            not isinstance(body, dict)
+            or body.get("type") != "event_callback"
+            or not body.get("event_id")
+        ):
             return next()
         event_id = str(body["event_id"])
         try:
             fresh = first_delivery(engine, event_id, body.get("team_id"))
         except DBAPIError as e:
             # Nothing ran: a non-200 answer makes Slack deliver the event again later.
-            log.warning("event %s not handled, the database is unavailable: %s", event_id, type(e).__name__)
+            log.warning(
+                "event %s not handled, the database is unavailable: %s", event_id, type(e).__name__
+            )
             return BoltResponse(status=503, body="")
         if not fresh:
             retry = (request.headers.get("x-slack-retry-num") or ["-"])[0]

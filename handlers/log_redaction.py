@@ -7,6 +7,7 @@ minutes), calendar feed tokens in /calendar/<token>.ics paths, and the
 signing and client secrets themselves are replaced, in the message, its
 arguments, and any traceback.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,8 +18,14 @@ REDACTED = "[redacted]"
 
 _PATTERNS = [
     # Bot, user, app-level, refresh and rotated tokens.
-    (re.compile(r"\b(?:xoxe\.)?(xox[abeoprs]|xapp)-[A-Za-z0-9-]+"), lambda m: f"{m.group(1)}-{REDACTED}"),
-    (re.compile(r"(/calendar/)[^/\s\"'?#<>]+?(\.ics)"), lambda m: f"{m.group(1)}{REDACTED}{m.group(2)}"),
+    (
+        re.compile(r"\b(?:xoxe\.)?(xox[abeoprs]|xapp)-[A-Za-z0-9-]+"),
+        lambda m: f"{m.group(1)}-{REDACTED}",
+    ),
+    (
+        re.compile(r"(/calendar/)[^/\s\"'?#<>]+?(\.ics)"),
+        lambda m: f"{m.group(1)}{REDACTED}{m.group(2)}",
+    ),
     (re.compile(r"(https://hooks\.slack\.com/)[^\s\"'<>]+"), lambda m: f"{m.group(1)}{REDACTED}"),
 ]
 
@@ -55,8 +62,12 @@ def install_log_redaction(settings=None) -> None:
     global _installed
     with _lock:
         if settings is not None:
-            for value in (settings.slack_signing_secret, settings.slack_client_secret, settings.slack_bot_token,
-                          settings.slack_app_token):
+            for value in (
+                settings.slack_signing_secret,
+                settings.slack_client_secret,
+                settings.slack_bot_token,
+                settings.slack_app_token,
+            ):
                 # Short values would blank out ordinary words; real secrets are long.
                 if value and len(value) >= 8:
                     _secrets.add(value)

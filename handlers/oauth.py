@@ -5,6 +5,7 @@ Slack's install flow and `/slack/oauth_redirect` finishes it; each workspace's
 bot token is kept in the database (slack_sdk's SQLAlchemy store), found for every
 request by the request's team, and for jobs by `token_for_team`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,12 +22,12 @@ log = logging.getLogger("consult.oauth")
 
 # Bot scopes: the least Consult needs. manifest.yml declares the same list.
 SCOPES = [
-    "commands",        # /consult and the "Log as engagement" message shortcut
-    "chat:write",      # replies, channel posts, reminders, digests
-    "im:write",        # opening a DM to send a reminder, a ballot or a file
-    "users:read",      # is the user a workspace admin (admins can manage any programme)
-    "files:write",     # CSV exports and evidence packs sent to the asker
-    "files:read",      # member practice files shared in the channel, for import
+    "commands",  # /consult and the "Log as engagement" message shortcut
+    "chat:write",  # replies, channel posts, reminders, digests
+    "im:write",  # opening a DM to send a reminder, a ballot or a file
+    "users:read",  # is the user a workspace admin (admins can manage any programme)
+    "files:write",  # CSV exports and evidence packs sent to the asker
+    "files:read",  # member practice files shared in the channel, for import
     # Settling a send interrupted by a crash: look for the post's metadata in
     # the channel (public, private) or the DM before posting again.
     "channels:history",
@@ -50,10 +51,19 @@ class WorkspaceAuthorize(InstallationStoreAuthorize):
 
     def __call__(self, *, context, enterprise_id, team_id, user_id, **kwargs):
         try:
-            return super().__call__(context=context, enterprise_id=enterprise_id, team_id=team_id,
-                                    user_id=user_id, **kwargs)
+            return super().__call__(
+                context=context,
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                user_id=user_id,
+                **kwargs,
+            )
         except DBAPIError as e:
-            log.warning("workspace %s not authorised: the database is unavailable (%s)", team_id, type(e).__name__)
+            log.warning(
+                "workspace %s not authorised: the database is unavailable (%s)",
+                team_id,
+                type(e).__name__,
+            )
             return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
 
 
@@ -64,7 +74,9 @@ class NotInstalled(LookupError):
 def installation_store(services: Services) -> DatabaseInstallationStore:
     store = services.extras.get("installation_store")
     if store is None:
-        store = DatabaseInstallationStore(services.settings.slack_client_id, services.extras["engine"])
+        store = DatabaseInstallationStore(
+            services.settings.slack_client_id, services.extras["engine"]
+        )
         services.extras["installation_store"] = store
     return store
 
@@ -89,9 +101,12 @@ def oauth_options(services: Services, client) -> dict:
     # Bolt's default authorize asks Slack's auth.test on every request; the
     # answer for a token never changes, so it is cached per token.
     authorize = WorkspaceAuthorize(
-        installation_store=store, client_id=settings.slack_client_id,
-        client_secret=settings.slack_client_secret, logger=logging.getLogger("consult.bolt"),
-        client=client, cache_enabled=True,
+        installation_store=store,
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        logger=logging.getLogger("consult.bolt"),
+        client=client,
+        cache_enabled=True,
     )
     install_token_lookup(services)
     return {"oauth_settings": oauth_settings, "installation_store": store, "authorize": authorize}

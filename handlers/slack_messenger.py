@@ -1,8 +1,9 @@
 """The Messenger port over Slack's Web API (and a request's response_url)."""
+
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 
@@ -10,7 +11,9 @@ log = logging.getLogger("consult.slack")
 
 
 class SlackMessenger:
-    def __init__(self, client: WebClient, respond: Callable | None = None, trigger_id: str | None = None):
+    def __init__(
+        self, client: WebClient, respond: Callable | None = None, trigger_id: str | None = None
+    ):
         self.client = client
         self._respond = respond
         self.trigger_id = trigger_id
@@ -20,17 +23,43 @@ class SlackMessenger:
             raise RuntimeError("no request to reply to")
         self._respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
-    def post(self, channel: str, text: str, blocks: list[dict] | None = None, *,
-             thread_ts: str | None = None, metadata: dict | None = None) -> str | None:
-        resp = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts,
-                                            metadata=metadata, unfurl_links=False, unfurl_media=False)
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict] | None = None,
+        *,
+        thread_ts: str | None = None,
+        metadata: dict | None = None,
+    ) -> str | None:
+        resp = self.client.chat_postMessage(
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            metadata=metadata,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
         return resp.get("ts")
 
-    def dm(self, user: str, text: str, blocks: list[dict] | None = None, *,
-           metadata: dict | None = None) -> str | None:
+    def dm(
+        self,
+        user: str,
+        text: str,
+        blocks: list[dict] | None = None,
+        *,
+        metadata: dict | None = None,
+    ) -> str | None:
         # Posting to a user id lands in the app's DM with them.
-        resp = self.client.chat_postMessage(channel=user, text=text, blocks=blocks, metadata=metadata,
-                                            unfurl_links=False, unfurl_media=False)
+        resp = self.client.chat_postMessage(
+            channel=user,
+            text=text,
+            blocks=blocks,
+            metadata=metadata,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
         return resp.get("ts")
 
     def find_delivery(self, channel: str, key: str, limit: int = 200) -> str | None:
@@ -40,10 +69,15 @@ class SlackMessenger:
 
         if channel[:1] in ("U", "W"):
             channel = self.client.conversations_open(users=channel)["channel"]["id"]
-        resp = self.client.conversations_history(channel=channel, include_all_metadata=True, limit=limit)
+        resp = self.client.conversations_history(
+            channel=channel, include_all_metadata=True, limit=limit
+        )
         for message in resp.get("messages") or []:
             meta = message.get("metadata") or {}
-            if meta.get("event_type") == METADATA_EVENT and (meta.get("event_payload") or {}).get("key") == key:
+            if (
+                meta.get("event_type") == METADATA_EVENT
+                and (meta.get("event_payload") or {}).get("key") == key
+            ):
                 return message.get("ts") or True
         return None
 
@@ -57,9 +91,13 @@ class SlackMessenger:
 
     def upload(self, user: str, filename: str, content: bytes, title: str, comment: str) -> None:
         channel = self.client.conversations_open(users=user)["channel"]["id"]
-        self.client.files_upload_v2(channel=channel, filename=filename, content=content, title=title,
-                                    initial_comment=comment)
-
+        self.client.files_upload_v2(
+            channel=channel,
+            filename=filename,
+            content=content,
+            title=title,
+            initial_comment=comment,
+        )
 
     def fetch_files(self, channel: str, names: list[str]) -> list[tuple[str, bytes]]:
         from bot.errors import UsageError
@@ -71,27 +109,36 @@ class SlackMessenger:
             chosen = [f for f in csvs if f["name"].lower() in wanted]
             missing = wanted - {f["name"].lower() for f in chosen}
             if missing:
-                raise UsageError(f"I can't find {', '.join(sorted(missing))} among the CSV files shared in this channel. "
-                                 "Upload the file here first, then import it.")
+                raise UsageError(
+                    f"I can't find {', '.join(sorted(missing))} among the CSV files shared in this channel. "
+                    "Upload the file here first, then import it."
+                )
         else:
             # Without names: the latest upload batch (files shared within a minute of the newest).
             csvs.sort(key=lambda f: f.get("created", 0), reverse=True)
-            chosen = [f for f in csvs if csvs and csvs[0].get("created", 0) - f.get("created", 0) <= 60]
+            chosen = [
+                f for f in csvs if csvs and csvs[0].get("created", 0) - f.get("created", 0) <= 60
+            ]
             if not chosen:
-                raise UsageError("There is no CSV file shared in this channel. Upload epraccur.csv, "
-                                 "gp-reg-pat-prac-all.csv or a code,name,list_size,group CSV here, then import.")
+                raise UsageError(
+                    "There is no CSV file shared in this channel. Upload epraccur.csv, "
+                    "gp-reg-pat-prac-all.csv or a code,name,list_size,group CSV here, then import."
+                )
         return [(f["name"], self._download(f["url_private_download"])) for f in chosen]
 
     def _download(self, url: str) -> bytes:
         import urllib.request
 
-        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.client.token}"})
+        request = urllib.request.Request(
+            url, headers={"Authorization": f"Bearer {self.client.token}"}
+        )
         with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 (Slack's own file URL)
             return resp.read()
 
 
 def workspace_admin_check(client: WebClient, user_id: str) -> Callable[[], bool]:
     """A lazy check: Slack is asked only if a permission needs it."""
+
     def check() -> bool:
         try:
             user = client.users_info(user=user_id)["user"]
@@ -99,4 +146,5 @@ def workspace_admin_check(client: WebClient, user_id: str) -> Callable[[], bool]
         except Exception:  # unknown means no: never grant on an error
             log.warning("could not check whether %s is a workspace admin", user_id)
             return False
+
     return check

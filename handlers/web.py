@@ -2,11 +2,12 @@
 
 A plain WSGI callable, served by waitress in production and in tests.
 """
+
 from __future__ import annotations
 
 import logging
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 log = logging.getLogger("consult.web")
 
@@ -19,6 +20,7 @@ def route(methods: set[str], pattern: str):
     def decorate(fn):
         ROUTES.append((methods, re.compile(pattern), fn))
         return fn
+
     return decorate
 
 
@@ -46,8 +48,10 @@ def make_wsgi_app(services, slack_handler=None):
             if path == "/healthz" and method in ("GET", "HEAD"):
                 ok = services.ping() if services.ping else True
                 body = b"ok\n" if ok else b"database unreachable\n"
-                start_response("200 OK" if ok else "503 Service Unavailable",
-                               [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")])
+                start_response(
+                    "200 OK" if ok else "503 Service Unavailable",
+                    [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")],
+                )
                 return [b"" if method == "HEAD" else body]
             for methods, pattern, handler in ROUTES:
                 m = pattern.fullmatch(path)
@@ -58,8 +62,14 @@ def make_wsgi_app(services, slack_handler=None):
             start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"Not Found\n"]
         except Exception:
-            log.exception("request failed: %s %s", method, path if not path.startswith("/calendar/") else "/calendar/…")
-            start_response("500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")])
+            log.exception(
+                "request failed: %s %s",
+                method,
+                path if not path.startswith("/calendar/") else "/calendar/…",
+            )
+            start_response(
+                "500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")]
+            )
             return [b"Internal Server Error\n"]
 
     return application

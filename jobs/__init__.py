@@ -4,14 +4,15 @@ project's own tables; the delivery ledger makes each send exactly-once.
 A module in this package declares a sweep with `@sweep("name")` on a
 function `(services, now) -> None`; jobs/scheduler.py runs them.
 """
+
 from __future__ import annotations
 
 import importlib
 import logging
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 log = logging.getLogger("consult.jobs")
 
@@ -30,6 +31,7 @@ def sweep(name: str, every_seconds: int = 60):
     def decorate(fn):
         SWEEPS[name] = Sweep(name, fn, every_seconds)
         return fn
+
     return decorate
 
 
@@ -47,7 +49,11 @@ def run_sweeps(services, now: datetime) -> None:
     last_run = services.extras.setdefault("sweeps_last_run", {})
     for s in SWEEPS.values():
         last = last_run.get(s.name)
-        if s.every_seconds > 60 and last is not None and 0 <= (now - last).total_seconds() < s.every_seconds:
+        if (
+            s.every_seconds > 60
+            and last is not None
+            and 0 <= (now - last).total_seconds() < s.every_seconds
+        ):
             continue
         last_run[s.name] = now
         try:

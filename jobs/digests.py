@@ -8,6 +8,7 @@ Retry-After retries, a 5xx, a timeout) is retried at the next sweep rather
 than lost. Posts are spaced out so that a Monday 09:00 with many programmes
 does not burst into Slack's rate limits.
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,9 +36,12 @@ def sweep_digests(services, now: datetime) -> None:
     if not due:
         return
     if services.messenger_for_team is None:
-        log.warning("%d digest(s) are due but this process has no way to reach Slack; they wait", len(due))
+        log.warning(
+            "%d digest(s) are due but this process has no way to reach Slack; they wait", len(due)
+        )
         return
     log.info("%d digest(s) due: %s", len(due), ", ".join(d.key for d in due))
+
     def pause():
         time.sleep(POST_SPACING_SECONDS)
 
@@ -45,24 +49,44 @@ def sweep_digests(services, now: datetime) -> None:
     for n, d in enumerate(due):
         if n:
             if time.monotonic() - started >= TICK_BUDGET_SECONDS:
-                log.info("%d digest(s) left for the next tick (this one has posted for %.0f s)", len(due) - n,
-                         time.monotonic() - started)
+                log.info(
+                    "%d digest(s) left for the next tick (this one has posted for %.0f s)",
+                    len(due) - n,
+                    time.monotonic() - started,
+                )
                 return
             pause()
         try:
             rendered = digests.compose_due(services.uow, d, now)
             if rendered is None:
-                log.info("digest %s has nothing to send any more (programme gone or nothing followed)", d.key)
+                log.info(
+                    "digest %s has nothing to send any more (programme gone or nothing followed)",
+                    d.key,
+                )
                 continue
             messages = digest_messages(rendered)
-            complete = digests.deliver_digest(services.uow, d, services.messenger_for_team(d.team_id),
-                                              [tuple(m) for m in messages], pause=pause)
+            complete = digests.deliver_digest(
+                services.uow,
+                d,
+                services.messenger_for_team(d.team_id),
+                [tuple(m) for m in messages],
+                pause=pause,
+            )
         except Exception:
             log.exception("digest %s could not be prepared; the next sweep tries again", d.key)
             continue
         if complete:
-            log.info("digest %s is in channel %s (%d message%s%s)", d.key, d.channel_id, len(messages),
-                     "" if len(messages) == 1 else "s", ", late" if d.late else "")
+            log.info(
+                "digest %s is in channel %s (%d message%s%s)",
+                d.key,
+                d.channel_id,
+                len(messages),
+                "" if len(messages) == 1 else "s",
+                ", late" if d.late else "",
+            )
         else:
-            log.warning("digest %s is not wholly posted yet (Slack refused or another process holds it); "
-                        "the next sweep carries on", d.key)
+            log.warning(
+                "digest %s is not wholly posted yet (Slack refused or another process holds it); "
+                "the next sweep carries on",
+                d.key,
+            )

@@ -3,6 +3,7 @@ before a duty is due (moved to the working day before a weekend or bank holiday)
 to the programme's channel and the duty's owner, each exactly once through the
 delivery ledger. After downtime only the latest missed reminder is sent, marked late.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,14 +22,23 @@ log = logging.getLogger("consult.duties")
 
 
 def reminder_text(duty, evidence: int, today, late_since: str | None) -> str:
-    head = f"*Duty reminder:* *{duty.id}* {esc(duty.title)}" + (f" _{esc(duty.statute)}_" if duty.statute else "")
+    head = f"*Duty reminder:* *{duty.id}* {esc(duty.title)}" + (
+        f" _{esc(duty.statute)}_" if duty.statute else ""
+    )
     if late_since:
         head = f"(Late: this reminder was due {late_since}) " + head
-    facts = [f"Due {format_date(duty.due_on)} ({days_word(duty.due_on, today)})",
-             f"owner <@{duty.owner_id}>" if duty.owner_id else "no owner yet",
-             f"{evidence} evidence" if evidence else "no evidence yet"]
-    return "\n".join([head, " · ".join(facts),
-                      f"When it is done: `/consult duty done {duty.id} --evidence <link or engagement number>`"])
+    facts = [
+        f"Due {format_date(duty.due_on)} ({days_word(duty.due_on, today)})",
+        f"owner <@{duty.owner_id}>" if duty.owner_id else "no owner yet",
+        f"{evidence} evidence" if evidence else "no evidence yet",
+    ]
+    return "\n".join(
+        [
+            head,
+            " · ".join(facts),
+            f"When it is done: `/consult duty done {duty.id} --evidence <link or engagement number>`",
+        ]
+    )
 
 
 def _pending(services, now: datetime) -> list[tuple]:
@@ -41,18 +51,26 @@ def _pending(services, now: datetime) -> list[tuple]:
         counts: dict[int, dict[int, int]] = {}
         for duty, programme in rows:
             tz = programme.timezone
-            day = reminders.latest_due(duty.due_on, reminders.DEFAULT_REMIND_DAYS, tz, now, since=duty.created_at)
+            day = reminders.latest_due(
+                duty.due_on, reminders.DEFAULT_REMIND_DAYS, tz, now, since=duty.created_at
+            )
             if day is None:
                 continue
             if programme.id not in counts:
                 counts[programme.id] = uow.duties.evidence_counts(programme.id)
             at = reminders.reminder_time(day.on, tz)
             late = reminders.is_late(day, tz, now)
-            text = reminder_text(duty, counts[programme.id].get(duty.id, 0), now.astimezone(ZoneInfo(tz)).date(),
-                                 format_datetime(at, tz) if late else None)
+            text = reminder_text(
+                duty,
+                counts[programme.id].get(duty.id, 0),
+                now.astimezone(ZoneInfo(tz)).date(),
+                format_datetime(at, tz) if late else None,
+            )
             for recipient in [programme.channel_id] + ([duty.owner_id] if duty.owner_id else []):
                 key = reminders.reminder_key("duty", duty.id, duty.due_on, day.on, recipient)
-                out.append((key, programme, recipient, recipient != programme.channel_id, late, text))
+                out.append(
+                    (key, programme, recipient, recipient != programme.channel_id, late, text)
+                )
     return out
 
 
@@ -71,9 +89,16 @@ def send_duty_reminders(services, now: datetime) -> int:
             return messenger.post(recipient, text, metadata=metadata_for(key))
 
         try:
-            sent += deliver_once(services.uow, key, programme_id=programme.id, kind="duty-reminder",
-                                 recipient=recipient, send=post, late=late,
-                                 already_sent=lookup(messenger, recipient, key))
+            sent += deliver_once(
+                services.uow,
+                key,
+                programme_id=programme.id,
+                kind="duty-reminder",
+                recipient=recipient,
+                send=post,
+                late=late,
+                already_sent=lookup(messenger, recipient, key),
+            )
         except Exception:
             log.exception("duty reminder %s failed; the next sweep tries again", key)
     return sent

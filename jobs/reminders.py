@@ -5,12 +5,13 @@ open item should have had by now (the latest one only), and sends each
 (item, due date, reminder day, recipient) through the delivery ledger, so
 a restart, a second process or downtime never doubles or loses one.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from bot import reminders
@@ -47,6 +48,7 @@ def _today(programme, now: datetime):
 
 def _deadline_builder(services, deadline_id: int, due_on, day_on, now: datetime):
     """Built at send time from a fresh read: a deadline closed or moved since the sweep read it sends nothing."""
+
     def build():
         with services.uow() as uow:
             d = uow.deadlines.get(deadline_id)
@@ -56,7 +58,11 @@ def _deadline_builder(services, deadline_id: int, due_on, day_on, now: datetime)
             owners = uow.deadlines.owners([d.id])[d.id]
         today = _today(programme, now)
         late = _late_since(day_on, programme.timezone, now)
-        return (blocks.reminder_text(d, owners, today, late), blocks.reminder_blocks(d, owners, today, late))
+        return (
+            blocks.reminder_text(d, owners, today, late),
+            blocks.reminder_blocks(d, owners, today, late),
+        )
+
     return build
 
 
@@ -79,32 +85,74 @@ def collect(services, now: datetime) -> list[Pending]:
             build = _deadline_builder(services, d.id, d.due_on, day.on, now)
             for recipient in [programme.channel_id, *owners[d.id]]:
                 key = reminders.reminder_key("reminder", d.id, d.due_on, day.on, recipient)
-                pending.append(Pending(key, programme, recipient, recipient != programme.channel_id,
-                                       "reminder", late, build))
+                pending.append(
+                    Pending(
+                        key,
+                        programme,
+                        recipient,
+                        recipient != programme.channel_id,
+                        "reminder",
+                        late,
+                        build,
+                    )
+                )
 
-        for snooze, d, programme in uow.deadlines.snoozes_between(window_start, now.date() + timedelta(days=1)):
+        for snooze, d, programme in uow.deadlines.snoozes_between(
+            window_start, now.date() + timedelta(days=1)
+        ):
             at = reminders.reminder_time(snooze.remind_on, programme.timezone)
-            if snooze.due_on != d.due_on or at > now or now - at > timedelta(days=reminders.CATCH_UP_DAYS):
+            if (
+                snooze.due_on != d.due_on
+                or at > now
+                or now - at > timedelta(days=reminders.CATCH_UP_DAYS)
+            ):
                 continue
             regular = reminder_days_of.get(d.id, set())
             if snooze.user_id in owners.get(d.id, ()) and snooze.remind_on in regular:
                 continue  # that day's own reminder already DMs them
             key = reminders.reminder_key("snooze", d.id, d.due_on, snooze.remind_on, snooze.user_id)
-            pending.append(Pending(key, programme, snooze.user_id, True, "reminder",
-                                   reminders.is_late(reminders.ReminderDay(snooze.remind_on, ()), programme.timezone, now),
-                                   _deadline_builder(services, d.id, d.due_on, snooze.remind_on, now)))
+            pending.append(
+                Pending(
+                    key,
+                    programme,
+                    snooze.user_id,
+                    True,
+                    "reminder",
+                    reminders.is_late(
+                        reminders.ReminderDay(snooze.remind_on, ()), programme.timezone, now
+                    ),
+                    _deadline_builder(services, d.id, d.due_on, snooze.remind_on, now),
+                )
+            )
 
         for action, programme in uow.deadlines.open_actions_due_between(window_start, window_end):
-            day = reminders.latest_due(action.due_on, reminders.ACTION_REMIND_DAYS, programme.timezone, now,
-                                       since=action.created_at)
+            day = reminders.latest_due(
+                action.due_on,
+                reminders.ACTION_REMIND_DAYS,
+                programme.timezone,
+                now,
+                since=action.created_at,
+            )
             if day is None:
                 continue
             today = _today(programme, now)
-            text = blocks.action_reminder_text(action, today, _late_since(day.on, programme.timezone, now))
-            key = reminders.reminder_key("action", action.id, action.due_on, day.on, action.owner_id)
-            pending.append(Pending(key, programme, action.owner_id, True, "action-reminder",
-                                   reminders.is_late(day, programme.timezone, now),
-                                   lambda text=text: (text, None)))
+            text = blocks.action_reminder_text(
+                action, today, _late_since(day.on, programme.timezone, now)
+            )
+            key = reminders.reminder_key(
+                "action", action.id, action.due_on, day.on, action.owner_id
+            )
+            pending.append(
+                Pending(
+                    key,
+                    programme,
+                    action.owner_id,
+                    True,
+                    "action-reminder",
+                    reminders.is_late(day, programme.timezone, now),
+                    lambda text=text: (text, None),
+                )
+            )
 
         done = uow.deadlines.sent_among(p.key for p in pending)
     return [p for p in pending if p.key not in done]
@@ -120,13 +168,23 @@ def send(services, item: Pending) -> bool:
             return None  # closed or moved meanwhile: settled with nothing to send
         text, message_blocks = message
         if item.is_dm:
-            return messenger.dm(item.recipient, text, message_blocks, metadata=metadata_for(item.key))
+            return messenger.dm(
+                item.recipient, text, message_blocks, metadata=metadata_for(item.key)
+            )
         return messenger.post(item.recipient, text, message_blocks, metadata=metadata_for(item.key))
 
     # Without a way to search Slack (the shell), a stale claim is taken as not sent.
     already_sent = lookup(messenger, item.recipient, item.key) or (lambda: None)
-    return deliver_once(services.uow, item.key, programme_id=item.programme.id, kind=item.kind,
-                        recipient=item.recipient, send=post, late=item.late, already_sent=already_sent)
+    return deliver_once(
+        services.uow,
+        item.key,
+        programme_id=item.programme.id,
+        kind=item.kind,
+        recipient=item.recipient,
+        send=post,
+        late=item.late,
+        already_sent=already_sent,
+    )
 
 
 @sweep("reminders")

@@ -14,6 +14,7 @@ exactly-once, even if two processes swept at the same moment.
 What is due lives in the database, not in the scheduler: the jobs are fixed
 (explicit ids, in memory) and catch-up after downtime comes from the sweeps.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -50,9 +51,16 @@ class Leadership:
         with self._lock:
             was = self.is_leader
             try:
-                self.is_leader = self._hold_pg() if self.engine.dialect.name == "postgresql" else self._hold_file()
+                self.is_leader = (
+                    self._hold_pg()
+                    if self.engine.dialect.name == "postgresql"
+                    else self._hold_file()
+                )
             except Exception as e:
-                log.warning("could not check the scheduler's leadership (%s); not sweeping this tick", type(e).__name__)
+                log.warning(
+                    "could not check the scheduler's leadership (%s); not sweeping this tick",
+                    type(e).__name__,
+                )
                 self._drop_connection()
                 self.is_leader = False
             if self.is_leader and not was:
@@ -149,16 +157,25 @@ class ConsultScheduler(BackgroundScheduler):
             self.leadership.release()
 
 
-def start_scheduler(services, tick_seconds: int = TICK_SECONDS, start: bool = True) -> ConsultScheduler:
+def start_scheduler(
+    services, tick_seconds: int = TICK_SECONDS, start: bool = True
+) -> ConsultScheduler:
     """Start the background scheduler for this process. `.shutdown()` stops it and releases leadership."""
     # APScheduler logs every run at INFO: once a minute is noise in the shell and the logs.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     leadership = Leadership(services.extras["engine"])
     scheduler = ConsultScheduler(services, leadership, timezone="UTC")
     scheduler.add_job(
-        tick, "interval", seconds=tick_seconds, args=[services, leadership], id=TICK_JOB,
-        name="run every sweep (reminders, digests, votes...)", replace_existing=True,
-        misfire_grace_time=MISFIRE_GRACE_SECONDS, coalesce=True, max_instances=1,
+        tick,
+        "interval",
+        seconds=tick_seconds,
+        args=[services, leadership],
+        id=TICK_JOB,
+        name="run every sweep (reminders, digests, votes...)",
+        replace_existing=True,
+        misfire_grace_time=MISFIRE_GRACE_SECONDS,
+        coalesce=True,
+        max_instances=1,
         next_run_time=clock.now(),  # the first tick at once: catch up on what was missed while down
     )
     if start:

@@ -1,4 +1,5 @@
 """Forgetting events Slack can no longer retry (see handlers/event_dedup.py)."""
+
 from __future__ import annotations
 
 from jobs import sweep

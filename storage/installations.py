@@ -5,6 +5,7 @@ slack_sdk's own SQLAlchemy stores, on the tables that migration
 column). Jobs have no request to authorise, so they find a workspace's bot
 token by its team id alone.
 """
+
 from __future__ import annotations
 
 import logging

@@ -3,6 +3,7 @@
 Repositories are attributes made on first use. Each lives in its own
 module under storage/repositories, named in REPOSITORIES below.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -36,7 +37,7 @@ class UnitOfWork:
         self.session: Session | None = None
         self._repos: dict[str, object] = {}
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
         self._repos = {}
         return self

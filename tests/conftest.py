@@ -1,4 +1,5 @@
 """Shared fixtures: real databases (SQLite, PostgreSQL), the Slack stand-in, the running app."""
+
 from __future__ import annotations
 
 import os
@@ -39,17 +40,22 @@ def db_url(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'consult.db'}"
         return
     if not PG_URL:
-        pytest.fail("DATABASE_URL_PG is not set: run the suite with `make test`, which starts PostgreSQL")
+        pytest.fail(
+            "DATABASE_URL_PG is not set: run the suite with `make test`, which starts PostgreSQL"
+        )
     url, drop = _fresh_pg_database()
     yield url
     from storage.db import make_engine  # noqa: F401 (engines are disposed by their owners)
+
     drop()
 
 
 @pytest.fixture
 def pg_url():
     if not PG_URL:
-        pytest.fail("DATABASE_URL_PG is not set: run the suite with `make test`, which starts PostgreSQL")
+        pytest.fail(
+            "DATABASE_URL_PG is not set: run the suite with `make test`, which starts PostgreSQL"
+        )
     url, drop = _fresh_pg_database()
     yield url
     drop()

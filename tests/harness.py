@@ -4,6 +4,7 @@
 Bolt, the routes) on a free loopback port; requests are signed exactly as
 Slack signs them.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,18 +44,27 @@ class Response:
         return self.body.decode()
 
 
-def http_request(url: str, method: str = "GET", data: bytes | None = None, headers: dict | None = None,
-                 timeout: float = 15) -> Response:
+def http_request(
+    url: str,
+    method: str = "GET",
+    data: bytes | None = None,
+    headers: dict | None = None,
+    timeout: float = 15,
+) -> Response:
     req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return Response(resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read())
+            return Response(
+                resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+            )
     except urllib.error.HTTPError as e:
         return Response(e.code, {k.lower(): v for k, v in e.headers.items()}, e.read())
 
 
 class RunningApp:
-    def __init__(self, database_url: str, slack, start_scheduler: bool = False, **settings_overrides):
+    def __init__(
+        self, database_url: str, slack, start_scheduler: bool = False, **settings_overrides
+    ):
         import waitress.server
         from slack_bolt.adapter.wsgi import SlackRequestHandler
 
@@ -63,9 +73,13 @@ class RunningApp:
         from handlers.web import make_wsgi_app
 
         self.slack = slack
-        self.settings = Settings(database_url=database_url, slack_bot_token=BOT_TOKEN,
-                                 slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.api_url,
-                                 **settings_overrides)
+        self.settings = Settings(
+            database_url=database_url,
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=slack.api_url,
+            **settings_overrides,
+        )
         self.services = build_services(self.settings)
         self.services.messenger_for_team = slack_messenger_factory(self.services)
         self.bolt = make_bolt_app(self.services)
@@ -90,26 +104,52 @@ class RunningApp:
         self.services.extras["engine"].dispose()
 
     # -- signed requests, as Slack sends them ---------------------------------
-    def signed_post(self, body: str, content_type: str, timestamp: int | None = None,
-                    signature: str | None = None, extra_headers: dict | None = None) -> Response:
+    def signed_post(
+        self,
+        body: str,
+        content_type: str,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        extra_headers: dict | None = None,
+    ) -> Response:
         ts = str(int(time.time()) if timestamp is None else timestamp)
         sig = signature or self.verifier.generate_signature(timestamp=ts, body=body)
-        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": sig,
+        }
         headers.update(extra_headers or {})
         return http_request(self.url + "/slack/events", "POST", body.encode(), headers)
 
-    def command(self, text: str, user: str = "UADMIN", channel: str = "C1", team: str = TEAM,
-                wait: bool = True) -> Response:
+    def command(
+        self,
+        text: str,
+        user: str = "UADMIN",
+        channel: str = "C1",
+        team: str = TEAM,
+        wait: bool = True,
+    ) -> Response:
         """Send `/consult <text>`; with wait, return after its reply reached response_url."""
         self._n += 1
         name = f"r{self._n}"
         before = len(self.slack.sent("response"))
-        body = urlencode({
-            "token": "unused", "team_id": team, "team_domain": "test", "channel_id": channel,
-            "channel_name": "consult", "user_id": user, "user_name": user.lower(), "command": "/consult",
-            "text": text, "api_app_id": "A1", "response_url": self.slack.response_url(name),
-            "trigger_id": f"trigger-{self._n}",
-        })
+        body = urlencode(
+            {
+                "token": "unused",
+                "team_id": team,
+                "team_domain": "test",
+                "channel_id": channel,
+                "channel_name": "consult",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/consult",
+                "text": text,
+                "api_app_id": "A1",
+                "response_url": self.slack.response_url(name),
+                "trigger_id": f"trigger-{self._n}",
+            }
+        )
         resp = self.signed_post(body, "application/x-www-form-urlencoded")
         if wait and resp.status == 200:
             self.slack.wait_for("response", before + 1)
@@ -124,10 +164,24 @@ class RunningApp:
         body = urlencode({"payload": json.dumps(payload)})
         return self.signed_post(body, "application/x-www-form-urlencoded")
 
-    def event(self, event: dict, team: str = TEAM, event_id: str = "Ev1", retry: int | None = None) -> Response:
-        body = json.dumps({"type": "event_callback", "team_id": team, "api_app_id": "A1", "event": event,
-                           "event_id": event_id, "event_time": int(time.time())})
-        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+    def event(
+        self, event: dict, team: str = TEAM, event_id: str = "Ev1", retry: int | None = None
+    ) -> Response:
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": team,
+                "api_app_id": "A1",
+                "event": event,
+                "event_id": event_id,
+                "event_time": int(time.time()),
+            }
+        )
+        headers = (
+            {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            if retry
+            else None
+        )
         return self.signed_post(body, "application/json", extra_headers=headers)
 
     def get(self, path: str, headers: dict | None = None, method: str = "GET") -> Response:

@@ -3,6 +3,7 @@
 It answers the methods Consult calls, records every request, and can be
 told to fail (429 with Retry-After, 500) a given number of times.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,7 +57,9 @@ class SlackStub:
                             except ValueError:
                                 pass
                 path = self.path
-                method = "response" if path.startswith("/response/") else path.strip("/").split("/")[-1]
+                method = (
+                    "response" if path.startswith("/response/") else path.strip("/").split("/")[-1]
+                )
                 if path.startswith("/upload/"):
                     method = "upload"
                 status, payload, headers = stub._answer(method, body, path)
@@ -97,12 +100,20 @@ class SlackStub:
         """A file shared in a channel: listed by files.list, downloadable with a bot token."""
         file_id = f"F{len(self.files) + 1}"
         self.file_content[file_id] = content
-        self.files.append({"id": file_id, "name": name, "created": created or int(time.time()),
-                           "url_private_download": f"{self.url}/files/{file_id}"})
+        self.files.append(
+            {
+                "id": file_id,
+                "name": name,
+                "created": created or int(time.time()),
+                "url_private_download": f"{self.url}/files/{file_id}",
+            }
+        )
 
     def fail(self, method: str, times: int, status: int = 429, headers: dict | None = None) -> None:
         """The next `times` calls of `method` fail with `status`."""
-        self.failures.setdefault(method, []).extend([(status, headers or {"Retry-After": "1"})] * times)
+        self.failures.setdefault(method, []).extend(
+            [(status, headers or {"Retry-After": "1"})] * times
+        )
 
     def _answer(self, method: str, body: dict, path: str):
         with self._lock:
@@ -110,20 +121,41 @@ class SlackStub:
             if queued:
                 status, headers = queued.pop(0)
                 self.calls.append(Call(method + ":failed", body, path))
-                return status, {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"}, headers
+                return (
+                    status,
+                    {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"},
+                    headers,
+                )
             self.calls.append(Call(method, body, path))
             self._ts += 1
             ts = f"{self._ts}.000100"
             if method == "chat.postMessage":
-                self._remember(body.get("channel"), {"ts": ts, "text": body.get("text"),
-                                                     "metadata": body.get("metadata")})
+                self._remember(
+                    body.get("channel"),
+                    {"ts": ts, "text": body.get("text"), "metadata": body.get("metadata")},
+                )
         if method == "auth.test":
-            return 200, {"ok": True, "user_id": "UBOT", "team_id": "T1", "bot_id": "BBOT", "team": "Test"}, {}
+            return (
+                200,
+                {"ok": True, "user_id": "UBOT", "team_id": "T1", "bot_id": "BBOT", "team": "Test"},
+                {},
+            )
         if method == "users.info":
             user = body.get("user")
-            return 200, {"ok": True, "user": {"id": user, "is_admin": user in self.admins, "is_owner": False}}, {}
+            return (
+                200,
+                {
+                    "ok": True,
+                    "user": {"id": user, "is_admin": user in self.admins, "is_owner": False},
+                },
+                {},
+            )
         if method in ("chat.postMessage", "chat.update"):
-            return 200, {"ok": True, "channel": body.get("channel"), "ts": ts, "message": {"ts": ts}}, {}
+            return (
+                200,
+                {"ok": True, "channel": body.get("channel"), "ts": ts, "message": {"ts": ts}},
+                {},
+            )
         if method == "conversations.open":
             return 200, {"ok": True, "channel": {"id": "D" + str(body.get("users", "X"))}}, {}
         if method == "files.list":
@@ -133,7 +165,15 @@ class SlackStub:
                 messages = list(reversed(self.history.get(body.get("channel"), [])))
             if str(body.get("include_all_metadata")).lower() not in ("1", "true"):
                 messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
-            return 200, {"ok": True, "messages": messages[: int(body.get("limit") or 100)], "has_more": False}, {}
+            return (
+                200,
+                {
+                    "ok": True,
+                    "messages": messages[: int(body.get("limit") or 100)],
+                    "has_more": False,
+                },
+                {},
+            )
         if method == "files.getUploadURLExternal":
             return 200, {"ok": True, "upload_url": f"{self.url}/upload/F1", "file_id": "F1"}, {}
         if method == "files.completeUploadExternal":
@@ -162,8 +202,10 @@ class SlackStub:
             if len(got) >= count:
                 return got
             time.sleep(0.02)
-        raise AssertionError(f"expected {count} {method} call(s), got {len(self.sent(method))}: "
-                             f"{[c.method for c in self.calls]}")
+        raise AssertionError(
+            f"expected {count} {method} call(s), got {len(self.sent(method))}: "
+            f"{[c.method for c in self.calls]}"
+        )
 
     def reset(self) -> None:
         with self._lock:

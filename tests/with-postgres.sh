@@ -7,8 +7,12 @@ if [ -n "${DATABASE_URL_PG:-}" ]; then exec "$@"; fi
 
 "$(dirname "$0")/system-deps.sh"
 
-# pg_virtualenv makes the cluster (as the postgres user when we are root),
-# exports PGHOST/PGPORT/PGUSER/PGPASSWORD, and drops the cluster afterwards.
-exec pg_virtualenv bash -c '
+# pg_virtualenv makes the cluster, exports PGHOST/PGPORT/PGUSER/PGPASSWORD,
+# and drops the cluster afterwards. -t keeps the cluster in a directory of
+# its own, even as root, and PGPORT is a port free right now, so that two
+# runs on one machine never share a cluster name, directory or port.
+PGPORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+export PGPORT
+exec pg_virtualenv -t bash -c '
   export DATABASE_URL_PG="postgresql+psycopg://${PGUSER}:${PGPASSWORD}@${PGHOST}:${PGPORT}/${PGDATABASE:-postgres}"
   exec "$@"' consult-tests "$@"

@@ -1,4 +1,5 @@
 """Finding the asker's programme, checking roles, and writing the audit trail."""
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,11 @@ def require_admin(uow, actor: Actor, programme, doing: str) -> None:
 
 def require_returning_officer(uow, actor: Actor, programme, doing: str) -> None:
     mine = uow.programmes.roles_of(programme.id, actor.user_id)
-    if roles.is_returning_officer_only(mine) or roles.is_admin(mine, False) or actor.is_workspace_admin:
+    if (
+        roles.is_returning_officer_only(mine)
+        or roles.is_admin(mine, False)
+        or actor.is_workspace_admin
+    ):
         return
     officers = _people(uow, programme, roles.RETURNING_OFFICER)
     admins = _people(uow, programme, roles.ADMIN)
@@ -63,8 +68,16 @@ def snapshot(obj, fields: list[str] | None = None) -> dict:
     return {name: _plain(getattr(obj, name)) for name in names}
 
 
-def audit(uow, actor: Actor, programme, action: str, entity: str, entity_id: int | None,
-          before: dict | None = None, after: dict | None = None) -> None:
+def audit(
+    uow,
+    actor: Actor,
+    programme,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
     uow.audit.record(
         team_id=actor.team_id,
         programme_id=programme.id if programme is not None else None,

@@ -20,16 +20,17 @@ address again after the reply that issued it. Hence:
 Lookup is by the token's hash (the unique index), then compared again in
 constant time. An unknown, revoked or malformed token is simply "no feed".
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
-from typing import Callable
-from datetime import date, datetime, time, timedelta, timezone
 
 from .. import clock, reminders
 from ..calendar_feed import CalendarItem, FeedInfo, build_calendar
@@ -63,8 +64,10 @@ def addresses(public_base_url: str, token: str) -> tuple[str, str]:
 
 def _feed_snapshot(feed) -> dict:
     # Never the token's hash: the audit trail is readable by admins, feeds are not theirs.
-    return {name: (v.isoformat() if isinstance(v, datetime) else v)
-            for name, v in ((n, getattr(feed, n)) for n in _FEED_FIELDS)}
+    return {
+        name: (v.isoformat() if isinstance(v, datetime) else v)
+        for name, v in ((n, getattr(feed, n)) for n in _FEED_FIELDS)
+    }
 
 
 @dataclass
@@ -81,19 +84,35 @@ class IssuedFeed:
 
 def _issue(uow, actor: Actor, programme, kind: str) -> tuple[object, str]:
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    feed = uow.feeds.create(programme_id=programme.id, token_hash=hash_token(token), kind=kind,
-                            user_id=actor.user_id, created_by=actor.user_id, created_at=clock.now(),
-                            fetch_count=0)
-    audit(uow, actor, programme, "calendar.issue", "calendar_feed", feed.id, after=_feed_snapshot(feed))
+    feed = uow.feeds.create(
+        programme_id=programme.id,
+        token_hash=hash_token(token),
+        kind=kind,
+        user_id=actor.user_id,
+        created_by=actor.user_id,
+        created_at=clock.now(),
+        fetch_count=0,
+    )
+    audit(
+        uow,
+        actor,
+        programme,
+        "calendar.issue",
+        "calendar_feed",
+        feed.id,
+        after=_feed_snapshot(feed),
+    )
     return feed, token
 
 
 def _least_used_first(feed) -> tuple:
-    never = datetime.min.replace(tzinfo=timezone.utc)
+    never = datetime.min.replace(tzinfo=UTC)
     return (feed.last_fetched_at or never, feed.created_at, feed.id)
 
 
-def issue_feed(actor: Actor, channel_id: str, uow, public_base_url: str, *, personal: bool = False) -> IssuedFeed:
+def issue_feed(
+    actor: Actor, channel_id: str, uow, public_base_url: str, *, personal: bool = False
+) -> IssuedFeed:
     """A new address of the programme's calendar (or of the asker's personal one)."""
     kind = PERSONAL if personal else PROGRAMME
     with uow:
@@ -105,8 +124,16 @@ def issue_feed(actor: Actor, channel_id: str, uow, public_base_url: str, *, pers
             uow.feeds.revoke([f.id for f in retire], clock.now())
             for f in retire:
                 before = _feed_snapshot(f)
-                audit(uow, actor, programme, "calendar.retire", "calendar_feed", f.id, before=before,
-                      after=before | {"revoked_at": clock.now().isoformat()})
+                audit(
+                    uow,
+                    actor,
+                    programme,
+                    "calendar.retire",
+                    "calendar_feed",
+                    f.id,
+                    before=before,
+                    after=before | {"revoked_at": clock.now().isoformat()},
+                )
                 turned_off.append(_usage(f))
         feed, token = _issue(uow, actor, programme, kind)
         uow.commit()
@@ -114,7 +141,9 @@ def issue_feed(actor: Actor, channel_id: str, uow, public_base_url: str, *, pers
         return IssuedFeed(programme.name, feed.id, kind, web, webcal, turned_off)
 
 
-def rotate_feed(actor: Actor, channel_id: str, uow, public_base_url: str, *, personal: bool = False) -> IssuedFeed:
+def rotate_feed(
+    actor: Actor, channel_id: str, uow, public_base_url: str, *, personal: bool = False
+) -> IssuedFeed:
     """Turn off every earlier address (the programme's: admins only; personal: the asker's own)."""
     kind = PERSONAL if personal else PROGRAMME
     with uow:
@@ -124,12 +153,22 @@ def rotate_feed(actor: Actor, channel_id: str, uow, public_base_url: str, *, per
         old = uow.feeds.live(programme.id, kind, actor.user_id if personal else None)
         now = clock.now()
         uow.feeds.revoke([f.id for f in old], now)
-        audit(uow, actor, programme, "calendar.rotate", "calendar_feed", None,
-              before={"kind": kind, "revoked": [f.id for f in old]}, after={"revoked_at": now.isoformat()})
+        audit(
+            uow,
+            actor,
+            programme,
+            "calendar.rotate",
+            "calendar_feed",
+            None,
+            before={"kind": kind, "revoked": [f.id for f in old]},
+            after={"revoked_at": now.isoformat()},
+        )
         feed, token = _issue(uow, actor, programme, kind)
         uow.commit()
         web, webcal = addresses(public_base_url, token)
-        return IssuedFeed(programme.name, feed.id, kind, web, webcal, [_usage(f) for f in old], rotated=True)
+        return IssuedFeed(
+            programme.name, feed.id, kind, web, webcal, [_usage(f) for f in old], rotated=True
+        )
 
 
 @dataclass
@@ -143,7 +182,14 @@ class FeedUsage:
 
 
 def _usage(feed) -> FeedUsage:
-    return FeedUsage(feed.id, feed.kind, feed.user_id, feed.created_at, feed.last_fetched_at, feed.fetch_count or 0)
+    return FeedUsage(
+        feed.id,
+        feed.kind,
+        feed.user_id,
+        feed.created_at,
+        feed.last_fetched_at,
+        feed.fetch_count or 0,
+    )
 
 
 def feed_status(actor: Actor, channel_id: str, uow):
@@ -194,7 +240,11 @@ def fetch_feed(uow, token: str) -> FeedBody | None:
     digest = hash_token(token)
     with uow:
         feed = uow.feeds.by_token_hash(digest)
-        if feed is None or not hmac.compare_digest(feed.token_hash, digest) or feed.revoked_at is not None:
+        if (
+            feed is None
+            or not hmac.compare_digest(feed.token_hash, digest)
+            or feed.revoked_at is not None
+        ):
             return None
         programme = uow.programmes.get(feed.programme_id)
         if programme is None:
@@ -207,11 +257,15 @@ def fetch_feed(uow, token: str) -> FeedBody | None:
 
         # Polling clients mostly find nothing changed: then the ETag is known from
         # two index reads, and the items are read only if a body must be sent.
-        mark = hashlib.sha256(repr((FEED_FORMAT, programme.name, uow.feeds.change_mark(programme.id))).encode()).hexdigest()
+        mark = hashlib.sha256(
+            repr((FEED_FORMAT, programme.name, uow.feeds.change_mark(programme.id))).encode()
+        ).hexdigest()
         if feed.content_etag and feed.content_mark == mark:
             uow.feeds.record_fetch(feed.id, now, feed.content_etag, None, mark)
             uow.commit()
-            return FeedBody(feed.id, feed.kind, feed.content_etag, feed.content_changed_at, contents)
+            return FeedBody(
+                feed.id, feed.kind, feed.content_etag, feed.content_changed_at, contents
+            )
         info, items = feed_contents(uow, programme, feed.kind, feed.user_id)
         etag = fingerprint(info, items)
         changed_at = None
@@ -224,27 +278,52 @@ def fetch_feed(uow, token: str) -> FeedBody | None:
                 changed_at = max(changed_at, feed.content_changed_at + timedelta(seconds=1))
         uow.feeds.record_fetch(feed.id, now, etag, changed_at, mark)
         uow.commit()
-        return FeedBody(feed.id, feed.kind, etag, changed_at or feed.content_changed_at, lambda: (info, items))
+        return FeedBody(
+            feed.id, feed.kind, etag, changed_at or feed.content_changed_at, lambda: (info, items)
+        )
 
 
-def feed_contents(uow, programme, kind: str, user_id: str | None) -> tuple[FeedInfo, list[CalendarItem]]:
+def feed_contents(
+    uow, programme, kind: str, user_id: str | None
+) -> tuple[FeedInfo, list[CalendarItem]]:
     """What a feed shows, straight from the tables."""
     personal = kind == PERSONAL
     owner = user_id if personal else None
     if personal:
-        info = FeedInfo(f"{programme.name} (mine)", programme.team_id, programme.channel_id, programme.id,
-                        f"The deadlines, actions and duties that @{user_id} owns in {programme.name}, from Consult.")
+        info = FeedInfo(
+            f"{programme.name} (mine)",
+            programme.team_id,
+            programme.channel_id,
+            programme.id,
+            f"The deadlines, actions and duties that @{user_id} owns in {programme.name}, from Consult.",
+        )
     else:
-        info = FeedInfo(programme.name, programme.team_id, programme.channel_id, programme.id,
-                        f"Key dates, meetings and votes of {programme.name}, from Consult.")
+        info = FeedInfo(
+            programme.name,
+            programme.team_id,
+            programme.channel_id,
+            programme.id,
+            f"Key dates, meetings and votes of {programme.name}, from Consult.",
+        )
     owners = uow.feeds.deadline_owners(programme.id)
     marks = uow.feeds.change_marks(programme.id, ("vote", "duty", "action"))
-    items = [_deadline_item(d, owners.get(d.id, []), programme.timezone) for d in uow.feeds.deadlines(programme.id, owner)]
+    items = [
+        _deadline_item(d, owners.get(d.id, []), programme.timezone)
+        for d in uow.feeds.deadlines(programme.id, owner)
+    ]
     if not personal:
-        items += [_vote_item(v, marks.get(("vote", v.id)), programme.timezone) for v in uow.feeds.votes(programme.id)]
-    items += [_duty_item(d, marks.get(("duty", d.id))) for d in uow.feeds.duties(programme.id, owner)]
+        items += [
+            _vote_item(v, marks.get(("vote", v.id)), programme.timezone)
+            for v in uow.feeds.votes(programme.id)
+        ]
+    items += [
+        _duty_item(d, marks.get(("duty", d.id))) for d in uow.feeds.duties(programme.id, owner)
+    ]
     if personal:
-        items += [_action_item(a, marks.get(("action", a.id))) for a in uow.feeds.actions(programme.id, owner)]
+        items += [
+            _action_item(a, marks.get(("action", a.id)))
+            for a in uow.feeds.actions(programme.id, owner)
+        ]
     return info, items
 
 
@@ -292,7 +371,9 @@ def _deadline_item(d, owners: list[str], tz: str) -> CalendarItem:
         label = "Meeting"
     else:
         label = "Deadline"
-        details.append(f"Deadline: {format_date(d.due_on)}" + (f", by {d.due_time}" if d.due_time else ""))
+        details.append(
+            f"Deadline: {format_date(d.due_on)}" + (f", by {d.due_time}" if d.due_time else "")
+        )
     if done:
         details.append(f"This {label.lower()} is done.")
     if d.notes:
@@ -303,35 +384,64 @@ def _deadline_item(d, owners: list[str], tz: str) -> CalendarItem:
     title = _short(d.title) if d.kind == "meeting" else _short(f"Deadline: {d.title}")
     if done:
         title = _short(f"Done: {d.title}")
-    common = dict(kind=d.kind, item_id=d.id, title=title, updated=d.updated_at or d.created_at,
-                  sequence=d.sequence or 0, place=d.place, details=tuple(details), owners=tuple(owners))
+    common = dict(
+        kind=d.kind,
+        item_id=d.id,
+        title=title,
+        updated=d.updated_at or d.created_at,
+        sequence=d.sequence or 0,
+        place=d.place,
+        details=tuple(details),
+        owners=tuple(owners),
+    )
     if d.kind == "meeting" and d.due_time:
         start = local_to_utc(d.due_on, d.due_time, tz)
         end = local_to_utc(d.due_on, d.end_time, tz) if d.end_time else None
         first = None if done else _first_reminder(d.due_on, remind_days)
         alarm = reminders.reminder_time(first, tz) - start if first else None
         return CalendarItem(start=start, end=end, alarm=alarm, busy=True, **common)
-    return CalendarItem(day=d.due_on, alarm=None if done else _all_day_alarm(d.due_on, remind_days), **common)
+    return CalendarItem(
+        day=d.due_on, alarm=None if done else _all_day_alarm(d.due_on, remind_days), **common
+    )
 
 
-_RULES = {"simple": "simple majority", "absolute": "absolute majority of the electorate", "two-thirds": "two-thirds majority"}
+_RULES = {
+    "simple": "simple majority",
+    "absolute": "absolute majority of the electorate",
+    "two-thirds": "two-thirds majority",
+}
 
 
 def _vote_item(v, mark, tz: str) -> CalendarItem:
     closed = v.state == "closed"
     at = v.closed_at if closed and v.closed_at else v.closes_at
     updated, sequence = _stamp(v.closed_at or v.opened_at, mark)
-    details = [v.question, f"Member practice vote; carried by a {_RULES.get(v.rule, v.rule)}"
-               + (f", quorum {v.quorum_percent}%" if v.quorum_percent else "")
-               + (", weighted by list size" if v.weighted else "") + "."]
+    details = [
+        v.question,
+        f"Member practice vote; carried by a {_RULES.get(v.rule, v.rule)}"
+        + (f", quorum {v.quorum_percent}%" if v.quorum_percent else "")
+        + (", weighted by list size" if v.weighted else "")
+        + ".",
+    ]
     if v.group_name:
         details.append(f"Electorate: practices of {v.group_name}.")
-    details.append("The vote has closed; the result is in the channel." if closed else
-                   "Vote with the buttons on the vote message in the channel.")
+    details.append(
+        "The vote has closed; the result is in the channel."
+        if closed
+        else "Vote with the buttons on the vote message in the channel."
+    )
     details.append(f"Consult vote #{v.id}")
     title = _short(("Vote closed: " if closed else "Vote closes: ") + v.question)
-    return CalendarItem(kind="vote", item_id=v.id, title=title, updated=updated, sequence=sequence,
-                        start=at, end=at + VOTE_EVENT_LENGTH, details=tuple(details))
+    return CalendarItem(
+        kind="vote",
+        item_id=v.id,
+        title=title,
+        updated=updated,
+        sequence=sequence,
+        start=at,
+        end=at + VOTE_EVENT_LENGTH,
+        details=tuple(details),
+    )
 
 
 def _duty_item(d, mark) -> CalendarItem:
@@ -340,13 +450,28 @@ def _duty_item(d, mark) -> CalendarItem:
     if d.statute:
         details.append(f"Under: {d.statute}")
     details.append(f"Mark it with `/consult duty done {d.id}` and its evidence.")
-    return CalendarItem(kind="duty", item_id=d.id, title=_short(f"Duty: {d.title}"), updated=updated,
-                        sequence=sequence, day=d.due_on, details=tuple(details),
-                        owners=(d.owner_id,) if d.owner_id else ())
+    return CalendarItem(
+        kind="duty",
+        item_id=d.id,
+        title=_short(f"Duty: {d.title}"),
+        updated=updated,
+        sequence=sequence,
+        day=d.due_on,
+        details=tuple(details),
+        owners=(d.owner_id,) if d.owner_id else (),
+    )
 
 
 def _action_item(a, mark) -> CalendarItem:
     updated, sequence = _stamp(a.created_at, mark)
-    return CalendarItem(kind="action", item_id=a.id, title=_short(f"Action: {a.title}"), updated=updated,
-                        sequence=sequence, day=a.due_on, details=(a.title, f"Consult action #{a.id}"),
-                        owners=(a.owner_id,), alarm=_all_day_alarm(a.due_on, reminders.ACTION_REMIND_DAYS))
+    return CalendarItem(
+        kind="action",
+        item_id=a.id,
+        title=_short(f"Action: {a.title}"),
+        updated=updated,
+        sequence=sequence,
+        day=a.due_on,
+        details=(a.title, f"Consult action #{a.id}"),
+        owners=(a.owner_id,),
+        alarm=_all_day_alarm(a.due_on, reminders.ACTION_REMIND_DAYS),
+    )

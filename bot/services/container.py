@@ -1,8 +1,9 @@
 """What handlers and jobs are given: settings, units of work, a way to reach people."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..messenger import Messenger
 from ..settings import Settings

@@ -1,6 +1,7 @@
 """Coverage: who has been engaged within N days, per stakeholder type, and where
 member practices stand; reused by the App Home tab and the digest.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,22 +27,36 @@ def optional_call(uow, repo: str, method: str, *args, default=None):
 
 def duty_states(uow, programme_id: int) -> list[DutyState]:
     rows = optional_call(uow, "duties", "list", programme_id, default=[]) or []
-    return [DutyState(getattr(d, "id", 0), getattr(d, "title", ""), getattr(d, "state", "open"),
-                      getattr(d, "due_on", None)) for d in rows]
+    return [
+        DutyState(
+            getattr(d, "id", 0),
+            getattr(d, "title", ""),
+            getattr(d, "state", "open"),
+            getattr(d, "due_on", None),
+        )
+        for d in rows
+    ]
 
 
-def coverage_report(uow, programme, days: int, today: date, type: str | None = None) -> CoverageReport:
+def coverage_report(
+    uow, programme, days: int, today: date, type: str | None = None
+) -> CoverageReport:
     """The coverage of a programme (inside an open unit of work)."""
     stakeholders = uow.stakeholders.list(programme.id, type)
     last = uow.engagements.last_engaged(programme.id)
     positions = uow.engagements.latest_positions(programme.id)
-    facts = [StakeholderFact(s.id, s.type, s.name, s.code, s.list_size, last.get(s.id), positions.get(s.id))
-             for s in stakeholders]
+    facts = [
+        StakeholderFact(
+            s.id, s.type, s.name, s.code, s.list_size, last.get(s.id), positions.get(s.id)
+        )
+        for s in stakeholders
+    ]
     return build_report(programme.name, facts, days, today, duty_states(uow, programme.id))
 
 
-def show_coverage(actor: Actor, channel_id: str, uow, type: str | None = None,
-                  days: int = DEFAULT_DAYS) -> CoverageReport:
+def show_coverage(
+    actor: Actor, channel_id: str, uow, type: str | None = None, days: int = DEFAULT_DAYS
+) -> CoverageReport:
     if not 1 <= days <= MAX_DAYS:
         raise UsageError(f"`--days` must be from 1 to {MAX_DAYS:,}.")
     with uow:
@@ -85,6 +100,14 @@ def home_for(actor: Actor, uow, days: int = DEFAULT_DAYS) -> Home:
             today = clock.today_in(programme.timezone)
             deadlines = [d for d in uow.deadlines.list(programme.id) if d.due_on >= today]
             votes = optional_call(uow, "votes", "open_votes", programme.id, default=[]) or []
-            shown.append(HomeProgramme(programme, coverage_report(uow, programme, days, today),
-                                       actions_by_programme.get(programme.id, []), deadlines, list(votes), today))
+            shown.append(
+                HomeProgramme(
+                    programme,
+                    coverage_report(uow, programme, days, today),
+                    actions_by_programme.get(programme.id, []),
+                    deadlines,
+                    list(votes),
+                    today,
+                )
+            )
         return Home(shown, max(0, len(programmes) - MAX_HOME_PROGRAMMES))

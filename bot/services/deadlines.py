@@ -5,6 +5,7 @@ time and a place. Every change raises `sequence` and `updated_at` (the
 calendar feed relies on both) and is audited. `updated_at` is also when a
 deadline got its current date: reminder times before it are never caught up.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,7 +33,11 @@ class DeadlineView:
 
 
 def _view(uow, deadline) -> DeadlineView:
-    return DeadlineView(deadline, uow.deadlines.owners([deadline.id])[deadline.id], non_working_reason(deadline.due_on))
+    return DeadlineView(
+        deadline,
+        uow.deadlines.owners([deadline.id])[deadline.id],
+        non_working_reason(deadline.due_on),
+    )
 
 
 def _check_title(title: str, what: str) -> str:
@@ -47,14 +52,18 @@ def _check_title(title: str, what: str) -> str:
 def _check_date(due_on: date, programme, what: str) -> None:
     today = clock.today_in(programme.timezone)
     if due_on < today:
-        raise UsageError(f"{format_date(due_on)} is in the past (today is {format_date(today)}). "
-                         f"A {what} needs a date from today on.")
+        raise UsageError(
+            f"{format_date(due_on)} is in the past (today is {format_date(today)}). "
+            f"A {what} needs a date from today on."
+        )
 
 
 def _find(uow, programme, deadline_id: int):
     deadline = uow.deadlines.in_programme(programme.id, deadline_id)
     if deadline is None:
-        raise NotFound(f"This programme has no deadline or meeting #{deadline_id}. `/consult deadlines --all` lists them with their numbers.")
+        raise NotFound(
+            f"This programme has no deadline or meeting #{deadline_id}. `/consult deadlines --all` lists them with their numbers."
+        )
     return deadline
 
 
@@ -63,9 +72,20 @@ def _changed(deadline) -> None:
     deadline.updated_at = clock.now()
 
 
-def add_deadline(actor: Actor, channel_id: str, title: str, due_on: date, uow, *, due_time: str | None = None,
-                 remind_days: tuple[int, ...] | None = None, owners: list[str] = (), kind: str = "deadline",
-                 end_time: str | None = None, place: str | None = None):
+def add_deadline(
+    actor: Actor,
+    channel_id: str,
+    title: str,
+    due_on: date,
+    uow,
+    *,
+    due_time: str | None = None,
+    remind_days: tuple[int, ...] | None = None,
+    owners: list[str] = (),
+    kind: str = "deadline",
+    end_time: str | None = None,
+    place: str | None = None,
+):
     """Returns (programme, DeadlineView). Admins only."""
     if kind not in KINDS:
         raise UsageError(f"{kind!r} is not a kind of dated item: use deadline or meeting.")
@@ -77,7 +97,9 @@ def add_deadline(actor: Actor, channel_id: str, title: str, due_on: date, uow, *
         if due_time is None:
             raise UsageError("An end time needs a start time (`--time`).")
         if end_time <= due_time:
-            raise UsageError(f"The end time ({end_time}) must be after the start time ({due_time}).")
+            raise UsageError(
+                f"The end time ({end_time}) must be after the start time ({due_time})."
+            )
     if kind == "meeting" and due_time is None:
         raise UsageError("A meeting needs its start time, e.g. `--time 14:00`.")
     if place is not None:
@@ -85,16 +107,27 @@ def add_deadline(actor: Actor, channel_id: str, title: str, due_on: date, uow, *
         if len(place) > 300:
             raise UsageError("A place can be at most 300 characters.")
     if remind_days is None:
-        remind_days = reminders.MEETING_REMIND_DAYS if kind == "meeting" else reminders.DEFAULT_REMIND_DAYS
+        remind_days = (
+            reminders.MEETING_REMIND_DAYS if kind == "meeting" else reminders.DEFAULT_REMIND_DAYS
+        )
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, f"add a {kind}")
         _check_date(due_on, programme, kind)
         now = clock.now()
         deadline = uow.deadlines.create(
-            programme_id=programme.id, kind=kind, title=title, due_on=due_on, due_time=due_time,
-            end_time=end_time, place=place or None, remind_days=reminders.format_remind_days(remind_days),
-            created_by=actor.user_id, created_at=now, updated_at=now, sequence=0,
+            programme_id=programme.id,
+            kind=kind,
+            title=title,
+            due_on=due_on,
+            due_time=due_time,
+            end_time=end_time,
+            place=place or None,
+            remind_days=reminders.format_remind_days(remind_days),
+            created_by=actor.user_id,
+            created_at=now,
+            updated_at=now,
+            sequence=0,
         )
         uow.deadlines.set_owners(deadline.id, owners)
         after = snapshot(deadline) | {"owners": list(dict.fromkeys(owners))}
@@ -124,7 +157,16 @@ def _close(uow, actor, programme, deadline, state: str) -> DeadlineView:
     deadline.state = state
     _changed(deadline)
     verb = "done" if state == "done" else "cancel"
-    audit(uow, actor, programme, f"deadline.{verb}", "deadline", deadline.id, before=before, after=snapshot(deadline))
+    audit(
+        uow,
+        actor,
+        programme,
+        f"deadline.{verb}",
+        "deadline",
+        deadline.id,
+        before=before,
+        after=snapshot(deadline),
+    )
     uow.flush()
     return _view(uow, deadline)
 
@@ -148,8 +190,10 @@ def complete_from_reminder(actor: Actor, deadline_id: int, uow):
         owners = uow.deadlines.owners([deadline.id])[deadline.id]
         if actor.user_id not in owners and not is_admin(uow, actor, programme):
             who = ", ".join(f"<@{o}>" for o in owners)
-            raise Forbidden("Only the deadline's owners or the programme's admins can mark it done"
-                            + (f": ask {who}." if who else "."))
+            raise Forbidden(
+                "Only the deadline's owners or the programme's admins can mark it done"
+                + (f": ask {who}." if who else ".")
+            )
         if deadline.state == "done":
             return programme, _view(uow, deadline), False
         if deadline.state != "open":
@@ -159,8 +203,16 @@ def complete_from_reminder(actor: Actor, deadline_id: int, uow):
         return programme, view, True
 
 
-def move_deadline(actor: Actor, channel_id: str, deadline_id: int, due_on: date, uow, *, due_time=_KEEP,
-                  end_time=_KEEP):
+def move_deadline(
+    actor: Actor,
+    channel_id: str,
+    deadline_id: int,
+    due_on: date,
+    uow,
+    *,
+    due_time=_KEEP,
+    end_time=_KEEP,
+):
     """Give an open deadline or meeting a new date (and time). Returns (programme, old date, DeadlineView).
 
     Reminders already sent for the old date are not repeated for the new one
@@ -173,20 +225,36 @@ def move_deadline(actor: Actor, channel_id: str, deadline_id: int, due_on: date,
         if deadline.state != "open":
             raise Conflict(f"#{deadline.id} is {deadline.state}; only open deadlines can be moved.")
         _check_date(due_on, programme, deadline.kind)
-        new_time = deadline.due_time if due_time is _KEEP else (parse_time(due_time) if due_time else None)
-        new_end = deadline.end_time if end_time is _KEEP else (parse_time(end_time) if end_time else None)
+        new_time = (
+            deadline.due_time if due_time is _KEEP else (parse_time(due_time) if due_time else None)
+        )
+        new_end = (
+            deadline.end_time if end_time is _KEEP else (parse_time(end_time) if end_time else None)
+        )
         if deadline.kind == "meeting" and new_time is None:
             raise UsageError("A meeting needs its start time, e.g. `--time 14:00`.")
         if new_end is not None and (new_time is None or new_end <= new_time):
             raise UsageError("The end time must be after the start time.")
         if (due_on, new_time, new_end) == (deadline.due_on, deadline.due_time, deadline.end_time):
-            raise Conflict(f"#{deadline.id} is already on {format_date(due_on)}"
-                           + (f" at {new_time}" if new_time else "") + ".")
+            raise Conflict(
+                f"#{deadline.id} is already on {format_date(due_on)}"
+                + (f" at {new_time}" if new_time else "")
+                + "."
+            )
         before = snapshot(deadline)
         old = deadline.due_on
         deadline.due_on, deadline.due_time, deadline.end_time = due_on, new_time, new_end
         _changed(deadline)
-        audit(uow, actor, programme, "deadline.move", "deadline", deadline.id, before=before, after=snapshot(deadline))
+        audit(
+            uow,
+            actor,
+            programme,
+            "deadline.move",
+            "deadline",
+            deadline.id,
+            before=before,
+            after=snapshot(deadline),
+        )
         view = _view(uow, deadline)
         uow.commit()
         return programme, old, view
@@ -216,12 +284,24 @@ def snooze_reminder(actor: Actor, deadline_id: int, uow):
     with uow:
         deadline, programme = _deadline_of_button(uow, actor, deadline_id)
         if deadline.state != "open":
-            raise Conflict(f"#{deadline.id} is {deadline.state}: there is nothing more to remind you of.")
+            raise Conflict(
+                f"#{deadline.id} is {deadline.state}: there is nothing more to remind you of."
+            )
         remind_on = add_working_days(clock.today_in(programme.timezone), 1)
         if uow.deadlines.snooze(deadline.id, actor.user_id, remind_on, deadline.due_on):
-            audit(uow, actor, programme, "deadline.snooze", "deadline", deadline.id,
-                  after={"user_id": actor.user_id, "remind_on": remind_on.isoformat(),
-                         "due_on": deadline.due_on.isoformat()})
+            audit(
+                uow,
+                actor,
+                programme,
+                "deadline.snooze",
+                "deadline",
+                deadline.id,
+                after={
+                    "user_id": actor.user_id,
+                    "remind_on": remind_on.isoformat(),
+                    "due_on": deadline.due_on.isoformat(),
+                },
+            )
             uow.commit()
         return programme, deadline, remind_on
 
@@ -231,11 +311,18 @@ def demo_data(uow_factory, programme, actor) -> None:
     with uow_factory() as uow:
         now = clock.now()
         meeting = uow.deadlines.create(
-            programme_id=programme.id, kind="meeting", title="Health and Wellbeing Board: draft commissioning plan",
-            due_on=date(programme.year or 2014, 12, 9), due_time="14:00", end_time="16:00",
+            programme_id=programme.id,
+            kind="meeting",
+            title="Health and Wellbeing Board: draft commissioning plan",
+            due_on=date(programme.year or 2014, 12, 9),
+            due_time="14:00",
+            end_time="16:00",
             place="Civic Centre, Committee Room 6",
             remind_days=reminders.format_remind_days(reminders.MEETING_REMIND_DAYS),
-            created_by=actor.user_id, created_at=now, updated_at=now, sequence=0,
+            created_by=actor.user_id,
+            created_at=now,
+            updated_at=now,
+            sequence=0,
         )
         audit(uow, actor, programme, "meeting.add", "deadline", meeting.id, after=snapshot(meeting))
         uow.commit()

@@ -6,11 +6,12 @@ for the next sweep; a claim left behind by a crash is settled by asking
 the messenger whether the message (which carries the key in its metadata)
 already reached Slack, and only re-sent if it did not.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from .. import clock
 
@@ -32,9 +33,17 @@ def lookup(messenger, recipient: str, key: str) -> Callable[[], str | None] | No
     return (lambda: finder(recipient, key)) if finder else None
 
 
-def deliver_once(uow_factory, key: str, *, programme_id: int | None, kind: str, recipient: str,
-                 send: Callable[[], str | None], late: bool = False,
-                 already_sent: Callable[[], str | None | bool] | None = None) -> bool:
+def deliver_once(
+    uow_factory,
+    key: str,
+    *,
+    programme_id: int | None,
+    kind: str,
+    recipient: str,
+    send: Callable[[], str | None],
+    late: bool = False,
+    already_sent: Callable[[], str | None | bool] | None = None,
+) -> bool:
     """Send at most once per key, and (across sweeps) at least once. True if this call sent it.
 
     `send` posts and returns the message ts. `already_sent`, if given, looks
@@ -42,8 +51,9 @@ def deliver_once(uow_factory, key: str, *, programme_id: int | None, kind: str, 
     """
     now = clock.now()
     with uow_factory() as uow:
-        mine = uow.deliveries.claim(key, programme_id=programme_id, kind=kind, recipient=recipient,
-                                    late=late, now=now)
+        mine = uow.deliveries.claim(
+            key, programme_id=programme_id, kind=kind, recipient=recipient, late=late, now=now
+        )
         if not mine:
             row = uow.deliveries.get(key)
             if row is None or row.state != "claimed" or now - row.claimed_at < STALE_AFTER:
@@ -56,8 +66,11 @@ def deliver_once(uow_factory, key: str, *, programme_id: int | None, kind: str, 
                 log.info("delivery %s was already in Slack; recorded it", key)
                 return False
             if already_sent is None:
-                log.warning("delivery %s was claimed by a process that stopped; not re-sending without a way "
-                            "to check Slack", key)
+                log.warning(
+                    "delivery %s was claimed by a process that stopped; not re-sending without a way "
+                    "to check Slack",
+                    key,
+                )
                 return False
             mine = uow.deliveries.take_over_stale(key, row.claimed_at, now)
             if not mine:
@@ -66,7 +79,9 @@ def deliver_once(uow_factory, key: str, *, programme_id: int | None, kind: str, 
     try:
         ts = send()
     except Exception as e:
-        log.warning("delivery %s failed (%s); it will be retried at the next sweep", key, type(e).__name__)
+        log.warning(
+            "delivery %s failed (%s); it will be retried at the next sweep", key, type(e).__name__
+        )
         with uow_factory() as uow:
             uow.deliveries.mark_failed(key, f"{type(e).__name__}: {e}")
             uow.commit()

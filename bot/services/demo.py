@@ -1,10 +1,10 @@
 """A demo programme: a CCG's co-commissioning cycle, loaded idempotently."""
+
 from __future__ import annotations
 
 import random
 
 from .. import clock
-
 from ..context import Actor
 from .programmes import setup_programme
 
@@ -18,12 +18,48 @@ def demo_year(today) -> int:
     """
     return today.year if today.month >= 4 else today.year - 1
 
+
 _PRACTICE_NAMES = [
-    "Acorn", "Beacon", "Brookside", "Cedar", "Church Road", "Clover", "Cowley", "Eastcote", "Elmwood",
-    "Falling Lane", "Glebe", "Harefield", "Hayes Town", "Heathrow Villages", "Hillingdon Heath", "Ickenham",
-    "Kingsway", "Laurel", "Linden", "Meadow", "Mill Lane", "Northwood", "Oak Farm", "Orchard", "Pembroke",
-    "Pinn", "Queens Walk", "Riverside", "Ruislip Manor", "Shakespeare", "Southcote", "St Martins",
-    "Swakeleys", "Uxbridge Road", "Warren", "Wood End", "Yeading", "Yiewsley", "Harlington", "West Drayton",
+    "Acorn",
+    "Beacon",
+    "Brookside",
+    "Cedar",
+    "Church Road",
+    "Clover",
+    "Cowley",
+    "Eastcote",
+    "Elmwood",
+    "Falling Lane",
+    "Glebe",
+    "Harefield",
+    "Hayes Town",
+    "Heathrow Villages",
+    "Hillingdon Heath",
+    "Ickenham",
+    "Kingsway",
+    "Laurel",
+    "Linden",
+    "Meadow",
+    "Mill Lane",
+    "Northwood",
+    "Oak Farm",
+    "Orchard",
+    "Pembroke",
+    "Pinn",
+    "Queens Walk",
+    "Riverside",
+    "Ruislip Manor",
+    "Shakespeare",
+    "Southcote",
+    "St Martins",
+    "Swakeleys",
+    "Uxbridge Road",
+    "Warren",
+    "Wood End",
+    "Yeading",
+    "Yiewsley",
+    "Harlington",
+    "West Drayton",
 ]
 _SUFFIXES = ["Surgery", "Medical Centre", "Health Centre", "Practice"]
 LOCALITIES = ["North locality", "South locality", "Central locality"]
@@ -43,12 +79,14 @@ def demo_practices() -> list[dict]:
     rng = random.Random(2014)  # same demo every time
     rows = []
     for i, name in enumerate(_PRACTICE_NAMES):
-        rows.append({
-            "code": f"E85{i + 1:03d}",
-            "name": f"{name} {_SUFFIXES[i % len(_SUFFIXES)]}",
-            "list_size": rng.randrange(2500, 16000, 50),
-            "group_name": LOCALITIES[i % len(LOCALITIES)],
-        })
+        rows.append(
+            {
+                "code": f"E85{i + 1:03d}",
+                "name": f"{name} {_SUFFIXES[i % len(_SUFFIXES)]}",
+                "list_size": rng.randrange(2500, 16000, 50),
+                "group_name": LOCALITIES[i % len(LOCALITIES)],
+            }
+        )
     return rows
 
 
@@ -59,9 +97,14 @@ def load_demo(uow_factory, team_id: str, channel_id: str, admin_user: str) -> tu
         existing = uow.programmes.by_channel(team_id, channel_id)
         if existing is not None:
             return existing, False
-    programme, _ = setup_programme(actor, channel_id, DEMO_NAME, uow_factory(),
-                                   template="co-commissioning",
-                                   year=demo_year(clock.today_in("Europe/London")))
+    programme, _ = setup_programme(
+        actor,
+        channel_id,
+        DEMO_NAME,
+        uow_factory(),
+        template="co-commissioning",
+        year=demo_year(clock.today_in("Europe/London")),
+    )
     with uow_factory() as uow:
         for row in demo_practices():
             uow.stakeholders.create(programme_id=programme.id, type="practice", **row)

@@ -4,6 +4,7 @@ Use cases: `show_digest` (`/consult digest now`), `schedule_digest` /
 `stop_digest` / `digest_settings`, `follow_digest` / `unfollow_digest`
 (roll-ups). For the sweep: `digests_due`, `compose_due`, `deliver_digest`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,14 +16,38 @@ from .. import clock, votes
 from ..context import Actor
 from ..coverage import bar
 from ..dates import format_date, working_days_between
-from ..digest import (COVERAGE_DAYS, DEADLINE_DAYS, DUE, LOGGERS_SHOWN, MISSED, NOT_ENGAGED_SHOWN, Digest,
-                      Overdue, Schedule, TypeActivity, UpcomingDeadline, VoteStanding, Window, days_left, headline,
-                      in_working_days, is_late, late_by, outcome_words, percent, position_changes,
-                      scheduled_this_week, status, vote_closes, week_of, window_before)
+from ..digest import (
+    COVERAGE_DAYS,
+    DEADLINE_DAYS,
+    DUE,
+    LOGGERS_SHOWN,
+    MISSED,
+    NOT_ENGAGED_SHOWN,
+    Digest,
+    Overdue,
+    Schedule,
+    TypeActivity,
+    UpcomingDeadline,
+    VoteStanding,
+    Window,
+    days_left,
+    headline,
+    in_working_days,
+    is_late,
+    late_by,
+    outcome_words,
+    percent,
+    position_changes,
+    scheduled_this_week,
+    status,
+    vote_closes,
+    week_of,
+    window_before,
+)
 from ..errors import Conflict, NoProgramme, NotFound, UsageError
 from ..rendering import render
-from .access import SETUP_HINT, audit, programme_for, require_admin, snapshot
 from . import votes as vote_service
+from .access import SETUP_HINT, audit, programme_for, require_admin, snapshot
 from .coverage import coverage_report
 from .deliveries import deliver_once, lookup, metadata_for
 
@@ -34,8 +59,14 @@ ROLLUP_KIND = "digest-rollup"
 
 # -- what the digest says -------------------------------------------------------------------------
 
+
 def schedule_of(programme) -> Schedule:
-    return Schedule(programme.digest_weekday, programme.digest_time, programme.timezone, programme.digest_enabled)
+    return Schedule(
+        programme.digest_weekday,
+        programme.digest_time,
+        programme.timezone,
+        programme.digest_enabled,
+    )
 
 
 def compose(uow, programme, window: Window, as_of: date, late: bool = False) -> Digest:
@@ -44,8 +75,13 @@ def compose(uow, programme, window: Window, as_of: date, late: bool = False) -> 
     d = Digest(programme.name, programme.timezone, window, as_of, late)
     d.engagements = uow.digests.engagement_count(pid, window.start, window.end)
     if d.engagements:
-        d.activity = sorted((TypeActivity(t, s, e) for t, s, e in uow.digests.activity_by_type(
-            pid, window.start, window.end)), key=lambda a: (-a.stakeholders, a.label))
+        d.activity = sorted(
+            (
+                TypeActivity(t, s, e)
+                for t, s, e in uow.digests.activity_by_type(pid, window.start, window.end)
+            ),
+            key=lambda a: (-a.stakeholders, a.label),
+        )
         d.top_loggers = uow.digests.top_loggers(pid, window.start, window.end, LOGGERS_SHOWN)
         rows, names = uow.digests.position_history(pid, window.start, window.end)
         d.position_changes = position_changes(rows, window, names)
@@ -58,17 +94,42 @@ def compose(uow, programme, window: Window, as_of: date, late: bool = False) -> 
     last = as_of + timedelta(days=DEADLINE_DAYS)
     upcoming = [x for x in deadlines if as_of <= x.due_on <= last]
     owners = uow.deadlines.owners([x.id for x in deadlines]) if deadlines else {}
-    d.deadlines = [UpcomingDeadline(x.title, x.kind, x.due_on, x.due_time, working_days_between(as_of, x.due_on),
-                                    owners.get(x.id, [])) for x in upcoming]
-    d.overdue_deadlines = [Overdue(x.kind, x.id, x.title, ", ".join(owners.get(x.id, [])) or None, x.due_on,
-                                   working_days_between(x.due_on, as_of))
-                           for x in deadlines if x.due_on < as_of and x.kind == "deadline"]
-    d.overdue_actions = [Overdue("action", a.id, a.title, a.owner_id, a.due_on, working_days_between(a.due_on, as_of))
-                         for a in uow.actions.overdue(pid, as_of)]
+    d.deadlines = [
+        UpcomingDeadline(
+            x.title,
+            x.kind,
+            x.due_on,
+            x.due_time,
+            working_days_between(as_of, x.due_on),
+            owners.get(x.id, []),
+        )
+        for x in upcoming
+    ]
+    d.overdue_deadlines = [
+        Overdue(
+            x.kind,
+            x.id,
+            x.title,
+            ", ".join(owners.get(x.id, [])) or None,
+            x.due_on,
+            working_days_between(x.due_on, as_of),
+        )
+        for x in deadlines
+        if x.due_on < as_of and x.kind == "deadline"
+    ]
+    d.overdue_actions = [
+        Overdue(
+            "action", a.id, a.title, a.owner_id, a.due_on, working_days_between(a.due_on, as_of)
+        )
+        for a in uow.actions.overdue(pid, as_of)
+    ]
     open_duties = uow.duties.list(pid, ("open",))
     d.open_duties = len(open_duties)
-    d.overdue_duties = [Overdue("duty", x.id, x.title, x.owner_id, x.due_on, working_days_between(x.due_on, as_of))
-                        for x in open_duties if x.due_on is not None and x.due_on < as_of]
+    d.overdue_duties = [
+        Overdue("duty", x.id, x.title, x.owner_id, x.due_on, working_days_between(x.due_on, as_of))
+        for x in open_duties
+        if x.due_on is not None and x.due_on < as_of
+    ]
     d.votes = [vote_standing(uow, programme, v, as_of) for v in uow.votes.open_votes(pid)]
     return d
 
@@ -78,10 +139,14 @@ def vote_standing(uow, programme, vote, as_of: date) -> VoteStanding:
     electors, tally = vote_service.count_vote(uow, vote)
     forecast = None
     if tally.mode == "ballots":
-        positions = uow.engagements.latest_positions(programme.id, [e.stakeholder_id for e in tally.not_voted])
+        positions = uow.engagements.latest_positions(
+            programme.id, [e.stakeholder_id for e in tally.not_voted]
+        )
         forecast = votes.forecast(tally, electors, positions)
     closes_on = vote.closes_at.astimezone(ZoneInfo(programme.timezone)).date()
-    return VoteStanding(vote.question, vote.closes_at, working_days_between(as_of, closes_on), tally, forecast)
+    return VoteStanding(
+        vote.question, vote.closes_at, working_days_between(as_of, closes_on), tally, forecast
+    )
 
 
 @dataclass
@@ -99,8 +164,14 @@ class RenderedDigest:
 
 
 # Wording shared by the templates.
-WORDS = dict(bar=bar, days_left=days_left, late_by=late_by, in_working_days=in_working_days,
-             outcome_words=outcome_words, vote_closes=vote_closes)
+WORDS = dict(
+    bar=bar,
+    days_left=days_left,
+    late_by=late_by,
+    in_working_days=in_working_days,
+    outcome_words=outcome_words,
+    vote_closes=vote_closes,
+)
 
 SECTIONS = ("engagement", "not_engaged", "deadlines", "votes", "overdue")
 
@@ -115,7 +186,11 @@ def render_digest(d: Digest) -> RenderedDigest:
         "votes": bool(d.votes),
         "overdue": bool(d.overdue_actions or d.overdue_duties or d.overdue_deadlines),
     }
-    sections = [RenderedSection(name, render(f"digest/{name}.j2", **ctx)) for name in SECTIONS if present[name]]
+    sections = [
+        RenderedSection(name, render(f"digest/{name}.j2", **ctx))
+        for name in SECTIONS
+        if present[name]
+    ]
     if not present["engagement"]:
         sections.insert(0, RenderedSection("engagement", render("digest/quiet.j2", **ctx)))
     notes = [render("digest/footer.j2", **ctx)]
@@ -123,6 +198,7 @@ def render_digest(d: Digest) -> RenderedDigest:
 
 
 # -- /consult digest now ---------------------------------------------------------------------------
+
 
 def show_digest(actor: Actor, channel_id: str, uow) -> list[RenderedDigest]:
     """This channel's programme digest as of now (the 7 days before now), and its roll-up if it has one.
@@ -133,17 +209,24 @@ def show_digest(actor: Actor, channel_id: str, uow) -> list[RenderedDigest]:
         programme = uow.programmes.by_channel(actor.team_id, channel_id)
         if programme is not None:
             today = now.astimezone(ZoneInfo(programme.timezone)).date()
-            shown.append(render_digest(compose(uow, programme, window_before(now, programme.timezone), today)))
+            shown.append(
+                render_digest(
+                    compose(uow, programme, window_before(now, programme.timezone), today)
+                )
+            )
         followed = uow.digests.followed_by(actor.team_id, channel_id)
         if followed:
             shown.append(render_rollup(compose_rollup(uow, followed, now)))
     if not shown:
-        raise NoProgramme(SETUP_HINT + " A channel can also get a roll-up of other programmes: run "
-                                       "`/consult digest follow #this-channel` in each programme's channel.")
+        raise NoProgramme(
+            SETUP_HINT + " A channel can also get a roll-up of other programmes: run "
+            "`/consult digest follow #this-channel` in each programme's channel."
+        )
     return shown
 
 
 # -- schedule ------------------------------------------------------------------------------------
+
 
 @dataclass
 class DigestSettings:
@@ -178,13 +261,21 @@ def digest_settings(actor: Actor, channel_id: str, uow) -> DigestSettings:
 def _settings(uow, programme) -> DigestSettings:
     schedule = schedule_of(programme)
     # The first message of each week's digest has the key digest:<week>:<programme>.
-    sent = [row.sent_at for row in uow.deliveries.all_for(programme.id, KIND)
-            if row.state == "sent" and row.sent_at and row.key.count(":") == 2]
+    sent = [
+        row.sent_at
+        for row in uow.deliveries.all_for(programme.id, KIND)
+        if row.state == "sent" and row.sent_at and row.key.count(":") == 2
+    ]
     now = clock.now()
     this_week = programme_key(programme.id, scheduled_this_week(schedule, now))
     posted = uow.digests.delivery_states([this_week]).get(this_week) == "sent"
-    return DigestSettings(programme.name, schedule, next_digest(schedule, now, posted),
-                          uow.digests.followers(programme.id), max(sent) if sent else None)
+    return DigestSettings(
+        programme.name,
+        schedule,
+        next_digest(schedule, now, posted),
+        uow.digests.followers(programme.id),
+        max(sent) if sent else None,
+    )
 
 
 def schedule_digest(actor: Actor, channel_id: str, weekday: int, hhmm: str, uow) -> DigestSettings:
@@ -196,8 +287,21 @@ def schedule_digest(actor: Actor, channel_id: str, weekday: int, hhmm: str, uow)
         require_admin(uow, actor, programme, "change when the weekly digest is posted")
         fields = ["digest_enabled", "digest_weekday", "digest_time"]
         before = snapshot(programme, fields)
-        programme.digest_enabled, programme.digest_weekday, programme.digest_time = True, weekday, hhmm
-        audit(uow, actor, programme, "digest.schedule", "programme", programme.id, before, snapshot(programme, fields))
+        programme.digest_enabled, programme.digest_weekday, programme.digest_time = (
+            True,
+            weekday,
+            hhmm,
+        )
+        audit(
+            uow,
+            actor,
+            programme,
+            "digest.schedule",
+            "programme",
+            programme.id,
+            before,
+            snapshot(programme, fields),
+        )
         uow.commit()
         return _settings(uow, programme)
 
@@ -207,25 +311,40 @@ def stop_digest(actor: Actor, channel_id: str, uow) -> DigestSettings:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "turn off the weekly digest")
         if not programme.digest_enabled:
-            raise Conflict("The weekly digest is already off. Turn it on with `/consult digest schedule monday 09:00`.")
+            raise Conflict(
+                "The weekly digest is already off. Turn it on with `/consult digest schedule monday 09:00`."
+            )
         before = snapshot(programme, ["digest_enabled"])
         programme.digest_enabled = False
-        audit(uow, actor, programme, "digest.off", "programme", programme.id, before,
-              snapshot(programme, ["digest_enabled"]))
+        audit(
+            uow,
+            actor,
+            programme,
+            "digest.off",
+            "programme",
+            programme.id,
+            before,
+            snapshot(programme, ["digest_enabled"]),
+        )
         uow.commit()
         return _settings(uow, programme)
 
 
 # -- roll-ups ----------------------------------------------------------------------------------------
 
+
 def follow_digest(actor: Actor, channel_id: str, follower: str, uow):
     """`follower`'s weekly roll-up gains a line for this channel's programme (admins)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
-        require_admin(uow, actor, programme, "send this programme's figures to another channel's roll-up")
+        require_admin(
+            uow, actor, programme, "send this programme's figures to another channel's roll-up"
+        )
         if follower == programme.channel_id:
-            raise UsageError("This channel already gets this programme's own digest. Name the channel that should "
-                             "get the roll-up, e.g. `/consult digest follow #area-team`.")
+            raise UsageError(
+                "This channel already gets this programme's own digest. Name the channel that should "
+                "get the roll-up, e.g. `/consult digest follow #area-team`."
+            )
         row = uow.digests.follow(actor.team_id, follower, programme.id, actor.user_id)
         if row is None:
             raise Conflict(f"<#{follower}> already follows this programme.")
@@ -240,10 +359,20 @@ def unfollow_digest(actor: Actor, channel_id: str, follower: str, uow):
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "take this programme out of another channel's roll-up")
         if not uow.digests.unfollow(actor.team_id, follower, programme.id):
-            raise NotFound(f"<#{follower}> does not follow this programme. "
-                           "`/consult digest schedule` lists the channels that do.")
-        audit(uow, actor, programme, "digest.unfollow", "digest_follow", None,
-              {"team_id": actor.team_id, "channel_id": follower, "programme_id": programme.id}, None)
+            raise NotFound(
+                f"<#{follower}> does not follow this programme. "
+                "`/consult digest schedule` lists the channels that do."
+            )
+        audit(
+            uow,
+            actor,
+            programme,
+            "digest.unfollow",
+            "digest_follow",
+            None,
+            {"team_id": actor.team_id, "channel_id": follower, "programme_id": programme.id},
+            None,
+        )
         uow.commit()
         return programme
 
@@ -280,11 +409,33 @@ def compose_rollup(uow, programmes, now: datetime, late: bool = False) -> Rollup
         engaged = sum(t.engaged for t in report.types)
         open_votes = uow.votes.open_votes(p.id)
         vote = vote_standing(uow, p, open_votes[0], today) if open_votes else None
-        nxt = next((x for x in uow.deadlines.list(p.id) if x.due_on >= today and x.kind == "deadline"), None)
-        upcoming = (UpcomingDeadline(nxt.title, nxt.kind, nxt.due_on, nxt.due_time,
-                                     working_days_between(today, nxt.due_on)) if nxt else None)
-        lines.append(RollupLine(p.name, percent(engaged, total) if total else None, engaged, total, vote,
-                                len(open_votes), upcoming, len(uow.duties.list(p.id, ("open",)))))
+        nxt = next(
+            (x for x in uow.deadlines.list(p.id) if x.due_on >= today and x.kind == "deadline"),
+            None,
+        )
+        upcoming = (
+            UpcomingDeadline(
+                nxt.title,
+                nxt.kind,
+                nxt.due_on,
+                nxt.due_time,
+                working_days_between(today, nxt.due_on),
+            )
+            if nxt
+            else None
+        )
+        lines.append(
+            RollupLine(
+                p.name,
+                percent(engaged, total) if total else None,
+                engaged,
+                total,
+                vote,
+                len(open_votes),
+                upcoming,
+                len(uow.duties.list(p.id, ("open",))),
+            )
+        )
     return Rollup(as_of, tz, lines, late)
 
 
@@ -292,11 +443,16 @@ def render_rollup(r: Rollup) -> RenderedDigest:
     ctx = dict(r=r, coverage_days=COVERAGE_DAYS, **WORDS)
     title = render("digest/rollup_title.j2", **ctx)
     head = render("digest/rollup_headline.j2", **ctx)
-    return RenderedDigest(title, head, [RenderedSection("rollup", render("digest/rollup.j2", **ctx))],
-                          [render("digest/rollup_footer.j2", **ctx)])
+    return RenderedDigest(
+        title,
+        head,
+        [RenderedSection("rollup", render("digest/rollup.j2", **ctx))],
+        [render("digest/rollup_footer.j2", **ctx)],
+    )
 
 
 # -- the weekly sweep ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DueDigest:
@@ -333,15 +489,29 @@ def digests_due(uow_factory, now: datetime, default_timezone: str) -> list[DueDi
     candidates: list[tuple[str, DueDigest]] = []
     with uow_factory() as uow:
         for p in uow.digests.scheduled_programmes():
-            candidate = _candidate(schedule_of(p), now, KIND + ":{week}:" + str(p.id), KIND, p.team_id, p.channel_id,
-                                   p.id)
+            candidate = _candidate(
+                schedule_of(p),
+                now,
+                KIND + ":{week}:" + str(p.id),
+                KIND,
+                p.team_id,
+                p.channel_id,
+                p.id,
+            )
             if candidate:
                 candidates.append(candidate)
         rollups = uow.digests.rollup_channels()
         schedule = rollup_schedule(default_timezone)
         for team_id, channel_id in rollups:
-            candidate = _candidate(schedule, now, f"{ROLLUP_KIND}:{{week}}:{team_id}:{channel_id}", ROLLUP_KIND,
-                                   team_id, channel_id, None)
+            candidate = _candidate(
+                schedule,
+                now,
+                f"{ROLLUP_KIND}:{{week}}:{team_id}:{channel_id}",
+                ROLLUP_KIND,
+                team_id,
+                channel_id,
+                None,
+            )
             if candidate:
                 candidates.append(candidate)
         keys = [k for _, d in candidates for k in (d.key, d.done_key)]
@@ -354,19 +524,32 @@ def digests_due(uow_factory, now: datetime, default_timezone: str) -> list[DueDi
             due.append(d)  # due today, or posted but its thread is unfinished
         elif d.key not in _reported_missed:
             _reported_missed.add(d.key)
-            log.info("digest %s was not posted on %s (Consult was not running or Slack refused it all day); "
-                     "it waits for next week", d.key, format_date(d.scheduled.date()))
+            log.info(
+                "digest %s was not posted on %s (Consult was not running or Slack refused it all day); "
+                "it waits for next week",
+                d.key,
+                format_date(d.scheduled.date()),
+            )
     return due
 
 
-def _candidate(schedule: Schedule, now: datetime, key_pattern: str, kind: str, team_id: str, channel_id: str,
-               programme_id: int | None):
+def _candidate(
+    schedule: Schedule,
+    now: datetime,
+    key_pattern: str,
+    kind: str,
+    team_id: str,
+    channel_id: str,
+    programme_id: int | None,
+):
     state = status(schedule, now)
     if state not in (DUE, MISSED):
         return None
     scheduled = scheduled_this_week(schedule, now)
     key = key_pattern.format(week=week_of(scheduled))
-    return state, DueDigest(key, kind, team_id, channel_id, programme_id, scheduled, is_late(scheduled, now))
+    return state, DueDigest(
+        key, kind, team_id, channel_id, programme_id, scheduled, is_late(scheduled, now)
+    )
 
 
 def compose_due(uow_factory, due: DueDigest, now: datetime) -> RenderedDigest | None:
@@ -383,35 +566,62 @@ def compose_due(uow_factory, due: DueDigest, now: datetime) -> RenderedDigest | 
         return render_digest(compose(uow, programme, window, due.scheduled.date(), due.late))
 
 
-def deliver_digest(uow_factory, due: DueDigest, messenger, messages: list, pause=lambda: None) -> bool:
+def deliver_digest(
+    uow_factory, due: DueDigest, messenger, messages: list, pause=lambda: None
+) -> bool:
     """Post the digest (first message) and its continuation (in the first message's thread), each
     exactly once. True when all of it is in Slack; otherwise the next sweep finishes it.
 
     `messages` are (text, blocks) pairs; the first goes to the channel, the rest into its thread.
     """
+
     def post(key: str, text: str, blocks, thread_ts=None):
-        return lambda: messenger.post(due.channel_id, text, blocks, thread_ts=thread_ts, metadata=metadata_for(key))
+        return lambda: messenger.post(
+            due.channel_id, text, blocks, thread_ts=thread_ts, metadata=metadata_for(key)
+        )
 
     # A claim left by a process that died mid-post is settled by looking for the key in the channel
     # (message metadata). Thread replies are not in the channel's history: a stale claim of one is
     # posted again, so a crash at that instant can repeat a reply but never lose it.
     text, blocks = messages[0]
-    deliver_once(uow_factory, due.key, programme_id=due.programme_id, kind=due.kind, recipient=due.channel_id,
-                 send=post(due.key, text, blocks), late=due.late,
-                 already_sent=lookup(messenger, due.channel_id, due.key))
+    deliver_once(
+        uow_factory,
+        due.key,
+        programme_id=due.programme_id,
+        kind=due.kind,
+        recipient=due.channel_id,
+        send=post(due.key, text, blocks),
+        late=due.late,
+        already_sent=lookup(messenger, due.channel_id, due.key),
+    )
     parent = _sent(uow_factory, due.key)
     if parent is None:
         return False
     for n, (text, blocks) in enumerate(messages[1:], start=2):
         key = due.part_key(n)
         pause()
-        deliver_once(uow_factory, key, programme_id=due.programme_id, kind=due.kind, recipient=due.channel_id,
-                     send=post(key, text, blocks, parent.message_ts), late=due.late, already_sent=lambda: None)
+        deliver_once(
+            uow_factory,
+            key,
+            programme_id=due.programme_id,
+            kind=due.kind,
+            recipient=due.channel_id,
+            send=post(key, text, blocks, parent.message_ts),
+            late=due.late,
+            already_sent=lambda: None,
+        )
         if _sent(uow_factory, key) is None:
             return False
     # The whole digest is in Slack: the sweep can stop looking at it this week.
-    deliver_once(uow_factory, due.done_key, programme_id=due.programme_id, kind=due.kind, recipient=due.channel_id,
-                 send=lambda: parent.message_ts, late=due.late)
+    deliver_once(
+        uow_factory,
+        due.done_key,
+        programme_id=due.programme_id,
+        kind=due.kind,
+        recipient=due.channel_id,
+        send=lambda: parent.message_ts,
+        late=due.late,
+    )
     return True
 
 

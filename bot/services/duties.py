@@ -1,5 +1,6 @@
 """Statutory duties and the expression-of-interest checklist: create from the
 template, evidence, complete, and record significant revisions."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,9 +36,17 @@ def _create(uow, actor: Actor, programme, plans) -> list:
         if plan.key in existing:
             continue
         duty = uow.duties.create_if_absent(
-            programme_id=programme.id, key=plan.key, section=plan.section, title=plan.title,
-            statute=plan.statute, stakeholder_id=plan.stakeholder_id, due_on=plan.due_on, state=rules.OPEN,
-            created_at=now, updated_at=now)
+            programme_id=programme.id,
+            key=plan.key,
+            section=plan.section,
+            title=plan.title,
+            statute=plan.statute,
+            stakeholder_id=plan.stakeholder_id,
+            due_on=plan.due_on,
+            state=rules.OPEN,
+            created_at=now,
+            updated_at=now,
+        )
         if duty is not None:
             audit(uow, actor, programme, "duty.create", "duty", duty.id, after=snapshot(duty))
             created.append(duty)
@@ -54,7 +63,12 @@ def ensure_template_duties(uow, actor: Actor, programme) -> list:
     template = _template(programme)
     if not template or not (template.get("duties") or template.get("checklist")):
         return []
-    return _create(uow, actor, programme, rules.planned_duties(template, programme.year, _hwbbs(uow, programme)))
+    return _create(
+        uow,
+        actor,
+        programme,
+        rules.planned_duties(template, programme.year, _hwbbs(uow, programme)),
+    )
 
 
 def on_vote_carried(uow, actor: Actor, programme, vote_id: int) -> list:
@@ -71,8 +85,13 @@ def on_vote_carried(uow, actor: Actor, programme, vote_id: int) -> list:
             continue
         before = snapshot(duty)
         duty.state, duty.reason, duty.updated_at = rules.DONE, None, clock.now()
-        row = uow.duties.add_evidence(duty_id=duty.id, kind="vote", vote_id=vote_id, added_by=actor.user_id,
-                                      added_at=clock.now())
+        row = uow.duties.add_evidence(
+            duty_id=duty.id,
+            kind="vote",
+            vote_id=vote_id,
+            added_by=actor.user_id,
+            added_at=clock.now(),
+        )
         audit(uow, actor, programme, "duty.evidence", "duty", duty.id, after=snapshot(row))
         audit(uow, actor, programme, "duty.done", "duty", duty.id, before, snapshot(duty))
         done.append(duty)
@@ -80,6 +99,7 @@ def on_vote_carried(uow, actor: Actor, programme, vote_id: int) -> list:
 
 
 # -- reading -------------------------------------------------------------------
+
 
 @dataclass
 class DutyListing:
@@ -95,8 +115,13 @@ def list_duties(actor: Actor, channel_id: str, uow, section: str = rules.DUTY) -
         programme = programme_for(uow, actor, channel_id)
         rows = uow.duties.list(programme.id, states=rules.STATES, section=section)
         rows.sort(key=rules.listing_order)
-        return DutyListing(programme, rows, uow.duties.evidence_counts(programme.id),
-                           clock.today_in(programme.timezone), _template(programme))
+        return DutyListing(
+            programme,
+            rows,
+            uow.duties.evidence_counts(programme.id),
+            clock.today_in(programme.timezone),
+            _template(programme),
+        )
 
 
 @dataclass
@@ -115,17 +140,27 @@ def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow) -> DutyDetail:
         duty = _duty(uow, programme, duty_ref)
         evidence = uow.duties.evidence(duty.id)
         engagements = uow.duties.records.engagements_by_id(
-            programme.id, [e.engagement_id for e in evidence if e.engagement_id])
-        return DutyDetail(programme, duty, evidence, engagements, clock.today_in(programme.timezone),
-                          rules.checklist_asks(_template(programme), duty.key))
+            programme.id, [e.engagement_id for e in evidence if e.engagement_id]
+        )
+        return DutyDetail(
+            programme,
+            duty,
+            evidence,
+            engagements,
+            clock.today_in(programme.timezone),
+            rules.checklist_asks(_template(programme), duty.key),
+        )
 
 
 # -- changing ------------------------------------------------------------------
 
+
 def _duty(uow, programme, ref: str):
     duty = uow.duties.get(programme.id, rules.parse_duty_id(ref))
     if duty is None:
-        raise NotFound(f"This programme has no duty {ref.strip()}. `/consult duties` lists them with their numbers.")
+        raise NotFound(
+            f"This programme has no duty {ref.strip()}. `/consult duties` lists them with their numbers."
+        )
     return duty
 
 
@@ -135,15 +170,25 @@ def _add_evidence(uow, actor: Actor, programme, duty, ref_text: str):
     if ref.kind == "engagement":
         engagement = uow.duties.engagement(programme.id, ref.engagement_id)
         if engagement is None:
-            raise NotFound(f"This programme's engagement log has no engagement {ref.engagement_id}. "
-                           "Give the number of one of its engagements, or a link.")
+            raise NotFound(
+                f"This programme's engagement log has no engagement {ref.engagement_id}. "
+                "Give the number of one of its engagements, or a link."
+            )
         if engagement.withdrawn_at is not None:
-            raise Conflict(f"Engagement {ref.engagement_id} was withdrawn, so it can't be evidence.")
+            raise Conflict(
+                f"Engagement {ref.engagement_id} was withdrawn, so it can't be evidence."
+            )
     for row in uow.duties.evidence(duty.id):
         if (row.kind, row.engagement_id, row.url) == (ref.kind, ref.engagement_id, ref.url):
             return row, False
-    row = uow.duties.add_evidence(duty_id=duty.id, kind=ref.kind, engagement_id=ref.engagement_id, url=ref.url,
-                                  added_by=actor.user_id, added_at=clock.now())
+    row = uow.duties.add_evidence(
+        duty_id=duty.id,
+        kind=ref.kind,
+        engagement_id=ref.engagement_id,
+        url=ref.url,
+        added_by=actor.user_id,
+        added_at=clock.now(),
+    )
     duty.updated_at = clock.now()
     audit(uow, actor, programme, "duty.evidence", "duty", duty.id, after=snapshot(row))
     return row, True
@@ -156,7 +201,9 @@ def complete_duty(actor: Actor, channel_id: str, duty_ref: str, uow, evidence: l
         require_admin(uow, actor, programme, "change duties")
         duty = _duty(uow, programme, duty_ref)
         if duty.state == rules.DONE and not evidence:
-            raise Conflict(f"Duty {duty.id} is already done. Add evidence with `/consult duty evidence {duty.id} <link>`.")
+            raise Conflict(
+                f"Duty {duty.id} is already done. Add evidence with `/consult duty evidence {duty.id} <link>`."
+            )
         for ref in evidence:
             _add_evidence(uow, actor, programme, duty, ref)
         if duty.state != rules.DONE:
@@ -226,39 +273,66 @@ def set_duty_owner(actor: Actor, channel_id: str, duty_ref: str, user_id: str | 
 
 def note_duty(actor: Actor, channel_id: str, duty_ref: str, text: str, uow):
     """Notes replace the previous ones (the audit trail keeps every version)."""
-    return _change_duty(actor, channel_id, duty_ref, "notes", rules.clean_text(text, "The note"), "duty.note", uow)
+    return _change_duty(
+        actor, channel_id, duty_ref, "notes", rules.clean_text(text, "The note"), "duty.note", uow
+    )
 
 
 def set_duty_due(actor: Actor, channel_id: str, duty_ref: str, due_on: date | None, uow):
     return _change_duty(actor, channel_id, duty_ref, "due_on", due_on, "duty.due", uow)
 
 
-def record_revision(actor: Actor, channel_id: str, what_changed: str, uow, due_on: date | None = None):
+def record_revision(
+    actor: Actor, channel_id: str, what_changed: str, uow, due_on: date | None = None
+):
     """A significant revision of the commissioning plan (s14Z12): consult each HWBB again and send
     it a copy. Returns (revision number, duties created)."""
     what_changed = rules.clean_text(what_changed, "What changed")
     if len(what_changed) > 300:
-        raise UsageError("Say what changed in at most 300 characters; put the detail in a duty note.")
+        raise UsageError(
+            "Say what changed in at most 300 characters; put the detail in a duty note."
+        )
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "record a significant revision")
         template = _template(programme)
         if not template or not template.get("revision_duties"):
-            raise Conflict("This programme's template has no duties for a significant revision "
-                           "(set it up with `--template co-commissioning`).")
+            raise Conflict(
+                "This programme's template has no duties for a significant revision "
+                "(set it up with `--template co-commissioning`)."
+            )
         hwbbs = _hwbbs(uow, programme)
         if not hwbbs:
-            raise Conflict("The register has no Health and Wellbeing Board to consult again. "
-                           'Add one first: `/consult stakeholder add hwbb "<name>"`.')
+            raise Conflict(
+                "The register has no Health and Wellbeing Board to consult again. "
+                'Add one first: `/consult stakeholder add hwbb "<name>"`.'
+            )
         number = rules.next_revision_number(uow.duties.keys(programme.id))
-        created = _create(uow, actor, programme, rules.revision_duties(template, number, what_changed, hwbbs, due_on))
-        audit(uow, actor, programme, "duty.revision", "programme", programme.id,
-              after={"revision": number, "what_changed": what_changed, "duties": [d.id for d in created]})
+        created = _create(
+            uow,
+            actor,
+            programme,
+            rules.revision_duties(template, number, what_changed, hwbbs, due_on),
+        )
+        audit(
+            uow,
+            actor,
+            programme,
+            "duty.revision",
+            "programme",
+            programme.id,
+            after={
+                "revision": number,
+                "what_changed": what_changed,
+                "duties": [d.id for d in created],
+            },
+        )
         uow.commit()
         return number, created
 
 
 # -- demo ----------------------------------------------------------------------
+
 
 def demo_data(uow_factory, programme, actor: Actor) -> None:
     """The demo programme's duties (its HWBB joined after set-up), some done with evidence."""
@@ -272,8 +346,12 @@ def demo_data(uow_factory, programme, actor: Actor) -> None:
         engagements = uow.duties.records.engagements(programme.id)
         links = uow.duties.records.engagement_links(programme.id)
         by_type = {s.id: s.type for s in uow.duties.records.stakeholders(programme.id)}
-        with_hwbb = [e for e in engagements if any(by_type.get(s) == "hwbb" for s in links.get(e.id, []))]
-        with_practices = [e for e in engagements if any(by_type.get(s) == "practice" for s in links.get(e.id, []))]
+        with_hwbb = [
+            e for e in engagements if any(by_type.get(s) == "hwbb" for s in links.get(e.id, []))
+        ]
+        with_practices = [
+            e for e in engagements if any(by_type.get(s) == "practice" for s in links.get(e.id, []))
+        ]
     channel = programme.channel_id
     eoi_pdf = "https://www.england.nhs.uk/commissioning/pc-co-comms/"
     for letter in "abcdefgh":
@@ -287,19 +365,38 @@ def demo_data(uow_factory, programme, actor: Actor) -> None:
     duty = _demo_duty(uow_factory, programme, "conflicts-of-interest")
     if duty is not None:
         set_duty_owner(actor, channel, str(duty.id), actor.user_id, uow_factory())
-        complete_duty(actor, channel, str(duty.id), uow_factory(),
-                      ["https://www.england.nhs.uk/wp-content/uploads/2014/12/man-confl-int-guid-1214.pdf"])
+        complete_duty(
+            actor,
+            channel,
+            str(duty.id),
+            uow_factory(),
+            ["https://www.england.nhs.uk/wp-content/uploads/2014/12/man-confl-int-guid-1214.pdf"],
+        )
     with uow_factory() as uow:
-        hwbb_duties = [d for d in uow.duties.list(programme.id) if d.key.startswith("hwbb-draft-plan:")]
+        hwbb_duties = [
+            d for d in uow.duties.list(programme.id) if d.key.startswith("hwbb-draft-plan:")
+        ]
     for duty in hwbb_duties:
         set_duty_owner(actor, channel, str(duty.id), actor.user_id, uow_factory())
         if with_hwbb:
             complete_duty(actor, channel, str(duty.id), uow_factory(), [str(with_hwbb[-1].id)])
         else:
-            note_duty(actor, channel, str(duty.id), "Draft plan goes to the board's next meeting.", uow_factory())
+            note_duty(
+                actor,
+                channel,
+                str(duty.id),
+                "Draft plan goes to the board's next meeting.",
+                uow_factory(),
+            )
     duty = _demo_duty(uow_factory, programme, "healthwatch-representative")
     if duty is not None:
-        note_duty(actor, channel, str(duty.id), "Healthwatch chair to nominate at the March meeting.", uow_factory())
+        note_duty(
+            actor,
+            channel,
+            str(duty.id),
+            "Healthwatch chair to nominate at the March meeting.",
+            uow_factory(),
+        )
 
 
 def _demo_duty(uow_factory, programme, key: str):

@@ -1,9 +1,10 @@
 """The engagement log: log, edit, withdraw, show; follow-up actions; the CSV export."""
+
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from .. import clock
 from ..context import Actor
@@ -45,8 +46,10 @@ def read_kind(text: str | None) -> str:
     if value in KINDS:
         return value
     hint = closest(value, KINDS) if value else None
-    raise UsageError(f"{(text or '')[:40]!r} is not a kind of engagement. Kinds: {', '.join(KINDS)}."
-                     + (f" Did you mean `{hint}`?" if hint else ""))
+    raise UsageError(
+        f"{(text or '')[:40]!r} is not a kind of engagement. Kinds: {', '.join(KINDS)}."
+        + (f" Did you mean `{hint}`?" if hint else "")
+    )
 
 
 def read_position(text: str | None) -> str | None:
@@ -57,8 +60,10 @@ def read_position(text: str | None) -> str | None:
     if value in POSITIONS:
         return value
     hint = closest(value, POSITIONS)
-    raise UsageError(f"{text[:40]!r} is not a position. Positions: {', '.join(POSITIONS)}."
-                     + (f" Did you mean `{hint}`?" if hint else ""))
+    raise UsageError(
+        f"{text[:40]!r} is not a position. Positions: {', '.join(POSITIONS)}."
+        + (f" Did you mean `{hint}`?" if hint else "")
+    )
 
 
 def read_day(value: date | str | None, today: date, what: str = "The date") -> date:
@@ -93,14 +98,24 @@ def _resolve_stakeholders(uow, programme, refs: list[str], group: str | None) ->
         members = uow.stakeholders.list(programme.id, group=group.strip())
         if not members:
             groups = sorted(uow.stakeholders.groups(programme.id))
-            raise NotFound(f"No stakeholder is in the group {group[:80]!r}."
-                           + (f" Groups: {', '.join(groups[:20])}." if groups else " No group has been set yet."))
+            raise NotFound(
+                f"No stakeholder is in the group {group[:80]!r}."
+                + (
+                    f" Groups: {', '.join(groups[:20])}."
+                    if groups
+                    else " No group has been set yet."
+                )
+            )
         for s in members:
             found.setdefault(s.id, s)
     if not found:
-        raise UsageError("Say which stakeholder(s) were engaged: codes or names, separated by commas, or `--group`.")
+        raise UsageError(
+            "Say which stakeholder(s) were engaged: codes or names, separated by commas, or `--group`."
+        )
     if len(found) > MAX_STAKEHOLDERS:
-        raise UsageError(f"That is {len(found):,} stakeholders; one engagement can name at most {MAX_STAKEHOLDERS:,}.")
+        raise UsageError(
+            f"That is {len(found):,} stakeholders; one engagement can name at most {MAX_STAKEHOLDERS:,}."
+        )
     return list(found.values())
 
 
@@ -112,14 +127,20 @@ def _validate(today: date, kind, summary, on, position, follow_up: FollowUp | No
     position = _check(errors, "position", read_position, position)
     day = _check(errors, "date", read_day, on, today)
     if day is not None and day > today:
-        errors["date"] = (f"{format_date(day)} is in the future: log an engagement once it has happened "
-                          "(add the meeting as a deadline to plan it).")
+        errors["date"] = (
+            f"{format_date(day)} is in the future: log an engagement once it has happened "
+            "(add the meeting as a deadline to plan it)."
+        )
     action = None
     if follow_up is not None:
         title = (follow_up.title or "").strip()
-        due = _check(errors, "action_due", lambda v: read_day(v, today) if v else None, follow_up.due)
+        due = _check(
+            errors, "action_due", lambda v: read_day(v, today) if v else None, follow_up.due
+        )
         if not title and (follow_up.owner_id or follow_up.due):
-            errors["action_title"] = "Say what the follow-up action is, or leave its owner and due date empty."
+            errors["action_title"] = (
+                "Say what the follow-up action is, or leave its owner and due date empty."
+            )
         elif len(title) > MAX_TITLE:
             errors["action_title"] = f"Keep the action to {MAX_TITLE} characters."
         if due is not None and due < today:
@@ -131,20 +152,46 @@ def _validate(today: date, kind, summary, on, position, follow_up: FollowUp | No
     return kind, summary, position, day, action
 
 
-def _record(uow, actor: Actor, programme, stakeholders: list, kind: str, summary: str, day: date,
-            position: str | None, source: str, permalink: str | None, follow_up: FollowUp | None,
-            logged_at: datetime | None = None):
+def _record(
+    uow,
+    actor: Actor,
+    programme,
+    stakeholders: list,
+    kind: str,
+    summary: str,
+    day: date,
+    position: str | None,
+    source: str,
+    permalink: str | None,
+    follow_up: FollowUp | None,
+    logged_at: datetime | None = None,
+):
     engagement = uow.engagements.create(
-        [s.id for s in stakeholders], programme_id=programme.id, kind=kind, summary=summary, occurred_on=day,
-        position=position, source=source, permalink=permalink, logged_by=actor.user_id,
-        logged_at=logged_at or clock.now())
+        [s.id for s in stakeholders],
+        programme_id=programme.id,
+        kind=kind,
+        summary=summary,
+        occurred_on=day,
+        position=position,
+        source=source,
+        permalink=permalink,
+        logged_by=actor.user_id,
+        logged_at=logged_at or clock.now(),
+    )
     after = snapshot(engagement) | {"stakeholders": [s.id for s in stakeholders]}
     audit(uow, actor, programme, "engagement.log", "engagement", engagement.id, after=after)
     action = None
     if follow_up is not None:
-        action = uow.actions.create(programme_id=programme.id, engagement_id=engagement.id, title=follow_up.title,
-                                    owner_id=follow_up.owner_id or actor.user_id, due_on=follow_up.due,
-                                    state="open", created_by=actor.user_id, created_at=clock.now())
+        action = uow.actions.create(
+            programme_id=programme.id,
+            engagement_id=engagement.id,
+            title=follow_up.title,
+            owner_id=follow_up.owner_id or actor.user_id,
+            due_on=follow_up.due,
+            state="open",
+            created_by=actor.user_id,
+            created_at=clock.now(),
+        )
         audit(uow, actor, programme, "action.add", "action", action.id, after=snapshot(action))
     return engagement, action
 
@@ -157,25 +204,59 @@ class Logged:
     action: object | None
 
 
-def log_engagement(actor: Actor, channel_id: str, refs: list[str], kind: str | None, summary: str | None, uow, *,
-                   on: date | str | None = None, position: str | None = None, group: str | None = None,
-                   follow_up: FollowUp | None = None) -> Logged:
+def log_engagement(
+    actor: Actor,
+    channel_id: str,
+    refs: list[str],
+    kind: str | None,
+    summary: str | None,
+    uow,
+    *,
+    on: date | str | None = None,
+    position: str | None = None,
+    group: str | None = None,
+    follow_up: FollowUp | None = None,
+) -> Logged:
     """`/consult engage`: one engagement linked to each stakeholder named (or in the group)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
         today = clock.today_in(programme.timezone)
-        kind, summary, position, day, follow_up = _validate(today, kind, summary, on, position, follow_up)
+        kind, summary, position, day, follow_up = _validate(
+            today, kind, summary, on, position, follow_up
+        )
         stakeholders = _resolve_stakeholders(uow, programme, refs, group)
-        engagement, action = _record(uow, actor, programme, stakeholders, kind, summary, day, position,
-                                     "command", None, follow_up)
+        engagement, action = _record(
+            uow,
+            actor,
+            programme,
+            stakeholders,
+            kind,
+            summary,
+            day,
+            position,
+            "command",
+            None,
+            follow_up,
+        )
         uow.commit()
         return Logged(programme, engagement, stakeholders, action)
 
 
-def log_engagement_from_form(actor: Actor, programme_id: int, stakeholder_ids: list[int], groups: list[str],
-                             kind: str | None, summary: str | None, uow, *, on: date | str | None = None,
-                             position: str | None = None, source: str = "modal", permalink: str | None = None,
-                             follow_up: FollowUp | None = None) -> Logged:
+def log_engagement_from_form(
+    actor: Actor,
+    programme_id: int,
+    stakeholder_ids: list[int],
+    groups: list[str],
+    kind: str | None,
+    summary: str | None,
+    uow,
+    *,
+    on: date | str | None = None,
+    position: str | None = None,
+    source: str = "modal",
+    permalink: str | None = None,
+    follow_up: FollowUp | None = None,
+) -> Logged:
     """The form (from `/consult engage` or the "Log as engagement" shortcut). Errors name their field."""
     if source not in SOURCES:
         source = "modal"
@@ -186,14 +267,18 @@ def log_engagement_from_form(actor: Actor, programme_id: int, stakeholder_ids: l
         today = clock.today_in(programme.timezone)
         errors: dict[str, str] = {}
         try:
-            kind, summary, position, day, follow_up = _validate(today, kind, summary, on, position, follow_up)
+            kind, summary, position, day, follow_up = _validate(
+                today, kind, summary, on, position, follow_up
+            )
         except FieldErrors as e:
             errors.update(e.errors)
         stakeholders = []
         for sid in dict.fromkeys(stakeholder_ids):
             s = uow.stakeholders.get(programme.id, sid)
             if s is None or s.removed_at is not None:
-                errors["stakeholders"] = "One of the stakeholders has left the register; choose again."
+                errors["stakeholders"] = (
+                    "One of the stakeholders has left the register; choose again."
+                )
                 break
             stakeholders.append(s)
         for group in groups:
@@ -206,8 +291,19 @@ def log_engagement_from_form(actor: Actor, programme_id: int, stakeholder_ids: l
             errors["stakeholders"] = "Choose at least one stakeholder."
         if errors:
             raise FieldErrors(errors)
-        engagement, action = _record(uow, actor, programme, stakeholders, kind, summary, day, position,
-                                     source, (permalink or None) and permalink[:500], follow_up)
+        engagement, action = _record(
+            uow,
+            actor,
+            programme,
+            stakeholders,
+            kind,
+            summary,
+            day,
+            position,
+            source,
+            (permalink or None) and permalink[:500],
+            follow_up,
+        )
         uow.commit()
         return Logged(programme, engagement, stakeholders, action)
 
@@ -245,9 +341,11 @@ def suggest_stakeholders(actor: Actor, programme_ids: list[int], text: str, uow,
                 found = uow.stakeholders.search(programme.id, text, limit=limit)
             else:
                 found = uow.stakeholders.list(programme.id)[:limit]
-            groups = [(g, len(uow.stakeholders.list(programme.id, group=g)))
-                      for g in sorted(uow.stakeholders.groups(programme.id))
-                      if text and text.lower() in g.lower()][:5]
+            groups = [
+                (g, len(uow.stakeholders.list(programme.id, group=g)))
+                for g in sorted(uow.stakeholders.groups(programme.id))
+                if text and text.lower() in g.lower()
+            ][:5]
             out.append((programme, found, groups))
     return out
 
@@ -258,7 +356,9 @@ def _own_engagement(uow, actor: Actor, programme, engagement_id: int, doing: str
     if e is None:
         raise NotFound(f"There is no engagement #{engagement_id} in this programme.")
     if e.logged_by != actor.user_id and not is_admin(uow, actor, programme):
-        raise Forbidden(f"Only <@{e.logged_by}>, who logged engagement #{e.id}, or an admin can {doing} it.")
+        raise Forbidden(
+            f"Only <@{e.logged_by}>, who logged engagement #{e.id}, or an admin can {doing} it."
+        )
     return e
 
 
@@ -271,8 +371,17 @@ def show_engagement(actor: Actor, channel_id: str, engagement_id: int, uow):
         return programme, e, uow.engagements.stakeholders_of(e.id), uow.actions.for_engagement(e.id)
 
 
-def edit_engagement(actor: Actor, channel_id: str, engagement_id: int, uow, *, summary: str | None = None,
-                    kind: str | None = None, on: str | None = None, position: str | None = None):
+def edit_engagement(
+    actor: Actor,
+    channel_id: str,
+    engagement_id: int,
+    uow,
+    *,
+    summary: str | None = None,
+    kind: str | None = None,
+    on: str | None = None,
+    position: str | None = None,
+):
     """Change what was recorded; the audit trail keeps the old version. position "none" clears it."""
     if summary is None and kind is None and on is None and position is None:
         raise UsageError("Say what to change: --summary, --kind, --date or --position.")
@@ -282,15 +391,27 @@ def edit_engagement(actor: Actor, channel_id: str, engagement_id: int, uow, *, s
         if e.withdrawn_at is not None:
             raise Conflict(f"Engagement #{e.id} was withdrawn; log a new one instead.")
         today = clock.today_in(programme.timezone)
-        clear = position is not None and position.strip().lower() in ("none", "unknown", "clear", "-")
+        clear = position is not None and position.strip().lower() in (
+            "none",
+            "unknown",
+            "clear",
+            "-",
+        )
         new_kind, new_summary, new_position, new_day, _ = _validate(
-            today, kind if kind is not None else e.kind, summary if summary is not None else e.summary,
-            on if on is not None else e.occurred_on, None if clear else (position or e.position), None)
+            today,
+            kind if kind is not None else e.kind,
+            summary if summary is not None else e.summary,
+            on if on is not None else e.occurred_on,
+            None if clear else (position or e.position),
+            None,
+        )
         before = snapshot(e)
         e.kind, e.summary, e.occurred_on, e.position = new_kind, new_summary, new_day, new_position
         e.updated_at = clock.now()
         after = snapshot(e)
-        if {k: v for k, v in after.items() if k != "updated_at"} == {k: v for k, v in before.items() if k != "updated_at"}:
+        if {k: v for k, v in after.items() if k != "updated_at"} == {
+            k: v for k, v in before.items() if k != "updated_at"
+        }:
             raise Conflict(f"Engagement #{e.id} already says that; nothing changed.")
         uow.engagements.sync_links(e)
         audit(uow, actor, programme, "engagement.edit", "engagement", e.id, before, after)
@@ -322,8 +443,16 @@ def stakeholder_history(actor: Actor, channel_id: str, ref: str, uow, limit: int
 
 
 # -- follow-up actions --------------------------------------------------------------------
-def add_action(actor: Actor, channel_id: str, title: str, uow, *, owner_id: str | None = None,
-               due: str | None = None, engagement_id: int | None = None):
+def add_action(
+    actor: Actor,
+    channel_id: str,
+    title: str,
+    uow,
+    *,
+    owner_id: str | None = None,
+    due: str | None = None,
+    engagement_id: int | None = None,
+):
     title = (title or "").strip()
     if not title:
         raise UsageError("Say what the action is, in quotes.")
@@ -337,9 +466,16 @@ def add_action(actor: Actor, channel_id: str, title: str, uow, *, owner_id: str 
             raise UsageError(f"{format_date(due_on)} has passed: give a due date from today on.")
         if engagement_id is not None and uow.engagements.get(programme.id, engagement_id) is None:
             raise NotFound(f"There is no engagement #{engagement_id} in this programme.")
-        action = uow.actions.create(programme_id=programme.id, engagement_id=engagement_id, title=title,
-                                    owner_id=owner_id or actor.user_id, due_on=due_on, state="open",
-                                    created_by=actor.user_id, created_at=clock.now())
+        action = uow.actions.create(
+            programme_id=programme.id,
+            engagement_id=engagement_id,
+            title=title,
+            owner_id=owner_id or actor.user_id,
+            due_on=due_on,
+            state="open",
+            created_by=actor.user_id,
+            created_at=clock.now(),
+        )
         audit(uow, actor, programme, "action.add", "action", action.id, after=snapshot(action))
         uow.commit()
         return programme, action
@@ -349,7 +485,11 @@ def list_actions(actor: Actor, channel_id: str, uow):
     """Open actions, the asker's first, then by due date."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
-        return programme, uow.actions.open(programme.id, mine_first=actor.user_id), clock.today_in(programme.timezone)
+        return (
+            programme,
+            uow.actions.open(programme.id, mine_first=actor.user_id),
+            clock.today_in(programme.timezone),
+        )
 
 
 def complete_action(actor: Actor, channel_id: str, action_id: int, uow):
@@ -357,10 +497,16 @@ def complete_action(actor: Actor, channel_id: str, action_id: int, uow):
         programme = programme_for(uow, actor, channel_id)
         action = uow.actions.get(programme.id, action_id)
         if action is None:
-            raise NotFound(f"There is no action #{action_id} in this programme. `/consult actions` lists them.")
-        if actor.user_id not in (action.owner_id, action.created_by) and not is_admin(uow, actor, programme):
-            raise Forbidden(f"Only <@{action.owner_id}>, who owns action #{action.id}, "
-                            f"<@{action.created_by}>, who set it, or an admin can mark it done.")
+            raise NotFound(
+                f"There is no action #{action_id} in this programme. `/consult actions` lists them."
+            )
+        if actor.user_id not in (action.owner_id, action.created_by) and not is_admin(
+            uow, actor, programme
+        ):
+            raise Forbidden(
+                f"Only <@{action.owner_id}>, who owns action #{action.id}, "
+                f"<@{action.created_by}>, who set it, or an admin can mark it done."
+            )
         if action.state == "done":
             raise Conflict(f"Action #{action.id} is already done.")
         before = snapshot(action)
@@ -371,8 +517,22 @@ def complete_action(actor: Actor, channel_id: str, action_id: int, uow):
 
 
 # -- export --------------------------------------------------------------------------------
-EXPORT_HEADER = ["engagement_id", "date", "kind", "stakeholder_type", "stakeholder", "stakeholder_code",
-                 "position", "summary", "source", "permalink", "logged_by", "logged_at", "status", "withdrawn_at"]
+EXPORT_HEADER = [
+    "engagement_id",
+    "date",
+    "kind",
+    "stakeholder_type",
+    "stakeholder",
+    "stakeholder_code",
+    "position",
+    "summary",
+    "source",
+    "permalink",
+    "logged_by",
+    "logged_at",
+    "status",
+    "withdrawn_at",
+]
 
 
 def engagements_csv(actor: Actor, channel_id: str, uow) -> tuple[object, bytes, int]:
@@ -384,10 +544,22 @@ def engagements_csv(actor: Actor, channel_id: str, uow) -> tuple[object, bytes, 
         def rows():
             for e, type_, name, code in uow.engagements.export_rows(programme.id):
                 seen.add(e.id)
-                yield [e.id, e.occurred_on.isoformat(), e.kind, type_, name, code, e.position or "", e.summary,
-                       e.source, e.permalink, e.logged_by, e.logged_at.isoformat(timespec="seconds"),
-                       "withdrawn" if e.withdrawn_at else "live",
-                       e.withdrawn_at.isoformat(timespec="seconds") if e.withdrawn_at else ""]
+                yield [
+                    e.id,
+                    e.occurred_on.isoformat(),
+                    e.kind,
+                    type_,
+                    name,
+                    code,
+                    e.position or "",
+                    e.summary,
+                    e.source,
+                    e.permalink,
+                    e.logged_by,
+                    e.logged_at.isoformat(timespec="seconds"),
+                    "withdrawn" if e.withdrawn_at else "live",
+                    e.withdrawn_at.isoformat(timespec="seconds") if e.withdrawn_at else "",
+                ]
 
         content = csv_bytes(EXPORT_HEADER, rows())
         return programme, content, len(seen)
@@ -397,7 +569,10 @@ def engagements_csv(actor: Actor, channel_id: str, uow) -> tuple[object, bytes, 
 DEMO_ORDER = 10
 
 _DEMO_TOPICS = [
-    ("meeting", "Locality meeting: co-commissioning options explained; questions on conflicts of interest"),
+    (
+        "meeting",
+        "Locality meeting: co-commissioning options explained; questions on conflicts of interest",
+    ),
     ("email", "Sent the expression of interest summary and asked for views"),
     ("call", "Call with the practice manager about the committee's membership"),
     ("event", "Members' event on primary care co-commissioning"),
@@ -420,9 +595,21 @@ def demo_data(uow_factory, programme, actor: Actor) -> None:
         def log(targets, kind, summary, day, position=None, follow_up=None):
             if day > today:  # a demo loaded mid-cycle has no engagement from the future
                 return None
-            logged_at = min(clock.now(), datetime.combine(day, time(16, 30), timezone.utc))
-            return _record(uow, actor, programme, targets, kind, summary, day, position, "command", None,
-                           follow_up, logged_at)[0]
+            logged_at = min(clock.now(), datetime.combine(day, time(16, 30), UTC))
+            return _record(
+                uow,
+                actor,
+                programme,
+                targets,
+                kind,
+                summary,
+                day,
+                position,
+                "command",
+                None,
+                follow_up,
+                logged_at,
+            )[0]
 
         engaged = practices[: int(len(practices) * 0.8)]  # a fifth not yet heard from
         positions = ["support"] * 5 + ["undecided"] * 3 + ["oppose"] * 2 + ["neutral"]
@@ -432,32 +619,76 @@ def demo_data(uow_factory, programme, actor: Actor) -> None:
             log([practice], kind, summary, first, rng.choice(positions + [None]))
             if i % 3 == 0:  # a second contact, where some changed their minds
                 later = first + timedelta(days=rng.randrange(14, 60))
-                log([practice], "meeting", "Follow-up on the draft committee terms of reference", later,
-                    rng.choice(positions))
+                log(
+                    [practice],
+                    "meeting",
+                    "Follow-up on the draft committee terms of reference",
+                    later,
+                    rng.choice(positions),
+                )
         by_locality: dict[str, list] = {}
         for p in engaged:  # practices that came to nothing stay unheard from
             by_locality.setdefault(p.group_name or "", []).append(p)
         for n, (locality, members) in enumerate(sorted(by_locality.items())):
             if locality:
-                log(members, "event", f"{locality} members' meeting: the case for co-commissioning",
-                    date(year, 9, 10 + 7 * n))
+                log(
+                    members,
+                    "event",
+                    f"{locality} members' meeting: the case for co-commissioning",
+                    date(year, 9, 10 + 7 * n),
+                )
         if "lmc" in others:
-            log([others["lmc"]], "meeting", "LMC liaison meeting: LMC asks for a seat on the committee as an observer",
-                date(year, 7, 15), "undecided",
-                FollowUp("Send the LMC the draft terms of reference", actor.user_id, date(year, 8, 1)))
-            log([others["lmc"]], "letter", "LMC letter supporting joint commissioning with safeguards",
-                date(year + 1, 1, 12), "support")
+            log(
+                [others["lmc"]],
+                "meeting",
+                "LMC liaison meeting: LMC asks for a seat on the committee as an observer",
+                date(year, 7, 15),
+                "undecided",
+                FollowUp(
+                    "Send the LMC the draft terms of reference", actor.user_id, date(year, 8, 1)
+                ),
+            )
+            log(
+                [others["lmc"]],
+                "letter",
+                "LMC letter supporting joint commissioning with safeguards",
+                date(year + 1, 1, 12),
+                "support",
+            )
         if "healthwatch" in others:
-            log([others["healthwatch"]], "meeting", "Healthwatch agreed to nominate a non-voting attendee",
-                date(year, 10, 6), "neutral")
+            log(
+                [others["healthwatch"]],
+                "meeting",
+                "Healthwatch agreed to nominate a non-voting attendee",
+                date(year, 10, 6),
+                "neutral",
+            )
         if "hwbb" in others:
-            log([others["hwbb"]], "board-paper", "Draft plan sent to the Health and Wellbeing Board for its opinion",
-                date(year, 11, 20), None,
-                FollowUp("Record the HWBB's opinion in the final plan", actor.user_id, date(year + 1, 1, 31)))
+            log(
+                [others["hwbb"]],
+                "board-paper",
+                "Draft plan sent to the Health and Wellbeing Board for its opinion",
+                date(year, 11, 20),
+                None,
+                FollowUp(
+                    "Record the HWBB's opinion in the final plan",
+                    actor.user_id,
+                    date(year + 1, 1, 31),
+                ),
+            )
         if "nhse" in others:
-            log([others["nhse"]], "call", "Area team call on the expression of interest (sections A to H)",
-                date(year, 6, 12))
+            log(
+                [others["nhse"]],
+                "call",
+                "Area team call on the expression of interest (sections A to H)",
+                date(year, 6, 12),
+            )
         if "governing-body" in others:
-            log([others["governing-body"]], "board-paper", "Governing body paper: recommendation to seek joint commissioning",
-                date(year, 12, 4), "support")
+            log(
+                [others["governing-body"]],
+                "board-paper",
+                "Governing body paper: recommendation to seek joint commissioning",
+                date(year, 12, 4),
+                "support",
+            )
         uow.commit()

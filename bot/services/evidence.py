@@ -8,6 +8,7 @@ and checksum, each duty with its evidence, and the timeline of key dates.
 figure in the pack with pure functions, so the same log always gives the
 same figures (the pack prints a fingerprint of them to show it).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -79,6 +80,7 @@ def gather(uow, programme) -> Records:
 
 
 # -- figures -------------------------------------------------------------------
+
 
 @dataclass
 class TypeSummary:
@@ -207,15 +209,32 @@ def latest_positions(engagements, links) -> dict[int, tuple[str, date]]:
 def _tally(vote, electors, ballots, aggregate, stakeholders):
     """The vote counted by the votes rules (bot/votes.py), as at closing for a closed vote."""
     people = {s.id: s for s in stakeholders}
-    roll = [vote_rules.Elector(e.stakeholder_id, people[e.stakeholder_id].name if e.stakeholder_id in people else
-                               str(e.stakeholder_id), people[e.stakeholder_id].code if e.stakeholder_id in people
-                               else None, e.list_size or 0) for e in electors]
+    roll = [
+        vote_rules.Elector(
+            e.stakeholder_id,
+            people[e.stakeholder_id].name if e.stakeholder_id in people else str(e.stakeholder_id),
+            people[e.stakeholder_id].code if e.stakeholder_id in people else None,
+            e.list_size or 0,
+        )
+        for e in electors
+    ]
     common = {"rule": vote.rule, "quorum_percent": vote.quorum_percent, "weighted": vote.weighted}
     if aggregate is not None:
-        return vote_rules.tally(roll, aggregate=vote_rules.Aggregate(
-            aggregate.for_count, aggregate.against_count, aggregate.abstain_count, aggregate.for_list_size,
-            aggregate.against_list_size, aggregate.abstain_list_size), **common)
-    return vote_rules.tally(roll, [vote_rules.Cast(b.stakeholder_id, b.choice) for b in ballots], **common)
+        return vote_rules.tally(
+            roll,
+            aggregate=vote_rules.Aggregate(
+                aggregate.for_count,
+                aggregate.against_count,
+                aggregate.abstain_count,
+                aggregate.for_list_size,
+                aggregate.against_list_size,
+                aggregate.abstain_list_size,
+            ),
+            **common,
+        )
+    return vote_rules.tally(
+        roll, [vote_rules.Cast(b.stakeholder_id, b.choice) for b in ballots], **common
+    )
 
 
 def compute(rec: Records) -> Pack:
@@ -233,23 +252,42 @@ def compute(rec: Records) -> Pack:
     issues: dict[str, list[EngagementRow]] = {}
     for t in TYPES:
         members = [s for s in live if s.type == t]
-        touching = [e for e in rec.engagements
-                    if any(people[sid].type == t for sid in rec.links.get(e.id, []) if sid in people)]
+        touching = [
+            e
+            for e in rec.engagements
+            if any(people[sid].type == t for sid in rec.links.get(e.id, []) if sid in people)
+        ]
         if not members and not touching:
             continue
         dates_ = [e.occurred_on for e in touching]
-        types.append(TypeSummary(
-            type=t, label=TYPE_LABELS[t], in_register=len(members),
-            engaged=sum(1 for s in members if s.id in per_stakeholder),
-            engagements=len(touching), first=min(dates_, default=None), last=max(dates_, default=None),
-            kinds=dict(sorted(Counter(e.kind for e in touching).items())),
-            positions={p: sum(1 for s in members if positions.get(s.id, (None,))[0] == p) for p in POSITIONS},
-        ))
+        types.append(
+            TypeSummary(
+                type=t,
+                label=TYPE_LABELS[t],
+                in_register=len(members),
+                engaged=sum(1 for s in members if s.id in per_stakeholder),
+                engagements=len(touching),
+                first=min(dates_, default=None),
+                last=max(dates_, default=None),
+                kinds=dict(sorted(Counter(e.kind for e in touching).items())),
+                positions={
+                    p: sum(1 for s in members if positions.get(s.id, (None,))[0] == p)
+                    for p in POSITIONS
+                },
+            )
+        )
         if touching:
             issues[TYPE_LABELS[t]] = [
-                EngagementRow(e.id, e.occurred_on, e.kind, e.summary, e.position,
-                              sorted(people[sid].name for sid in rec.links.get(e.id, []) if sid in people))
-                for e in touching]
+                EngagementRow(
+                    e.id,
+                    e.occurred_on,
+                    e.kind,
+                    e.summary,
+                    e.position,
+                    sorted(people[sid].name for sid in rec.links.get(e.id, []) if sid in people),
+                )
+                for e in touching
+            ]
     all_dates = [e.occurred_on for e in rec.engagements]
     totals = {
         "engagements": len(rec.engagements),
@@ -260,24 +298,55 @@ def compute(rec: Records) -> Pack:
     }
 
     practices = []
-    for s in sorted((s for s in live if s.type == "practice"), key=lambda s: ((s.group_name or "").lower(),
-                                                                               s.name.lower())):
+    for s in sorted(
+        (s for s in live if s.type == "practice"),
+        key=lambda s: ((s.group_name or "").lower(), s.name.lower()),
+    ):
         pos = positions.get(s.id)
         mine = per_stakeholder.get(s.id, [])
-        practices.append(PracticeRow(s.code, s.name, s.group_name, s.list_size, pos[0] if pos else None,
-                                     pos[1] if pos else None, len(mine),
-                                     max((e.occurred_on for e in mine), default=None)))
+        practices.append(
+            PracticeRow(
+                s.code,
+                s.name,
+                s.group_name,
+                s.list_size,
+                pos[0] if pos else None,
+                pos[1] if pos else None,
+                len(mine),
+                max((e.occurred_on for e in mine), default=None),
+            )
+        )
     practice_positions = []
     for p in POSITIONS + (None,):
         rows = [r for r in practices if r.position == p]
-        practice_positions.append((p or "no position stated", len(rows), sum(r.list_size or 0 for r in rows)))
+        practice_positions.append(
+            (p or "no position stated", len(rows), sum(r.list_size or 0 for r in rows))
+        )
 
-    votes = [VoteSummary(v.id, v.question, v.state, v.rule, vote_rules.RULE_TEXT.get(v.rule, v.rule),
-                         v.quorum_percent, v.weighted, v.group_name, v.opened_at, v.closes_at, v.closed_at,
-                         _tally(v, rec.electors.get(v.id, []), rec.ballots.get(v.id, []), rec.aggregates.get(v.id),
-                                rec.stakeholders),
-                         v.checksum if v.state == "closed" else None)
-             for v in rec.votes]
+    votes = [
+        VoteSummary(
+            v.id,
+            v.question,
+            v.state,
+            v.rule,
+            vote_rules.RULE_TEXT.get(v.rule, v.rule),
+            v.quorum_percent,
+            v.weighted,
+            v.group_name,
+            v.opened_at,
+            v.closes_at,
+            v.closed_at,
+            _tally(
+                v,
+                rec.electors.get(v.id, []),
+                rec.ballots.get(v.id, []),
+                rec.aggregates.get(v.id),
+                rec.stakeholders,
+            ),
+            v.checksum if v.state == "closed" else None,
+        )
+        for v in rec.votes
+    ]
 
     done_on: dict[int, date] = {}
     for ev in rec.duty_events:
@@ -292,42 +361,100 @@ def compute(rec: Records) -> Pack:
             if ev.kind == "engagement":
                 e = engagements_by_id.get(ev.engagement_id)
                 if e is None:
-                    items.append(EvidenceItem("engagement", f"Engagement {ev.engagement_id} (withdrawn since)"))
+                    items.append(
+                        EvidenceItem(
+                            "engagement", f"Engagement {ev.engagement_id} (withdrawn since)"
+                        )
+                    )
                 else:
-                    names = ", ".join(sorted(people[s].name for s in rec.links.get(e.id, []) if s in people))
-                    items.append(EvidenceItem("engagement", f"Engagement {e.id}: {e.kind} with {names}: {e.summary}",
-                                              on=e.occurred_on))
+                    names = ", ".join(
+                        sorted(people[s].name for s in rec.links.get(e.id, []) if s in people)
+                    )
+                    items.append(
+                        EvidenceItem(
+                            "engagement",
+                            f"Engagement {e.id}: {e.kind} with {names}: {e.summary}",
+                            on=e.occurred_on,
+                        )
+                    )
             elif ev.kind == "vote":
                 v = votes_by_id.get(ev.vote_id)
-                text = (f"Vote {ev.vote_id}: {v.question} ({v.tally.outcome})" if v else f"Vote {ev.vote_id}")
-                items.append(EvidenceItem("vote", text, on=_local_date(v.closed_at, tz) if v and v.closed_at else None))
+                text = (
+                    f"Vote {ev.vote_id}: {v.question} ({v.tally.outcome})"
+                    if v
+                    else f"Vote {ev.vote_id}"
+                )
+                items.append(
+                    EvidenceItem(
+                        "vote", text, on=_local_date(v.closed_at, tz) if v and v.closed_at else None
+                    )
+                )
             else:
                 label = "Slack message: " if ev.kind == "permalink" else "Document: "
-                items.append(EvidenceItem(ev.kind, label + ev.url, url=ev.url, on=_local_date(ev.added_at, tz)))
-        duty_rows.append(DutyRow(d.id, d.section, d.title, d.statute, d.state, d.due_on, d.owner_id, d.reason,
-                                 d.notes, done_on.get(d.id) if d.state == duty_rules.DONE else None, items,
-                                 duty_rules.checklist_asks(rec.template, d.key)))
+                items.append(
+                    EvidenceItem(
+                        ev.kind, label + ev.url, url=ev.url, on=_local_date(ev.added_at, tz)
+                    )
+                )
+        duty_rows.append(
+            DutyRow(
+                d.id,
+                d.section,
+                d.title,
+                d.statute,
+                d.state,
+                d.due_on,
+                d.owner_id,
+                d.reason,
+                d.notes,
+                done_on.get(d.id) if d.state == duty_rules.DONE else None,
+                items,
+                duty_rules.checklist_asks(rec.template, d.key),
+            )
+        )
     # Duties in the order they fall due; the checklist in its letters' order (A to H).
-    duty_rows.sort(key=lambda r: (r.section, r.due_on or date.max, r.title) if r.section == duty_rules.DUTY
-                   else (r.section, date.min, r.title))
+    duty_rows.sort(
+        key=lambda r: (
+            (r.section, r.due_on or date.max, r.title)
+            if r.section == duty_rules.DUTY
+            else (r.section, date.min, r.title)
+        )
+    )
 
-    timeline = [TimelineEntry(d.due_on, d.title + (f" ({d.state})" if d.state != "open" else ""),
-                              d.kind or "deadline") for d in rec.deadlines]
+    timeline = [
+        TimelineEntry(
+            d.due_on, d.title + (f" ({d.state})" if d.state != "open" else ""), d.kind or "deadline"
+        )
+        for d in rec.deadlines
+    ]
     for v in votes:
-        timeline.append(TimelineEntry(_local_date(v.opened_at, tz), f"Vote {v.id} opened: {v.question}", "vote"))
+        timeline.append(
+            TimelineEntry(_local_date(v.opened_at, tz), f"Vote {v.id} opened: {v.question}", "vote")
+        )
         if v.closed_at:
-            timeline.append(TimelineEntry(_local_date(v.closed_at, tz),
-                                          f"Vote {v.id} closed: {v.tally.outcome}", "vote"))
+            timeline.append(
+                TimelineEntry(
+                    _local_date(v.closed_at, tz), f"Vote {v.id} closed: {v.tally.outcome}", "vote"
+                )
+            )
         else:
-            timeline.append(TimelineEntry(_local_date(v.closes_at, tz), f"Vote {v.id} closes", "vote"))
+            timeline.append(
+                TimelineEntry(_local_date(v.closes_at, tz), f"Vote {v.id} closes", "vote")
+            )
     for row in duty_rows:
         if row.done_on:
             timeline.append(TimelineEntry(row.done_on, f"Done: {row.title}", "duty"))
     for ev in rec.duty_events:
         if ev.action == "duty.revision":
             after = json.loads(ev.after or "{}")
-            timeline.append(TimelineEntry(_local_date(ev.at, tz), f"Significant revision {after.get('revision')}: "
-                                          f"{after.get('what_changed', '')}", "revision"))
+            timeline.append(
+                TimelineEntry(
+                    _local_date(ev.at, tz),
+                    f"Significant revision {after.get('revision')}: "
+                    f"{after.get('what_changed', '')}",
+                    "revision",
+                )
+            )
     if totals["first"]:
         timeline.append(TimelineEntry(totals["first"], "First engagement logged", "engagement"))
         timeline.append(TimelineEntry(totals["last"], "Latest engagement logged", "engagement"))
@@ -346,10 +473,17 @@ def compute(rec: Records) -> Pack:
     pack = Pack(
         programme_name=rec.programme.name,
         template_title=rec.template.get("title") if rec.template else None,
-        timezone=tz, types=types, totals=totals, issues=issues, practices=practices,
-        practice_positions=practice_positions, votes=votes,
-        duties=statutory, checklist=[r for r in duty_rows if r.section == duty_rules.EOI],
-        timeline=timeline, source=source,
+        timezone=tz,
+        types=types,
+        totals=totals,
+        issues=issues,
+        practices=practices,
+        practice_positions=practice_positions,
+        votes=votes,
+        duties=statutory,
+        checklist=[r for r in duty_rows if r.section == duty_rules.EOI],
+        timeline=timeline,
+        source=source,
         duty_counts={s: sum(1 for r in statutory if r.state == s) for s in duty_rules.STATES},
     )
     pack.fingerprint = fingerprint(pack)
@@ -360,12 +494,19 @@ def _plain(value):
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, vote_rules.Tally):
-        return {"outcome": value.outcome, "checksum": value.checksum, "practices": _plain(value.practices),
-                "list_size": _plain(value.list_size), "quorum_met": value.quorum_met}
+        return {
+            "outcome": value.outcome,
+            "checksum": value.checksum,
+            "practices": _plain(value.practices),
+            "list_size": _plain(value.list_size),
+            "quorum_met": value.quorum_met,
+        }
     if isinstance(value, vote_rules.Figures):
         return [value.for_, value.against, value.abstain, value.electorate]
     if hasattr(value, "__dataclass_fields__"):
-        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__ if k != "fingerprint"}
+        return {
+            k: _plain(getattr(value, k)) for k in value.__dataclass_fields__ if k != "fingerprint"
+        }
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -382,13 +523,17 @@ def fingerprint(pack: Pack) -> str:
 
 # -- rendering -----------------------------------------------------------------
 
+
 def render_pack(pack: Pack, generated_at: datetime) -> str:
     env = html_environment()
     env.filters["local"] = lambda dt: format_datetime(dt, pack.timezone)
     env.filters["maybe_date"] = lambda d: format_date(d) if d else "–"
     return env.get_template("evidence/pack.html.j2").render(
-        pack=pack, generated=format_datetime(generated_at, pack.timezone), type_labels=TYPE_LABELS,
-        state_labels=duty_rules.STATE_LABELS)
+        pack=pack,
+        generated=format_datetime(generated_at, pack.timezone),
+        type_labels=TYPE_LABELS,
+        state_labels=duty_rules.STATE_LABELS,
+    )
 
 
 def pack_filename(programme) -> str:

@@ -1,4 +1,5 @@
 """The stakeholder register: add, list, show, link, remove, import."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,16 +25,29 @@ def resolve(uow, programme, ref: str):
         if len(exact) == 1:
             return exact[0]
     if not matches:
-        raise NotFound(f"No stakeholder matches {ref!r}. `/consult stakeholder list` shows the register.")
+        raise NotFound(
+            f"No stakeholder matches {ref!r}. `/consult stakeholder list` shows the register."
+        )
     if len(matches) > 1:
         shown = "\n".join(f"• {s.name}" + (f" ({s.code})" if s.code else "") for s in matches[:10])
         more = "\n• …and more" if len(matches) > 10 else ""
-        raise UsageError(f"{ref!r} matches several stakeholders; use the code or more of the name:\n{shown}{more}")
+        raise UsageError(
+            f"{ref!r} matches several stakeholders; use the code or more of the name:\n{shown}{more}"
+        )
     return matches[0]
 
 
-def add_stakeholder(actor: Actor, channel_id: str, type: str, name: str, uow, *, code: str | None = None,
-                    list_size: int | None = None, group: str | None = None):
+def add_stakeholder(
+    actor: Actor,
+    channel_id: str,
+    type: str,
+    name: str,
+    uow,
+    *,
+    code: str | None = None,
+    list_size: int | None = None,
+    group: str | None = None,
+):
     name = name.strip()
     if type not in TYPES:
         raise UsageError(f"{type!r} is not a stakeholder type. Types: {', '.join(TYPES)}.")
@@ -53,21 +67,47 @@ def add_stakeholder(actor: Actor, channel_id: str, type: str, name: str, uow, *,
             if existing is not None:  # bring back a removed one rather than a duplicate code
                 before = snapshot(existing)
                 existing.removed_at = None
-                existing.type, existing.name, existing.list_size, existing.group_name = type, name, list_size, group
-                audit(uow, actor, programme, "stakeholder.restore", "stakeholder", existing.id, before, snapshot(existing))
-                ensure_template_duties(uow, actor, programme)  # a Health and Wellbeing Board brings its duties
+                existing.type, existing.name, existing.list_size, existing.group_name = (
+                    type,
+                    name,
+                    list_size,
+                    group,
+                )
+                audit(
+                    uow,
+                    actor,
+                    programme,
+                    "stakeholder.restore",
+                    "stakeholder",
+                    existing.id,
+                    before,
+                    snapshot(existing),
+                )
+                ensure_template_duties(
+                    uow, actor, programme
+                )  # a Health and Wellbeing Board brings its duties
                 uow.commit()
                 return existing
-        s = uow.stakeholders.create(programme_id=programme.id, type=type, name=name, code=code,
-                                    list_size=list_size, group_name=group)
+        s = uow.stakeholders.create(
+            programme_id=programme.id,
+            type=type,
+            name=name,
+            code=code,
+            list_size=list_size,
+            group_name=group,
+        )
         audit(uow, actor, programme, "stakeholder.add", "stakeholder", s.id, after=snapshot(s))
         if type == "hwbb":
-            ensure_template_duties(uow, actor, programme)  # a Health and Wellbeing Board brings its duties
+            ensure_template_duties(
+                uow, actor, programme
+            )  # a Health and Wellbeing Board brings its duties
         uow.commit()
         return s
 
 
-def list_stakeholders(actor: Actor, channel_id: str, uow, type: str | None = None, group: str | None = None):
+def list_stakeholders(
+    actor: Actor, channel_id: str, uow, type: str | None = None, group: str | None = None
+):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         return programme, uow.stakeholders.list(programme.id, type, group)
@@ -87,7 +127,16 @@ def link_stakeholder(actor: Actor, channel_id: str, ref: str, user_id: str | Non
         s = resolve(uow, programme, ref)
         before = snapshot(s, ["linked_user_id"])
         s.linked_user_id = user_id
-        audit(uow, actor, programme, "stakeholder.link", "stakeholder", s.id, before, snapshot(s, ["linked_user_id"]))
+        audit(
+            uow,
+            actor,
+            programme,
+            "stakeholder.link",
+            "stakeholder",
+            s.id,
+            before,
+            snapshot(s, ["linked_user_id"]),
+        )
         uow.commit()
         return s
 
@@ -113,8 +162,13 @@ class ImportReport:
     kinds: list[str] = field(default_factory=list)
 
 
-def import_practices(actor: Actor, programme_id: int, files: list[tuple[str, bytes | str]], uow,
-                     commissioner: str | None = None) -> ImportReport:
+def import_practices(
+    actor: Actor,
+    programme_id: int,
+    files: list[tuple[str, bytes | str]],
+    uow,
+    commissioner: str | None = None,
+) -> ImportReport:
     """Add or update member practices from NHS Digital's files or a plain CSV.
 
     All or nothing: any bad row is reported by file and line and nothing is stored.
@@ -131,7 +185,9 @@ def import_practices(actor: Actor, programme_id: int, files: list[tuple[str, byt
         problems += [f"{filename} {p}" for p in reading.problems]
         readings.append((filename, reading))
     if problems:
-        shown = "\n".join(problems[:20]) + (f"\n…and {len(problems) - 20} more" if len(problems) > 20 else "")
+        shown = "\n".join(problems[:20]) + (
+            f"\n…and {len(problems) - 20} more" if len(problems) > 20 else ""
+        )
         raise UsageError(f"Nothing was imported: fix these rows and import again.\n{shown}")
     report = ImportReport(kinds=[r.kind for _, r in readings])
     with uow:
@@ -141,7 +197,9 @@ def import_practices(actor: Actor, programme_id: int, files: list[tuple[str, byt
         # Files that bring names first, so a list-size file given alongside can size new practices.
         for filename, reading in sorted(readings, key=lambda fr: fr[1].kind == "list-sizes"):
             if reading.skipped:
-                report.left_out.append(f"{filename}: {reading.skipped} rows that are not active GP practices of {commissioner}")
+                report.left_out.append(
+                    f"{filename}: {reading.skipped} rows that are not active GP practices of {commissioner}"
+                )
             sizes_only_missing = 0
             for row in reading.rows:
                 s = known.get(row.code)
@@ -149,16 +207,34 @@ def import_practices(actor: Actor, programme_id: int, files: list[tuple[str, byt
                     if reading.kind == "list-sizes":
                         sizes_only_missing += 1
                         continue
-                    s = uow.stakeholders.create(programme_id=programme.id, type="practice", name=row.name,
-                                                code=row.code, list_size=row.list_size,
-                                                group_name=row.group, postcode=row.postcode)
+                    s = uow.stakeholders.create(
+                        programme_id=programme.id,
+                        type="practice",
+                        name=row.name,
+                        code=row.code,
+                        list_size=row.list_size,
+                        group_name=row.group,
+                        postcode=row.postcode,
+                    )
                     known[row.code] = s
-                    audit(uow, actor, programme, "stakeholder.import", "stakeholder", s.id, after=snapshot(s))
+                    audit(
+                        uow,
+                        actor,
+                        programme,
+                        "stakeholder.import",
+                        "stakeholder",
+                        s.id,
+                        after=snapshot(s),
+                    )
                     report.added.append(row.code)
                     continue
                 before = snapshot(s)
-                updates = {"name": row.name, "list_size": row.list_size, "group_name": row.group,
-                           "postcode": row.postcode}
+                updates = {
+                    "name": row.name,
+                    "list_size": row.list_size,
+                    "group_name": row.group,
+                    "postcode": row.postcode,
+                }
                 for attr, value in updates.items():
                     if value is not None:
                         setattr(s, attr, value)
@@ -166,12 +242,23 @@ def import_practices(actor: Actor, programme_id: int, files: list[tuple[str, byt
                     s.removed_at = None
                 after = snapshot(s)
                 if after != before:
-                    audit(uow, actor, programme, "stakeholder.import", "stakeholder", s.id, before, after)
+                    audit(
+                        uow,
+                        actor,
+                        programme,
+                        "stakeholder.import",
+                        "stakeholder",
+                        s.id,
+                        before,
+                        after,
+                    )
                     if row.code not in report.added and row.code not in report.changed:
                         report.changed.append(row.code)
                 else:
                     report.unchanged += 1
             if sizes_only_missing:
-                report.left_out.append(f"{filename}: {sizes_only_missing} practices that are not in the register")
+                report.left_out.append(
+                    f"{filename}: {sizes_only_missing} practices that are not in the register"
+                )
         uow.commit()
     return report

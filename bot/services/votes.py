@@ -5,6 +5,7 @@ never changes: the vote row is locked for every change (shared by ballots,
 exclusive for closing and aggregate counts), so nothing slips in after the
 count taken at closing.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,8 @@ from ..dates import format_datetime, local_to_utc
 from ..errors import Conflict, Forbidden, NotFound, UsageError
 from ..rendering import esc
 from ..spreadsheet import csv_bytes
-from .deliveries import deliver_once, lookup, metadata_for
 from .access import audit, programme_for, require_admin, require_returning_officer, snapshot
+from .deliveries import deliver_once, lookup, metadata_for
 from .duties import on_vote_carried
 from .stakeholders import resolve
 
@@ -29,12 +30,15 @@ log = logging.getLogger("consult.votes")
 DEMO_ORDER = 30
 MAX_QUESTION = 500
 SCHEDULER = "consult"  # who closes a vote at its closing time, in the audit trail
-LINK_HINT = ("Ask a programme admin to link you to your practice with "
-             "`/consult stakeholder link <practice> @you`; a returning officer can also record your "
-             "practice's ballot for you.")
+LINK_HINT = (
+    "Ask a programme admin to link you to your practice with "
+    "`/consult stakeholder link <practice> @you`; a returning officer can also record your "
+    "practice's ballot for you."
+)
 
 
 # -- finding a vote ------------------------------------------------------------
+
 
 def _describe(vote, tz: str) -> str:
     return f"#{vote.id} “{esc(vote.question)}” (closes {format_datetime(vote.closes_at, tz)})"
@@ -45,10 +49,14 @@ def choose_vote(uow, programme, vote_id: int | None, *, allow_closed: bool = Fal
     if vote_id is not None:
         vote = uow.votes.get(programme.id, vote_id)
         if vote is None:
-            raise NotFound(f"There is no vote #{vote_id} in this programme. `/consult vote list` shows them.")
+            raise NotFound(
+                f"There is no vote #{vote_id} in this programme. `/consult vote list` shows them."
+            )
         if vote.state != "open" and not allow_closed:
-            raise Conflict(f"Vote #{vote.id} closed on {format_datetime(vote.closed_at, programme.timezone)}; "
-                           "a closed vote never changes.")
+            raise Conflict(
+                f"Vote #{vote.id} closed on {format_datetime(vote.closed_at, programme.timezone)}; "
+                "a closed vote never changes."
+            )
         return vote
     open_votes = uow.votes.open_votes(programme.id)
     if len(open_votes) == 1:
@@ -57,21 +65,35 @@ def choose_vote(uow, programme, vote_id: int | None, *, allow_closed: bool = Fal
         closed = uow.votes.list(programme.id, ("closed",), limit=1)
         if closed and allow_closed:  # to read: the latest closed vote
             return closed[0]
-        raise NotFound("This programme has no open vote. An admin opens one with "
-                       '`/consult vote open "<question>" --closes <date>`.')
+        raise NotFound(
+            "This programme has no open vote. An admin opens one with "
+            '`/consult vote open "<question>" --closes <date>`.'
+        )
     listing = "\n".join("• " + _describe(v, programme.timezone) for v in open_votes)
-    raise UsageError(f"This programme has {len(open_votes)} open votes; say which with `--vote <id>`:\n{listing}")
+    raise UsageError(
+        f"This programme has {len(open_votes)} open votes; say which with `--vote <id>`:\n{listing}"
+    )
 
 
 # -- counting ------------------------------------------------------------------
 
+
 def electors_of(uow, vote) -> list[rules.Elector]:
-    return [rules.Elector(s.id, s.name, s.code, e.list_size or 0) for e, s in uow.votes.electorate(vote.id)]
+    return [
+        rules.Elector(s.id, s.name, s.code, e.list_size or 0)
+        for e, s in uow.votes.electorate(vote.id)
+    ]
 
 
 def aggregate_of(row) -> rules.Aggregate:
-    return rules.Aggregate(row.for_count, row.against_count, row.abstain_count,
-                           row.for_list_size, row.against_list_size, row.abstain_list_size)
+    return rules.Aggregate(
+        row.for_count,
+        row.against_count,
+        row.abstain_count,
+        row.for_list_size,
+        row.against_list_size,
+        row.abstain_list_size,
+    )
 
 
 def count_vote(uow, vote) -> tuple[list[rules.Elector], rules.Tally]:
@@ -113,7 +135,9 @@ def tally_vote(actor: Actor, channel_id: str, uow, vote_id: int | None = None) -
         electors, t = count_vote(uow, vote)
         fc = None
         if vote.state == "open" and t.mode == "ballots":
-            fc = rules.forecast(t, electors, _positions(uow, programme, [e.stakeholder_id for e in t.not_voted]))
+            fc = rules.forecast(
+                t, electors, _positions(uow, programme, [e.stakeholder_id for e in t.not_voted])
+            )
         return VoteView(programme, vote, electors, t, fc, uow.votes.aggregate(vote.id))
 
 
@@ -121,15 +145,29 @@ def list_votes(actor: Actor, channel_id: str, uow):
     """(programme, [(vote, tally)]) newest first, open ones before closed."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
-        votes = sorted(uow.votes.list(programme.id, limit=20), key=lambda v: (v.state != "open", -v.id))
+        votes = sorted(
+            uow.votes.list(programme.id, limit=20), key=lambda v: (v.state != "open", -v.id)
+        )
         return programme, [(v, count_vote(uow, v)[1]) for v in votes]
 
 
 # -- opening -------------------------------------------------------------------
 
-def open_vote(actor: Actor, channel_id: str, question: str, uow, *, closes_on: date, at: str = "17:00",
-              rule: str = "simple", quorum: int | None = None, weighted: bool = False, group: str | None = None,
-              now: datetime | None = None) -> VoteView:
+
+def open_vote(
+    actor: Actor,
+    channel_id: str,
+    question: str,
+    uow,
+    *,
+    closes_on: date,
+    at: str = "17:00",
+    rule: str = "simple",
+    quorum: int | None = None,
+    weighted: bool = False,
+    group: str | None = None,
+    now: datetime | None = None,
+) -> VoteView:
     question = " ".join(question.split())
     if not question or len(question) > MAX_QUESTION:
         raise UsageError(f"The question must be 1 to {MAX_QUESTION} characters, in quotes.")
@@ -143,30 +181,61 @@ def open_vote(actor: Actor, channel_id: str, question: str, uow, *, closes_on: d
         require_admin(uow, actor, programme, "open a vote")
         closes_at = local_to_utc(closes_on, at, programme.timezone)
         if closes_at <= now:
-            raise UsageError(f"The vote would close in the past ({format_datetime(closes_at, programme.timezone)}). "
-                             "Give a closing date and time still to come.")
+            raise UsageError(
+                f"The vote would close in the past ({format_datetime(closes_at, programme.timezone)}). "
+                "Give a closing date and time still to come."
+            )
         practices = uow.stakeholders.list(programme.id, "practice", group)
         if not practices:
             if group:
                 groups = sorted({g for g in uow.stakeholders.groups(programme.id)})
-                raise NotFound(f"No member practices are in the group “{esc(group)}”."
-                               + (f" Groups: {esc(', '.join(groups))}." if groups else ""))
-            raise Conflict("The programme has no member practices yet, so a vote would have no electorate. "
-                           "Add them with `/consult stakeholder add practice` or import them first.")
+                raise NotFound(
+                    f"No member practices are in the group “{esc(group)}”."
+                    + (f" Groups: {esc(', '.join(groups))}." if groups else "")
+                )
+            raise Conflict(
+                "The programme has no member practices yet, so a vote would have no electorate. "
+                "Add them with `/consult stakeholder add practice` or import them first."
+            )
         if weighted:
             unsized = [p for p in practices if not p.list_size]
             if unsized:
-                names = esc(", ".join(p.code or p.name for p in unsized[:10])) + (" …" if len(unsized) > 10 else "")
-                raise Conflict(f"A weighted vote counts each practice by its list size, but {len(unsized)} "
-                               f"practice(s) have none: {names}. Set their list sizes first, or open it unweighted.")
+                names = esc(", ".join(p.code or p.name for p in unsized[:10])) + (
+                    " …" if len(unsized) > 10 else ""
+                )
+                raise Conflict(
+                    f"A weighted vote counts each practice by its list size, but {len(unsized)} "
+                    f"practice(s) have none: {names}. Set their list sizes first, or open it unweighted."
+                )
         group_name = practices[0].group_name if group else None
-        vote = uow.votes.create(programme_id=programme.id, question=question, closes_at=closes_at, rule=rule,
-                                quorum_percent=quorum, weighted=weighted, group_name=group_name, state="open",
-                                opened_by=actor.user_id, opened_at=now)
+        vote = uow.votes.create(
+            programme_id=programme.id,
+            question=question,
+            closes_at=closes_at,
+            rule=rule,
+            quorum_percent=quorum,
+            weighted=weighted,
+            group_name=group_name,
+            state="open",
+            opened_by=actor.user_id,
+            opened_at=now,
+        )
         uow.votes.add_electors(vote.id, {p.id: p.list_size or 0 for p in practices})
-        audit(uow, actor, programme, "vote.open", "vote", vote.id, after={
-            **snapshot(vote), "electorate": [{"stakeholder_id": p.id, "code": p.code, "list_size": p.list_size or 0}
-                                             for p in practices]})
+        audit(
+            uow,
+            actor,
+            programme,
+            "vote.open",
+            "vote",
+            vote.id,
+            after={
+                **snapshot(vote),
+                "electorate": [
+                    {"stakeholder_id": p.id, "code": p.code, "list_size": p.list_size or 0}
+                    for p in practices
+                ],
+            },
+        )
         uow.commit()
         electors, t = count_vote(uow, vote)
         return VoteView(programme, vote, electors, t)
@@ -183,6 +252,7 @@ def set_message(uow, vote_id: int, ts: str | None) -> None:
 
 
 # -- ballots -------------------------------------------------------------------
+
 
 @dataclass
 class BallotOutcome:
@@ -204,43 +274,82 @@ class PracticeChoice:
     practices: list
 
 
-def _cast(uow, actor: Actor, programme, vote_id: int, practice, choice: str, method: str) -> BallotOutcome:
+def _cast(
+    uow, actor: Actor, programme, vote_id: int, practice, choice: str, method: str
+) -> BallotOutcome:
     if choice not in rules.CHOICES:
         raise UsageError(f"{choice!r} is not a choice. Use for, against or abstain.")
     now = clock.now()
     vote = uow.votes.lock(vote_id, exclusive=False)
     _still_open(vote, programme, now)
     if uow.votes.aggregate(vote.id) is not None:
-        raise Conflict(f"Vote #{vote.id} was counted at a meeting (an aggregate count is recorded), so it takes "
-                       "no individual ballots.")
+        raise Conflict(
+            f"Vote #{vote.id} was counted at a meeting (an aggregate count is recorded), so it takes "
+            "no individual ballots."
+        )
     if not uow.votes.is_elector(vote.id, practice.id):
         where = f" of the group {vote.group_name}" if vote.group_name else ""
-        raise Conflict(f"{esc(practice.name)} is not in this vote's electorate (the member practices{where} "
-                       "when it opened).")
-    ballot, before, changed = uow.votes.cast(vote.id, practice.id, choice, method, actor.user_id, now)
+        raise Conflict(
+            f"{esc(practice.name)} is not in this vote's electorate (the member practices{where} "
+            "when it opened)."
+        )
+    ballot, before, changed = uow.votes.cast(
+        vote.id, practice.id, choice, method, actor.user_id, now
+    )
     if changed:
-        audit(uow, actor, programme, "vote.ballot" if before is None else "vote.ballot.change", "ballot", ballot.id,
-              before, {"vote_id": vote.id, "stakeholder_id": practice.id, "code": practice.code, "choice": choice,
-                       "method": method, "recorded_by": actor.user_id, "recorded_at": now.isoformat()})
+        audit(
+            uow,
+            actor,
+            programme,
+            "vote.ballot" if before is None else "vote.ballot.change",
+            "ballot",
+            ballot.id,
+            before,
+            {
+                "vote_id": vote.id,
+                "stakeholder_id": practice.id,
+                "code": practice.code,
+                "choice": choice,
+                "method": method,
+                "recorded_by": actor.user_id,
+                "recorded_at": now.isoformat(),
+            },
+        )
     uow.commit()
-    return BallotOutcome(programme, vote, practice, choice, before["choice"] if before else None, changed)
+    return BallotOutcome(
+        programme, vote, practice, choice, before["choice"] if before else None, changed
+    )
 
 
 def _still_open(vote, programme, now: datetime) -> None:
     if vote.state != "open":
-        raise Conflict(f"Voting on #{vote.id} “{esc(vote.question)}” closed at "
-                       f"{format_datetime(vote.closed_at or vote.closes_at, programme.timezone)}, so nothing was "
-                       "recorded. A closed vote never changes.")
+        raise Conflict(
+            f"Voting on #{vote.id} “{esc(vote.question)}” closed at "
+            f"{format_datetime(vote.closed_at or vote.closes_at, programme.timezone)}, so nothing was "
+            "recorded. A closed vote never changes."
+        )
     if vote.closes_at <= now:
-        raise Conflict(f"Voting on #{vote.id} “{esc(vote.question)}” closed at "
-                       f"{format_datetime(vote.closes_at, programme.timezone)}, so nothing was recorded.")
+        raise Conflict(
+            f"Voting on #{vote.id} “{esc(vote.question)}” closed at "
+            f"{format_datetime(vote.closes_at, programme.timezone)}, so nothing was recorded."
+        )
 
 
-def record_ballot(actor: Actor, channel_id: str, ref: str, choice: str, uow, *, method: str = "paper",
-                  vote_id: int | None = None) -> BallotOutcome:
+def record_ballot(
+    actor: Actor,
+    channel_id: str,
+    ref: str,
+    choice: str,
+    uow,
+    *,
+    method: str = "paper",
+    vote_id: int | None = None,
+) -> BallotOutcome:
     """A returning officer records a practice's ballot (from a paper form, an email, a meeting)."""
     if method not in rules.METHODS:
-        raise UsageError(f"{method!r} is not a method. Use one of: {', '.join(m for m in rules.METHODS if m != 'slack')}.")
+        raise UsageError(
+            f"{method!r} is not a method. Use one of: {', '.join(m for m in rules.METHODS if m != 'slack')}."
+        )
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_returning_officer(uow, actor, programme, "record a ballot for a practice")
@@ -249,8 +358,9 @@ def record_ballot(actor: Actor, channel_id: str, ref: str, choice: str, uow, *, 
         return _cast(uow, actor, programme, vote.id, practice, choice, method)
 
 
-def ballot_from_button(actor: Actor, vote_id: int, choice: str, uow,
-                       stakeholder_id: int | None = None) -> BallotOutcome | PracticeChoice:
+def ballot_from_button(
+    actor: Actor, vote_id: int, choice: str, uow, stakeholder_id: int | None = None
+) -> BallotOutcome | PracticeChoice:
     """A click on For / Against / Abstain by a practice's linked person."""
     with uow:
         vote = uow.votes.by_id(vote_id)
@@ -260,8 +370,10 @@ def ballot_from_button(actor: Actor, vote_id: int, choice: str, uow,
         _still_open(vote, programme, clock.now())
         mine = uow.votes.electors_linked_to(vote.id, actor.user_id)
         if not mine:
-            raise Forbidden(f"You are not linked to a member practice in this vote's electorate, so nothing was "
-                            f"recorded. {LINK_HINT}")
+            raise Forbidden(
+                f"You are not linked to a member practice in this vote's electorate, so nothing was "
+                f"recorded. {LINK_HINT}"
+            )
         if stakeholder_id is None:
             if len(mine) > 1:
                 return PracticeChoice(programme, vote, choice, mine)
@@ -269,17 +381,32 @@ def ballot_from_button(actor: Actor, vote_id: int, choice: str, uow,
         else:
             practice = next((p for p in mine if p.id == stakeholder_id), None)
             if practice is None:
-                raise Forbidden("That practice is not one you speak for in this vote's electorate (its member "
-                                "practices when it opened), so nothing was recorded. " + LINK_HINT)
+                raise Forbidden(
+                    "That practice is not one you speak for in this vote's electorate (its member "
+                    "practices when it opened), so nothing was recorded. " + LINK_HINT
+                )
         return _cast(uow, actor, programme, vote.id, practice, choice, "slack")
 
 
 # -- an aggregate count from a meeting -------------------------------------------
 
-def set_aggregate_tally(actor: Actor, channel_id: str, uow, *, for_count: int, against_count: int,
-                        abstain_count: int, for_size: int | None = None, against_size: int | None = None,
-                        abstain_size: int | None = None, vote_id: int | None = None) -> VoteView:
-    agg = rules.Aggregate(for_count, against_count, abstain_count, for_size, against_size, abstain_size)
+
+def set_aggregate_tally(
+    actor: Actor,
+    channel_id: str,
+    uow,
+    *,
+    for_count: int,
+    against_count: int,
+    abstain_count: int,
+    for_size: int | None = None,
+    against_size: int | None = None,
+    abstain_size: int | None = None,
+    vote_id: int | None = None,
+) -> VoteView:
+    agg = rules.Aggregate(
+        for_count, against_count, abstain_count, for_size, against_size, abstain_size
+    )
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_returning_officer(uow, actor, programme, "record a vote's count from a meeting")
@@ -287,20 +414,38 @@ def set_aggregate_tally(actor: Actor, channel_id: str, uow, *, for_count: int, a
         _still_open(vote, programme, clock.now())
         ballots = uow.votes.ballot_count(vote.id)
         if ballots:
-            raise Conflict(f"Vote #{vote.id} already has {ballots} ballot(s) from practices; a vote takes either "
-                           "ballots or an aggregate count, never both.")
+            raise Conflict(
+                f"Vote #{vote.id} already has {ballots} ballot(s) from practices; a vote takes either "
+                "ballots or an aggregate count, never both."
+            )
         count, size = uow.votes.electorate_size(vote.id)
         problems = rules.check_aggregate(agg, count, size, vote.weighted)
         if problems:
             raise UsageError("That count can't be right: " + "; ".join(problems) + ".")
         before = snapshot(uow.votes.aggregate(vote.id))
-        row = uow.votes.set_aggregate(vote.id, for_count=for_count, against_count=against_count,
-                                      abstain_count=abstain_count, for_list_size=for_size,
-                                      against_list_size=against_size, abstain_list_size=abstain_size,
-                                      method="meeting", recorded_by=actor.user_id, recorded_at=clock.now())
+        row = uow.votes.set_aggregate(
+            vote.id,
+            for_count=for_count,
+            against_count=against_count,
+            abstain_count=abstain_count,
+            for_list_size=for_size,
+            against_list_size=against_size,
+            abstain_list_size=abstain_size,
+            method="meeting",
+            recorded_by=actor.user_id,
+            recorded_at=clock.now(),
+        )
         vote.mode = "aggregate"
-        audit(uow, actor, programme, "vote.tally.set" if before is None else "vote.tally.change", "vote", vote.id,
-              before, snapshot(row))
+        audit(
+            uow,
+            actor,
+            programme,
+            "vote.tally.set" if before is None else "vote.tally.change",
+            "vote",
+            vote.id,
+            before,
+            snapshot(row),
+        )
         uow.commit()
         electors, t = count_vote(uow, vote)
         return VoteView(programme, vote, electors, t, None, row)
@@ -308,14 +453,37 @@ def set_aggregate_tally(actor: Actor, channel_id: str, uow, *, for_count: int, a
 
 # -- closing -------------------------------------------------------------------
 
+
 def _result_json(t: rules.Tally) -> str:
     def figures(f):
-        return None if f is None else {"for": f.for_, "against": f.against, "abstain": f.abstain,
-                                       "not_voted": f.not_voted, "electorate": f.electorate}
-    return json.dumps({"outcome": t.outcome, "carried": t.carried, "rule": t.rule, "quorum_percent": t.quorum_percent,
-                       "quorum_met": t.quorum_met, "weighted": t.weighted, "mode": t.mode,
-                       "practices": figures(t.practices), "list_size": figures(t.list_size),
-                       "explanation": t.explain(), "checksum": t.checksum}, sort_keys=True)
+        return (
+            None
+            if f is None
+            else {
+                "for": f.for_,
+                "against": f.against,
+                "abstain": f.abstain,
+                "not_voted": f.not_voted,
+                "electorate": f.electorate,
+            }
+        )
+
+    return json.dumps(
+        {
+            "outcome": t.outcome,
+            "carried": t.carried,
+            "rule": t.rule,
+            "quorum_percent": t.quorum_percent,
+            "quorum_met": t.quorum_met,
+            "weighted": t.weighted,
+            "mode": t.mode,
+            "practices": figures(t.practices),
+            "list_size": figures(t.list_size),
+            "explanation": t.explain(),
+            "checksum": t.checksum,
+        },
+        sort_keys=True,
+    )
 
 
 def _close(uow, actor: Actor, programme, vote_id: int, now: datetime) -> VoteView | None:
@@ -376,8 +544,13 @@ def result_key(vote_id: int) -> str:
     return f"vote:{vote_id}:result"
 
 
-def post_result(uow_factory, messenger, view: VoteView, text: str,
-                closed_message: tuple[str, list[dict]] | None = None) -> bool:
+def post_result(
+    uow_factory,
+    messenger,
+    view: VoteView,
+    text: str,
+    closed_message: tuple[str, list[dict]] | None = None,
+) -> bool:
     """Post a closed vote's result to its channel once, whoever closed it (the delivery ledger decides),
     and turn the vote message's buttons into the outcome."""
     key = result_key(view.vote.id)
@@ -392,23 +565,44 @@ def post_result(uow_factory, messenger, view: VoteView, text: str,
                 log.warning("could not update the message of vote %s", view.vote.id)
         return ts
 
-    return deliver_once(uow_factory, key, programme_id=view.programme.id, kind="vote-result", recipient=channel,
-                        send=send, already_sent=lookup(messenger, channel, key))
+    return deliver_once(
+        uow_factory,
+        key,
+        programme_id=view.programme.id,
+        kind="vote-result",
+        recipient=channel,
+        send=send,
+        already_sent=lookup(messenger, channel, key),
+    )
 
 
 def results_to_post(uow_factory, now: datetime, within: timedelta = timedelta(days=7)) -> list[int]:
     """Closed votes whose result has not reached the channel (e.g. the poster stopped mid-way)."""
     with uow_factory() as uow:
-        return [v.id for v in uow.votes.closed_since(now - within)
-                if getattr(uow.deliveries.get(result_key(v.id)), "state", None) != "sent"]
+        return [
+            v.id
+            for v in uow.votes.closed_since(now - within)
+            if getattr(uow.deliveries.get(result_key(v.id)), "state", None) != "sent"
+        ]
 
 
 # -- the ballots export ------------------------------------------------------------
 
-EXPORT_HEADER = ["practice", "code", "list size", "choice", "method", "recorded by", "recorded at", "changes"]
+EXPORT_HEADER = [
+    "practice",
+    "code",
+    "list size",
+    "choice",
+    "method",
+    "recorded by",
+    "recorded at",
+    "changes",
+]
 
 
-def ballots_csv(actor: Actor, channel_id: str, uow, vote_id: int | None = None) -> tuple[str, bytes, str]:
+def ballots_csv(
+    actor: Actor, channel_id: str, uow, vote_id: int | None = None
+) -> tuple[str, bytes, str]:
     """(filename, CSV bytes, comment): one row per practice in the electorate, with its current ballot."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -418,13 +612,24 @@ def ballots_csv(actor: Actor, channel_id: str, uow, vote_id: int | None = None) 
         rows = []
         for elector, s in uow.votes.electorate(vote.id):
             b = ballots.get(s.id)
-            rows.append([s.name, s.code or "", elector.list_size or 0, b.choice if b else "",
-                         b.method if b else "", b.recorded_by if b else "",
-                         b.recorded_at.isoformat() if b else "", b.changes if b else ""])
+            rows.append(
+                [
+                    s.name,
+                    s.code or "",
+                    elector.list_size or 0,
+                    b.choice if b else "",
+                    b.method if b else "",
+                    b.recorded_by if b else "",
+                    b.recorded_at.isoformat() if b else "",
+                    b.changes if b else "",
+                ]
+            )
         _, t = count_vote(uow, vote)
         state = "final" if vote.state == "closed" else "so far (the vote is open)"
-        comment = (f"Ballots of vote #{vote.id} “{esc(vote.question)}”, {state}. Checksum (sha256 of the sorted "
-                   f"`code|list size|choice` lines): {t.checksum}")
+        comment = (
+            f"Ballots of vote #{vote.id} “{esc(vote.question)}”, {state}. Checksum (sha256 of the sorted "
+            f"`code|list size|choice` lines): {t.checksum}"
+        )
         if t.mode == "aggregate":
             comment += ". This vote was counted at a meeting, so it has no individual ballots."
         return f"ballots-vote-{vote.id}.csv", csv_bytes(EXPORT_HEADER, rows), comment
@@ -432,10 +637,13 @@ def ballots_csv(actor: Actor, channel_id: str, uow, vote_id: int | None = None) 
 
 def checksum_of_export(rows: list[dict]) -> str:
     """The checksum recomputed from an export's rows (dicts keyed by EXPORT_HEADER)."""
-    return rules.checksum((r["code"] or r["practice"], int(r["list size"] or 0), r["choice"]) for r in rows)
+    return rules.checksum(
+        (r["code"] or r["practice"], int(r["list size"] or 0), r["choice"]) for r in rows
+    )
 
 
 # -- reminders -----------------------------------------------------------------
+
 
 @dataclass
 class ReminderDue:
@@ -494,8 +702,10 @@ def turnout_warnings_due(uow_factory, now: datetime) -> list[VoteView]:
 
 # -- the demo ------------------------------------------------------------------
 
-DEMO_QUESTION = ("Should the CCG apply to take on joint commissioning of primary care with NHS England "
-                 "from 1 April {year}?")
+DEMO_QUESTION = (
+    "Should the CCG apply to take on joint commissioning of primary care with NHS England "
+    "from 1 April {year}?"
+)
 DEMO_CHOICES = ["for", "for", "against", "for", "abstain", "for", "against", "for"]
 
 
@@ -504,15 +714,26 @@ def demo_data(uow_factory, programme, actor: Actor) -> None:
     local time, with ballots cast by the linked people of some practices (opened in early February, or
     ten days ago if the demo is loaded earlier in the cycle)."""
     year = (programme.year or 2014) + 1
-    opened_at = min(local_to_utc(date(year, 2, 2), "09:00", programme.timezone), clock.now() - timedelta(days=10))
+    opened_at = min(
+        local_to_utc(date(year, 2, 2), "09:00", programme.timezone),
+        clock.now() - timedelta(days=10),
+    )
     closes_at = local_to_utc(date(year, 3, 4), "17:00", programme.timezone)
     with uow_factory() as uow:
         if uow.votes.list(programme.id):
             return
         practices = uow.stakeholders.list(programme.id, "practice")
-        vote = uow.votes.create(programme_id=programme.id, question=DEMO_QUESTION.format(year=year), closes_at=closes_at,
-                                rule="simple", quorum_percent=50, weighted=False, state="open",
-                                opened_by=actor.user_id, opened_at=opened_at)
+        vote = uow.votes.create(
+            programme_id=programme.id,
+            question=DEMO_QUESTION.format(year=year),
+            closes_at=closes_at,
+            rule="simple",
+            quorum_percent=50,
+            weighted=False,
+            state="open",
+            opened_by=actor.user_id,
+            opened_at=opened_at,
+        )
         uow.votes.add_electors(vote.id, {p.id: p.list_size or 0 for p in practices})
         audit(uow, actor, programme, "vote.open", "vote", vote.id, after=snapshot(vote))
         # Practices vote by button through their linked person: link a dozen to demo people.
@@ -520,13 +741,36 @@ def demo_data(uow_factory, programme, actor: Actor) -> None:
             if p.linked_user_id is None:
                 before = snapshot(p, ["linked_user_id"])
                 p.linked_user_id = f"gp{i + 1}"
-                audit(uow, actor, programme, "stakeholder.link", "stakeholder", p.id, before,
-                      snapshot(p, ["linked_user_id"]))
+                audit(
+                    uow,
+                    actor,
+                    programme,
+                    "stakeholder.link",
+                    "stakeholder",
+                    p.id,
+                    before,
+                    snapshot(p, ["linked_user_id"]),
+                )
         for i, (p, choice) in enumerate(zip(practices, DEMO_CHOICES)):
             voter = Actor(actor.team_id, p.linked_user_id)
             at = opened_at + timedelta(days=1, hours=i)
             ballot, before, _ = uow.votes.cast(vote.id, p.id, choice, "slack", voter.user_id, at)
-            audit(uow, voter, programme, "vote.ballot", "ballot", ballot.id, before,
-                  {"vote_id": vote.id, "stakeholder_id": p.id, "code": p.code, "choice": choice, "method": "slack",
-                   "recorded_by": voter.user_id, "recorded_at": at.isoformat()})
+            audit(
+                uow,
+                voter,
+                programme,
+                "vote.ballot",
+                "ballot",
+                ballot.id,
+                before,
+                {
+                    "vote_id": vote.id,
+                    "stakeholder_id": p.id,
+                    "code": p.code,
+                    "choice": choice,
+                    "method": "slack",
+                    "recorded_by": voter.user_id,
+                    "recorded_at": at.isoformat(),
+                },
+            )
         uow.commit()

@@ -1,4 +1,5 @@
 """The App Home tab: each person's programmes, coverage, actions, deadlines and votes."""
+
 from __future__ import annotations
 
 import logging

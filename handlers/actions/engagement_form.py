@@ -1,6 +1,7 @@
 """The "Log engagement" form: opened by `/consult engage` (no arguments), the App Home
 button or the "Log as engagement" message shortcut; its stakeholder picker; its submission.
 """
+
 from __future__ import annotations
 
 import logging
@@ -8,16 +9,26 @@ import logging
 from bot.context import Actor
 from bot.errors import ConsultError
 from bot.services import engagements as svc
-from handlers.blocks_engagement import (FORM_CALLBACK, PICKER_ACTION, engagement_form, form_values,
-                                        logged_text, no_programme_view, picker_options, read_metadata,
-                                        read_picked)
+from handlers.blocks_engagement import (
+    FORM_CALLBACK,
+    PICKER_ACTION,
+    engagement_form,
+    form_values,
+    logged_text,
+    no_programme_view,
+    picker_options,
+    read_metadata,
+    read_picked,
+)
 from handlers.blocks_home import LOG_BUTTON
 from handlers.slack_messenger import workspace_admin_check
 
 log = logging.getLogger("consult.engagement_form")
 SHORTCUT = "log_engagement"
-NO_PROGRAMME = ("You are not in a Consult programme in this workspace yet, so there is nowhere to log this. "
-                "Run `/consult engage` in a programme's channel, or `/consult setup` to start one.")
+NO_PROGRAMME = (
+    "You are not in a Consult programme in this workspace yet, so there is nowhere to log this. "
+    "Run `/consult engage` in a programme's channel, or `/consult setup` to start one."
+)
 
 
 def _team(body: dict, context) -> str:
@@ -41,15 +52,30 @@ def permalink_of(client, channel: str | None, ts: str | None) -> str | None:
     return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
 
 
-def open_form(services, client, body: dict, context, *, channel: str | None, source: str,
-              summary: str = "", permalink: str | None = None) -> None:
+def open_form(
+    services,
+    client,
+    body: dict,
+    context,
+    *,
+    channel: str | None,
+    source: str,
+    summary: str = "",
+    permalink: str | None = None,
+) -> None:
     actor = Actor(team_id=_team(body, context), user_id=_user(body))
     programmes, today = svc.form_context(actor, channel, services.uow())
     if not programmes:
         view = no_programme_view(NO_PROGRAMME)
     else:
-        view = engagement_form(programmes, today, channel_id=channel, source=source, summary=summary,
-                               permalink=permalink)
+        view = engagement_form(
+            programmes,
+            today,
+            channel_id=channel,
+            source=source,
+            summary=summary,
+            permalink=permalink,
+        )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -70,8 +96,16 @@ def register(app, services) -> None:
         ack()
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id")
-        open_form(services, client, body, context, channel=channel, source="shortcut",
-                  summary=message.get("text") or "", permalink=permalink_of(client, channel, message.get("ts")))
+        open_form(
+            services,
+            client,
+            body,
+            context,
+            channel=channel,
+            source="shortcut",
+            summary=message.get("text") or "",
+            permalink=permalink_of(client, channel, message.get("ts")),
+        )
 
     @app.action(LOG_BUTTON)
     def home_log_engagement_callback(ack, body, client, context):
@@ -83,7 +117,9 @@ def register(app, services) -> None:
         meta = read_metadata((body.get("view") or {}).get("private_metadata"))
         actor = Actor(team_id=_team(body, context), user_id=_user(body))
         try:
-            found = svc.suggest_stakeholders(actor, meta["p"], body.get("value") or "", services.uow())
+            found = svc.suggest_stakeholders(
+                actor, meta["p"], body.get("value") or "", services.uow()
+            )
         except Exception:
             log.exception("stakeholder search failed")
             found = []
@@ -94,22 +130,46 @@ def register(app, services) -> None:
         meta = read_metadata(view.get("private_metadata"))
         values = form_values(view)
         user = _user(body)
-        actor = Actor(team_id=_team(body, context), user_id=user, _is_workspace_admin=workspace_admin_check(client, user))
+        actor = Actor(
+            team_id=_team(body, context),
+            user_id=user,
+            _is_workspace_admin=workspace_admin_check(client, user),
+        )
         picked = read_picked(values["picked"])
         allowed = set(meta["p"])
         if len(picked) > 1:
-            ack(response_action="errors", errors={"stakeholders": "Choose stakeholders of one programme at a time."})
+            ack(
+                response_action="errors",
+                errors={"stakeholders": "Choose stakeholders of one programme at a time."},
+            )
             return
-        programme_id, (ids, groups) = next(iter(picked.items()), (meta["p"][0] if meta["p"] else 0, ([], [])))
+        programme_id, (ids, groups) = next(
+            iter(picked.items()), (meta["p"][0] if meta["p"] else 0, ([], []))
+        )
         if programme_id not in allowed:
-            ack(response_action="errors", errors={"stakeholders": "Choose stakeholders from the list."})
+            ack(
+                response_action="errors",
+                errors={"stakeholders": "Choose stakeholders from the list."},
+            )
             return
-        follow_up = svc.FollowUp(values["action_title"] or "", values["action_owner"], values["action_due"])
+        follow_up = svc.FollowUp(
+            values["action_title"] or "", values["action_owner"], values["action_due"]
+        )
         try:
             logged = svc.log_engagement_from_form(
-                actor, programme_id, ids, groups, values["kind"], values["summary"], services.uow(),
-                on=values["date"], position=values["position"], source=meta["s"], permalink=meta["l"],
-                follow_up=follow_up)
+                actor,
+                programme_id,
+                ids,
+                groups,
+                values["kind"],
+                values["summary"],
+                services.uow(),
+                on=values["date"],
+                position=values["position"],
+                source=meta["s"],
+                permalink=meta["l"],
+                follow_up=follow_up,
+            )
         except svc.FieldErrors as e:
             ack(response_action="errors", errors=e.errors)
             return

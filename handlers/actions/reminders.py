@@ -1,4 +1,5 @@
 """The buttons on a reminder: "Mark done" (owners and admins) and "Remind me tomorrow" (the clicker's DM)."""
+
 from __future__ import annotations
 
 import logging
@@ -25,7 +26,9 @@ def _actor(body, client) -> Actor:
 
     user = (body.get("user") or {}).get("id", "")
     team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
-    return Actor(team_id=team, user_id=user, _is_workspace_admin=workspace_admin_check(client, user))
+    return Actor(
+        team_id=team, user_id=user, _is_workspace_admin=workspace_admin_check(client, user)
+    )
 
 
 def _tell(respond, text: str) -> None:
@@ -35,7 +38,10 @@ def _tell(respond, text: str) -> None:
 def mark_done(services, body, client, respond) -> None:
     deadline_id = _deadline_id(body)
     if deadline_id is None:
-        _tell(respond, "That button doesn't say which deadline it is for; use `/consult deadline done <id>`.")
+        _tell(
+            respond,
+            "That button doesn't say which deadline it is for; use `/consult deadline done <id>`.",
+        )
         return
     actor = _actor(body, client)
     try:
@@ -47,12 +53,17 @@ def mark_done(services, body, client, respond) -> None:
     if not newly:
         _tell(respond, f"*{esc(d.title)}* (`#{d.id}`) is already done.")
         return
-    respond(text=blocks.done_by_text(d, actor.user_id), blocks=blocks.reminder_after_done_blocks(d, actor.user_id),
-            replace_original=True)
+    respond(
+        text=blocks.done_by_text(d, actor.user_id),
+        blocks=blocks.reminder_after_done_blocks(d, actor.user_id),
+        replace_original=True,
+    )
     channel = (body.get("channel") or {}).get("id")
     if channel != programme.channel_id:
         # Clicked in a DM: the team still hears about it in the programme's channel.
-        client.chat_postMessage(channel=programme.channel_id, text=blocks.done_by_text(d, actor.user_id))
+        client.chat_postMessage(
+            channel=programme.channel_id, text=blocks.done_by_text(d, actor.user_id)
+        )
 
 
 def snooze(services, body, client, respond) -> None:
@@ -66,8 +77,11 @@ def snooze(services, body, client, respond) -> None:
     except ConsultError as e:
         _tell(respond, e.message)
         return
-    _tell(respond, f"I'll DM you about *{esc(d.title)}* (`#{d.id}`) again on {format_date(remind_on)} at 09:00. "
-                   "Nobody else's reminders change.")
+    _tell(
+        respond,
+        f"I'll DM you about *{esc(d.title)}* (`#{d.id}`) again on {format_date(remind_on)} at 09:00. "
+        "Nobody else's reminders change.",
+    )
 
 
 def register(app, services) -> None:
@@ -78,7 +92,10 @@ def register(app, services) -> None:
             mark_done(services, body, client, respond)
         except Exception:
             log.exception("the Mark done button failed")
-            _tell(respond, "Sorry, something went wrong on Consult's side and nothing was changed. Please try again.")
+            _tell(
+                respond,
+                "Sorry, something went wrong on Consult's side and nothing was changed. Please try again.",
+            )
 
     @app.action(blocks.SNOOZE_ACTION)
     def deadline_snooze_callback(ack, body, client, respond):
@@ -87,4 +104,7 @@ def register(app, services) -> None:
             snooze(services, body, client, respond)
         except Exception:
             log.exception("the snooze button failed")
-            _tell(respond, "Sorry, something went wrong on Consult's side and nothing was changed. Please try again.")
+            _tell(
+                respond,
+                "Sorry, something went wrong on Consult's side and nothing was changed. Please try again.",
+            )

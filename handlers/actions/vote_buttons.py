@@ -1,5 +1,6 @@
 """The For / Against / Abstain buttons on a vote message, and the practice picker that follows
 for a person who speaks for several practices. Every answer is ephemeral to the clicker."""
+
 from __future__ import annotations
 
 import logging
@@ -25,10 +26,14 @@ def _actor(body, client) -> Actor:
 
     user = (body.get("user") or {}).get("id", "")
     team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
-    return Actor(team_id=team, user_id=user, _is_workspace_admin=workspace_admin_check(client, user))
+    return Actor(
+        team_id=team, user_id=user, _is_workspace_admin=workspace_admin_check(client, user)
+    )
 
 
-def handle_click(services, actor: Actor, vote_id: int, choice: str, stakeholder_id: int | None) -> dict:
+def handle_click(
+    services, actor: Actor, vote_id: int, choice: str, stakeholder_id: int | None
+) -> dict:
     """What to answer a click with: respond() keyword arguments (pure of Slack, testable)."""
     try:
         outcome = svc.ballot_from_button(actor, vote_id, choice, services.uow(), stakeholder_id)
@@ -36,13 +41,17 @@ def handle_click(services, actor: Actor, vote_id: int, choice: str, stakeholder_
         return {"text": e.message}
     except DBAPIError:
         log.warning("database unavailable during a vote click", exc_info=True)
-        return {"text": "Consult can't reach its database just now, so nothing was recorded. Please click again "
-                        "in a minute."}
+        return {
+            "text": "Consult can't reach its database just now, so nothing was recorded. Please click again "
+            "in a minute."
+        }
     except Exception:
         ref = secrets.token_hex(4)
         log.exception("vote click failed (ref %s)", ref)
-        return {"text": f"Sorry, something went wrong on Consult's side and nothing was recorded. Please try again; "
-                        f"if it keeps happening, tell your Consult admin (reference {ref})."}
+        return {
+            "text": f"Sorry, something went wrong on Consult's side and nothing was recorded. Please try again; "
+            f"if it keeps happening, tell your Consult admin (reference {ref})."
+        }
     if isinstance(outcome, svc.PracticeChoice):
         text, blocks = practice_picker(outcome)
         return {"text": text, "blocks": blocks}
@@ -56,10 +65,15 @@ def register(app, services) -> None:
         try:
             vote_id = int(action.get("value", ""))
         except ValueError:
-            respond(text="That button is not a vote button Consult knows; nothing was recorded.",
-                    response_type="ephemeral", replace_original=False)
+            respond(
+                text="That button is not a vote button Consult knows; nothing was recorded.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
             return
-        answer = handle_click(services, _actor(body, client), vote_id, _CHOICE_BY_ACTION[action["action_id"]], None)
+        answer = handle_click(
+            services, _actor(body, client), vote_id, _CHOICE_BY_ACTION[action["action_id"]], None
+        )
         respond(response_type="ephemeral", replace_original=False, **answer)
 
     @app.action(_PICK)
@@ -67,9 +81,14 @@ def register(app, services) -> None:
         ack()
         m = _PICK_VALUE.match(action.get("value", ""))
         if m is None:
-            respond(text="That button is not one Consult knows; nothing was recorded.", response_type="ephemeral",
-                    replace_original=False)
+            respond(
+                text="That button is not one Consult knows; nothing was recorded.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
             return
-        answer = handle_click(services, _actor(body, client), int(m.group(1)), m.group(2), int(m.group(3)))
+        answer = handle_click(
+            services, _actor(body, client), int(m.group(1)), m.group(2), int(m.group(3))
+        )
         # The picker was an ephemeral message of its own: replace it with what was recorded.
         respond(response_type="ephemeral", replace_original=True, **answer)

@@ -3,12 +3,13 @@
 A module declares `@cli_command(name, help)` on a function taking
 (services, args), and `arguments(parser)` via the `configure` keyword.
 """
+
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass
@@ -26,6 +27,7 @@ def cli_command(name: str, help: str, configure: Callable = lambda parser: None)
     def decorate(fn):
         CLI_COMMANDS[name] = CliCommand(name, help, configure, fn)
         return fn
+
     return decorate
 
 

@@ -1,4 +1,5 @@
 """`python app.py export <what> --programme NAME`: the same CSV as `/consult export`, on standard output."""
+
 from __future__ import annotations
 
 import sys
@@ -23,10 +24,14 @@ def _configure(parser) -> None:
 
     parser.add_argument("what", choices=sorted(EXPORTS), help="what to export")
     parser.add_argument("--programme", required=True, help="the programme's name or channel id")
-    parser.add_argument("rest", nargs="*", help="anything the export takes after its name (as in Slack)")
+    parser.add_argument(
+        "rest", nargs="*", help="anything the export takes after its name (as in Slack)"
+    )
 
 
-@cli_command("export", "Write a CSV export (e.g. engagements) of a programme to standard output", _configure)
+@cli_command(
+    "export", "Write a CSV export (e.g. engagements) of a programme to standard output", _configure
+)
 def export_cli(services, args) -> int:
     from handlers.commands import CommandRequest
     from handlers.commands.export import find_exporter
@@ -34,7 +39,9 @@ def export_cli(services, args) -> int:
     programme = find_programme(services, args.programme)
     # The command line is the operator's: it acts with an admin's rights, in the programme's channel.
     actor = Actor(team_id=programme.team_id, user_id="command-line", _is_workspace_admin=True)
-    req = CommandRequest(actor=actor, channel_id=programme.channel_id, text="", services=services, out=_Quiet())
+    req = CommandRequest(
+        actor=actor, channel_id=programme.channel_id, text="", services=services, out=_Quiet()
+    )
     try:
         filename, content, comment = find_exporter(args.what).run(req, list(args.rest))
     except ConsultError as e:

@@ -1,4 +1,5 @@
 """`python app.py import-practices FILE... --programme NAME [--commissioner CODE]`."""
+
 from __future__ import annotations
 
 import sys
@@ -12,12 +13,18 @@ from . import cli_command, find_programme
 
 
 def _configure(parser) -> None:
-    parser.add_argument("files", nargs="+", help="epraccur.csv, gp-reg-pat-prac-all.csv or code,name,list_size,group CSV")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        help="epraccur.csv, gp-reg-pat-prac-all.csv or code,name,list_size,group CSV",
+    )
     parser.add_argument("--programme", required=True, help="the programme's name or channel id")
     parser.add_argument("--commissioner", help="CCG code to keep from epraccur.csv (e.g. 08G)")
 
 
-@cli_command("import-practices", "Add or update member practices from NHS Digital files or a CSV", _configure)
+@cli_command(
+    "import-practices", "Add or update member practices from NHS Digital files or a CSV", _configure
+)
 def import_practices_cli(services, args) -> int:
     programme = find_programme(services, args.programme)
     files = []
@@ -30,11 +37,15 @@ def import_practices_cli(services, args) -> int:
     # The command line is the operator's: it acts with an admin's rights.
     actor = Actor(team_id=programme.team_id, user_id="command-line", _is_workspace_admin=True)
     try:
-        report = import_practices(actor, programme.id, files, services.uow(), commissioner=args.commissioner)
+        report = import_practices(
+            actor, programme.id, files, services.uow(), commissioner=args.commissioner
+        )
     except ConsultError as e:
         print(e.message, file=sys.stderr)
         return 1
-    print(f"{programme.name}: {len(report.added)} added, {len(report.changed)} changed, {report.unchanged} unchanged.")
+    print(
+        f"{programme.name}: {len(report.added)} added, {len(report.changed)} changed, {report.unchanged} unchanged."
+    )
     for line in report.left_out:
         print(f"left out: {line}")
     return 0

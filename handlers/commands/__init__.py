@@ -3,14 +3,15 @@
 Each module in this package declares its subcommands with @subcommand;
 the Slack listener and the local shell both call `dispatch`.
 """
+
 from __future__ import annotations
 
 import importlib
 import logging
 import pkgutil
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -54,12 +55,21 @@ SUBCOMMANDS: dict[str, Subcommand] = {}
 ALIASES: dict[str, str] = {}
 
 
-def subcommand(name: str, *, summary: str, usage: str, example: str, aliases: tuple[str, ...] = (), order: int = 50):
+def subcommand(
+    name: str,
+    *,
+    summary: str,
+    usage: str,
+    example: str,
+    aliases: tuple[str, ...] = (),
+    order: int = 50,
+):
     def decorate(fn):
         SUBCOMMANDS[name] = Subcommand(name, summary, usage, example, fn, aliases, order)
         for alias in aliases:
             ALIASES[alias] = name
         return fn
+
     return decorate
 
 
@@ -92,22 +102,29 @@ def dispatch(req: CommandRequest) -> None:
         sub.run(req, tokens[1:])
     except ConsultError as e:
         text = defuse(e.message)  # messages quote what was typed
-        usage = e.usage if e.usage is not None else (usage_block(sub) if sub and _is_usage(e) else None)
+        usage = (
+            e.usage if e.usage is not None else (usage_block(sub) if sub and _is_usage(e) else None)
+        )
         if usage:
             text += "\n" + (usage if usage.startswith("Usage") else f"Usage:\n```{usage}```")
         req.out.reply(text)
     except (OperationalError, PoolTimeout, DBAPIError) as e:
-        if isinstance(e, DBAPIError) and not (e.connection_invalidated or isinstance(e, OperationalError)):
+        if isinstance(e, DBAPIError) and not (
+            e.connection_invalidated or isinstance(e, OperationalError)
+        ):
             _internal_error(req, e)
             return
         log.warning("database unavailable: %s", type(e).__name__)
-        req.out.reply("Consult can't reach its database just now, so nothing was changed. Please try again in a minute.")
+        req.out.reply(
+            "Consult can't reach its database just now, so nothing was changed. Please try again in a minute."
+        )
     except Exception as e:  # the last line of defence: a clear reply, never silence
         _internal_error(req, e)
 
 
 def _is_usage(e: ConsultError) -> bool:
     from bot.errors import UsageError
+
     return isinstance(e, UsageError)
 
 
@@ -115,8 +132,10 @@ def _internal_error(req: CommandRequest, e: Exception) -> None:
     ref = secrets.token_hex(4)
     log.exception("command failed (ref %s)", ref)
     try:
-        req.out.reply(f"Sorry, something went wrong on Consult's side and nothing was changed. "
-                      f"Please try again; if it keeps happening, tell your Consult admin (reference {ref}).")
+        req.out.reply(
+            f"Sorry, something went wrong on Consult's side and nothing was changed. "
+            f"Please try again; if it keeps happening, tell your Consult admin (reference {ref})."
+        )
     except Exception:
         log.exception("could not send the error reply (ref %s)", ref)
 
@@ -138,12 +157,17 @@ def register_slash_command(app, services: Services) -> None:
     def consult_callback(ack, body, respond, client, context):
         ack()
         user = body.get("user_id", "")
-        dispatch(CommandRequest(
-            actor=Actor(team_id=context.team_id or body.get("team_id", ""), user_id=user,
-                        _is_workspace_admin=workspace_admin_check(client, user)),
-            channel_id=body.get("channel_id", ""),
-            text=body.get("text", ""),
-            services=services,
-            out=SlackMessenger(client, respond, body.get("trigger_id")),
-            trigger_id=body.get("trigger_id"),
-        ))
+        dispatch(
+            CommandRequest(
+                actor=Actor(
+                    team_id=context.team_id or body.get("team_id", ""),
+                    user_id=user,
+                    _is_workspace_admin=workspace_admin_check(client, user),
+                ),
+                channel_id=body.get("channel_id", ""),
+                text=body.get("text", ""),
+                services=services,
+                out=SlackMessenger(client, respond, body.get("trigger_id")),
+                trigger_id=body.get("trigger_id"),
+            )
+        )

@@ -1,4 +1,5 @@
 """`/consult actions`, `/consult action add|done`: follow-up actions."""
+
 from __future__ import annotations
 
 from bot.dates import format_date
@@ -9,9 +10,9 @@ from bot.services import engagements as svc
 
 from . import CommandRequest, subcommand
 
-USAGE = '''/consult actions
+USAGE = """/consult actions
 /consult action add "<what>" [--owner @someone] [--due <date>] [--engagement <id>]
-/consult action done <id>'''
+/consult action done <id>"""
 LIST_LIMIT = 40
 
 
@@ -22,17 +23,26 @@ def action_line(a, today) -> str:
     return f"• #{a.id} {esc(a.title)} (<@{a.owner_id}>{due})"
 
 
-@subcommand("actions", summary="List open follow-up actions, yours first", usage=USAGE, example="/consult actions",
-            order=12)
+@subcommand(
+    "actions",
+    summary="List open follow-up actions, yours first",
+    usage=USAGE,
+    example="/consult actions",
+    order=12,
+)
 def actions_callback(req: CommandRequest, args: list[str]) -> None:
     if args:
-        raise UsageError("`/consult actions` takes nothing more; to change one, use `/consult action`.", USAGE)
+        raise UsageError(
+            "`/consult actions` takes nothing more; to change one, use `/consult action`.", USAGE
+        )
     programme, actions, today = svc.list_actions(req.actor, req.channel_id, req.uow)
     if not actions:
         req.out.reply(f"*{esc(programme.name)}* has no open actions.")
         return
     mine = sum(1 for a in actions if a.owner_id == req.actor.user_id)
-    lines = [f"*{esc(programme.name)}*: {len(actions):,} open action{'s' if len(actions) != 1 else ''}, {mine:,} yours"]
+    lines = [
+        f"*{esc(programme.name)}*: {len(actions):,} open action{'s' if len(actions) != 1 else ''}, {mine:,} yours"
+    ]
     lines += [action_line(a, today) for a in actions[:LIST_LIMIT]]
     if len(actions) > LIST_LIMIT:
         lines.append(f"…and {len(actions) - LIST_LIMIT:,} more.")
@@ -40,9 +50,13 @@ def actions_callback(req: CommandRequest, args: list[str]) -> None:
     req.out.reply("\n".join(lines))
 
 
-@subcommand("action", summary="Add a follow-up action or mark one done", usage=USAGE,
-            example='/consult action add "Send the LMC the draft terms of reference" --owner @jane --due 1/8/2014',
-            order=13)
+@subcommand(
+    "action",
+    summary="Add a follow-up action or mark one done",
+    usage=USAGE,
+    example='/consult action add "Send the LMC the draft terms of reference" --owner @jane --due 1/8/2014',
+    order=13,
+)
 def action_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:
         raise UsageError("Say what to do: add or done.", USAGE)
@@ -50,16 +64,34 @@ def action_callback(req: CommandRequest, args: list[str]) -> None:
     if verb == "done":
         if len(args) != 2:
             raise UsageError("Give the action's number, e.g. `/consult action done 3`.", USAGE)
-        _, a = svc.complete_action(req.actor, req.channel_id, parse_int(args[1].lstrip("#"), "The action number", 1),
-                                   req.uow)
+        _, a = svc.complete_action(
+            req.actor,
+            req.channel_id,
+            parse_int(args[1].lstrip("#"), "The action number", 1),
+            req.uow,
+        )
         req.out.reply(f"Marked action #{a.id} done: {esc(a.title)}.")
         return
     p = parse(args[1:], {"owner", "due", "engagement"}, usage=USAGE)
     if len(p.words) != 1:
         raise UsageError("Put what the action is in quotes.", USAGE)
     owner = user_id(p.opt("owner")) if p.opt("owner") else None
-    engagement = parse_int(p.opt("engagement").lstrip("#"), "The engagement number", 1) if p.opt("engagement") else None
-    _, a = svc.add_action(req.actor, req.channel_id, p.words[0], req.uow, owner_id=owner, due=p.opt("due"),
-                          engagement_id=engagement)
-    req.out.reply(f"Added action #{a.id} for <@{a.owner_id}>" + (f", due {format_date(a.due_on)}" if a.due_on else "")
-                  + f": {esc(a.title)}.")
+    engagement = (
+        parse_int(p.opt("engagement").lstrip("#"), "The engagement number", 1)
+        if p.opt("engagement")
+        else None
+    )
+    _, a = svc.add_action(
+        req.actor,
+        req.channel_id,
+        p.words[0],
+        req.uow,
+        owner_id=owner,
+        due=p.opt("due"),
+        engagement_id=engagement,
+    )
+    req.out.reply(
+        f"Added action #{a.id} for <@{a.owner_id}>"
+        + (f", due {format_date(a.due_on)}" if a.due_on else "")
+        + f": {esc(a.title)}."
+    )

@@ -1,4 +1,5 @@
 """`/consult coverage [<type>] [--days N]`: who has been engaged, who has not, where practices stand."""
+
 from __future__ import annotations
 
 from bot.coverage import DEFAULT_DAYS, CoverageReport, bar, percent
@@ -25,12 +26,16 @@ def not_engaged_line(item, today) -> str:
 
 
 def coverage_text(report: CoverageReport, names_per_type: int = 10, duties: bool = True) -> str:
-    lines = [f"*Coverage of {esc(report.programme)}*: engaged within {report.days:,} days "
-             f"(since {format_date(report.since)})"]
+    lines = [
+        f"*Coverage of {esc(report.programme)}*: engaged within {report.days:,} days "
+        f"(since {format_date(report.since)})"
+    ]
     if not report.types:
         lines.append("The register is empty. Add stakeholders with `/consult stakeholder add`.")
     for t in report.types:
-        lines.append(f"\n*{t.label}*: {t.engaged:,} of {t.total:,} engaged `{bar(t.engaged, t.total)}`")
+        lines.append(
+            f"\n*{t.label}*: {t.engaged:,} of {t.total:,} engaged `{bar(t.engaged, t.total)}`"
+        )
         if t.not_engaged:
             shown = [not_engaged_line(n, report.today) for n in t.not_engaged[:names_per_type]]
             more = t.not_engaged_count - len(shown)
@@ -39,22 +44,34 @@ def coverage_text(report: CoverageReport, names_per_type: int = 10, duties: bool
             if more:
                 lines.append(f"• …and {more:,} more")
     if report.of_type("practice") is not None:
-        lines.append(f"\n*Member practices by current position* (share of {report.practice_list_size:,} registered patients)")
+        lines.append(
+            f"\n*Member practices by current position* (share of {report.practice_list_size:,} registered patients)"
+        )
         for share in report.positions:
-            lines.append(f"• {share.position}: {share.count:,} practice{'s' if share.count != 1 else ''}, "
-                         f"{share.list_size:,} patients ({percent(share.share)})")
+            lines.append(
+                f"• {share.position}: {share.count:,} practice{'s' if share.count != 1 else ''}, "
+                f"{share.list_size:,} patients ({percent(share.share)})"
+            )
     if duties and report.duties:
         lines.append("\n*Duties*")
         for d in report.duties[:15]:
-            lines.append(f"{DUTY_MARK.get(d.state, '⬜')} {esc(d.title)} ({d.state}"
-                         + (f", due {format_date(d.due_on)}" if d.due_on and d.state == "open" else "") + ")")
+            lines.append(
+                f"{DUTY_MARK.get(d.state, '⬜')} {esc(d.title)} ({d.state}"
+                + (f", due {format_date(d.due_on)}" if d.due_on and d.state == "open" else "")
+                + ")"
+            )
         if len(report.duties) > 15:
             lines.append(f"…and {len(report.duties) - 15:,} more: `/consult duties`")
     return "\n".join(lines)
 
 
-@subcommand("coverage", summary="Who has been engaged within N days, who has not, and practices' positions",
-            usage=USAGE, example="/consult coverage practice --days 60", order=14)
+@subcommand(
+    "coverage",
+    summary="Who has been engaged within N days, who has not, and practices' positions",
+    usage=USAGE,
+    example="/consult coverage practice --days 60",
+    order=14,
+)
 def coverage_callback(req: CommandRequest, args: list[str]) -> None:
     p = parse(args, {"days"}, usage=USAGE)
     if len(p.words) > 1:

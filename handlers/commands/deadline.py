@@ -1,4 +1,5 @@
 """`/consult deadline add|done|cancel|move`, `/consult meeting add|move|cancel`, `/consult deadlines`."""
+
 from __future__ import annotations
 
 from bot import clock, reminders
@@ -50,36 +51,61 @@ def _add(req: CommandRequest, rest: list[str], kind: str, usage: str) -> None:
     try:
         due_on = _date(date_words, req, usage)
     except UsageError as e:
-        if len(date_words) > 1 and not any(ch.isdigit() for ch in date_words[0]) and date_words[0].lower() not in (
-                "next", "in", "this"):
-            raise UsageError(e.message + f" If {date_words[0]!r} is part of the title, put the whole title in "
-                             "quotes.", usage) from None
+        if (
+            len(date_words) > 1
+            and not any(ch.isdigit() for ch in date_words[0])
+            and date_words[0].lower() not in ("next", "in", "this")
+        ):
+            raise UsageError(
+                e.message + f" If {date_words[0]!r} is part of the title, put the whole title in "
+                "quotes.",
+                usage,
+            ) from None
         raise
     remind = reminders.parse_remind_days(p.opt("remind")) if p.opt("remind") is not None else None
     programme, view = svc.add_deadline(
-        req.actor, req.channel_id, title, due_on, req.uow, due_time=p.opt("time"), remind_days=remind,
-        owners=_owners(p), kind=kind, end_time=p.opt("end"), place=p.opt("place"),
+        req.actor,
+        req.channel_id,
+        title,
+        due_on,
+        req.uow,
+        due_time=p.opt("time"),
+        remind_days=remind,
+        owners=_owners(p),
+        kind=kind,
+        end_time=p.opt("end"),
+        place=p.opt("place"),
     )
     d = view.deadline
     today = clock.today_in(programme.timezone)
     days = reminders.stored_remind_days(d.remind_days)
-    schedule = ", ".join(format_date(r.on) for r in reminders.reminder_days(d.due_on, days) if r.on >= today)
+    schedule = ", ".join(
+        format_date(r.on) for r in reminders.reminder_days(d.due_on, days) if r.on >= today
+    )
     label = "meeting" if kind == "meeting" else "deadline"
-    req.out.post(req.channel_id,
-                 f"<@{req.actor.user_id}> added a {label}: {blocks.describe(view, today)}"
-                 + (f"\nReminders at 09:00 on {schedule}." if schedule else ""))
+    req.out.post(
+        req.channel_id,
+        f"<@{req.actor.user_id}> added a {label}: {blocks.describe(view, today)}"
+        + (f"\nReminders at 09:00 on {schedule}." if schedule else ""),
+    )
     req.out.reply(f"Added {label} `#{d.id}` for {blocks.when(d)}." + blocks.non_working_note(view))
 
 
 def _close(req: CommandRequest, rest: list[str], state: str, usage: str) -> None:
     if len(rest) != 1:
-        raise UsageError("Give the number of the deadline or meeting, e.g. `#3` (see `/consult deadlines`).", usage)
+        raise UsageError(
+            "Give the number of the deadline or meeting, e.g. `#3` (see `/consult deadlines`).",
+            usage,
+        )
     programme, view = svc.close_deadline(req.actor, req.channel_id, _id(rest[0]), state, req.uow)
     d = view.deadline
     what = "meeting" if d.kind == "meeting" else "deadline"
     done = "marked done" if state == "done" else "cancelled"
-    req.out.post(req.channel_id, f"<@{req.actor.user_id}> {done} the {what} *{esc(d.title)}* "
-                                 f"(`#{d.id}`, {blocks.when(d)}). Its reminders stop.")
+    req.out.post(
+        req.channel_id,
+        f"<@{req.actor.user_id}> {done} the {what} *{esc(d.title)}* "
+        f"(`#{d.id}`, {blocks.when(d)}). Its reminders stop.",
+    )
     req.out.reply(f"`#{d.id}` is {d.state}.")
 
 
@@ -87,30 +113,48 @@ def _move(req: CommandRequest, rest: list[str], usage: str) -> None:
     options = {"time", "end"}
     p = parse(rest, options, usage=usage)
     if len(p.words) < 2:
-        raise UsageError("Give the number of the deadline or meeting and its new date, e.g. `move 3 23 January 2015`.", usage)
+        raise UsageError(
+            "Give the number of the deadline or meeting and its new date, e.g. `move 3 23 January 2015`.",
+            usage,
+        )
     kwargs = {}
     if p.opt("time") is not None:
-        kwargs["due_time"] = None if p.opt("time").lower() in ("none", "all-day", "allday") else p.opt("time")
+        kwargs["due_time"] = (
+            None if p.opt("time").lower() in ("none", "all-day", "allday") else p.opt("time")
+        )
     if p.opt("end") is not None:
         kwargs["end_time"] = None if p.opt("end").lower() == "none" else p.opt("end")
     due_on = _date(p.words[1:], req, usage)
-    programme, old, view = svc.move_deadline(req.actor, req.channel_id, _id(p.words[0]), due_on, req.uow, **kwargs)
+    programme, old, view = svc.move_deadline(
+        req.actor, req.channel_id, _id(p.words[0]), due_on, req.uow, **kwargs
+    )
     d = view.deadline
     today = clock.today_in(programme.timezone)
     what = "meeting" if d.kind == "meeting" else "deadline"
-    req.out.post(req.channel_id, f"<@{req.actor.user_id}> moved the {what} *{esc(d.title)}* (`#{d.id}`) "
-                                 f"from {format_date(old)} to {blocks.when(d)} ({blocks.days_left(d.due_on, today)}). "
-                                 "Reminders follow the new date.")
+    req.out.post(
+        req.channel_id,
+        f"<@{req.actor.user_id}> moved the {what} *{esc(d.title)}* (`#{d.id}`) "
+        f"from {format_date(old)} to {blocks.when(d)} ({blocks.days_left(d.due_on, today)}). "
+        "Reminders follow the new date.",
+    )
     req.out.reply(f"`#{d.id}` is now on {blocks.when(d)}." + blocks.non_working_note(view))
 
 
-@subcommand("deadline", summary="Add, complete, cancel or move a deadline (reminders follow it)",
-            usage=DEADLINE_USAGE, example='/consult deadline add "Joint proforma to NHS England" 30 January 2015 --owner @jane',
-            order=20)
+@subcommand(
+    "deadline",
+    summary="Add, complete, cancel or move a deadline (reminders follow it)",
+    usage=DEADLINE_USAGE,
+    example='/consult deadline add "Joint proforma to NHS England" 30 January 2015 --owner @jane',
+    order=20,
+)
 def deadline_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:
-        raise UsageError("Say what to do: add, done, cancel or move (or `/consult deadlines` to list them).")
-    verb = choice(args[0], ["add", "done", "cancel", "move", "list"], "deadline command", DEADLINE_USAGE)
+        raise UsageError(
+            "Say what to do: add, done, cancel or move (or `/consult deadlines` to list them)."
+        )
+    verb = choice(
+        args[0], ["add", "done", "cancel", "move", "list"], "deadline command", DEADLINE_USAGE
+    )
     if verb == "add":
         _add(req, args[1:], "deadline", DEADLINE_USAGE)
     elif verb in ("done", "cancel"):
@@ -121,10 +165,14 @@ def deadline_callback(req: CommandRequest, args: list[str]) -> None:
         deadlines_callback(req, args[1:])
 
 
-@subcommand("meeting", summary="Add, move or cancel a meeting (listed with the deadlines)",
-            usage=MEETING_USAGE,
-            example='/consult meeting add "HWBB: draft plan" 9 December 2014 --time 14:00 --end 16:00 --place "Civic Centre"',
-            aliases=("meetings",), order=21)
+@subcommand(
+    "meeting",
+    summary="Add, move or cancel a meeting (listed with the deadlines)",
+    usage=MEETING_USAGE,
+    example='/consult meeting add "HWBB: draft plan" 9 December 2014 --time 14:00 --end 16:00 --place "Civic Centre"',
+    aliases=("meetings",),
+    order=21,
+)
 def meeting_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:
         raise UsageError("Say what to do: add, move or cancel.")
@@ -139,13 +187,20 @@ def meeting_callback(req: CommandRequest, args: list[str]) -> None:
         deadlines_callback(req, args[1:])
 
 
-@subcommand("deadlines", summary="List upcoming deadlines and meetings (--all for past and done ones)",
-            usage=LIST_USAGE, example="/consult deadlines --all", order=22)
+@subcommand(
+    "deadlines",
+    summary="List upcoming deadlines and meetings (--all for past and done ones)",
+    usage=LIST_USAGE,
+    example="/consult deadlines --all",
+    order=22,
+)
 def deadlines_callback(req: CommandRequest, args: list[str]) -> None:
     p = parse(args, flags={"all"}, usage=LIST_USAGE)
     if p.words:
         raise UsageError("`/consult deadlines` takes only `--all`.", LIST_USAGE)
-    programme, upcoming, earlier = svc.list_deadlines(req.actor, req.channel_id, req.uow, p.flag("all"))
+    programme, upcoming, earlier = svc.list_deadlines(
+        req.actor, req.channel_id, req.uow, p.flag("all")
+    )
     today = clock.today_in(programme.timezone)
     lines = [f"*{esc(programme.name)}*: today is {format_date(today)}"]
 

@@ -1,4 +1,5 @@
 """`/consult digest [now]`, `digest schedule ...`, `digest follow|unfollow <#channel>`."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -24,8 +25,13 @@ USAGE = """/consult digest [now]                          the digest as of now, 
 VERBS = ["now", "schedule", "follow", "unfollow"]
 
 
-@subcommand("digest", summary="The weekly digest: see it now, change when it is posted, roll-ups",
-            usage=USAGE, example="/consult digest schedule monday 09:00", order=40)
+@subcommand(
+    "digest",
+    summary="The weekly digest: see it now, change when it is posted, roll-ups",
+    usage=USAGE,
+    example="/consult digest schedule monday 09:00",
+    order=40,
+)
 def digest_callback(req: CommandRequest, args: list[str]) -> None:
     verb = choice(args[0], VERBS, "digest command", USAGE) if args else "now"
     rest = args[1:]
@@ -47,9 +53,11 @@ def digest_callback(req: CommandRequest, args: list[str]) -> None:
             programme, followed = svc.follow_digest(req.actor, req.channel_id, follower, req.uow)
             names = ", ".join(f"*{esc(p.name)}*" for p in followed)
             when = svc.rollup_schedule(req.services.settings.timezone).describe()
-            req.out.reply(f"<#{follower}> now gets a weekly roll-up, posted {when}, with a line for "
-                          f"*{esc(programme.name)}*. It follows: {names}. Consult must be a member of that "
-                          "channel to post there: invite it with `/invite @Consult`.")
+            req.out.reply(
+                f"<#{follower}> now gets a weekly roll-up, posted {when}, with a line for "
+                f"*{esc(programme.name)}*. It follows: {names}. Consult must be a member of that "
+                "channel to post there: invite it with `/invite @Consult`."
+            )
         else:
             programme = svc.unfollow_digest(req.actor, req.channel_id, follower, req.uow)
             req.out.reply(f"*{esc(programme.name)}* is no longer in <#{follower}>'s roll-up.")
@@ -61,8 +69,11 @@ def schedule(req: CommandRequest, rest: list[str]) -> None:
         return
     if len(rest) == 1 and rest[0].lower() == "off":
         settings = svc.stop_digest(req.actor, req.channel_id, req.uow)
-        req.out.post(req.channel_id, f"<@{req.actor.user_id}> turned off the weekly digest. "
-                                     "`/consult digest now` still shows it on demand.")
+        req.out.post(
+            req.channel_id,
+            f"<@{req.actor.user_id}> turned off the weekly digest. "
+            "`/consult digest now` still shows it on demand.",
+        )
         req.out.reply(describe(settings))
         return
     if len(rest) != 2:
@@ -72,22 +83,31 @@ def schedule(req: CommandRequest, rest: list[str]) -> None:
         raise UsageError(f"{rest[0][:40]!r} is not a weekday. Use one of: {', '.join(WEEKDAYS)}.")
     hhmm = parse_time(rest[1])
     settings = svc.schedule_digest(req.actor, req.channel_id, weekday, hhmm, req.uow)
-    req.out.post(req.channel_id, f"<@{req.actor.user_id}> set the weekly digest to {settings.schedule.describe()}.")
+    req.out.post(
+        req.channel_id,
+        f"<@{req.actor.user_id}> set the weekly digest to {settings.schedule.describe()}.",
+    )
     req.out.reply(describe(settings))
 
 
 def describe(s: svc.DigestSettings) -> str:
-    lines = [f"*{esc(s.programme_name)}*: the weekly digest is "
-             + (f"posted {s.schedule.describe()}." if s.schedule.enabled else "off.")]
+    lines = [
+        f"*{esc(s.programme_name)}*: the weekly digest is "
+        + (f"posted {s.schedule.describe()}." if s.schedule.enabled else "off.")
+    ]
     if s.next_at is not None and s.next_at <= clock.now() + timedelta(minutes=1):
         lines.append("This week's is due now and goes out within a minute.")
     elif s.next_at is not None:
-        lines.append(f"Next: {format_date(s.next_at.date())} at {s.next_at:%H:%M} (a week's digest is posted once, "
-                     "even if the day changes after it went out).")
+        lines.append(
+            f"Next: {format_date(s.next_at.date())} at {s.next_at:%H:%M} (a week's digest is posted once, "
+            "even if the day changes after it went out)."
+        )
     else:
         lines.append("Turn it back on with `/consult digest schedule monday 09:00`.")
     if s.last_posted is not None:
         lines.append(f"Last posted: {format_datetime(s.last_posted, s.schedule.timezone)}.")
     if s.followers:
-        lines.append("Also in the weekly roll-up of: " + ", ".join(f"<#{c}>" for c in s.followers) + ".")
+        lines.append(
+            "Also in the weekly roll-up of: " + ", ".join(f"<#{c}>" for c in s.followers) + "."
+        )
     return "\n".join(lines)

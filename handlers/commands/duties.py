@@ -1,4 +1,5 @@
 """`/consult duties` and `/consult duty ...`: statutory duties and the EoI checklist."""
+
 from __future__ import annotations
 
 from bot import duties as rules
@@ -31,7 +32,9 @@ def _short_statute(statute: str | None) -> str:
 
 
 def duty_line(duty, evidence: int, today) -> str:
-    parts = [f"{STATE_MARK[duty.state]} *{duty.id}* {esc(duty.title)}{_short_statute(duty.statute)}"]
+    parts = [
+        f"{STATE_MARK[duty.state]} *{duty.id}* {esc(duty.title)}{_short_statute(duty.statute)}"
+    ]
     facts = []
     if duty.state == rules.OPEN and duty.due_on:
         overdue = duty.due_on < today
@@ -47,8 +50,13 @@ def duty_line(duty, evidence: int, today) -> str:
     return parts[0] + "\n      " + " · ".join(facts)
 
 
-@subcommand("duties", summary="Statutory duties and the expression of interest checklist, open first",
-            usage=LIST_USAGE, example="/consult duties eoi", order=30)
+@subcommand(
+    "duties",
+    summary="Statutory duties and the expression of interest checklist, open first",
+    usage=LIST_USAGE,
+    example="/consult duties eoi",
+    order=30,
+)
 def duties_callback(req: CommandRequest, args: list[str]) -> None:
     if len(args) > 1:
         raise UsageError("Give at most one word: `eoi` for the expression of interest checklist.")
@@ -61,19 +69,30 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
     name = esc(listing.programme.name)
     if not rows:
         if section == rules.EOI:
-            req.out.reply(f"*{name}* has no expression of interest checklist: it comes with the co-commissioning "
-                          "template (`/consult setup \"<name>\" --template co-commissioning`).")
+            req.out.reply(
+                f"*{name}* has no expression of interest checklist: it comes with the co-commissioning "
+                'template (`/consult setup "<name>" --template co-commissioning`).'
+            )
         else:
-            req.out.reply(f"*{name}* has no statutory duties yet. They come with the co-commissioning template, "
-                          "one set for each Health and Wellbeing Board in the register "
-                          "(`/consult stakeholder add hwbb \"<name>\"`).")
+            req.out.reply(
+                f"*{name}* has no statutory duties yet. They come with the co-commissioning template, "
+                "one set for each Health and Wellbeing Board in the register "
+                '(`/consult stakeholder add hwbb "<name>"`).'
+            )
         return
     today = listing.today
     counts = {s: sum(1 for d in rows if d.state == s) for s in rules.STATES}
     overdue = sum(1 for d in rows if d.state == rules.OPEN and d.due_on and d.due_on < today)
-    title = "Expression of interest checklist (sections A to H)" if section == rules.EOI else "Statutory duties"
-    head = (f"*{name}: {title}*\n{counts[rules.OPEN]} open" + (f" ({overdue} overdue)" if overdue else "")
-            + f", {counts[rules.DONE]} done, {counts[rules.NA]} not applicable")
+    title = (
+        "Expression of interest checklist (sections A to H)"
+        if section == rules.EOI
+        else "Statutory duties"
+    )
+    head = (
+        f"*{name}: {title}*\n{counts[rules.OPEN]} open"
+        + (f" ({overdue} overdue)" if overdue else "")
+        + f", {counts[rules.DONE]} done, {counts[rules.NA]} not applicable"
+    )
     lines = [head, ""]
     for duty in rows[:LIST_LIMIT]:
         lines.append(duty_line(duty, listing.evidence_counts.get(duty.id, 0), today))
@@ -83,8 +102,10 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
                 lines.append(f"      _{esc(asks)}_")
     if len(rows) > LIST_LIMIT:
         lines.append(f"…and {len(rows) - LIST_LIMIT} more (done or not applicable).")
-    lines.append("\nMark one done: `/consult duty done <id> --evidence <link or engagement number>` · "
-                 "`/consult duty show <id>` for its evidence")
+    lines.append(
+        "\nMark one done: `/consult duty done <id> --evidence <link or engagement number>` · "
+        "`/consult duty show <id>` for its evidence"
+    )
     req.out.reply("\n".join(lines))
 
 
@@ -105,15 +126,22 @@ def _evidence_line(row, engagements) -> str:
     return f"<{row.url}>" if row.kind == "url" else f"<{row.url}|message in Slack>"
 
 
-@subcommand("duty", summary="Complete a duty, evidence it, set it not applicable, give it an owner or a note",
-            usage=USAGE, example="/consult duty done 4 --evidence https://example.org/plan.pdf", order=31)
+@subcommand(
+    "duty",
+    summary="Complete a duty, evidence it, set it not applicable, give it an owner or a note",
+    usage=USAGE,
+    example="/consult duty done 4 --evidence https://example.org/plan.pdf",
+    order=31,
+)
 def duty_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:
         raise UsageError("Say what to do with a duty: " + ", ".join(VERBS) + ".")
     verb = choice(args[0], VERBS, "duty command", USAGE)
     rest = args[1:]
     if verb == "show":
-        detail = svc.show_duty(req.actor, req.channel_id, _one(rest, "Say which duty, by its number."), req.uow)
+        detail = svc.show_duty(
+            req.actor, req.channel_id, _one(rest, "Say which duty, by its number."), req.uow
+        )
         d = detail.duty
         lines = [duty_line(d, len(detail.evidence), detail.today)]
         if detail.asks:
@@ -126,36 +154,63 @@ def duty_callback(req: CommandRequest, args: list[str]) -> None:
         req.out.reply("\n".join(lines))
     elif verb == "done":
         p = parse(rest, {"evidence"}, usage=USAGE)
-        duty, count = svc.complete_duty(req.actor, req.channel_id, _one(p.words, "Say which duty is done, by its number."),
-                                        req.uow, evidence=p.all("evidence"))
-        tail = (f" It has {count} piece{'s' if count != 1 else ''} of evidence." if count else
-                f" It has no evidence yet: add it with `/consult duty evidence {duty.id} <link or engagement number>`.")
+        duty, count = svc.complete_duty(
+            req.actor,
+            req.channel_id,
+            _one(p.words, "Say which duty is done, by its number."),
+            req.uow,
+            evidence=p.all("evidence"),
+        )
+        tail = (
+            f" It has {count} piece{'s' if count != 1 else ''} of evidence."
+            if count
+            else f" It has no evidence yet: add it with `/consult duty evidence {duty.id} <link or engagement number>`."
+        )
         req.out.reply(f"Done: *{duty.id}* {esc(duty.title)}.{tail}")
     elif verb == "na":
         if len(rest) != 2:
-            raise UsageError('Give the duty\'s number and the reason in quotes, e.g. `na 4 "No joint committee"`.')
+            raise UsageError(
+                'Give the duty\'s number and the reason in quotes, e.g. `na 4 "No joint committee"`.'
+            )
         duty = svc.mark_not_applicable(req.actor, req.channel_id, rest[0], rest[1], req.uow)
         req.out.reply(f"Not applicable: *{duty.id}* {esc(duty.title)} ({esc(duty.reason)}).")
     elif verb == "reopen":
-        duty = svc.reopen_duty(req.actor, req.channel_id, _one(rest, "Say which duty to reopen."), req.uow)
+        duty = svc.reopen_duty(
+            req.actor, req.channel_id, _one(rest, "Say which duty to reopen."), req.uow
+        )
         req.out.reply(f"Open again: *{duty.id}* {esc(duty.title)}.")
     elif verb == "evidence":
         if len(rest) != 2:
-            raise UsageError("Give the duty's number and one piece of evidence: a link (https://...), "
-                             "an engagement number, or a Slack message link.")
-        duty, row, added = svc.add_duty_evidence(req.actor, req.channel_id, rest[0], rest[1], req.uow)
-        what = "engagement " + str(row.engagement_id) if row.kind == "engagement" else f"<{row.url}>"
-        req.out.reply(f"{'Added' if added else 'Already there'}: {what} as evidence for *{duty.id}* {esc(duty.title)}.")
+            raise UsageError(
+                "Give the duty's number and one piece of evidence: a link (https://...), "
+                "an engagement number, or a Slack message link."
+            )
+        duty, row, added = svc.add_duty_evidence(
+            req.actor, req.channel_id, rest[0], rest[1], req.uow
+        )
+        what = (
+            "engagement " + str(row.engagement_id) if row.kind == "engagement" else f"<{row.url}>"
+        )
+        req.out.reply(
+            f"{'Added' if added else 'Already there'}: {what} as evidence for *{duty.id}* {esc(duty.title)}."
+        )
     elif verb == "owner":
         if len(rest) != 2:
-            raise UsageError("Give the duty's number and mention the owner, e.g. `owner 4 @jane` (or `none`).")
+            raise UsageError(
+                "Give the duty's number and mention the owner, e.g. `owner 4 @jane` (or `none`)."
+            )
         who = None if rest[1].lower() in ("none", "nobody") else user_id(rest[1])
         duty = svc.set_duty_owner(req.actor, req.channel_id, rest[0], who, req.uow)
-        req.out.reply(f"<@{who}> now owns *{duty.id}* {esc(duty.title)}; they get its reminders." if who
-                      else f"*{duty.id}* has no owner now.")
+        req.out.reply(
+            f"<@{who}> now owns *{duty.id}* {esc(duty.title)}; they get its reminders."
+            if who
+            else f"*{duty.id}* has no owner now."
+        )
     elif verb == "note":
         if len(rest) != 2:
-            raise UsageError('Give the duty\'s number and the note in quotes, e.g. `note 4 "Sent to the board secretary"`.')
+            raise UsageError(
+                'Give the duty\'s number and the note in quotes, e.g. `note 4 "Sent to the board secretary"`.'
+            )
         duty = svc.note_duty(req.actor, req.channel_id, rest[0], rest[1], req.uow)
         req.out.reply(f"Noted on *{duty.id}*: {esc(duty.notes)}")
     elif verb == "due":
@@ -164,15 +219,25 @@ def duty_callback(req: CommandRequest, args: list[str]) -> None:
         text = " ".join(rest[1:])
         due = None if text.lower() == "none" else _date(req, text)
         duty = svc.set_duty_due(req.actor, req.channel_id, rest[0], due, req.uow)
-        req.out.reply(f"*{duty.id}* is now due {format_date(due)}." if due else f"*{duty.id}* has no due date now.")
+        req.out.reply(
+            f"*{duty.id}* is now due {format_date(due)}."
+            if due
+            else f"*{duty.id}* has no due date now."
+        )
     else:
         p = parse(rest, {"due"}, usage=USAGE)
         if len(p.words) != 1:
-            raise UsageError('Say what changed, in quotes: `/consult duty revision "Budget section rewritten"`.')
+            raise UsageError(
+                'Say what changed, in quotes: `/consult duty revision "Budget section rewritten"`.'
+            )
         due = _date(req, p.opt("due")) if p.opt("due") else None
-        number, created = svc.record_revision(req.actor, req.channel_id, p.words[0], req.uow, due_on=due)
-        lines = [f"Significant revision {number} recorded. Under s14Z12 each Health and Wellbeing Board is consulted "
-                 f"again and sent a copy: {len(created)} new duties."]
+        number, created = svc.record_revision(
+            req.actor, req.channel_id, p.words[0], req.uow, due_on=due
+        )
+        lines = [
+            f"Significant revision {number} recorded. Under s14Z12 each Health and Wellbeing Board is consulted "
+            f"again and sent a copy: {len(created)} new duties."
+        ]
         lines += [f"• *{d.id}* {esc(d.title)}" for d in created]
         req.out.reply("\n".join(lines))
 

@@ -1,4 +1,5 @@
 """`/consult engage ...`: log an engagement in one line, or open the form; and the CSV export."""
+
 from __future__ import annotations
 
 from bot import clock
@@ -7,18 +8,17 @@ from bot.errors import UsageError
 from bot.grammar import parse, user_id
 from bot.services import engagements as svc
 from bot.services.access import programme_for
-
 from handlers.blocks_engagement import engagement_form, logged_text
 
 from . import CommandRequest, subcommand
 from .export import exporter
 
-USAGE = f'''/consult engage <stakeholder>[,<stakeholder>...] <kind> "<summary>" [--date <date>] [--position <position>]
+USAGE = f"""/consult engage <stakeholder>[,<stakeholder>...] <kind> "<summary>" [--date <date>] [--position <position>]
 /consult engage <kind> "<summary>" --group "<group>" [--date <date>] [--position <position>]
 /consult engage    (no arguments: opens a form)
 Follow-up: add --action "<what>" [--owner @someone] [--due <date>]
 kinds: {", ".join(KINDS)}
-positions: {", ".join(POSITIONS)}'''
+positions: {", ".join(POSITIONS)}"""
 
 
 def _join_lists(words: list[str]) -> list[str]:
@@ -32,15 +32,24 @@ def _join_lists(words: list[str]) -> list[str]:
     return out
 
 
-@subcommand("engage", summary="Log an engagement with one or more stakeholders (no arguments: a form)",
-            usage=USAGE, example='/consult engage E85001,E85002 meeting "Locality meeting on co-commissioning" --position support',
-            aliases=("log",), order=10)
+@subcommand(
+    "engage",
+    summary="Log an engagement with one or more stakeholders (no arguments: a form)",
+    usage=USAGE,
+    example='/consult engage E85001,E85002 meeting "Locality meeting on co-commissioning" --position support',
+    aliases=("log",),
+    order=10,
+)
 def engage_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:
         with req.uow as uow:
-            programme = programme_for(uow, req.actor, req.channel_id)  # a clear reply in a channel with none
+            programme = programme_for(
+                uow, req.actor, req.channel_id
+            )  # a clear reply in a channel with none
             today = clock.today_in(programme.timezone)
-        req.out.open_modal(engagement_form([programme], today, channel_id=req.channel_id, source="modal"))
+        req.out.open_modal(
+            engagement_form([programme], today, channel_id=req.channel_id, source="modal")
+        )
         return
     p = parse(args, {"date", "position", "group", "action", "owner", "due"}, usage=USAGE)
     words = _join_lists(p.words)
@@ -50,18 +59,38 @@ def engage_callback(req: CommandRequest, args: list[str]) -> None:
     elif len(words) == 3:
         refs, kind, summary = [r for r in words[0].split(",") if r.strip()], words[1], words[2]
     elif len(words) > 3:
-        raise UsageError("Put the summary in quotes, and separate several stakeholders with commas (no spaces).", USAGE)
+        raise UsageError(
+            "Put the summary in quotes, and separate several stakeholders with commas (no spaces).",
+            USAGE,
+        )
     else:
-        raise UsageError('Give the stakeholder(s), the kind and a summary in quotes, e.g. '
-                         '`/consult engage E85001 meeting "Discussed the committee"`.', USAGE)
+        raise UsageError(
+            "Give the stakeholder(s), the kind and a summary in quotes, e.g. "
+            '`/consult engage E85001 meeting "Discussed the committee"`.',
+            USAGE,
+        )
     follow_up = None
     if p.opt("action") is not None or p.opt("owner") or p.opt("due"):
         if not p.opt("action"):
-            raise UsageError('`--owner` and `--due` describe a follow-up: add `--action "<what>"` too.', USAGE)
-        follow_up = svc.FollowUp(p.opt("action"), user_id(p.opt("owner")) if p.opt("owner") else None, p.opt("due"))
+            raise UsageError(
+                '`--owner` and `--due` describe a follow-up: add `--action "<what>"` too.', USAGE
+            )
+        follow_up = svc.FollowUp(
+            p.opt("action"), user_id(p.opt("owner")) if p.opt("owner") else None, p.opt("due")
+        )
     try:
-        logged = svc.log_engagement(req.actor, req.channel_id, refs, kind, summary, req.uow, on=p.opt("date"),
-                                    position=p.opt("position"), group=group, follow_up=follow_up)
+        logged = svc.log_engagement(
+            req.actor,
+            req.channel_id,
+            refs,
+            kind,
+            summary,
+            req.uow,
+            on=p.opt("date"),
+            position=p.opt("position"),
+            group=group,
+            follow_up=follow_up,
+        )
     except svc.FieldErrors as e:
         raise UsageError(e.message, USAGE) from None
     req.out.reply(logged_text(logged))
@@ -72,6 +101,12 @@ def export_engagements(req: CommandRequest, args: list[str]):
     if args:
         raise UsageError("`/consult export engagements` takes nothing more.")
     programme, content, count = svc.engagements_csv(req.actor, req.channel_id, req.uow)
-    safe = "".join(c if c.isalnum() else "-" for c in programme.name.lower()).strip("-")[:60] or "programme"
-    return (f"{safe}-engagements.csv", content,
-            f"The engagement log of {programme.name}: {count:,} engagement{'s' if count != 1 else ''}.")
+    safe = (
+        "".join(c if c.isalnum() else "-" for c in programme.name.lower()).strip("-")[:60]
+        or "programme"
+    )
+    return (
+        f"{safe}-engagements.csv",
+        content,
+        f"The engagement log of {programme.name}: {count:,} engagement{'s' if count != 1 else ''}.",
+    )

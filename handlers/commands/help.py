@@ -1,4 +1,5 @@
 """`/consult`, `/consult help`, `/consult help <subcommand>`."""
+
 from __future__ import annotations
 
 from bot.errors import UsageError
@@ -7,15 +8,24 @@ from bot.grammar import closest
 from . import SUBCOMMANDS, CommandRequest, find, subcommand, usage_block
 
 
-@subcommand("help", summary="List the commands, or explain one", usage="/consult help [<subcommand>]",
-            example="/consult help engage", order=99)
+@subcommand(
+    "help",
+    summary="List the commands, or explain one",
+    usage="/consult help [<subcommand>]",
+    example="/consult help engage",
+    order=99,
+)
 def help_callback(req: CommandRequest, args: list[str]) -> None:
     if args:
         sub = find(args[0])
         if sub is None:
             hint = closest(args[0], SUBCOMMANDS)
-            raise UsageError(f"There is no `{args[0][:40]}` command." + (f" Did you mean `{hint}`?" if hint else "")
-                             + " `/consult help` lists them all.", usage="")
+            raise UsageError(
+                f"There is no `{args[0][:40]}` command."
+                + (f" Did you mean `{hint}`?" if hint else "")
+                + " `/consult help` lists them all.",
+                usage="",
+            )
         req.out.reply(f"*/consult {sub.name}*: {sub.summary}\n{usage_block(sub)}")
         return
     lines = ["*Consult* runs your engagement programme from this channel. Commands:"]

@@ -1,4 +1,5 @@
 """`/consult admin|officer add|remove <@user>` and `/consult roles`."""
+
 from __future__ import annotations
 
 from bot import roles
@@ -21,7 +22,9 @@ def _change(req: CommandRequest, args: list[str], role: str, usage: str) -> None
     label = "admin" if role == roles.ADMIN else "returning officer"
     if verb == "add":
         if grant_role(req.actor, req.channel_id, who, role, req.uow):
-            req.out.post(req.channel_id, f"<@{req.actor.user_id}> made <@{who}> a {label} of this programme.")
+            req.out.post(
+                req.channel_id, f"<@{req.actor.user_id}> made <@{who}> a {label} of this programme."
+            )
             req.out.reply(f"<@{who}> is now a {label}.")
         else:
             req.out.reply(f"<@{who}> is already a {label}.")
@@ -31,20 +34,35 @@ def _change(req: CommandRequest, args: list[str], role: str, usage: str) -> None
         req.out.reply(f"<@{who}> is no longer a {label}.")
 
 
-@subcommand("admin", summary="Add or remove a programme admin (admins)", usage=ADMIN_USAGE,
-            example="/consult admin add @jane", order=80)
+@subcommand(
+    "admin",
+    summary="Add or remove a programme admin (admins)",
+    usage=ADMIN_USAGE,
+    example="/consult admin add @jane",
+    order=80,
+)
 def admin_callback(req: CommandRequest, args: list[str]) -> None:
     _change(req, args, roles.ADMIN, ADMIN_USAGE)
 
 
-@subcommand("officer", summary="Add or remove a returning officer for votes (admins)", usage=OFFICER_USAGE,
-            example="/consult officer add @sam", order=81)
+@subcommand(
+    "officer",
+    summary="Add or remove a returning officer for votes (admins)",
+    usage=OFFICER_USAGE,
+    example="/consult officer add @sam",
+    order=81,
+)
 def officer_callback(req: CommandRequest, args: list[str]) -> None:
     _change(req, args, roles.RETURNING_OFFICER, OFFICER_USAGE)
 
 
-@subcommand("roles", summary="Who are the admins and returning officers", usage="/consult roles",
-            example="/consult roles", order=82)
+@subcommand(
+    "roles",
+    summary="Who are the admins and returning officers",
+    usage="/consult roles",
+    example="/consult roles",
+    order=82,
+)
 def roles_callback(req: CommandRequest, args: list[str]) -> None:
     if args:
         raise UsageError("`/consult roles` takes nothing after it.", "/consult roles")

@@ -5,10 +5,11 @@ If-Modified-Since) answer 304 so polling clients download only changes.
 Anything that is not a live address gets exactly the server's ordinary 404.
 The token is never logged: fetches are logged by feed id.
 """
+
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from bot.services.calendar import FeedBody, fetch_feed
@@ -51,13 +52,13 @@ def not_modified(environ: dict, feed: FeedBody) -> bool:
         if when is None:
             return False
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         return feed.last_modified.replace(microsecond=0) <= when
     return False
 
 
 def _http_date(moment: datetime) -> str:
-    return format_datetime(moment.astimezone(timezone.utc).replace(microsecond=0), usegmt=True)
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
 @route({"GET", "HEAD"}, r"/calendar/(?P<token>[^/]{1,100})\.ics")
@@ -78,7 +79,13 @@ def calendar_feed(services, environ, match):
     if not_modified(environ, feed):
         log.info("calendar feed %d (%s) fetched: 304 not modified", feed.feed_id, feed.kind)
         return "304 Not Modified", headers, b""
-    log.info("calendar feed %d (%s) fetched: %d events, %d bytes", feed.feed_id, feed.kind, feed.events, len(feed.body))
+    log.info(
+        "calendar feed %d (%s) fetched: %d events, %d bytes",
+        feed.feed_id,
+        feed.kind,
+        feed.events,
+        len(feed.body),
+    )
     headers += [
         ("Content-Type", "text/calendar; charset=utf-8"),
         ("Content-Disposition", 'inline; filename="calendar.ics"'),

@@ -1,4 +1,5 @@
 """Alembic environment: runs against the engine Consult hands it."""
+
 from alembic import context
 from sqlalchemy import create_engine
 
@@ -9,7 +10,9 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    engine = config.attributes.get("engine") or create_engine(config.get_main_option("sqlalchemy.url"))
+    engine = config.attributes.get("engine") or create_engine(
+        config.get_main_option("sqlalchemy.url")
+    )
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -1,4 +1,5 @@
 """Every table, on one metadata. Migrations are the only way they reach a database."""
+
 from .base import Base, UTCDateTime, utcnow
 from .calendar import CalendarFeed
 from .deadline import Deadline, DeadlineOwner, Delivery
@@ -10,11 +11,30 @@ from .slack import SlackEvent, slack_bots, slack_installations, slack_oauth_stat
 from .vote import AggregateTally, Ballot, BallotHistory, Elector, Vote
 
 __all__ = [
-    "Base", "UTCDateTime", "utcnow",
-    "Programme", "Role", "Stakeholder", "AuditEvent",
-    "Engagement", "EngagementStakeholder", "Action",
-    "Deadline", "DeadlineOwner", "Delivery",
-    "Vote", "Elector", "Ballot", "BallotHistory", "AggregateTally",
-    "CalendarFeed", "Duty", "DutyEvidence", "DigestFollow",
-    "SlackEvent", "slack_installations", "slack_bots", "slack_oauth_states",
+    "Base",
+    "UTCDateTime",
+    "utcnow",
+    "Programme",
+    "Role",
+    "Stakeholder",
+    "AuditEvent",
+    "Engagement",
+    "EngagementStakeholder",
+    "Action",
+    "Deadline",
+    "DeadlineOwner",
+    "Delivery",
+    "Vote",
+    "Elector",
+    "Ballot",
+    "BallotHistory",
+    "AggregateTally",
+    "CalendarFeed",
+    "Duty",
+    "DutyEvidence",
+    "DigestFollow",
+    "SlackEvent",
+    "slack_installations",
+    "slack_bots",
+    "slack_oauth_states",
 ]

@@ -1,4 +1,5 @@
 """Calendar feed tokens (hashed at rest) and a log of fetches."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,10 +22,14 @@ class CalendarFeed(Base):
     """
 
     __tablename__ = "calendar_feed"
-    __table_args__ = (Index("ix_calendar_feed_programme_kind_user", "programme_id", "kind", "user_id"),)
+    __table_args__ = (
+        Index("ix_calendar_feed_programme_kind_user", "programme_id", "kind", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"), index=True)
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), index=True
+    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
     kind: Mapped[str] = mapped_column(String(16), default="programme")  # programme | personal
     user_id: Mapped[str | None] = mapped_column(String(32))

@@ -1,4 +1,5 @@
 """Deadlines and meetings, and the delivery ledger that makes sends exactly-once."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -28,7 +29,9 @@ class Deadline(Base):
     remind_days: Mapped[str] = mapped_column(String(64), default="14,7,1,0")
     state: Mapped[str] = mapped_column(String(16), default="open")  # open | done | cancelled
     template_key: Mapped[str | None] = mapped_column(String(64))
-    sequence: Mapped[int] = mapped_column(Integer, default=0)  # raised on every change (iCalendar SEQUENCE)
+    sequence: Mapped[int] = mapped_column(
+        Integer, default=0
+    )  # raised on every change (iCalendar SEQUENCE)
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -37,7 +40,9 @@ class Deadline(Base):
 class DeadlineOwner(Base):
     __tablename__ = "deadline_owner"
 
-    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadline.id", ondelete="CASCADE"), primary_key=True)
+    deadline_id: Mapped[int] = mapped_column(
+        ForeignKey("deadline.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
@@ -47,7 +52,9 @@ class ReminderSnooze(Base):
     __tablename__ = "reminder_snooze"
     __table_args__ = (Index("ix_reminder_snooze_remind_on", "remind_on"),)
 
-    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadline.id", ondelete="CASCADE"), primary_key=True)
+    deadline_id: Mapped[int] = mapped_column(
+        ForeignKey("deadline.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     remind_on: Mapped[date] = mapped_column(Date, primary_key=True)
     due_on: Mapped[date] = mapped_column(Date)  # the deadline's date when snoozed: a move voids it

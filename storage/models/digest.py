@@ -1,4 +1,5 @@
 """Roll-up digests: a channel following several programmes."""
+
 from __future__ import annotations
 
 from datetime import datetime

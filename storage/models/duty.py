@@ -1,4 +1,5 @@
 """Statutory duties and the expression-of-interest checklist, with evidence."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -22,7 +23,9 @@ class Duty(Base):
     section: Mapped[str] = mapped_column(String(16), default="duty")  # duty | eoi
     title: Mapped[str] = mapped_column(Text)
     statute: Mapped[str | None] = mapped_column(String(100))
-    stakeholder_id: Mapped[int | None] = mapped_column(ForeignKey("stakeholder.id", ondelete="SET NULL"))
+    stakeholder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholder.id", ondelete="SET NULL")
+    )
     due_on: Mapped[date | None] = mapped_column(Date)
     owner_id: Mapped[str | None] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), default="open")  # open | done | na
@@ -38,7 +41,9 @@ class DutyEvidence(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     duty_id: Mapped[int] = mapped_column(ForeignKey("duty.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # engagement | url | permalink | vote
-    engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagement.id", ondelete="SET NULL"))
+    engagement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("engagement.id", ondelete="SET NULL")
+    )
     # Votes are never deleted on their own (only with their programme), so no foreign key is needed.
     vote_id: Mapped[int | None] = mapped_column(Integer)
     url: Mapped[str | None] = mapped_column(String(1000))

@@ -1,4 +1,5 @@
 """The engagement log and follow-up actions."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -40,15 +41,30 @@ class EngagementStakeholder(Base):
         # Partial indexes (migration 0002): "last engaged" and "current position"
         # per stakeholder are then one short backward index scan each, however
         # long the log grows. Queries must say `withdrawn = false` to match them.
-        Index("ix_engagement_stakeholder_live", "stakeholder_id", "occurred_on",
-              sqlite_where=text("withdrawn = 0"), postgresql_where=text("withdrawn = false")),
-        Index("ix_engagement_stakeholder_position", "stakeholder_id", "occurred_on", "engagement_id", "position",
-              sqlite_where=text("withdrawn = 0 AND position IS NOT NULL"),
-              postgresql_where=text("withdrawn = false AND position IS NOT NULL")),
+        Index(
+            "ix_engagement_stakeholder_live",
+            "stakeholder_id",
+            "occurred_on",
+            sqlite_where=text("withdrawn = 0"),
+            postgresql_where=text("withdrawn = false"),
+        ),
+        Index(
+            "ix_engagement_stakeholder_position",
+            "stakeholder_id",
+            "occurred_on",
+            "engagement_id",
+            "position",
+            sqlite_where=text("withdrawn = 0 AND position IS NOT NULL"),
+            postgresql_where=text("withdrawn = false AND position IS NOT NULL"),
+        ),
     )
 
-    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"), primary_key=True)
-    stakeholder_id: Mapped[int] = mapped_column(ForeignKey("stakeholder.id", ondelete="CASCADE"), primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(
+        ForeignKey("engagement.id", ondelete="CASCADE"), primary_key=True
+    )
+    stakeholder_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholder.id", ondelete="CASCADE"), primary_key=True
+    )
     occurred_on: Mapped[date] = mapped_column(Date)
     position: Mapped[str | None] = mapped_column(String(16))
     withdrawn: Mapped[bool] = mapped_column(default=False)
@@ -62,7 +78,9 @@ class Action(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
-    engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagement.id", ondelete="SET NULL"))
+    engagement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("engagement.id", ondelete="SET NULL")
+    )
     title: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[str] = mapped_column(String(32))
     due_on: Mapped[date | None] = mapped_column(Date)

@@ -1,4 +1,5 @@
 """Programme, roles, the stakeholder register and the audit trail."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -38,7 +39,9 @@ class Role(Base):
     __table_args__ = (UniqueConstraint("programme_id", "user_id", "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"), index=True)
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[str] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(32))  # admin | returning-officer
     granted_by: Mapped[str] = mapped_column(String(32))

@@ -6,6 +6,7 @@ SQLAlchemyInstallationStore.build_installations_table / build_bots_table and
 SQLAlchemyOAuthStateStore.build_oauth_states_table), so slack_sdk's own stores
 (storage/installations.py) read and write them; the migration creates them.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -44,7 +45,14 @@ slack_installations = Table(
     Column("is_enterprise_install", Boolean, default=False, nullable=False),
     Column("token_type", String(32)),
     Column("installed_at", DateTime, nullable=False, default=func.now()),
-    Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
+    Index(
+        "slack_installations_idx",
+        "client_id",
+        "enterprise_id",
+        "team_id",
+        "user_id",
+        "installed_at",
+    ),
 )
 
 slack_bots = Table(

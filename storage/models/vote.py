@@ -1,4 +1,5 @@
 """Votes of member practices: electorate, ballots (one per practice), tallies."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,15 +15,21 @@ class Vote(Base):
     __table_args__ = (Index("ix_vote_state_closes", "state", "closes_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"), index=True)
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), index=True
+    )
     question: Mapped[str] = mapped_column(Text)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    rule: Mapped[str] = mapped_column(String(16), default="simple")  # simple | absolute | two-thirds
+    rule: Mapped[str] = mapped_column(
+        String(16), default="simple"
+    )  # simple | absolute | two-thirds
     quorum_percent: Mapped[int | None] = mapped_column(Integer)
     weighted: Mapped[bool] = mapped_column(Boolean, default=False)
     group_name: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
-    mode: Mapped[str | None] = mapped_column(String(16))  # None until first ballot/tally: ballots | aggregate
+    mode: Mapped[str | None] = mapped_column(
+        String(16)
+    )  # None until first ballot/tally: ballots | aggregate
     opened_by: Mapped[str] = mapped_column(String(32))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_by: Mapped[str | None] = mapped_column(String(32))
@@ -37,8 +44,12 @@ class Elector(Base):
 
     __tablename__ = "elector"
 
-    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"), primary_key=True)
-    stakeholder_id: Mapped[int] = mapped_column(ForeignKey("stakeholder.id", ondelete="CASCADE"), primary_key=True)
+    vote_id: Mapped[int] = mapped_column(
+        ForeignKey("vote.id", ondelete="CASCADE"), primary_key=True
+    )
+    stakeholder_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholder.id", ondelete="CASCADE"), primary_key=True
+    )
     list_size: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -52,7 +63,9 @@ class Ballot(Base):
     vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
     stakeholder_id: Mapped[int] = mapped_column(ForeignKey("stakeholder.id", ondelete="CASCADE"))
     choice: Mapped[str] = mapped_column(String(16))  # for | against | abstain
-    method: Mapped[str] = mapped_column(String(16), default="slack")  # slack | paper | email | meeting
+    method: Mapped[str] = mapped_column(
+        String(16), default="slack"
+    )  # slack | paper | email | meeting
     recorded_by: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changes: Mapped[int] = mapped_column(Integer, default=0)
@@ -78,7 +91,9 @@ class AggregateTally(Base):
 
     __tablename__ = "aggregate_tally"
 
-    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"), primary_key=True)
+    vote_id: Mapped[int] = mapped_column(
+        ForeignKey("vote.id", ondelete="CASCADE"), primary_key=True
+    )
     for_count: Mapped[int] = mapped_column(Integer)
     against_count: Mapped[int] = mapped_column(Integer)
     abstain_count: Mapped[int] = mapped_column(Integer)

@@ -13,8 +13,13 @@ class AuditRepository:
     def record(self, **values) -> None:
         self.session.add(AuditEvent(**values))
 
-    def for_programme(self, programme_id: int, entity: str | None = None, entity_id: int | None = None,
-                      limit: int = 1000) -> list[AuditEvent]:
+    def for_programme(
+        self,
+        programme_id: int,
+        entity: str | None = None,
+        entity_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[AuditEvent]:
         q = select(AuditEvent).where(AuditEvent.programme_id == programme_id)
         if entity:
             q = q.where(AuditEvent.entity == entity)

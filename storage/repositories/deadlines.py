@@ -1,4 +1,5 @@
 """Deadlines and meetings, their owners, reminder snoozes, and what the reminder sweep reads."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -25,14 +26,20 @@ class DeadlineRepository:
         return self.session.get(Deadline, deadline_id)
 
     def in_programme(self, programme_id: int, deadline_id: int) -> Deadline | None:
-        return self.session.scalar(select(Deadline).where(Deadline.id == deadline_id,
-                                                          Deadline.programme_id == programme_id))
+        return self.session.scalar(
+            select(Deadline).where(
+                Deadline.id == deadline_id, Deadline.programme_id == programme_id
+            )
+        )
 
     def list(self, programme_id: int, states: tuple[str, ...] = ("open",)) -> list[Deadline]:
-        return list(self.session.scalars(
-            select(Deadline).where(Deadline.programme_id == programme_id, Deadline.state.in_(states))
-            .order_by(Deadline.due_on, Deadline.due_time, Deadline.id)
-        ))
+        return list(
+            self.session.scalars(
+                select(Deadline)
+                .where(Deadline.programme_id == programme_id, Deadline.state.in_(states))
+                .order_by(Deadline.due_on, Deadline.due_time, Deadline.id)
+            )
+        )
 
     # -- owners ---------------------------------------------------------------
     def owners(self, deadline_ids) -> dict[int, list[str]]:
@@ -41,7 +48,7 @@ class DeadlineRepository:
         for start in range(0, len(ids), 500):
             rows = self.session.execute(
                 select(DeadlineOwner.deadline_id, DeadlineOwner.user_id)
-                .where(DeadlineOwner.deadline_id.in_(ids[start:start + 500]))
+                .where(DeadlineOwner.deadline_id.in_(ids[start : start + 500]))
                 .order_by(DeadlineOwner.deadline_id, DeadlineOwner.user_id)
             )
             for deadline_id, user in rows:
@@ -57,29 +64,45 @@ class DeadlineRepository:
     # -- what the reminder sweep reads ------------------------------------------
     def open_due_between(self, first: date, last: date) -> list[tuple[Deadline, Programme]]:
         """Open deadlines and meetings of every programme due in [first, last], with their programme."""
-        return [tuple(row) for row in self.session.execute(
-            select(Deadline, Programme).join(Programme, Programme.id == Deadline.programme_id)
-            .where(Deadline.state == "open", Deadline.due_on >= first, Deadline.due_on <= last)
-            .order_by(Deadline.due_on, Deadline.id)
-        )]
+        return [
+            tuple(row)
+            for row in self.session.execute(
+                select(Deadline, Programme)
+                .join(Programme, Programme.id == Deadline.programme_id)
+                .where(Deadline.state == "open", Deadline.due_on >= first, Deadline.due_on <= last)
+                .order_by(Deadline.due_on, Deadline.id)
+            )
+        ]
 
     def open_actions_due_between(self, first: date, last: date) -> list[tuple[Action, Programme]]:
         """Open follow-up actions (every programme) due in [first, last]: their owners are reminded."""
-        return [tuple(row) for row in self.session.execute(
-            select(Action, Programme).join(Programme, Programme.id == Action.programme_id)
-            .where(Action.state == "open", Action.due_on.is_not(None), Action.due_on >= first,
-                   Action.due_on <= last)
-            .order_by(Action.due_on, Action.id)
-        )]
+        return [
+            tuple(row)
+            for row in self.session.execute(
+                select(Action, Programme)
+                .join(Programme, Programme.id == Action.programme_id)
+                .where(
+                    Action.state == "open",
+                    Action.due_on.is_not(None),
+                    Action.due_on >= first,
+                    Action.due_on <= last,
+                )
+                .order_by(Action.due_on, Action.id)
+            )
+        ]
 
     def sent_among(self, keys) -> set[str]:
         """Which of these delivery keys are already settled (sent), in one query per 500."""
         keys = list(keys)
         done: set[str] = set()
         for start in range(0, len(keys), 500):
-            done.update(self.session.scalars(
-                select(Delivery.key).where(Delivery.key.in_(keys[start:start + 500]), Delivery.state == "sent")
-            ))
+            done.update(
+                self.session.scalars(
+                    select(Delivery.key).where(
+                        Delivery.key.in_(keys[start : start + 500]), Delivery.state == "sent"
+                    )
+                )
+            )
         return done
 
     # -- snoozes --------------------------------------------------------------
@@ -87,17 +110,29 @@ class DeadlineRepository:
         """False when the person had already snoozed it to that day."""
         try:
             with self.session.begin_nested():
-                self.session.add(ReminderSnooze(deadline_id=deadline_id, user_id=user_id, remind_on=remind_on,
-                                                due_on=due_on))
+                self.session.add(
+                    ReminderSnooze(
+                        deadline_id=deadline_id, user_id=user_id, remind_on=remind_on, due_on=due_on
+                    )
+                )
             return True
         except IntegrityError:
             return False
 
-    def snoozes_between(self, first: date, last: date) -> list[tuple[ReminderSnooze, Deadline, Programme]]:
-        return [tuple(row) for row in self.session.execute(
-            select(ReminderSnooze, Deadline, Programme)
-            .join(Deadline, Deadline.id == ReminderSnooze.deadline_id)
-            .join(Programme, Programme.id == Deadline.programme_id)
-            .where(ReminderSnooze.remind_on >= first, ReminderSnooze.remind_on <= last, Deadline.state == "open")
-            .order_by(ReminderSnooze.remind_on, ReminderSnooze.deadline_id)
-        )]
+    def snoozes_between(
+        self, first: date, last: date
+    ) -> list[tuple[ReminderSnooze, Deadline, Programme]]:
+        return [
+            tuple(row)
+            for row in self.session.execute(
+                select(ReminderSnooze, Deadline, Programme)
+                .join(Deadline, Deadline.id == ReminderSnooze.deadline_id)
+                .join(Programme, Programme.id == Deadline.programme_id)
+                .where(
+                    ReminderSnooze.remind_on >= first,
+                    ReminderSnooze.remind_on <= last,
+                    Deadline.state == "open",
+                )
+                .order_by(ReminderSnooze.remind_on, ReminderSnooze.deadline_id)
+            )
+        ]

@@ -6,6 +6,7 @@ Every query is per programme over indexed columns (engagement by programme and
 logged_at, engagement_stakeholder by stakeholder), so a digest costs the same
 for one CCG or for every CCG in England.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,14 +15,25 @@ from sqlalchemy import delete, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import DigestFollow, Delivery, Engagement, EngagementStakeholder, Programme, Stakeholder
+from storage.models import (
+    Delivery,
+    DigestFollow,
+    Engagement,
+    EngagementStakeholder,
+    Programme,
+    Stakeholder,
+)
 
 ES = EngagementStakeholder
 
 
 def _in_window(programme_id: int, start: datetime, end: datetime):
-    return (Engagement.programme_id == programme_id, Engagement.logged_at >= start, Engagement.logged_at < end,
-            Engagement.withdrawn_at.is_(None))
+    return (
+        Engagement.programme_id == programme_id,
+        Engagement.logged_at >= start,
+        Engagement.logged_at < end,
+        Engagement.withdrawn_at.is_(None),
+    )
 
 
 class DigestRepository:
@@ -31,27 +43,51 @@ class DigestRepository:
     # -- whose digest ---------------------------------------------------------------
     def scheduled_programmes(self) -> list[Programme]:
         """Programmes whose weekly digest is on."""
-        return list(self.session.scalars(select(Programme).where(Programme.digest_enabled.is_(True))
-                                         .order_by(Programme.id)))
+        return list(
+            self.session.scalars(
+                select(Programme).where(Programme.digest_enabled.is_(True)).order_by(Programme.id)
+            )
+        )
 
     # -- the week's engagement ------------------------------------------------------
     def engagement_count(self, programme_id: int, start: datetime, end: datetime) -> int:
-        return int(self.session.scalar(select(func.count()).select_from(Engagement)
-                                       .where(*_in_window(programme_id, start, end))))
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(Engagement)
+                .where(*_in_window(programme_id, start, end))
+            )
+        )
 
-    def activity_by_type(self, programme_id: int, start: datetime, end: datetime) -> list[tuple[str, int, int]]:
+    def activity_by_type(
+        self, programme_id: int, start: datetime, end: datetime
+    ) -> list[tuple[str, int, int]]:
         """(stakeholder type, distinct stakeholders engaged, engagements) for engagements logged in [start, end)."""
-        q = (select(Stakeholder.type, func.count(func.distinct(ES.stakeholder_id)),
-                    func.count(func.distinct(Engagement.id)))
-             .select_from(Engagement).join(ES, ES.engagement_id == Engagement.id)
-             .join(Stakeholder, Stakeholder.id == ES.stakeholder_id)
-             .where(*_in_window(programme_id, start, end)).group_by(Stakeholder.type))
+        q = (
+            select(
+                Stakeholder.type,
+                func.count(func.distinct(ES.stakeholder_id)),
+                func.count(func.distinct(Engagement.id)),
+            )
+            .select_from(Engagement)
+            .join(ES, ES.engagement_id == Engagement.id)
+            .join(Stakeholder, Stakeholder.id == ES.stakeholder_id)
+            .where(*_in_window(programme_id, start, end))
+            .group_by(Stakeholder.type)
+        )
         return [(t, int(s), int(e)) for t, s, e in self.session.execute(q)]
 
-    def top_loggers(self, programme_id: int, start: datetime, end: datetime, limit: int = 3) -> list[tuple[str, int]]:
+    def top_loggers(
+        self, programme_id: int, start: datetime, end: datetime, limit: int = 3
+    ) -> list[tuple[str, int]]:
         n = func.count().label("n")
-        q = (select(Engagement.logged_by, n).where(*_in_window(programme_id, start, end))
-             .group_by(Engagement.logged_by).order_by(n.desc(), Engagement.logged_by).limit(limit))
+        q = (
+            select(Engagement.logged_by, n)
+            .where(*_in_window(programme_id, start, end))
+            .group_by(Engagement.logged_by)
+            .order_by(n.desc(), Engagement.logged_by)
+            .limit(limit)
+        )
         return [(who, int(count)) for who, count in self.session.execute(q)]
 
     def position_history(self, programme_id: int, start: datetime, end: datetime):
@@ -61,60 +97,117 @@ class DigestRepository:
         Returns (rows, names): rows are (stakeholder_id, occurred_on, logged_at, engagement_id, position);
         names maps stakeholder_id -> (name, code, type).
         """
-        touched = (select(ES.stakeholder_id).join(Engagement, Engagement.id == ES.engagement_id)
-                   .where(*_in_window(programme_id, start, end), ES.position.is_not(None),
-                          ES.withdrawn == false()).distinct())
+        touched = (
+            select(ES.stakeholder_id)
+            .join(Engagement, Engagement.id == ES.engagement_id)
+            .where(
+                *_in_window(programme_id, start, end),
+                ES.position.is_not(None),
+                ES.withdrawn == false(),
+            )
+            .distinct()
+        )
         ids = list(self.session.scalars(touched))
         if not ids:
             return [], {}
         rows, names = [], {}
         for first in range(0, len(ids), 500):
-            chunk = ids[first:first + 500]
-            rows += [tuple(r) for r in self.session.execute(
-                select(ES.stakeholder_id, ES.occurred_on, Engagement.logged_at, ES.engagement_id, ES.position)
-                .join(Engagement, Engagement.id == ES.engagement_id)
-                .where(ES.stakeholder_id.in_(chunk), ES.position.is_not(None), ES.withdrawn == false(),
-                       Engagement.withdrawn_at.is_(None), Engagement.logged_at < end))]
-            names.update({sid: (name, code, type_) for sid, name, code, type_ in self.session.execute(
-                select(Stakeholder.id, Stakeholder.name, Stakeholder.code, Stakeholder.type)
-                .where(Stakeholder.id.in_(chunk), Stakeholder.programme_id == programme_id,
-                       Stakeholder.removed_at.is_(None)))})
+            chunk = ids[first : first + 500]
+            rows += [
+                tuple(r)
+                for r in self.session.execute(
+                    select(
+                        ES.stakeholder_id,
+                        ES.occurred_on,
+                        Engagement.logged_at,
+                        ES.engagement_id,
+                        ES.position,
+                    )
+                    .join(Engagement, Engagement.id == ES.engagement_id)
+                    .where(
+                        ES.stakeholder_id.in_(chunk),
+                        ES.position.is_not(None),
+                        ES.withdrawn == false(),
+                        Engagement.withdrawn_at.is_(None),
+                        Engagement.logged_at < end,
+                    )
+                )
+            ]
+            names.update(
+                {
+                    sid: (name, code, type_)
+                    for sid, name, code, type_ in self.session.execute(
+                        select(
+                            Stakeholder.id, Stakeholder.name, Stakeholder.code, Stakeholder.type
+                        ).where(
+                            Stakeholder.id.in_(chunk),
+                            Stakeholder.programme_id == programme_id,
+                            Stakeholder.removed_at.is_(None),
+                        )
+                    )
+                }
+            )
         return rows, names
 
     # -- roll-ups ---------------------------------------------------------------------
-    def follow(self, team_id: str, channel_id: str, programme_id: int, created_by: str) -> DigestFollow | None:
+    def follow(
+        self, team_id: str, channel_id: str, programme_id: int, created_by: str
+    ) -> DigestFollow | None:
         """None when the channel already follows the programme (the unique key decides)."""
         try:
             with self.session.begin_nested():
-                row = DigestFollow(team_id=team_id, channel_id=channel_id, programme_id=programme_id,
-                                   created_by=created_by)
+                row = DigestFollow(
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    programme_id=programme_id,
+                    created_by=created_by,
+                )
                 self.session.add(row)
             return row
         except IntegrityError:
             return None
 
     def unfollow(self, team_id: str, channel_id: str, programme_id: int) -> bool:
-        gone = self.session.execute(delete(DigestFollow).where(
-            DigestFollow.team_id == team_id, DigestFollow.channel_id == channel_id,
-            DigestFollow.programme_id == programme_id))
+        gone = self.session.execute(
+            delete(DigestFollow).where(
+                DigestFollow.team_id == team_id,
+                DigestFollow.channel_id == channel_id,
+                DigestFollow.programme_id == programme_id,
+            )
+        )
         return gone.rowcount > 0
 
     def followed_by(self, team_id: str, channel_id: str) -> list[Programme]:
         """The programmes a channel follows, by name (only the team's own: follows never cross workspaces)."""
-        return list(self.session.scalars(
-            select(Programme).join(DigestFollow, DigestFollow.programme_id == Programme.id)
-            .where(DigestFollow.team_id == team_id, DigestFollow.channel_id == channel_id,
-                   Programme.team_id == team_id)
-            .order_by(Programme.name, Programme.id)))
+        return list(
+            self.session.scalars(
+                select(Programme)
+                .join(DigestFollow, DigestFollow.programme_id == Programme.id)
+                .where(
+                    DigestFollow.team_id == team_id,
+                    DigestFollow.channel_id == channel_id,
+                    Programme.team_id == team_id,
+                )
+                .order_by(Programme.name, Programme.id)
+            )
+        )
 
     def followers(self, programme_id: int) -> list[str]:
-        return list(self.session.scalars(select(DigestFollow.channel_id).where(
-            DigestFollow.programme_id == programme_id).order_by(DigestFollow.channel_id)))
+        return list(
+            self.session.scalars(
+                select(DigestFollow.channel_id)
+                .where(DigestFollow.programme_id == programme_id)
+                .order_by(DigestFollow.channel_id)
+            )
+        )
 
     def rollup_channels(self) -> list[tuple[str, str]]:
         """(team_id, channel_id) of every channel that follows at least one programme."""
-        q = (select(DigestFollow.team_id, DigestFollow.channel_id).distinct()
-             .order_by(DigestFollow.team_id, DigestFollow.channel_id))
+        q = (
+            select(DigestFollow.team_id, DigestFollow.channel_id)
+            .distinct()
+            .order_by(DigestFollow.team_id, DigestFollow.channel_id)
+        )
         return [tuple(r) for r in self.session.execute(q)]
 
     # -- this week's deliveries -----------------------------------------------------------
@@ -123,8 +216,15 @@ class DigestRepository:
         keys = list(keys)
         found: dict[str, str] = {}
         for first in range(0, len(keys), 500):
-            found.update(dict(self.session.execute(
-                select(Delivery.key, Delivery.state).where(Delivery.key.in_(keys[first:first + 500]))).all()))
+            found.update(
+                dict(
+                    self.session.execute(
+                        select(Delivery.key, Delivery.state).where(
+                            Delivery.key.in_(keys[first : first + 500])
+                        )
+                    ).all()
+                )
+            )
         return found
 
     def delivery(self, key: str) -> Delivery | None:

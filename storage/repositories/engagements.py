@@ -7,10 +7,11 @@ stakeholder over engagement_stakeholder's partial indexes (see the model):
 each is a short backward index scan, so they cost the same at a thousand or
 a million engagements.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Iterable, Iterator
 
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
@@ -30,8 +31,15 @@ class EngagementRepository:
         self.session.add(engagement)
         self.session.flush()
         for sid in dict.fromkeys(stakeholder_ids):  # once each, in the order given
-            self.session.add(ES(engagement_id=engagement.id, stakeholder_id=sid, occurred_on=engagement.occurred_on,
-                                position=engagement.position, withdrawn=engagement.withdrawn_at is not None))
+            self.session.add(
+                ES(
+                    engagement_id=engagement.id,
+                    stakeholder_id=sid,
+                    occurred_on=engagement.occurred_on,
+                    position=engagement.position,
+                    withdrawn=engagement.withdrawn_at is not None,
+                )
+            )
         self.session.flush()
         return engagement
 
@@ -49,9 +57,14 @@ class EngagementRepository:
         return e if e is not None and e.programme_id == programme_id else None
 
     def stakeholders_of(self, engagement_id: int) -> list[Stakeholder]:
-        return list(self.session.scalars(
-            select(Stakeholder).join(ES, ES.stakeholder_id == Stakeholder.id)
-            .where(ES.engagement_id == engagement_id).order_by(Stakeholder.name)))
+        return list(
+            self.session.scalars(
+                select(Stakeholder)
+                .join(ES, ES.stakeholder_id == Stakeholder.id)
+                .where(ES.engagement_id == engagement_id)
+                .order_by(Stakeholder.name)
+            )
+        )
 
     # -- per-stakeholder questions -----------------------------------------
     def _stakeholders(self, programme_id: int, stakeholder_ids: Iterable[int] | None):
@@ -61,7 +74,9 @@ class EngagementRepository:
         ids = list(stakeholder_ids)
         return q.where(Stakeholder.id.in_(ids)) if ids else None
 
-    def latest_positions(self, programme_id: int, stakeholder_ids: Iterable[int] | None = None) -> dict[int, str]:
+    def latest_positions(
+        self, programme_id: int, stakeholder_ids: Iterable[int] | None = None
+    ) -> dict[int, str]:
         """Each stakeholder's current position: the latest recorded one, withdrawn engagements ignored.
 
         Stakeholders that never stated a position are left out. Without
@@ -70,41 +85,73 @@ class EngagementRepository:
         base = self._stakeholders(programme_id, stakeholder_ids)
         if base is None:
             return {}
-        latest = (select(ES.position).where(ES.stakeholder_id == Stakeholder.id, ES.withdrawn == false(),
-                                            ES.position.is_not(None))
-                  .order_by(ES.occurred_on.desc(), ES.engagement_id.desc()).limit(1)
-                  .correlate(Stakeholder).scalar_subquery())
+        latest = (
+            select(ES.position)
+            .where(
+                ES.stakeholder_id == Stakeholder.id,
+                ES.withdrawn == false(),
+                ES.position.is_not(None),
+            )
+            .order_by(ES.occurred_on.desc(), ES.engagement_id.desc())
+            .limit(1)
+            .correlate(Stakeholder)
+            .scalar_subquery()
+        )
         rows = self.session.execute(base.add_columns(latest.label("position")))
         return {sid: position for sid, position in rows if position is not None}
 
-    def last_engaged(self, programme_id: int, stakeholder_ids: Iterable[int] | None = None) -> dict[int, date]:
+    def last_engaged(
+        self, programme_id: int, stakeholder_ids: Iterable[int] | None = None
+    ) -> dict[int, date]:
         """The date of each stakeholder's latest engagement (withdrawn ones ignored); never-engaged left out."""
         base = self._stakeholders(programme_id, stakeholder_ids)
         if base is None:
             return {}
-        latest = (select(ES.occurred_on).where(ES.stakeholder_id == Stakeholder.id, ES.withdrawn == false())
-                  .order_by(ES.occurred_on.desc()).limit(1).correlate(Stakeholder).scalar_subquery())
+        latest = (
+            select(ES.occurred_on)
+            .where(ES.stakeholder_id == Stakeholder.id, ES.withdrawn == false())
+            .order_by(ES.occurred_on.desc())
+            .limit(1)
+            .correlate(Stakeholder)
+            .scalar_subquery()
+        )
         rows = self.session.execute(base.add_columns(latest.label("last")))
         return {sid: last for sid, last in rows if last is not None}
 
     def history(self, programme_id: int, stakeholder_id: int, limit: int = 20) -> list[Engagement]:
         """A stakeholder's engagements, newest first (withdrawn ones too: the history stays)."""
-        return list(self.session.scalars(
-            select(Engagement).join(ES, ES.engagement_id == Engagement.id)
-            .where(ES.stakeholder_id == stakeholder_id, Engagement.programme_id == programme_id)
-            .order_by(ES.occurred_on.desc(), Engagement.id.desc()).limit(limit)))
+        return list(
+            self.session.scalars(
+                select(Engagement)
+                .join(ES, ES.engagement_id == Engagement.id)
+                .where(ES.stakeholder_id == stakeholder_id, Engagement.programme_id == programme_id)
+                .order_by(ES.occurred_on.desc(), Engagement.id.desc())
+                .limit(limit)
+            )
+        )
 
     # -- the log -----------------------------------------------------------
     def recent(self, programme_id: int, since: date, limit: int = 200) -> list[Engagement]:
         """Live engagements on or after `since`, newest first."""
-        return list(self.session.scalars(
-            select(Engagement).where(Engagement.programme_id == programme_id, Engagement.occurred_on >= since,
-                                     Engagement.withdrawn_at.is_(None))
-            .order_by(Engagement.occurred_on.desc(), Engagement.id.desc()).limit(limit)))
+        return list(
+            self.session.scalars(
+                select(Engagement)
+                .where(
+                    Engagement.programme_id == programme_id,
+                    Engagement.occurred_on >= since,
+                    Engagement.withdrawn_at.is_(None),
+                )
+                .order_by(Engagement.occurred_on.desc(), Engagement.id.desc())
+                .limit(limit)
+            )
+        )
 
     def count(self, programme_id: int, since: date | None = None) -> int:
-        q = select(func.count()).select_from(Engagement).where(Engagement.programme_id == programme_id,
-                                                               Engagement.withdrawn_at.is_(None))
+        q = (
+            select(func.count())
+            .select_from(Engagement)
+            .where(Engagement.programme_id == programme_id, Engagement.withdrawn_at.is_(None))
+        )
         if since is not None:
             q = q.where(Engagement.occurred_on >= since)
         return self.session.scalar(q)
@@ -112,11 +159,14 @@ class EngagementRepository:
     def export_rows(self, programme_id: int, include_withdrawn: bool = True) -> Iterator[tuple]:
         """One row per engagement and stakeholder, oldest first, streamed in batches:
         (engagement, stakeholder type, name, code)."""
-        q = (select(Engagement, Stakeholder.type, Stakeholder.name, Stakeholder.code)
-             .join(ES, ES.engagement_id == Engagement.id).join(Stakeholder, Stakeholder.id == ES.stakeholder_id)
-             .where(Engagement.programme_id == programme_id)
-             .order_by(Engagement.occurred_on, Engagement.id, Stakeholder.name)
-             .execution_options(yield_per=1000))
+        q = (
+            select(Engagement, Stakeholder.type, Stakeholder.name, Stakeholder.code)
+            .join(ES, ES.engagement_id == Engagement.id)
+            .join(Stakeholder, Stakeholder.id == ES.stakeholder_id)
+            .where(Engagement.programme_id == programme_id)
+            .order_by(Engagement.occurred_on, Engagement.id, Stakeholder.name)
+            .execution_options(yield_per=1000)
+        )
         if not include_withdrawn:
             q = q.where(Engagement.withdrawn_at.is_(None))
         for row in self.session.execute(q):
@@ -125,9 +175,16 @@ class EngagementRepository:
     def programmes_touched_by(self, team_id: str, user_id: str) -> list[Programme]:
         """Programmes where the person logged engagement or speaks for a stakeholder."""
         logged = select(Engagement.programme_id).where(Engagement.logged_by == user_id)
-        linked = select(Stakeholder.programme_id).where(Stakeholder.linked_user_id == user_id,
-                                                        Stakeholder.removed_at.is_(None))
-        return list(self.session.scalars(
-            select(Programme).where(Programme.team_id == team_id,
-                                    or_(Programme.id.in_(logged), Programme.id.in_(linked)))
-            .order_by(Programme.name)))
+        linked = select(Stakeholder.programme_id).where(
+            Stakeholder.linked_user_id == user_id, Stakeholder.removed_at.is_(None)
+        )
+        return list(
+            self.session.scalars(
+                select(Programme)
+                .where(
+                    Programme.team_id == team_id,
+                    or_(Programme.id.in_(logged), Programme.id.in_(linked)),
+                )
+                .order_by(Programme.name)
+            )
+        )

@@ -1,8 +1,9 @@
 """Calendar feeds: the addresses (hashed tokens), their fetch log, and what a feed shows."""
+
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -26,10 +27,16 @@ class CalendarFeedRepository:
         return feed
 
     def by_token_hash(self, token_hash: str) -> CalendarFeed | None:
-        return self.session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == token_hash))
+        return self.session.scalar(
+            select(CalendarFeed).where(CalendarFeed.token_hash == token_hash)
+        )
 
-    def live(self, programme_id: int, kind: str | None = None, user_id: str | None = None) -> list[CalendarFeed]:
-        q = select(CalendarFeed).where(CalendarFeed.programme_id == programme_id, CalendarFeed.revoked_at.is_(None))
+    def live(
+        self, programme_id: int, kind: str | None = None, user_id: str | None = None
+    ) -> list[CalendarFeed]:
+        q = select(CalendarFeed).where(
+            CalendarFeed.programme_id == programme_id, CalendarFeed.revoked_at.is_(None)
+        )
         if kind is not None:
             q = q.where(CalendarFeed.kind == kind)
         if user_id is not None:
@@ -40,26 +47,43 @@ class CalendarFeedRepository:
         if not feed_ids:
             return 0
         result = self.session.execute(
-            update(CalendarFeed).where(CalendarFeed.id.in_(feed_ids), CalendarFeed.revoked_at.is_(None))
+            update(CalendarFeed)
+            .where(CalendarFeed.id.in_(feed_ids), CalendarFeed.revoked_at.is_(None))
             .values(revoked_at=at)
         )
         return result.rowcount
 
-    def record_fetch(self, feed_id: int, at: datetime, etag: str, changed_at: datetime | None,
-                     mark: str | None = None) -> None:
+    def record_fetch(
+        self,
+        feed_id: int,
+        at: datetime,
+        etag: str,
+        changed_at: datetime | None,
+        mark: str | None = None,
+    ) -> None:
         """One fetch: counted in the database itself, so concurrent fetches are not lost."""
-        values = {"last_fetched_at": at, "fetch_count": CalendarFeed.fetch_count + 1, "content_etag": etag,
-                  "content_mark": mark}
+        values = {
+            "last_fetched_at": at,
+            "fetch_count": CalendarFeed.fetch_count + 1,
+            "content_etag": etag,
+            "content_mark": mark,
+        }
         if changed_at is not None:
             values["content_changed_at"] = changed_at
-        self.session.execute(update(CalendarFeed).where(CalendarFeed.id == feed_id).values(**values))
+        self.session.execute(
+            update(CalendarFeed).where(CalendarFeed.id == feed_id).values(**values)
+        )
 
     # -- what a feed shows ----------------------------------------------------
     def deadlines(self, programme_id: int, owner: str | None = None) -> list[Deadline]:
         """Deadlines and meetings still shown (open or done), optionally only those `owner` owns."""
-        q = select(Deadline).where(Deadline.programme_id == programme_id, Deadline.state.in_(SHOWN_DEADLINE_STATES))
+        q = select(Deadline).where(
+            Deadline.programme_id == programme_id, Deadline.state.in_(SHOWN_DEADLINE_STATES)
+        )
         if owner is not None:
-            q = q.join(DeadlineOwner, DeadlineOwner.deadline_id == Deadline.id).where(DeadlineOwner.user_id == owner)
+            q = q.join(DeadlineOwner, DeadlineOwner.deadline_id == Deadline.id).where(
+                DeadlineOwner.user_id == owner
+            )
         return list(self.session.scalars(q.order_by(Deadline.id)))
 
     def deadline_owners(self, programme_id: int) -> dict[int, list[str]]:
@@ -75,25 +99,37 @@ class CalendarFeedRepository:
         return owners
 
     def votes(self, programme_id: int) -> list[Vote]:
-        return list(self.session.scalars(
-            select(Vote).where(Vote.programme_id == programme_id, Vote.state.in_(SHOWN_VOTE_STATES))
-            .order_by(Vote.id)
-        ))
+        return list(
+            self.session.scalars(
+                select(Vote)
+                .where(Vote.programme_id == programme_id, Vote.state.in_(SHOWN_VOTE_STATES))
+                .order_by(Vote.id)
+            )
+        )
 
     def duties(self, programme_id: int, owner: str | None = None) -> list[Duty]:
         """Open duties that have a due date."""
-        q = select(Duty).where(Duty.programme_id == programme_id, Duty.state == "open", Duty.due_on.is_not(None))
+        q = select(Duty).where(
+            Duty.programme_id == programme_id, Duty.state == "open", Duty.due_on.is_not(None)
+        )
         if owner is not None:
             q = q.where(Duty.owner_id == owner)
         return list(self.session.scalars(q.order_by(Duty.id)))
 
     def actions(self, programme_id: int, owner: str) -> list[Action]:
         """Open follow-up actions that `owner` owns and that have a due date."""
-        return list(self.session.scalars(
-            select(Action).where(Action.programme_id == programme_id, Action.owner_id == owner,
-                                 Action.state == "open", Action.due_on.is_not(None))
-            .order_by(Action.id)
-        ))
+        return list(
+            self.session.scalars(
+                select(Action)
+                .where(
+                    Action.programme_id == programme_id,
+                    Action.owner_id == owner,
+                    Action.state == "open",
+                    Action.due_on.is_not(None),
+                )
+                .order_by(Action.id)
+            )
+        )
 
     def change_mark(self, programme_id: int) -> str:
         """Changes whenever anything a feed shows may have changed, from two index reads.
@@ -102,15 +138,23 @@ class CalendarFeedRepository:
         change; votes, duties and actions have every change in the audit trail.
         """
         deadlines = self.session.execute(
-            select(func.count(), func.max(Deadline.updated_at), func.coalesce(func.sum(Deadline.sequence), 0))
-            .where(Deadline.programme_id == programme_id)).one()
+            select(
+                func.count(),
+                func.max(Deadline.updated_at),
+                func.coalesce(func.sum(Deadline.sequence), 0),
+            ).where(Deadline.programme_id == programme_id)
+        ).one()
         audited = self.session.execute(
-            select(func.count(), func.max(AuditEvent.at))
-            .where(AuditEvent.programme_id == programme_id,
-                   AuditEvent.entity.in_(("deadline", "vote", "duty", "action")))).one()
+            select(func.count(), func.max(AuditEvent.at)).where(
+                AuditEvent.programme_id == programme_id,
+                AuditEvent.entity.in_(("deadline", "vote", "duty", "action")),
+            )
+        ).one()
         return repr((tuple(deadlines), tuple(audited)))
 
-    def change_marks(self, programme_id: int, entities: tuple[str, ...]) -> dict[tuple[str, int], tuple[int, datetime]]:
+    def change_marks(
+        self, programme_id: int, entities: tuple[str, ...]
+    ) -> dict[tuple[str, int], tuple[int, datetime]]:
         """(entity, id) -> (number of audited changes, when the last was), from the audit trail.
 
         For items whose table keeps no revision number of its own: every
@@ -118,8 +162,11 @@ class CalendarFeedRepository:
         """
         rows = self.session.execute(
             select(AuditEvent.entity, AuditEvent.entity_id, func.count(), func.max(AuditEvent.at))
-            .where(AuditEvent.programme_id == programme_id, AuditEvent.entity.in_(entities),
-                   AuditEvent.entity_id.is_not(None))
+            .where(
+                AuditEvent.programme_id == programme_id,
+                AuditEvent.entity.in_(entities),
+                AuditEvent.entity_id.is_not(None),
+            )
             .group_by(AuditEvent.entity, AuditEvent.entity_id)
         )
         return {(entity, entity_id): (count, _aware(at)) for entity, entity_id, count, at in rows}
@@ -128,5 +175,5 @@ class CalendarFeedRepository:
 def _aware(at):
     """Aggregates bypass the column type on some engines: make sure max(at) is aware UTC."""
     if at is None or isinstance(at, str):
-        return datetime.fromisoformat(at).replace(tzinfo=timezone.utc) if at else None
-    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+        return datetime.fromisoformat(at).replace(tzinfo=UTC) if at else None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

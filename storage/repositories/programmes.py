@@ -21,33 +21,51 @@ class ProgrammeRepository:
 
     def by_channel(self, team_id: str, channel_id: str) -> Programme | None:
         return self.session.scalar(
-            select(Programme).where(Programme.team_id == team_id, Programme.channel_id == channel_id)
+            select(Programme).where(
+                Programme.team_id == team_id, Programme.channel_id == channel_id
+            )
         )
 
     def by_name(self, team_id: str, name: str) -> Programme | None:
         return self.session.scalar(
-            select(Programme).where(Programme.team_id == team_id, func.lower(Programme.name) == name.lower())
+            select(Programme).where(
+                Programme.team_id == team_id, func.lower(Programme.name) == name.lower()
+            )
         )
 
     def by_name_or_channel(self, name: str) -> list[Programme]:
         """For the command line, which has no team: every match, across teams."""
-        return list(self.session.scalars(
-            select(Programme).where((func.lower(Programme.name) == name.lower()) | (Programme.channel_id == name))
-        ))
+        return list(
+            self.session.scalars(
+                select(Programme).where(
+                    (func.lower(Programme.name) == name.lower()) | (Programme.channel_id == name)
+                )
+            )
+        )
 
     def all(self) -> list[Programme]:
         return list(self.session.scalars(select(Programme).order_by(Programme.id)))
 
     def for_team(self, team_id: str) -> list[Programme]:
-        return list(self.session.scalars(select(Programme).where(Programme.team_id == team_id).order_by(Programme.name)))
+        return list(
+            self.session.scalars(
+                select(Programme).where(Programme.team_id == team_id).order_by(Programme.name)
+            )
+        )
 
     def roles(self, programme_id: int) -> list[Role]:
-        return list(self.session.scalars(select(Role).where(Role.programme_id == programme_id).order_by(Role.id)))
+        return list(
+            self.session.scalars(
+                select(Role).where(Role.programme_id == programme_id).order_by(Role.id)
+            )
+        )
 
     def roles_of(self, programme_id: int, user_id: str) -> set[str]:
-        return set(self.session.scalars(
-            select(Role.role).where(Role.programme_id == programme_id, Role.user_id == user_id)
-        ))
+        return set(
+            self.session.scalars(
+                select(Role.role).where(Role.programme_id == programme_id, Role.user_id == user_id)
+            )
+        )
 
     def add_role(self, **values) -> Role:
         role = Role(**values)
@@ -56,8 +74,11 @@ class ProgrammeRepository:
         return role
 
     def remove_role(self, programme_id: int, user_id: str, role: str) -> bool:
-        row = self.session.scalar(select(Role).where(
-            Role.programme_id == programme_id, Role.user_id == user_id, Role.role == role))
+        row = self.session.scalar(
+            select(Role).where(
+                Role.programme_id == programme_id, Role.user_id == user_id, Role.role == role
+            )
+        )
         if row is None:
             return False
         self.session.delete(row)
@@ -65,7 +86,11 @@ class ProgrammeRepository:
         return True
 
     def programmes_of_user(self, team_id: str, user_id: str) -> list[Programme]:
-        return list(self.session.scalars(
-            select(Programme).join(Role, Role.programme_id == Programme.id)
-            .where(Programme.team_id == team_id, Role.user_id == user_id).distinct()
-        ))
+        return list(
+            self.session.scalars(
+                select(Programme)
+                .join(Role, Role.programme_id == Programme.id)
+                .where(Programme.team_id == team_id, Role.user_id == user_id)
+                .distinct()
+            )
+        )

@@ -11,7 +11,9 @@ class StakeholderRepository:
         self.session = session
 
     def _live(self, programme_id: int):
-        return select(Stakeholder).where(Stakeholder.programme_id == programme_id, Stakeholder.removed_at.is_(None))
+        return select(Stakeholder).where(
+            Stakeholder.programme_id == programme_id, Stakeholder.removed_at.is_(None)
+        )
 
     def create(self, **values) -> Stakeholder:
         stakeholder = Stakeholder(**values)
@@ -23,17 +25,23 @@ class StakeholderRepository:
         s = self.session.get(Stakeholder, stakeholder_id)
         return s if s is not None and s.programme_id == programme_id else None
 
-    def by_code(self, programme_id: int, code: str, include_removed: bool = False) -> Stakeholder | None:
-        q = select(Stakeholder).where(Stakeholder.programme_id == programme_id,
-                                      func.upper(Stakeholder.code) == code.upper())
+    def by_code(
+        self, programme_id: int, code: str, include_removed: bool = False
+    ) -> Stakeholder | None:
+        q = select(Stakeholder).where(
+            Stakeholder.programme_id == programme_id, func.upper(Stakeholder.code) == code.upper()
+        )
         if not include_removed:
             q = q.where(Stakeholder.removed_at.is_(None))
         return self.session.scalar(q)
 
     def codes(self, programme_id: int) -> dict[str, Stakeholder]:
         """Every stakeholder with a code, removed ones too (imports restore them)."""
-        rows = self.session.scalars(select(Stakeholder).where(
-            Stakeholder.programme_id == programme_id, Stakeholder.code.is_not(None)))
+        rows = self.session.scalars(
+            select(Stakeholder).where(
+                Stakeholder.programme_id == programme_id, Stakeholder.code.is_not(None)
+            )
+        )
         return {s.code.upper(): s for s in rows}
 
     def search(self, programme_id: int, text: str, limit: int = 50) -> list[Stakeholder]:
@@ -42,15 +50,29 @@ class StakeholderRepository:
         if exact is not None:
             return [exact]
         pattern = f"%{text.lower().replace('%', '').replace('_', '')}%"
-        q = self._live(programme_id).where(
-            or_(func.lower(Stakeholder.name).like(pattern), func.lower(Stakeholder.code).like(pattern))
-        ).order_by(Stakeholder.name).limit(limit)
+        q = (
+            self._live(programme_id)
+            .where(
+                or_(
+                    func.lower(Stakeholder.name).like(pattern),
+                    func.lower(Stakeholder.code).like(pattern),
+                )
+            )
+            .order_by(Stakeholder.name)
+            .limit(limit)
+        )
         return list(self.session.scalars(q))
 
     def by_exact_name(self, programme_id: int, name: str) -> list[Stakeholder]:
-        return list(self.session.scalars(self._live(programme_id).where(func.lower(Stakeholder.name) == name.lower())))
+        return list(
+            self.session.scalars(
+                self._live(programme_id).where(func.lower(Stakeholder.name) == name.lower())
+            )
+        )
 
-    def list(self, programme_id: int, type: str | None = None, group: str | None = None) -> list[Stakeholder]:
+    def list(
+        self, programme_id: int, type: str | None = None, group: str | None = None
+    ) -> list[Stakeholder]:
         q = self._live(programme_id)
         if type:
             q = q.where(Stakeholder.type == type)
@@ -59,16 +81,33 @@ class StakeholderRepository:
         return list(self.session.scalars(q.order_by(Stakeholder.type, Stakeholder.name)))
 
     def count_by_type(self, programme_id: int) -> dict[str, int]:
-        q = (select(Stakeholder.type, func.count()).where(
-            Stakeholder.programme_id == programme_id, Stakeholder.removed_at.is_(None)).group_by(Stakeholder.type))
+        q = (
+            select(Stakeholder.type, func.count())
+            .where(Stakeholder.programme_id == programme_id, Stakeholder.removed_at.is_(None))
+            .group_by(Stakeholder.type)
+        )
         return dict(self.session.execute(q).all())
 
     def linked_to(self, programme_id: int, user_id: str) -> list[Stakeholder]:
-        return list(self.session.scalars(self._live(programme_id).where(Stakeholder.linked_user_id == user_id)
-                                         .order_by(Stakeholder.name)))
+        return list(
+            self.session.scalars(
+                self._live(programme_id)
+                .where(Stakeholder.linked_user_id == user_id)
+                .order_by(Stakeholder.name)
+            )
+        )
 
     def groups(self, programme_id: int) -> list[str]:
-        return [g for g in self.session.scalars(
-            select(Stakeholder.group_name).where(Stakeholder.programme_id == programme_id,
-                                                 Stakeholder.group_name.is_not(None),
-                                                 Stakeholder.removed_at.is_(None)).distinct()) if g]
+        return [
+            g
+            for g in self.session.scalars(
+                select(Stakeholder.group_name)
+                .where(
+                    Stakeholder.programme_id == programme_id,
+                    Stakeholder.group_name.is_not(None),
+                    Stakeholder.removed_at.is_(None),
+                )
+                .distinct()
+            )
+            if g
+        ]

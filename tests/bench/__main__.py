@@ -9,6 +9,7 @@ bare Bolt app, sends every scenario's signed requests from concurrent
 clients, and prints p50/p99 to the acknowledgement and to the final reply,
 the ratios to the bare app and between the data sets, and the targets.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,20 +33,45 @@ TARGETS = ("bare", "small", "large")
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.splitlines()[0])
-    p.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")),
-                   help="size of the data set relative to England (default 1; 0.01 for development)")
-    p.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS", "600")),
-                   help="measured requests per scenario and server (default 600)")
-    p.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_CLIENTS", "50")),
-                   help="concurrent clients (default 50)")
-    p.add_argument("--threads", type=int, default=16, help="waitress threads of each server (app.py's default)")
-    p.add_argument("--warmup", type=int, default=10, help="unmeasured requests before each server's first round")
-    p.add_argument("--rounds", type=int, default=4,
-                   help="split each server's requests into this many interleaved rounds (default 4)")
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=float(os.environ.get("BENCH_SCALE", "1")),
+        help="size of the data set relative to England (default 1; 0.01 for development)",
+    )
+    p.add_argument(
+        "--requests",
+        type=int,
+        default=int(os.environ.get("BENCH_REQUESTS", "600")),
+        help="measured requests per scenario and server (default 600)",
+    )
+    p.add_argument(
+        "--clients",
+        type=int,
+        default=int(os.environ.get("BENCH_CLIENTS", "50")),
+        help="concurrent clients (default 50)",
+    )
+    p.add_argument(
+        "--threads", type=int, default=16, help="waitress threads of each server (app.py's default)"
+    )
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=10,
+        help="unmeasured requests before each server's first round",
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="split each server's requests into this many interleaved rounds (default 4)",
+    )
     p.add_argument("--only", default="", help="comma-separated scenario keys (engage,coverage,...)")
     p.add_argument("--markdown", type=Path, help="also write the results as Markdown to this file")
     p.add_argument("--keep", action="store_true", help="keep the databases afterwards")
-    p.add_argument("--plans-only", action="store_true", help="build, explain and render digests; no load")
+    p.add_argument(
+        "--plans-only", action="store_true", help="build, explain and render digests; no load"
+    )
     return p.parse_args(argv)
 
 
@@ -92,8 +118,14 @@ class Report:
             self.md.append(md)
 
 
-def measure(scenarios: list[Scenario], servers: dict[str, Server], data: dict[str, Dataset], slack: BenchSlack,
-            args, report: Report) -> dict[str, dict[str, Sample]]:
+def measure(
+    scenarios: list[Scenario],
+    servers: dict[str, Server],
+    data: dict[str, Dataset],
+    slack: BenchSlack,
+    args,
+    report: Report,
+) -> dict[str, dict[str, Sample]]:
     """Each scenario on each server, in rounds ordered bare, small, large, then large, small, bare, and so on,
     so that the machine's slow drift (other work on it) falls evenly on the three."""
     signer = Signer()
@@ -105,43 +137,84 @@ def measure(scenarios: list[Scenario], servers: dict[str, Server], data: dict[st
         makers = {}
         try:
             for t in TARGETS:
-                makers[t] = sc.prepare(servers[t], data["large" if t == "bare" else t], slack, signer)
+                makers[t] = sc.prepare(
+                    servers[t], data["large" if t == "bare" else t], slack, signer
+                )
         except Exception as e:
             report.say(f"  {sc.label}: could not prepare ({type(e).__name__}: {e})")
             sc.available, sc.why_not = False, f"could not prepare: {e}"
             continue
         parts: dict[str, list[Sample]] = {t: [] for t in TARGETS}
         started = time.perf_counter()
-        order = [t for k in range(args.rounds) for t in (TARGETS if k % 2 == 0 else tuple(reversed(TARGETS)))]
+        order = [
+            t
+            for k in range(args.rounds)
+            for t in (TARGETS if k % 2 == 0 else tuple(reversed(TARGETS)))
+        ]
         sent = {t: 0 for t in TARGETS}
         for t in order:
             warmup = 0 if parts[t] else args.warmup
-            parts[t].append(run(servers[t], slack, makers[t], per_round, args.clients, warmup=warmup, start=sent[t]))
+            parts[t].append(
+                run(
+                    servers[t],
+                    slack,
+                    makers[t],
+                    per_round,
+                    args.clients,
+                    warmup=warmup,
+                    start=sent[t],
+                )
+            )
             sent[t] += warmup + per_round
         results[sc.key] = {t: merge(parts[t]) for t in TARGETS}
         failed = {t: len(results[sc.key][t].failures) for t in TARGETS}
         large = results[sc.key]["large"]
-        calls = ", ".join(f"{m} {n / max(1, large.n + len(large.failures)):.1f}" for m, n in sorted(large.calls.items()))
-        report.say(f"  {sc.label}: done in {time.perf_counter() - started:.0f} s; Slack calls per request: "
-                   f"{calls or 'none'}; a reply: {large.example or '(HTTP only)'}"
-                   + ("" if not any(failed.values()) else f"; failures {failed}: "
-                      + next(s.failures[0] for s in results[sc.key].values() if s.failures)))
+        calls = ", ".join(
+            f"{m} {n / max(1, large.n + len(large.failures)):.1f}"
+            for m, n in sorted(large.calls.items())
+        )
+        report.say(
+            f"  {sc.label}: done in {time.perf_counter() - started:.0f} s; Slack calls per request: "
+            f"{calls or 'none'}; a reply: {large.example or '(HTTP only)'}"
+            + (
+                ""
+                if not any(failed.values())
+                else f"; failures {failed}: "
+                + next(s.failures[0] for s in results[sc.key].values() if s.failures)
+            )
+        )
         slack.reset()
     return results
 
 
-def load_tables(scenarios, results, data, plans, args, report: Report) -> list[tuple[str, bool, str]]:
+def load_tables(
+    scenarios, results, data, plans, args, report: Report
+) -> list[tuple[str, bool, str]]:
     """The measured table, the growth table; returns the targets as (name, met, detail)."""
     large, small = data["large"], data["small"]
     report.say("", md="")
     n = max(1, args.requests // args.rounds) * args.rounds
-    title = (f"Consult vs a bare Bolt app: {args.clients} concurrent clients, {n} requests per "
-             f"scenario and server, {args.threads} waitress threads")
-    report.say(title + " (in brackets: the ratio to the bare app)", md=f"**{title}.** In brackets: the ratio to the bare app. Data sets: national = {large.scale.engagements:,} engagements, "
-               f"small = {small.scale.engagements:,}; both {large.scale.programmes:,} programmes, "
-               f"{large.scale.practices:,} practices, {large.scale.others:,} other stakeholders, "
-               f"{large.scale.deadlines:,} deadlines, {large.scale.programmes:,} votes.\n")
-    head = ("scenario", "server", "ack p50", "ack p99", "reply p50", "reply p99", "app CPU/req", "errors")
+    title = (
+        f"Consult vs a bare Bolt app: {args.clients} concurrent clients, {n} requests per "
+        f"scenario and server, {args.threads} waitress threads"
+    )
+    report.say(
+        title + " (in brackets: the ratio to the bare app)",
+        md=f"**{title}.** In brackets: the ratio to the bare app. Data sets: national = {large.scale.engagements:,} engagements, "
+        f"small = {small.scale.engagements:,}; both {large.scale.programmes:,} programmes, "
+        f"{large.scale.practices:,} practices, {large.scale.others:,} other stakeholders, "
+        f"{large.scale.deadlines:,} deadlines, {large.scale.programmes:,} votes.\n",
+    )
+    head = (
+        "scenario",
+        "server",
+        "ack p50",
+        "ack p99",
+        "reply p50",
+        "reply p99",
+        "app CPU/req",
+        "errors",
+    )
     rows = []
     for sc in scenarios:
         if not sc.available:
@@ -153,28 +226,51 @@ def load_tables(scenarios, results, data, plans, args, report: Report) -> list[t
         bare = r["bare"]
         for t in TARGETS:
             s = r[t]
-            name = {"bare": "bare Bolt", "small": f"Consult, {small.scale.engagements:,} eng.",
-                    "large": f"Consult, {large.scale.engagements:,} eng."}[t]
+            name = {
+                "bare": "bare Bolt",
+                "small": f"Consult, {small.scale.engagements:,} eng.",
+                "large": f"Consult, {large.scale.engagements:,} eng.",
+            }[t]
 
             def cell(values: list[float], bare_values: list[float], p: int) -> str:
                 own = percentile(values, p)
-                return ms(own) if t == "bare" else f"{ms(own)} ({fx(ratio(own, percentile(bare_values, p)))})"
+                return (
+                    ms(own)
+                    if t == "bare"
+                    else f"{ms(own)} ({fx(ratio(own, percentile(bare_values, p)))})"
+                )
+
             cpu = s.cpu / s.n if s.n else None
-            rows.append((sc.label if t == "bare" else "", name, cell(s.ack, bare.ack, 50), cell(s.ack, bare.ack, 99),
-                         cell(s.final, bare.final, 50), cell(s.final, bare.final, 99),
-                         ms(cpu) if t == "bare" else f"{ms(cpu)} ({fx(ratio(cpu, bare.cpu / max(1, bare.n)))})",
-                         str(len(s.failures))))
+            rows.append(
+                (
+                    sc.label if t == "bare" else "",
+                    name,
+                    cell(s.ack, bare.ack, 50),
+                    cell(s.ack, bare.ack, 99),
+                    cell(s.final, bare.final, 50),
+                    cell(s.final, bare.final, 99),
+                    ms(cpu)
+                    if t == "bare"
+                    else f"{ms(cpu)} ({fx(ratio(cpu, bare.cpu / max(1, bare.n)))})",
+                    str(len(s.failures)),
+                )
+            )
     _table(report, head, rows)
     for sc in scenarios:
         if not sc.available:
-            report.say(f"  {sc.label} is not available: {sc.why_not}.", md=f"\n_{sc.label}_ is not available: {sc.why_not}.")
+            report.say(
+                f"  {sc.label} is not available: {sc.why_not}.",
+                md=f"\n_{sc.label}_ is not available: {sc.why_not}.",
+            )
 
     # Growth and the targets.
     checks: list[tuple[str, bool, str]] = []
     by_path = {p.scenario: p for p in plans}
     report.say("")
-    report.say("Growth from the small to the national engagement log (p99, national / small):",
-               md="\n**Growth** from the small to the national engagement log (p99 national / p99 small):\n")
+    report.say(
+        "Growth from the small to the national engagement log (p99, national / small):",
+        md="\n**Growth** from the small to the national engagement log (p99 national / p99 small):\n",
+    )
     grow_rows = []
     for sc in scenarios:
         r = results.get(sc.key)
@@ -185,16 +281,33 @@ def load_tables(scenarios, results, data, plans, args, report: Report) -> list[t
         gc = ratio(r["large"].cpu / max(1, r["large"].n), r["small"].cpu / max(1, r["small"].n))
         grow_rows.append((sc.label, fx(ga), fx(gf), fx(gc)))
         worst_ack = max((percentile(r[t].ack, 99) or 0) for t in ("small", "large"))
-        checks.append((f"{sc.label}: ack p99 under {ACK_LIMIT:.0f} s", worst_ack < ACK_LIMIT and not r["large"].failures,
-                       f"{ms(worst_ack)}" + (f", {len(r['large'].failures)} failed requests" if r["large"].failures else "")))
+        checks.append(
+            (
+                f"{sc.label}: ack p99 under {ACK_LIMIT:.0f} s",
+                worst_ack < ACK_LIMIT and not r["large"].failures,
+                f"{ms(worst_ack)}"
+                + (f", {len(r['large'].failures)} failed requests" if r["large"].failures else ""),
+            )
+        )
         if sc.kind in ("command", "button"):
             bare_ratio = ratio(percentile(r["large"].final, 99), percentile(r["bare"].final, 99))
             ok = (bare_ratio or 99) <= BARE_RATIO
-            checks.append((f"{sc.label}: reply p99 within {BARE_RATIO:.0f}x the bare app", ok,
-                           fx(bare_ratio) + ("" if ok else "; " + _work_done(r, by_path.get(sc.label)))))
+            checks.append(
+                (
+                    f"{sc.label}: reply p99 within {BARE_RATIO:.0f}x the bare app",
+                    ok,
+                    fx(bare_ratio) + ("" if ok else "; " + _work_done(r, by_path.get(sc.label))),
+                )
+            )
         ok = (gf or 99) <= GROWTH and (ga or 99) <= GROWTH
-        checks.append((f"{sc.label}: p99 grows at most {GROWTH - 1:.0%} from small to national", ok,
-                       f"reply {fx(gf)}, ack {fx(ga)}" + ("" if ok else "; " + _growth_cause(gc, by_path.get(sc.label)))))
+        checks.append(
+            (
+                f"{sc.label}: p99 grows at most {GROWTH - 1:.0%} from small to national",
+                ok,
+                f"reply {fx(gf)}, ack {fx(ga)}"
+                + ("" if ok else "; " + _growth_cause(gc, by_path.get(sc.label))),
+            )
+        )
     _table(report, ("scenario", "ack p99", "reply p99", "app CPU/req"), grow_rows)
 
     if "feed" in results and "feed304" in results:
@@ -202,43 +315,68 @@ def load_tables(scenarios, results, data, plans, args, report: Report) -> list[t
         cpu_ratio = ratio(full.cpu / max(1, full.n), nm.cpu / max(1, nm.n))
         lat_ratio = ratio(percentile(full.final, 50), percentile(nm.final, 50))
         bare_floor = percentile(results["feed304"]["bare"].final, 50) or 0
-        above = ratio((percentile(full.final, 50) or 0) - bare_floor, (percentile(nm.final, 50) or 0) - bare_floor)
-        checks.append((f"304 feed fetch at least {NOT_MODIFIED_CHEAPER:.0f}x cheaper than a full one (app CPU per request)",
-                       (cpu_ratio or 0) >= NOT_MODIFIED_CHEAPER,
-                       f"CPU {fx(cpu_ratio)}; latency p50 {fx(lat_ratio)} ({fx(above)} above the bare server's floor); "
-                       f"{full.bytes // max(1, full.n):,} bytes vs {nm.bytes // max(1, nm.n):,}"))
+        above = ratio(
+            (percentile(full.final, 50) or 0) - bare_floor,
+            (percentile(nm.final, 50) or 0) - bare_floor,
+        )
+        checks.append(
+            (
+                f"304 feed fetch at least {NOT_MODIFIED_CHEAPER:.0f}x cheaper than a full one (app CPU per request)",
+                (cpu_ratio or 0) >= NOT_MODIFIED_CHEAPER,
+                f"CPU {fx(cpu_ratio)}; latency p50 {fx(lat_ratio)} ({fx(above)} above the bare server's floor); "
+                f"{full.bytes // max(1, full.n):,} bytes vs {nm.bytes // max(1, nm.n):,}",
+            )
+        )
     elif any(sc.key == "feed" for sc in scenarios):
-        checks.append(("304 feed fetch at least 10x cheaper than a full one", False, "calendar feed not available"))
+        checks.append(
+            (
+                "304 feed fetch at least 10x cheaper than a full one",
+                False,
+                "calendar feed not available",
+            )
+        )
     return checks
 
 
-def summarise(scenarios, results, data, plans, digest_times, args, report: Report) -> list[tuple[str, bool, str]]:
-    large, small = data["large"], data["small"]
+def summarise(
+    scenarios, results, data, plans, digest_times, args, report: Report
+) -> list[tuple[str, bool, str]]:
+    large, _small = data["large"], data["small"]
     checks = load_tables(scenarios, results, data, plans, args, report) if results else []
 
     seconds, size, why = digest_times.get("large", (None, 0, "not run"))
     small_seconds = digest_times.get("small", (None, 0, ""))[0]
     if seconds is not None:
-        line = (f"Rendering all {large.scale.programmes} digests: {seconds:.1f} s on the national data set "
-                f"({seconds / large.scale.programmes * 1000:.0f} ms each), {small_seconds:.1f} s on the small one "
-                f"({fx(ratio(seconds, small_seconds))}).")
+        line = (
+            f"Rendering all {large.scale.programmes} digests: {seconds:.1f} s on the national data set "
+            f"({seconds / large.scale.programmes * 1000:.0f} ms each), {small_seconds:.1f} s on the small one "
+            f"({fx(ratio(seconds, small_seconds))})."
+        )
     else:
         line = f"Rendering all digests: not available ({why})."
     report.say("")
     report.say(line, md="\n" + line + "\n")
 
     report.say("")
-    report.say("Query plans (national data set; EXPLAIN ANALYZE of every SELECT each path runs):",
-               md="\n**Query plans** (EXPLAIN ANALYZE of every SELECT each path runs, national data set):\n")
+    report.say(
+        "Query plans (national data set; EXPLAIN ANALYZE of every SELECT each path runs):",
+        md="\n**Query plans** (EXPLAIN ANALYZE of every SELECT each path runs, national data set):\n",
+    )
     for path in plans:
         findings = path.findings
         total_ms = sum(s.large_ms or 0 for s in path.statements)
         small_ms = sum(s.small_ms or 0 for s in path.statements)
-        head_line = (f"- {path.scenario}: {path.round_trips} statements, {len(path.statements)} of them SELECTs, "
-                     f"{total_ms:.1f} ms executing in PostgreSQL "
-                     f"({small_ms:.1f} ms on the small data set)"
-                     + (f"; FAILED: {path.error}" if path.error else "")
-                     + ("; no sequential scan of a big table, nothing grows with the log" if not findings else ""))
+        head_line = (
+            f"- {path.scenario}: {path.round_trips} statements, {len(path.statements)} of them SELECTs, "
+            f"{total_ms:.1f} ms executing in PostgreSQL "
+            f"({small_ms:.1f} ms on the small data set)"
+            + (f"; FAILED: {path.error}" if path.error else "")
+            + (
+                "; no sequential scan of a big table, nothing grows with the log"
+                if not findings
+                else ""
+            )
+        )
         report.say(head_line, md=head_line)
         report.say(f"    (its reply: {path.reply[:100]!r})")
         for s in findings:
@@ -246,8 +384,10 @@ def summarise(scenarios, results, data, plans, digest_times, args, report: Repor
             if s.seq_scans:
                 what.append(", ".join(s.seq_scans))
             if s.grows:
-                what.append(f"buffers {s.small_buffers:,} -> {s.large_buffers:,}, "
-                            f"{s.small_ms or 0:.1f} -> {s.large_ms or 0:.1f} ms")
+                what.append(
+                    f"buffers {s.small_buffers:,} -> {s.large_buffers:,}, "
+                    f"{s.small_ms or 0:.1f} -> {s.large_ms or 0:.1f} ms"
+                )
             line = f"    {'; '.join(what)}: {s.short()}"
             report.say(line, md=f"  - {'; '.join(what)}: `{s.short()}`")
 
@@ -267,8 +407,10 @@ def _work_done(r: dict[str, Sample], path) -> str:
     bare_cpu = r["bare"].cpu / max(1, r["bare"].n)
     text = f"the app spends {ms(app_cpu)} of CPU per request against the bare app's {ms(bare_cpu)}"
     if path is not None:
-        text += (f", and sends {path.round_trips} statements to PostgreSQL, one round trip each "
-                 f"({sum(s.large_ms or 0 for s in path.statements):.1f} ms of execution inside PostgreSQL)")
+        text += (
+            f", and sends {path.round_trips} statements to PostgreSQL, one round trip each "
+            f"({sum(s.large_ms or 0 for s in path.statements):.1f} ms of execution inside PostgreSQL)"
+        )
     return text
 
 
@@ -277,13 +419,19 @@ def _growth_cause(cpu_growth: float | None, path) -> str:
     grows = [s for s in (path.findings if path else [])]
     if grows:
         worst = max(grows, key=lambda s: (s.large_ms or 0) - (s.small_ms or 0))
-        return (f"{len(grows)} of its queries read more as the log grows, the worst "
-                f"{worst.small_ms or 0:.1f} -> {worst.large_ms or 0:.1f} ms: {worst.short(70)}")
+        return (
+            f"{len(grows)} of its queries read more as the log grows, the worst "
+            f"{worst.small_ms or 0:.1f} -> {worst.large_ms or 0:.1f} ms: {worst.short(70)}"
+        )
     if cpu_growth is not None and cpu_growth > GROWTH:
-        return (f"no query of this path reads more on the larger data set, but its CPU per request grew "
-                f"{fx(cpu_growth)}: it does more work in Python per engagement")
-    return (f"no query of this path reads more on the larger data set and its CPU per request changed "
-            f"{fx(cpu_growth)}: the gap is most likely other work on the machine during the run, not the data")
+        return (
+            f"no query of this path reads more on the larger data set, but its CPU per request grew "
+            f"{fx(cpu_growth)}: it does more work in Python per engagement"
+        )
+    return (
+        f"no query of this path reads more on the larger data set and its CPU per request changed "
+        f"{fx(cpu_growth)}: the gap is most likely other work on the machine during the run, not the data"
+    )
 
 
 def _table(report: Report, head, rows) -> None:
@@ -303,7 +451,10 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     admin_url = os.environ.get("DATABASE_URL_PG")
     if not admin_url:
-        print("Set DATABASE_URL_PG to a PostgreSQL server (make bench starts a throwaway one).", file=sys.stderr)
+        print(
+            "Set DATABASE_URL_PG to a PostgreSQL server (make bench starts a throwaway one).",
+            file=sys.stderr,
+        )
         return 2
     report = Report()
     wanted = {k.strip() for k in args.only.split(",") if k.strip()}
@@ -315,8 +466,10 @@ def main(argv=None) -> int:
     slack = None
     try:
         data: dict[str, Dataset] = {}
-        for t, n in (("small", max(1, round(SMALL_ENGAGEMENTS * min(1.0, args.scale * 10)))),
-                     ("large", scale.engagements)):
+        for t, n in (
+            ("small", max(1, round(SMALL_ENGAGEMENTS * min(1.0, args.scale * 10)))),
+            ("large", scale.engagements),
+        ):
             report.say(f"Building the {t} data set ({n:,} engagements)...")
             url = create_database(admin_url, names[t])
             data[t] = build(url, scale.with_engagements(n), log=report.say)
@@ -341,7 +494,9 @@ def main(argv=None) -> int:
         servers["bare"] = start_bare(slack, args.threads, log_dir)
         servers["small"] = start_app("small", data["small"].url, slack, args.threads, log_dir)
         servers["large"] = start_app("large", data["large"].url, slack, args.threads, log_dir)
-        report.say(f"Measuring ({args.requests} requests per scenario and server, {args.clients} clients)...")
+        report.say(
+            f"Measuring ({args.requests} requests per scenario and server, {args.clients} clients)..."
+        )
         results = measure(scenarios, servers, data, slack, args, report)
         summarise(scenarios, results, data, plans, digest_times, args, report)
         elapsed = time.perf_counter() - began

@@ -8,6 +8,7 @@ work: parsing, the database, rendering.
 
     python -m tests.bench.bare_app --port 3001 --threads 16
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,9 +21,11 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-FEED = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//bare//EN\r\nBEGIN:VEVENT\r\nUID:bare@bench\r\n"
-        "DTSTAMP:20150101T000000Z\r\nDTSTART;VALUE=DATE:20150304\r\nSUMMARY:Vote closes\r\nEND:VEVENT\r\n"
-        "END:VCALENDAR\r\n").encode()
+FEED = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//bare//EN\r\nBEGIN:VEVENT\r\nUID:bare@bench\r\n"
+    b"DTSTAMP:20150101T000000Z\r\nDTSTART;VALUE=DATE:20150304\r\nSUMMARY:Vote closes\r\nEND:VEVENT\r\n"
+    b"END:VCALENDAR\r\n"
+)
 ETAG = '"bare-feed-1"'
 
 
@@ -58,7 +61,9 @@ def make_wsgi(bolt: App):
             if environ.get("HTTP_IF_NONE_MATCH") == ETAG:
                 start_response("304 Not Modified", [("ETag", ETAG)])
                 return [b""]
-            start_response("200 OK", [("Content-Type", "text/calendar; charset=utf-8"), ("ETag", ETAG)])
+            start_response(
+                "200 OK", [("Content-Type", "text/calendar; charset=utf-8"), ("ETag", ETAG)]
+            )
             return [FEED]
         start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
         return [b"Not Found\n"]
@@ -72,9 +77,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    bolt = make_bolt(os.environ["SLACK_SIGNING_SECRET"], os.environ["SLACK_BOT_TOKEN"],
-                     os.environ.get("SLACK_API_URL"))
-    waitress.serve(make_wsgi(bolt), host="127.0.0.1", port=args.port, threads=args.threads, ident="bare")
+    bolt = make_bolt(
+        os.environ["SLACK_SIGNING_SECRET"],
+        os.environ["SLACK_BOT_TOKEN"],
+        os.environ.get("SLACK_API_URL"),
+    )
+    waitress.serve(
+        make_wsgi(bolt), host="127.0.0.1", port=args.port, threads=args.threads, ident="bare"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ as separate processes (the app exactly as `python app.py serve` runs), so
 their CPU time per request can be read from /proc and the load generator's
 own threads do not share their interpreter.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -20,10 +21,10 @@ import threading
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
@@ -34,9 +35,16 @@ ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-bench-token"
 # Replies that mean the request went wrong: a benchmark of error paths would flatter the app.
-ERROR_MARKS = ("Sorry, something went wrong", "is not a Consult command", "no programme yet", "Usage:",
-               "can't reach its database", "Only the programme's", "Only a returning officer",
-               "We apologize, but for some unknown reason")  # Bolt's own "installation not found"
+ERROR_MARKS = (
+    "Sorry, something went wrong",
+    "is not a Consult command",
+    "no programme yet",
+    "Usage:",
+    "can't reach its database",
+    "Only the programme's",
+    "Only a returning officer",
+    "We apologize, but for some unknown reason",
+)  # Bolt's own "installation not found"
 
 
 # -- the Slack stand-in, timing each response_url ---------------------------------
@@ -109,7 +117,9 @@ class Server:
         self._log = open(self.log_path, "wb")
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
         full_env.update(env)
-        self.proc = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            argv, cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT
+        )
         self._wait_healthy()
 
     def _wait_healthy(self, timeout: float = 120) -> None:
@@ -145,20 +155,58 @@ class Server:
         self._log.close()
 
 
-def start_app(name: str, database_url: str, slack: SlackStub, threads: int, log_dir: Path) -> Server:
+def start_app(
+    name: str, database_url: str, slack: SlackStub, threads: int, log_dir: Path
+) -> Server:
     port = free_port()
-    env = {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-           "SLACK_API_URL": slack.api_url,  # no other SLACK_* variable: Bolt reads some itself, even when empty
-           "PORT": str(port), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
-    return Server(name, [sys.executable, "app.py", "serve", "--no-scheduler", "--host", "127.0.0.1",
-                         "--threads", str(threads)], env, port, log_dir)
+    env = {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,  # no other SLACK_* variable: Bolt reads some itself, even when empty
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    return Server(
+        name,
+        [
+            sys.executable,
+            "app.py",
+            "serve",
+            "--no-scheduler",
+            "--host",
+            "127.0.0.1",
+            "--threads",
+            str(threads),
+        ],
+        env,
+        port,
+        log_dir,
+    )
 
 
 def start_bare(slack: SlackStub, threads: int, log_dir: Path) -> Server:
     port = free_port()
-    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.api_url}
-    return Server("bare", [sys.executable, "-m", "tests.bench.bare_app", "--port", str(port),
-                           "--threads", str(threads)], env, port, log_dir)
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+    }
+    return Server(
+        "bare",
+        [
+            sys.executable,
+            "-m",
+            "tests.bench.bare_app",
+            "--port",
+            str(port),
+            "--threads",
+            str(threads),
+        ],
+        env,
+        port,
+        log_dir,
+    )
 
 
 # -- requests -------------------------------------------------------------------
@@ -185,25 +233,45 @@ class Signer:
 
     def signed(self, body: str, content_type: str, reply_name: str | None) -> Request:
         ts = str(int(time.time()))
-        return Request("POST", "/slack/events", body.encode(), {
-            "Content-Type": content_type, "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": self.verifier.generate_signature(timestamp=ts, body=body),
-        }, reply_name)
+        return Request(
+            "POST",
+            "/slack/events",
+            body.encode(),
+            {
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": self.verifier.generate_signature(timestamp=ts, body=body),
+            },
+            reply_name,
+        )
 
     def command(self, slack: SlackStub, text: str, team: str, channel: str, user: str) -> Request:
         name = self.next_name("c")
-        body = urlencode({
-            "token": "unused", "team_id": team, "team_domain": "bench", "channel_id": channel,
-            "channel_name": "consult", "user_id": user, "user_name": user.lower(), "command": "/consult",
-            "text": text, "api_app_id": "A1", "response_url": slack.response_url(name), "trigger_id": f"trig-{name}",
-        })
+        body = urlencode(
+            {
+                "token": "unused",
+                "team_id": team,
+                "team_domain": "bench",
+                "channel_id": channel,
+                "channel_name": "consult",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/consult",
+                "text": text,
+                "api_app_id": "A1",
+                "response_url": slack.response_url(name),
+                "trigger_id": f"trig-{name}",
+            }
+        )
         return self.signed(body, "application/x-www-form-urlencoded", name)
 
     def interaction(self, slack: SlackStub, payload: dict) -> Request:
         """A block_actions (or other interactive) payload; its response_url is set here."""
         name = self.next_name("a")
         payload = dict(payload, response_url=slack.response_url(name), trigger_id=f"trig-{name}")
-        return self.signed(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", name)
+        return self.signed(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", name
+        )
 
 
 def http_get(server: Server, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
@@ -226,7 +294,9 @@ class Sample:
     bytes: int = 0
     cpu: float = 0.0  # server CPU seconds over the measured requests
     wall: float = 0.0
-    calls: Counter = field(default_factory=Counter)  # Slack Web API calls the server made, by method
+    calls: Counter = field(
+        default_factory=Counter
+    )  # Slack Web API calls the server made, by method
 
     @property
     def n(self) -> int:
@@ -254,8 +324,15 @@ def _send(server: Server, req: Request, timeout: float) -> tuple[int, bytes, flo
         conn.close()
 
 
-def one(server: Server, slack: BenchSlack, make: Callable[[int], Request], i: int, sample: Sample,
-        lock: threading.Lock, reply_timeout: float) -> None:
+def one(
+    server: Server,
+    slack: BenchSlack,
+    make: Callable[[int], Request],
+    i: int,
+    sample: Sample,
+    lock: threading.Lock,
+    reply_timeout: float,
+) -> None:
     req = make(i)
     slot = slack.expect(req.reply_name) if req.reply_name else None
     try:
@@ -291,8 +368,16 @@ def one(server: Server, slack: BenchSlack, make: Callable[[int], Request], i: in
             sample.bytes += len(data)
 
 
-def run(server: Server, slack: BenchSlack, make: Callable[[int], Request], requests: int, clients: int,
-        warmup: int = 0, reply_timeout: float = 30.0, start: int = 0) -> Sample:
+def run(
+    server: Server,
+    slack: BenchSlack,
+    make: Callable[[int], Request],
+    requests: int,
+    clients: int,
+    warmup: int = 0,
+    reply_timeout: float = 30.0,
+    start: int = 0,
+) -> Sample:
     """`requests` requests from `clients` concurrent clients (after `warmup` unmeasured ones).
 
     Requests are numbered from `start`, so that later rounds reach other programmes, practices and voters.
@@ -301,15 +386,23 @@ def run(server: Server, slack: BenchSlack, make: Callable[[int], Request], reque
     if warmup:
         scratch = Sample()
         with ThreadPoolExecutor(min(clients, warmup)) as pool:
-            list(pool.map(lambda i: one(server, slack, make, start + i, scratch, lock, reply_timeout),
-                          range(warmup)))
+            list(
+                pool.map(
+                    lambda i: one(server, slack, make, start + i, scratch, lock, reply_timeout),
+                    range(warmup),
+                )
+            )
     sample = Sample()
     calls_before = Counter(slack.counts)
     cpu_before = server.cpu_seconds()
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(lambda i: one(server, slack, make, start + warmup + i, sample, lock, reply_timeout),
-                      range(requests)))
+        list(
+            pool.map(
+                lambda i: one(server, slack, make, start + warmup + i, sample, lock, reply_timeout),
+                range(requests),
+            )
+        )
     sample.wall = time.perf_counter() - started
     time.sleep(0.05)  # let the last listener threads finish their bookkeeping
     sample.cpu = server.cpu_seconds() - cpu_before

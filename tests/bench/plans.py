@@ -7,6 +7,7 @@ statements are captured; each SELECT is then run again under
 with the engagement log, or that sequentially scans a big table, is what
 makes a command slower as a programme's history grows.
 """
+
 from __future__ import annotations
 
 import re
@@ -55,7 +56,9 @@ class Statement:
     large_ms: float | None = None
     small_buffers: int | None = None
     large_buffers: int | None = None
-    seq_scans: list[str] = field(default_factory=list)  # "Seq Scan engagement (1,000,000 rows read)"
+    seq_scans: list[str] = field(
+        default_factory=list
+    )  # "Seq Scan engagement (1,000,000 rows read)"
 
     @property
     def grows(self) -> bool:
@@ -75,7 +78,9 @@ class PathPlan:
     statements: list[Statement]
     reply: str
     error: str | None = None
-    round_trips: int = 0  # every statement sent to PostgreSQL (BEGIN, writes and SELECTs), national data set
+    round_trips: int = (
+        0  # every statement sent to PostgreSQL (BEGIN, writes and SELECTs), national data set
+    )
 
     @property
     def findings(self) -> list[Statement]:
@@ -104,8 +109,16 @@ def _run_command(services, programme, text: str) -> str:
     from handlers.commands import CommandRequest, dispatch
 
     out = RecordingMessenger()
-    dispatch(CommandRequest(actor=Actor(programme.team_id, programme.admin, False), channel_id=programme.channel_id,
-                            text=text, services=services, out=out, trigger_id="trig-explain"))
+    dispatch(
+        CommandRequest(
+            actor=Actor(programme.team_id, programme.admin, False),
+            channel_id=programme.channel_id,
+            text=text,
+            services=services,
+            out=out,
+            trigger_id="trig-explain",
+        )
+    )
     return " | ".join(t for _k, t in out.sent)[:300]
 
 
@@ -118,7 +131,9 @@ def _run_feed(services, programme, _text) -> str:
     for methods, pattern, handler in ROUTES:
         m = pattern.fullmatch(path)
         if m and "GET" in methods:
-            status, _headers, body = handler(services, {"REQUEST_METHOD": "GET", "PATH_INFO": path}, m)
+            status, _headers, body = handler(
+                services, {"REQUEST_METHOD": "GET", "PATH_INFO": path}, m
+            )
             return f"{status}, {len(body):,} bytes"
     return "no route"
 
@@ -129,8 +144,9 @@ def _run_button(services, programme, _text) -> str:
     from bot.services import votes
 
     _sid, voter = programme.practice_users[0]
-    outcome = votes.ballot_from_button(Actor(programme.team_id, voter, False), programme.vote_id, "against",
-                                       services.uow(), None)
+    outcome = votes.ballot_from_button(
+        Actor(programme.team_id, voter, False), programme.vote_id, "against", services.uow(), None
+    )
     return type(outcome).__name__
 
 
@@ -144,7 +160,9 @@ def _explain(engine, sql: str, params) -> tuple[float, int, list[tuple[str, int]
     with engine.connect() as conn:
         trans = conn.begin()
         try:
-            result = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params or {})
+            result = conn.exec_driver_sql(
+                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params or {}
+            )
             doc = result.scalar()
         finally:
             trans.rollback()
@@ -162,15 +180,27 @@ def _explain(engine, sql: str, params) -> tuple[float, int, list[tuple[str, int]
         elif n.get("Rows Removed by Filter", 0) * loops > FILTERED_ROWS:
             # An index that finds the programme's rows, then throws most of them away.
             index = f" using {n['Index Name']}" if n.get("Index Name") else ""
-            scans.append((n["Relation Name"], read, f"{n['Node Type']}{index} discarding "
-                                                    f"{int(n['Rows Removed by Filter'] * loops):,} rows of"))
+            scans.append(
+                (
+                    n["Relation Name"],
+                    read,
+                    f"{n['Node Type']}{index} discarding "
+                    f"{int(n['Rows Removed by Filter'] * loops):,} rows of",
+                )
+            )
     return doc.get("Execution Time", 0.0), buffers, scans
 
 
 def _table_rows(engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {name: int(rows) for name, rows in conn.execute(text(
-            "SELECT relname, reltuples FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"))}
+        return {
+            name: int(rows)
+            for name, rows in conn.execute(
+                text(
+                    "SELECT relname, reltuples FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+                )
+            )
+        }
 
 
 def _readable(sql: str) -> bool:
@@ -201,7 +231,10 @@ def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[
             per_db = {}
             trips = 0
             reply, error = "", None
-            for label, svc, programme in (("small", svc_small, programme_s), ("large", svc_large, programme_l)):
+            for label, svc, programme in (
+                ("small", svc_small, programme_s),
+                ("large", svc_large, programme_l),
+            ):
                 captured, stop = _capture(svc.extras["engine"])
                 try:
                     reply = runner(svc, programme, text_)
@@ -215,18 +248,30 @@ def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[
             for k, (sql, params) in enumerate(per_db["large"]):
                 st = Statement(sql, params)
                 try:
-                    st.large_ms, st.large_buffers, scans = _explain(svc_large.extras["engine"], sql, params)
-                    st.seq_scans = [f"{how} {rel} ({rows:,} rows read)" for rel, rows, how in scans if rel in big]
+                    st.large_ms, st.large_buffers, scans = _explain(
+                        svc_large.extras["engine"], sql, params
+                    )
+                    st.seq_scans = [
+                        f"{how} {rel} ({rows:,} rows read)"
+                        for rel, rows, how in scans
+                        if rel in big
+                    ]
                     if k < len(per_db["small"]) and per_db["small"][k][0] == sql:
-                        st.small_ms, st.small_buffers, _ = _explain(svc_small.extras["engine"], *per_db["small"][k])
+                        st.small_ms, st.small_buffers, _ = _explain(
+                            svc_small.extras["engine"], *per_db["small"][k]
+                        )
                 except Exception as e:
                     st.seq_scans.append(f"(EXPLAIN failed: {type(e).__name__})")
                 statements.append(st)
             paths.append(PathPlan(sc.label, statements, reply, error, trips))
             seq = sum(1 for s in statements if any(x.startswith("Seq Scan") for x in s.seq_scans))
-            discard = sum(1 for s in statements if any(not x.startswith("Seq Scan") for x in s.seq_scans))
-            log(f"  {sc.label}: {len(statements)} SELECTs, {seq} with a sequential scan of a big table, "
-                f"{discard} reading rows only to discard them, {sum(1 for s in statements if s.grows)} growing with the log")
+            discard = sum(
+                1 for s in statements if any(not x.startswith("Seq Scan") for x in s.seq_scans)
+            )
+            log(
+                f"  {sc.label}: {len(statements)} SELECTs, {seq} with a sequential scan of a big table, "
+                f"{discard} reading rows only to discard them, {sum(1 for s in statements if s.grows)} growing with the log"
+            )
     finally:
         svc_small.extras["engine"].dispose()
         svc_large.extras["engine"].dispose()
@@ -241,6 +286,7 @@ def render_all_digests(dataset: Dataset) -> tuple[float | None, int, str]:
     try:
         from bot.digest import window_before
         from bot.services import digests
+
         compose, render_digest = digests.compose, digests.render_digest
     except (ImportError, AttributeError) as e:
         return None, 0, f"no digest service yet ({e})"
@@ -257,7 +303,9 @@ def render_all_digests(dataset: Dataset) -> tuple[float | None, int, str]:
             with services.uow() as uow:
                 programme = uow.programmes.get(p.id)
                 today = now.astimezone(ZoneInfo(programme.timezone)).date()
-                rendered = render_digest(compose(uow, programme, window_before(now, programme.timezone), today))
+                rendered = render_digest(
+                    compose(uow, programme, window_before(now, programme.timezone), today)
+                )
             size += len(rendered.headline) + sum(len(section.text) for section in rendered.sections)
         return time.perf_counter() - started, size, ""
     except Exception as e:

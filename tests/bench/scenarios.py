@@ -5,10 +5,11 @@ registry), its listener module (handlers/actions) or its route
 (handlers.web's route table), found at run time; otherwise it is reported
 as "not available" rather than measured against an error reply.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .dataset import Dataset, ProgrammeInfo
 from .load import BenchSlack, Request, Server, Signer, http_get
@@ -45,6 +46,7 @@ def _command(key: str, label: str, make_text: Callable[[ProgrammeInfo, int], str
         def make(i: int) -> Request:
             p = programmes[i % len(programmes)]
             return signer.command(slack, make_text(p, i), p.team_id, p.channel_id, p.admin)
+
         return make
 
     return Scenario(key, f"/consult {label}", "command", ok, why, prepare, make_text)
@@ -80,16 +82,31 @@ def vote_button() -> tuple[Callable[[ProgrammeInfo, str, int], dict] | None, str
         choice = "for" if i % 3 else "against"  # changing one's vote is allowed until it closes
         ts = f"1400000000.{p.id:06d}"
         return {
-            "type": "block_actions", "team": {"id": p.team_id, "domain": "bench"},
+            "type": "block_actions",
+            "team": {"id": p.team_id, "domain": "bench"},
             "user": {"id": voter, "username": voter.lower(), "team_id": p.team_id},
-            "api_app_id": "A1", "token": "unused",
-            "container": {"type": "message", "message_ts": ts, "channel_id": p.channel_id, "is_ephemeral": False},
+            "api_app_id": "A1",
+            "token": "unused",
+            "container": {
+                "type": "message",
+                "message_ts": ts,
+                "channel_id": p.channel_id,
+                "is_ephemeral": False,
+            },
             "channel": {"id": p.channel_id, "name": "consult"},
             "message": {"type": "message", "ts": ts, "text": "vote", "blocks": []},
-            "actions": [{"type": "button", "action_id": CHOICE_ACTIONS[choice], "block_id": "vote",
-                         "value": str(p.vote_id), "text": {"type": "plain_text", "text": choice.title()},
-                         "action_ts": "1400000001.000001"}],
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": CHOICE_ACTIONS[choice],
+                    "block_id": "vote",
+                    "value": str(p.vote_id),
+                    "text": {"type": "plain_text", "text": choice.title()},
+                    "action_ts": "1400000001.000001",
+                }
+            ],
         }
+
     return payload, ""
 
 
@@ -108,6 +125,7 @@ def button_scenario() -> Scenario:
         def make(i: int) -> Request:
             p, user = voters[i % len(voters)]
             return signer.interaction(slack, payload(p, user, i))
+
         return make
 
     return Scenario("button", "vote button click", "button", payload is not None, why, prepare)
@@ -117,12 +135,15 @@ def button_scenario() -> Scenario:
 def _feed_route_exists() -> tuple[bool, str]:
     try:
         from handlers.web import ROUTES, _load_routes
+
         if not ROUTES:
             _load_routes()
     except Exception as e:
         return False, f"the HTTP routes did not load ({type(e).__name__}: {e})"
-    ok = any(pattern.fullmatch("/calendar/" + "A" * 43 + ".ics") and "GET" in methods
-             for methods, pattern, _ in ROUTES)
+    ok = any(
+        pattern.fullmatch("/calendar/" + "A" * 43 + ".ics") and "GET" in methods
+        for methods, pattern, _ in ROUTES
+    )
     return (True, "") if ok else (False, "no GET /calendar/<token>.ics route yet")
 
 
@@ -146,11 +167,17 @@ def feed_scenarios() -> list[Scenario]:
             if status != 200 or not etag:
                 raise RuntimeError(f"{server.name}: {path} answered {status} with ETag {etag!r}")
             held.append((path, etag))
-        return lambda i: Request("GET", held[i % len(held)][0], headers={"If-None-Match": held[i % len(held)][1]},
-                                 expect_status=304)
+        return lambda i: Request(
+            "GET",
+            held[i % len(held)][0],
+            headers={"If-None-Match": held[i % len(held)][1]},
+            expect_status=304,
+        )
 
-    return [Scenario("feed", "calendar feed (full)", "feed", ok, why, prepare_full),
-            Scenario("feed304", "calendar feed (304)", "feed", ok, why, prepare_304)]
+    return [
+        Scenario("feed", "calendar feed (full)", "feed", ok, why, prepare_full),
+        Scenario("feed304", "calendar feed (304)", "feed", ok, why, prepare_304),
+    ]
 
 
 def all_scenarios() -> list[Scenario]:

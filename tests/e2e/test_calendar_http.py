@@ -1,15 +1,16 @@
 """Calendar feeds end to end: signed `/consult calendar` commands, then real HTTP fetches of the feed."""
+
 from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
 from storage.models import Vote
 from tests.unit.test_calendar_feed import parse_three
 
-UTC = timezone.utc
+UTC = UTC
 ADDRESS = re.compile(r"(https?://\S+/calendar/([A-Za-z0-9_-]+)\.ics)")
 
 
@@ -35,24 +36,35 @@ def test_subscribe_fetch_and_revalidate(running_app, slack, caplog):
     setup(running_app, slack)
     with running_app.services.uow() as uow:
         programme = uow.programmes.by_channel("T1", "C1")
-        uow.session.add(Vote(programme_id=programme.id, question="Support delegated commissioning?",
-                             closes_at=datetime(2015, 3, 4, 17, tzinfo=UTC), opened_by="UADMIN"))
+        uow.session.add(
+            Vote(
+                programme_id=programme.id,
+                question="Support delegated commissioning?",
+                closes_at=datetime(2015, 3, 4, 17, tzinfo=UTC),
+                opened_by="UADMIN",
+            )
+        )
         uow.commit()
     url, webcal, path = subscribe(running_app)
     assert url.startswith(running_app.settings.public_base_url + "/calendar/")
-    token = path[len("/calendar/"):-4]
+    token = path[len("/calendar/") : -4]
 
     r = running_app.get(path, {"Accept-Encoding": "gzip, deflate"})
     assert r.status == 200
     assert r.headers["content-type"] == "text/calendar; charset=utf-8"
     assert "content-encoding" not in r.headers
     assert re.fullmatch(r'"[0-9a-f]{64}"', r.headers["etag"])  # strong: no W/ prefix
-    assert "must-revalidate" in r.headers["cache-control"] or "no-cache" in r.headers["cache-control"]
+    assert (
+        "must-revalidate" in r.headers["cache-control"] or "no-cache" in r.headers["cache-control"]
+    )
     assert int(r.headers["content-length"]) == len(r.body)
     assert b"\n" not in r.body.replace(b"\r\n", b"")
     events = parse_three(r.body)
-    assert any(e["summary"].startswith("Vote closes:") and e["start"] == datetime(2015, 3, 4, 17, tzinfo=UTC)
-               for e in events.values())
+    assert any(
+        e["summary"].startswith("Vote closes:")
+        and e["start"] == datetime(2015, 3, 4, 17, tzinfo=UTC)
+        for e in events.values()
+    )
     assert sum(1 for u in events if "-deadline-" in u) == 5
     last_modified = r.headers["last-modified"]
     assert parsedate_to_datetime(last_modified) <= datetime.now(UTC)
@@ -68,8 +80,12 @@ def test_subscribe_fetch_and_revalidate(running_app, slack, caplog):
     real = calendar_service.build_calendar, calendar_service.feed_contents
     calendar_service.build_calendar = calendar_service.feed_contents = must_not_run
     try:
-        for headers in ({"If-None-Match": r.headers["etag"]}, {"If-None-Match": f'"x", W/{r.headers["etag"]}'},
-                        {"If-None-Match": "*"}, {"If-Modified-Since": last_modified}):
+        for headers in (
+            {"If-None-Match": r.headers["etag"]},
+            {"If-None-Match": f'"x", W/{r.headers["etag"]}'},
+            {"If-None-Match": "*"},
+            {"If-Modified-Since": last_modified},
+        ):
             again = running_app.get(path, headers)
             assert again.status == 304 and again.body == b"", headers
             assert again.headers["etag"] == r.headers["etag"]
@@ -77,8 +93,15 @@ def test_subscribe_fetch_and_revalidate(running_app, slack, caplog):
         calendar_service.build_calendar, calendar_service.feed_contents = real
     assert running_app.get(path, {"If-None-Match": '"stale"'}).status == 200
     # If-None-Match wins over If-Modified-Since when both are sent.
-    assert running_app.get(path, {"If-None-Match": '"stale"', "If-Modified-Since": last_modified}).status == 200
-    earlier = format_datetime(parsedate_to_datetime(last_modified) - timedelta(seconds=1), usegmt=True)
+    assert (
+        running_app.get(
+            path, {"If-None-Match": '"stale"', "If-Modified-Since": last_modified}
+        ).status
+        == 200
+    )
+    earlier = format_datetime(
+        parsedate_to_datetime(last_modified) - timedelta(seconds=1), usegmt=True
+    )
     assert running_app.get(path, {"If-Modified-Since": earlier}).status == 200
     assert running_app.get(path, {"If-Modified-Since": "not a date"}).status == 200
 
@@ -92,7 +115,9 @@ def test_subscribe_fetch_and_revalidate(running_app, slack, caplog):
     running_app.command('deadline add "Board paper" 10/3/2030')
     changed = running_app.get(path, {"If-None-Match": r.headers["etag"]})
     assert changed.status == 200 and changed.headers["etag"] != r.headers["etag"]
-    assert parsedate_to_datetime(changed.headers["last-modified"]) > parsedate_to_datetime(last_modified)
+    assert parsedate_to_datetime(changed.headers["last-modified"]) > parsedate_to_datetime(
+        last_modified
+    )
     assert any(e["summary"] == "Deadline: Board paper" for e in parse_three(changed.body).values())
     assert running_app.get(path, {"If-Modified-Since": last_modified}).status == 200
 
@@ -118,8 +143,11 @@ def test_rotation_kills_the_old_address_at_once(running_app, slack):
     unknown = running_app.get("/nothing-here")
     for path in (old, janes):
         gone = running_app.get(path)
-        assert (gone.status, gone.body, gone.headers.get("content-type")) == \
-            (unknown.status, unknown.body, unknown.headers.get("content-type"))
+        assert (gone.status, gone.body, gone.headers.get("content-type")) == (
+            unknown.status,
+            unknown.body,
+            unknown.headers.get("content-type"),
+        )
         assert running_app.get(path, method="HEAD").status == 404
     assert running_app.get(new).status == 200
     notice = slack.wait_for("chat.postMessage", posts_before + 1)[-1]
@@ -131,10 +159,19 @@ def test_malformed_and_unknown_addresses_say_nothing(running_app, slack):
     setup(running_app, slack)
     _, _, real = subscribe(running_app)
     unknown = running_app.get("/nothing-here")
-    token = real[len("/calendar/"):-4]
-    for path in ("/calendar/.ics", "/calendar/abc.ics", f"/calendar/{token}x.ics", f"/calendar/{token[:-1]}.ics",
-                 f"/calendar/{token.swapcase()}.ics", "/calendar/%2e%2e%2fetc.ics", f"/calendar/{token}",
-                 f"/calendar/{token}.ICS", f"/calendar/{'A' * 43}.ics", f"/calendar/{'Z' * 500}.ics"):
+    token = real[len("/calendar/") : -4]
+    for path in (
+        "/calendar/.ics",
+        "/calendar/abc.ics",
+        f"/calendar/{token}x.ics",
+        f"/calendar/{token[:-1]}.ics",
+        f"/calendar/{token.swapcase()}.ics",
+        "/calendar/%2e%2e%2fetc.ics",
+        f"/calendar/{token}",
+        f"/calendar/{token}.ICS",
+        f"/calendar/{'A' * 43}.ics",
+        f"/calendar/{'Z' * 500}.ics",
+    ):
         r = running_app.get(path)
         assert (r.status, r.body) == (404, unknown.body), path
     assert running_app.get(real).status == 200

@@ -1,4 +1,5 @@
 """Deadlines and meetings over signed HTTP, and the buttons on a reminder."""
+
 import json
 import time
 from datetime import timedelta
@@ -25,22 +26,40 @@ def _added_id(reply: str) -> int:
 
 
 def _button(app, action_id, value, user, channel="C1", n=1):
-    return app.interact({
-        "type": "block_actions", "team": {"id": "T1", "domain": "test"}, "user": {"id": user, "team_id": "T1"},
-        "api_app_id": "A1", "token": "unused", "trigger_id": f"trig-{n}",
-        "container": {"type": "message", "message_ts": "1.1", "channel_id": channel},
-        "channel": {"id": channel, "name": "consult"}, "message": {"ts": "1.1", "text": "reminder"},
-        "response_url": app.slack.response_url(f"button{n}"),
-        "actions": [{"action_id": action_id, "block_id": "reminder_x", "value": str(value), "type": "button",
-                     "action_ts": "1.2"}],
-    })
+    return app.interact(
+        {
+            "type": "block_actions",
+            "team": {"id": "T1", "domain": "test"},
+            "user": {"id": user, "team_id": "T1"},
+            "api_app_id": "A1",
+            "token": "unused",
+            "trigger_id": f"trig-{n}",
+            "container": {"type": "message", "message_ts": "1.1", "channel_id": channel},
+            "channel": {"id": channel, "name": "consult"},
+            "message": {"ts": "1.1", "text": "reminder"},
+            "response_url": app.slack.response_url(f"button{n}"),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "reminder_x",
+                    "value": str(value),
+                    "type": "button",
+                    "action_ts": "1.2",
+                }
+            ],
+        }
+    )
 
 
 def _responses(slack, name, timeout=10.0):
     """The answers posted to one button's response_url (waits for the first)."""
     deadline = time.time() + timeout
     while True:
-        found = [c.body for c in list(slack.calls) if c.method == "response" and c.path.endswith("/" + name)]
+        found = [
+            c.body
+            for c in list(slack.calls)
+            if c.method == "response" and c.path.endswith("/" + name)
+        ]
         if found or time.time() > deadline:
             return found
         time.sleep(0.02)
@@ -49,8 +68,10 @@ def _responses(slack, name, timeout=10.0):
 def test_add_list_move_and_close_deadlines(sqlite_app, slack):
     _setup(sqlite_app)
     due = _today() + timedelta(days=40)
-    reply = sqlite_app.reply(f'deadline add "Board paper <draft>" {_iso(due)} --time 17:00 --owner <@UJANE|jane> '
-                             f'--owner <@UBOB> --remind 14,7,1,0')
+    reply = sqlite_app.reply(
+        f'deadline add "Board paper <draft>" {_iso(due)} --time 17:00 --owner <@UJANE|jane> '
+        f"--owner <@UBOB> --remind 14,7,1,0"
+    )
     assert "Added deadline" in reply and f"{format_date(due)} at 17:00" in reply
     post = slack.sent("chat.postMessage")[-1]
     assert post["channel"] == "C1" and "Board paper &lt;draft&gt;" in post["text"]
@@ -58,7 +79,11 @@ def test_add_list_move_and_close_deadlines(sqlite_app, slack):
     deadline_id = _added_id(reply)
 
     listing = sqlite_app.reply("deadlines")
-    assert "Coming up" in listing and "Board paper &lt;draft&gt;" in listing and "working days left" in listing
+    assert (
+        "Coming up" in listing
+        and "Board paper &lt;draft&gt;" in listing
+        and "working days left" in listing
+    )
 
     new_due = due + timedelta(days=7)
     sqlite_app.command(f"deadline move {deadline_id} {_iso(new_due)} --time none")
@@ -109,21 +134,32 @@ def test_only_admins_change_deadlines(sqlite_app, slack):
     reply = sqlite_app.reply('deadline add "Mine" 2030-01-07', user="UOTHER")
     assert "Only the programme's admins" in reply and "<@UADMIN>" in reply
     deadline_id = _added_id(sqlite_app.reply('deadline add "Theirs" 2030-01-07'))
-    assert "Only the programme's admins" in sqlite_app.reply(f"deadline done {deadline_id}", user="UOTHER")
-    assert "Only the programme's admins" in sqlite_app.reply(f"deadline move {deadline_id} 2030-01-08", user="UOTHER")
+    assert "Only the programme's admins" in sqlite_app.reply(
+        f"deadline done {deadline_id}", user="UOTHER"
+    )
+    assert "Only the programme's admins" in sqlite_app.reply(
+        f"deadline move {deadline_id} 2030-01-08", user="UOTHER"
+    )
 
 
 def test_meetings_are_listed_with_deadlines(sqlite_app, slack):
     _setup(sqlite_app)
     day = _today() + timedelta(days=20)
-    reply = sqlite_app.reply(f'meeting add "HWBB: draft plan" {_iso(day)} --time 14:00 --end 16:00 --place "Civic Centre"')
+    reply = sqlite_app.reply(
+        f'meeting add "HWBB: draft plan" {_iso(day)} --time 14:00 --end 16:00 --place "Civic Centre"'
+    )
     assert "Added meeting" in reply
     listing = sqlite_app.reply("deadlines")
-    assert f"Meeting `#{_added_id(reply)}` *HWBB: draft plan*: {format_date(day)}, 14:00\u201316:00, Civic Centre" in listing
+    assert (
+        f"Meeting `#{_added_id(reply)}` *HWBB: draft plan*: {format_date(day)}, 14:00\u201316:00, Civic Centre"
+        in listing
+    )
     with sqlite_app.services.uow() as uow:
         m = uow.deadlines.get(_added_id(reply))
         assert (m.kind, m.due_time, m.end_time, m.sequence) == ("meeting", "14:00", "16:00", 0)
-    sqlite_app.command(f"meeting move {_added_id(reply)} {_iso(day + timedelta(days=1))} --time 15:00 --end 17:00")
+    sqlite_app.command(
+        f"meeting move {_added_id(reply)} {_iso(day + timedelta(days=1))} --time 15:00 --end 17:00"
+    )
     with sqlite_app.services.uow() as uow:
         m = uow.deadlines.get(_added_id(reply))
         assert (m.due_time, m.end_time, m.sequence) == ("15:00", "17:00", 1)
@@ -154,7 +190,11 @@ def test_reminder_buttons_mark_done_and_snooze(sqlite_app, slack):
     # Someone who neither owns it nor administers the programme can't mark it done.
     _button(sqlite_app, "deadline_done", deadline_id, "UOTHER", n=2)
     refusal = _responses(slack, "button2")[-1]
-    assert "Only the deadline's owners" in refusal["text"] and refusal.get("replace_original") in (False, "false", None)
+    assert "Only the deadline's owners" in refusal["text"] and refusal.get("replace_original") in (
+        False,
+        "false",
+        None,
+    )
 
     # The owner can, from their DM: the message turns into a "done" note and the channel hears of it.
     posts_before = len(slack.sent("chat.postMessage"))
@@ -166,7 +206,10 @@ def test_reminder_buttons_mark_done_and_snooze(sqlite_app, slack):
     with sqlite_app.services.uow() as uow:
         assert uow.deadlines.get(deadline_id).state == "done"
     # Done: the snoozed DM never comes.
-    assert send_due_reminders(sqlite_app.services, reminders.reminder_time(next_day, "Europe/London")) == 0
+    assert (
+        send_due_reminders(sqlite_app.services, reminders.reminder_time(next_day, "Europe/London"))
+        == 0
+    )
 
 
 def test_a_bad_button_value_gets_a_reply(sqlite_app, slack):

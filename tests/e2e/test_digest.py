@@ -1,5 +1,6 @@
 """The digest through the running app: signed `/consult digest` commands, and the weekly post
 reaching a stand-in Slack that answers 429 (with Retry-After) before it accepts."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,8 +20,11 @@ def no_spacing(monkeypatch):
 
 
 def digest_posts(slack) -> list[dict]:
-    return [b for b in slack.sent("chat.postMessage")
-            if (b.get("metadata") or {}).get("event_payload", {}).get("key", "").startswith("digest:")]
+    return [
+        b
+        for b in slack.sent("chat.postMessage")
+        if (b.get("metadata") or {}).get("event_payload", {}).get("key", "").startswith("digest:")
+    ]
 
 
 def monday_0900_this_week():
@@ -36,9 +40,13 @@ def test_digest_now_is_shown_only_to_the_asker_and_changes_nothing(running_app, 
     reply = slack.sent("response")[-1]
     assert reply["response_type"] == "ephemeral"
     text = blocks_text(reply["blocks"])
-    assert reply["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "Weekly digest: Hillingdon <CCG>",
-                                                              "emoji": True}}
-    assert "1 engagement logged" in text and "Acorn Surgery* (E85001): no position → *support*" in text
+    assert reply["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Weekly digest: Hillingdon <CCG>", "emoji": True},
+    }
+    assert (
+        "1 engagement logged" in text and "Acorn Surgery* (E85001): no position → *support*" in text
+    )
     assert len(slack.sent("chat.postMessage")) == posts_before  # nothing posted to the channel
     assert "every Monday at 09:00" in running_app.reply("digest schedule")
     with running_app.services.uow() as uow:
@@ -55,7 +63,9 @@ def test_digest_commands_check_roles_and_input(sqlite_app, slack):
     assert "as a time" in text
     text = sqlite_app.reply("digest follow nowhere")
     assert "not a channel" in text
-    assert "every Monday at 09:00" in sqlite_app.reply("digest schedule")  # unchanged by the bad ones
+    assert "every Monday at 09:00" in sqlite_app.reply(
+        "digest schedule"
+    )  # unchanged by the bad ones
     text = sqlite_app.reply("digest schedule weds 7:30am")
     assert "every Wednesday at 07:30 (Europe/London)" in text
     assert "every Wednesday at 07:30" in slack.sent("chat.postMessage")[-1]["text"]
@@ -82,7 +92,9 @@ def test_a_429_with_retry_after_never_loses_or_doubles_the_digest(sqlite_app, sl
 def test_a_429_beyond_the_retries_is_posted_at_the_next_sweep_once(sqlite_app, slack):
     sqlite_app.command('setup "Ealing CCG"')
     now = monday_0900_this_week() + timedelta(seconds=30)
-    slack.fail("chat.postMessage", 6, 429, {"Retry-After": "0"})  # more than the 5 retries slack_sdk makes
+    slack.fail(
+        "chat.postMessage", 6, 429, {"Retry-After": "0"}
+    )  # more than the 5 retries slack_sdk makes
     jobs.run_sweeps(sqlite_app.services, now)
     assert digest_posts(slack) == []
     with sqlite_app.services.uow() as uow:

@@ -1,11 +1,10 @@
 """Signed HTTP requests to the running app; the shell through its standard input."""
+
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,11 +27,15 @@ def test_a_signed_command_is_acked_then_answered_ephemerally(running_app, slack)
 
 
 def test_setup_posts_to_the_channel_and_register_works_over_http(running_app, slack):
-    running_app.command('setup "Hillingdon co-commissioning" --template co-commissioning --year 2014')
+    running_app.command(
+        'setup "Hillingdon co-commissioning" --template co-commissioning --year 2014'
+    )
     post = slack.wait_for("chat.postMessage")[-1]
     assert post["channel"] == "C1"
     assert "Fri 20 Jun 2014" in post["text"] and "Wed 4 Mar 2015" in post["text"]
-    text = running_app.reply("stakeholder add practice \u201cAcorn Surgery\u201d --code E85001 --list-size 8,200")
+    text = running_app.reply(
+        "stakeholder add practice \u201cAcorn Surgery\u201d --code E85001 --list-size 8,200"
+    )
     assert "Acorn Surgery" in text and "8,200" in text
     assert "E85001" in running_app.reply("stakeholder list practice")
 
@@ -60,17 +63,32 @@ def test_workspace_admins_are_admins(sqlite_app, slack):
 
 def test_bad_signature_and_stale_timestamp_are_refused(sqlite_app, slack):
     body = "command=%2Fconsult&text=help&team_id=T1&user_id=U1&channel_id=C1"
-    assert sqlite_app.signed_post(body, "application/x-www-form-urlencoded", signature="v0=deadbeef").status == 401
+    assert (
+        sqlite_app.signed_post(
+            body, "application/x-www-form-urlencoded", signature="v0=deadbeef"
+        ).status
+        == 401
+    )
     old = int(time.time()) - 6 * 60
-    assert sqlite_app.signed_post(body, "application/x-www-form-urlencoded", timestamp=old).status == 401
+    assert (
+        sqlite_app.signed_post(body, "application/x-www-form-urlencoded", timestamp=old).status
+        == 401
+    )
     assert slack.sent("response") == []
 
 
 def _run_app(args, stdin="", env=None, timeout=60):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "app.py", *args], input=stdin, capture_output=True, text=True,
-                          cwd=ROOT, env=full_env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "app.py", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=full_env,
+        timeout=timeout,
+    )
 
 
 def test_shell_reads_piped_commands_with_the_demo(tmp_path):
@@ -79,8 +97,11 @@ def test_shell_reads_piped_commands_with_the_demo(tmp_path):
     assert first.returncode == 0 and "Loaded" in first.stdout
     again = _run_app(["demo"], env=env)
     assert "Already loaded" in again.stdout
-    out = _run_app(["shell", "--no-scheduler"], "/consult help\n/consult stakeholder list hwbb\n/consult bogus\n",
-                   env=env)
+    out = _run_app(
+        ["shell", "--no-scheduler"],
+        "/consult help\n/consult stakeholder list hwbb\n/consult bogus\n",
+        env=env,
+    )
     assert out.returncode == 0
     assert "Hillingdon Health and Wellbeing Board" in out.stdout
     assert "is not a Consult command" in out.stdout
@@ -89,8 +110,11 @@ def test_shell_reads_piped_commands_with_the_demo(tmp_path):
 
 def test_shell_as_another_user_in_another_channel(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
-    out = _run_app(["shell", "--no-scheduler", "--user", "jane", "--channel", "north"],
-                   '/consult setup "North programme"\n/consult roles\n', env=env)
+    out = _run_app(
+        ["shell", "--no-scheduler", "--user", "jane", "--channel", "north"],
+        '/consult setup "North programme"\n/consult roles\n',
+        env=env,
+    )
     assert "@jane set up the programme" in out.stdout
     assert "Admins: @jane" in out.stdout
 
@@ -102,8 +126,12 @@ def test_serve_without_slack_credentials_explains_what_to_set(tmp_path):
 
 
 def test_serve_that_cannot_reach_slack_says_so_without_a_traceback(tmp_path):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}", "SLACK_BOT_TOKEN": "xoxb-1",
-           "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:9/api/"}  # nothing listens there
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+    }  # nothing listens there
     out = _run_app(["serve", "--no-scheduler"], env=env, timeout=60)
     assert out.returncode == 2
     assert "could not be reached" in out.stderr and "SLACK_API_URL" in out.stderr
@@ -114,15 +142,22 @@ def test_import_practices_from_the_command_line(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
     _run_app(["demo"], env=env)
     csv = tmp_path / "practices.csv"
-    csv.write_text("code,name,list_size,group\nE85001,Acorn Surgery,9999,North locality\nE86001,New Practice,4000,South locality\n")
-    out = _run_app(["import-practices", str(csv), "--programme", "Demo CCG co-commissioning"], env=env)
+    csv.write_text(
+        "code,name,list_size,group\nE85001,Acorn Surgery,9999,North locality\nE86001,New Practice,4000,South locality\n"
+    )
+    out = _run_app(
+        ["import-practices", str(csv), "--programme", "Demo CCG co-commissioning"], env=env
+    )
     assert out.returncode == 0, out.stderr
     assert "1 added, 1 changed" in out.stdout
 
 
 def test_import_practices_from_files_shared_in_the_channel(sqlite_app, slack):
     sqlite_app.command('setup "P"')
-    slack.add_file("practices.csv", b"code,name,list_size,group\nE85001,Acorn Surgery,8200,North\nE85002,Beacon,4100,South\n")
+    slack.add_file(
+        "practices.csv",
+        b"code,name,list_size,group\nE85001,Acorn Surgery,8200,North\nE85002,Beacon,4100,South\n",
+    )
     text = sqlite_app.reply("stakeholder import")
     assert "practices.csv: 2 added, 0 changed" in text
     assert "Acorn Surgery" in sqlite_app.reply("stakeholder list practice")
@@ -136,5 +171,9 @@ def test_shell_imports_local_files(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
     csv = tmp_path / "practices.csv"
     csv.write_text("code,name,list_size,group\nE85001,Acorn Surgery,8200,North\n")
-    out = _run_app(["shell", "--no-scheduler"], f'/consult setup "P"\n/consult stakeholder import {csv}\n', env=env)
+    out = _run_app(
+        ["shell", "--no-scheduler"],
+        f'/consult setup "P"\n/consult stakeholder import {csv}\n',
+        env=env,
+    )
     assert "1 added" in out.stdout

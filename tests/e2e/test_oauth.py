@@ -1,4 +1,5 @@
 """Many workspaces from one deployment: Slack's install flow, a token per workspace, no data crossing."""
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,7 @@ class WorkspacesStub(SlackStub):
         class Handler(base):
             def do_POST(self):
                 auth = self.headers.get("Authorization") or ""
-                stub._local.token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+                stub._local.token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
                 super().do_POST()
 
         self.server.RequestHandlerClass = Handler
@@ -49,16 +50,35 @@ class WorkspacesStub(SlackStub):
             team = body.get("code", "").removeprefix("code-")
             if not team:
                 return 200, {"ok": False, "error": "invalid_code"}, {}
-            return 200, {
-                "ok": True, "app_id": "A1", "access_token": self.token_of(team), "token_type": "bot",
-                "scope": ",".join(SCOPES), "bot_user_id": f"UBOT{team}",
-                "team": {"id": team, "name": f"Workspace {team}"}, "enterprise": None,
-                "authed_user": {"id": f"UINSTALLER{team}"}, "is_enterprise_install": False,
-            }, {}
+            return (
+                200,
+                {
+                    "ok": True,
+                    "app_id": "A1",
+                    "access_token": self.token_of(team),
+                    "token_type": "bot",
+                    "scope": ",".join(SCOPES),
+                    "bot_user_id": f"UBOT{team}",
+                    "team": {"id": team, "name": f"Workspace {team}"},
+                    "enterprise": None,
+                    "authed_user": {"id": f"UINSTALLER{team}"},
+                    "is_enterprise_install": False,
+                },
+                {},
+            )
         if method == "auth.test" and token and token.startswith("xoxb-T"):
             team = token.split("-")[1]
-            return 200, {"ok": True, "user_id": f"UBOT{team}", "team_id": team, "bot_id": f"B{team}",
-                         "team": f"Workspace {team}"}, {}
+            return (
+                200,
+                {
+                    "ok": True,
+                    "user_id": f"UBOT{team}",
+                    "team_id": team,
+                    "bot_id": f"B{team}",
+                    "team": f"Workspace {team}",
+                },
+                {},
+            )
         return super()._answer(method, body, path)
 
     def tokens_for(self, method: str) -> list[str | None]:
@@ -75,8 +95,13 @@ def stub():
 
 @pytest.fixture
 def multi_app(db_url, stub):
-    app = RunningApp(db_url, stub, slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
-                     public_base_url="https://consult.example.org")
+    app = RunningApp(
+        db_url,
+        stub,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        public_base_url="https://consult.example.org",
+    )
     yield app
     app.close()
 
@@ -90,7 +115,10 @@ def install(app: RunningApp, team: str) -> str:
     assert query["client_id"] == [CLIENT_ID]
     assert query["redirect_uri"] == ["https://consult.example.org/slack/oauth_redirect"]
     cookie = page.headers["set-cookie"].split(";")[0]
-    back = app.get(f"/slack/oauth_redirect?code=code-{team}&state={query['state'][0]}", headers={"Cookie": cookie})
+    back = app.get(
+        f"/slack/oauth_redirect?code=code-{team}&state={query['state'][0]}",
+        headers={"Cookie": cookie},
+    )
     return back
 
 
@@ -109,7 +137,9 @@ def test_two_workspaces_install_and_keep_their_own_tokens_and_data(multi_app, st
     assert install(multi_app, "T2").status == 200
     with multi_app.services.extras["engine"].connect() as conn:
         bots = {r.team_id: r.bot_token for r in conn.execute(select(slack_bots))}
-        installs = conn.execute(select(slack_installations.c.team_id, slack_installations.c.client_id)).all()
+        installs = conn.execute(
+            select(slack_installations.c.team_id, slack_installations.c.client_id)
+        ).all()
     assert bots == {"T1": stub.token_of("T1"), "T2": stub.token_of("T2")}
     assert sorted(installs) == [("T1", CLIENT_ID), ("T2", CLIENT_ID)]
 
@@ -165,7 +195,17 @@ def test_install_callback_without_the_state_cookie_or_with_a_used_state_is_refus
     # A forged callback (no browser cookie) installs nothing.
     assert multi_app.get(f"/slack/oauth_redirect?code=code-T5&state={state}").status >= 400
     # The real one works once; replaying it installs nothing more.
-    assert multi_app.get(f"/slack/oauth_redirect?code=code-T5&state={state}", headers={"Cookie": cookie}).status == 200
-    assert multi_app.get(f"/slack/oauth_redirect?code=code-T6&state={state}", headers={"Cookie": cookie}).status >= 400
+    assert (
+        multi_app.get(
+            f"/slack/oauth_redirect?code=code-T5&state={state}", headers={"Cookie": cookie}
+        ).status
+        == 200
+    )
+    assert (
+        multi_app.get(
+            f"/slack/oauth_redirect?code=code-T6&state={state}", headers={"Cookie": cookie}
+        ).status
+        >= 400
+    )
     with multi_app.services.extras["engine"].connect() as conn:
         assert [r.team_id for r in conn.execute(select(slack_bots))] == ["T5"]

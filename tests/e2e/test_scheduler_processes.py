@@ -1,5 +1,6 @@
 """`python app.py scheduler` as real processes on PostgreSQL: two at once send once; kill -9 the
 leader and the other takes over; SIGTERM stops cleanly and releases the lead."""
+
 import os
 import re
 import signal
@@ -23,8 +24,13 @@ LEADS = re.compile(r"now runs the scheduled work \(pid (\d+)\)")
 def start(pg_url, slack, log: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
     env.update(DATABASE_URL=pg_url, SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=slack.api_url)
-    return subprocess.Popen([sys.executable, "app.py", "scheduler", "--tick-seconds", "1"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    return subprocess.Popen(
+        [sys.executable, "app.py", "scheduler", "--tick-seconds", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
 
 
 def wait_until(check, timeout: float, what: str):
@@ -67,7 +73,9 @@ def test_two_scheduler_processes_then_kill_9_the_leader(pg_url, slack, tmp_path)
         leader.send_signal(signal.SIGKILL)
         leader.wait(10)
         more = add_overdue_deadlines(services, 2, owners=("UCARL",), channel="C2")
-        wait_until(lambda: len(reminder_keys(slack)) >= expected + more, 30, "the survivor to take over")
+        wait_until(
+            lambda: len(reminder_keys(slack)) >= expected + more, 30, "the survivor to take over"
+        )
         time.sleep(2)
         keys = reminder_keys(slack)
         assert len(keys) == len(set(keys)) == expected + more
@@ -91,7 +99,13 @@ def test_two_scheduler_processes_then_kill_9_the_leader(pg_url, slack, tmp_path)
 def test_scheduler_without_slack_explains_what_to_set(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'c.db'}"
-    out = subprocess.run([sys.executable, "app.py", "scheduler"], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run(
+        [sys.executable, "app.py", "scheduler"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2
     assert "SLACK_BOT_TOKEN" in out.stderr and "shell" in out.stderr

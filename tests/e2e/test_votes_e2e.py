@@ -1,4 +1,5 @@
 """A whole vote of 40 practices through signed Slack requests: commands and button clicks."""
+
 import csv
 import io
 import json
@@ -15,24 +16,48 @@ def seed_practices(app):
     """40 member practices, each linked to its GP (UGP1..UGP40); UGP40 also speaks for practice 39."""
     actor = Actor("T1", "UADMIN")
     for i in range(1, PRACTICES + 1):
-        stakeholders.add_stakeholder(actor, "C1", "practice", f"Practice {i:02d}", app.services.uow(),
-                                     code=f"E85{i:03d}", list_size=1000 * i)
+        stakeholders.add_stakeholder(
+            actor,
+            "C1",
+            "practice",
+            f"Practice {i:02d}",
+            app.services.uow(),
+            code=f"E85{i:03d}",
+            list_size=1000 * i,
+        )
         stakeholders.link_stakeholder(actor, "C1", f"E85{i:03d}", f"UGP{i}", app.services.uow())
     stakeholders.link_stakeholder(actor, "C1", "E85039", "UGP40", app.services.uow())
 
 
-def click(app, slack, user, action_id, value, n=[0]):
+def click(app, slack, user, action_id, value, n=[0]):  # noqa: B006 (a counter kept across calls)
     """A signed block_actions payload, as Slack sends for a button; returns the ephemeral answer."""
     n[0] += 1
     before = len(slack.sent("response"))
     payload = {
-        "type": "block_actions", "team": {"id": "T1", "domain": "test"}, "user": {"id": user, "team_id": "T1"},
-        "api_app_id": "A1", "token": "unused", "trigger_id": f"t{n[0]}", "channel": {"id": "C1", "name": "consult"},
-        "container": {"type": "message", "message_ts": "1.0", "channel_id": "C1", "is_ephemeral": False},
+        "type": "block_actions",
+        "team": {"id": "T1", "domain": "test"},
+        "user": {"id": user, "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "unused",
+        "trigger_id": f"t{n[0]}",
+        "channel": {"id": "C1", "name": "consult"},
+        "container": {
+            "type": "message",
+            "message_ts": "1.0",
+            "channel_id": "C1",
+            "is_ephemeral": False,
+        },
         "message": {"type": "message", "ts": "1.0", "text": "vote"},
         "response_url": slack.response_url(f"b{n[0]}"),
-        "actions": [{"type": "button", "action_id": action_id, "block_id": "vote_1", "value": value,
-                     "action_ts": str(time.time())}],
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "vote_1",
+                "value": value,
+                "action_ts": str(time.time()),
+            }
+        ],
     }
     assert app.interact(payload).status == 200
     return slack.wait_for("response", before + 1)[-1]
@@ -45,14 +70,20 @@ def test_a_whole_vote_of_40_practices(running_app, slack):
     app.command("officer add <@UOFFICER>")
     # Only admins open a vote.
     assert "Only the programme's admins can open a vote" in app.reply(
-        'vote open "Q?" --closes "in 10 days"', user="UGP1")
-    reply = app.reply('vote open \u201cShall the CCG take on joint commissioning?\u201d --closes "in 10 days" '
-                      '--rule two-thirds --quorum 50% --weighted')
+        'vote open "Q?" --closes "in 10 days"', user="UGP1"
+    )
+    reply = app.reply(
+        'vote open \u201cShall the CCG take on joint commissioning?\u201d --closes "in 10 days" '
+        "--rule two-thirds --quorum 50% --weighted"
+    )
     assert "Opened vote #1 for 40 member practices" in reply
     post = [p for p in slack.sent("chat.postMessage") if p.get("blocks")][-1]
     actions = next(b for b in post["blocks"] if b["type"] == "actions")["elements"]
-    assert [(a["action_id"], a["value"]) for a in actions] == [("vote_for", "1"), ("vote_against", "1"),
-                                                               ("vote_abstain", "1")]
+    assert [(a["action_id"], a["value"]) for a in actions] == [
+        ("vote_for", "1"),
+        ("vote_against", "1"),
+        ("vote_abstain", "1"),
+    ]
     assert "Two-thirds majority, quorum 50%, weighted by list size" in json.dumps(post["blocks"])
 
     # Practices 1..30 vote with the buttons: 1-20 for, 21-27 against, 28-30 abstain.
@@ -70,7 +101,10 @@ def test_a_whole_vote_of_40_practices(running_app, slack):
     # UGP40 speaks for two practices: they are asked which, then the choice replaces the question.
     answer = click(app, slack, "UGP40", "vote_for", "1")
     picks = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert sorted(p["text"]["text"] for p in picks) == ["Practice 39 (E85039)", "Practice 40 (E85040)"]
+    assert sorted(p["text"]["text"] for p in picks) == [
+        "Practice 39 (E85039)",
+        "Practice 40 (E85040)",
+    ]
     pick = next(p for p in picks if "E85040" in p["text"]["text"])
     answer = click(app, slack, "UGP40", pick["action_id"], pick["value"])
     assert answer["replace_original"] is True and "Practice 40" in answer["text"]
@@ -83,19 +117,32 @@ def test_a_whole_vote_of_40_practices(running_app, slack):
     assert "Recorded" in app.reply("vote record E85031 for --method paper", user="UOFFICER")
     expected[31] = "for"
     # A vote with ballots takes no aggregate count.
-    assert "never both" in app.reply("vote tally set --for 1 --against 0 --abstain 0 --for-size 1 "
-                                     "--against-size 0 --abstain-size 0", user="UOFFICER")
+    assert "never both" in app.reply(
+        "vote tally set --for 1 --against 0 --abstain 0 --for-size 1 "
+        "--against-size 0 --abstain-size 0",
+        user="UOFFICER",
+    )
 
     sizes = {i: 1000 * i for i in range(1, PRACTICES + 1)}
-    want = {c: sum(sizes[i] for i, v in expected.items() if v == c) for c in ("for", "against", "abstain")}
+    want = {
+        c: sum(sizes[i] for i, v in expected.items() if v == c)
+        for c in ("for", "against", "abstain")
+    }
     tally = app.reply("vote tally")
     counts = {c: sum(1 for v in expected.values() if v == c) for c in ("for", "against", "abstain")}
-    assert (f"Practices: For {counts['for']} · Against {counts['against']} · Abstain {counts['abstain']} · "
-            f"Not yet voted {PRACTICES - len(expected)}") in tally
-    assert f"List size: For {want['for']:,} · Against {want['against']:,} · Abstain {want['abstain']:,}" in tally
+    assert (
+        f"Practices: For {counts['for']} · Against {counts['against']} · Abstain {counts['abstain']} · "
+        f"Not yet voted {PRACTICES - len(expected)}"
+    ) in tally
+    assert (
+        f"List size: For {want['for']:,} · Against {want['against']:,} · Abstain {want['abstain']:,}"
+        in tally
+    )
     assert "Practice 32" in tally and "Practice 01" not in tally.split("Not yet voted (")[1]
     carried = 3 * want["for"] >= 2 * (want["for"] + want["against"])
-    assert ("*If it closed now*: Carried" if carried else "*If it closed now*: Not carried") in tally
+    assert (
+        "*If it closed now*: Carried" if carried else "*If it closed now*: Not carried"
+    ) in tally
 
     # An admin closes it: the result goes to the channel once, with its figures and checksum.
     assert "Only the programme's admins can close" in app.reply("vote close", user="UOFFICER")
@@ -105,10 +152,14 @@ def test_a_whole_vote_of_40_practices(running_app, slack):
     assert len(result) == 1 and ("CARRIED" if carried else "NOT CARRIED") in result[0]["text"]
     assert result[0]["metadata"]["event_payload"]["key"] == "vote:1:result"
     # The vote message loses its buttons and shows the outcome.
-    opened = next(p for p in slack.sent("chat.postMessage") if p.get("text", "").startswith("Vote #1 is open"))
+    opened = next(
+        p for p in slack.sent("chat.postMessage") if p.get("text", "").startswith("Vote #1 is open")
+    )
     (update,) = slack.sent("chat.update")
     assert update["channel"] == "C1" and update["ts"] and "(closed)" in json.dumps(update["blocks"])
-    assert all(b["type"] != "actions" for b in update["blocks"]) and any(b["type"] == "actions" for b in opened["blocks"])
+    assert all(b["type"] != "actions" for b in update["blocks"]) and any(
+        b["type"] == "actions" for b in opened["blocks"]
+    )
     # Late clicks and recordings are refused clearly.
     answer = click(app, slack, "UGP35", "vote_for", "1")
     assert "closed" in answer["text"] and "nothing was recorded" in answer["text"]
@@ -139,7 +190,9 @@ def test_vote_commands_explain_bad_input(sqlite_app, slack):
     assert "no member practices" in app.reply('vote open "Q?" --closes tomorrow')
     assert "no open vote" in app.reply("vote tally")
     assert "no votes yet" in app.reply("vote list")
-    stakeholders.add_stakeholder(Actor("T1", "UADMIN"), "C1", "practice", "Acorn", app.services.uow(), code="E1")
+    stakeholders.add_stakeholder(
+        Actor("T1", "UADMIN"), "C1", "practice", "Acorn", app.services.uow(), code="E1"
+    )
     app.command('vote open "First?" --closes "in 5 days"')
     app.command('vote open "Second?" --closes "in 6 days"')
     text = app.reply("vote tally")
@@ -149,16 +202,24 @@ def test_vote_commands_explain_bad_input(sqlite_app, slack):
     assert "not a choice" in app.reply("vote record E1 maybe --vote 1")
     # Typed instead of clicked (the local shell has no buttons).
     assert "not linked" in app.reply("vote cast for --vote 2", user="UX")
-    stakeholders.add_stakeholder(Actor("T1", "UADMIN"), "C1", "practice", "Birch", app.services.uow(), code="E2")
+    stakeholders.add_stakeholder(
+        Actor("T1", "UADMIN"), "C1", "practice", "Birch", app.services.uow(), code="E2"
+    )
     for code in ("E1", "E2"):
         stakeholders.link_stakeholder(Actor("T1", "UADMIN"), "C1", code, "UGP", app.services.uow())
     # Birch joined after the vote opened, so UGP speaks for one practice of its electorate.
     assert "Recorded: *Acorn* (E1) votes *For*" in app.reply("vote cast for --vote 2", user="UGP")
-    assert "Changed: *Acorn* (E1) now votes *Against*" in app.reply("vote cast against --vote 2 --practice E1", user="UGP")
+    assert "Changed: *Acorn* (E1) now votes *Against*" in app.reply(
+        "vote cast against --vote 2 --practice E1", user="UGP"
+    )
     assert "not one you speak for" in app.reply("vote cast for --vote 2 --practice E2", user="UGP")
-    app.command('vote open "Third?" --closes "in 7 days"')  # Birch is in this one: UGP must say which
+    app.command(
+        'vote open "Third?" --closes "in 7 days"'
+    )  # Birch is in this one: UGP must say which
     assert "several practices" in app.reply("vote cast for --vote 3", user="UGP")
     assert "Give all three counts" in app.reply("vote tally set --for 1 --vote 1")
     assert "electorate is 1" in app.reply("vote tally set --for 1 --against 1 --abstain 0 --vote 1")
-    assert "Recorded the aggregate count" in app.reply("vote tally set --for 1 --against 0 --abstain 0 --vote 1")
+    assert "Recorded the aggregate count" in app.reply(
+        "vote tally set --for 1 --against 0 --abstain 0 --vote 1"
+    )
     assert "#1 First?" in app.reply("vote list")

@@ -3,6 +3,7 @@
 Requests are still acknowledged, with a clear "try again"; nothing is half
 written; everything works again when the database is back.
 """
+
 from __future__ import annotations
 
 import time
@@ -31,8 +32,13 @@ class Outage:
     def begin(self) -> None:
         with self.admin.connect() as conn:
             conn.execute(text(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false'))
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": self.name})
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :d AND pid <> pg_backend_pid()"
+                ),
+                {"d": self.name},
+            )
 
     def end(self) -> None:
         with self.admin.connect() as conn:
@@ -95,11 +101,14 @@ def test_connection_lost_in_the_middle_of_a_change_leaves_no_half_of_it(pg_app, 
     assert cut["done"], "the setup never reached its deadlines"
     assert TRY_AGAIN in reply
     assert (_count(app, Programme), _count(app, Deadline), _count(app, AuditEvent)) == (0, 0, 0)
-    assert slack.sent("chat.postMessage") == []  # nothing announced for a change that did not happen
+    assert (
+        slack.sent("chat.postMessage") == []
+    )  # nothing announced for a change that did not happen
 
     event.remove(engine, "before_cursor_execute", cut_after_programme_insert)
-    assert "is set up here" in app.reply('setup "Hillingdon co-commissioning" --template co-commissioning '
-                                         '--year 2014')
+    assert "is set up here" in app.reply(
+        'setup "Hillingdon co-commissioning" --template co-commissioning --year 2014'
+    )
     assert _count(app, Programme) == 1 and _count(app, Deadline) > 0
 
 
@@ -112,8 +121,12 @@ def test_an_event_during_an_outage_is_refused_so_slack_delivers_it_again(pg_app)
         ack()
         seen.append(body["event_id"])
 
-    ev = {"type": "reaction_added", "user": "U1", "reaction": "eyes",
-          "item": {"type": "message", "channel": "C1", "ts": "3.3"}}
+    ev = {
+        "type": "reaction_added",
+        "user": "U1",
+        "reaction": "eyes",
+        "item": {"type": "message", "channel": "C1", "ts": "3.3"},
+    }
     outage.begin()
     assert app.event(ev, event_id="EvDuringOutage").status >= 500
     outage.end()
@@ -130,8 +143,13 @@ def test_with_many_workspaces_an_outage_still_gets_a_try_again_reply(pg_url, sla
     from ..e2e.test_oauth import CLIENT_ID, CLIENT_SECRET, WorkspacesStub, install
 
     stub = WorkspacesStub()
-    app = RunningApp(pg_url, stub, slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
-                     public_base_url="https://consult.example.org")
+    app = RunningApp(
+        pg_url,
+        stub,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        public_base_url="https://consult.example.org",
+    )
     outage = Outage(pg_url)
     try:
         install(app, "T1")

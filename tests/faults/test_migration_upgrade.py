@@ -1,10 +1,22 @@
 """Upgrading a database of the previous version, with data in every table, loses nothing."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, MetaData, Numeric, String, Text, select
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    select,
+)
 
 from storage.db import alembic_config, make_engine, migrate
 from storage.models import Base
@@ -69,7 +81,9 @@ def test_upgrading_a_previous_version_database_keeps_every_row(db_url):
                 missing = set(rows[0]) - set(table.c.keys())
                 assert not missing, f"{name} lost columns {missing}"
                 pk = [c.name for c in table.primary_key.columns]
-                got = {tuple(r[k] for k in pk): dict(r) for r in conn.execute(select(table)).mappings()}
+                got = {
+                    tuple(r[k] for k in pk): dict(r) for r in conn.execute(select(table)).mappings()
+                }
                 assert len(got) == len(rows), f"{name} has {len(got)} rows, not {len(rows)}"
                 for row in rows:
                     stored = got[tuple(row[k] for k in pk)]

@@ -1,4 +1,5 @@
 """Slack answering 429, 500 or not at all: retried with back-off, Retry-After honoured, nothing doubled."""
+
 from __future__ import annotations
 
 import threading
@@ -68,7 +69,7 @@ class SlowSlack:
                 if remaining["n"] > 0:
                     remaining["n"] -= 1
                     time.sleep(delay)
-                body = (b'{"ok": true, "user": {"id": "U1", "is_admin": true}, "ts": "1.2", "channel": "C1"}')
+                body = b'{"ok": true, "user": {"id": "U1", "is_admin": true}, "ts": "1.2", "channel": "C1"}'
                 try:
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")
@@ -90,7 +91,9 @@ class SlowSlack:
 def test_a_timed_out_read_is_retried():
     slow = SlowSlack(slow=1, delay=1.0)
     try:
-        client = WebClient(token="xoxb-test", base_url=slow.url, timeout=0.3, retry_handlers=retry_handlers())
+        client = WebClient(
+            token="xoxb-test", base_url=slow.url, timeout=0.3, retry_handlers=retry_handlers()
+        )
         assert client.users_info(user="U1")["user"]["is_admin"] is True
         assert slow.calls == ["users.info", "users.info"]
     finally:
@@ -101,7 +104,9 @@ def test_a_timed_out_post_is_not_blindly_resent():
     # Slack may have posted it: the delivery ledger looks in the channel before trying again.
     slow = SlowSlack(slow=1, delay=1.0)
     try:
-        client = WebClient(token="xoxb-test", base_url=slow.url, timeout=0.3, retry_handlers=retry_handlers())
+        client = WebClient(
+            token="xoxb-test", base_url=slow.url, timeout=0.3, retry_handlers=retry_handlers()
+        )
         with pytest.raises(TimeoutError):
             client.chat_postMessage(channel="C1", text="Reminder")
         assert slow.calls == ["chat.postMessage"]
@@ -112,7 +117,10 @@ def test_a_timed_out_post_is_not_blindly_resent():
 def test_a_rate_limited_reply_to_a_command_still_arrives_once(sqlite_app, slack):
     slack.fail("response", 1, 429, {"Retry-After": "1"})
     sqlite_app.command("help")
-    assert [c.method for c in slack.calls if c.method.startswith("response")] == ["response:failed", "response"]
+    assert [c.method for c in slack.calls if c.method.startswith("response")] == [
+        "response:failed",
+        "response",
+    ]
 
 
 def test_a_channel_post_after_a_slack_500_is_made_once(sqlite_app, slack):

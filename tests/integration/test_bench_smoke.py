@@ -4,6 +4,7 @@
 this runs its pieces end to end so that they cannot rot unnoticed. Nothing
 here is timed: it checks that every request was acknowledged and answered.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -23,16 +24,23 @@ def test_dataset_is_consistent(pg_url):
     engine = create_engine(pg_url)
     try:
         with engine.connect() as conn:
+
             def count(sql):
                 return conn.execute(text(sql)).scalar()
+
             assert count("SELECT count(*) FROM programme") == 2
             assert count("SELECT count(*) FROM stakeholder WHERE type = 'practice'") == 10
             assert count("SELECT count(*) FROM engagement") == 40
             # every engagement names at least one stakeholder of its own programme, with its date and position
-            assert count("SELECT count(*) FROM engagement e WHERE NOT EXISTS (SELECT 1 FROM engagement_stakeholder l "
-                         "JOIN stakeholder s ON s.id = l.stakeholder_id WHERE l.engagement_id = e.id "
-                         "AND s.programme_id = e.programme_id AND l.occurred_on = e.occurred_on "
-                         "AND l.position IS NOT DISTINCT FROM e.position)") == 0
+            assert (
+                count(
+                    "SELECT count(*) FROM engagement e WHERE NOT EXISTS (SELECT 1 FROM engagement_stakeholder l "
+                    "JOIN stakeholder s ON s.id = l.stakeholder_id WHERE l.engagement_id = e.id "
+                    "AND s.programme_id = e.programme_id AND l.occurred_on = e.occurred_on "
+                    "AND l.position IS NOT DISTINCT FROM e.position)"
+                )
+                == 0
+            )
             # one open vote per programme; its electorate is the programme's practices
             assert count("SELECT count(*) FROM vote WHERE state = 'open'") == 2
             assert count("SELECT count(*) FROM elector") == 10

@@ -1,9 +1,10 @@
 """Calendar feeds on real databases (SQLite and PostgreSQL): tokens, contents, change tracking."""
+
 from __future__ import annotations
 
 import hashlib
 import time as wallclock
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -18,7 +19,7 @@ from storage.models import Action, AuditEvent, CalendarFeed, Deadline, DeadlineO
 from tests.harness import build_services
 from tests.unit.test_calendar_feed import parse_three
 
-UTC = timezone.utc
+UTC = UTC
 BASE = "https://consult.example.org"
 ADMIN = Actor("T1", "UADMIN")
 JANE = Actor("T1", "UJANE")
@@ -26,7 +27,7 @@ JANE = Actor("T1", "UJANE")
 
 def token_of(issued: cal.IssuedFeed) -> str:
     assert issued.web.startswith(BASE + "/calendar/") and issued.web.endswith(".ics")
-    return issued.web[len(BASE + "/calendar/"):-len(".ics")]
+    return issued.web[len(BASE + "/calendar/") : -len(".ics")]
 
 
 def uid(programme_id: int, kind: str, item_id: int) -> str:
@@ -36,8 +37,14 @@ def uid(programme_id: int, kind: str, item_id: int) -> str:
 @pytest.fixture
 def programme(any_services):
     with freeze_time("2014-05-01 10:00:00"):
-        p, _ = setup_programme(ADMIN, "C1", "Hillingdon co-commissioning", any_services.uow(),
-                               template="co-commissioning", year=2014)
+        p, _ = setup_programme(
+            ADMIN,
+            "C1",
+            "Hillingdon co-commissioning",
+            any_services.uow(),
+            template="co-commissioning",
+            year=2014,
+        )
     return p
 
 
@@ -51,9 +58,20 @@ def add(services, *rows):
 
 def meeting(programme, day, start, end=None, **kw):
     now = kw.pop("at", datetime(2014, 5, 2, tzinfo=UTC))
-    return Deadline(programme_id=programme.id, kind="meeting", title=kw.pop("title", "Board"), due_on=day,
-                    due_time=start, end_time=end, remind_days=kw.pop("remind_days", "1,0"), created_by="UADMIN",
-                    created_at=now, updated_at=now, sequence=0, **kw)
+    return Deadline(
+        programme_id=programme.id,
+        kind="meeting",
+        title=kw.pop("title", "Board"),
+        due_on=day,
+        due_time=start,
+        end_time=end,
+        remind_days=kw.pop("remind_days", "1,0"),
+        created_by="UADMIN",
+        created_at=now,
+        updated_at=now,
+        sequence=0,
+        **kw,
+    )
 
 
 def fetch(services, token):
@@ -62,7 +80,11 @@ def fetch(services, token):
 
 def shown_now(services, channel="C1") -> set[str]:
     """The UIDs a programme feed shows before a test adds its own rows (other features add some at setup)."""
-    return set(parse_three(fetch(services, token_of(cal.issue_feed(ADMIN, channel, services.uow(), BASE))).body))
+    return set(
+        parse_three(
+            fetch(services, token_of(cal.issue_feed(ADMIN, channel, services.uow(), BASE))).body
+        )
+    )
 
 
 def test_programme_feed_shows_the_template_dates_meetings_and_votes(any_services, programme):
@@ -71,16 +93,34 @@ def test_programme_feed_shows_the_template_dates_meetings_and_votes(any_services
     m_id, v_id, d_id = add(
         any_services,
         meeting(programme, date(2014, 12, 9), "14:00", "16:00", place="Civic Centre, Room 6"),
-        Vote(programme_id=programme.id, question="Do you support delegated commissioning?", closes_at=closes,
-             opened_by="UADMIN", opened_at=datetime(2015, 2, 1, tzinfo=UTC)),
-        Duty(programme_id=programme.id, key="hwbb-draft-plan:1", title="Give the HWBB the draft plan",
-             statute="NHS Act 2006 s14Z13(4)", due_on=date(2015, 2, 4), owner_id="UJANE",
-             created_at=datetime(2014, 5, 1, tzinfo=UTC), updated_at=datetime(2014, 5, 1, tzinfo=UTC)),
+        Vote(
+            programme_id=programme.id,
+            question="Do you support delegated commissioning?",
+            closes_at=closes,
+            opened_by="UADMIN",
+            opened_at=datetime(2015, 2, 1, tzinfo=UTC),
+        ),
+        Duty(
+            programme_id=programme.id,
+            key="hwbb-draft-plan:1",
+            title="Give the HWBB the draft plan",
+            statute="NHS Act 2006 s14Z13(4)",
+            due_on=date(2015, 2, 4),
+            owner_id="UJANE",
+            created_at=datetime(2014, 5, 1, tzinfo=UTC),
+            updated_at=datetime(2014, 5, 1, tzinfo=UTC),
+        ),
     )
     feed = fetch(any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE)))
     events = parse_three(feed.body)
     assert b"X-WR-CALNAME:Hillingdon co-commissioning\r\n" in feed.body
-    expected_days = {date(2014, 6, 20), date(2015, 1, 9), date(2015, 1, 30), date(2015, 3, 4), date(2015, 4, 1)}
+    expected_days = {
+        date(2014, 6, 20),
+        date(2015, 1, 9),
+        date(2015, 1, 30),
+        date(2015, 3, 4),
+        date(2015, 4, 1),
+    }
     with any_services.uow() as uow:
         template_ids = [d.id for d in uow.deadlines.list(programme.id) if d.kind == "deadline"]
     days = {events[uid(programme.id, "deadline", i)]["start"] for i in template_ids}
@@ -90,43 +130,74 @@ def test_programme_feed_shows_the_template_dates_meetings_and_votes(any_services
         assert e["end"] == e["start"] + timedelta(days=1)
     # 14:00 London in December is 14:00 UTC.
     m = events[uid(programme.id, "meeting", m_id)]
-    assert (m["start"], m["end"]) == (datetime(2014, 12, 9, 14, tzinfo=UTC), datetime(2014, 12, 9, 16, tzinfo=UTC))
+    assert (m["start"], m["end"]) == (
+        datetime(2014, 12, 9, 14, tzinfo=UTC),
+        datetime(2014, 12, 9, 16, tzinfo=UTC),
+    )
     assert m["location"] == "Civic Centre, Room 6"
     v = events[uid(programme.id, "vote", v_id)]
     assert v["start"] == closes and "Do you support delegated commissioning?" in v["summary"]
     d = events[uid(programme.id, "duty", d_id)]
     assert d["start"] == date(2015, 2, 4) and "Owner: @UJANE" in d["description"]
     assert "https://slack.com/app_redirect?channel=C1&team=T1" in d["description"]
-    assert set(events) == baseline | {uid(programme.id, k, i) for k, i in
-                                      (("meeting", m_id), ("vote", v_id), ("duty", d_id))}
+    assert set(events) == baseline | {
+        uid(programme.id, k, i) for k, i in (("meeting", m_id), ("vote", v_id), ("duty", d_id))
+    }
     assert feed.events == len(events)
 
 
 def test_meetings_either_side_of_the_london_clock_change(any_services, programme):
     # Clocks went forward on Sunday 29 March 2015: 09:00 local is 09:00 UTC before, 08:00 UTC after.
-    before, after = add(any_services, meeting(programme, date(2015, 3, 27), "09:00", "10:30"),
-                        meeting(programme, date(2015, 3, 30), "09:00", "10:30"))
-    events = parse_three(fetch(any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))).body)
+    before, after = add(
+        any_services,
+        meeting(programme, date(2015, 3, 27), "09:00", "10:30"),
+        meeting(programme, date(2015, 3, 30), "09:00", "10:30"),
+    )
+    events = parse_three(
+        fetch(any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))).body
+    )
     b, a = events[uid(programme.id, "meeting", before)], events[uid(programme.id, "meeting", after)]
-    assert (b["start"], b["end"]) == (datetime(2015, 3, 27, 9, tzinfo=UTC), datetime(2015, 3, 27, 10, 30, tzinfo=UTC))
-    assert (a["start"], a["end"]) == (datetime(2015, 3, 30, 8, tzinfo=UTC), datetime(2015, 3, 30, 9, 30, tzinfo=UTC))
+    assert (b["start"], b["end"]) == (
+        datetime(2015, 3, 27, 9, tzinfo=UTC),
+        datetime(2015, 3, 27, 10, 30, tzinfo=UTC),
+    )
+    assert (a["start"], a["end"]) == (
+        datetime(2015, 3, 30, 8, tzinfo=UTC),
+        datetime(2015, 3, 30, 9, 30, tzinfo=UTC),
+    )
 
 
 def test_alarm_matches_the_first_reminder_moved_off_the_weekend(any_services, programme):
     # Due Thursday 19 March 2015; 12 days before is Saturday 7 March, so the first reminder is
     # Friday 6 March at 09:00: 13 days before the all-day event starts, plus 9 hours.
-    d_id, m_id = add(any_services, Deadline(
-        programme_id=programme.id, title="Board paper", due_on=date(2015, 3, 19), remind_days="12,1",
-        created_by="UADMIN", created_at=datetime(2014, 5, 2, tzinfo=UTC), updated_at=datetime(2014, 5, 2, tzinfo=UTC)),
+    d_id, m_id = add(
+        any_services,
+        Deadline(
+            programme_id=programme.id,
+            title="Board paper",
+            due_on=date(2015, 3, 19),
+            remind_days="12,1",
+            created_by="UADMIN",
+            created_at=datetime(2014, 5, 2, tzinfo=UTC),
+            updated_at=datetime(2014, 5, 2, tzinfo=UTC),
+        ),
         # Meeting Tuesday 31 March 2015 15:00 BST (14:00 UTC); reminded Monday 30 March 09:00 BST (08:00 UTC).
-        meeting(programme, date(2015, 3, 31), "15:00", remind_days="1,0"))
-    events = parse_three(fetch(any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))).body)
-    assert events[uid(programme.id, "deadline", d_id)]["alarm"] == -timedelta(days=13) + timedelta(hours=9)
+        meeting(programme, date(2015, 3, 31), "15:00", remind_days="1,0"),
+    )
+    events = parse_three(
+        fetch(any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))).body
+    )
+    assert events[uid(programme.id, "deadline", d_id)]["alarm"] == -timedelta(days=13) + timedelta(
+        hours=9
+    )
     assert events[uid(programme.id, "meeting", m_id)]["alarm"] == -timedelta(hours=30)
 
 
 def test_cancelled_and_deleted_items_leave_done_ones_stay_marked(any_services, programme):
-    ids = add(any_services, *[meeting(programme, date(2015, 1, 5 + n), "10:00", title=f"M{n}") for n in range(3)])
+    ids = add(
+        any_services,
+        *[meeting(programme, date(2015, 1, 5 + n), "10:00", title=f"M{n}") for n in range(3)],
+    )
     token = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
     first = fetch(any_services, token)
     assert all(uid(programme.id, "meeting", i) in parse_three(first.body) for i in ids)
@@ -149,12 +220,16 @@ def test_cancelled_and_deleted_items_leave_done_ones_stay_marked(any_services, p
 def test_same_content_same_bytes_across_fetches_and_a_restart(db_url):
     services = build_services(Settings(database_url=db_url))
     try:
-        p, _ = setup_programme(ADMIN, "C1", "P", services.uow(), template="co-commissioning", year=2014)
+        p, _ = setup_programme(
+            ADMIN, "C1", "P", services.uow(), template="co-commissioning", year=2014
+        )
         token = token_of(cal.issue_feed(ADMIN, "C1", services.uow(), BASE))
         one, two = fetch(services, token), fetch(services, token)
     finally:
         services.extras["engine"].dispose()
-    restarted = build_services(Settings(database_url=db_url))  # a new app instance on the same database
+    restarted = build_services(
+        Settings(database_url=db_url)
+    )  # a new app instance on the same database
     try:
         three = fetch(restarted, token)
         with restarted.uow() as uow:
@@ -176,19 +251,25 @@ def test_a_change_raises_sequence_and_moves_etag_and_last_modified(any_services,
     same = fetch(any_services, token)
     assert (same.etag, same.last_modified) == (before.etag, before.last_modified)
     from bot.services.deadlines import move_deadline
+
     with freeze_time("2014-12-01 12:00:00"):
         move_deadline(ADMIN, "C1", m_id, date(2015, 1, 6), any_services.uow())
         after = fetch(any_services, token)
     assert after.etag != before.etag and after.last_modified > before.last_modified
-    old, new = parse_three(before.body)[uid(programme.id, "meeting", m_id)], \
-        parse_three(after.body)[uid(programme.id, "meeting", m_id)]
+    old, new = (
+        parse_three(before.body)[uid(programme.id, "meeting", m_id)],
+        parse_three(after.body)[uid(programme.id, "meeting", m_id)],
+    )
     assert new["sequence"] == old["sequence"] + 1
     assert new["start"] == datetime(2015, 1, 6, 10, tzinfo=UTC)
     assert new["dtstamp"] == datetime(2014, 12, 1, 12, tzinfo=UTC)
 
 
 def test_a_deletion_moves_last_modified_though_no_item_is_newer(any_services, programme):
-    (m_id,) = add(any_services, meeting(programme, date(2015, 1, 5), "10:00", at=datetime(2014, 5, 3, tzinfo=UTC)))
+    (m_id,) = add(
+        any_services,
+        meeting(programme, date(2015, 1, 5), "10:00", at=datetime(2014, 5, 3, tzinfo=UTC)),
+    )
     token = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
     with freeze_time("2014-06-01 12:00:00"):
         before = fetch(any_services, token)
@@ -201,25 +282,70 @@ def test_a_deletion_moves_last_modified_though_no_item_is_newer(any_services, pr
 
 
 def test_personal_feed_holds_only_what_the_asker_owns(any_services, programme):
-    mine, theirs = add(any_services, meeting(programme, date(2015, 1, 5), "10:00", title="Mine"),
-                       meeting(programme, date(2015, 1, 6), "10:00", title="Theirs"))
-    add(any_services, DeadlineOwner(deadline_id=mine, user_id="UJANE"), DeadlineOwner(deadline_id=theirs, user_id="UBOB"))
+    mine, theirs = add(
+        any_services,
+        meeting(programme, date(2015, 1, 5), "10:00", title="Mine"),
+        meeting(programme, date(2015, 1, 6), "10:00", title="Theirs"),
+    )
+    add(
+        any_services,
+        DeadlineOwner(deadline_id=mine, user_id="UJANE"),
+        DeadlineOwner(deadline_id=theirs, user_id="UBOB"),
+    )
     act, done_act, other_act, duty, other_duty, _ = add(
         any_services,
-        Action(programme_id=programme.id, title="Call the LMC", owner_id="UJANE", due_on=date(2015, 1, 12), created_by="UADMIN"),
-        Action(programme_id=programme.id, title="Done already", owner_id="UJANE", due_on=date(2015, 1, 12),
-               created_by="UADMIN", state="done"),
-        Action(programme_id=programme.id, title="Bob's", owner_id="UBOB", due_on=date(2015, 1, 12), created_by="UADMIN"),
-        Duty(programme_id=programme.id, key="a", title="Jane's duty", due_on=date(2015, 2, 1), owner_id="UJANE"),
-        Duty(programme_id=programme.id, key="b", title="Bob's duty", due_on=date(2015, 2, 1), owner_id="UBOB"),
-        Vote(programme_id=programme.id, question="Q", closes_at=datetime(2015, 3, 4, 17, tzinfo=UTC), opened_by="UADMIN"),
+        Action(
+            programme_id=programme.id,
+            title="Call the LMC",
+            owner_id="UJANE",
+            due_on=date(2015, 1, 12),
+            created_by="UADMIN",
+        ),
+        Action(
+            programme_id=programme.id,
+            title="Done already",
+            owner_id="UJANE",
+            due_on=date(2015, 1, 12),
+            created_by="UADMIN",
+            state="done",
+        ),
+        Action(
+            programme_id=programme.id,
+            title="Bob's",
+            owner_id="UBOB",
+            due_on=date(2015, 1, 12),
+            created_by="UADMIN",
+        ),
+        Duty(
+            programme_id=programme.id,
+            key="a",
+            title="Jane's duty",
+            due_on=date(2015, 2, 1),
+            owner_id="UJANE",
+        ),
+        Duty(
+            programme_id=programme.id,
+            key="b",
+            title="Bob's duty",
+            due_on=date(2015, 2, 1),
+            owner_id="UBOB",
+        ),
+        Vote(
+            programme_id=programme.id,
+            question="Q",
+            closes_at=datetime(2015, 3, 4, 17, tzinfo=UTC),
+            opened_by="UADMIN",
+        ),
     )
     issued = cal.issue_feed(JANE, "C1", any_services.uow(), BASE, personal=True)
     feed = fetch(any_services, token_of(issued))
     assert feed.kind == cal.PERSONAL
     events = parse_three(feed.body)
-    assert set(events) == {uid(programme.id, "meeting", mine), uid(programme.id, "action", act),
-                           uid(programme.id, "duty", duty)}
+    assert set(events) == {
+        uid(programme.id, "meeting", mine),
+        uid(programme.id, "action", act),
+        uid(programme.id, "duty", duty),
+    }
     a = events[uid(programme.id, "action", act)]
     assert a["start"] == date(2015, 1, 12) and a["end"] == date(2015, 1, 13)
     # Actions remind the working day before (Friday 9 January 2015 for Monday the 12th) at 09:00.
@@ -229,9 +355,13 @@ def test_personal_feed_holds_only_what_the_asker_owns(any_services, programme):
 
 def test_a_feed_shows_one_programme_only(any_services, programme):
     baseline = shown_now(any_services)
-    other, _ = setup_programme(ADMIN, "C2", "Other programme", any_services.uow(), template="co-commissioning", year=2014)
+    other, _ = setup_programme(
+        ADMIN, "C2", "Other programme", any_services.uow(), template="co-commissioning", year=2014
+    )
     add(any_services, meeting(other, date(2015, 1, 5), "10:00", title="Other's meeting"))
-    events = parse_three(fetch(any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))).body)
+    events = parse_three(
+        fetch(any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))).body
+    )
     assert set(events) == baseline
     assert all(f"-p{programme.id}-" in u for u in events)
     others = shown_now(any_services, "C2")
@@ -252,8 +382,20 @@ def test_tokens_are_random_long_and_stored_only_as_a_hash(any_services, programm
     assert not any(r.token_hash in audit for r in rows)
 
 
-@pytest.mark.parametrize("bad", ["", "abc", "x" * 42, "x" * 44, "../../etc/passwd", "A" * 42 + "=",
-                                 "Ä" * 43, "%00" * 15, "a b" * 14 + "c"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "abc",
+        "x" * 42,
+        "x" * 44,
+        "../../etc/passwd",
+        "A" * 42 + "=",
+        "Ä" * 43,
+        "%00" * 15,
+        "a b" * 14 + "c",
+    ],
+)
 def test_malformed_tokens_find_nothing(any_services, programme, bad):
     cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE)
     assert fetch(any_services, bad) is None
@@ -273,10 +415,17 @@ def test_rotation_kills_every_earlier_programme_address_at_once(any_services, pr
     rotated = cal.rotate_feed(ADMIN, "C1", any_services.uow(), BASE)
     assert fetch(any_services, mine) is None and fetch(any_services, janes) is None
     assert fetch(any_services, token_of(rotated)) is not None
-    assert fetch(any_services, personal) is not None  # personal addresses are their owners' to rotate
+    assert (
+        fetch(any_services, personal) is not None
+    )  # personal addresses are their owners' to rotate
     assert len(rotated.turned_off) == 2
     with any_services.uow() as uow:
-        actions = [a.action for a in uow.session.scalars(select(AuditEvent).where(AuditEvent.entity == "calendar_feed"))]
+        actions = [
+            a.action
+            for a in uow.session.scalars(
+                select(AuditEvent).where(AuditEvent.entity == "calendar_feed")
+            )
+        ]
     assert actions.count("calendar.issue") == 4 and actions.count("calendar.rotate") == 1
 
 
@@ -292,7 +441,9 @@ def test_only_admins_rotate_the_programme_address_and_nothing_changes(any_servic
 
 def test_personal_rotation_kills_only_the_askers_personal_addresses(any_services, programme):
     jane1 = token_of(cal.issue_feed(JANE, "C1", any_services.uow(), BASE, personal=True))
-    bob = token_of(cal.issue_feed(Actor("T1", "UBOB"), "C1", any_services.uow(), BASE, personal=True))
+    bob = token_of(
+        cal.issue_feed(Actor("T1", "UBOB"), "C1", any_services.uow(), BASE, personal=True)
+    )
     jane2 = cal.rotate_feed(JANE, "C1", any_services.uow(), BASE, personal=True)
     assert fetch(any_services, jane1) is None
     assert fetch(any_services, bob) is not None and fetch(any_services, token_of(jane2)) is not None
@@ -335,21 +486,37 @@ def test_status_lists_live_addresses_with_their_fetches(any_services, programme)
 
 
 def test_vote_sequence_follows_its_audited_changes(any_services, programme):
-    (v_id,) = add(any_services, Vote(programme_id=programme.id, question="Q?", opened_by="UADMIN",
-                                     closes_at=datetime(2015, 3, 4, 17, tzinfo=UTC),
-                                     opened_at=datetime(2015, 2, 1, tzinfo=UTC)))
+    (v_id,) = add(
+        any_services,
+        Vote(
+            programme_id=programme.id,
+            question="Q?",
+            opened_by="UADMIN",
+            closes_at=datetime(2015, 3, 4, 17, tzinfo=UTC),
+            opened_at=datetime(2015, 2, 1, tzinfo=UTC),
+        ),
+    )
     token = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
     open_ = parse_three(fetch(any_services, token).body)[uid(programme.id, "vote", v_id)]
     closed_at = datetime(2015, 3, 4, 17, 0, 30, tzinfo=UTC)
     with any_services.uow() as uow:
         v = uow.session.get(Vote, v_id)
         v.state, v.closed_at, v.closed_by = "closed", closed_at, "UADMIN"
-        uow.audit.record(team_id="T1", programme_id=programme.id, actor="UADMIN", action="vote.close",
-                         entity="vote", entity_id=v_id, at=closed_at)
+        uow.audit.record(
+            team_id="T1",
+            programme_id=programme.id,
+            actor="UADMIN",
+            action="vote.close",
+            entity="vote",
+            entity_id=v_id,
+            at=closed_at,
+        )
         uow.commit()
     closed = parse_three(fetch(any_services, token).body)[uid(programme.id, "vote", v_id)]
     assert closed["sequence"] > open_["sequence"]
-    assert closed["summary"].startswith("Vote closed:") and closed["start"] == closed_at.replace(microsecond=0)
+    assert closed["summary"].startswith("Vote closed:") and closed["start"] == closed_at.replace(
+        microsecond=0
+    )
     assert closed["dtstamp"] == closed_at
 
 
@@ -358,10 +525,26 @@ def test_a_programme_with_500_items(any_services, programme):
     for n in range(500):
         day = date(2014, 7, 1) + timedelta(days=n)
         if n % 2:
-            rows.append(meeting(programme, day, f"{9 + n % 8:02d}:30", f"{10 + n % 8:02d}:30", title=f"Meeting {n}"))
+            rows.append(
+                meeting(
+                    programme,
+                    day,
+                    f"{9 + n % 8:02d}:30",
+                    f"{10 + n % 8:02d}:30",
+                    title=f"Meeting {n}",
+                )
+            )
         else:
-            rows.append(Deadline(programme_id=programme.id, title=f"Deadline {n}", due_on=day, created_by="UADMIN",
-                                 created_at=datetime(2014, 5, 2, tzinfo=UTC), updated_at=datetime(2014, 5, 2, tzinfo=UTC)))
+            rows.append(
+                Deadline(
+                    programme_id=programme.id,
+                    title=f"Deadline {n}",
+                    due_on=day,
+                    created_by="UADMIN",
+                    created_at=datetime(2014, 5, 2, tzinfo=UTC),
+                    updated_at=datetime(2014, 5, 2, tzinfo=UTC),
+                )
+            )
     baseline = shown_now(any_services)
     ids = add(any_services, *rows)
     token = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
@@ -372,5 +555,7 @@ def test_a_programme_with_500_items(any_services, programme):
     assert len(events) == len(baseline) + 500
     for n, i in enumerate(ids):
         kind = "meeting" if n % 2 else "deadline"
-        assert events[uid(programme.id, kind, i)]["start"].__class__ is (datetime if n % 2 else date)
+        assert events[uid(programme.id, kind, i)]["start"].__class__ is (
+            datetime if n % 2 else date
+        )
     print(f"500-item feed: {len(feed.body):,} bytes in {took * 1000:.0f} ms")

@@ -1,4 +1,5 @@
 """Several processes starting at once all bring the database to the schema, safely."""
+
 import os
 import subprocess
 import sys
@@ -12,8 +13,17 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_processes_starting_together_migrate_once(db_url):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env["DATABASE_URL"] = db_url
-    procs = [subprocess.Popen([sys.executable, "app.py", "migrate"], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "app.py", "migrate"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
     assert all(code == 0 for _, _, code in results), [err[-2000:] for _, err, _ in results]
     engine = create_engine(db_url)

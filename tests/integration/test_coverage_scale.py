@@ -1,8 +1,9 @@
 """Coverage and App Home on a programme of 600 stakeholders and 5,000 engagements,
 checked against a plain computation over the same generated log."""
+
 import json
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert
 
@@ -14,35 +15,83 @@ from handlers.blocks_home import home_view
 from storage.models import Action, Engagement, EngagementStakeholder, Stakeholder
 
 TODAY = date(2015, 3, 1)
-TYPES = ["practice"] * 540 + ["lmc"] * 10 + ["healthwatch"] * 10 + ["hwbb"] * 10 + ["patient-group"] * 30
+TYPES = (
+    ["practice"] * 540
+    + ["lmc"] * 10
+    + ["healthwatch"] * 10
+    + ["hwbb"] * 10
+    + ["patient-group"] * 30
+)
 
 
 def build(services, rng):
-    programme, _ = programmes.setup_programme(Actor("T1", "UADMIN"), "C1", "Big CCG", services.uow())
+    programme, _ = programmes.setup_programme(
+        Actor("T1", "UADMIN"), "C1", "Big CCG", services.uow()
+    )
     with services.uow() as uow:
         s = uow.session
-        rows = [{"programme_id": programme.id, "type": t, "name": f"Stakeholder {i:04d}", "code": f"S{i:04d}",
-                 "list_size": rng.randrange(1000, 20000), "group_name": f"Locality {i % 6}"} for i, t in enumerate(TYPES)]
-        ids = s.scalars(insert(Stakeholder).returning(Stakeholder.id, sort_by_parameter_order=True), rows).all()
+        rows = [
+            {
+                "programme_id": programme.id,
+                "type": t,
+                "name": f"Stakeholder {i:04d}",
+                "code": f"S{i:04d}",
+                "list_size": rng.randrange(1000, 20000),
+                "group_name": f"Locality {i % 6}",
+            }
+            for i, t in enumerate(TYPES)
+        ]
+        ids = s.scalars(
+            insert(Stakeholder).returning(Stakeholder.id, sort_by_parameter_order=True), rows
+        ).all()
         engagements, links = [], []
-        logged = datetime(2015, 3, 1, tzinfo=timezone.utc)
+        logged = datetime(2015, 3, 1, tzinfo=UTC)
         for n in range(5000):
             day = TODAY - timedelta(days=rng.randrange(0, 400))
-            engagements.append({"programme_id": programme.id, "kind": rng.choice(["meeting", "email", "call"]),
-                                "summary": f"Engagement {n}", "occurred_on": day,
-                                "position": rng.choice(POSITIONS + [None, None]), "source": "command",
-                                "logged_by": "UADMIN", "logged_at": logged,
-                                "withdrawn_at": logged if rng.random() < 0.05 else None})
-        eids = s.scalars(insert(Engagement).returning(Engagement.id, sort_by_parameter_order=True), engagements).all()
+            engagements.append(
+                {
+                    "programme_id": programme.id,
+                    "kind": rng.choice(["meeting", "email", "call"]),
+                    "summary": f"Engagement {n}",
+                    "occurred_on": day,
+                    "position": rng.choice(POSITIONS + [None, None]),
+                    "source": "command",
+                    "logged_by": "UADMIN",
+                    "logged_at": logged,
+                    "withdrawn_at": logged if rng.random() < 0.05 else None,
+                }
+            )
+        eids = s.scalars(
+            insert(Engagement).returning(Engagement.id, sort_by_parameter_order=True), engagements
+        ).all()
         # Stakeholders 0..59 are never engaged; the rest get one to three per engagement.
         for eid, e in zip(eids, engagements):
             for sid in rng.sample(ids[60:], rng.choice([1, 1, 1, 2, 3])):
-                links.append({"engagement_id": eid, "stakeholder_id": sid, "occurred_on": e["occurred_on"],
-                              "position": e["position"], "withdrawn": e["withdrawn_at"] is not None})
+                links.append(
+                    {
+                        "engagement_id": eid,
+                        "stakeholder_id": sid,
+                        "occurred_on": e["occurred_on"],
+                        "position": e["position"],
+                        "withdrawn": e["withdrawn_at"] is not None,
+                    }
+                )
         s.execute(insert(EngagementStakeholder), links)
-        s.execute(insert(Action), [{"programme_id": programme.id, "title": f"Action {i}", "owner_id": "UADMIN",
-                                    "due_on": TODAY + timedelta(days=i), "state": "open", "created_by": "UADMIN",
-                                    "created_at": logged} for i in range(300)])
+        s.execute(
+            insert(Action),
+            [
+                {
+                    "programme_id": programme.id,
+                    "title": f"Action {i}",
+                    "owner_id": "UADMIN",
+                    "due_on": TODAY + timedelta(days=i),
+                    "state": "open",
+                    "created_by": "UADMIN",
+                    "created_at": logged,
+                }
+                for i in range(300)
+            ],
+        )
         uow.commit()
     return programme, dict(zip(ids, TYPES)), {e: eng for e, eng in zip(eids, engagements)}, links
 

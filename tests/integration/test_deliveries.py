@@ -1,6 +1,6 @@
 """The delivery ledger: exactly once, on both engines."""
+
 import threading
-from datetime import timedelta
 
 from freezegun import freeze_time
 
@@ -8,7 +8,9 @@ from bot.services.deliveries import deliver_once
 
 
 def _deliver(svc, key, send, **kw):
-    return deliver_once(svc.uow, key, programme_id=None, kind="test", recipient="C1", send=send, **kw)
+    return deliver_once(
+        svc.uow, key, programme_id=None, kind="test", recipient="C1", send=send, **kw
+    )
 
 
 def test_second_delivery_of_a_key_is_skipped(any_services):
@@ -24,6 +26,7 @@ def test_second_delivery_of_a_key_is_skipped(any_services):
 def test_a_failed_send_is_retried_by_the_next_sweep(any_services):
     def boom():
         raise ConnectionError("slack down")
+
     assert not _deliver(any_services, "k2", boom)
     with any_services.uow() as uow:
         assert uow.deliveries.get("k2").state == "failed"
@@ -60,7 +63,10 @@ def test_a_crash_between_posting_and_recording_is_settled_from_slack(any_service
     with freeze_time("2015-01-05 09:00:00"):
         with any_services.uow() as uow:
             from bot import clock
-            uow.deliveries.claim("k4", programme_id=None, kind="test", recipient="C1", late=False, now=clock.now())
+
+            uow.deliveries.claim(
+                "k4", programme_id=None, kind="test", recipient="C1", late=False, now=clock.now()
+            )
             uow.commit()
         assert not _deliver(any_services, "k4", lambda: "x", already_sent=lambda: "9.9")
     with freeze_time("2015-01-05 09:10:00"):
@@ -73,7 +79,10 @@ def test_a_crash_between_posting_and_recording_is_settled_from_slack(any_service
     with freeze_time("2015-01-05 09:00:00"):
         with any_services.uow() as uow:
             from bot import clock
-            uow.deliveries.claim("k5", programme_id=None, kind="test", recipient="C1", late=False, now=clock.now())
+
+            uow.deliveries.claim(
+                "k5", programme_id=None, kind="test", recipient="C1", late=False, now=clock.now()
+            )
             uow.commit()
     with freeze_time("2015-01-05 09:10:00"):
         assert _deliver(any_services, "k5", lambda: "5.5", already_sent=lambda: None)

@@ -1,8 +1,9 @@
 """The weekly digest on real databases: the sweep under a shifted clock, restarts, catch-up,
 the exact window across a clock change, a 600-stakeholder programme, roll-ups."""
+
 from __future__ import annotations
 
-from datetime import date, timezone
+from datetime import UTC, date
 
 import pytest
 from freezegun import freeze_time
@@ -21,7 +22,7 @@ from tests.harness import build_services
 
 ADMIN = Actor("T1", "UADMIN")
 OTHER = Actor("T1", "UOTHER")
-UTC = timezone.utc
+UTC = UTC
 
 
 class SlackChannels:
@@ -39,18 +40,27 @@ class SlackChannels:
         self._ts += 1
         ts = f"{1_400_000_000 + self._ts}.000100"
         key = (metadata or {}).get("event_payload", {}).get("key")
-        self.posts.append(dict(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, key=key, ts=ts))
+        self.posts.append(
+            dict(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, key=key, ts=ts)
+        )
         return ts
 
     def dm(self, user, text, blocks=None, *, metadata=None):
         return self.post(user, text, blocks, metadata=metadata)
 
     def find_delivery(self, channel, key):
-        return next((p["ts"] for p in self.posts if p["channel"] == channel and p["key"] == key), None)
+        return next(
+            (p["ts"] for p in self.posts if p["channel"] == channel and p["key"] == key), None
+        )
 
     def digests(self, channel=None) -> list[dict]:
-        return [p for p in self.posts if (p["key"] or "").startswith("digest") and p["thread_ts"] is None
-                and (channel is None or p["channel"] == channel)]
+        return [
+            p
+            for p in self.posts
+            if (p["key"] or "").startswith("digest")
+            and p["thread_ts"] is None
+            and (channel is None or p["channel"] == channel)
+        ]
 
     def thread(self, parent: dict) -> list[dict]:
         return [p for p in self.posts if p["thread_ts"] == parent["ts"]]
@@ -101,7 +111,10 @@ def test_posted_once_a_week_through_the_sweep_with_restarts_and_a_clock_change(d
     for when, count in expected:
         sweep_at(db_url, when, slack)
         assert len(slack.digests()) == count, when
-    assert [p["key"] for p in slack.digests()] == [f"digest:2015-W13:{programme.id}", f"digest:2015-W14:{programme.id}"]
+    assert [p["key"] for p in slack.digests()] == [
+        f"digest:2015-W13:{programme.id}",
+        f"digest:2015-W14:{programme.id}",
+    ]
     assert all(p["channel"] == "C1" for p in slack.digests())
     svc = build_services(Settings(database_url=db_url))
     with svc.uow() as uow:
@@ -124,7 +137,10 @@ def test_a_missed_digest_is_posted_late_the_same_day_and_never_the_next(db_url):
     sweep_at(db_url, "2015-01-18 20:00:00", slack)
     assert len(slack.digests()) == 1
     sweep_at(db_url, "2015-01-19 09:00:30", slack)
-    assert [p["key"] for p in slack.digests()] == [f"digest:2015-W02:{programme.id}", f"digest:2015-W04:{programme.id}"]
+    assert [p["key"] for p in slack.digests()] == [
+        f"digest:2015-W02:{programme.id}",
+        f"digest:2015-W04:{programme.id}",
+    ]
     assert "Posted late" not in text_of(slack.digests()[1])
 
 
@@ -133,7 +149,9 @@ def test_the_window_is_exact_across_the_clock_change(db_url):
     svc = build_services(Settings(database_url=db_url))
     make_programme(svc)
     for code in ("E1", "E2", "E3", "E4"):
-        stakeholders.add_stakeholder(ADMIN, "C1", "practice", f"Practice {code}", svc.uow(), code=code)
+        stakeholders.add_stakeholder(
+            ADMIN, "C1", "practice", f"Practice {code}", svc.uow(), code=code
+        )
     logged = {
         "E1": "2015-03-23 08:59:59",  # 08:59:59 GMT Monday 23 March: the week before
         "E2": "2015-03-23 09:00:00",  # 09:00 GMT: first instant of the week to 30 March
@@ -149,7 +167,9 @@ def test_the_window_is_exact_across_the_clock_change(db_url):
         sweep_at(db_url, monday, slack)
     texts = [text_of(p) for p in slack.digests()]
     assert len(texts) == 3
-    assert "1 engagement logged" in texts[0] and "Practice E1" not in texts[0].split("Not engaged")[0]
+    assert (
+        "1 engagement logged" in texts[0] and "Practice E1" not in texts[0].split("Not engaged")[0]
+    )
     assert "2 engagements logged" in texts[1]
     assert "1 engagement logged" in texts[2]
     assert "Covers Mon 23 Mar 2015 09:00 to Mon 30 Mar 2015 09:00 (Europe/London)" in texts[1]
@@ -160,17 +180,36 @@ def _big_programme(svc, n=600):
     programme = make_programme(svc, when="2015-01-01 12:00")
     with freeze_time("2015-03-04 12:00"):
         with svc.uow() as uow:
-            made = [uow.stakeholders.create(programme_id=programme.id, type="practice" if i < 550 else "other",
-                                            name=f"Practice number {i:03d} & partners", code=f"E{i:05d}")
-                    for i in range(n)]
+            made = [
+                uow.stakeholders.create(
+                    programme_id=programme.id,
+                    type="practice" if i < 550 else "other",
+                    name=f"Practice number {i:03d} & partners",
+                    code=f"E{i:05d}",
+                )
+                for i in range(n)
+            ]
             positions = ["support", "oppose", "undecided", "neutral"]
             for i, s in enumerate(made):
-                uow.engagements.create([s.id], programme_id=programme.id, kind="meeting", summary="visit",
-                                       occurred_on=date(2015, 3, 4), position=positions[i % 4], logged_by="U1",
-                                       logged_at=clock.now())
+                uow.engagements.create(
+                    [s.id],
+                    programme_id=programme.id,
+                    kind="meeting",
+                    summary="visit",
+                    occurred_on=date(2015, 3, 4),
+                    position=positions[i % 4],
+                    logged_by="U1",
+                    logged_at=clock.now(),
+                )
             for i in range(300):
-                uow.actions.create(programme_id=programme.id, title=f"Follow-up action {i:03d} for the LMC",
-                                   owner_id="U2", due_on=date(2015, 2, 2), state="open", created_by="U1")
+                uow.actions.create(
+                    programme_id=programme.id,
+                    title=f"Follow-up action {i:03d} for the LMC",
+                    owner_id="U2",
+                    due_on=date(2015, 2, 2),
+                    state="open",
+                    created_by="U1",
+                )
             uow.commit()
     return programme
 
@@ -263,13 +302,17 @@ def test_schedule_change_is_audited_and_a_week_still_gets_one_digest(any_service
         jobs.run_sweeps(any_services, clock.now())
     assert len(slack.digests()) == 2
     with any_services.uow() as uow:
-        actions = [e.action for e in uow.session.query(AuditEvent).filter_by(programme_id=programme.id)]
+        actions = [
+            e.action for e in uow.session.query(AuditEvent).filter_by(programme_id=programme.id)
+        ]
     assert actions.count("digest.schedule") == 1 and actions.count("digest.off") == 1
 
 
 def test_digest_now_changes_nothing(any_services):
     make_programme(any_services)
-    stakeholders.add_stakeholder(ADMIN, "C1", "lmc", "Londonwide LMCs", any_services.uow(), code="LMC1")
+    stakeholders.add_stakeholder(
+        ADMIN, "C1", "lmc", "Londonwide LMCs", any_services.uow(), code="LMC1"
+    )
     with freeze_time("2015-03-18 12:00"):
         shown = digests.show_digest(OTHER, "C1", any_services.uow())
     assert len(shown) == 1 and shown[0].title == "Weekly digest: Hillingdon CCG"
@@ -284,23 +327,39 @@ def test_a_channel_following_several_programmes_gets_one_rollup(any_services):
 
     slack = SlackChannels()
     any_services.messenger_for_team = lambda team: slack
-    made = [make_programme(any_services, f"C{i}", f"CCG {name}") for i, name in enumerate(["Brent", "Harrow", "Ealing"])]
+    made = [
+        make_programme(any_services, f"C{i}", f"CCG {name}")
+        for i, name in enumerate(["Brent", "Harrow", "Ealing"])
+    ]
     with freeze_time("2015-03-10 12:00"):
         for i, p in enumerate(made):
             for n in range(4):
-                stakeholders.add_stakeholder(ADMIN, p.channel_id, "practice", f"P{i}{n}", any_services.uow(),
-                                             code=f"E{i}{n}")
+                stakeholders.add_stakeholder(
+                    ADMIN, p.channel_id, "practice", f"P{i}{n}", any_services.uow(), code=f"E{i}{n}"
+                )
             for n in range(i + 1):  # Brent 1 of 4 engaged, Harrow 2, Ealing 3
-                engagements.log_engagement(ADMIN, p.channel_id, [f"E{i}{n}"], "call", "rang", any_services.uow())
+                engagements.log_engagement(
+                    ADMIN, p.channel_id, [f"E{i}{n}"], "call", "rang", any_services.uow()
+                )
         with any_services.uow() as uow:
-            uow.deadlines.create(programme_id=made[0].id, title="Expression of interest", due_on=date(2015, 3, 20),
-                                 created_by="UADMIN")
-            uow.session.add(Duty(programme_id=made[1].id, key="k1", title="Consult the HWBB", state="open"))
-            uow.session.add(Duty(programme_id=made[1].id, key="k2", title="Invite Healthwatch", state="open"))
+            uow.deadlines.create(
+                programme_id=made[0].id,
+                title="Expression of interest",
+                due_on=date(2015, 3, 20),
+                created_by="UADMIN",
+            )
+            uow.session.add(
+                Duty(programme_id=made[1].id, key="k1", title="Consult the HWBB", state="open")
+            )
+            uow.session.add(
+                Duty(programme_id=made[1].id, key="k2", title="Invite Healthwatch", state="open")
+            )
             uow.commit()
         from bot.services import votes as vote_service
-        vote_service.open_vote(ADMIN, "C1", "Delegated commissioning?", any_services.uow(),
-                               closes_on=date(2015, 3, 24))  # Harrow's
+
+        vote_service.open_vote(
+            ADMIN, "C1", "Delegated commissioning?", any_services.uow(), closes_on=date(2015, 3, 24)
+        )  # Harrow's
         vote_service.record_ballot(ADMIN, "C1", "E10", "for", any_services.uow())
         vote_service.record_ballot(ADMIN, "C1", "E11", "against", any_services.uow())
         for p in made:
@@ -315,21 +374,28 @@ def test_a_channel_following_several_programmes_gets_one_rollup(any_services):
     brent, ealing, harrow = lines
     assert "*CCG Brent*: coverage 25% (1 of 4)" in brent and "no open vote" in brent
     assert "Expression of interest, Fri 20 Mar 2015 (8 working days left)" in brent
-    assert "*CCG Harrow*: coverage 50% (2 of 4)" in harrow and "turnout 50% (vote closes in 10 working days)" in harrow
+    assert (
+        "*CCG Harrow*: coverage 50% (2 of 4)" in harrow
+        and "turnout 50% (vote closes in 10 working days)" in harrow
+    )
     assert "2 duties open" in harrow and "0 duties open" in brent
     assert "*CCG Ealing*: coverage 75%" in ealing
     assert "lowest coverage CCG Brent (25%)" in rollup.headline
     with freeze_time("2015-03-16 09:00:30"):
         jobs.run_sweeps(any_services, clock.now())
         jobs.run_sweeps(any_services, clock.now())
-    assert len(slack.digests("CAREA")) == 1 and len(slack.digests()) == 4  # the roll-up and each programme's own
+    assert (
+        len(slack.digests("CAREA")) == 1 and len(slack.digests()) == 4
+    )  # the roll-up and each programme's own
     assert slack.digests("CAREA")[0]["key"] == "digest-rollup:2015-W12:T1:CAREA"
     digests.unfollow_digest(ADMIN, "C0", "CAREA", any_services.uow())
     with freeze_time("2015-03-17 12:00"):
         [rollup] = digests.show_digest(OTHER, "CAREA", any_services.uow())
     assert len(rollup.sections[0].text.split("\n")) == 3
     with any_services.uow() as uow:
-        actions = [e.action for e in uow.session.query(AuditEvent).filter_by(programme_id=made[0].id)]
+        actions = [
+            e.action for e in uow.session.query(AuditEvent).filter_by(programme_id=made[0].id)
+        ]
     assert "digest.follow" in actions and "digest.unfollow" in actions
 
 
@@ -354,13 +420,21 @@ def test_a_crash_between_posting_and_recording_is_settled_from_slack_not_reposte
     with freeze_time("2015-03-23 09:00:10"):
         # The process claimed the key and posted, then died before recording it.
         with svc.uow() as uow:
-            uow.deliveries.claim(key, programme_id=programme.id, kind="digest", recipient="C1", late=False,
-                                 now=clock.now())
+            uow.deliveries.claim(
+                key,
+                programme_id=programme.id,
+                kind="digest",
+                recipient="C1",
+                late=False,
+                now=clock.now(),
+            )
             uow.commit()
         slack.post("C1", "the digest", [], metadata={"event_payload": {"key": key}})
     svc.extras["engine"].dispose()
     sweep_at(sqlite_url, "2015-03-23 09:01:30", slack)  # the claim may still be live: leave it
-    sweep_at(sqlite_url, "2015-03-23 09:07:30", slack)  # stale: found in Slack, recorded, not posted again
+    sweep_at(
+        sqlite_url, "2015-03-23 09:07:30", slack
+    )  # stale: found in Slack, recorded, not posted again
     assert len(slack.digests()) == 1
     svc = build_services(Settings(database_url=sqlite_url))
     with svc.uow() as uow:

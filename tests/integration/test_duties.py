@@ -1,4 +1,5 @@
 """Duties on real SQLite and PostgreSQL: created from the template per HWBB, evidenced, completed."""
+
 import json
 from datetime import date
 
@@ -31,12 +32,21 @@ def by_key(svc, programme, key):
         return uow.duties.by_key(programme.id, key)
 
 
-def engagement(svc, programme, stakeholder_ids, summary="Met", on=date(2014, 11, 20), withdrawn=False):
+def engagement(
+    svc, programme, stakeholder_ids, summary="Met", on=date(2014, 11, 20), withdrawn=False
+):
     from bot import clock
+
     with svc.uow() as uow:
-        e = uow.engagements.create(stakeholder_ids, programme_id=programme.id, kind="meeting", summary=summary,
-                                   occurred_on=on, logged_by="UADMIN",
-                                   withdrawn_at=clock.now() if withdrawn else None)
+        e = uow.engagements.create(
+            stakeholder_ids,
+            programme_id=programme.id,
+            kind="meeting",
+            summary=summary,
+            occurred_on=on,
+            logged_by="UADMIN",
+            withdrawn_at=clock.now() if withdrawn else None,
+        )
         uow.commit()
         return e.id
 
@@ -46,27 +56,44 @@ def test_template_creates_one_set_per_hwbb_and_never_twice(any_services):
     programme = setup(svc)
     base = keys(svc, programme)
     assert len(base) == 4 + 8  # programme-wide duties and the A-H checklist; no HWBB yet
-    a = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon Health and Wellbeing Board", svc.uow(),
-                                     code="HWBB1")
-    b = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Ealing Health and Wellbeing Board", svc.uow())
+    a = stakeholders.add_stakeholder(
+        ADMIN, "C1", "hwbb", "Hillingdon Health and Wellbeing Board", svc.uow(), code="HWBB1"
+    )
+    b = stakeholders.add_stakeholder(
+        ADMIN, "C1", "hwbb", "Ealing Health and Wellbeing Board", svc.uow()
+    )
     stakeholders.add_stakeholder(ADMIN, "C1", "lmc", "Londonwide LMCs", svc.uow())
     got = keys(svc, programme)
     for s in (a, b):
         mine = [k for k in got if k.endswith(f":{s.id}")]
-        assert sorted(k.split(":")[0] for k in mine) == ["hwbb-draft-plan", "hwbb-opinion", "hwbb-opinion-statement",
-                                                         "hwbb-standing-invitation"]
+        assert sorted(k.split(":")[0] for k in mine) == [
+            "hwbb-draft-plan",
+            "hwbb-opinion",
+            "hwbb-opinion-statement",
+            "hwbb-standing-invitation",
+        ]
     assert len(got) == len(base) + 8
     draft = by_key(svc, programme, f"hwbb-draft-plan:{b.id}")
-    assert draft.stakeholder_id == b.id and "Ealing" in draft.title and draft.due_on == date(2015, 2, 4)
+    assert (
+        draft.stakeholder_id == b.id
+        and "Ealing" in draft.title
+        and draft.due_on == date(2015, 2, 4)
+    )
     # Again, and after an HWBB is removed and restored: nothing new.
     with svc.uow() as uow:
         assert duties.ensure_template_duties(uow, ADMIN, uow.programmes.get(programme.id)) == []
         uow.commit()
     stakeholders.remove_stakeholder(ADMIN, "C1", "HWBB1", svc.uow())
-    stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon Health and Wellbeing Board", svc.uow(), code="HWBB1")
+    stakeholders.add_stakeholder(
+        ADMIN, "C1", "hwbb", "Hillingdon Health and Wellbeing Board", svc.uow(), code="HWBB1"
+    )
     assert keys(svc, programme) == got
     with svc.uow() as uow:
-        created = [e for e in uow.audit.for_programme(programme.id, entity="duty") if e.action == "duty.create"]
+        created = [
+            e
+            for e in uow.audit.for_programme(programme.id, entity="duty")
+            if e.action == "duty.create"
+        ]
     assert len(created) == len(got)
 
 
@@ -82,14 +109,20 @@ def test_done_na_reopen_and_evidence(any_services):
     hwbb = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", svc.uow())
     met = engagement(svc, programme, [hwbb.id], "Draft plan sent to the board")
     duty = by_key(svc, programme, f"hwbb-draft-plan:{hwbb.id}")
-    done, count = duties.complete_duty(ADMIN, "C1", str(duty.id), svc.uow(),
-                                       evidence=[str(met), "<https://example.org/draft-plan.pdf|plan>"])
+    done, count = duties.complete_duty(
+        ADMIN,
+        "C1",
+        str(duty.id),
+        svc.uow(),
+        evidence=[str(met), "<https://example.org/draft-plan.pdf|plan>"],
+    )
     assert (done.state, count) == ("done", 2)
     # The same evidence twice is kept once.
     _, _, added = duties.add_duty_evidence(ADMIN, "C1", str(duty.id), f"#{met}", svc.uow())
     assert not added
-    _, row, added = duties.add_duty_evidence(ADMIN, "C1", str(duty.id),
-                                             "https://acme.slack.com/archives/C1/p1418812345000200", svc.uow())
+    _, row, added = duties.add_duty_evidence(
+        ADMIN, "C1", str(duty.id), "https://acme.slack.com/archives/C1/p1418812345000200", svc.uow()
+    )
     assert added and row.kind == "permalink"
     with pytest.raises(Conflict, match="already done"):
         duties.complete_duty(ADMIN, "C1", str(duty.id), svc.uow())
@@ -99,7 +132,9 @@ def test_done_na_reopen_and_evidence(any_services):
     states = {d.id: d.state for d in listing.duties}
     assert states[duty.id] == "done" and states[na.id] == "na"
     assert listing.duties[0].state == "open"  # open first
-    assert [d.state for d in listing.duties] == sorted((d.state for d in listing.duties), key=lambda s: s != "open")
+    assert [d.state for d in listing.duties] == sorted(
+        (d.state for d in listing.duties), key=lambda s: s != "open"
+    )
     assert listing.evidence_counts[duty.id] == 3
     duties.reopen_duty(ADMIN, "C1", str(na.id), svc.uow())
     assert by_key(svc, programme, "healthwatch-representative").state == "open"
@@ -108,9 +143,21 @@ def test_done_na_reopen_and_evidence(any_services):
     again = by_key(svc, programme, "healthwatch-representative")
     assert (again.owner_id, again.notes) == ("UJANE", "Chair to nominate")
     with svc.uow() as uow:
-        actions = [e.action for e in uow.audit.for_programme(programme.id, entity="duty") if e.action != "duty.create"]
-    assert actions == ["duty.evidence", "duty.evidence", "duty.done", "duty.evidence", "duty.na", "duty.reopen",
-                       "duty.owner", "duty.note"]
+        actions = [
+            e.action
+            for e in uow.audit.for_programme(programme.id, entity="duty")
+            if e.action != "duty.create"
+        ]
+    assert actions == [
+        "duty.evidence",
+        "duty.evidence",
+        "duty.done",
+        "duty.evidence",
+        "duty.na",
+        "duty.reopen",
+        "duty.owner",
+        "duty.note",
+    ]
 
 
 def test_bad_evidence_changes_nothing(any_services):
@@ -127,8 +174,13 @@ def test_bad_evidence_changes_nothing(any_services):
     with pytest.raises(Conflict, match="withdrawn"):
         duties.add_duty_evidence(ADMIN, "C1", str(duty.id), str(gone), svc.uow())
     with pytest.raises(UsageError, match="https://"):
-        duties.complete_duty(ADMIN, "C1", str(duty.id), svc.uow(),
-                             evidence=["https://example.org/ok.pdf", "ftp://example.org/x"])
+        duties.complete_duty(
+            ADMIN,
+            "C1",
+            str(duty.id),
+            svc.uow(),
+            evidence=["https://example.org/ok.pdf", "ftp://example.org/x"],
+        )
     with pytest.raises(NotFound, match="no duty"):
         duties.complete_duty(ADMIN, "C1", "99999", svc.uow())
     # A duty of another programme is not reachable from this channel.
@@ -151,7 +203,9 @@ def test_only_admins_change_duties_and_the_refusal_names_them(any_services):
     attempts = [
         lambda: duties.complete_duty(OTHER, "C1", str(duty.id), svc.uow()),
         lambda: duties.mark_not_applicable(OTHER, "C1", str(duty.id), "No", svc.uow()),
-        lambda: duties.add_duty_evidence(OTHER, "C1", str(duty.id), "https://example.org", svc.uow()),
+        lambda: duties.add_duty_evidence(
+            OTHER, "C1", str(duty.id), "https://example.org", svc.uow()
+        ),
         lambda: duties.set_duty_owner(OTHER, "C1", str(duty.id), "UOTHER", svc.uow()),
         lambda: duties.note_duty(OTHER, "C1", str(duty.id), "x", svc.uow()),
         lambda: duties.record_revision(OTHER, "C1", "Budget", svc.uow()),
@@ -171,25 +225,37 @@ def test_significant_revision_consults_each_hwbb_again(any_services):
         duties.record_revision(ADMIN, "C1", "Budget rewritten", svc.uow())
     a = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", svc.uow())
     b = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Ealing HWBB", svc.uow())
-    number, created = duties.record_revision(ADMIN, "C1", "Budget rewritten", svc.uow(), due_on=date(2015, 5, 1))
+    number, created = duties.record_revision(
+        ADMIN, "C1", "Budget rewritten", svc.uow(), due_on=date(2015, 5, 1)
+    )
     assert number == 1
-    assert sorted(d.key for d in created) == sorted(f"{k}:r1:{s.id}" for k in ("revision-consult", "revision-copy")
-                                                    for s in (a, b))
+    assert sorted(d.key for d in created) == sorted(
+        f"{k}:r1:{s.id}" for k in ("revision-consult", "revision-copy") for s in (a, b)
+    )
     assert all(d.statute == "NHS Act 2006 s14Z12" and d.due_on == date(2015, 5, 1) for d in created)
     number, created = duties.record_revision(ADMIN, "C1", "Scope narrowed", svc.uow())
     assert number == 2 and len(created) == 4
     with svc.uow() as uow:
-        events = [json.loads(e.after) for e in uow.audit.for_programme(programme.id) if e.action == "duty.revision"]
-    assert [(e["revision"], e["what_changed"]) for e in events] == [(1, "Budget rewritten"), (2, "Scope narrowed")]
+        events = [
+            json.loads(e.after)
+            for e in uow.audit.for_programme(programme.id)
+            if e.action == "duty.revision"
+        ]
+    assert [(e["revision"], e["what_changed"]) for e in events] == [
+        (1, "Budget rewritten"),
+        (2, "Scope narrowed"),
+    ]
 
 
 def test_a_carried_vote_discharges_member_practices_support(any_services):
     svc = any_services
     programme = setup(svc)
     from bot import clock
+
     with svc.uow() as uow:
-        vote = uow.votes.create(programme_id=programme.id, question="Join?", closes_at=clock.now(),
-                                opened_by="UADMIN")
+        vote = uow.votes.create(
+            programme_id=programme.id, question="Join?", closes_at=clock.now(), opened_by="UADMIN"
+        )
         uow.commit()
         vote_id = vote.id
     with svc.uow() as uow:
@@ -199,7 +265,9 @@ def test_a_carried_vote_discharges_member_practices_support(any_services):
     duty = by_key(svc, programme, "member-practice-support")
     with svc.uow() as uow:
         evidence = uow.duties.evidence(duty.id)
-        assert duty.state == "done" and [(e.kind, e.vote_id) for e in evidence] == [("vote", vote_id)]
+        assert duty.state == "done" and [(e.kind, e.vote_id) for e in evidence] == [
+            ("vote", vote_id)
+        ]
         # Nothing else changed, and a second call finds nothing open to discharge.
         assert uow.duties.by_key(programme.id, "conflicts-of-interest").state == "open"
         assert duties.on_vote_carried(uow, ADMIN, uow.programmes.get(programme.id), vote_id) == []

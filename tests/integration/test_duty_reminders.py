@@ -1,5 +1,6 @@
 """Duty reminders: 09:00 local on the reminder days, moved off holidays, exactly once, latest only after downtime."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from freezegun import freeze_time
 
@@ -24,14 +25,16 @@ class Recorder:
 
 
 def at(text):
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def prepare(svc):
     """Conflicts-of-interest safeguards are due Fri 9 Jan 2015; its 14-day reminder (Fri 26 Dec,
     Boxing Day) moves to Wed 24 Dec, the working day before Christmas."""
     with freeze_time("2014-12-01 12:00:00"):
-        programme, _ = programmes.setup_programme(ADMIN, "C1", "P", svc.uow(), template="co-commissioning", year=2014)
+        programme, _ = programmes.setup_programme(
+            ADMIN, "C1", "P", svc.uow(), template="co-commissioning", year=2014
+        )
         with svc.uow() as uow:
             duty = uow.duties.by_key(programme.id, "conflicts-of-interest")
         duties.set_duty_owner(ADMIN, "C1", str(duty.id), "UJANE", svc.uow())

@@ -1,9 +1,10 @@
 """The evidence pack against a known data set, on SQLite and PostgreSQL; and in a real browser."""
+
 import hashlib
 import shutil
 import struct
 import subprocess
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
@@ -19,9 +20,16 @@ NAME = "Hillingdon co-commissioning"
 
 def log(svc, programme, ids, on, kind, summary, position=None, withdrawn=False):
     with svc.uow() as uow:
-        e = uow.engagements.create(ids, programme_id=programme.id, kind=kind, summary=summary, occurred_on=on,
-                                   position=position, logged_by="UADMIN",
-                                   withdrawn_at=datetime(2015, 1, 2, tzinfo=timezone.utc) if withdrawn else None)
+        e = uow.engagements.create(
+            ids,
+            programme_id=programme.id,
+            kind=kind,
+            summary=summary,
+            occurred_on=on,
+            position=position,
+            logged_by="UADMIN",
+            withdrawn_at=datetime(2015, 1, 2, tzinfo=UTC) if withdrawn else None,
+        )
         uow.commit()
         return e.id
 
@@ -29,7 +37,9 @@ def log(svc, programme, ids, on, kind, summary, position=None, withdrawn=False):
 def build(svc):
     """Four practices, an LMC, an HWBB and Healthwatch; eight log entries (one withdrawn); a carried vote."""
     with freeze_time("2014-06-01 09:00:00"):
-        programme, _ = programmes.setup_programme(ADMIN, "C1", NAME, svc.uow(), template="co-commissioning", year=2014)
+        programme, _ = programmes.setup_programme(
+            ADMIN, "C1", NAME, svc.uow(), template="co-commissioning", year=2014
+        )
         add = lambda *a, **k: stakeholders.add_stakeholder(ADMIN, "C1", *a, svc.uow(), **k)  # noqa: E731
         p1 = add("practice", "Acorn Surgery", code="E1", list_size=8000, group="North")
         p2 = add("practice", "Beacon Practice", code="E2", list_size=5000, group="North")
@@ -39,24 +49,79 @@ def build(svc):
         hwbb = add("hwbb", "Hillingdon HWBB", code="H1")
         add("healthwatch", "Healthwatch Hillingdon", code="W1")
     ids = {
-        "e1": log(svc, programme, [p1.id, p2.id, lmc.id], date(2014, 6, 10), "meeting",
-                  "Locality meeting: conflicts of interest raised"),
-        "e2": log(svc, programme, [p1.id], date(2014, 7, 1), "email", "Supports joint commissioning", "support"),
-        "e3": log(svc, programme, [p2.id], date(2014, 8, 1), "call", "Worried about workload", "oppose"),
-        "e4": log(svc, programme, [p2.id], date(2014, 9, 1), "meeting", "Content after assurances", "support"),
-        "e5": log(svc, programme, [p3.id], date(2014, 10, 1), "survey", "<script>alert(1)</script> undecided",
-                  "undecided"),
+        "e1": log(
+            svc,
+            programme,
+            [p1.id, p2.id, lmc.id],
+            date(2014, 6, 10),
+            "meeting",
+            "Locality meeting: conflicts of interest raised",
+        ),
+        "e2": log(
+            svc,
+            programme,
+            [p1.id],
+            date(2014, 7, 1),
+            "email",
+            "Supports joint commissioning",
+            "support",
+        ),
+        "e3": log(
+            svc, programme, [p2.id], date(2014, 8, 1), "call", "Worried about workload", "oppose"
+        ),
+        "e4": log(
+            svc,
+            programme,
+            [p2.id],
+            date(2014, 9, 1),
+            "meeting",
+            "Content after assurances",
+            "support",
+        ),
+        "e5": log(
+            svc,
+            programme,
+            [p3.id],
+            date(2014, 10, 1),
+            "survey",
+            "<script>alert(1)</script> undecided",
+            "undecided",
+        ),
         "e6": log(svc, programme, [hwbb.id], date(2014, 11, 20), "board-paper", "Draft plan sent"),
-        "e7": log(svc, programme, [p3.id], date(2014, 12, 1), "meeting", "Logged in error", "oppose", withdrawn=True),
-        "e8": log(svc, programme, [lmc.id], date(2014, 12, 5), "letter", "LMC supports with conditions", "support"),
+        "e7": log(
+            svc,
+            programme,
+            [p3.id],
+            date(2014, 12, 1),
+            "meeting",
+            "Logged in error",
+            "oppose",
+            withdrawn=True,
+        ),
+        "e8": log(
+            svc,
+            programme,
+            [lmc.id],
+            date(2014, 12, 5),
+            "letter",
+            "LMC supports with conditions",
+            "support",
+        ),
     }
     with svc.uow() as uow:
         draft = uow.duties.by_key(programme.id, f"hwbb-draft-plan:{hwbb.id}")
     with freeze_time("2014-11-21 12:00:00"):
-        duties.complete_duty(ADMIN, "C1", str(draft.id), svc.uow(),
-                             evidence=[str(ids["e6"]), "https://example.org/draft-plan.pdf"])
+        duties.complete_duty(
+            ADMIN,
+            "C1",
+            str(draft.id),
+            svc.uow(),
+            evidence=[str(ids["e6"]), "https://example.org/draft-plan.pdf"],
+        )
     with freeze_time("2015-02-10 10:00:00"):
-        view = votes.open_vote(ADMIN, "C1", "Take on joint commissioning?", svc.uow(), closes_on=date(2015, 3, 4))
+        view = votes.open_vote(
+            ADMIN, "C1", "Take on joint commissioning?", svc.uow(), closes_on=date(2015, 3, 4)
+        )
         for code, choice in (("E1", "for"), ("E2", "for"), ("E3", "against")):
             votes.record_ballot(ADMIN, "C1", code, choice, svc.uow())
     with freeze_time("2015-03-04 18:00:00"):
@@ -78,22 +143,55 @@ def test_the_figures_match_the_known_data_set(any_services):
     assert (practice.in_register, practice.engaged, practice.engagements) == (4, 3, 5)
     assert (practice.first, practice.last) == (date(2014, 6, 10), date(2014, 10, 1))
     assert practice.kinds == {"call": 1, "email": 1, "meeting": 2, "survey": 1}
-    assert practice.positions == {"support": 2, "oppose": 0, "undecided": 1, "neutral": 0}  # Beacon came round
+    assert practice.positions == {
+        "support": 2,
+        "oppose": 0,
+        "undecided": 1,
+        "neutral": 0,
+    }  # Beacon came round
     lmc = types["lmc"]
     assert (lmc.in_register, lmc.engaged, lmc.engagements, lmc.first, lmc.last) == (
-        1, 1, 2, date(2014, 6, 10), date(2014, 12, 5))
-    assert (types["hwbb"].engagements, types["healthwatch"].engaged, types["healthwatch"].engagements) == (1, 0, 0)
-    assert pack.totals == {"engagements": 7, "stakeholders": 7, "engaged": 5,
-                           "first": date(2014, 6, 10), "last": date(2014, 12, 5)}
+        1,
+        1,
+        2,
+        date(2014, 6, 10),
+        date(2014, 12, 5),
+    )
+    assert (
+        types["hwbb"].engagements,
+        types["healthwatch"].engaged,
+        types["healthwatch"].engagements,
+    ) == (1, 0, 0)
+    assert pack.totals == {
+        "engagements": 7,
+        "stakeholders": 7,
+        "engaged": 5,
+        "first": date(2014, 6, 10),
+        "last": date(2014, 12, 5),
+    }
     assert all("Logged in error" not in e.summary for rows in pack.issues.values() for e in rows)
-    assert pack.practice_positions == [("support", 2, 13000), ("oppose", 0, 0), ("undecided", 1, 3000),
-                                       ("neutral", 0, 0), ("no position stated", 1, 2000)]
+    assert pack.practice_positions == [
+        ("support", 2, 13000),
+        ("oppose", 0, 0),
+        ("undecided", 1, 3000),
+        ("neutral", 0, 0),
+        ("no position stated", 1, 2000),
+    ]
     beacon = next(r for r in pack.practices if r.code == "E2")
-    assert (beacon.position, beacon.position_on, beacon.engagements) == ("support", date(2014, 9, 1), 3)
+    assert (beacon.position, beacon.position_on, beacon.engagements) == (
+        "support",
+        date(2014, 9, 1),
+        3,
+    )
 
     [v] = pack.votes
     t = v.tally
-    assert (t.practices.for_, t.practices.against, t.practices.abstain, t.practices.electorate) == (2, 1, 0, 4)
+    assert (t.practices.for_, t.practices.against, t.practices.abstain, t.practices.electorate) == (
+        2,
+        1,
+        0,
+        4,
+    )
     assert (t.list_size.for_, t.list_size.against, t.list_size.not_voted) == (13000, 3000, 2000)
     assert v.state == "closed" and t.carried
     expected = hashlib.sha256(b"E1|8000|for\nE2|5000|for\nE3|3000|against\n").hexdigest()
@@ -105,8 +203,10 @@ def test_the_figures_match_the_known_data_set(any_services):
     assert [e.kind for e in support.evidence] == ["vote"] and "carried" in support.evidence[0].text
     draft = next(r for r in rows.values() if r.title.startswith("Give Hillingdon HWBB a draft"))
     assert draft.done_on == date(2014, 11, 21)
-    assert [(e.kind, e.on) for e in draft.evidence] == [("engagement", date(2014, 11, 20)),
-                                                        ("url", date(2014, 11, 21))]
+    assert [(e.kind, e.on) for e in draft.evidence] == [
+        ("engagement", date(2014, 11, 20)),
+        ("url", date(2014, 11, 21)),
+    ]
     assert pack.duty_counts == {"open": 6, "done": 2, "na": 0}
     assert [r.title[0] for r in pack.checklist] == list("ABCDEFGH")
 
@@ -134,24 +234,35 @@ def test_the_html_shows_the_figures_and_escapes_what_people_typed(services):
     programme, _, _ = build(services)
     _, html = evidence.build_pack_html(services.uow, programme.id)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
-    for text in ("Hillingdon co-commissioning", "NHS Act 2006 s14Z13(4)", "13,000",
-                 hashlib.sha256(b"E1|8000|for\nE2|5000|for\nE3|3000|against\n").hexdigest(),
-                 "It matches the checksum recorded when the vote closed", "G. Engaging member practices",
-                 'href="https://example.org/draft-plan.pdf"', "Fingerprint of the figures"):
+    for text in (
+        "Hillingdon co-commissioning",
+        "NHS Act 2006 s14Z13(4)",
+        "13,000",
+        hashlib.sha256(b"E1|8000|for\nE2|5000|for\nE3|3000|against\n").hexdigest(),
+        "It matches the checksum recorded when the vote closed",
+        "G. Engaging member practices",
+        'href="https://example.org/draft-plan.pdf"',
+        "Fingerprint of the figures",
+    ):
         assert text in html, text
 
 
 def test_only_admins_make_the_pack(services):
-    programmes.setup_programme(ADMIN, "C1", NAME, services.uow(), template="co-commissioning", year=2014)
+    programmes.setup_programme(
+        ADMIN, "C1", NAME, services.uow(), template="co-commissioning", year=2014
+    )
     with pytest.raises(Forbidden, match="<@UADMIN>"):
         evidence.evidence_pack(OTHER, "C1", services.uow)
     programme, filename, content = evidence.evidence_pack(ADMIN, "C1", services.uow)
-    assert filename.startswith("evidence-pack-hillingdon-co-commissioning-") and filename.endswith(".html")
+    assert filename.startswith("evidence-pack-hillingdon-co-commissioning-") and filename.endswith(
+        ".html"
+    )
     assert content.startswith(b"<!DOCTYPE html>")
 
 
 def test_the_command_line_writes_the_pack(services, sqlite_url, tmp_path, monkeypatch):
     import app
+
     build(services)
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     out = tmp_path / "pack.html"
@@ -169,20 +280,38 @@ def _png_size(path) -> tuple[int, int]:
 
 
 def test_the_pack_opens_in_a_real_browser(services, tmp_path):
-    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if shutil.os.path.exists("/usr/bin/chromium") else None)
+    chromium = shutil.which("chromium") or (
+        "/usr/bin/chromium" if shutil.os.path.exists("/usr/bin/chromium") else None
+    )
     if chromium is None:
-        pytest.fail("Chromium is not installed: run tests/system-deps.sh (Debian's chromium package)")
+        pytest.fail(
+            "Chromium is not installed: run tests/system-deps.sh (Debian's chromium package)"
+        )
     programme, _, _ = build(services)
     _, html = evidence.build_pack_html(services.uow, programme.id)
     page = tmp_path / "pack.html"
     page.write_text(html, encoding="utf-8")
     shot = tmp_path / "pack.png"
     subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,2000",
-         page.as_uri()],
-        capture_output=True, timeout=120, check=False)
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1200,2000",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert shot.is_file(), "Chromium took no screenshot"
     assert _png_size(shot) == (1200, 2000)
     # A blank or error page compresses to a few kilobytes; a page of tables and text does not.

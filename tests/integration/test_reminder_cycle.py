@@ -4,7 +4,8 @@ Every tick is what the scheduler runs each minute in production (leader
 check, every sweep); posts go over HTTP to the Slack stand-in. The walk
 restarts the "process" every month, as a deployment would.
 """
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +18,7 @@ from bot.services.programmes import setup_programme
 from bot.settings import Settings
 from jobs.scheduler import start_scheduler
 
-UTC = timezone.utc
+UTC = UTC
 LONDON = ZoneInfo("Europe/London")
 ADMIN = Actor(team_id="T1", user_id="UADMIN", _is_workspace_admin=True)
 
@@ -33,18 +34,34 @@ EASTER = "Paper for Easter Monday"
 # working day before; two that land on one day give one reminder.
 EXPECTED = {
     EOI: ["2014-06-06", "2014-06-13", "2014-06-19", "2014-06-20"],
-    HWBB: ["2014-10-13", "2014-10-20", "2014-10-24", "2014-10-27"],  # 1 day before is Sun 26 Oct: the clocks change
-    DELEGATED: ["2014-12-24", "2015-01-02", "2015-01-08", "2015-01-09"],  # 14 days before is Boxing Day
+    HWBB: [
+        "2014-10-13",
+        "2014-10-20",
+        "2014-10-24",
+        "2014-10-27",
+    ],  # 1 day before is Sun 26 Oct: the clocks change
+    DELEGATED: [
+        "2014-12-24",
+        "2015-01-02",
+        "2015-01-08",
+        "2015-01-09",
+    ],  # 14 days before is Boxing Day
     JOINT: ["2015-01-16", "2015-01-23", "2015-01-29", "2015-01-30"],
     VOTE: ["2015-02-18", "2015-02-25", "2015-03-03", "2015-03-04"],
     NEW: ["2015-03-18", "2015-03-25", "2015-03-31", "2015-04-01"],  # BST from 29 Mar
-    EASTER: ["2015-03-23", "2015-03-30", "2015-04-02"],  # Easter Monday and the day before: Maundy Thursday
+    EASTER: [
+        "2015-03-23",
+        "2015-03-30",
+        "2015-04-02",
+    ],  # Easter Monday and the day before: Maundy Thursday
 }
 CLOCK_CHANGES = {date(2014, 10, 26), date(2015, 3, 29)}
 
 
 def make_services(url, slack):
-    svc = bootstrap(Settings(database_url=url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url))
+    svc = bootstrap(
+        Settings(database_url=url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url)
+    )
     svc.messenger_for_team = slack_messenger_factory(svc)
     return svc
 
@@ -71,16 +88,26 @@ def ticks_of(day: date) -> list[datetime]:
 def cycle(sqlite_url, slack):
     with freeze_time("2014-05-01 10:00:00"):
         svc = make_services(sqlite_url, slack)
-        programme, template = setup_programme(ADMIN, "C1", "Hillingdon co-commissioning", svc.uow(),
-                                              template="co-commissioning", year=2014)
-        _, hwbb = add_deadline(ADMIN, "C1", HWBB, date(2014, 10, 27), svc.uow(), owners=["UJANE", "UBOB"])
+        programme, template = setup_programme(
+            ADMIN,
+            "C1",
+            "Hillingdon co-commissioning",
+            svc.uow(),
+            template="co-commissioning",
+            year=2014,
+        )
+        _, hwbb = add_deadline(
+            ADMIN, "C1", HWBB, date(2014, 10, 27), svc.uow(), owners=["UJANE", "UBOB"]
+        )
         _, easter = add_deadline(ADMIN, "C1", EASTER, date(2015, 4, 6), svc.uow())
     yield svc
     svc.extras["engine"].dispose()
 
 
 @pytest.mark.slow
-def test_every_reminder_of_the_cycle_posts_once_at_nine_local_on_the_right_working_day(cycle, sqlite_url, slack):
+def test_every_reminder_of_the_cycle_posts_once_at_nine_local_on_the_right_working_day(
+    cycle, sqlite_url, slack
+):
     svc = cycle
     scheduler = start_scheduler(svc, start=False)
     posted_at: dict[str, datetime] = {}
@@ -124,10 +151,18 @@ def test_every_reminder_of_the_cycle_posts_once_at_nine_local_on_the_right_worki
     # Across the clock changes, 09:00 local is 08:00 UTC in summer and 09:00 UTC in winter.
     utc_hour = {k.split(":")[3]: at.hour for k, at in posted_at.items()}
     assert utc_hour["2014-10-24"] == 8 and utc_hour["2014-10-27"] == 9
-    assert utc_hour["2015-03-25"] == 9 and utc_hour["2015-03-30"] == 8 and utc_hour["2015-03-31"] == 8
+    assert (
+        utc_hour["2015-03-25"] == 9 and utc_hour["2015-03-30"] == 8 and utc_hour["2015-03-31"] == 8
+    )
     # What a reminder says.
     eoi_day_before = next(b for k, b in bodies.items() if ":2014-06-19:C1" in k)
-    assert "Fri 20 Jun 2014" in eoi_day_before["text"] and "1 working day left" in eoi_day_before["text"]
+    assert (
+        "Fri 20 Jun 2014" in eoi_day_before["text"]
+        and "1 working day left" in eoi_day_before["text"]
+    )
     hwbb_owned = next(b for k, b in bodies.items() if ":2014-10-13:C1" in k)
     assert "<@UBOB>, <@UJANE>" in hwbb_owned["text"]
-    assert [e["action_id"] for e in hwbb_owned["blocks"][-1]["elements"]] == ["deadline_done", "deadline_snooze"]
+    assert [e["action_id"] for e in hwbb_owned["blocks"][-1]["elements"]] == [
+        "deadline_done",
+        "deadline_snooze",
+    ]

@@ -1,7 +1,8 @@
 """Reminders under a shifted clock, through the real sweep, on SQLite and PostgreSQL:
 downtime catch-up, restarts, moves and cancellations, a crash between posting and
 recording, snoozes and follow-up actions."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
@@ -17,7 +18,7 @@ from jobs.reminders import send_due_reminders
 from jobs.scheduler import start_scheduler
 from storage.models import Action
 
-UTC = timezone.utc
+UTC = UTC
 ADMIN = Actor(team_id="T1", user_id="UADMIN", _is_workspace_admin=True)
 DELEGATED = "Delegated commissioning proforma to NHS England"
 JOINT = "Joint commissioning proforma to NHS England"
@@ -25,7 +26,9 @@ VOTE = "Member practice vote on the constitution change"
 
 
 def make_services(url, slack):
-    s = bootstrap(Settings(database_url=url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url))
+    s = bootstrap(
+        Settings(database_url=url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url)
+    )
     s.messenger_for_team = slack_messenger_factory(s)
     return s
 
@@ -48,7 +51,9 @@ def sweep_at(services, when: str) -> None:
 def _programme(url, slack):
     with freeze_time("2014-05-01 10:00:00"):
         services = make_services(url, slack)
-        _, template = setup_programme(ADMIN, "C1", "Hillingdon", services.uow(), template="co-commissioning", year=2014)
+        _, template = setup_programme(
+            ADMIN, "C1", "Hillingdon", services.uow(), template="co-commissioning", year=2014
+        )
     services.ids = {d.title: d.id for d in template}
     return services
 
@@ -70,7 +75,10 @@ def sqlite_programme(sqlite_url, slack):
 
 
 def titles(found):
-    return [(k.split(":")[3], next(t for t in (DELEGATED, JOINT, VOTE) if t in b["text"])) for k, b in found]
+    return [
+        (k.split(":")[3], next(t for t in (DELEGATED, JOINT, VOTE) if t in b["text"]))
+        for k, b in found
+    ]
 
 
 def test_downtime_posts_only_the_latest_missed_reminder_marked_late(programme, slack):
@@ -135,8 +143,11 @@ def test_moving_a_deadline_between_reminders(programme, slack):
     # 16 Jan for the old date; then the new date's: 26 Jan (7 days), Fri 30 Jan (1 day before is a Sunday),
     # Mon 2 Feb. Its 14-day reminder fell on 19 Jan, before the move: never caught up.
     assert [k.split(":")[2:4] for k, _ in joint_posts] == [
-        ["2015-01-30", "2015-01-16"], ["2015-02-02", "2015-01-26"], ["2015-02-02", "2015-01-30"],
-        ["2015-02-02", "2015-02-02"]]
+        ["2015-01-30", "2015-01-16"],
+        ["2015-02-02", "2015-01-26"],
+        ["2015-02-02", "2015-01-30"],
+        ["2015-02-02", "2015-02-02"],
+    ]
     assert all("Mon 2 Feb 2015" in b["text"] for _, b in joint_posts[1:])
     with programme.uow() as uow:
         moved = uow.deadlines.get(joint)
@@ -149,7 +160,9 @@ def test_cancelled_and_done_deadlines_never_remind_again(sqlite_programme, slack
     sweep_at(sqlite_programme, "2015-02-18 09:00")
     assert titles(posts(slack)) == [("2015-02-18", VOTE)]
     with freeze_time("2015-02-20 10:00"):
-        svc.close_deadline(ADMIN, "C1", sqlite_programme.ids[VOTE], "cancelled", sqlite_programme.uow())
+        svc.close_deadline(
+            ADMIN, "C1", sqlite_programme.ids[VOTE], "cancelled", sqlite_programme.uow()
+        )
         svc.close_deadline(ADMIN, "C1", sqlite_programme.ids[JOINT], "done", sqlite_programme.uow())
     for when in ("2015-02-25 09:00", "2015-03-03 09:00", "2015-03-04 09:00", "2015-03-05 12:00"):
         sweep_at(sqlite_programme, when)
@@ -162,7 +175,9 @@ def test_a_deadline_closed_after_the_sweep_read_it_sends_nothing(sqlite_programm
     with freeze_time("2015-02-18 09:00"):
         pending = job.collect(sqlite_programme, datetime.now(UTC))
         assert [p.recipient for p in pending] == ["C1"]
-        svc.close_deadline(ADMIN, "C1", sqlite_programme.ids[VOTE], "cancelled", sqlite_programme.uow())
+        svc.close_deadline(
+            ADMIN, "C1", sqlite_programme.ids[VOTE], "cancelled", sqlite_programme.uow()
+        )
         job.send(sqlite_programme, pending[0])
     assert posts(slack) == []
     with sqlite_programme.uow() as uow:
@@ -174,11 +189,19 @@ def test_a_crash_between_posting_and_recording_is_settled_from_the_channel(progr
     # A process claimed the key and posted, then died before recording the post.
     with freeze_time("2015-01-16 09:00"):
         with programme.uow() as uow:
-            uow.deliveries.claim(key, programme_id=None, kind="reminder", recipient="C1", late=False,
-                                 now=datetime.now(UTC))
+            uow.deliveries.claim(
+                key,
+                programme_id=None,
+                kind="reminder",
+                recipient="C1",
+                late=False,
+                now=datetime.now(UTC),
+            )
             uow.commit()
     slack.seed_message("C1", "1421398800.000100", "Reminder: ...", metadata_for(key))
-    sweep_at(programme, "2015-01-16 09:02")  # the claim is still fresh: maybe its sender is still at work
+    sweep_at(
+        programme, "2015-01-16 09:02"
+    )  # the claim is still fresh: maybe its sender is still at work
     sweep_at(programme, "2015-01-16 09:10")
     assert [k for k, _ in posts(slack) if k == key] == []
     assert [c["channel"] for c in slack.sent("conversations.history")] == ["C1"]
@@ -191,8 +214,14 @@ def test_a_crash_before_posting_is_posted_once_after_checking_the_channel(sqlite
     key = f"reminder:{sqlite_programme.ids[JOINT]}:2015-01-30:2015-01-16:C1"
     with freeze_time("2015-01-16 09:00"):
         with sqlite_programme.uow() as uow:
-            uow.deliveries.claim(key, programme_id=None, kind="reminder", recipient="C1", late=False,
-                                 now=datetime.now(UTC))
+            uow.deliveries.claim(
+                key,
+                programme_id=None,
+                kind="reminder",
+                recipient="C1",
+                late=False,
+                now=datetime.now(UTC),
+            )
             uow.commit()
     sweep_at(sqlite_programme, "2015-01-16 09:10")
     sweep_at(sqlite_programme, "2015-01-16 09:20")
@@ -200,10 +229,19 @@ def test_a_crash_before_posting_is_posted_once_after_checking_the_channel(sqlite
     assert len(slack.sent("conversations.history")) == 1
 
 
-def test_owners_are_dmd_and_a_snooze_dms_only_the_clicker_a_working_day_later(sqlite_programme, slack):
+def test_owners_are_dmd_and_a_snooze_dms_only_the_clicker_a_working_day_later(
+    sqlite_programme, slack
+):
     with freeze_time("2014-12-01 10:00"):
-        _, view = svc.add_deadline(ADMIN, "C1", "Plan to the HWBB", date(2015, 1, 6), sqlite_programme.uow(),
-                                   owners=["UJANE", "UBOB"], remind_days=(7, 0))
+        _, view = svc.add_deadline(
+            ADMIN,
+            "C1",
+            "Plan to the HWBB",
+            date(2015, 1, 6),
+            sqlite_programme.uow(),
+            owners=["UJANE", "UBOB"],
+            remind_days=(7, 0),
+        )
     plan = view.deadline.id
     sweep_at(sqlite_programme, "2014-12-30 09:00")  # 7 days before
     first = [k for k, b in posts(slack) if "Plan to the HWBB" in b["text"]]
@@ -218,18 +256,29 @@ def test_owners_are_dmd_and_a_snooze_dms_only_the_clicker_a_working_day_later(sq
     sweep_at(sqlite_programme, "2015-01-02 09:00")
     sweep_at(sqlite_programme, "2015-01-02 15:00")
     snoozed = [(k, b) for k, b in posts(slack) if k.startswith("snooze:")]
-    assert [(k.split(":")[3:], b["channel"]) for k, b in snoozed] == [(["2015-01-02", "UJANE"], "UJANE")]
+    assert [(k.split(":")[3:], b["channel"]) for k, b in snoozed] == [
+        (["2015-01-02", "UJANE"], "UJANE")
+    ]
     with sqlite_programme.uow() as uow:
-        snoozes = [e for e in uow.audit.for_programme(view.deadline.programme_id, "deadline", plan)
-                   if e.action == "deadline.snooze"]
+        snoozes = [
+            e
+            for e in uow.audit.for_programme(view.deadline.programme_id, "deadline", plan)
+            if e.action == "deadline.snooze"
+        ]
     assert len(snoozes) == 1 and snoozes[0].actor == "UJANE"
 
 
 def test_a_snooze_is_void_once_the_deadline_moves_or_closes(sqlite_programme, slack):
     with freeze_time("2015-01-16 10:00"):
-        svc.snooze_reminder(Actor("T1", "UJANE"), sqlite_programme.ids[JOINT], sqlite_programme.uow())
-        svc.snooze_reminder(Actor("T1", "UJANE"), sqlite_programme.ids[VOTE], sqlite_programme.uow())
-        svc.move_deadline(ADMIN, "C1", sqlite_programme.ids[JOINT], date(2015, 2, 27), sqlite_programme.uow())
+        svc.snooze_reminder(
+            Actor("T1", "UJANE"), sqlite_programme.ids[JOINT], sqlite_programme.uow()
+        )
+        svc.snooze_reminder(
+            Actor("T1", "UJANE"), sqlite_programme.ids[VOTE], sqlite_programme.uow()
+        )
+        svc.move_deadline(
+            ADMIN, "C1", sqlite_programme.ids[JOINT], date(2015, 2, 27), sqlite_programme.uow()
+        )
         svc.close_deadline(ADMIN, "C1", sqlite_programme.ids[VOTE], "done", sqlite_programme.uow())
     sweep_at(sqlite_programme, "2015-01-19 09:00")
     assert [k for k, _ in posts(slack) if k.startswith("snooze:")] == []
@@ -237,30 +286,64 @@ def test_a_snooze_is_void_once_the_deadline_moves_or_closes(sqlite_programme, sl
 
 def test_mark_done_from_a_reminder_is_for_owners_and_admins(sqlite_programme, slack):
     with freeze_time("2014-12-01 10:00"):
-        _, view = svc.add_deadline(ADMIN, "C1", "Owned", date(2015, 1, 6), sqlite_programme.uow(), owners=["UJANE"])
+        _, view = svc.add_deadline(
+            ADMIN, "C1", "Owned", date(2015, 1, 6), sqlite_programme.uow(), owners=["UJANE"]
+        )
         with pytest.raises(Forbidden) as e:
-            svc.complete_from_reminder(Actor("T1", "UOTHER"), view.deadline.id, sqlite_programme.uow())
+            svc.complete_from_reminder(
+                Actor("T1", "UOTHER"), view.deadline.id, sqlite_programme.uow()
+            )
         assert "<@UJANE>" in e.value.message
-        _, done, newly = svc.complete_from_reminder(Actor("T1", "UJANE"), view.deadline.id, sqlite_programme.uow())
+        _, done, newly = svc.complete_from_reminder(
+            Actor("T1", "UJANE"), view.deadline.id, sqlite_programme.uow()
+        )
         assert newly and done.deadline.state == "done"
-        assert not svc.complete_from_reminder(Actor("T1", "UJANE"), view.deadline.id, sqlite_programme.uow())[2]
+        assert not svc.complete_from_reminder(
+            Actor("T1", "UJANE"), view.deadline.id, sqlite_programme.uow()
+        )[2]
 
 
-def test_follow_up_actions_remind_their_owner_the_working_day_before_and_on_the_day(sqlite_programme, slack):
+def test_follow_up_actions_remind_their_owner_the_working_day_before_and_on_the_day(
+    sqlite_programme, slack
+):
     with freeze_time("2015-01-05 10:00"):
         with sqlite_programme.uow() as uow:
             pid = uow.programmes.by_channel("T1", "C1").id
-            uow.session.add_all([
-                Action(programme_id=pid, title="Send the LMC the draft", owner_id="UJANE", due_on=date(2015, 1, 12),
-                       created_by="UADMIN"),
-                Action(programme_id=pid, title="Already done", owner_id="UBOB", due_on=date(2015, 1, 12),
-                       state="done", created_by="UADMIN"),
-            ])
+            uow.session.add_all(
+                [
+                    Action(
+                        programme_id=pid,
+                        title="Send the LMC the draft",
+                        owner_id="UJANE",
+                        due_on=date(2015, 1, 12),
+                        created_by="UADMIN",
+                    ),
+                    Action(
+                        programme_id=pid,
+                        title="Already done",
+                        owner_id="UBOB",
+                        due_on=date(2015, 1, 12),
+                        state="done",
+                        created_by="UADMIN",
+                    ),
+                ]
+            )
             uow.commit()
-    for when in ("2015-01-08 09:00", "2015-01-09 08:59", "2015-01-09 09:00", "2015-01-10 09:00",
-                 "2015-01-12 09:00", "2015-01-13 09:00"):
+    for when in (
+        "2015-01-08 09:00",
+        "2015-01-09 08:59",
+        "2015-01-09 09:00",
+        "2015-01-10 09:00",
+        "2015-01-12 09:00",
+        "2015-01-13 09:00",
+    ):
         sweep_at(sqlite_programme, when)
     found = posts(slack, ("action:",))
     # Due Monday 12 January: reminded on Friday 9th (the working day before) and on the day.
-    assert [(k.split(":")[3], b["channel"]) for k, b in found] == [("2015-01-09", "UJANE"), ("2015-01-12", "UJANE")]
-    assert "Send the LMC the draft" in found[0][1]["text"] and "Mon 12 Jan 2015" in found[0][1]["text"]
+    assert [(k.split(":")[3], b["channel"]) for k, b in found] == [
+        ("2015-01-09", "UJANE"),
+        ("2015-01-12", "UJANE"),
+    ]
+    assert (
+        "Send the LMC the draft" in found[0][1]["text"] and "Mon 12 Jan 2015" in found[0][1]["text"]
+    )

@@ -1,7 +1,8 @@
 """The scheduler's single leader: two schedulers at once on one database, on SQLite and PostgreSQL."""
+
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -14,12 +15,14 @@ from bot.services.programmes import setup_programme
 from bot.settings import Settings
 from jobs.scheduler import Leadership, start_scheduler
 
-UTC = timezone.utc
+UTC = UTC
 ADMIN = Actor(team_id="T1", user_id="UADMIN", _is_workspace_admin=True)
 
 
 def make_services(url, slack):
-    s = bootstrap(Settings(database_url=url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url))
+    s = bootstrap(
+        Settings(database_url=url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url)
+    )
     s.messenger_for_team = slack_messenger_factory(s)
     return s
 
@@ -41,13 +44,24 @@ def add_overdue_deadlines(services, count: int, owners=("UJANE", "UBOB"), channe
     with services.uow() as uow:
         programme = uow.programmes.by_channel("T1", channel)
         if programme is None:
-            programme = uow.programmes.create(team_id="T1", channel_id=channel, name=f"Programme {channel}",
-                                              timezone="Europe/London", created_by="UADMIN")
+            programme = uow.programmes.create(
+                team_id="T1",
+                channel_id=channel,
+                name=f"Programme {channel}",
+                timezone="Europe/London",
+                created_by="UADMIN",
+            )
         yesterday = clock.today_in(programme.timezone) - timedelta(days=1)
         for i in range(count):
-            d = uow.deadlines.create(programme_id=programme.id, title=f"Overdue paper {i}", due_on=yesterday,
-                                     remind_days="0", created_by="UADMIN", created_at=now - timedelta(days=10),
-                                     updated_at=now - timedelta(days=10))
+            d = uow.deadlines.create(
+                programme_id=programme.id,
+                title=f"Overdue paper {i}",
+                due_on=yesterday,
+                remind_days="0",
+                created_by="UADMIN",
+                created_at=now - timedelta(days=10),
+                updated_at=now - timedelta(days=10),
+            )
             uow.deadlines.set_owners(d.id, owners)
         uow.commit()
     return count * (1 + len(owners))
@@ -57,7 +71,9 @@ def add_overdue_deadlines(services, count: int, owners=("UJANE", "UBOB"), channe
 def two(db_url, slack):
     with freeze_time("2014-05-01 10:00:00"):
         first = make_services(db_url, slack)
-        setup_programme(ADMIN, "C1", "Hillingdon", first.uow(), template="co-commissioning", year=2014)
+        setup_programme(
+            ADMIN, "C1", "Hillingdon", first.uow(), template="co-commissioning", year=2014
+        )
     second = make_services(db_url, slack)
     yield first, second
     first.extras["engine"].dispose()
@@ -83,7 +99,9 @@ def test_two_schedulers_at_once_only_one_sends(two, slack):
         assert sorted(results.values()) == [False, True]
         leader, follower = (a, b) if results["a"] else (b, a)
         keys = reminder_keys(slack)
-        assert len(keys) == len(set(keys)) == 2  # the joint proforma's, and the delegated one's caught up
+        assert (
+            len(keys) == len(set(keys)) == 2
+        )  # the joint proforma's, and the delegated one's caught up
         # The leader stays the leader, tick after tick.
         with freeze_time("2015-01-23 09:00"):
             assert not follower.tick_now()

@@ -1,4 +1,5 @@
 """The schema the migrations build is the one the models declare."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 

@@ -1,11 +1,12 @@
 """The member practice vote on real SQLite and PostgreSQL: electorate, ballots, aggregate counts,
 closing, the sweeps (auto-close, reminders, turnout warning), the export, and concurrency."""
+
 import csv
 import io
 import json
 import threading
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
@@ -48,9 +49,16 @@ def build(svc_, n=10, sizes=None, groups=None, link=True):
     programmes.setup_programme(ADMIN, "C1", "Hillingdon co-commissioning", svc_.uow())
     programmes.grant_role(ADMIN, "C1", "UOFFICER", "returning-officer", svc_.uow())
     for i in range(n):
-        stakeholders.add_stakeholder(ADMIN, "C1", "practice", f"Practice {i + 1:02d}", svc_.uow(),
-                                     code=f"E85{i + 1:03d}", list_size=(sizes or [1000] * n)[i],
-                                     group=(groups or [None] * n)[i])
+        stakeholders.add_stakeholder(
+            ADMIN,
+            "C1",
+            "practice",
+            f"Practice {i + 1:02d}",
+            svc_.uow(),
+            code=f"E85{i + 1:03d}",
+            list_size=(sizes or [1000] * n)[i],
+            group=(groups or [None] * n)[i],
+        )
         if link:
             stakeholders.link_stakeholder(ADMIN, "C1", f"E85{i + 1:03d}", f"UGP{i + 1}", svc_.uow())
     stakeholders.add_stakeholder(ADMIN, "C1", "lmc", "Londonwide LMCs", svc_.uow(), code="LMC01")
@@ -71,7 +79,9 @@ def click(svc_, i, choice, vote_id, stakeholder_id=None):
 
 @freeze_time(BEFORE)
 def test_opening_fixes_the_electorate_and_is_for_admins(any_services):
-    build(any_services, 4, sizes=[1000, 2000, 3000, 4000], groups=["North", "North", "South", "South"])
+    build(
+        any_services, 4, sizes=[1000, 2000, 3000, 4000], groups=["North", "North", "South", "South"]
+    )
     with pytest.raises(Forbidden, match="Only the programme's admins can open a vote"):
         svc.open_vote(OFFICER, "C1", "Q?", any_services.uow(), closes_on=CLOSES)
     with pytest.raises(UsageError, match="close in the past"):
@@ -80,12 +90,17 @@ def test_opening_fixes_the_electorate_and_is_for_admins(any_services):
         open_(any_services, group="East")
     view = open_(any_services, weighted=True, quorum=50)
     assert view.tally.practices.electorate == 4 and view.tally.list_size.electorate == 10_000
-    assert view.vote.closes_at == datetime(2015, 3, 4, 17, tzinfo=timezone.utc)
+    assert view.vote.closes_at == datetime(2015, 3, 4, 17, tzinfo=UTC)
     # Later changes to the register do not change an open vote's electorate or its list sizes.
-    stakeholders.add_stakeholder(ADMIN, "C1", "practice", "Late Practice", any_services.uow(), code="E85099",
-                                 list_size=5000)
-    stakeholders.import_practices(ADMIN, view.programme.id, [("s.csv", "code,name,list_size\nE85001,Practice 01,9999\n")],
-                                  any_services.uow())
+    stakeholders.add_stakeholder(
+        ADMIN, "C1", "practice", "Late Practice", any_services.uow(), code="E85099", list_size=5000
+    )
+    stakeholders.import_practices(
+        ADMIN,
+        view.programme.id,
+        [("s.csv", "code,name,list_size\nE85001,Practice 01,9999\n")],
+        any_services.uow(),
+    )
     again = svc.tally_vote(ADMIN, "C1", any_services.uow())
     assert again.tally.practices.electorate == 4 and again.tally.list_size.electorate == 10_000
     with pytest.raises(Conflict, match="not in this vote's electorate"):
@@ -93,13 +108,19 @@ def test_opening_fixes_the_electorate_and_is_for_admins(any_services):
     with pytest.raises(Conflict, match="not in this vote's electorate"):
         svc.record_ballot(ADMIN, "C1", "LMC01", "for", any_services.uow())
     south = open_(any_services, group="south")
-    assert [e.code for e in south.electors] == ["E85003", "E85004"] and south.vote.group_name == "South"
+    assert [e.code for e in south.electors] == [
+        "E85003",
+        "E85004",
+    ] and south.vote.group_name == "South"
     # Two open votes: commands must say which.
     with pytest.raises(UsageError, match="2 open votes.*--vote"):
         svc.tally_vote(ADMIN, "C1", any_services.uow())
     assert svc.tally_vote(ADMIN, "C1", any_services.uow(), south.vote.id).vote.id == south.vote.id
     with any_services.uow() as uow:
-        assert [v.id for v in uow.votes.open_votes(view.programme.id)] == [view.vote.id, south.vote.id]
+        assert [v.id for v in uow.votes.open_votes(view.programme.id)] == [
+            view.vote.id,
+            south.vote.id,
+        ]
         opened = [e for e in uow.audit.for_programme(view.programme.id) if e.action == "vote.open"]
         assert len(opened) == 2 and len(json.loads(opened[0].after)["electorate"]) == 4
 
@@ -123,21 +144,42 @@ def test_one_ballot_per_practice_latest_counts_every_change_audited(any_services
     # A returning officer records for a practice (a paper ballot); a stranger can't.
     with pytest.raises(Forbidden, match="returning officer"):
         svc.record_ballot(NOBODY, "C1", "E85002", "for", any_services.uow())
-    paper = svc.record_ballot(OFFICER, "C1", "E85002", "abstain", any_services.uow(), method="paper")
+    paper = svc.record_ballot(
+        OFFICER, "C1", "E85002", "abstain", any_services.uow(), method="paper"
+    )
     assert paper.changed
-    svc.record_ballot(ADMIN, "C1", "E85001", "against", any_services.uow(), method="email")  # admins may too
+    svc.record_ballot(
+        ADMIN, "C1", "E85001", "against", any_services.uow(), method="email"
+    )  # admins may too
     with any_services.uow() as uow:
         ballots = {b.stakeholder_id: b for b in uow.votes.ballots(vote.id)}
         assert len(ballots) == 2
         b1 = ballots[first.practice.id]
-        assert (b1.choice, b1.method, b1.recorded_by, b1.changes) == ("against", "email", "UADMIN", 2)
-        history = [(h.choice, h.method, h.recorded_by) for h in uow.votes.history(vote.id)
-                   if h.stakeholder_id == first.practice.id]
-        assert history == [("against", "slack", "UGP1"), ("for", "slack", "UGP1"), ("against", "email", "UADMIN")]
+        assert (b1.choice, b1.method, b1.recorded_by, b1.changes) == (
+            "against",
+            "email",
+            "UADMIN",
+            2,
+        )
+        history = [
+            (h.choice, h.method, h.recorded_by)
+            for h in uow.votes.history(vote.id)
+            if h.stakeholder_id == first.practice.id
+        ]
+        assert history == [
+            ("against", "slack", "UGP1"),
+            ("for", "slack", "UGP1"),
+            ("against", "email", "UADMIN"),
+        ]
         actions = [e.action for e in uow.audit.for_programme(vote.programme_id, entity="ballot")]
         assert actions == ["vote.ballot", "vote.ballot.change", "vote.ballot", "vote.ballot.change"]
     t = svc.tally_vote(ADMIN, "C1", any_services.uow()).tally
-    assert (t.practices.for_, t.practices.against, t.practices.abstain, t.practices.not_voted) == (0, 1, 1, 1)
+    assert (t.practices.for_, t.practices.against, t.practices.abstain, t.practices.not_voted) == (
+        0,
+        1,
+        1,
+        1,
+    )
 
 
 @freeze_time(BEFORE)
@@ -150,7 +192,10 @@ def test_buttons_need_a_linked_practice_and_several_means_choosing(any_services)
         svc.ballot_from_button(NOBODY, vote.id, "for", any_services.uow())
     multi = Actor("T1", "UMULTI")
     pick = svc.ballot_from_button(multi, vote.id, "for", any_services.uow())
-    assert isinstance(pick, svc.PracticeChoice) and [p.code for p in pick.practices] == ["E85001", "E85002"]
+    assert isinstance(pick, svc.PracticeChoice) and [p.code for p in pick.practices] == [
+        "E85001",
+        "E85002",
+    ]
     done = svc.ballot_from_button(multi, vote.id, "for", any_services.uow(), pick.practices[1].id)
     assert done.practice.code == "E85002"
     with any_services.uow() as uow:
@@ -167,30 +212,75 @@ def test_aggregate_or_ballots_never_both_and_within_the_electorate(any_services)
     build(any_services, 10, sizes=[1000] * 10)
     vote = open_(any_services, weighted=True, quorum=50).vote
     with pytest.raises(Forbidden):
-        svc.set_aggregate_tally(NOBODY, "C1", any_services.uow(), for_count=1, against_count=0, abstain_count=0)
+        svc.set_aggregate_tally(
+            NOBODY, "C1", any_services.uow(), for_count=1, against_count=0, abstain_count=0
+        )
     with pytest.raises(UsageError, match="electorate is 10"):
-        svc.set_aggregate_tally(OFFICER, "C1", any_services.uow(), for_count=6, against_count=4, abstain_count=1,
-                                for_size=6000, against_size=4000, abstain_size=1000)
+        svc.set_aggregate_tally(
+            OFFICER,
+            "C1",
+            any_services.uow(),
+            for_count=6,
+            against_count=4,
+            abstain_count=1,
+            for_size=6000,
+            against_size=4000,
+            abstain_size=1000,
+        )
     with pytest.raises(UsageError, match="needs the list size"):
-        svc.set_aggregate_tally(OFFICER, "C1", any_services.uow(), for_count=6, against_count=4, abstain_count=0)
-    view = svc.set_aggregate_tally(OFFICER, "C1", any_services.uow(), for_count=4, against_count=3,
-                                   abstain_count=0, for_size=4000, against_size=3000, abstain_size=0)
+        svc.set_aggregate_tally(
+            OFFICER, "C1", any_services.uow(), for_count=6, against_count=4, abstain_count=0
+        )
+    view = svc.set_aggregate_tally(
+        OFFICER,
+        "C1",
+        any_services.uow(),
+        for_count=4,
+        against_count=3,
+        abstain_count=0,
+        for_size=4000,
+        against_size=3000,
+        abstain_size=0,
+    )
     assert view.tally.mode == "aggregate" and view.tally.carried
     with pytest.raises(Conflict, match="aggregate count"):
         click(any_services, 1, "for", vote.id)
     # A correction replaces the count and is audited with before and after.
-    view = svc.set_aggregate_tally(OFFICER, "C1", any_services.uow(), for_count=1, against_count=3,
-                                   abstain_count=0, for_size=1000, against_size=3000, abstain_size=0)
+    view = svc.set_aggregate_tally(
+        OFFICER,
+        "C1",
+        any_services.uow(),
+        for_count=1,
+        against_count=3,
+        abstain_count=0,
+        for_size=1000,
+        against_size=3000,
+        abstain_size=0,
+    )
     assert view.tally.outcome == "no quorum"  # 4,000 of 10,000 list size, below 50%
     with any_services.uow() as uow:
-        events = [e for e in uow.audit.for_programme(vote.programme_id) if e.action.startswith("vote.tally")]
+        events = [
+            e
+            for e in uow.audit.for_programme(vote.programme_id)
+            if e.action.startswith("vote.tally")
+        ]
         assert [e.action for e in events] == ["vote.tally.set", "vote.tally.change"]
-        assert json.loads(events[1].before)["for_count"] == 4 and json.loads(events[1].after)["for_count"] == 1
+        assert (
+            json.loads(events[1].before)["for_count"] == 4
+            and json.loads(events[1].after)["for_count"] == 1
+        )
     other = open_(any_services).vote
     click(any_services, 1, "for", other.id)
     with pytest.raises(Conflict, match="either ballots or an aggregate"):
-        svc.set_aggregate_tally(OFFICER, "C1", any_services.uow(), for_count=1, against_count=0, abstain_count=0,
-                                vote_id=other.id)
+        svc.set_aggregate_tally(
+            OFFICER,
+            "C1",
+            any_services.uow(),
+            for_count=1,
+            against_count=0,
+            abstain_count=0,
+            vote_id=other.id,
+        )
 
 
 @freeze_time(BEFORE)
@@ -204,7 +294,11 @@ def test_closing_fixes_the_result_and_nothing_changes_after(any_services):
     view = svc.close_vote(ADMIN, "C1", any_services.uow())
     assert view.tally.carried and view.vote.state == "closed" and view.vote.closed_by == "UADMIN"
     stored = json.loads(view.vote.result)
-    assert stored["outcome"] == "carried" and stored["practices"]["for"] == 2 and stored["checksum"] == view.vote.checksum
+    assert (
+        stored["outcome"] == "carried"
+        and stored["practices"]["for"] == 2
+        and stored["checksum"] == view.vote.checksum
+    )
     with pytest.raises(Conflict, match="closed"):
         click(any_services, 5, "for", vote.id)
     with pytest.raises(NotFound, match="no open vote"):
@@ -213,7 +307,9 @@ def test_closing_fixes_the_result_and_nothing_changes_after(any_services):
         svc.record_ballot(OFFICER, "C1", "E85005", "for", any_services.uow(), vote_id=vote.id)
     with pytest.raises(Conflict, match="closed"):
         svc.close_vote(ADMIN, "C1", any_services.uow(), vote.id)
-    final = svc.tally_vote(ADMIN, "C1", any_services.uow())  # with no open vote, the latest closed one
+    final = svc.tally_vote(
+        ADMIN, "C1", any_services.uow()
+    )  # with no open vote, the latest closed one
     assert final.tally.checksum == view.vote.checksum and final.tally.practices.turnout == 4
 
 
@@ -232,8 +328,11 @@ def test_export_reproduces_the_checksum(any_services):
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert name == f"ballots-vote-{vote.id}.csv" and list(rows[0]) == svc.EXPORT_HEADER
     assert [(r["code"], r["list size"], r["choice"], r["method"], r["changes"]) for r in rows] == [
-        ("E85001", "1200", "for", "slack", "0"), ("E85002", "3400", "for", "slack", "1"),
-        ("E85003", "5600", "abstain", "meeting", "0"), ("E85004", "7800", "", "", "")]
+        ("E85001", "1200", "for", "slack", "0"),
+        ("E85002", "3400", "for", "slack", "1"),
+        ("E85003", "5600", "abstain", "meeting", "0"),
+        ("E85004", "7800", "", "", ""),
+    ]
     assert svc.checksum_of_export(rows) == view.vote.checksum and view.vote.checksum in comment
     rows[0]["choice"] = "against"  # a tampered export no longer matches
     assert svc.checksum_of_export(rows) != view.vote.checksum
@@ -246,19 +345,35 @@ def test_forecast_uses_the_latest_engagement_positions(any_services):
     click(any_services, 1, "against", vote.id)
     with any_services.uow() as uow:
         ids = {s.code: s.id for s in uow.stakeholders.list(vote.programme_id, "practice")}
-        for code, position, day in [("E85002", "oppose", 1), ("E85002", "support", 20), ("E85003", "support", 5),
-                                    ("E85004", "undecided", 5), ("E85001", "support", 5)]:
-            uow.engagements.create([ids[code]], programme_id=vote.programme_id, kind="meeting", summary="talk",
-                                   occurred_on=date(2015, 1, day), position=position, logged_by="UADMIN")
+        for code, position, day in [
+            ("E85002", "oppose", 1),
+            ("E85002", "support", 20),
+            ("E85003", "support", 5),
+            ("E85004", "undecided", 5),
+            ("E85001", "support", 5),
+        ]:
+            uow.engagements.create(
+                [ids[code]],
+                programme_id=vote.programme_id,
+                kind="meeting",
+                summary="talk",
+                occurred_on=date(2015, 1, day),
+                position=position,
+                logged_by="UADMIN",
+            )
         uow.commit()
     view = svc.tally_vote(ADMIN, "C1", any_services.uow())
     fc = view.forecast
-    assert fc.projected == {ids["E85002"]: "for", ids["E85003"]: "for"}  # E85001 voted: its position is moot
+    assert fc.projected == {
+        ids["E85002"]: "for",
+        ids["E85003"]: "for",
+    }  # E85001 voted: its position is moot
     assert [e.code for e in fc.undecided] == ["E85004", "E85005"]
     assert fc.tally.outcome == "carried" and view.tally.outcome == "not carried"
 
 
 # -- the sweeps ------------------------------------------------------------------
+
 
 def sweep_services(svc_):
     messenger = Recorder()
@@ -274,13 +389,15 @@ def test_auto_close_at_closing_time_exactly_once(any_services):
         for i, choice in [(1, "for"), (2, "for"), (3, "against")]:
             click(any_services, i, choice, vote.id)
     with freeze_time("2015-03-04 16:59:00") as frozen:
-        vote_jobs.close_votes(any_services, datetime.now(timezone.utc))
+        vote_jobs.close_votes(any_services, datetime.now(UTC))
         assert messenger.posts == []
         click(any_services, 4, "abstain", vote.id)  # still open a minute before
         frozen.move_to("2015-03-04 17:00:00")
-        with pytest.raises(Conflict, match="closed at Wed 4 Mar 2015 17:00"):  # the sweep has not run yet
+        with pytest.raises(
+            Conflict, match="closed at Wed 4 Mar 2015 17:00"
+        ):  # the sweep has not run yet
             click(any_services, 4, "for", vote.id)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         # Two sweeps at once, then a third: one close, one post.
         registered = SWEEPS["votes.close"].run  # the sweep as the scheduler runs it
         assert registered is vote_jobs.close_votes
@@ -296,11 +413,18 @@ def test_auto_close_at_closing_time_exactly_once(any_services):
     assert metadata["event_payload"]["key"] == f"vote:{vote.id}:result"
     with any_services.uow() as uow:
         closed = uow.votes.by_id(vote.id)
-        assert (closed.state, closed.closed_by) == ("closed", "consult") and closed.checksum in text_
+        assert (closed.state, closed.closed_by) == (
+            "closed",
+            "consult",
+        ) and closed.checksum in text_
         closes = [e for e in uow.audit.for_programme(vote.programme_id) if e.action == "vote.close"]
         assert len(closes) == 1
-        assert uow.session.scalar(select(func.count()).select_from(Delivery)
-                                  .where(Delivery.kind == "vote-result")) == 1
+        assert (
+            uow.session.scalar(
+                select(func.count()).select_from(Delivery).where(Delivery.kind == "vote-result")
+            )
+            == 1
+        )
 
 
 def test_a_result_not_posted_is_posted_by_the_next_sweep(any_services):
@@ -308,10 +432,12 @@ def test_a_result_not_posted_is_posted_by_the_next_sweep(any_services):
     with freeze_time(BEFORE):
         build(any_services, 2)
         vote = open_(any_services).vote
-        svc.close_vote(ADMIN, "C1", any_services.uow())  # closed, but its poster stopped before posting
+        svc.close_vote(
+            ADMIN, "C1", any_services.uow()
+        )  # closed, but its poster stopped before posting
     with freeze_time("2015-02-02 10:01:00"):
-        vote_jobs.close_votes(any_services, datetime.now(timezone.utc))
-        vote_jobs.close_votes(any_services, datetime.now(timezone.utc))
+        vote_jobs.close_votes(any_services, datetime.now(UTC))
+        vote_jobs.close_votes(any_services, datetime.now(UTC))
     assert len(messenger.posts) == 1 and "by <@UADMIN>" in messenger.posts[0][1]
     assert f"#{vote.id}" in messenger.posts[0][1]
 
@@ -320,13 +446,15 @@ def test_reminders_go_to_those_who_have_not_voted_and_turnout_warning_once(any_s
     messenger = sweep_services(any_services)
     with freeze_time(BEFORE):
         build(any_services, 4)
-        stakeholders.link_stakeholder(ADMIN, "C1", "E85004", "UGP3", any_services.uow())  # UGP3 speaks for two
+        stakeholders.link_stakeholder(
+            ADMIN, "C1", "E85004", "UGP3", any_services.uow()
+        )  # UGP3 speaks for two
         vote = open_(any_services, quorum=75).vote
         click(any_services, 1, "for", vote.id)
 
     def sweep(at):
         with freeze_time(at):
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             vote_jobs.remind_voters(any_services, now)
             vote_jobs.warn_low_turnout(any_services, now)
 
@@ -340,14 +468,18 @@ def test_reminders_go_to_those_who_have_not_voted_and_turnout_warning_once(any_s
     with freeze_time("2015-02-24 12:00:00"):
         click(any_services, 2, "against", vote.id)
     messenger.dms.clear()
-    sweep("2015-03-03 09:00:00")  # 1 working day before: reminder and, turnout 2 of 4 < 75%, a warning
+    sweep(
+        "2015-03-03 09:00:00"
+    )  # 1 working day before: reminder and, turnout 2 of 4 < 75%, a warning
     sweep("2015-03-03 15:00:00")
     assert [u for u, _ in messenger.dms] == ["UGP3"]
     warnings = [p for p in messenger.posts if "below its quorum" in p[1]]
     assert len(warnings) == 1 and "Practice 03" in warnings[0][1]
     messenger.dms.clear()
     with freeze_time("2015-03-04 08:00:00"):
-        pick = click(any_services, 3, "for", vote.id)  # UGP3 speaks for two practices: chooses Practice 03
+        pick = click(
+            any_services, 3, "for", vote.id
+        )  # UGP3 speaks for two practices: chooses Practice 03
         assert isinstance(pick, svc.PracticeChoice)
         click(any_services, 3, "for", vote.id, pick.practices[0].id)
     sweep("2015-03-04 09:30:00")  # closing day
@@ -362,16 +494,17 @@ def test_no_turnout_warning_when_quorum_is_met(any_services):
         vote = open_(any_services, quorum=50).vote
         click(any_services, 1, "for", vote.id)
     with freeze_time("2015-03-03 09:00:00"):
-        vote_jobs.warn_low_turnout(any_services, datetime.now(timezone.utc))
+        vote_jobs.warn_low_turnout(any_services, datetime.now(UTC))
     assert messenger.posts == []
 
 
 # -- concurrency (PostgreSQL: real row locks and a real unique index) -------------
 
+
 @pytest.mark.postgres
 def test_simultaneous_ballots_never_make_two(pg_url):
-    from tests.harness import build_services
     from bot.settings import Settings
+    from tests.harness import build_services
 
     services = build_services(Settings(database_url=pg_url))
     try:
@@ -393,7 +526,11 @@ def test_simultaneous_ballots_never_make_two(pg_url):
         for k in range(8):
             jobs.append(lambda k=k: click(services, 1, ["for", "against"][k % 2], vote.id))
         for choice in ("against", "for"):
-            jobs.append(lambda choice=choice: svc.record_ballot(OFFICER, "C1", "E85001", choice, services.uow()))
+            jobs.append(
+                lambda choice=choice: svc.record_ballot(
+                    OFFICER, "C1", "E85001", choice, services.uow()
+                )
+            )
         # Practices 2..40 each click once, at the same moment.
         for i in range(2, 41):
             jobs.append(lambda i=i: click(services, i, "for" if i % 3 else "against", vote.id))
@@ -407,17 +544,25 @@ def test_simultaneous_ballots_never_make_two(pg_url):
         assert errors == []
         with services.uow() as uow:
             per_practice = uow.session.execute(
-                select(Ballot.stakeholder_id, func.count()).where(Ballot.vote_id == vote.id)
-                .group_by(Ballot.stakeholder_id)).all()
+                select(Ballot.stakeholder_id, func.count())
+                .where(Ballot.vote_id == vote.id)
+                .group_by(Ballot.stakeholder_id)
+            ).all()
             assert len(per_practice) == 40 and all(n == 1 for _, n in per_practice)
             e1 = uow.stakeholders.by_code(vote.programme_id, "E85001")
             b1 = uow.votes.ballot_of(vote.id, e1.id)
-            history = uow.session.scalar(select(func.count()).select_from(BallotHistory)
-                                         .where(BallotHistory.stakeholder_id == e1.id))
+            history = uow.session.scalar(
+                select(func.count())
+                .select_from(BallotHistory)
+                .where(BallotHistory.stakeholder_id == e1.id)
+            )
             # Every recorded change is one history row; the ballot's change count agrees.
             assert history == b1.changes + 1 and history >= 2
-            audits = uow.session.scalar(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.entity == "ballot", AuditEvent.entity_id == b1.id))
+            audits = uow.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.entity == "ballot", AuditEvent.entity_id == b1.id)
+            )
             assert audits == history
         with freeze_time("2015-02-10 12:00:00"):
             t = svc.tally_vote(ADMIN, "C1", services.uow()).tally
@@ -431,8 +576,8 @@ def test_simultaneous_ballots_never_make_two(pg_url):
 @pytest.mark.postgres
 def test_a_ballot_racing_an_uncommitted_first_ballot_becomes_an_update(pg_url):
     """The unique key stops the second insert; the loser updates the winner's row, with no error."""
-    from tests.harness import build_services
     from bot.settings import Settings
+    from tests.harness import build_services
 
     services = build_services(Settings(database_url=pg_url))
     try:
@@ -441,17 +586,21 @@ def test_a_ballot_racing_an_uncommitted_first_ballot_becomes_an_update(pg_url):
             vote = open_(services).vote
         with services.uow() as uow:
             practice = uow.stakeholders.by_code(vote.programme_id, "E85001")
-        now = datetime(2015, 2, 3, tzinfo=timezone.utc)
+        now = datetime(2015, 2, 3, tzinfo=UTC)
         first = services.uow()
         first.__enter__()
         first.votes.lock(vote.id, exclusive=False)
-        first.votes.cast(vote.id, practice.id, "for", "slack", "UGP1", now)  # inserted, not committed
+        first.votes.cast(
+            vote.id, practice.id, "for", "slack", "UGP1", now
+        )  # inserted, not committed
         outcome = {}
 
         def second():
             with services.uow() as uow:
                 uow.votes.lock(vote.id, exclusive=False)
-                outcome["result"] = uow.votes.cast(vote.id, practice.id, "against", "paper", "UOFFICER", now)
+                outcome["result"] = uow.votes.cast(
+                    vote.id, practice.id, "against", "paper", "UOFFICER", now
+                )
                 uow.commit()
 
         thread = threading.Thread(target=second)
@@ -460,11 +609,16 @@ def test_a_ballot_racing_an_uncommitted_first_ballot_becomes_an_update(pg_url):
         deadline = time.time() + 30
         blocked = 0
         try:
-            with engine.connect() as conn:  # wait until the second insert is blocked on the unique index
+            with (
+                engine.connect() as conn
+            ):  # wait until the second insert is blocked on the unique index
                 while time.time() < deadline and not blocked:
-                    blocked = conn.execute(text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                        "AND datname = current_database() AND query LIKE 'INSERT INTO ballot %'")).scalar()
+                    blocked = conn.execute(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND datname = current_database() AND query LIKE 'INSERT INTO ballot %'"
+                        )
+                    ).scalar()
                     conn.rollback()  # pg_stat_activity is a snapshot per transaction: take a fresh one
                     time.sleep(0.02)
             first.commit()

@@ -1,9 +1,10 @@
 """Every Slack request is signed and fresh; Slack's retries of an event never run it twice."""
+
 from __future__ import annotations
 
-import json
 import threading
 import time
+from datetime import UTC
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
@@ -14,15 +15,28 @@ from ..harness import RunningApp
 
 
 def _command_body(app: RunningApp, text: str = "help") -> str:
-    return urlencode({"token": "unused", "team_id": "T1", "channel_id": "C1", "user_id": "UADMIN",
-                      "command": "/consult", "text": text, "api_app_id": "A1",
-                      "response_url": app.slack.response_url("r1"), "trigger_id": "t1"})
+    return urlencode(
+        {
+            "token": "unused",
+            "team_id": "T1",
+            "channel_id": "C1",
+            "user_id": "UADMIN",
+            "command": "/consult",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": app.slack.response_url("r1"),
+            "trigger_id": "t1",
+        }
+    )
 
 
 def test_a_valid_request_inside_the_window_is_answered(sqlite_app, slack):
     # Four minutes old (a slow network) is still inside Slack's five-minute window.
-    resp = sqlite_app.signed_post(_command_body(sqlite_app), "application/x-www-form-urlencoded",
-                                  timestamp=int(time.time()) - 4 * 60)
+    resp = sqlite_app.signed_post(
+        _command_body(sqlite_app),
+        "application/x-www-form-urlencoded",
+        timestamp=int(time.time()) - 4 * 60,
+    )
     assert resp.status == 200
     slack.wait_for("response", 1)
 
@@ -32,11 +46,19 @@ def test_a_captured_request_replayed_later_is_refused(sqlite_app, slack):
     captured_at = int(time.time()) - 5 * 60 - 1
     signature = sqlite_app.verifier.generate_signature(timestamp=str(captured_at), body=body)
     # The genuine signature of that body at that time, sent again now: refused.
-    assert sqlite_app.signed_post(body, "application/x-www-form-urlencoded", timestamp=captured_at,
-                                  signature=signature).status == 401
+    assert (
+        sqlite_app.signed_post(
+            body, "application/x-www-form-urlencoded", timestamp=captured_at, signature=signature
+        ).status
+        == 401
+    )
     # Re-stamping it with a fresh time breaks the signature.
-    assert sqlite_app.signed_post(body, "application/x-www-form-urlencoded",
-                                  signature=signature).status == 401
+    assert (
+        sqlite_app.signed_post(
+            body, "application/x-www-form-urlencoded", signature=signature
+        ).status
+        == 401
+    )
     assert slack.sent("response") == [] and slack.sent("chat.postMessage") == []
 
 
@@ -46,12 +68,18 @@ def test_requests_from_the_future_tampered_or_unsigned_are_refused(sqlite_app, s
     assert sqlite_app.signed_post(body, ct, timestamp=int(time.time()) + 6 * 60).status == 401
     ts = str(int(time.time()))
     good = sqlite_app.verifier.generate_signature(timestamp=ts, body=body)
-    assert sqlite_app.signed_post(body.replace("Forged", "Forgex"), ct, timestamp=int(ts),
-                                  signature=good).status == 401
+    assert (
+        sqlite_app.signed_post(
+            body.replace("Forged", "Forgex"), ct, timestamp=int(ts), signature=good
+        ).status
+        == 401
+    )
     assert sqlite_app.signed_post(body, ct, signature="v0=" + "0" * 64).status == 401
     from ..harness import http_request
 
-    unsigned = http_request(sqlite_app.url + "/slack/events", "POST", body.encode(), {"Content-Type": ct})
+    unsigned = http_request(
+        sqlite_app.url + "/slack/events", "POST", body.encode(), {"Content-Type": ct}
+    )
     assert unsigned.status == 401
     # A refusal says nothing about why (no hint for a forger) and reveals no secret.
     assert b"secret" not in unsigned.body.lower()
@@ -83,8 +111,12 @@ def _wait(predicate, timeout=5.0):
 
 def test_slack_retries_of_an_event_run_it_once(running_app):
     seen = _recording_listener(running_app, "reaction_added")
-    event = {"type": "reaction_added", "user": "U1", "reaction": "thumbsup",
-             "item": {"type": "message", "channel": "C1", "ts": "1.1"}}
+    event = {
+        "type": "reaction_added",
+        "user": "U1",
+        "reaction": "thumbsup",
+        "item": {"type": "message", "channel": "C1", "ts": "1.1"},
+    }
     assert running_app.event(event, event_id="EvRetry1").status == 200
     for retry in (1, 2, 3):
         assert running_app.event(event, event_id="EvRetry1", retry=retry).status == 200
@@ -98,10 +130,18 @@ def test_one_event_delivered_to_two_processes_at_once_runs_once(db_url, slack):
     apps = [RunningApp(db_url, slack), RunningApp(db_url, slack)]
     try:
         seen = [_recording_listener(a, "reaction_added") for a in apps]
-        event = {"type": "reaction_added", "user": "U1", "reaction": "eyes",
-                 "item": {"type": "message", "channel": "C1", "ts": "2.2"}}
-        threads = [threading.Thread(target=a.event, args=(event,), kwargs={"event_id": "EvTwice", "retry": n})
-                   for n, a in enumerate(apps * 3)]
+        event = {
+            "type": "reaction_added",
+            "user": "U1",
+            "reaction": "eyes",
+            "item": {"type": "message", "channel": "C1", "ts": "2.2"},
+        }
+        threads = [
+            threading.Thread(
+                target=a.event, args=(event,), kwargs={"event_id": "EvTwice", "retry": n}
+            )
+            for n, a in enumerate(apps * 3)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -117,7 +157,7 @@ def test_one_event_delivered_to_two_processes_at_once_runs_once(db_url, slack):
 
 
 def test_old_events_are_forgotten_by_the_sweep(services):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from freezegun import freeze_time
 
@@ -132,6 +172,6 @@ def test_old_events_are_forgotten_by_the_sweep(services):
         assert not first_delivery(engine, "EvOld", "T1")  # still remembered within a day
     load_all()
     with freeze_time("2015-03-02 09:30"):
-        SWEEPS["forget_old_slack_events"].run(services, datetime(2015, 3, 2, 9, 30, tzinfo=timezone.utc))
+        SWEEPS["forget_old_slack_events"].run(services, datetime(2015, 3, 2, 9, 30, tzinfo=UTC))
     with engine.connect() as conn:
         assert set(conn.scalars(select(SlackEvent.event_id))) == {"EvRecent"}

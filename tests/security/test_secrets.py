@@ -1,4 +1,5 @@
 """Secrets (tokens, signing and client secrets, feed tokens, response URLs) never reach logs or replies."""
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,14 @@ RESPONSE_URL = "https://hooks.slack.com/commands/T1/123456/AbCdEfSecret"
 
 @pytest.fixture(autouse=True)
 def redaction():
-    install_log_redaction(Settings(slack_signing_secret=SIGNING, slack_client_secret=CLIENT_SECRET,
-                                   slack_bot_token=BOT, slack_app_token=APP))
+    install_log_redaction(
+        Settings(
+            slack_signing_secret=SIGNING,
+            slack_client_secret=CLIENT_SECRET,
+            slack_bot_token=BOT,
+            slack_app_token=APP,
+        )
+    )
 
 
 def secrets_in(text: str) -> list[str]:
@@ -33,9 +40,11 @@ def secrets_in(text: str) -> list[str]:
 
 
 def test_redact_removes_every_kind_of_secret_and_keeps_the_rest():
-    line = (f"auth failed for {BOT} and {USER} (app {APP}, rotated xoxe.xoxp-1-Zm9vYmFy); "
-            f"signing {SIGNING}, client {CLIENT_SECRET}; feed https://consult.example.org/calendar/{FEED}.ics "
-            f"webcal://h/calendar/{FEED}.ics?x=1; reply to {RESPONSE_URL}")
+    line = (
+        f"auth failed for {BOT} and {USER} (app {APP}, rotated xoxe.xoxp-1-Zm9vYmFy); "
+        f"signing {SIGNING}, client {CLIENT_SECRET}; feed https://consult.example.org/calendar/{FEED}.ics "
+        f"webcal://h/calendar/{FEED}.ics?x=1; reply to {RESPONSE_URL}"
+    )
     clean = redact(line)
     assert secrets_in(clean) == []
     assert "Zm9vYmFy" not in clean
@@ -59,9 +68,13 @@ def test_log_messages_arguments_and_tracebacks_are_scrubbed(caplog):
 
 def test_a_failing_command_replies_with_a_reference_not_the_secret(services, caplog):
     def leaky(req, args):
-        raise RuntimeError(f"Slack said invalid_auth for {BOT}; feed /calendar/{FEED}.ics; secret {SIGNING}")
+        raise RuntimeError(
+            f"Slack said invalid_auth for {BOT}; feed /calendar/{FEED}.ics; secret {SIGNING}"
+        )
 
-    commands.SUBCOMMANDS["leaky"] = Subcommand("leaky", "test", "/consult leaky", "/consult leaky", leaky)
+    commands.SUBCOMMANDS["leaky"] = Subcommand(
+        "leaky", "test", "/consult leaky", "/consult leaky", leaky
+    )
     try:
         out = RecordingMessenger()
         with caplog.at_level(logging.ERROR):
@@ -78,5 +91,7 @@ def test_settings_errors_do_not_echo_the_values():
     from bot.settings import SettingsError, load_settings
 
     with pytest.raises(SettingsError) as e:
-        load_settings({"SLACK_APP_TOKEN": "not-an-app-token-" + SIGNING, "SLACK_BOT_TOKEN": BOT}, None).check_slack()
+        load_settings(
+            {"SLACK_APP_TOKEN": "not-an-app-token-" + SIGNING, "SLACK_BOT_TOKEN": BOT}, None
+        ).check_slack()
     assert SIGNING not in str(e.value) and BOT not in str(e.value)

@@ -1,7 +1,8 @@
 """The feed builder, checked with three independent iCalendar parsers (icalendar, vobject, ics)."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -11,7 +12,7 @@ import vobject
 
 from bot.calendar_feed import CalendarItem, FeedInfo, build_calendar, channel_link, item_uid
 
-UTC = timezone.utc
+UTC = UTC
 INFO = FeedInfo("Hillingdon co-commissioning", "T1", "C123", 7, "Key dates")
 STAMP = datetime(2014, 6, 1, 10, 30, tzinfo=UTC)
 
@@ -77,14 +78,23 @@ def parse_three(body: bytes) -> dict[str, dict]:
 
 
 def deadline(item_id=1, day=date(2014, 6, 20), **kw) -> CalendarItem:
-    values = dict(kind="deadline", item_id=item_id, title=f"Deadline {item_id}", updated=STAMP, day=day)
+    values = dict(
+        kind="deadline", item_id=item_id, title=f"Deadline {item_id}", updated=STAMP, day=day
+    )
     values.update(kw)
     return CalendarItem(**values)
 
 
 def meeting(item_id=2, start=datetime(2014, 12, 9, 14, tzinfo=UTC), **kw) -> CalendarItem:
-    values = dict(kind="meeting", item_id=item_id, title=f"Meeting {item_id}", updated=STAMP, start=start,
-                  end=start + timedelta(hours=2), busy=True)
+    values = dict(
+        kind="meeting",
+        item_id=item_id,
+        title=f"Meeting {item_id}",
+        updated=STAMP,
+        start=start,
+        end=start + timedelta(hours=2),
+        busy=True,
+    )
     values.update(kw)
     return CalendarItem(**values)
 
@@ -92,8 +102,13 @@ def meeting(item_id=2, start=datetime(2014, 12, 9, 14, tzinfo=UTC), **kw) -> Cal
 def test_calendar_properties_outlook_needs():
     body = build_calendar(INFO, [deadline()])
     text = body.decode()
-    for line in ("VERSION:2.0", "CALSCALE:GREGORIAN", "X-WR-CALNAME:Hillingdon co-commissioning",
-                 "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H"):
+    for line in (
+        "VERSION:2.0",
+        "CALSCALE:GREGORIAN",
+        "X-WR-CALNAME:Hillingdon co-commissioning",
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+        "X-PUBLISHED-TTL:PT1H",
+    ):
         assert f"\r\n{line}\r\n" in text
     assert "\r\nPRODID:" in text
     # A published calendar, not an invitation: no METHOD (which would need ORGANIZER on every event).
@@ -111,7 +126,9 @@ def test_crlf_line_endings_and_folding():
     assert next(iter(parsed.values()))["summary"] == long_title
 
 
-@pytest.mark.parametrize("day", [date(2014, 6, 20), date(2014, 12, 31), date(2015, 2, 28), date(2016, 2, 29)])
+@pytest.mark.parametrize(
+    "day", [date(2014, 6, 20), date(2014, 12, 31), date(2015, 2, 28), date(2016, 2, 29)]
+)
 def test_all_day_event_ends_the_next_day(day):
     body = build_calendar(INFO, [deadline(day=day)])
     assert f"DTSTART;VALUE=DATE:{day:%Y%m%d}".encode() in body
@@ -134,7 +151,9 @@ def test_timed_events_are_written_in_utc_whatever_zone_they_come_in():
 
 def test_a_timed_item_without_a_sensible_end_lasts_an_hour():
     start = datetime(2015, 3, 4, 17, tzinfo=UTC)
-    facts = parse_three(build_calendar(INFO, [meeting(3, start, end=None), meeting(4, start, end=start)]))
+    facts = parse_three(
+        build_calendar(INFO, [meeting(3, start, end=None), meeting(4, start, end=start)])
+    )
     for n in (3, 4):
         assert facts[item_uid(INFO, "meeting", n)]["end"] == start + timedelta(hours=1)
 
@@ -146,13 +165,20 @@ def test_same_items_give_the_same_bytes_in_any_order():
 
 def test_uids_depend_only_on_what_the_item_is():
     one = parse_three(build_calendar(INFO, [deadline(1)]))
-    many = parse_three(build_calendar(INFO, [meeting(9), deadline(1, title="Renamed"), deadline(5)]))
+    many = parse_three(
+        build_calendar(INFO, [meeting(9), deadline(1, title="Renamed"), deadline(5)])
+    )
     uid = item_uid(INFO, "deadline", 1)
     assert uid in one and uid in many
     other_programme = FeedInfo("Other", "T1", "C9", 8)
     other_team = FeedInfo("Same", "T2", "C123", 7)
-    uids = {item_uid(INFO, "deadline", 1), item_uid(other_programme, "deadline", 1),
-            item_uid(other_team, "deadline", 1), item_uid(INFO, "meeting", 1), item_uid(INFO, "deadline", 2)}
+    uids = {
+        item_uid(INFO, "deadline", 1),
+        item_uid(other_programme, "deadline", 1),
+        item_uid(other_team, "deadline", 1),
+        item_uid(INFO, "meeting", 1),
+        item_uid(INFO, "deadline", 2),
+    }
     assert len(uids) == 5
 
 
@@ -165,17 +191,32 @@ def test_dtstamp_last_modified_and_sequence_come_from_the_item():
 
 
 def test_text_with_commas_semicolons_and_newlines_survives():
-    title = "Board; papers, \"draft\" \\ plan"
-    body = build_calendar(INFO, [meeting(title=title, place="Room 6, Civic Centre; Uxbridge",
-                                         details=("First line", "Second, line"), owners=("U1", "U2"))])
+    title = 'Board; papers, "draft" \\ plan'
+    body = build_calendar(
+        INFO,
+        [
+            meeting(
+                title=title,
+                place="Room 6, Civic Centre; Uxbridge",
+                details=("First line", "Second, line"),
+                owners=("U1", "U2"),
+            )
+        ],
+    )
     facts = parse_three(body)[item_uid(INFO, "meeting", 2)]
     assert facts["summary"] == title
     assert facts["location"] == "Room 6, Civic Centre; Uxbridge"
-    assert facts["description"].splitlines()[:3] == ["First line", "Second, line", "Owners: @U1, @U2"]
+    assert facts["description"].splitlines()[:3] == [
+        "First line",
+        "Second, line",
+        "Owners: @U1, @U2",
+    ]
 
 
 def test_description_links_back_to_the_channel():
-    facts = parse_three(build_calendar(INFO, [deadline(owners=("U42",))]))[item_uid(INFO, "deadline", 1)]
+    facts = parse_three(build_calendar(INFO, [deadline(owners=("U42",))]))[
+        item_uid(INFO, "deadline", 1)
+    ]
     link = channel_link("T1", "C123")
     assert link == "https://slack.com/app_redirect?channel=C123&team=T1"
     assert f"In Slack: {link}" in facts["description"]
@@ -199,6 +240,14 @@ def test_items_must_be_all_day_or_timed_with_aware_times():
     with pytest.raises(ValueError):
         CalendarItem(kind="deadline", item_id=1, title="x", updated=STAMP)
     with pytest.raises(ValueError):
-        CalendarItem(kind="meeting", item_id=1, title="x", updated=STAMP, start=datetime(2015, 1, 1, 9))
+        CalendarItem(
+            kind="meeting", item_id=1, title="x", updated=STAMP, start=datetime(2015, 1, 1, 9)
+        )
     with pytest.raises(ValueError):
-        CalendarItem(kind="deadline", item_id=1, title="x", updated=datetime(2015, 1, 1), day=date(2015, 1, 1))
+        CalendarItem(
+            kind="deadline",
+            item_id=1,
+            title="x",
+            updated=datetime(2015, 1, 1),
+            day=date(2015, 1, 1),
+        )

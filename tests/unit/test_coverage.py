@@ -1,4 +1,5 @@
 """Coverage rules, without storage."""
+
 from datetime import date, timedelta
 
 from bot.coverage import StakeholderFact, bar, build_report, is_engaged
@@ -17,9 +18,13 @@ def test_engaged_means_within_n_days_counting_back_from_today():
 
 
 def test_not_engaged_are_never_engaged_first_then_the_longest_ago():
-    facts = [fact(1, last=TODAY - timedelta(days=40), name="Bravo"), fact(2, last=None, name="Zulu"),
-             fact(3, last=TODAY - timedelta(days=90), name="Alpha"), fact(4, last=TODAY, name="Charlie"),
-             fact(5, last=None, name="Echo")]
+    facts = [
+        fact(1, last=TODAY - timedelta(days=40), name="Bravo"),
+        fact(2, last=None, name="Zulu"),
+        fact(3, last=TODAY - timedelta(days=90), name="Alpha"),
+        fact(4, last=TODAY, name="Charlie"),
+        fact(5, last=None, name="Echo"),
+    ]
     report = build_report("P", facts, 30, TODAY)
     practices = report.of_type("practice")
     assert practices.engaged == 1 and practices.total == 5
@@ -33,12 +38,21 @@ def test_types_follow_the_register_order_and_only_appear_when_present():
 
 
 def test_positions_count_practices_and_share_the_list_size():
-    facts = [fact(1, position="support", size=6000), fact(2, position="support", size=2000),
-             fact(3, position="oppose", size=2000), fact(4, size=None), fact(5, "lmc", position="oppose", size=999)]
+    facts = [
+        fact(1, position="support", size=6000),
+        fact(2, position="support", size=2000),
+        fact(3, position="oppose", size=2000),
+        fact(4, size=None),
+        fact(5, "lmc", position="oppose", size=999),
+    ]
     report = build_report("P", facts, 30, TODAY)
     shares = {s.position: s for s in report.positions}
     assert report.practice_list_size == 10000
-    assert (shares["support"].count, shares["support"].list_size, shares["support"].share) == (2, 8000, 0.8)
+    assert (shares["support"].count, shares["support"].list_size, shares["support"].share) == (
+        2,
+        8000,
+        0.8,
+    )
     assert (shares["oppose"].count, shares["oppose"].share) == (1, 0.2)  # the LMC is not a practice
     assert (shares["unknown"].count, shares["unknown"].share) == (1, 0.0)
     assert shares["neutral"].count == 0

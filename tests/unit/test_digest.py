@@ -1,19 +1,40 @@
 """The digest's pure rules: schedule, exact window, headline, templates, Block Kit limits."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from jinja2 import UndefinedError
 
 from bot import digest
 from bot.coverage import NotEngaged, TypeCoverage
-from bot.digest import (DUE, MISSED, NOT_YET, OFF, Digest, PositionChange, Schedule, UpcomingDeadline, local_at,
-                        scheduled_this_week, status, week_of, window_before)
+from bot.digest import (
+    DUE,
+    MISSED,
+    NOT_YET,
+    OFF,
+    Digest,
+    PositionChange,
+    Schedule,
+    UpcomingDeadline,
+    local_at,
+    scheduled_this_week,
+    status,
+    week_of,
+    window_before,
+)
 from bot.rendering import render
 from bot.services.digests import RenderedDigest, RenderedSection, render_digest
-from handlers.blocks_digest import (MAX_BLOCKS, MAX_HEADER, MAX_MESSAGE_CHARS, MAX_SECTION, digest_messages,
-                                    ephemeral_messages, section_chunks)
+from handlers.blocks_digest import (
+    MAX_BLOCKS,
+    MAX_HEADER,
+    MAX_MESSAGE_CHARS,
+    MAX_SECTION,
+    digest_messages,
+    ephemeral_messages,
+    section_chunks,
+)
 
-UTC = timezone.utc
+UTC = UTC
 LONDON = "Europe/London"
 
 
@@ -22,6 +43,7 @@ def utc(*args):
 
 
 # -- when ---------------------------------------------------------------------------------------
+
 
 def test_default_schedule_is_monday_0900_local_in_summer_and_winter():
     s = Schedule(timezone=LONDON)
@@ -77,7 +99,9 @@ def test_a_time_inside_the_spring_gap_still_happens_once_that_day():
     assert at.date() == date(2015, 3, 29) and at.astimezone(UTC) == utc(2015, 3, 29, 1, 30)
 
 
-@pytest.mark.parametrize("text,day", [("monday", 0), ("Tue", 1), ("weds", 2), ("thurs", 3), ("SUN", 6)])
+@pytest.mark.parametrize(
+    "text,day", [("monday", 0), ("Tue", 1), ("weds", 2), ("thurs", 3), ("SUN", 6)]
+)
 def test_weekdays_are_read_loosely(text, day):
     assert digest.parse_weekday(text) == day
 
@@ -88,9 +112,12 @@ def test_unknown_weekday_is_none():
 
 # -- what ---------------------------------------------------------------------------------------
 
+
 def _digest(**kw) -> Digest:
     end = local_at(date(2015, 3, 2), "09:00", LONDON)
-    return Digest("Hillingdon <CCG> & co", LONDON, window_before(end, LONDON), date(2015, 3, 2), **kw)
+    return Digest(
+        "Hillingdon <CCG> & co", LONDON, window_before(end, LONDON), date(2015, 3, 2), **kw
+    )
 
 
 def _practices(n_never, n_stale=0):
@@ -103,12 +130,22 @@ def test_headline_names_practices_not_engaged_vote_and_overdue():
     class Tally:
         class deciding:
             turnout_percent = 45.2
+
     vote = digest.VoteStanding("Q", utc(2015, 3, 4, 17), 6, Tally(), None)
-    d = _digest(not_engaged=[_practices(12)], votes=[vote],
-                overdue_actions=[digest.Overdue("action", 1, "t", "U1", date(2015, 2, 1), 20)])
-    assert digest.headline(d) == "12 practices not yet engaged; vote closes in 6 working days; turnout 45%; 1 overdue"
+    d = _digest(
+        not_engaged=[_practices(12)],
+        votes=[vote],
+        overdue_actions=[digest.Overdue("action", 1, "t", "U1", date(2015, 2, 1), 20)],
+    )
+    assert (
+        digest.headline(d)
+        == "12 practices not yet engaged; vote closes in 6 working days; turnout 45%; 1 overdue"
+    )
     late_vote = digest.VoteStanding("Q", utc(2015, 2, 4, 17), -3, Tally(), None)
-    assert digest.headline(_digest(votes=[late_vote])) == "Vote past its closing day, closing now; turnout 45%"
+    assert (
+        digest.headline(_digest(votes=[late_vote]))
+        == "Vote past its closing day, closing now; turnout 45%"
+    )
     d = _digest(not_engaged=[_practices(2, 3)])
     assert digest.headline(d) == "5 practices not engaged in 30 days"
     d = _digest(deadlines=[UpcomingDeadline("EoI", "deadline", date(2015, 3, 3), None, 1)])
@@ -120,55 +157,100 @@ def test_position_changes_compare_the_window_start_with_its_end():
     w = window_before(utc(2015, 3, 2, 9), LONDON)
     inside, before = utc(2015, 2, 28, 12), utc(2015, 2, 20, 12)
     rows = [
-        (1, date(2015, 2, 20), before, 10, "undecided"), (1, date(2015, 2, 27), inside, 11, "support"),  # changed
-        (2, date(2015, 2, 20), before, 12, "oppose"), (2, date(2015, 2, 27), inside, 13, "oppose"),  # same
+        (1, date(2015, 2, 20), before, 10, "undecided"),
+        (1, date(2015, 2, 27), inside, 11, "support"),  # changed
+        (2, date(2015, 2, 20), before, 12, "oppose"),
+        (2, date(2015, 2, 27), inside, 13, "oppose"),  # same
         (3, date(2015, 2, 27), inside, 14, "oppose"),  # first position
         # Logged this week but backdated before the later position: the position stays support.
-        (4, date(2015, 2, 25), before, 15, "support"), (4, date(2015, 2, 1), inside, 16, "oppose"),
-        (5, date(2015, 2, 27), utc(2015, 3, 2, 9), 17, "oppose"),  # logged at the window's end: next week
+        (4, date(2015, 2, 25), before, 15, "support"),
+        (4, date(2015, 2, 1), inside, 16, "oppose"),
+        (
+            5,
+            date(2015, 2, 27),
+            utc(2015, 3, 2, 9),
+            17,
+            "oppose",
+        ),  # logged at the window's end: next week
     ]
     names = {i: (f"S{i}", None, "practice") for i in range(1, 6)}
     got = digest.position_changes(rows, w, names)
-    assert [(c.name, c.before, c.after) for c in got] == [("S3", None, "oppose"), ("S1", "undecided", "support")]
+    assert [(c.name, c.before, c.after) for c in got] == [
+        ("S3", None, "oppose"),
+        ("S1", "undecided", "support"),
+    ]
 
 
 # -- templates ----------------------------------------------------------------------------------
+
 
 def test_templates_fail_on_a_missing_variable():
     with pytest.raises(UndefinedError):
         render("digest/engagement.j2")
     with pytest.raises(UndefinedError):
-        render("digest/deadlines.j2", d=_digest(deadlines=[UpcomingDeadline("x", "deadline", date(2015, 3, 3),
-                                                                              None, 1)]))  # no days_left
+        render(
+            "digest/deadlines.j2",
+            d=_digest(deadlines=[UpcomingDeadline("x", "deadline", date(2015, 3, 3), None, 1)]),
+        )  # no days_left
 
 
 def test_user_text_is_escaped_in_every_section():
-    d = _digest(engagements=1, activity=[digest.TypeActivity("practice", 1, 1)], top_loggers=[("U1", 1)],
-                position_changes=[PositionChange("<!channel> & Co", "E1", "practice", None, "oppose")],
-                not_engaged=[TypeCoverage("practice", "Member practices", 0,
-                                          [NotEngaged(1, "<@U999> Surgery", None, None)])],
-                deadlines=[UpcomingDeadline("<http://x|click>", "deadline", date(2015, 3, 3), None, 1, ["U2"])],
-                overdue_actions=[digest.Overdue("action", 1, "Ring <!here>", "U1", date(2015, 2, 1), 20)])
+    d = _digest(
+        engagements=1,
+        activity=[digest.TypeActivity("practice", 1, 1)],
+        top_loggers=[("U1", 1)],
+        position_changes=[PositionChange("<!channel> & Co", "E1", "practice", None, "oppose")],
+        not_engaged=[
+            TypeCoverage(
+                "practice", "Member practices", 0, [NotEngaged(1, "<@U999> Surgery", None, None)]
+            )
+        ],
+        deadlines=[
+            UpcomingDeadline("<http://x|click>", "deadline", date(2015, 3, 3), None, 1, ["U2"])
+        ],
+        overdue_actions=[digest.Overdue("action", 1, "Ring <!here>", "U1", date(2015, 2, 1), 20)],
+    )
     r = render_digest(d)
     text = "\n".join(s.text for s in r.sections)
     assert "<!channel>" not in text and "&lt;!channel&gt; &amp; Co" in text
     assert "<@U999>" not in text and "<http" not in text and "<!here>" not in text
-    assert [s.key for s in r.sections] == ["engagement", "not_engaged", "deadlines", "overdue"]  # empty ones out
-    assert r.title == "Weekly digest: Hillingdon <CCG> & co"  # a plain-text header shows text as typed
+    assert [s.key for s in r.sections] == [
+        "engagement",
+        "not_engaged",
+        "deadlines",
+        "overdue",
+    ]  # empty ones out
+    assert (
+        r.title == "Weekly digest: Hillingdon <CCG> & co"
+    )  # a plain-text header shows text as typed
 
 
 # -- Block Kit limits -----------------------------------------------------------------------------
 
+
 def _big(sections=6, lines=400, width=90, title="T" * 400) -> RenderedDigest:
-    return RenderedDigest(title, "Headline", [
-        RenderedSection(f"s{i}", f"*Section {i}*\n" + "\n".join(f"• item {i}-{n} " + "x" * width for n in range(lines)))
-        for i in range(sections)], ["footer"])
+    return RenderedDigest(
+        title,
+        "Headline",
+        [
+            RenderedSection(
+                f"s{i}",
+                f"*Section {i}*\n"
+                + "\n".join(f"• item {i}-{n} " + "x" * width for n in range(lines)),
+            )
+            for i in range(sections)
+        ],
+        ["footer"],
+    )
 
 
 def _check_limits(messages):
     for m in messages:
         assert len(m.blocks) <= MAX_BLOCKS
-        assert sum(len(b["text"]["text"]) for b in m.blocks if b["type"] in ("section", "header")) <= MAX_MESSAGE_CHARS
+        assert (
+            sum(len(b["text"]["text"]) for b in m.blocks if b["type"] in ("section", "header"))
+            <= MAX_MESSAGE_CHARS
+        )
         for b in m.blocks:
             if b["type"] == "section":
                 assert len(b["text"]["text"]) <= MAX_SECTION
@@ -181,7 +263,9 @@ def test_a_long_digest_is_split_into_a_thread_and_nothing_is_cut():
     messages = digest_messages(rendered)
     _check_limits(messages)
     assert len(messages) > 5
-    everything = "\n".join(b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section")
+    everything = "\n".join(
+        b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"
+    )
     for i in range(6):
         for n in range(400):
             assert everything.count(f"• item {i}-{n} ") == 1
@@ -191,17 +275,27 @@ def test_a_long_digest_is_split_into_a_thread_and_nothing_is_cut():
 
 
 def test_many_short_sections_respect_the_block_count():
-    rendered = RenderedDigest("T", "H", [RenderedSection(f"s{i}", f"*S{i}*\nline") for i in range(120)], [])
+    rendered = RenderedDigest(
+        "T", "H", [RenderedSection(f"s{i}", f"*S{i}*\nline") for i in range(120)], []
+    )
     messages = digest_messages(rendered)
     _check_limits(messages)
     assert len(messages) >= 3
-    assert sum(1 for m in messages for b in m.blocks if b["type"] == "section") == 121  # headline + 120
+    assert (
+        sum(1 for m in messages for b in m.blocks if b["type"] == "section") == 121
+    )  # headline + 120
 
 
 def test_a_short_digest_is_one_message_without_thread_notes():
     messages = digest_messages(RenderedDigest("T", "H", [RenderedSection("a", "*A*\nx")], ["f"]))
     assert len(messages) == 1
-    assert [b["type"] for b in messages[0].blocks] == ["header", "section", "divider", "section", "context"]
+    assert [b["type"] for b in messages[0].blocks] == [
+        "header",
+        "section",
+        "divider",
+        "section",
+        "context",
+    ]
 
 
 def test_a_line_longer_than_a_section_is_broken_not_cut():

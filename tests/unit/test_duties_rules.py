@@ -1,4 +1,5 @@
 """Duty rules: the template's duties as data, evidence references, revision numbers."""
+
 from datetime import date
 
 import pytest
@@ -13,13 +14,22 @@ def test_each_hwbb_gets_its_own_set_and_the_rest_come_once():
     plans = duties.planned_duties(TEMPLATE, 2014, [(7, "Hillingdon HWBB"), (9, "Ealing HWBB")])
     keys = [p.key for p in plans]
     assert len(keys) == len(set(keys))
-    per_hwbb = {"hwbb-draft-plan", "hwbb-opinion", "hwbb-opinion-statement", "hwbb-standing-invitation"}
+    per_hwbb = {
+        "hwbb-draft-plan",
+        "hwbb-opinion",
+        "hwbb-opinion-statement",
+        "hwbb-standing-invitation",
+    }
     for sid, name in [(7, "Hillingdon HWBB"), (9, "Ealing HWBB")]:
         mine = [p for p in plans if p.stakeholder_id == sid]
         assert {duties.template_key(p.key) for p in mine} == per_hwbb
         assert all(name in p.title for p in mine)
     assert {p.key for p in plans if p.stakeholder_id is None and p.section == "duty"} == {
-        "healthwatch-representative", "committee-lay-majority", "member-practice-support", "conflicts-of-interest"}
+        "healthwatch-representative",
+        "committee-lay-majority",
+        "member-practice-support",
+        "conflicts-of-interest",
+    }
     assert [p.title[0] for p in plans if p.section == "eoi"] == list("ABCDEFGH")
 
 
@@ -36,30 +46,54 @@ def test_due_dates_are_tied_to_the_template_key_dates_of_the_cycle():
 
 
 def test_revision_duties_are_numbered_and_per_hwbb():
-    plans = duties.revision_duties(TEMPLATE, 2, "Budget rewritten", [(3, "A board"), (4, "B board")], None)
-    assert sorted(p.key for p in plans) == ["revision-consult:r2:3", "revision-consult:r2:4",
-                                           "revision-copy:r2:3", "revision-copy:r2:4"]
+    plans = duties.revision_duties(
+        TEMPLATE, 2, "Budget rewritten", [(3, "A board"), (4, "B board")], None
+    )
+    assert sorted(p.key for p in plans) == [
+        "revision-consult:r2:3",
+        "revision-consult:r2:4",
+        "revision-copy:r2:3",
+        "revision-copy:r2:4",
+    ]
     assert all(p.statute == "NHS Act 2006 s14Z12" and "Budget rewritten" in p.title for p in plans)
     assert duties.next_revision_number(["eoi-a", "hwbb-opinion:3"]) == 1
     assert duties.next_revision_number([p.key for p in plans] + ["revision-copy:r1:3"]) == 3
 
 
-@pytest.mark.parametrize("text, kind, engagement_id, url", [
-    ("12", "engagement", 12, None),
-    ("#12", "engagement", 12, None),
-    ("https://example.org/plan.pdf", "url", None, "https://example.org/plan.pdf"),
-    ("<https://example.org/plan.pdf|plan>", "url", None, "https://example.org/plan.pdf"),
-    ("http://intranet.local/board-paper", "url", None, "http://intranet.local/board-paper"),
-    ("<https://acme.slack.com/archives/C0123/p1418812345000200>", "permalink", None,
-     "https://acme.slack.com/archives/C0123/p1418812345000200"),
-])
+@pytest.mark.parametrize(
+    "text, kind, engagement_id, url",
+    [
+        ("12", "engagement", 12, None),
+        ("#12", "engagement", 12, None),
+        ("https://example.org/plan.pdf", "url", None, "https://example.org/plan.pdf"),
+        ("<https://example.org/plan.pdf|plan>", "url", None, "https://example.org/plan.pdf"),
+        ("http://intranet.local/board-paper", "url", None, "http://intranet.local/board-paper"),
+        (
+            "<https://acme.slack.com/archives/C0123/p1418812345000200>",
+            "permalink",
+            None,
+            "https://acme.slack.com/archives/C0123/p1418812345000200",
+        ),
+    ],
+)
 def test_evidence_references(text, kind, engagement_id, url):
     ref = duties.parse_evidence(text)
     assert (ref.kind, ref.engagement_id, ref.url) == (kind, engagement_id, url)
 
 
-@pytest.mark.parametrize("text", ["ftp://example.org/x", "javascript:alert(1)", "example.org/plan.pdf",
-                                  "https://", "plan.pdf", "", "https://exa mple.org", "https://" + "a" * 1000])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ftp://example.org/x",
+        "javascript:alert(1)",
+        "example.org/plan.pdf",
+        "https://",
+        "plan.pdf",
+        "",
+        "https://exa mple.org",
+        "https://" + "a" * 1000,
+    ],
+)
 def test_bad_evidence_is_refused_with_what_to_give(text):
     with pytest.raises(UsageError, match="https://"):
         duties.parse_evidence(text)

@@ -4,16 +4,19 @@ from bot.errors import UsageError
 from bot.grammar import choice, closest, parse, parse_int, parse_percent, tokenize, user_id
 
 
-@pytest.mark.parametrize("text,expected", [
-    ('setup "Hillingdon CCG" --year 2014', ["setup", "Hillingdon CCG", "--year", "2014"]),
-    ("setup \u201cHillingdon CCG\u201d", ["setup", "Hillingdon CCG"]),  # Slack's curly quotes
-    ("engage E85001 meeting \u201cSaid yes\u201d", ["engage", "E85001", "meeting", "Said yes"]),
-    ("stakeholder add practice \"St Mary's\"", ["stakeholder", "add", "practice", "St Mary's"]),
-    ("  many   spaces  ", ["many", "spaces"]),
-    ('--group="North locality"', ["--group=North locality"]),
-    ("it's fine", ["it's", "fine"]),
-    ('empty ""', ["empty", ""]),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ('setup "Hillingdon CCG" --year 2014', ["setup", "Hillingdon CCG", "--year", "2014"]),
+        ("setup \u201cHillingdon CCG\u201d", ["setup", "Hillingdon CCG"]),  # Slack's curly quotes
+        ("engage E85001 meeting \u201cSaid yes\u201d", ["engage", "E85001", "meeting", "Said yes"]),
+        ('stakeholder add practice "St Mary\'s"', ["stakeholder", "add", "practice", "St Mary's"]),
+        ("  many   spaces  ", ["many", "spaces"]),
+        ('--group="North locality"', ["--group=North locality"]),
+        ("it's fine", ["it's", "fine"]),
+        ('empty ""', ["empty", ""]),
+    ],
+)
 def test_tokenize(text, expected):
     assert tokenize(text) == expected
 
@@ -24,8 +27,21 @@ def test_unclosed_quote_is_a_clear_error():
 
 
 def test_parse_options_flags_and_words():
-    p = parse(["open", "Q?", "--closes", "4 March 2015", "--weighted", "--owner", "<@U1>", "--owner", "<@U2>"],
-              {"closes", "owner"}, {"weighted"})
+    p = parse(
+        [
+            "open",
+            "Q?",
+            "--closes",
+            "4 March 2015",
+            "--weighted",
+            "--owner",
+            "<@U1>",
+            "--owner",
+            "<@U2>",
+        ],
+        {"closes", "owner"},
+        {"weighted"},
+    )
     assert p.words == ["open", "Q?"]
     assert p.opt("closes") == "4 March 2015"
     assert p.flag("weighted") and not p.flag("group")
@@ -51,7 +67,9 @@ def test_flag_with_value_is_refused():
         parse(["--weighted=yes"], set(), {"weighted"})
 
 
-@pytest.mark.parametrize("token,uid", [("<@U123ABC>", "U123ABC"), ("<@U123|jane>", "U123"), ("@jane", "jane")])
+@pytest.mark.parametrize(
+    "token,uid", [("<@U123ABC>", "U123ABC"), ("<@U123|jane>", "U123"), ("@jane", "jane")]
+)
 def test_user_mentions(token, uid):
     assert user_id(token) == uid
 

@@ -1,7 +1,8 @@
 """The App Home view stays within Slack's limits however large the programmes."""
+
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from bot.coverage import StakeholderFact, build_report
 from bot.services.coverage import Home, HomeProgramme
@@ -32,12 +33,16 @@ class V:
 
 
 def big_programme(i: int) -> HomeProgramme:
-    facts = [StakeholderFact(n, t, "N" * 190, None, 5000, TODAY if n % 2 else None, "support" if n % 3 else None)
-             for n, t in enumerate(["practice"] * 600 + ["lmc", "hwbb", "healthwatch", "other"] * 50)]
+    facts = [
+        StakeholderFact(
+            n, t, "N" * 190, None, 5000, TODAY if n % 2 else None, "support" if n % 3 else None
+        )
+        for n, t in enumerate(["practice"] * 600 + ["lmc", "hwbb", "healthwatch", "other"] * 50)
+    ]
     report = build_report(f"Programme {i}", facts, 30, TODAY)
     actions = [Item(n, "A" * 499, TODAY - timedelta(days=n % 3)) for n in range(300)]
     deadlines = [Item(n, "D" * 299, TODAY + timedelta(days=n)) for n in range(100)]
-    votes = [V("Q" * 500, datetime(2015, 3, 4, 17, tzinfo=timezone.utc)) for _ in range(20)]
+    votes = [V("Q" * 500, datetime(2015, 3, 4, 17, tzinfo=UTC)) for _ in range(20)]
     deadline_rows = [type("D", (), {"due_on": d.due_on, "title": d.title})() for d in deadlines]
     return HomeProgramme(P(i, f"Programme {i}"), report, actions, deadline_rows, votes, TODAY)
 
@@ -49,7 +54,9 @@ def test_home_is_under_100_blocks_and_each_text_under_3000_characters():
     for block in view["blocks"]:
         text = (block.get("text") or {}).get("text", "")
         assert len(text) <= 3000
-    assert "…and" in json.dumps(view["blocks"][-1], ensure_ascii=False)  # the programmes left out are counted
+    assert "…and" in json.dumps(
+        view["blocks"][-1], ensure_ascii=False
+    )  # the programmes left out are counted
     assert "Programme 0" in json.dumps(view)
 
 

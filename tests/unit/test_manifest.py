@@ -1,4 +1,5 @@
 """manifest.yml declares what the code listens for, with the scopes the code asks for."""
+
 import re
 from pathlib import Path
 

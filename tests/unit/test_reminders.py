@@ -1,5 +1,6 @@
 """The reminder schedule as pure rules, and the reminder message builders."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -8,7 +9,7 @@ from bot import reminders
 from bot.errors import UsageError
 from handlers import blocks_reminders as blocks
 
-UTC = timezone.utc
+UTC = UTC
 LONDON = "Europe/London"
 
 
@@ -18,7 +19,10 @@ def days(due, remind=reminders.DEFAULT_REMIND_DAYS):
 
 def test_default_reminders_of_the_expression_of_interest():
     assert days(date(2014, 6, 20)) == [
-        (date(2014, 6, 6), (14,)), (date(2014, 6, 13), (7,)), (date(2014, 6, 19), (1,)), (date(2014, 6, 20), (0,)),
+        (date(2014, 6, 6), (14,)),
+        (date(2014, 6, 13), (7,)),
+        (date(2014, 6, 19), (1,)),
+        (date(2014, 6, 20), (0,)),
     ]
 
 
@@ -40,16 +44,33 @@ def test_weekend_due_date_reminds_on_friday_once():
 
 
 def test_reminder_time_is_nine_local_across_the_clock_changes():
-    assert reminders.reminder_time(date(2015, 3, 27), LONDON) == datetime(2015, 3, 27, 9, 0, tzinfo=UTC)
-    assert reminders.reminder_time(date(2015, 3, 30), LONDON) == datetime(2015, 3, 30, 8, 0, tzinfo=UTC)
-    assert reminders.reminder_time(date(2014, 10, 24), LONDON) == datetime(2014, 10, 24, 8, 0, tzinfo=UTC)
-    assert reminders.reminder_time(date(2014, 10, 27), LONDON) == datetime(2014, 10, 27, 9, 0, tzinfo=UTC)
-    assert reminders.reminder_time(date(2015, 10, 26), LONDON) == datetime(2015, 10, 26, 9, 0, tzinfo=UTC)
+    assert reminders.reminder_time(date(2015, 3, 27), LONDON) == datetime(
+        2015, 3, 27, 9, 0, tzinfo=UTC
+    )
+    assert reminders.reminder_time(date(2015, 3, 30), LONDON) == datetime(
+        2015, 3, 30, 8, 0, tzinfo=UTC
+    )
+    assert reminders.reminder_time(date(2014, 10, 24), LONDON) == datetime(
+        2014, 10, 24, 8, 0, tzinfo=UTC
+    )
+    assert reminders.reminder_time(date(2014, 10, 27), LONDON) == datetime(
+        2014, 10, 27, 9, 0, tzinfo=UTC
+    )
+    assert reminders.reminder_time(date(2015, 10, 26), LONDON) == datetime(
+        2015, 10, 26, 9, 0, tzinfo=UTC
+    )
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("14,7,1,0", (14, 7, 1, 0)), ("0,7", (7, 0)), ("3, 3", (3,)), ("none", ()), ("30", (30,)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("14,7,1,0", (14, 7, 1, 0)),
+        ("0,7", (7, 0)),
+        ("3, 3", (3,)),
+        ("none", ()),
+        ("30", (30,)),
+    ],
+)
 def test_parse_remind_days(text, expected):
     assert reminders.parse_remind_days(text) == expected
 
@@ -65,8 +86,12 @@ def test_latest_due_picks_only_the_latest_missed_reminder():
     due = date(2015, 1, 9)
     created = datetime(2014, 12, 1, tzinfo=UTC)
     at = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731
-    assert reminders.latest_due(due, (14, 7, 1, 0), LONDON, at(2014, 12, 24, 8, 59), created) is None
-    assert reminders.latest_due(due, (14, 7, 1, 0), LONDON, at(2014, 12, 24, 9, 0), created).on == date(2014, 12, 24)
+    assert (
+        reminders.latest_due(due, (14, 7, 1, 0), LONDON, at(2014, 12, 24, 8, 59), created) is None
+    )
+    assert reminders.latest_due(
+        due, (14, 7, 1, 0), LONDON, at(2014, 12, 24, 9, 0), created
+    ).on == date(2014, 12, 24)
     # Down from Christmas Eve morning to 3 January: only the 2 January one.
     day = reminders.latest_due(due, (14, 7, 1, 0), LONDON, at(2015, 1, 3, 10, 30), created)
     assert day.on == date(2015, 1, 2)
@@ -78,8 +103,15 @@ def test_reminder_times_before_the_deadline_got_its_date_are_not_caught_up():
     due = date(2015, 2, 2)
     moved = datetime(2015, 1, 20, 12, 0, tzinfo=UTC)
     # 14 days before is Mon 19 Jan: before the move, so nothing is due on the 20th.
-    assert reminders.latest_due(due, (14, 7, 1, 0), LONDON, datetime(2015, 1, 20, 13, 0, tzinfo=UTC), moved) is None
-    assert reminders.latest_due(due, (14, 7, 1, 0), LONDON, datetime(2015, 1, 26, 9, 0, tzinfo=UTC), moved).on == date(2015, 1, 26)
+    assert (
+        reminders.latest_due(
+            due, (14, 7, 1, 0), LONDON, datetime(2015, 1, 20, 13, 0, tzinfo=UTC), moved
+        )
+        is None
+    )
+    assert reminders.latest_due(
+        due, (14, 7, 1, 0), LONDON, datetime(2015, 1, 26, 9, 0, tzinfo=UTC), moved
+    ).on == date(2015, 1, 26)
 
 
 def test_long_past_deadlines_are_not_caught_up_after_long_downtime():
@@ -96,8 +128,16 @@ def test_the_key_names_the_due_date_so_a_moved_deadline_starts_afresh():
 
 
 def _deadline(**kw):
-    values = dict(id=7, kind="deadline", title="Joint <proforma> & plan", due_on=date(2015, 1, 30), due_time=None,
-                  end_time=None, place=None, state="open")
+    values = dict(
+        id=7,
+        kind="deadline",
+        title="Joint <proforma> & plan",
+        due_on=date(2015, 1, 30),
+        due_time=None,
+        end_time=None,
+        place=None,
+        state="open",
+    )
     values.update(kw)
     return SimpleNamespace(**values)
 
@@ -126,5 +166,7 @@ def test_meeting_reminders_have_no_done_button_and_show_place_and_times():
     m = _deadline(kind="meeting", due_time="14:00", end_time="16:00", place="Civic Centre")
     text = blocks.reminder_text(m, [], date(2015, 1, 29), None)
     assert "Fri 30 Jan 2015, 14:00\u201316:00, Civic Centre" in text and "Owners" not in text
-    assert [b["action_id"] for b in blocks.reminder_blocks(m, [], date(2015, 1, 29), None)[-1]["elements"]] == [
-        blocks.SNOOZE_ACTION]
+    assert [
+        b["action_id"]
+        for b in blocks.reminder_blocks(m, [], date(2015, 1, 29), None)[-1]["elements"]
+    ] == [blocks.SNOOZE_ACTION]

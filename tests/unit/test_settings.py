@@ -18,12 +18,15 @@ def test_public_base_url_follows_port_and_postgres_urls_get_psycopg():
     assert s.database_url == "postgresql+psycopg://u:p@h/db"
 
 
-@pytest.mark.parametrize("env,message", [
-    ({"PORT": "eighty"}, "PORT"),
-    ({"CONSULT_TIMEZONE": "Mars/Olympus"}, "CONSULT_TIMEZONE"),
-    ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
-    ({"PUBLIC_BASE_URL": "consult.example"}, "PUBLIC_BASE_URL"),
-])
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"PORT": "eighty"}, "PORT"),
+        ({"CONSULT_TIMEZONE": "Mars/Olympus"}, "CONSULT_TIMEZONE"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"PUBLIC_BASE_URL": "consult.example"}, "PUBLIC_BASE_URL"),
+    ],
+)
 def test_bad_settings_name_the_variable(env, message):
     with pytest.raises(SettingsError, match=message):
         load_settings(env, dotenv_path=None)
@@ -34,7 +37,9 @@ def test_serve_needs_a_way_to_reach_slack():
         load_settings({}, dotenv_path=None).check_slack()
     with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET"):
         load_settings({"SLACK_BOT_TOKEN": "xoxb-1"}, dotenv_path=None).check_slack()
-    load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, dotenv_path=None).check_slack()
+    load_settings(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, dotenv_path=None
+    ).check_slack()
     with pytest.raises(SettingsError, match="xoxb"):
         load_settings({"SLACK_APP_TOKEN": "xapp-1"}, dotenv_path=None).check_slack()
 

@@ -6,9 +6,9 @@ OAuth state stores declare (see storage/models/slack.py).
 Revision ID: 0002_installations
 Revises: 0001
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0002_installations"
 down_revision = "0001"
@@ -47,8 +47,12 @@ def upgrade() -> None:
         sa.Column("installed_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_slack_installations")),
     )
-    op.create_index("slack_installations_idx", "slack_installations",
-                    ["client_id", "enterprise_id", "team_id", "user_id", "installed_at"], unique=False)
+    op.create_index(
+        "slack_installations_idx",
+        "slack_installations",
+        ["client_id", "enterprise_id", "team_id", "user_id", "installed_at"],
+        unique=False,
+    )
 
     op.create_table(
         "slack_bots",
@@ -69,8 +73,12 @@ def upgrade() -> None:
         sa.Column("installed_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_slack_bots")),
     )
-    op.create_index("slack_bots_idx", "slack_bots",
-                    ["client_id", "enterprise_id", "team_id", "installed_at"], unique=False)
+    op.create_index(
+        "slack_bots_idx",
+        "slack_bots",
+        ["client_id", "enterprise_id", "team_id", "installed_at"],
+        unique=False,
+    )
 
     op.create_table(
         "slack_oauth_states",
@@ -87,7 +95,9 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_slack_event")),
     )
-    op.create_index(op.f("ix_slack_event_received_at"), "slack_event", ["received_at"], unique=False)
+    op.create_index(
+        op.f("ix_slack_event_received_at"), "slack_event", ["received_at"], unique=False
+    )
 
 
 def downgrade() -> None:

@@ -3,6 +3,7 @@
 Revision ID: 0003_engagements
 Revises: 0002_installations
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -13,12 +14,20 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_engagement_stakeholder_live", "engagement_stakeholder", ["stakeholder_id", "occurred_on"],
-                    sqlite_where=sa.text("withdrawn = 0"), postgresql_where=sa.text("withdrawn = false"))
-    op.create_index("ix_engagement_stakeholder_position", "engagement_stakeholder",
-                    ["stakeholder_id", "occurred_on", "engagement_id", "position"],
-                    sqlite_where=sa.text("withdrawn = 0 AND position IS NOT NULL"),
-                    postgresql_where=sa.text("withdrawn = false AND position IS NOT NULL"))
+    op.create_index(
+        "ix_engagement_stakeholder_live",
+        "engagement_stakeholder",
+        ["stakeholder_id", "occurred_on"],
+        sqlite_where=sa.text("withdrawn = 0"),
+        postgresql_where=sa.text("withdrawn = false"),
+    )
+    op.create_index(
+        "ix_engagement_stakeholder_position",
+        "engagement_stakeholder",
+        ["stakeholder_id", "occurred_on", "engagement_id", "position"],
+        sqlite_where=sa.text("withdrawn = 0 AND position IS NOT NULL"),
+        postgresql_where=sa.text("withdrawn = false AND position IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:

@@ -3,6 +3,7 @@
 Revision ID: 0004_reminders
 Revises: 0003_engagements
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,9 +21,15 @@ def upgrade() -> None:
         sa.Column("remind_on", sa.Date(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["deadline_id"], ["deadline.id"], name=op.f("fk_reminder_snooze_deadline_id_deadline"),
-                                ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("deadline_id", "user_id", "remind_on", name=op.f("pk_reminder_snooze")),
+        sa.ForeignKeyConstraint(
+            ["deadline_id"],
+            ["deadline.id"],
+            name=op.f("fk_reminder_snooze_deadline_id_deadline"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "deadline_id", "user_id", "remind_on", name=op.f("pk_reminder_snooze")
+        ),
     )
     op.create_index("ix_reminder_snooze_remind_on", "reminder_snooze", ["remind_on"])
     op.create_index("ix_deadline_state_due", "deadline", ["state", "due_on"])

@@ -3,6 +3,7 @@
 Revision ID: 0005_calendar
 Revises: 0004_reminders
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,7 +17,9 @@ def upgrade() -> None:
     with op.batch_alter_table("calendar_feed", schema=None) as batch_op:
         batch_op.add_column(sa.Column("content_etag", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("content_changed_at", sa.DateTime(), nullable=True))
-        batch_op.create_index("ix_calendar_feed_programme_kind_user", ["programme_id", "kind", "user_id"])
+        batch_op.create_index(
+            "ix_calendar_feed_programme_kind_user", ["programme_id", "kind", "user_id"]
+        )
 
 
 def downgrade() -> None:

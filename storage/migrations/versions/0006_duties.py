@@ -3,9 +3,9 @@
 Revision ID: 0006_duties
 Revises: 0005_calendar
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0006_duties"
 down_revision = "0005_calendar"

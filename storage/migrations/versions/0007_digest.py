@@ -7,6 +7,7 @@ this keeps that a short range scan per programme at national scale.
 Revision ID: 0007_digest
 Revises: 0006_duties
 """
+
 from alembic import op
 
 revision = "0007_digest"

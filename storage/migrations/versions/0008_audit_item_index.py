@@ -3,6 +3,7 @@
 Revision ID: 0008_audit_item_index
 Revises: 0007_digest
 """
+
 from alembic import op
 
 revision = "0008_audit_item_index"
@@ -12,7 +13,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_audit_event_item", "audit_event", ["programme_id", "entity", "entity_id", "at"])
+    op.create_index(
+        "ix_audit_event_item", "audit_event", ["programme_id", "entity", "entity_id", "at"]
+    )
 
 
 def downgrade() -> None:

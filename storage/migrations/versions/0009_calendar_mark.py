@@ -3,6 +3,7 @@
 Revision ID: 0009_calendar_mark
 Revises: 0008_audit_item_index
 """
+
 import sqlalchemy as sa
 from alembic import op
 
