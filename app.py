@@ -69,9 +69,9 @@ def serve(settings: Settings, args) -> int:
     try:
         bolt = make_bolt_app(services)  # checks the bot token with Slack
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from handlers.socket_mode import ConsultSocketModeHandler
 
-            SocketModeHandler(bolt, settings.slack_app_token).connect()
+            ConsultSocketModeHandler(bolt, settings.slack_app_token, services).connect()
             log.info("Slack over Socket Mode; HTTP serves calendar feeds and health only")
     except Exception as e:  # a bad token or no route to Slack: say so, without a traceback
         from slack_sdk.errors import SlackApiError

@@ -33,6 +33,8 @@ class SlackStub:
         self._ts = 1_400_000_000
         # What conversations.history answers: posts made through the stub, plus seeded ones.
         self.history: dict[str, list[dict]] = {}
+        # Socket Mode: what apps.connections.open hands out (tests/socket_stub.py's new_url).
+        self.socket_url = None
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -140,6 +142,8 @@ class SlackStub:
                 {"ok": True, "user_id": "UBOT", "team_id": "T1", "bot_id": "BBOT", "team": "Test"},
                 {},
             )
+        if method == "apps.connections.open" and self.socket_url is not None:
+            return 200, {"ok": True, "url": self.socket_url()}, {}
         if method == "users.info":
             user = body.get("user")
             return (

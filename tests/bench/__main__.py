@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import socket_refresh
 from .dataset import SMALL_ENGAGEMENTS, Dataset, Scale, build, create_database, drop_database
 from .load import BenchSlack, Sample, Server, Signer, percentile, run, start_app, start_bare
 from .plans import explain_paths, render_all_digests
@@ -499,6 +500,8 @@ def main(argv=None) -> int:
         )
         results = measure(scenarios, servers, data, slack, args, report)
         summarise(scenarios, results, data, plans, digest_times, args, report)
+        report.say()
+        socket_refresh.run(say=report.say)
         elapsed = time.perf_counter() - began
         report.say(f"\nWhole run: {elapsed / 60:.1f} minutes.")
         if args.markdown:
