@@ -286,6 +286,10 @@ def logged_text(logged, edit_hint: bool = True) -> str:
             + (f", due {format_date(a.due_on)}" if a.due_on else "")
             + "."
         )
+    from handlers.blocks_raised_issues import logged_issue_lines
+
+    for line in logged_issue_lines(logged):
+        text += "\n" + line
     if edit_hint:
         text += (
             f'\nTo change it: `/consult engagement edit {e.id} --summary "..."`; '

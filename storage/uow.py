@@ -23,6 +23,7 @@ REPOSITORIES = {
     "feeds": "storage.repositories.feeds:CalendarFeedRepository",
     "duties": "storage.repositories.duties:DutyRepository",
     "digests": "storage.repositories.digests:DigestRepository",
+    "raised_issues": "storage.repositories.raised_issues:RaisedIssueRepository",
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from .. import clock
@@ -12,7 +12,9 @@ from ..coverage import KIND_ALIASES, KINDS, POSITION_ALIASES, POSITIONS
 from ..dates import format_date, parse_date
 from ..errors import Conflict, Forbidden, NotFound, UsageError
 from ..grammar import closest
+from ..raised_issues import name_key
 from ..spreadsheet import csv_bytes
+from . import raised_issues as issues_svc
 from .access import audit, is_admin, programme_for, snapshot
 from .stakeholders import resolve
 
@@ -165,6 +167,7 @@ def _record(
     permalink: str | None,
     follow_up: FollowUp | None,
     logged_at: datetime | None = None,
+    tagging: issues_svc.Tagging | None = None,
 ):
     engagement = uow.engagements.create(
         [s.id for s in stakeholders],
@@ -180,6 +183,8 @@ def _record(
     )
     after = snapshot(engagement) | {"stakeholders": [s.id for s in stakeholders]}
     audit(uow, actor, programme, "engagement.log", "engagement", engagement.id, after=after)
+    if tagging is not None:
+        issues_svc.apply_tags(uow, actor, programme, engagement, tagging)
     action = None
     if follow_up is not None:
         action = uow.actions.create(
@@ -202,6 +207,19 @@ class Logged:
     engagement: object
     stakeholders: list
     action: object | None
+    issues: list = field(default_factory=list)  # the issues it was tagged with
+    unknown_hashtags: list = field(default_factory=list)
+    suggestions: list = field(default_factory=list)  # for an untagged one: issues it may have raised
+
+
+def _finish(uow, programme, engagement, stakeholders, action, tagging) -> Logged:
+    tagged = [i for i, _ in tagging.issues]
+    suggestions = (
+        issues_svc.suggestions_for(uow, programme, engagement.summary) if not tagged else []
+    )
+    return Logged(
+        programme, engagement, stakeholders, action, tagged, tagging.unknown_hashtags, suggestions
+    )
 
 
 def log_engagement(
@@ -216,8 +234,10 @@ def log_engagement(
     position: str | None = None,
     group: str | None = None,
     follow_up: FollowUp | None = None,
+    issues: list[str] = (),
 ) -> Logged:
-    """`/consult engage`: one engagement linked to each stakeholder named (or in the group)."""
+    """`/consult engage`: one engagement linked to each stakeholder named (or in the group),
+    tagged with the issues named (`--issue`) and those whose #hashtag is in the summary."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
         today = clock.today_in(programme.timezone)
@@ -225,6 +245,7 @@ def log_engagement(
             today, kind, summary, on, position, follow_up
         )
         stakeholders = _resolve_stakeholders(uow, programme, refs, group)
+        tagging = issues_svc.read_tags(uow, programme, list(issues), summary, "command")
         engagement, action = _record(
             uow,
             actor,
@@ -237,9 +258,11 @@ def log_engagement(
             "command",
             None,
             follow_up,
+            tagging=tagging,
         )
+        logged = _finish(uow, programme, engagement, stakeholders, action, tagging)
         uow.commit()
-        return Logged(programme, engagement, stakeholders, action)
+        return logged
 
 
 def log_engagement_from_form(
@@ -256,8 +279,12 @@ def log_engagement_from_form(
     source: str = "modal",
     permalink: str | None = None,
     follow_up: FollowUp | None = None,
+    issue_ids: list[int] = (),
+    new_issue: str | None = None,
 ) -> Logged:
-    """The form (from `/consult engage` or the "Log as engagement" shortcut). Errors name their field."""
+    """The form (from `/consult engage` or the "Log as engagement" shortcut). Errors name their field.
+
+    `issue_ids` are the issues picked; `new_issue` names one to add to the list and tag."""
     if source not in SOURCES:
         source = "modal"
     with uow:
@@ -289,6 +316,28 @@ def log_engagement_from_form(
             stakeholders += [s for s in members if s.id not in seen]
         if not stakeholders and "stakeholders" not in errors:
             errors["stakeholders"] = "Choose at least one stakeholder."
+        tagging = issues_svc.Tagging()
+        for iid in dict.fromkeys(issue_ids):
+            issue = uow.raised_issues.get(programme.id, iid)
+            if issue is None or issue.merged_into_id is not None:
+                errors["issues"] = "One of the issues was merged or removed; choose again."
+                break
+            tagging.issues.append((issue, "form"))
+        hashtags = issues_svc.read_tags(uow, programme, [], summary, "form")
+        picked = {i.id for i, _ in tagging.issues}
+        tagging.issues += [(i, s) for i, s in hashtags.issues if i.id not in picked]
+        tagging.unknown_hashtags = hashtags.unknown_hashtags
+        if new_issue and new_issue.strip() and not errors:
+            try:
+                existing = uow.raised_issues.by_key(programme.id, name_key(new_issue))
+                if existing is not None:  # typed a name that exists: use it, don't fail
+                    if existing.id not in {i.id for i, _ in tagging.issues}:
+                        tagging.issues.append((existing, "form"))
+                else:
+                    created = issues_svc.create_issue(uow, actor, programme, new_issue)
+                    tagging.issues.append((created, "form"))
+            except UsageError as e:
+                errors["new_issue"] = e.message
         if errors:
             raise FieldErrors(errors)
         engagement, action = _record(
@@ -303,9 +352,11 @@ def log_engagement_from_form(
             source,
             (permalink or None) and permalink[:500],
             follow_up,
+            tagging=tagging,
         )
+        logged = _finish(uow, programme, engagement, stakeholders, action, tagging)
         uow.commit()
-        return Logged(programme, engagement, stakeholders, action)
+        return logged
 
 
 def programmes_for_form(uow, actor: Actor, channel_id: str | None) -> list:
@@ -414,7 +465,12 @@ def edit_engagement(
         }:
             raise Conflict(f"Engagement #{e.id} already says that; nothing changed.")
         uow.engagements.sync_links(e)
+        uow.raised_issues.sync_engagement(e)
         audit(uow, actor, programme, "engagement.edit", "engagement", e.id, before, after)
+        if summary is not None:  # #hashtags added by the edit tag it too
+            issues_svc.apply_tags(
+                uow, actor, programme, e, issues_svc.read_tags(uow, programme, [], e.summary, "hashtag")
+            )
         uow.commit()
         return programme, e
 
@@ -429,6 +485,7 @@ def withdraw_engagement(actor: Actor, channel_id: str, engagement_id: int, uow):
         before = snapshot(e)
         e.withdrawn_at = clock.now()
         uow.engagements.sync_links(e)
+        uow.raised_issues.sync_engagement(e)  # a withdrawn engagement no longer counts as raising
         audit(uow, actor, programme, "engagement.withdraw", "engagement", e.id, before, snapshot(e))
         uow.commit()
         return programme, e

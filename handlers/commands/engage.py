@@ -9,14 +9,16 @@ from bot.grammar import parse, user_id
 from bot.services import engagements as svc
 from bot.services.access import programme_for
 from handlers.blocks_engagement import engagement_form, logged_text
+from handlers.blocks_raised_issues import suggestion_blocks
 
 from . import CommandRequest, subcommand
 from .export import exporter
 
-USAGE = f"""/consult engage <stakeholder>[,<stakeholder>...] <kind> "<summary>" [--date <date>] [--position <position>]
+USAGE = f"""/consult engage <stakeholder>[,<stakeholder>...] <kind> "<summary>" [--date <date>] [--position <position>] [--issue "<issue>"]...
 /consult engage <kind> "<summary>" --group "<group>" [--date <date>] [--position <position>]
 /consult engage    (no arguments: opens a form)
 Follow-up: add --action "<what>" [--owner @someone] [--due <date>]
+Issues raised: --issue "<name or number>" (several allowed), or #hashtags of issue names in the summary
 kinds: {", ".join(KINDS)}
 positions: {", ".join(POSITIONS)}"""
 
@@ -51,7 +53,7 @@ def engage_callback(req: CommandRequest, args: list[str]) -> None:
             engagement_form([programme], today, channel_id=req.channel_id, source="modal")
         )
         return
-    p = parse(args, {"date", "position", "group", "action", "owner", "due"}, usage=USAGE)
+    p = parse(args, {"date", "position", "group", "action", "owner", "due", "issue"}, usage=USAGE)
     words = _join_lists(p.words)
     group = p.opt("group")
     if group is not None and len(words) == 2:
@@ -90,10 +92,16 @@ def engage_callback(req: CommandRequest, args: list[str]) -> None:
             position=p.opt("position"),
             group=group,
             follow_up=follow_up,
+            issues=p.all("issue"),
         )
     except svc.FieldErrors as e:
         raise UsageError(e.message, USAGE) from None
-    req.out.reply(logged_text(logged))
+    text = logged_text(logged)
+    if logged.suggestions and not logged.issues:
+        e = logged.engagement
+        req.out.reply(text, suggestion_blocks(logged.programme.id, e.id, text, logged.suggestions))
+    else:
+        req.out.reply(text)
 
 
 @exporter("engagements", "the engagement log, one row per engagement and stakeholder")

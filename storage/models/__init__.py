@@ -7,6 +7,7 @@ from .digest import DigestFollow
 from .duty import Duty, DutyEvidence
 from .engagement import Action, Engagement, EngagementStakeholder
 from .programme import AuditEvent, Programme, Role, Stakeholder
+from .raised_issue import EngagementRaisedIssue, RaisedIssue, RaisedIssueStakeholder
 from .slack import SlackEvent, slack_bots, slack_installations, slack_oauth_states
 from .vote import AggregateTally, Ballot, BallotHistory, Elector, Vote
 
@@ -21,6 +22,9 @@ __all__ = [
     "Engagement",
     "EngagementStakeholder",
     "Action",
+    "RaisedIssue",
+    "EngagementRaisedIssue",
+    "RaisedIssueStakeholder",
     "Deadline",
     "DeadlineOwner",
     "Delivery",
