@@ -48,7 +48,7 @@ WAITING_DAYS = 14
 # How a tag came to be, kept on the tag for the audit trail and the export.
 TAG_SOURCES = ("command", "form", "hashtag", "suggestion", "merge")
 
-_HASHTAG = re.compile(r"(?<![\w&/])#([A-Za-z][\w-]{0,79})")
+_HASHTAG = re.compile(r"(?<![\w&/<])#([A-Za-z][\w-]{0,79})")
 
 
 def name_key(name: str) -> str:
@@ -73,7 +73,9 @@ def read_name(text: str | None, what: str = "The issue's name") -> str:
 def read_description(text: str | None) -> str | None:
     text = (text or "").strip()
     if len(text) > MAX_DESCRIPTION:
-        raise UsageError(f"The description is {len(text):,} characters; keep it to {MAX_DESCRIPTION:,}.")
+        raise UsageError(
+            f"The description is {len(text):,} characters; keep it to {MAX_DESCRIPTION:,}."
+        )
     return text or None
 
 
@@ -91,7 +93,10 @@ def read_state(text: str | None) -> str:
 
 def hashtags(text: str | None) -> list[str]:
     """The #hashtags in a summary, in order, once each (a Slack channel link <#C..> is not one)."""
-    return list(dict.fromkeys(m.group(1) for m in _HASHTAG.finditer(text or "")))
+    found: dict[str, str] = {}
+    for m in _HASHTAG.finditer(text or ""):
+        found.setdefault(name_key(m.group(1)), m.group(1))
+    return list(found.values())
 
 
 # -- suggestions ------------------------------------------------------------------

@@ -62,7 +62,9 @@ def issues_text(programme, issues, limit: int = LIST_LIMIT) -> str:
     lines += [issue_line(i) for i in issues[:limit]]
     if len(issues) > limit:
         lines.append(f"…and {len(issues) - limit:,} more: `/consult export issues` has them all.")
-    lines.append("`/consult issue show <issue>` for one; `/consult issue respond <issue> \"...\"` to answer.")
+    lines.append(
+        '`/consult issue show <issue>` for one; `/consult issue respond <issue> "..."` to answer.'
+    )
     return "\n".join(lines)
 
 
@@ -73,7 +75,7 @@ def hashtag(name: str) -> str:
 def added_text(issue) -> str:
     return (
         f"Added issue *#{issue.id} {esc(issue.name)}*. Tag engagements with it: "
-        f"`--issue \"{esc(issue.name)}\"` on `/consult engage`, in the form, or {hashtag(issue.name)} in the summary."
+        f'`--issue "{esc(issue.name)}"` on `/consult engage`, in the form, or {hashtag(issue.name)} in the summary.'
     )
 
 
@@ -112,8 +114,12 @@ def issue_text(issue, latest) -> str:
         lines.append(f"Why not taken forward: {esc(issue.reason)}")
     if latest:
         lines.append("Latest:")
-        lines += [f"• #{eid} {format_date(on)}: {esc(summary[:200])}" for eid, on, summary in latest]
-    lines.append(f"Who raised it and who has not been asked: `/consult coverage --issue {issue.id}`")
+        lines += [
+            f"• #{eid} {format_date(on)}: {esc(summary[:200])}" for eid, on, summary in latest
+        ]
+    lines.append(
+        f"Who raised it and who has not been asked: `/consult coverage --issue {issue.id}`"
+    )
     return "\n".join(lines)
 
 
@@ -166,7 +172,9 @@ def suggestion_blocks(programme_id: int, engagement_id: int, text: str, suggesti
     ]
 
 
-def suggestion_reply(programme_id: int, engagement_id: int, tagged, found) -> tuple[str, list[dict] | None]:
+def suggestion_reply(
+    programme_id: int, engagement_id: int, tagged, found
+) -> tuple[str, list[dict] | None]:
     head = f"Engagement #{engagement_id}"
     if tagged:
         head += " is tagged with " + ", ".join(f"*{esc(i.name)}*" for i in tagged) + "."
@@ -186,7 +194,7 @@ def logged_issue_lines(logged) -> list[str]:
     if logged.unknown_hashtags:
         tags = ", ".join("#" + esc(t) for t in logged.unknown_hashtags[:5])
         lines.append(
-            f"{tags} matched no issue; add one with `/consult issue add \"<name>\"` "
+            f'{tags} matched no issue; add one with `/consult issue add "<name>"` '
             f"and tag it with `/consult issue tag {logged.engagement.id} <issue>`."
         )
     if not logged.issues and logged.suggestions:

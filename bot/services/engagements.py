@@ -209,7 +209,9 @@ class Logged:
     action: object | None
     issues: list = field(default_factory=list)  # the issues it was tagged with
     unknown_hashtags: list = field(default_factory=list)
-    suggestions: list = field(default_factory=list)  # for an untagged one: issues it may have raised
+    suggestions: list = field(
+        default_factory=list
+    )  # for an untagged one: issues it may have raised
 
 
 def _finish(uow, programme, engagement, stakeholders, action, tagging) -> Logged:
@@ -469,7 +471,11 @@ def edit_engagement(
         audit(uow, actor, programme, "engagement.edit", "engagement", e.id, before, after)
         if summary is not None:  # #hashtags added by the edit tag it too
             issues_svc.apply_tags(
-                uow, actor, programme, e, issues_svc.read_tags(uow, programme, [], e.summary, "hashtag")
+                uow,
+                actor,
+                programme,
+                e,
+                issues_svc.read_tags(uow, programme, [], e.summary, "hashtag"),
             )
         uow.commit()
         return programme, e

@@ -96,7 +96,9 @@ def apply_tags(uow, actor: Actor, programme, engagement, tagging: Tagging) -> li
     """Tag a new engagement (inside the unit of work that logs it), audited."""
     tagged = []
     for issue, source in tagging.issues:
-        if uow.raised_issues.tag(engagement, issue.id, source=source, by=actor.user_id, at=clock.now()):
+        if uow.raised_issues.tag(
+            engagement, issue.id, source=source, by=actor.user_id, at=clock.now()
+        ):
             audit(
                 uow,
                 actor,
@@ -124,14 +126,16 @@ def suggestions_for(uow, programme, text: str, limit: int = 3) -> list[rules.Sug
 
 
 # -- the list and its changes --------------------------------------------------------
-def _new_name(uow, programme, text: str | None, what: str = "The issue's name", keep=None) -> tuple[str, str]:
+def _new_name(
+    uow, programme, text: str | None, what: str = "The issue's name", keep=None
+) -> tuple[str, str]:
     name = rules.read_name(text, what)
     key = rules.name_key(name)
     clash = uow.raised_issues.by_key(programme.id, key)
     if clash is not None and clash is not keep:
         raise Conflict(
             f"Issue #{clash.id} is already called {clash.name!r}. "
-            f"Tag engagements with it (`--issue \"{clash.name}\"`), or give this one another name."
+            f'Tag engagements with it (`--issue "{clash.name}"`), or give this one another name.'
         )
     return name, key
 
@@ -164,20 +168,31 @@ def _may_change(uow, actor, programme, issue, doing: str) -> None:
         require_admin(uow, actor, programme, doing)
 
 
-def rename_issue(actor: Actor, channel_id: str, ref: str, new_name: str | None, uow, description: str | None = None):
+def rename_issue(
+    actor: Actor,
+    channel_id: str,
+    ref: str,
+    new_name: str | None,
+    uow,
+    description: str | None = None,
+):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         issue = resolve_issue(uow, programme, ref)
         _may_change(uow, actor, programme, issue, "rename an issue someone else added")
         before = snapshot(issue)
         if new_name is not None:
-            issue.name, issue.name_key = _new_name(uow, programme, new_name, "The new name", keep=issue)
+            issue.name, issue.name_key = _new_name(
+                uow, programme, new_name, "The new name", keep=issue
+            )
         if description is not None:
             issue.description = rules.read_description(description)
         if snapshot(issue) == before:
             raise Conflict(f"Issue #{issue.id} is already called {issue.name!r}; nothing changed.")
         issue.updated_at = clock.now()
-        audit(uow, actor, programme, "issue.rename", "raised_issue", issue.id, before, snapshot(issue))
+        audit(
+            uow, actor, programme, "issue.rename", "raised_issue", issue.id, before, snapshot(issue)
+        )
         uow.commit()
         return programme, issue, before["name"]
 
@@ -210,7 +225,16 @@ def merge_issues(actor: Actor, channel_id: str, from_ref: str, into_ref: str, uo
             before_source,
             snapshot(source) | {"moved_engagements": moved},
         )
-        audit(uow, actor, programme, "issue.merge_into", "raised_issue", target.id, before_target, snapshot(target))
+        audit(
+            uow,
+            actor,
+            programme,
+            "issue.merge_into",
+            "raised_issue",
+            target.id,
+            before_target,
+            snapshot(target),
+        )
         uow.commit()
         return programme, source, target, len(moved)
 
@@ -246,16 +270,22 @@ def respond_issue(
     response = (response or "").strip()
     reason = (reason or "").strip() or None
     if not response and state != rules.OPEN:
-        raise UsageError('Say what was done, in quotes: `/consult issue respond 3 "We added a locality seat"`.')
+        raise UsageError(
+            'Say what was done, in quotes: `/consult issue respond 3 "We added a locality seat"`.'
+        )
     if len(response) > rules.MAX_RESPONSE or len(reason or "") > rules.MAX_RESPONSE:
-        raise UsageError(f"Keep the response and the reason to {rules.MAX_RESPONSE:,} characters each.")
+        raise UsageError(
+            f"Keep the response and the reason to {rules.MAX_RESPONSE:,} characters each."
+        )
     if state == rules.NOT_TAKEN_FORWARD and not reason:
         raise UsageError(
             "An issue not taken forward needs the reason, for the people who raised it: "
             'add `--reason "<why>"`.'
         )
     if reason and state != rules.NOT_TAKEN_FORWARD:
-        raise UsageError("`--reason` is for `--state not-taken-forward`: say why it was not taken forward.")
+        raise UsageError(
+            "`--reason` is for `--state not-taken-forward`: say why it was not taken forward."
+        )
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "record the response to an issue")
@@ -263,7 +293,9 @@ def respond_issue(
         today = clock.today_in(programme.timezone)
         day = on if isinstance(on, date) else (parse_date(on, today) if on else today)
         if day > today:
-            raise UsageError(f"{format_date(day)} is in the future: record a response once it is given.")
+            raise UsageError(
+                f"{format_date(day)} is in the future: record a response once it is given."
+            )
         before = snapshot(issue)
         issue.state = state
         issue.response = response or issue.response
@@ -276,7 +308,16 @@ def respond_issue(
         }:
             raise Conflict(f"Issue #{issue.id} already has that response; nothing changed.")
         issue.updated_at = clock.now()
-        audit(uow, actor, programme, "issue.respond", "raised_issue", issue.id, before, snapshot(issue))
+        audit(
+            uow,
+            actor,
+            programme,
+            "issue.respond",
+            "raised_issue",
+            issue.id,
+            before,
+            snapshot(issue),
+        )
         uow.commit()
         return programme, issue
 
@@ -290,8 +331,14 @@ def _engagement(uow, programme, engagement_id: int):
 
 
 def tag_engagement(
-    actor: Actor, channel_id: str | None, engagement_id: int, refs: list[str], uow,
-    *, source: str = "command", programme_id: int | None = None,
+    actor: Actor,
+    channel_id: str | None,
+    engagement_id: int,
+    refs: list[str],
+    uow,
+    *,
+    source: str = "command",
+    programme_id: int | None = None,
 ):
     """Tag a logged engagement (a confirmed suggestion, or a tag added later)."""
     if not refs:
@@ -325,7 +372,12 @@ def untag_engagement(actor: Actor, channel_id: str, engagement_id: int, ref: str
         if not uow.raised_issues.untag(e.id, issue.id):
             raise Conflict(f"Engagement #{e.id} is not tagged with {issue.name!r}.")
         audit(
-            uow, actor, programme, "issue.untag", "raised_issue", issue.id,
+            uow,
+            actor,
+            programme,
+            "issue.untag",
+            "raised_issue",
+            issue.id,
             before={"engagement": e.id, "issue": issue.id},
         )
         uow.commit()
@@ -337,7 +389,11 @@ def suggest_for_engagement(actor: Actor, channel_id: str, engagement_id: int, uo
         programme = programme_for(uow, actor, channel_id)
         e = _engagement(uow, programme, engagement_id)
         tagged = uow.raised_issues.issues_of(e.id)
-        found = [s for s in suggestions_for(uow, programme, e.summary) if s.issue_id not in {i.id for i in tagged}]
+        found = [
+            s
+            for s in suggestions_for(uow, programme, e.summary)
+            if s.issue_id not in {i.id for i in tagged}
+        ]
         return programme, e, tagged, found
 
 
@@ -371,7 +427,9 @@ def issue_coverage(actor: Actor, channel_id: str, ref: str, uow) -> IssueCoverag
             else:
                 not_asked.append((s, when))
         not_asked.sort(key=lambda x: (x[1] or date.min, x[0].type, x[0].name.lower()))
-        return IssueCoverage(programme, issue, clock.today_in(programme.timezone), raised, heard, not_asked)
+        return IssueCoverage(
+            programme, issue, clock.today_in(programme.timezone), raised, heard, not_asked
+        )
 
 
 # -- export ----------------------------------------------------------------------------------

@@ -40,7 +40,9 @@ def _engagement_id(text: str) -> int:
 )
 def issues_callback(req: CommandRequest, args: list[str]) -> None:
     if args:
-        raise UsageError("`/consult issues` takes nothing more; `/consult issue ...` changes them.", USAGE)
+        raise UsageError(
+            "`/consult issues` takes nothing more; `/consult issue ...` changes them.", USAGE
+        )
     programme, issues, _today = svc.list_issues(req.actor, req.channel_id, req.uow)
     req.out.reply(blocks.issues_text(programme, issues))
 
@@ -61,15 +63,27 @@ def issue_callback(req: CommandRequest, args: list[str]) -> None:
     elif action == "add":
         p = parse(rest, {"description"}, usage=USAGE)
         if len(p.words) != 1:
-            raise UsageError('Give the issue\'s name in quotes, e.g. `/consult issue add "list-size funding"`.', USAGE)
-        _programme, issue = svc.add_issue(req.actor, req.channel_id, p.words[0], req.uow, p.opt("description"))
+            raise UsageError(
+                'Give the issue\'s name in quotes, e.g. `/consult issue add "list-size funding"`.',
+                USAGE,
+            )
+        _programme, issue = svc.add_issue(
+            req.actor, req.channel_id, p.words[0], req.uow, p.opt("description")
+        )
         req.out.reply(blocks.added_text(issue))
     elif action == "rename":
         p = parse(rest, {"description"}, usage=USAGE)
         if len(p.words) not in (1, 2) or (len(p.words) == 1 and p.opt("description") is None):
-            raise UsageError('Give the issue and its new name in quotes: `/consult issue rename 3 "GP workload"`.', USAGE)
+            raise UsageError(
+                'Give the issue and its new name in quotes: `/consult issue rename 3 "GP workload"`.',
+                USAGE,
+            )
         _programme, issue, old = svc.rename_issue(
-            req.actor, req.channel_id, p.words[0], p.words[1] if len(p.words) > 1 else None, req.uow,
+            req.actor,
+            req.channel_id,
+            p.words[0],
+            p.words[1] if len(p.words) > 1 else None,
+            req.uow,
             description=p.opt("description"),
         )
         req.out.reply(blocks.renamed_text(issue, old))
@@ -77,17 +91,32 @@ def issue_callback(req: CommandRequest, args: list[str]) -> None:
         p = parse(rest, usage=USAGE)
         words = [w for w in p.words if w.lower() != "into"]
         if len(words) != 2:
-            raise UsageError("Give the issue to merge and the one to merge it into: `/consult issue merge 5 3`.", USAGE)
-        _programme, source, target, moved = svc.merge_issues(req.actor, req.channel_id, words[0], words[1], req.uow)
+            raise UsageError(
+                "Give the issue to merge and the one to merge it into: `/consult issue merge 5 3`.",
+                USAGE,
+            )
+        _programme, source, target, moved = svc.merge_issues(
+            req.actor, req.channel_id, words[0], words[1], req.uow
+        )
         req.out.reply(blocks.merged_text(source, target, moved))
     elif action == "respond":
         p = parse(rest, {"state", "reason", "owner", "date"}, usage=USAGE)
         if not p.words or len(p.words) > 2:
-            raise UsageError('Give the issue and what was done, in quotes: `/consult issue respond 3 "We added a seat"`.', USAGE)
+            raise UsageError(
+                'Give the issue and what was done, in quotes: `/consult issue respond 3 "We added a seat"`.',
+                USAGE,
+            )
         owner = user_id(p.opt("owner")) if p.opt("owner") else None
         _programme, issue = svc.respond_issue(
-            req.actor, req.channel_id, p.words[0], p.words[1] if len(p.words) > 1 else None, req.uow,
-            state=p.opt("state"), reason=p.opt("reason"), owner_id=owner, on=p.opt("date"),
+            req.actor,
+            req.channel_id,
+            p.words[0],
+            p.words[1] if len(p.words) > 1 else None,
+            req.uow,
+            state=p.opt("state"),
+            reason=p.opt("reason"),
+            owner_id=owner,
+            on=p.opt("date"),
         )
         req.out.reply(blocks.responded_text(issue))
     elif action == "show":
@@ -97,18 +126,30 @@ def issue_callback(req: CommandRequest, args: list[str]) -> None:
         req.out.reply(blocks.issue_text(issue, latest))
     elif action == "tag":
         if len(rest) < 2:
-            raise UsageError("Give the engagement's number and the issue(s): `/consult issue tag 42 3`.", USAGE)
-        _programme, e, tagged = svc.tag_engagement(req.actor, req.channel_id, _engagement_id(rest[0]), rest[1:], req.uow)
+            raise UsageError(
+                "Give the engagement's number and the issue(s): `/consult issue tag 42 3`.", USAGE
+            )
+        _programme, e, tagged = svc.tag_engagement(
+            req.actor, req.channel_id, _engagement_id(rest[0]), rest[1:], req.uow
+        )
         req.out.reply(blocks.tagged_text(e.id, tagged))
     elif action == "untag":
         if len(rest) != 2:
-            raise UsageError("Give the engagement's number and one issue: `/consult issue untag 42 3`.", USAGE)
-        _programme, e, issue = svc.untag_engagement(req.actor, req.channel_id, _engagement_id(rest[0]), rest[1], req.uow)
-        req.out.reply(f"Engagement #{e.id} is no longer tagged with *{blocks.esc(issue.name)}* (#{issue.id}).")
+            raise UsageError(
+                "Give the engagement's number and one issue: `/consult issue untag 42 3`.", USAGE
+            )
+        _programme, e, issue = svc.untag_engagement(
+            req.actor, req.channel_id, _engagement_id(rest[0]), rest[1], req.uow
+        )
+        req.out.reply(
+            f"Engagement #{e.id} is no longer tagged with *{blocks.esc(issue.name)}* (#{issue.id})."
+        )
     elif action == "suggest":
         if len(rest) != 1:
             raise UsageError("Give the engagement's number: `/consult issue suggest 42`.", USAGE)
-        programme, e, tagged, found = svc.suggest_for_engagement(req.actor, req.channel_id, _engagement_id(rest[0]), req.uow)
+        programme, e, tagged, found = svc.suggest_for_engagement(
+            req.actor, req.channel_id, _engagement_id(rest[0]), req.uow
+        )
         text, blocks_ = blocks.suggestion_reply(programme.id, e.id, tagged, found)
         req.out.reply(text, blocks_)
     else:
@@ -127,7 +168,10 @@ def export_issues(req: CommandRequest, args: list[str]):
     if args:
         raise UsageError("`/consult export issues` takes nothing more.")
     programme, content, count = svc.issues_csv(req.actor, req.channel_id, req.uow)
-    safe = "".join(c if c.isalnum() else "-" for c in programme.name.lower()).strip("-")[:60] or "programme"
+    safe = (
+        "".join(c if c.isalnum() else "-" for c in programme.name.lower()).strip("-")[:60]
+        or "programme"
+    )
     return (
         f"{safe}-issues.csv",
         content,

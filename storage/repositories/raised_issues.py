@@ -142,7 +142,9 @@ class RaisedIssueRepository:
 
     def is_tagged(self, engagement_id: int) -> bool:
         return (
-            self.session.scalar(select(ERI.raised_issue_id).where(ERI.engagement_id == engagement_id).limit(1))
+            self.session.scalar(
+                select(ERI.raised_issue_id).where(ERI.engagement_id == engagement_id).limit(1)
+            )
             is not None
         )
 

@@ -7,7 +7,6 @@ Revises: 0009_calendar_mark
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0010_raised_issues"
 down_revision = "0009_calendar_mark"
 branch_labels = None
