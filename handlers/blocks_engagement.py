@@ -65,8 +65,11 @@ def engagement_form(
     source: str = "modal",
     summary: str = "",
     permalink: str | None = None,
+    issues: dict[int, list] | None = None,
 ) -> dict:
-    """The "Log engagement" modal. Block ids double as the field names errors are reported on."""
+    """The "Log engagement" modal. Block ids double as the field names errors are reported on.
+
+    `issues`: {programme id: [issues]} for the multi-select of issues raised."""
     summary = summary[:MAX_PREFILL]
     blocks: list[dict] = []
     if len(programmes) > 1:
@@ -160,6 +163,7 @@ def engagement_form(
                 "elements": [{"type": "mrkdwn", "text": f"Source: <{permalink}|the message>"}],
             }
         )
+    blocks += issue_fields(programmes, issues or {})
     blocks += [
         {"type": "header", "text": _plain("Follow-up action (optional)")},
         {
@@ -215,8 +219,11 @@ def form_values(view: dict) -> dict:
 
     picked = [o.get("value", "") for o in element("stakeholders").get("selected_options") or []]
     position = (element("position").get("selected_option") or {}).get("value")
+    picked_issues = [o.get("value", "") for o in element("issues").get("selected_options") or []]
     return {
         "picked": picked,
+        "issues": picked_issues,
+        "new_issue": element("new_issue").get("value"),
         "kind": (element("kind").get("selected_option") or {}).get("value"),
         "date": element("date").get("selected_date"),
         "position": None if position in (None, NO_POSITION) else position,
@@ -324,3 +331,65 @@ def engagement_text(programme, e, stakeholders, actions) -> str:
             + (f", due {format_date(a.due_on)}" if a.due_on else "")
         )
     return "\n".join(lines)
+
+
+def issue_fields(programmes: list, issues: dict[int, list]) -> list[dict]:
+    """Issues raised: pick from the programme's list (grouped by programme when there are
+    several), or name a new one, which is added to the list as the engagement is logged."""
+    out: list[dict] = []
+    names = {p.id: p.name for p in programmes}
+    groups = [(pid, found[:100]) for pid, found in issues.items() if found and pid in names]
+    if groups:
+        element = {
+            "type": "multi_static_select",
+            "action_id": "issues",
+            "placeholder": _plain("Issues they raised"),
+        }
+        if len(groups) == 1:
+            element["options"] = [
+                _option(i.name, issue_value(groups[0][0], i.id)) for i in groups[0][1]
+            ]
+        else:
+            element["option_groups"] = [
+                {
+                    "label": _plain(names[pid]),
+                    "options": [_option(i.name, issue_value(pid, i.id)) for i in found],
+                }
+                for pid, found in groups
+            ][:100]
+        out.append(
+            {
+                "type": "input",
+                "block_id": "issues",
+                "label": _plain("Issues raised"),
+                "optional": True,
+                "element": element,
+            }
+        )
+    out.append(
+        {
+            "type": "input",
+            "block_id": "new_issue",
+            "label": _plain("A new issue raised"),
+            "optional": True,
+            "hint": _plain(
+                'Adds it to the programme\'s list of issues, e.g. "list-size funding"', 150
+            ),
+            "element": {"type": "plain_text_input", "action_id": "new_issue", "max_length": 80},
+        }
+    )
+    return out
+
+
+def issue_value(programme_id: int, issue_id: int) -> str:
+    return f"{programme_id}:{issue_id}"
+
+
+def read_issue_values(values: list[str]) -> dict[int, list[int]]:
+    """{programme id: [issue ids]} from the multi-select's values."""
+    out: dict[int, list[int]] = {}
+    for value in values:
+        pid, _, iid = value.partition(":")
+        if pid.isdigit() and iid.isdigit():
+            out.setdefault(int(pid), []).append(int(iid))
+    return out

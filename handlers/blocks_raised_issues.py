@@ -200,3 +200,38 @@ def logged_issue_lines(logged) -> list[str]:
     if not logged.issues and logged.suggestions:
         lines += suggestion_lines(logged.engagement.id, logged.suggestions)
     return lines
+
+
+def issue_coverage_text(cov, limit: int = 40) -> str:
+    """`/consult coverage --issue`: who raised it, who was heard since without raising it, who not asked."""
+    from bot.register import TYPE_LABELS
+
+    issue = cov.issue
+    lines = [
+        f"*Coverage of issue #{issue.id} {esc(issue.name)}*: {raised_line(issue)}; {state_line(issue)}"
+    ]
+    if cov.raised:
+        lines.append(f"\n*Raised it* ({len(cov.raised):,}):")
+        for s, r in cov.raised[:limit]:
+            label = esc(s.name) + (f" ({esc(s.code)})" if s.code else "")
+            lines.append(
+                f"• {label}, {TYPE_LABELS.get(s.type, s.type)}: {_plural(r.engagements, 'time')}, "
+                f"last {format_date(r.last_raised_on)}"
+            )
+        if len(cov.raised) > limit:
+            lines.append(f"• …and {len(cov.raised) - limit:,} more (`/consult export issues`)")
+    since = (
+        f"since it was first raised ({format_date(issue.first_raised_on)})"
+        if issue.first_raised_on
+        else "(nobody has raised it yet)"
+    )
+    lines.append(f"\n*Engaged {since} without raising it*: {len(cov.heard):,}")
+    lines.append(f"*Not asked: not engaged {since}* ({len(cov.not_asked):,}), longest ago first:")
+    for s, when in cov.not_asked[:limit]:
+        label = esc(s.name) + (f" ({esc(s.code)})" if s.code else "")
+        lines.append(
+            f"• {label}: " + (f"last engaged {format_date(when)}" if when else "never engaged")
+        )
+    if len(cov.not_asked) > limit:
+        lines.append(f"• …and {len(cov.not_asked) - limit:,} more")
+    return "\n".join(lines)

@@ -125,6 +125,17 @@ def suggestions_for(uow, programme, text: str, limit: int = 3) -> list[rules.Sug
     return rules.suggest(text, names, corpus, limit)
 
 
+def form_choices(actor: Actor, programme_ids: list[int], uow) -> dict[int, list]:
+    """{programme id: its live issues, most raised first} for the engagement form."""
+    out = {}
+    with uow:
+        for pid in programme_ids:
+            programme = uow.programmes.get(pid)
+            if programme is not None and programme.team_id == actor.team_id:
+                out[pid] = uow.raised_issues.ranked(pid, limit=100)
+    return out
+
+
 # -- the list and its changes --------------------------------------------------------
 def _new_name(
     uow, programme, text: str | None, what: str = "The issue's name", keep=None

@@ -9,6 +9,7 @@ import logging
 from bot.context import Actor
 from bot.errors import ConsultError
 from bot.services import engagements as svc
+from bot.services import raised_issues as issues_svc
 from handlers.blocks_engagement import (
     FORM_CALLBACK,
     PICKER_ACTION,
@@ -17,6 +18,7 @@ from handlers.blocks_engagement import (
     logged_text,
     no_programme_view,
     picker_options,
+    read_issue_values,
     read_metadata,
     read_picked,
 )
@@ -75,6 +77,7 @@ def open_form(
             source=source,
             summary=summary,
             permalink=permalink,
+            issues=issues_svc.form_choices(actor, [p.id for p in programmes], services.uow()),
         )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -155,6 +158,13 @@ def register(app, services) -> None:
         follow_up = svc.FollowUp(
             values["action_title"] or "", values["action_owner"], values["action_due"]
         )
+        picked_issues = read_issue_values(values["issues"])
+        if set(picked_issues) - {programme_id}:
+            ack(
+                response_action="errors",
+                errors={"issues": "Choose issues of the same programme as the stakeholders."},
+            )
+            return
         try:
             logged = svc.log_engagement_from_form(
                 actor,
@@ -169,6 +179,8 @@ def register(app, services) -> None:
                 source=meta["s"],
                 permalink=meta["l"],
                 follow_up=follow_up,
+                issue_ids=picked_issues.get(programme_id, []),
+                new_issue=values["new_issue"],
             )
         except svc.FieldErrors as e:
             ack(response_action="errors", errors=e.errors)

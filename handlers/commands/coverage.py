@@ -9,11 +9,14 @@ from bot.grammar import parse, parse_int
 from bot.register import TYPES
 from bot.rendering import esc
 from bot.services.coverage import MAX_DAYS, show_coverage
+from bot.services.raised_issues import issue_coverage
+from handlers.blocks_raised_issues import issue_coverage_text
 
 from . import CommandRequest, subcommand
 from .stakeholder import stakeholder_type
 
 USAGE = f"""/consult coverage [<type>] [--days N]
+/consult coverage --issue <issue>     # who raised an issue, and who has not been asked about it
 types: {", ".join(TYPES)}   (N: 1 to {MAX_DAYS:,}, default {DEFAULT_DAYS})"""
 DUTY_MARK = {"done": "✅", "na": "➖", "open": "⬜"}
 
@@ -73,7 +76,14 @@ def coverage_text(report: CoverageReport, names_per_type: int = 10, duties: bool
     order=14,
 )
 def coverage_callback(req: CommandRequest, args: list[str]) -> None:
-    p = parse(args, {"days"}, usage=USAGE)
+    p = parse(args, {"days", "issue"}, usage=USAGE)
+    if p.opt("issue") is not None:
+        if p.words or p.opt("days"):
+            raise UsageError("`--issue` goes alone: `/consult coverage --issue 3`.", USAGE)
+        req.out.reply(
+            issue_coverage_text(issue_coverage(req.actor, req.channel_id, p.opt("issue"), req.uow))
+        )
+        return
     if len(p.words) > 1:
         raise UsageError("Give at most one stakeholder type.", USAGE)
     type_ = stakeholder_type(p.words[0]) if p.words else None

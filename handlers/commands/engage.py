@@ -7,6 +7,7 @@ from bot.coverage import KINDS, POSITIONS
 from bot.errors import UsageError
 from bot.grammar import parse, user_id
 from bot.services import engagements as svc
+from bot.services import raised_issues as issues_svc
 from bot.services.access import programme_for
 from handlers.blocks_engagement import engagement_form, logged_text
 from handlers.blocks_raised_issues import suggestion_blocks
@@ -49,8 +50,11 @@ def engage_callback(req: CommandRequest, args: list[str]) -> None:
                 uow, req.actor, req.channel_id
             )  # a clear reply in a channel with none
             today = clock.today_in(programme.timezone)
+        issues = issues_svc.form_choices(req.actor, [programme.id], req.uow)
         req.out.open_modal(
-            engagement_form([programme], today, channel_id=req.channel_id, source="modal")
+            engagement_form(
+                [programme], today, channel_id=req.channel_id, source="modal", issues=issues
+            )
         )
         return
     p = parse(args, {"date", "position", "group", "action", "owner", "due", "issue"}, usage=USAGE)
