@@ -318,9 +318,12 @@ def engagement_text(programme, e, stakeholders, actions) -> str:
     if e.position:
         lines.append(f"Position: {e.position}")
     lines.append(f"> {esc(e.summary)}".replace("\n", "\n> "))
-    source = {"command": "the /consult command", "modal": "the form", "shortcut": "a message"}.get(
-        e.source, e.source
-    )
+    source = {
+        "command": "the /consult command",
+        "modal": "the form",
+        "shortcut": "a message",
+        "workflow": "a workflow",
+    }.get(e.source, e.source)
     lines.append(
         f"Logged by <@{e.logged_by}> from {source}"
         + (f" (<{e.permalink}|source>)" if e.permalink else "")

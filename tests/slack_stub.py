@@ -52,7 +52,7 @@ class SlackStub:
                     body = {"_multipart": True, "_size": len(raw)}
                 else:
                     body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                    for key in ("blocks", "metadata", "view", "attachments"):
+                    for key in ("blocks", "metadata", "view", "attachments", "outputs"):
                         if isinstance(body.get(key), str):
                             try:
                                 body[key] = json.loads(body[key])
@@ -210,6 +210,17 @@ class SlackStub:
             f"expected {count} {method} call(s), got {len(self.sent(method))}: "
             f"{[c.method for c in self.calls]}"
         )
+
+    def wait_for_any(self, methods, count: int = 1, timeout: float = 10.0) -> list[tuple]:
+        """(method, body) of the calls of any of `methods`, once there are `count` of them."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self._lock:
+                got = [(c.method, c.body) for c in self.calls if c.method in methods]
+            if len(got) >= count:
+                return got
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} of {methods}: {[c.method for c in self.calls]}")
 
     def reset(self) -> None:
         with self._lock:

@@ -21,7 +21,7 @@ from .stakeholders import resolve
 MAX_SUMMARY = 3000
 MAX_TITLE = 500
 MAX_STAKEHOLDERS = 2000  # a whole CCG's practices in one go, but not a runaway list
-SOURCES = ("command", "modal", "shortcut")
+SOURCES = ("command", "modal", "shortcut", "workflow")
 
 
 class FieldErrors(UsageError):
@@ -237,9 +237,11 @@ def log_engagement(
     group: str | None = None,
     follow_up: FollowUp | None = None,
     issues: list[str] = (),
+    source: str = "command",
 ) -> Logged:
-    """`/consult engage`: one engagement linked to each stakeholder named (or in the group),
-    tagged with the issues named (`--issue`) and those whose #hashtag is in the summary."""
+    """`/consult engage` (and the workflow step): one engagement linked to each stakeholder
+    named (or in the group), tagged with the issues named (`--issue`) and those whose
+    #hashtag is in the summary."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
         today = clock.today_in(programme.timezone)
@@ -257,7 +259,7 @@ def log_engagement(
             summary,
             day,
             position,
-            "command",
+            source,
             None,
             follow_up,
             tagging=tagging,
