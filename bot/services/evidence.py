@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from .. import clock, programme_templates
 from .. import duties as duty_rules
+from .. import raised_issues as issue_rules
 from .. import votes as vote_rules
 from ..context import Actor
 from ..dates import format_date, format_datetime
@@ -50,6 +51,41 @@ class Records:
     duty_events: list
     last_audit_id: int | None
     template: dict | None = None
+    raised_issues: list = field(default_factory=list)  # [IssueRecord], most raised first
+
+
+@dataclass
+class IssueRecord:
+    """One issue as stored, with its aggregates: read without touching the engagement log."""
+
+    issue: object
+    by_type: list  # [(stakeholder type, stakeholders, their list size)]
+    candidates: list  # [issue_rules.Candidate]: its latest tagged engagements
+
+
+REPRESENTATIVE_POOL = 20  # latest tagged engagements an issue's summaries are chosen from
+
+
+def gather_issues(uow, programme_id: int) -> list[IssueRecord]:
+    repo = uow.raised_issues
+    by_type: dict[int, list] = {}
+    for issue_id, type_, n, size in repo.raisers_by_type(programme_id):
+        by_type.setdefault(issue_id, []).append((type_, n, size))
+    out = []
+    for issue in repo.ranked(programme_id):
+        latest = repo.latest_summaries(issue.id, REPRESENTATIVE_POOL) if issue.engagements else []
+        types = repo.types_of(eid for eid, _, _ in latest)
+        out.append(
+            IssueRecord(
+                issue,
+                sorted(by_type.get(issue.id, [])),
+                [
+                    issue_rules.Candidate(eid, on, summary, tuple(sorted(types.get(eid, ()))))
+                    for eid, on, summary in latest
+                ],
+            )
+        )
+    return out
 
 
 def gather(uow, programme) -> Records:
@@ -76,6 +112,7 @@ def gather(uow, programme) -> Records:
         duty_events=r.duty_events(programme.id),
         last_audit_id=r.last_audit_id(programme.id),
         template=template,
+        raised_issues=gather_issues(uow, programme.id),
     )
 
 
@@ -107,6 +144,37 @@ class EngagementRow:
     summary: str
     position: str | None
     names: list[str]
+
+
+@dataclass
+class Quote:
+    on: date
+    summary: str
+    types: list[str]  # labels of the stakeholder types it was with
+
+
+@dataclass
+class YouSaidRow:
+    """One issue in "You said, we did"."""
+
+    id: int
+    name: str
+    description: str | None
+    stakeholders: int
+    engagements: int
+    by_type: list[tuple[str, int]]  # (type label, stakeholders), in the register's order
+    practices: int
+    practice_list_size: int
+    practice_share: int | None  # percent of member practices' registered patients
+    first: date | None
+    last: date | None
+    quotes: list[Quote]
+    state: str
+    state_label: str
+    response: str | None
+    reason: str | None
+    owner: str | None
+    responded_on: date | None
 
 
 @dataclass
@@ -180,7 +248,8 @@ class Pack:
     timezone: str
     types: list[TypeSummary]
     totals: dict
-    issues: dict[str, list[EngagementRow]]
+    you_said: list[YouSaidRow]
+    engagement_log: dict[str, list[EngagementRow]]
     practices: list[PracticeRow]
     practice_positions: list[tuple[str, int, int]]  # (position label, practices, list size)
     votes: list[VoteSummary]
@@ -249,7 +318,7 @@ def compute(rec: Records) -> Pack:
             per_stakeholder.setdefault(sid, []).append(e)
 
     types = []
-    issues: dict[str, list[EngagementRow]] = {}
+    engagement_log: dict[str, list[EngagementRow]] = {}
     for t in TYPES:
         members = [s for s in live if s.type == t]
         touching = [
@@ -277,7 +346,7 @@ def compute(rec: Records) -> Pack:
             )
         )
         if touching:
-            issues[TYPE_LABELS[t]] = [
+            engagement_log[TYPE_LABELS[t]] = [
                 EngagementRow(
                     e.id,
                     e.occurred_on,
@@ -296,6 +365,9 @@ def compute(rec: Records) -> Pack:
         "first": min(all_dates, default=None),
         "last": max(all_dates, default=None),
     }
+
+    practice_patients = sum(s.list_size or 0 for s in live if s.type == "practice")
+    you_said = [you_said_row(r, practice_patients) for r in rec.raised_issues]
 
     practices = []
     for s in sorted(
@@ -468,6 +540,7 @@ def compute(rec: Records) -> Pack:
         "duties": len(rec.duties),
         "evidence": sum(len(e) for e in rec.evidence.values()),
         "last_audit_id": rec.last_audit_id,
+        "issues": len(rec.raised_issues),
     }
     statutory = [r for r in duty_rows if r.section == duty_rules.DUTY]
     pack = Pack(
@@ -476,7 +549,8 @@ def compute(rec: Records) -> Pack:
         timezone=tz,
         types=types,
         totals=totals,
-        issues=issues,
+        you_said=you_said,
+        engagement_log=engagement_log,
         practices=practices,
         practice_positions=practice_positions,
         votes=votes,
@@ -488,6 +562,39 @@ def compute(rec: Records) -> Pack:
     )
     pack.fingerprint = fingerprint(pack)
     return pack
+
+
+def you_said_row(r: IssueRecord, practice_patients: int) -> YouSaidRow:
+    i = r.issue
+    order = {t: n for n, t in enumerate(TYPES)}
+    by_type = [
+        (TYPE_LABELS.get(t, t), n)
+        for t, n, _ in sorted(r.by_type, key=lambda x: order.get(x[0], 99))
+    ]
+    practice = next(((n, size) for t, n, size in r.by_type if t == "practice"), (0, 0))
+    return YouSaidRow(
+        id=i.id,
+        name=i.name,
+        description=i.description,
+        stakeholders=i.stakeholders,
+        engagements=i.engagements,
+        by_type=by_type,
+        practices=practice[0],
+        practice_list_size=practice[1],
+        practice_share=round(100 * practice[1] / practice_patients) if practice_patients else None,
+        first=i.first_raised_on,
+        last=i.last_raised_on,
+        quotes=[
+            Quote(c.occurred_on, c.summary, [TYPE_LABELS.get(t, t) for t in c.types])
+            for c in issue_rules.representatives(r.candidates)
+        ],
+        state=i.state,
+        state_label=issue_rules.STATE_LABELS.get(i.state, i.state),
+        response=i.response,
+        reason=i.reason,
+        owner=i.response_owner,
+        responded_on=i.responded_on,
+    )
 
 
 def _plain(value):

@@ -169,7 +169,9 @@ def test_the_figures_match_the_known_data_set(any_services):
         "first": date(2014, 6, 10),
         "last": date(2014, 12, 5),
     }
-    assert all("Logged in error" not in e.summary for rows in pack.issues.values() for e in rows)
+    assert all(
+        "Logged in error" not in e.summary for rows in pack.engagement_log.values() for e in rows
+    )
     assert pack.practice_positions == [
         ("support", 2, 13000),
         ("oppose", 0, 0),
