@@ -196,6 +196,18 @@ class Overdue:
 
 
 @dataclass
+class IssueLine:
+    """An issue raised, as the digest shows it."""
+
+    id: int
+    name: str
+    stakeholders: int
+    engagements: int
+    first_raised_on: date | None
+    days_waiting: int | None = None  # since first raised, for those awaiting an answer
+
+
+@dataclass
 class Digest:
     programme: str
     timezone: str
@@ -214,6 +226,8 @@ class Digest:
     overdue_actions: list[Overdue] = field(default_factory=list)
     overdue_duties: list[Overdue] = field(default_factory=list)
     overdue_deadlines: list[Overdue] = field(default_factory=list)
+    new_issues: list[IssueLine] = field(default_factory=list)  # added this week
+    waiting_issues: list[IssueLine] = field(default_factory=list)  # raised by many, unanswered
     engaged_recently: int = 0  # stakeholders engaged within COVERAGE_DAYS
     stakeholders: int = 0
     open_duties: int = 0
@@ -246,6 +260,9 @@ def headline(d: Digest) -> str:
     overdue = len(d.overdue_actions) + len(d.overdue_duties) + len(d.overdue_deadlines)
     if overdue:
         parts.append(f"{overdue:,} overdue")
+    if d.waiting_issues:
+        n = len(d.waiting_issues)
+        parts.append(f"{n:,} issue{'s' if n != 1 else ''} raised by many awaiting an answer")
     if not parts:
         parts.append(
             f"{d.engagements:,} engagement{'s' if d.engagements != 1 else ''} logged this week"

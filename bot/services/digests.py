@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import clock, votes
+from .. import raised_issues as issue_rules
 from ..context import Actor
 from ..coverage import bar
 from ..dates import format_date, working_days_between
@@ -24,6 +25,7 @@ from ..digest import (
     MISSED,
     NOT_ENGAGED_SHOWN,
     Digest,
+    IssueLine,
     Overdue,
     Schedule,
     TypeActivity,
@@ -131,6 +133,24 @@ def compose(uow, programme, window: Window, as_of: date, late: bool = False) -> 
         if x.due_on is not None and x.due_on < as_of
     ]
     d.votes = [vote_standing(uow, programme, v, as_of) for v in uow.votes.open_votes(pid)]
+    d.new_issues = [
+        IssueLine(i.id, i.name, i.stakeholders, i.engagements, i.first_raised_on)
+        for i in uow.raised_issues.created_since(pid, window.start)
+        if i.created_at < window.end
+    ]
+    d.waiting_issues = [
+        IssueLine(
+            i.id,
+            i.name,
+            i.stakeholders,
+            i.engagements,
+            i.first_raised_on,
+            (as_of - i.first_raised_on).days,
+        )
+        for i in uow.raised_issues.waiting(
+            pid, as_of - timedelta(days=issue_rules.WAITING_DAYS), issue_rules.MANY_STAKEHOLDERS
+        )
+    ]
     return d
 
 
@@ -173,14 +193,23 @@ WORDS = dict(
     vote_closes=vote_closes,
 )
 
-SECTIONS = ("engagement", "not_engaged", "deadlines", "votes", "overdue")
+SECTIONS = ("engagement", "issues", "not_engaged", "deadlines", "votes", "overdue")
 
 
 def render_digest(d: Digest) -> RenderedDigest:
     """The digest as text, one template per section; empty sections are left out."""
-    ctx = dict(d=d, tz=d.timezone, shown=NOT_ENGAGED_SHOWN, coverage_days=COVERAGE_DAYS, **WORDS)
+    ctx = dict(
+        d=d,
+        tz=d.timezone,
+        shown=NOT_ENGAGED_SHOWN,
+        coverage_days=COVERAGE_DAYS,
+        many=issue_rules.MANY_STAKEHOLDERS,
+        waiting_days=issue_rules.WAITING_DAYS,
+        **WORDS,
+    )
     present = {
         "engagement": d.engagements > 0,
+        "issues": bool(d.new_issues or d.waiting_issues),
         "not_engaged": bool(d.not_engaged),
         "deadlines": bool(d.deadlines),
         "votes": bool(d.votes),
