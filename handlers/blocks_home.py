@@ -82,6 +82,18 @@ def votes_section(votes: list, timezone: str) -> str:
     return "\n".join(lines) + _more(len(votes), ITEMS)
 
 
+def issues_section(issues: list, total: int) -> str:
+    lines = ["*Top open issues raised*"]
+    for i in issues[:ITEMS]:
+        raised = f"{i.stakeholders:,} stakeholder{'s' if i.stakeholders != 1 else ''}"
+        lines.append(
+            f"• #{i.id} {esc(i.name[:120])}: raised by {raised}"
+            + ("" if i.response else ", no response yet")
+        )
+    lines.append(f"`/consult issues` lists all {total:,}; `/consult issue respond` answers one.")
+    return "\n".join(lines)
+
+
 def programme_blocks(item) -> list[dict]:
     p = item.programme
     blocks = [
@@ -95,6 +107,9 @@ def programme_blocks(item) -> list[dict]:
         blocks.append(_section(deadlines_section(item.deadlines, item.today)))
     if item.votes:
         blocks.append(_section(votes_section(item.votes, p.timezone)))
+    open_issues = getattr(item, "open_issues", None)
+    if open_issues:
+        blocks.append(_section(issues_section(open_issues, getattr(item, "issues_total", 0))))
     blocks.append({"type": "divider"})
     return blocks
 

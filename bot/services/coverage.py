@@ -4,7 +4,7 @@ member practices stand; reused by the App Home tab and the digest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from .. import clock
@@ -66,6 +66,7 @@ def show_coverage(
 
 # -- the App Home tab -----------------------------------------------------------------
 MAX_HOME_PROGRAMMES = 10
+HOME_ISSUES = 5
 
 
 @dataclass
@@ -76,6 +77,8 @@ class HomeProgramme:
     deadlines: list  # open, due today or later, soonest first
     votes: list  # open votes, when the votes feature is installed
     today: date
+    open_issues: list = field(default_factory=list)  # the most raised issues still open
+    issues_total: int = 0
 
 
 @dataclass
@@ -108,6 +111,8 @@ def home_for(actor: Actor, uow, days: int = DEFAULT_DAYS) -> Home:
                     deadlines,
                     list(votes),
                     today,
+                    uow.raised_issues.ranked(programme.id, open_only=True, limit=HOME_ISSUES),
+                    uow.raised_issues.count(programme.id),
                 )
             )
         return Home(shown, max(0, len(programmes) - MAX_HOME_PROGRAMMES))

@@ -371,7 +371,9 @@ def test_the_digest_shows_the_weeks_new_issues_and_those_waiting_for_an_answer(a
         svc.add_issue(JANE, "C1", "Old and widely raised", s.uow())
         svc.add_issue(JANE, "C1", "Old but raised by few", s.uow())
         for code in ("E85001", "E85002", "E85003"):
-            eng.log_engagement(JANE, "C1", [code], "call", "x", s.uow(), issues=["answered", "widely"])
+            eng.log_engagement(
+                JANE, "C1", [code], "call", "x", s.uow(), issues=["answered", "widely"]
+            )
         eng.log_engagement(JANE, "C1", ["E85001", "E85002"], "call", "y", s.uow(), issues=["few"])
         svc.respond_issue(ADMIN, "C1", "answered", "Done", s.uow())
     with freeze_time("2015-01-19 12:00:00"):
@@ -380,7 +382,10 @@ def test_the_digest_shows_the_weeks_new_issues_and_those_waiting_for_an_answer(a
         [shown] = show_digest(JANE, "C1", s.uow())
     [section] = [x for x in shown.sections if x.key == "issues"]
     waiting, new = section.text.split("New this week")
-    assert "Old and widely raised: 3 stakeholders, first raised Fri 2 Jan 2015 (18 days ago)" in waiting
+    assert (
+        "Old and widely raised: 3 stakeholders, first raised Fri 2 Jan 2015 (18 days ago)"
+        in waiting
+    )
     assert "Old and answered" not in section.text
     assert "raised by few" not in waiting
     assert "#4 Brand new" in new and "Old" not in new

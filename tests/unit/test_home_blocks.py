@@ -72,3 +72,30 @@ def test_home_shows_coverage_actions_deadlines_and_votes():
     assert "Member practices: 300 of 600" in text
     assert "Your open actions* (300)" in text and "…and 295 more" in text
     assert "Upcoming deadlines" in text and "Open votes" in text and "Wed 4 Mar 2015 17:00" in text
+
+
+@dataclass
+class Issue:
+    id: int
+    name: str
+    stakeholders: int
+    response: str | None = None
+
+
+def test_home_shows_the_top_open_issues_within_the_limits():
+    item = big_programme(1)
+    item.open_issues = [
+        Issue(n, "I" * 80 + f" {n}", 40 - n, "On it" if n == 2 else None) for n in range(1, 9)
+    ]
+    item.issues_total = 40
+    view = home_view(Home([item], 0))
+    [section] = [
+        b for b in view["blocks"] if "Top open issues" in (b.get("text") or {}).get("text", "")
+    ]
+    lines = section["text"]["text"].split("\n")
+    assert lines[1].startswith("• #1 ") and lines[1].endswith(
+        "raised by 39 stakeholders, no response yet"
+    )
+    assert lines[2].endswith("raised by 38 stakeholders")  # answered, still open
+    assert len(lines) == 1 + 5 + 1 and "lists all 40" in lines[-1]
+    assert len(home_view(Home([item] * 10, 0))["blocks"]) <= 100
