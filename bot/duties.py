@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from .errors import UsageError
+from .typed_text import clean_typed
 
 OPEN, DONE, NA = "open", "done", "na"
 STATES = (OPEN, DONE, NA)
@@ -199,7 +200,7 @@ def listing_order(duty) -> tuple:
 
 
 def clean_text(text: str, what: str) -> str:
-    text = (text or "").strip()
+    text = clean_typed(text, what, multiline=True)
     if not text:
         raise UsageError(f"{what} is missing. Put it in quotes after the duty's number.")
     if len(text) > MAX_TEXT:

@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass
 
 from .errors import UsageError
+from .typed_text import is_visible, strip_controls
 
 
 @dataclass
@@ -67,6 +68,17 @@ def _size(text: str, line: int, problems: list[str]) -> int | None:
     return int(text)
 
 
+def _visible_name(raw: str, line: int, code: str, problems: list[str]) -> str | bool:
+    """The name without control characters; False (a problem noted) when none of it is visible."""
+    name = " ".join(strip_controls(raw).split())
+    if raw and not is_visible(name):
+        problems.append(
+            f"line {line}: the name of {code} has nothing visible once control characters are removed"
+        )
+        return False
+    return name
+
+
 def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
     text = _decode(data)
     kind = detect(text)
@@ -99,6 +111,9 @@ def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
             if not code:
                 problems.append(f"line {line}: no organisation code")
                 continue
+            name = _visible_name(name, line, code, problems)
+            if name is False:
+                continue
             rows.append(PracticeRow(line, code.upper(), name or None, postcode=postcode or None))
     else:
         header = [h.strip().lower() for h in next(reader)]
@@ -121,7 +136,9 @@ def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
                     PracticeRow(line, code.upper(), list_size=_size(get(size_col), line, problems))
                 )
             else:
-                name = get(index.get("name"))
+                name = _visible_name(get(index.get("name")), line, code, problems)
+                if name is False:
+                    continue
                 if not name:
                     problems.append(f"line {line}: no practice name for {code}")
                     continue
@@ -131,7 +148,7 @@ def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
                         code.upper(),
                         name,
                         _size(get(size_col), line, problems),
-                        get(index.get("group")) or None,
+                        " ".join(strip_controls(get(index.get("group"))).split()) or None,
                     )
                 )
     return FileReading(kind, rows, skipped, problems)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .errors import UsageError
+from .typed_text import clean_typed
 
 MAX_NAME = 80
 MAX_DESCRIPTION = 1000
@@ -60,7 +61,7 @@ def name_key(name: str) -> str:
 
 
 def read_name(text: str | None, what: str = "The issue's name") -> str:
-    name = " ".join((text or "").split())
+    name = " ".join(clean_typed(text, what).split())
     if not name:
         raise UsageError(f'{what} is empty: give a short name in quotes, e.g. "list-size funding".')
     if len(name) > MAX_NAME:
@@ -71,7 +72,7 @@ def read_name(text: str | None, what: str = "The issue's name") -> str:
 
 
 def read_description(text: str | None) -> str | None:
-    text = (text or "").strip()
+    text = clean_typed(text, "The description", multiline=True)
     if len(text) > MAX_DESCRIPTION:
         raise UsageError(
             f"The description is {len(text):,} characters; keep it to {MAX_DESCRIPTION:,}."

@@ -34,6 +34,24 @@ def _load_routes() -> None:
         importlib.import_module(f"handlers.http.{info.name}")
 
 
+def _signature_headers_readable(environ) -> bool:
+    """False when Slack's signature headers are present but unreadable.
+
+    slack_sdk's verifier calls int() on the timestamp header, so an empty or
+    non-numeric one raised inside Bolt and became a 500. Such a request is
+    simply unsigned: it gets the same 401 as any other. (Reported upstream:
+    see docs/security.md.) Absent headers are left to Bolt, which refuses them.
+    """
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+    if timestamp is not None:
+        try:
+            int(timestamp)
+        except ValueError:
+            return False
+    return signature is None or bool(signature.strip())
+
+
 def make_wsgi_app(services, slack_handler=None):
     """`slack_handler` is Bolt's WSGI handler, or None when Slack comes over Socket Mode."""
     _load_routes()
@@ -44,6 +62,9 @@ def make_wsgi_app(services, slack_handler=None):
         method = environ.get("REQUEST_METHOD", "GET").upper()
         try:
             if slack_handler is not None and path in slack_paths:
+                if path == "/slack/events" and not _signature_headers_readable(environ):
+                    start_response("401 Unauthorized", [("Content-Type", "application/json")])
+                    return [b'{"error": "invalid request"}']
                 return slack_handler(environ, start_response)
             if path == "/healthz" and method in ("GET", "HEAD"):
                 ok = services.ping() if services.ping else True

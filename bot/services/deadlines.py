@@ -15,6 +15,7 @@ from .. import clock, reminders
 from ..context import Actor
 from ..dates import add_working_days, format_date, non_working_reason, parse_time
 from ..errors import Conflict, Forbidden, NotFound, UsageError
+from ..typed_text import clean_typed
 from .access import audit, is_admin, programme_for, require_admin, snapshot
 
 DEMO_ORDER = 20
@@ -41,7 +42,7 @@ def _view(uow, deadline) -> DeadlineView:
 
 
 def _check_title(title: str, what: str) -> str:
-    title = " ".join(title.split())
+    title = " ".join(clean_typed(title, f"The {what}'s title").split())
     if not title:
         raise UsageError(f"The {what} needs a title, in quotes if it has spaces.")
     if len(title) > 300:
@@ -103,7 +104,7 @@ def add_deadline(
     if kind == "meeting" and due_time is None:
         raise UsageError("A meeting needs its start time, e.g. `--time 14:00`.")
     if place is not None:
-        place = " ".join(place.split())
+        place = " ".join(clean_typed(place, "The place").split())
         if len(place) > 300:
             raise UsageError("A place can be at most 300 characters.")
     if remind_days is None:

@@ -14,6 +14,7 @@ from ..errors import Conflict, Forbidden, NotFound, UsageError
 from ..grammar import closest
 from ..raised_issues import name_key
 from ..spreadsheet import csv_bytes
+from ..typed_text import clean_typed
 from . import raised_issues as issues_svc
 from .access import audit, is_admin, programme_for, snapshot
 from .stakeholders import resolve
@@ -75,7 +76,7 @@ def read_day(value: date | str | None, today: date, what: str = "The date") -> d
 
 
 def _summary(text: str | None) -> str:
-    text = (text or "").strip()
+    text = clean_typed(text, "The summary", multiline=True)
     if not text:
         raise UsageError("Say what happened: a short summary, in quotes.")
     if len(text) > MAX_SUMMARY:
@@ -135,7 +136,10 @@ def _validate(today: date, kind, summary, on, position, follow_up: FollowUp | No
         )
     action = None
     if follow_up is not None:
-        title = (follow_up.title or "").strip()
+        try:
+            title = clean_typed(follow_up.title, "The follow-up action")
+        except UsageError as e:
+            errors["action_title"], title = e.message, ""
         due = _check(
             errors, "action_due", lambda v: read_day(v, today) if v else None, follow_up.due
         )
@@ -518,7 +522,7 @@ def add_action(
     due: str | None = None,
     engagement_id: int | None = None,
 ):
-    title = (title or "").strip()
+    title = clean_typed(title, "The action")
     if not title:
         raise UsageError("Say what the action is, in quotes.")
     if len(title) > MAX_TITLE:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .. import clock, programme_templates, roles
 from ..context import Actor
 from ..errors import Conflict, UsageError
+from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, snapshot
 from .duties import ensure_template_duties
 
@@ -25,7 +26,7 @@ def setup_programme(
 
     Returns (programme, deadlines created from the template).
     """
-    name = name.strip()
+    name = " ".join(clean_typed(name, "The programme's name").split())
     if not name:
         raise UsageError("The programme needs a name.")
     if len(name) > 200:

@@ -17,6 +17,7 @@ from ..dates import format_date, parse_date
 from ..errors import Conflict, NotFound, UsageError
 from ..grammar import closest
 from ..spreadsheet import csv_bytes
+from ..typed_text import clean_typed
 from .access import audit, is_admin, programme_for, require_admin, snapshot
 
 SUGGESTION_CORPUS = 10  # latest summaries per issue that suggestions compare with
@@ -278,8 +279,8 @@ def respond_issue(
 ):
     """Record what the programme did about an issue: its response, state, owner and date."""
     state = rules.read_state(state) if state is not None else rules.RESPONDED
-    response = (response or "").strip()
-    reason = (reason or "").strip() or None
+    response = clean_typed(response, "The response", multiline=True)
+    reason = clean_typed(reason, "The reason", multiline=True) or None
     if not response and state != rules.OPEN:
         raise UsageError(
             'Say what was done, in quotes: `/consult issue respond 3 "We added a locality seat"`.'

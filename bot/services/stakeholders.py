@@ -8,6 +8,7 @@ from .. import clock, practice_files
 from ..context import Actor
 from ..errors import Conflict, NotFound, UsageError
 from ..register import TYPES
+from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, snapshot
 from .duties import ensure_template_duties
 
@@ -48,7 +49,9 @@ def add_stakeholder(
     list_size: int | None = None,
     group: str | None = None,
 ):
-    name = name.strip()
+    name = " ".join(clean_typed(name, "The stakeholder's name").split())
+    if group is not None:
+        group = " ".join(clean_typed(group, "The group's name").split()) or None
     if type not in TYPES:
         raise UsageError(f"{type!r} is not a stakeholder type. Types: {', '.join(TYPES)}.")
     if not name or len(name) > MAX_NAME:

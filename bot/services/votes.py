@@ -20,6 +20,7 @@ from ..dates import format_datetime, local_to_utc
 from ..errors import Conflict, Forbidden, NotFound, UsageError
 from ..rendering import esc
 from ..spreadsheet import csv_bytes
+from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, require_returning_officer, snapshot
 from .deliveries import deliver_once, lookup, metadata_for
 from .duties import on_vote_carried
@@ -168,7 +169,7 @@ def open_vote(
     group: str | None = None,
     now: datetime | None = None,
 ) -> VoteView:
-    question = " ".join(question.split())
+    question = " ".join(clean_typed(question, "The question").split())
     if not question or len(question) > MAX_QUESTION:
         raise UsageError(f"The question must be 1 to {MAX_QUESTION} characters, in quotes.")
     if rule not in rules.RULES:

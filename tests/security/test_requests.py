@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import UTC
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import func, select
 
 from storage.models.slack import SlackEvent
@@ -175,3 +177,28 @@ def test_old_events_are_forgotten_by_the_sweep(services):
         SWEEPS["forget_old_slack_events"].run(services, datetime(2015, 3, 2, 9, 30, tzinfo=UTC))
     with engine.connect() as conn:
         assert set(conn.scalars(select(SlackEvent.event_id))) == {"EvRecent"}
+
+
+@pytest.mark.parametrize(
+    "timestamp,signature",
+    [("", ""), ("", "v0=" + "0" * 64), ("now", "v0=abc"), ("1e9", "v0=abc"), (None, "")],
+    ids=["both-empty", "empty-timestamp", "words", "exponent", "empty-signature"],
+)
+def test_empty_or_unreadable_signature_headers_get_401_not_500(
+    sqlite_app, slack, caplog, timestamp, signature
+):
+    # slack_sdk's verifier calls int() on the timestamp: an empty header used to be a 500.
+    from ..harness import http_request
+
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Signature": signature}
+    if timestamp is not None:
+        headers["X-Slack-Request-Timestamp"] = timestamp
+    body = _command_body(sqlite_app, 'setup "Empty headers"')
+    with caplog.at_level(logging.INFO):
+        resp = http_request(sqlite_app.url + "/slack/events", "POST", body.encode(), headers)
+    assert resp.status == 401
+    assert resp.json() == {"error": "invalid request"}
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert slack.sent("response") == []
+    with sqlite_app.services.uow() as uow:
+        assert uow.programmes.all() == []
