@@ -174,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     for command in CLI_COMMANDS.values():
         p = sub.add_parser(command.name, help=command.help)
         command.configure(p)
-        p.set_defaults(run=lambda settings, args, c=command: c.run(bootstrap(settings), args))
+        p.set_defaults(
+            run=lambda settings, args, c=command: c.run(bootstrap(settings, c.migrate), args)
+        )
     return parser
 
 

@@ -24,10 +24,10 @@ BOT_TOKEN = "xoxb-test-token"
 TEAM = "T1"
 
 
-def build_services(settings: Settings):
+def build_services(settings: Settings, migrate: bool = True):
     from app import bootstrap
 
-    return bootstrap(settings)
+    return bootstrap(settings, migrate=migrate)
 
 
 @dataclass

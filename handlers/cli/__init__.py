@@ -18,14 +18,17 @@ class CliCommand:
     help: str
     configure: Callable  # (argparse parser) -> None
     run: Callable  # (services, args) -> int
+    migrate: bool = True  # False: the command gets the database as it is (restore)
 
 
 CLI_COMMANDS: dict[str, CliCommand] = {}
 
 
-def cli_command(name: str, help: str, configure: Callable = lambda parser: None):
+def cli_command(
+    name: str, help: str, configure: Callable = lambda parser: None, migrate: bool = True
+):
     def decorate(fn):
-        CLI_COMMANDS[name] = CliCommand(name, help, configure, fn)
+        CLI_COMMANDS[name] = CliCommand(name, help, configure, fn, migrate)
         return fn
 
     return decorate
