@@ -5,6 +5,7 @@ SPEC section 1 lists them; nothing else is read from the environment.
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +27,8 @@ class Settings:
     port: int = 3000
     public_base_url: str = "http://localhost:3000"
     timezone: str = "Europe/London"
+    # Fernet keys, newest first, comma-separated: the first encrypts, any decrypts.
+    secret_key: str | None = None
 
     @property
     def oauth(self) -> bool:
@@ -60,6 +63,22 @@ class Settings:
             )
         if self.slack_bot_token and not self.oauth and not self.slack_bot_token.startswith("xoxb-"):
             raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-.")
+        if self.oauth and not self.secret_key:
+            raise SettingsError(
+                "CONSULT_SECRET_KEY is not set. With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, "
+                "Consult keeps each workspace's bot token in the database, encrypted with this "
+                "key, and never in plain text. Make a key with `python app.py rotate-key "
+                "--generate`, set CONSULT_SECRET_KEY to it (in the environment or .env), and "
+                "keep a copy with your backups: without it the stored tokens can't be read."
+            )
+
+
+def is_fernet_key(key: str) -> bool:
+    """A Fernet key: 32 bytes in URL-safe base64."""
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32 and len(key) == 44
+    except (ValueError, UnicodeEncodeError):
+        return False
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -111,6 +130,17 @@ def load_settings(
     if api_url and not api_url.endswith("/"):
         api_url += "/"  # slack_sdk joins method names onto it
 
+    secret_key = _blank_to_none(env.get("CONSULT_SECRET_KEY"))
+    if secret_key:
+        secret_key = ",".join(k.strip() for k in secret_key.split(",") if k.strip())
+        for n, key in enumerate(secret_key.split(","), start=1):
+            if not is_fernet_key(key):
+                raise SettingsError(
+                    f"CONSULT_SECRET_KEY's key number {n} is not a key: each is 32 bytes in "
+                    "URL-safe base64 (44 characters), as `python app.py rotate-key --generate` "
+                    "makes; several are separated by commas, newest first."
+                )
+
     return Settings(
         database_url=database_url,
         slack_bot_token=_blank_to_none(env.get("SLACK_BOT_TOKEN")),
@@ -122,4 +152,5 @@ def load_settings(
         port=port,
         public_base_url=public.rstrip("/"),
         timezone=timezone,
+        secret_key=secret_key,
     )

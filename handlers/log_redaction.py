@@ -67,6 +67,7 @@ def install_log_redaction(settings=None) -> None:
                 settings.slack_client_secret,
                 settings.slack_bot_token,
                 settings.slack_app_token,
+                *(settings.secret_key or "").split(","),
             ):
                 # Short values would blank out ordinary words; real secrets are long.
                 if value and len(value) >= 8:

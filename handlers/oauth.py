@@ -16,7 +16,13 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy.exc import DBAPIError
 
 from bot.services.container import Services
-from storage.installations import DatabaseInstallationStore, DatabaseOAuthStateStore
+from bot.settings import SettingsError
+from storage.installations import (
+    DatabaseInstallationStore,
+    DatabaseOAuthStateStore,
+    seal_plaintext_tokens,
+    token_cipher,
+)
 
 log = logging.getLogger("consult.oauth")
 
@@ -74,8 +80,15 @@ class NotInstalled(LookupError):
 def installation_store(services: Services) -> DatabaseInstallationStore:
     store = services.extras.get("installation_store")
     if store is None:
+        if not services.settings.secret_key:  # never a plaintext fallback
+            raise SettingsError(
+                "CONSULT_SECRET_KEY is not set: installations' tokens are stored encrypted "
+                "with it. Make one with `python app.py rotate-key --generate`."
+            )
+        cipher = token_cipher(services.settings.secret_key)
+        seal_plaintext_tokens(services.extras["engine"], cipher)
         store = DatabaseInstallationStore(
-            services.settings.slack_client_id, services.extras["engine"]
+            services.settings.slack_client_id, services.extras["engine"], cipher
         )
         services.extras["installation_store"] = store
     return store

@@ -21,6 +21,8 @@ from bot.settings import Settings
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
+# Encrypts installation tokens at rest in the tests that install into many workspaces.
+SECRET_KEY = "J2ByVsyr66MtmwXe6MFCmIMOsUOVV-BiFSMgk7mwquM="
 TEAM = "T1"
 
 

@@ -5,13 +5,14 @@ slack_sdk's SQLAlchemy stores declare (slack_sdk 3.47,
 SQLAlchemyInstallationStore.build_installations_table / build_bots_table and
 SQLAlchemyOAuthStateStore.build_oauth_states_table), so slack_sdk's own stores
 (storage/installations.py) read and write them; the migration creates them.
+Token columns are Text, for their Fernet ciphertext (0011_token_width).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table, func
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -27,16 +28,16 @@ slack_installations = Table(
     Column("enterprise_url", String(200)),
     Column("team_id", String(32)),
     Column("team_name", String(200)),
-    Column("bot_token", String(200)),
+    Column("bot_token", Text),  # Fernet ciphertext
     Column("bot_id", String(32)),
     Column("bot_user_id", String(32)),
     Column("bot_scopes", String(1000)),
-    Column("bot_refresh_token", String(200)),
+    Column("bot_refresh_token", Text),  # Fernet ciphertext
     Column("bot_token_expires_at", DateTime),
     Column("user_id", String(32), nullable=False),
-    Column("user_token", String(200)),
+    Column("user_token", Text),  # Fernet ciphertext
     Column("user_scopes", String(1000)),
-    Column("user_refresh_token", String(200)),
+    Column("user_refresh_token", Text),  # Fernet ciphertext
     Column("user_token_expires_at", DateTime),
     Column("incoming_webhook_url", String(200)),
     Column("incoming_webhook_channel", String(200)),
@@ -65,11 +66,11 @@ slack_bots = Table(
     Column("enterprise_name", String(200)),
     Column("team_id", String(32)),
     Column("team_name", String(200)),
-    Column("bot_token", String(200)),
+    Column("bot_token", Text),  # Fernet ciphertext
     Column("bot_id", String(32)),
     Column("bot_user_id", String(32)),
     Column("bot_scopes", String(1000)),
-    Column("bot_refresh_token", String(200)),
+    Column("bot_refresh_token", Text),  # Fernet ciphertext
     Column("bot_token_expires_at", DateTime),
     Column("is_enterprise_install", Boolean, default=False, nullable=False),
     Column("installed_at", DateTime, nullable=False, default=func.now()),

@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy import select
 
-from handlers.oauth import SCOPES
+from handlers.oauth import SCOPES, installation_store
 from storage.models.slack import slack_bots, slack_installations
 
-from ..harness import BOT_TOKEN, RunningApp
+from ..harness import BOT_TOKEN, SECRET_KEY, RunningApp
 from ..slack_stub import SlackStub
 
 CLIENT_ID = "1111.2222"
@@ -101,6 +101,7 @@ def multi_app(db_url, stub):
         slack_client_id=CLIENT_ID,
         slack_client_secret=CLIENT_SECRET,
         public_base_url="https://consult.example.org",
+        secret_key=SECRET_KEY,
     )
     yield app
     app.close()
@@ -136,10 +137,15 @@ def test_two_workspaces_install_and_keep_their_own_tokens_and_data(multi_app, st
     assert install(multi_app, "T1").status == 200
     assert install(multi_app, "T2").status == 200
     with multi_app.services.extras["engine"].connect() as conn:
-        bots = {r.team_id: r.bot_token for r in conn.execute(select(slack_bots))}
+        stored = {r.team_id: r.bot_token for r in conn.execute(select(slack_bots))}
         installs = conn.execute(
             select(slack_installations.c.team_id, slack_installations.c.client_id)
         ).all()
+    # Stored encrypted; the store gives each workspace's own token back.
+    assert sorted(stored) == ["T1", "T2"]
+    assert not {stub.token_of("T1"), stub.token_of("T2")} & set(stored.values())
+    store = installation_store(multi_app.services)
+    bots = {team: store.bot_token_for_team(team) for team in stored}
     assert bots == {"T1": stub.token_of("T1"), "T2": stub.token_of("T2")}
     assert sorted(installs) == [("T1", CLIENT_ID), ("T2", CLIENT_ID)]
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from storage.models import AuditEvent, Deadline, Programme, Stakeholder
 
 from ..conftest import PG_URL
-from ..harness import RunningApp
+from ..harness import SECRET_KEY, RunningApp
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -149,6 +149,7 @@ def test_with_many_workspaces_an_outage_still_gets_a_try_again_reply(pg_url, sla
         slack_client_id=CLIENT_ID,
         slack_client_secret=CLIENT_SECRET,
         public_base_url="https://consult.example.org",
+        secret_key=SECRET_KEY,
     )
     outage = Outage(pg_url)
     try:
