@@ -8,7 +8,7 @@ tagging when an engagement is logged (`--issue`, the form, #hashtags),
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from .. import clock
 from .. import raised_issues as rules
@@ -497,3 +497,133 @@ def issues_csv(actor: Actor, channel_id: str, uow) -> tuple[object, bytes, int]:
 
         content = csv_bytes(EXPORT_HEADER, rows())
         return programme, content, len(seen)
+
+
+# -- demo ------------------------------------------------------------------------------------
+DEMO_ORDER = 15  # after the engagement log, whose entries it tags
+
+# (name, description, words that mark an engagement as raising it, response, state, reason)
+_DEMO_ISSUES = [
+    (
+        "Conflicts of interest",
+        "How GPs commissioning their own services is kept fair and seen to be fair",
+        ("conflicts of interest", "safeguards"),
+        "Conflicts of interest policy strengthened: a lay chair, a published register of "
+        "interests, and GPs leave the room for decisions about their own practices.",
+        rules.PLAN_CHANGED,
+        None,
+    ),
+    (
+        "Committee membership",
+        "Who sits on the co-commissioning committee, and with what vote",
+        ("committee", "terms of reference", "non-voting"),
+        "The terms of reference give the LMC and Healthwatch non-voting seats, "
+        "and a lay and executive majority.",
+        rules.PLAN_CHANGED,
+        None,
+    ),
+    (
+        "Choice of model",
+        "Greater involvement, joint or delegated commissioning",
+        ("three models", "joint versus delegated", "case for co-commissioning", "recommendation"),
+        "The governing body recommends joint commissioning; member practices vote on it "
+        "before the proforma is sent.",
+        rules.RESPONDED,
+        None,
+    ),
+    (
+        "Locum backfill for committee GPs",
+        "Paying for cover while GP members attend committee meetings",
+        (),
+        "Committee meetings are held after surgery hours.",
+        rules.NOT_TAKEN_FORWARD,
+        "There is no budget for backfill this year; holding meetings after surgery hours "
+        "keeps the time away from patients to a minimum.",
+    ),
+    ("Estates and premises", "The state of practice buildings and who pays", (), None, None, None),
+]
+
+_DEMO_SAID = [  # (practice index, month, day, summary with #hashtags)
+    (
+        1,
+        7,
+        8,
+        "Partners can't spare a GP for day-time committee meetings #locum-backfill-for-committee-gps",
+    ),
+    (
+        4,
+        7,
+        22,
+        "Asked who funds locum cover for the GP committee members #locum-backfill-for-committee-gps",
+    ),
+    (
+        7,
+        8,
+        5,
+        "Surgery lease ends next year; will the committee fund premises? #estates-and-premises",
+    ),
+    (10, 8, 19, "Practice manager: extension plans stalled #estates-and-premises"),
+    (13, 9, 2, "Branch surgery building not fit for purpose #estates-and-premises"),
+    (16, 9, 16, "Premises improvement grants should follow list growth #estates-and-premises"),
+]
+
+
+def demo_data(uow_factory, programme, actor: Actor) -> None:
+    """A handful of issues, tagged on the demo's engagements, most with an answer."""
+    from datetime import UTC, datetime, time
+
+    from .engagements import _record
+
+    year = programme.year or 2014
+    with uow_factory() as uow:
+        today = clock.today_in(programme.timezone)
+        issues = []
+        for name, description, marks, *_ in _DEMO_ISSUES:
+            issue = create_issue(uow, actor, programme, name, description)
+            issues.append((issue, marks))
+        log = uow.engagements.recent(programme.id, date(year - 1, 1, 1), limit=5000)
+        for e in log:
+            text = e.summary.lower()
+            tagging = Tagging(
+                [(i, "command") for i, marks in issues if any(m in text for m in marks)]
+            )
+            apply_tags(uow, actor, programme, e, tagging)
+        practices = [s for s in uow.stakeholders.list(programme.id) if s.type == "practice"]
+        for index, month, day_of, summary in _DEMO_SAID:
+            day = date(year, month, day_of)
+            if day > today or index >= len(practices):
+                continue
+            _record(
+                uow,
+                actor,
+                programme,
+                [practices[index]],
+                "meeting",
+                summary,
+                day,
+                None,
+                "command",
+                None,
+                None,
+                min(clock.now(), datetime.combine(day, time(16, 0), UTC)),
+                tagging=read_tags(uow, programme, [], summary, "hashtag"),
+            )
+        for (issue, _), (_, _, _, response, state, reason) in zip(issues, _DEMO_ISSUES):
+            if issue.first_raised_on is not None:  # added to the list when first raised
+                issue.created_at = min(
+                    clock.now(), datetime.combine(issue.first_raised_on, time(17, 0), UTC)
+                )
+            if response and issue.first_raised_on is not None:
+                issue.state, issue.response, issue.reason = state, response, reason
+                issue.response_owner = actor.user_id
+                issue.responded_on = min(today, issue.last_raised_on + timedelta(days=14))
+                audit(
+                    uow,
+                    actor,
+                    programme,
+                    "issue.respond",
+                    "raised_issue",
+                    issue.id,
+                    after=snapshot(issue),
+                )
+        uow.commit()

@@ -390,3 +390,22 @@ def test_the_digest_shows_the_weeks_new_issues_and_those_waiting_for_an_answer(a
     assert "raised by few" not in waiting
     assert "#4 Brand new" in new and "Old" not in new
     assert "1 issue raised by many awaiting an answer" in shown.headline
+
+
+@freeze_time(NOW)  # mid-cycle: the demo's engagement up to now
+def test_the_demo_reads_as_you_said_we_did(services):
+    from bot.services import evidence
+    from bot.services.demo import load_demo
+
+    programme, created = load_demo(services.uow, "T1", "CDEMO", "UADMIN")
+    assert created
+    with services.uow() as uow:
+        pack = evidence.compute(evidence.gather(uow, uow.programmes.get(programme.id)))
+    raised = [r for r in pack.you_said if r.stakeholders]
+    assert len(raised) >= 4
+    assert [r.stakeholders for r in raised] == sorted((r.stakeholders for r in raised), reverse=True)
+    answered = [r for r in raised if r.response]
+    assert len(answered) >= 3 and all(r.quotes for r in raised)
+    assert {r.state for r in answered} >= {"plan-changed", "not-taken-forward"}
+    assert all(r.reason for r in answered if r.state == "not-taken-forward")
+    assert load_demo(services.uow, "T1", "CDEMO", "UADMIN")[1] is False  # idempotent
