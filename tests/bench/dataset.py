@@ -49,6 +49,10 @@ POSITIONS = ["support", "oppose", "undecided", "neutral"]
 LOCALITIES = ["North", "South", "East", "West"]
 # Every third programme publishes a calendar feed.
 FEED_EVERY = 3
+# Issues raised: this many per programme, and the share of engagements tagged with one (or two).
+ISSUES_PER_PROGRAMME = 40
+TAGGED_SHARE = 0.3
+ISSUE_STATES = ["open", "open", "responded", "plan-changed", "not-taken-forward"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class ProgrammeInfo:
     )  # (stakeholder id, linked user)
     vote_id: int | None = None
     feed_token: str | None = None
+    issue_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -325,6 +330,41 @@ def build(url: str, scale: Scale, seed: int = 2014, log=print) -> Dataset:
         per_programme = _spread(scale.engagements, scale.programmes)
         engagement_links: list[tuple] = []
 
+        # -- issues raised: 40 per programme, their tags on 30% of engagements ------
+        # Their own random stream, so adding them changed nothing else in the data set.
+        irng = random.Random(seed + 2)
+        issue_rows: list[list] = []
+        issue_id = 0
+        for info in infos:
+            for k in range(ISSUES_PER_PROGRAMME):
+                issue_id += 1
+                info.issue_ids.append(issue_id)
+                state = ISSUE_STATES[k % len(ISSUE_STATES)]
+                created = naive_now - timedelta(days=irng.randrange(400))
+                issue_rows.append(
+                    [
+                        issue_id,
+                        info.id,
+                        f"Issue {k + 1} of CCG {info.id:03d}",
+                        f"issue{k + 1}ofccg{info.id:03d}",
+                        f"What stakeholders said about topic {k + 1}",
+                        state,
+                        None if state == "open" else f"What we did about topic {k + 1}",
+                        "No budget this year" if state == "not-taken-forward" else None,
+                        None if state == "open" else info.admin,
+                        None if state == "open" else today - timedelta(days=irng.randrange(30)),
+                        None,
+                        0,
+                        0,
+                        None,
+                        None,
+                        info.admin,
+                        created,
+                    ]
+                )
+        issue_tags: list[tuple] = []
+        raised: dict[tuple[int, int], list] = {}  # (issue, stakeholder) -> [n, first, last]
+
         erng = random.Random(
             seed + 1
         )  # its own stream: the rest is identical at any engagement count
@@ -342,10 +382,27 @@ def build(url: str, scale: Scale, seed: int = 2014, log=print) -> Dataset:
                     logged = datetime.combine(day, datetime.min.time()) + timedelta(
                         hours=9 + rng.randrange(8)
                     )
-                    for s, _type in rng.sample(
-                        pool, 2 if (rng.random() < 0.2 and len(pool) > 1) else 1
-                    ):
+                    named = rng.sample(pool, 2 if (rng.random() < 0.2 and len(pool) > 1) else 1)
+                    for s, _type in named:
                         engagement_links.append((eid, s, day, position, withdrawn))
+                    if irng.random() < TAGGED_SHARE:
+                        # A few issues are raised far more than others (the list's order means something).
+                        ids = info.issue_ids
+                        picks = {ids[min(int(irng.paretovariate(1.2)) - 1, len(ids) - 1)]}
+                        if irng.random() < 0.2:
+                            picks.add(irng.choice(ids))
+                        for iid in sorted(picks):
+                            issue_tags.append(
+                                (eid, iid, day, withdrawn, "command", info.admin, logged)
+                            )
+                            if not withdrawn:
+                                for s, _type in named:
+                                    r = raised.get((iid, s))
+                                    if r is None:
+                                        raised[(iid, s)] = [1, day, day]
+                                    else:
+                                        r[0] += 1
+                                        r[1], r[2] = min(r[1], day), max(r[2], day)
                     audit_rows.append(
                         (
                             info.team_id,
@@ -409,6 +466,72 @@ def build(url: str, scale: Scale, seed: int = 2014, log=print) -> Dataset:
         )
         log(f"  {counts['engagement']:,} engagements ({len(engagement_links):,} stakeholder links)")
         engagement_links.clear()
+
+        # The counts each issue keeps (storage.repositories.raised_issues keeps them in step).
+        by_issue: dict[int, list] = {}
+        for (iid, _sid), (_n, first, last) in raised.items():
+            agg = by_issue.setdefault(iid, [0, first, last])
+            agg[0] += 1
+            agg[1], agg[2] = min(agg[1], first), max(agg[2], last)
+        live_tags: dict[int, int] = {}
+        for _eid, iid, _day, withdrawn_, *_ in issue_tags:
+            if not withdrawn_:
+                live_tags[iid] = live_tags.get(iid, 0) + 1
+        for row in issue_rows:
+            agg = by_issue.get(row[0])
+            if agg:
+                row[11], row[13], row[14] = agg[0], agg[1], agg[2]
+            row[12] = live_tags.get(row[0], 0)
+        copy(
+            "raised_issue",
+            [
+                "id",
+                "programme_id",
+                "name",
+                "name_key",
+                "description",
+                "state",
+                "response",
+                "reason",
+                "response_owner",
+                "responded_on",
+                "merged_into_id",
+                "stakeholders",
+                "engagements",
+                "first_raised_on",
+                "last_raised_on",
+                "created_by",
+                "created_at",
+            ],
+            issue_rows,
+        )
+        copy(
+            "engagement_raised_issue",
+            [
+                "engagement_id",
+                "raised_issue_id",
+                "occurred_on",
+                "withdrawn",
+                "source",
+                "tagged_by",
+                "tagged_at",
+            ],
+            issue_tags,
+        )
+        copy(
+            "raised_issue_stakeholder",
+            [
+                "raised_issue_id",
+                "stakeholder_id",
+                "engagements",
+                "first_raised_on",
+                "last_raised_on",
+            ],
+            ((iid, sid_, n, first, last) for (iid, sid_), (n, first, last) in raised.items()),
+        )
+        log(f"  {len(issue_rows):,} issues raised, {len(issue_tags):,} tags")
+        issue_tags.clear()
+        raised.clear()
 
         # -- follow-up actions, some overdue --------------------------------------
         copy(
@@ -631,6 +754,7 @@ def build(url: str, scale: Scale, seed: int = 2014, log=print) -> Dataset:
                 "ballot_history",
                 "calendar_feed",
                 "audit_event",
+                "raised_issue",
             ):
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -150,6 +150,19 @@ def _run_button(services, programme, _text) -> str:
     return type(outcome).__name__
 
 
+def _run_you_said(services, programme, _text) -> str:
+    """The evidence pack's "You said, we did" section alone: what it reads and computes."""
+    from bot.services import evidence
+
+    with services.uow() as uow:
+        rows = [evidence.you_said_row(r, 1) for r in evidence.gather_issues(uow, programme.id)]
+    return f"{len(rows)} issues, {sum(len(r.quotes) for r in rows)} summaries"
+
+
+# Paths with no request of their own, explained like the commands.
+IN_PROCESS_PATHS = [("evidence pack: You said, we did", _run_you_said)]
+
+
 def _walk(plan: dict):
     yield plan
     for child in plan.get("Plans", []):
@@ -214,6 +227,7 @@ def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[
     svc_small, svc_large = _services(small.url), _services(large.url)
     try:
         big = {t for t, n in _table_rows(svc_large.extras["engine"]).items() if n >= BIG_TABLE_ROWS}
+        jobs = []
         for sc in scenarios:
             if not sc.available or sc.key == "feed304":
                 continue
@@ -228,6 +242,10 @@ def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[
                 programme_l = large.programmes[0]
                 programme_s = small.programmes[0]
                 runner, text_ = _run_command, sc.make_text(programme_l, 10_000_000)
+            jobs.append((sc.label, runner, programme_l, programme_s, text_))
+        for label, runner in IN_PROCESS_PATHS:
+            jobs.append((label, runner, large.programmes[0], small.programmes[0], None))
+        for label_, runner, programme_l, programme_s, text_ in jobs:
             per_db = {}
             trips = 0
             reply, error = "", None
@@ -263,13 +281,13 @@ def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[
                 except Exception as e:
                     st.seq_scans.append(f"(EXPLAIN failed: {type(e).__name__})")
                 statements.append(st)
-            paths.append(PathPlan(sc.label, statements, reply, error, trips))
+            paths.append(PathPlan(label_, statements, reply, error, trips))
             seq = sum(1 for s in statements if any(x.startswith("Seq Scan") for x in s.seq_scans))
             discard = sum(
                 1 for s in statements if any(not x.startswith("Seq Scan") for x in s.seq_scans)
             )
             log(
-                f"  {sc.label}: {len(statements)} SELECTs, {seq} with a sequential scan of a big table, "
+                f"  {label_}: {len(statements)} SELECTs, {seq} with a sequential scan of a big table, "
                 f"{discard} reading rows only to discard them, {sum(1 for s in statements if s.grows)} growing with the log"
             )
     finally:

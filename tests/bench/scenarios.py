@@ -65,6 +65,12 @@ def command_scenarios() -> list[Scenario]:
         _command("tally", "vote tally", lambda p, i: "vote tally"),
         _command("digest", "digest now", lambda p, i: "digest now"),
         _command("register", "stakeholder list practice", lambda p, i: "stakeholder list practice"),
+        _command("issues", "issues", lambda p, i: "issues"),
+        _command(
+            "issuecoverage",
+            "coverage --issue",
+            lambda p, i: f"coverage --issue {p.issue_ids[i % len(p.issue_ids)]}",
+        ),
     ]
 
 

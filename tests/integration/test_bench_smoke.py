@@ -77,3 +77,39 @@ def test_one_scenario_against_the_app_and_the_bare_app(pg_url, tmp_path):
         for server in servers:
             server.stop()
         slack.close()
+
+
+def test_issue_counts_in_the_dataset_are_what_the_app_would_keep(pg_url):
+    """The data set writes issue counts directly; recounting them the app's way changes nothing."""
+    from storage.db import make_engine
+    from storage.uow import UnitOfWorkFactory
+
+    build(
+        pg_url,
+        Scale(programmes=2, practices=10, others=4, engagements=400, deadlines=6),
+        log=lambda *_: None,
+    )
+    engine = make_engine(pg_url)
+    try:
+        with UnitOfWorkFactory(engine)() as uow:
+
+            def snapshot():
+                issues = [
+                    (i.id, i.stakeholders, i.engagements, i.first_raised_on, i.last_raised_on)
+                    for p in (1, 2)
+                    for i in uow.raised_issues.ranked(p)
+                ]
+                raisers = sorted(
+                    (i[0], s.id, r.engagements, r.first_raised_on, r.last_raised_on)
+                    for i in issues
+                    for s, r in uow.raised_issues.raisers(i[0])
+                )
+                return issues, raisers
+
+            before = snapshot()
+            assert len(before[0]) == 80 and sum(i[2] for i in before[0]) > 0
+            for issue_id, *_ in before[0]:
+                uow.raised_issues.refresh(issue_id, None)
+            assert snapshot() == before
+    finally:
+        engine.dispose()

@@ -403,7 +403,9 @@ def test_the_demo_reads_as_you_said_we_did(services):
         pack = evidence.compute(evidence.gather(uow, uow.programmes.get(programme.id)))
     raised = [r for r in pack.you_said if r.stakeholders]
     assert len(raised) >= 4
-    assert [r.stakeholders for r in raised] == sorted((r.stakeholders for r in raised), reverse=True)
+    assert [r.stakeholders for r in raised] == sorted(
+        (r.stakeholders for r in raised), reverse=True
+    )
     answered = [r for r in raised if r.response]
     assert len(answered) >= 3 and all(r.quotes for r in raised)
     assert {r.state for r in answered} >= {"plan-changed", "not-taken-forward"}
