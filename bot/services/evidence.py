@@ -63,18 +63,23 @@ class IssueRecord:
     candidates: list  # [issue_rules.Candidate]: its latest tagged engagements
 
 
-REPRESENTATIVE_POOL = 20  # latest tagged engagements an issue's summaries are chosen from
+REPRESENTATIVE_POOL = 12  # latest tagged engagements an issue's summaries are chosen from
 
 
 def gather_issues(uow, programme_id: int) -> list[IssueRecord]:
+    """Issues, their raisers by type and their latest summaries: a bounded read per issue."""
     repo = uow.raised_issues
+    issues = repo.ranked(programme_id)
     by_type: dict[int, list] = {}
-    for issue_id, type_, n, size in repo.raisers_by_type(programme_id):
+    for issue_id, type_, n, size in repo.raisers_by_type(i.id for i in issues):
         by_type.setdefault(issue_id, []).append((type_, n, size))
+    latest_of = repo.latest_summaries_of(
+        (i.id for i in issues if i.engagements), REPRESENTATIVE_POOL
+    )
+    types = repo.types_of(eid for rows in latest_of.values() for eid, _, _ in rows)
     out = []
-    for issue in repo.ranked(programme_id):
-        latest = repo.latest_summaries(issue.id, REPRESENTATIVE_POOL) if issue.engagements else []
-        types = repo.types_of(eid for eid, _, _ in latest)
+    for issue in issues:
+        latest = latest_of.get(issue.id, [])
         out.append(
             IssueRecord(
                 issue,

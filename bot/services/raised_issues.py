@@ -118,11 +118,10 @@ def suggestions_for(uow, programme, text: str, limit: int = 3) -> list[rules.Sug
     if not issues:
         return []
     names = {i.id: i.name for i in issues}
-    corpus = {
-        i.id: [i.description or ""]
-        + [s for _, _, s in uow.raised_issues.latest_summaries(i.id, SUGGESTION_CORPUS)]
-        for i in issues
-    }
+    latest = uow.raised_issues.latest_summaries_of(
+        (i.id for i in issues if i.engagements), SUGGESTION_CORPUS
+    )
+    corpus = {i.id: [i.description or ""] + [s for _, _, s in latest.get(i.id, [])] for i in issues}
     return rules.suggest(text, names, corpus, limit)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import delete, false, func, insert, select, update
+from sqlalchemy import delete, false, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -172,6 +172,37 @@ class RaisedIssueRepository:
         )
         return [tuple(r) for r in rows]
 
+    def latest_summaries_of(
+        self, issue_ids: Iterable[int], limit: int
+    ) -> dict[int, list[tuple[int, date, str]]]:
+        """latest_summaries for several issues in one round trip: each issue's part is its own
+        short backward scan of ix_engagement_raised_issue_latest, so the cost is
+        issues x limit however long the log."""
+        ids = list(dict.fromkeys(issue_ids))
+        out: dict[int, list] = {i: [] for i in ids}
+        if not ids:
+            return out
+        parts = [
+            select(ERI.raised_issue_id, ERI.engagement_id, ERI.occurred_on)
+            .where(ERI.raised_issue_id == i, ERI.withdrawn == false())
+            .order_by(ERI.occurred_on.desc(), ERI.engagement_id.desc())
+            .limit(limit)
+            .subquery()
+            .select()
+            for i in ids
+        ]
+        picked = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+        rows = self.session.execute(
+            select(
+                picked.c.raised_issue_id, Engagement.id, Engagement.occurred_on, Engagement.summary
+            )
+            .join(Engagement, Engagement.id == picked.c.engagement_id)
+            .order_by(picked.c.raised_issue_id, Engagement.occurred_on.desc(), Engagement.id.desc())
+        )
+        for issue_id, eid, on, summary in rows:
+            out[issue_id].append((eid, on, summary))
+        return out
+
     def types_of(self, engagement_ids: Iterable[int]) -> dict[int, set[str]]:
         ids = list(engagement_ids)
         if not ids:
@@ -196,8 +227,11 @@ class RaisedIssueRepository:
         )
         return [tuple(r) for r in rows]
 
-    def raisers_by_type(self, programme_id: int) -> list[tuple[int, str, int, int]]:
-        """(issue id, stakeholder type, stakeholders, their list size) for every live issue."""
+    def raisers_by_type(self, issue_ids: Iterable[int]) -> list[tuple[int, str, int, int]]:
+        """(issue id, stakeholder type, stakeholders, their list size) for the issues given."""
+        ids = list(issue_ids)
+        if not ids:
+            return []
         rows = self.session.execute(
             select(
                 RIS.raised_issue_id,
@@ -206,12 +240,7 @@ class RaisedIssueRepository:
                 func.coalesce(func.sum(Stakeholder.list_size), 0),
             )
             .join(Stakeholder, Stakeholder.id == RIS.stakeholder_id)
-            .join(RaisedIssue, RaisedIssue.id == RIS.raised_issue_id)
-            .where(
-                RaisedIssue.programme_id == programme_id,
-                RaisedIssue.merged_into_id.is_(None),
-                Stakeholder.removed_at.is_(None),
-            )
+            .where(RIS.raised_issue_id.in_(ids), Stakeholder.removed_at.is_(None))
             .group_by(RIS.raised_issue_id, Stakeholder.type)
         )
         return [tuple(r) for r in rows]
