@@ -96,7 +96,7 @@ def read_tags(uow, programme, refs: list[str], summary: str | None, source: str)
 def apply_tags(uow, actor: Actor, programme, engagement, tagging: Tagging) -> list:
     """Tag a new engagement (inside the unit of work that logs it), audited."""
     tagged = []
-    for issue, source in tagging.issues:
+    for issue, source in sorted(tagging.issues, key=lambda x: x[0].id):  # lock order
         if uow.raised_issues.tag(
             engagement, issue.id, source=source, by=actor.user_id, at=clock.now()
         ):

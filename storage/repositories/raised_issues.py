@@ -150,7 +150,11 @@ class RaisedIssueRepository:
 
     def sync_engagement(self, engagement: Engagement) -> None:
         """After an edit or withdrawal: copy date and state onto its tags, recount its issues."""
-        links = list(self.session.scalars(select(ERI).where(ERI.engagement_id == engagement.id)))
+        links = list(
+            self.session.scalars(
+                select(ERI).where(ERI.engagement_id == engagement.id).order_by(ERI.raised_issue_id)
+            )
+        )
         if not links:
             return
         for link in links:
@@ -299,7 +303,14 @@ class RaisedIssueRepository:
         )
 
     def refresh(self, issue_id: int, stakeholder_ids: Iterable[int] | None) -> None:
-        """Recount who raised an issue (those stakeholders, or all when None) and its totals."""
+        """Recount who raised an issue (those stakeholders, or all when None) and its totals.
+
+        The issue's row is locked first, so two people tagging the same issue at once
+        recount one after the other and neither count is lost (callers take issues in
+        id order, so two such locks never wait on each other in a circle)."""
+        self.session.execute(
+            select(RaisedIssue.id).where(RaisedIssue.id == issue_id).with_for_update()
+        )
         q = (
             select(
                 ES.stakeholder_id,

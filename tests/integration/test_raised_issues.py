@@ -411,3 +411,45 @@ def test_the_demo_reads_as_you_said_we_did(services):
     assert {r.state for r in answered} >= {"plan-changed", "not-taken-forward"}
     assert all(r.reason for r in answered if r.state == "not-taken-forward")
     assert load_demo(services.uow, "T1", "CDEMO", "UADMIN")[1] is False  # idempotent
+
+
+@pytest.mark.postgres
+def test_two_people_tagging_one_issue_at_once_lose_no_count(pg_url):
+    """The second tagger waits for the first's recount, then counts both (no duplicate row)."""
+    import threading
+
+    from app import bootstrap
+    from bot.settings import Settings
+
+    s = bootstrap(Settings(database_url=pg_url))
+    try:
+        with freeze_time(NOW):
+            setup(s)
+            _, i = svc.add_issue(JANE, "C1", "Funding", s.uow())
+            e1 = eng.log_engagement(JANE, "C1", ["E85001"], "call", "a", s.uow()).engagement
+            e2 = eng.log_engagement(JANE, "C1", ["E85001"], "call", "b", s.uow()).engagement
+        first = s.uow()
+        with first:
+            first.raised_issues.tag(
+                first.engagements.get(1, e1.id), i.id, source="command", by="U1", at=e1.logged_at
+            )
+            errors = []
+
+            def second():
+                try:
+                    svc.tag_engagement(JANE, "C1", e2.id, [str(i.id)], s.uow())
+                except Exception as err:  # noqa: BLE001 - reported below
+                    errors.append(err)
+
+            t = threading.Thread(target=second)
+            t.start()
+            t.join(0.5)  # it waits on the issue's lock while the first is open
+            assert t.is_alive()
+            first.commit()
+        t.join(10)
+        assert errors == []
+        got = issue(s, i.id)
+        assert (got.stakeholders, got.engagements) == (1, 2)
+        assert raisers(s, i.id) == [("E85001", 2, "2015-01-10", "2015-01-10")]
+    finally:
+        s.extras["engine"].dispose()
