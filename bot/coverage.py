@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .register import TYPE_LABELS, TYPES
+from .stakeholder_types import TYPE_LABELS, TYPES
 
 KINDS = ["meeting", "email", "letter", "call", "event", "survey", "board-paper", "other"]
 KIND_ALIASES = {

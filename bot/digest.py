@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .dates import WEEKDAYS
-from .register import TYPE_LABELS
+from .stakeholder_types import TYPE_LABELS
 
 DEFAULT_WEEKDAY = 0  # Monday
 DEFAULT_TIME = "09:00"

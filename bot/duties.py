@@ -1,6 +1,6 @@
 """Statutory duties and the expression-of-interest checklist: the rules, no storage.
 
-A template (bot/data/templates/*.json) lists its duties as data: a key, a
+A template (bot/data/programme_templates/*.json) lists its duties as data: a key, a
 title, the statute or guidance it comes from, whether there is one per
 Health and Wellbeing Board or one for the programme, and a due date tied to
 one of the template's key dates. This module turns that data into the

@@ -1,4 +1,4 @@
-"""Programme templates are data (JSON files in bot/data/templates), not code."""
+"""Programme templates are data (JSON files in bot/data/programme_templates), not code."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import UsageError
 from .grammar import closest
 
-TEMPLATE_DIR = Path(__file__).parent / "data" / "templates"
+TEMPLATE_DIR = Path(__file__).parent / "data" / "programme_templates"
 
 
 def names() -> list[str]:

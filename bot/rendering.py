@@ -1,4 +1,4 @@
-"""One `render(name, **ctx)` over bot/templates, with StrictUndefined.
+"""One `render(name, **ctx)` over the Jinja templates in bot/jinja, with StrictUndefined.
 
 Slack text needs only &, < and > escaped; `esc` does that, and every
 template that shows user text pipes it through `esc`.
@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .dates import format_date, format_datetime
 
-TEMPLATES = Path(__file__).parent / "templates"
+JINJA_DIR = Path(__file__).parent / "jinja"
 
 
 def esc(text) -> str:
@@ -44,7 +44,7 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
+        loader=FileSystemLoader(str(JINJA_DIR)),
         undefined=StrictUndefined,
         autoescape=False,
         trim_blocks=True,
@@ -58,7 +58,7 @@ def environment() -> Environment:
 def html_environment() -> Environment:
     """For HTML documents (the evidence pack): autoescaping on."""
     env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
+        loader=FileSystemLoader(str(JINJA_DIR)),
         undefined=StrictUndefined,
         autoescape=True,
         trim_blocks=True,

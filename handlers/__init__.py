@@ -1,6 +1,6 @@
 """Slack's edge: listeners that parse payloads, ack at once, call services, reply.
 
-`register(app, services)` wires every listener module into a Bolt app.
+`add_listeners(app, services)` wires every listener module into a Bolt app.
 """
 
 from __future__ import annotations
@@ -8,17 +8,17 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-# Modules (in this package and in handlers.actions) that define `register(app, services)`.
-_LISTENER_PACKAGES = ["handlers.actions"]
+# Modules (in this package and in handlers.interactivity) that define `add_listeners(app, services)`.
+_LISTENER_PACKAGES = ["handlers.interactivity"]
 
 
-def register(app, services) -> None:
-    from handlers.commands import register_slash_command
+def add_listeners(app, services) -> None:
+    from handlers import commands
 
-    register_slash_command(app, services)
+    commands.add_listeners(app, services)
     for package_name in _LISTENER_PACKAGES:
         package = importlib.import_module(package_name)
         for info in pkgutil.iter_modules(package.__path__):
             module = importlib.import_module(f"{package_name}.{info.name}")
-            if hasattr(module, "register"):
-                module.register(app, services)
+            if hasattr(module, "add_listeners"):
+                module.add_listeners(app, services)

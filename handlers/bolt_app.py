@@ -95,7 +95,7 @@ def make_client(settings: Settings, token: str | None) -> WebClient:
 
 
 def make_bolt_app(services: Services) -> App:
-    from handlers import register
+    from handlers import add_listeners
     from handlers.event_dedup import drop_repeated_events
 
     settings = services.settings
@@ -121,5 +121,5 @@ def make_bolt_app(services: Services) -> App:
     )
     app.use(drop_repeated_events(services))
     app.use(_retrying_respond)
-    register(app, services)
+    add_listeners(app, services)
     return app

@@ -11,40 +11,13 @@ only events go through the ledger.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from slack_bolt import BoltResponse
-from sqlalchemy import delete, insert
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
-from bot.clock import now
-from storage.models.slack import SlackEvent
+from storage.slack_events import first_delivery
 
 log = logging.getLogger("consult.events")
-
-# Slack gives up retrying an event within about an hour; a day is plenty.
-KEEP_FOR = timedelta(days=1)
-
-
-def first_delivery(engine, event_id: str, team_id: str | None) -> bool:
-    """Record the event id; False when it was recorded before (a repeat)."""
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                insert(SlackEvent).values(
-                    event_id=event_id[:64], team_id=(team_id or "")[:32] or None, received_at=now()
-                )
-            )
-        return True
-    except IntegrityError:
-        return False
-
-
-def forget_old_events(engine) -> int:
-    with engine.begin() as conn:
-        return conn.execute(
-            delete(SlackEvent).where(SlackEvent.received_at < now() - KEEP_FOR)
-        ).rowcount
 
 
 def drop_repeated_events(services):

@@ -15,8 +15,8 @@ import logging
 import time
 from datetime import datetime
 
+from blocks.digest import digest_messages
 from bot.services import digests
-from handlers.blocks_digest import digest_messages
 
 from . import sweep
 

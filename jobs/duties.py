@@ -10,35 +10,14 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from blocks.duties import reminder_text
 from bot import reminders
-from bot.dates import format_date, format_datetime
-from bot.duties import days_word
-from bot.rendering import esc
+from bot.dates import format_datetime
 from bot.services.deliveries import deliver_once, lookup, metadata_for
 
 from . import sweep
 
 log = logging.getLogger("consult.duties")
-
-
-def reminder_text(duty, evidence: int, today, late_since: str | None) -> str:
-    head = f"*Duty reminder:* *{duty.id}* {esc(duty.title)}" + (
-        f" _{esc(duty.statute)}_" if duty.statute else ""
-    )
-    if late_since:
-        head = f"(Late: this reminder was due {late_since}) " + head
-    facts = [
-        f"Due {format_date(duty.due_on)} ({days_word(duty.due_on, today)})",
-        f"owner <@{duty.owner_id}>" if duty.owner_id else "no owner yet",
-        f"{evidence} evidence" if evidence else "no evidence yet",
-    ]
-    return "\n".join(
-        [
-            head,
-            " · ".join(facts),
-            f"When it is done: `/consult duty done {duty.id} --evidence <link or engagement number>`",
-        ]
-    )
 
 
 def _pending(services, now: datetime) -> list[tuple]:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from blocks import reminders as blocks
 from bot import reminders
 from bot.dates import format_datetime
 from bot.services.deliveries import deliver_once, lookup, metadata_for
-from handlers import blocks_reminders as blocks
 
 from . import sweep
 

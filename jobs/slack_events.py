@@ -1,12 +1,11 @@
-"""Forgetting events Slack can no longer retry (see handlers/event_dedup.py)."""
+"""Forgetting events Slack can no longer retry (see storage/slack_events.py)."""
 
 from __future__ import annotations
 
 from jobs import sweep
+from storage.slack_events import forget_old_events
 
 
 @sweep("forget_old_slack_events", every_seconds=3600)
 def forget_old_slack_events(services, now) -> None:
-    from handlers.event_dedup import forget_old_events
-
     forget_old_events(services.extras["engine"])

@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.services import votes as svc
-from bot.services.deliveries import deliver_once, lookup, metadata_for
-from handlers.blocks_vote import (
+from blocks.votes import (
     closed_vote_message,
     reminder_text,
     result_text,
     turnout_warning_text,
 )
+from bot.services import votes as svc
+from bot.services.deliveries import deliver_once, lookup, metadata_for
 
 from . import sweep
 

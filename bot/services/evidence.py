@@ -26,8 +26,8 @@ from .. import votes as vote_rules
 from ..context import Actor
 from ..dates import format_date, format_datetime
 from ..errors import UsageError
-from ..register import TYPE_LABELS, TYPES
 from ..rendering import html_environment
+from ..stakeholder_types import TYPE_LABELS, TYPES
 from .access import programme_for, require_admin
 
 POSITIONS = ("support", "oppose", "undecided", "neutral")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .. import clock, practice_files
 from ..context import Actor
 from ..errors import Conflict, NotFound, UsageError
-from ..register import TYPES
+from ..stakeholder_types import TYPES
 from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, snapshot
 from .duties import ensure_template_duties

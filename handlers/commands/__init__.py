@@ -149,7 +149,7 @@ def load_all() -> None:
 load_all()
 
 
-def register_slash_command(app, services: Services) -> None:
+def add_listeners(app, services: Services) -> None:
     """Wire `/consult` into a Bolt app: ack first, then the work."""
     from handlers.slack_messenger import SlackMessenger, workspace_admin_check
 

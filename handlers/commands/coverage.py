@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from blocks.raised_issues import issue_coverage_text
 from bot.coverage import DEFAULT_DAYS, CoverageReport, bar, percent
 from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import parse, parse_int
-from bot.register import TYPES
 from bot.rendering import esc
 from bot.services.coverage import MAX_DAYS, show_coverage
 from bot.services.raised_issues import issue_coverage
-from handlers.blocks_raised_issues import issue_coverage_text
+from bot.stakeholder_types import TYPES
 
 from . import CommandRequest, subcommand
 from .stakeholder import stakeholder_type

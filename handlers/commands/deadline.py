@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from blocks import reminders as blocks
 from bot import clock, reminders
 from bot.dates import format_date, parse_date
 from bot.errors import UsageError
 from bot.grammar import choice, parse, parse_int, user_id
 from bot.rendering import esc
 from bot.services import deadlines as svc
-from handlers import blocks_reminders as blocks
 
 from . import CommandRequest, subcommand
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from blocks.digest import digest_messages, ephemeral_messages
 from bot import clock
 from bot.dates import WEEKDAYS, format_date, format_datetime, parse_time
 from bot.digest import parse_weekday
@@ -11,7 +12,6 @@ from bot.errors import UsageError
 from bot.grammar import channel_id, choice
 from bot.rendering import esc
 from bot.services import digests as svc
-from handlers.blocks_digest import digest_messages, ephemeral_messages
 
 from . import CommandRequest, subcommand
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from blocks.engagement import engagement_form, logged_text
+from blocks.raised_issues import suggestion_blocks
 from bot import clock
 from bot.coverage import KINDS, POSITIONS
 from bot.errors import UsageError
@@ -9,8 +11,6 @@ from bot.grammar import parse, user_id
 from bot.services import engagements as svc
 from bot.services import raised_issues as issues_svc
 from bot.services.access import programme_for
-from handlers.blocks_engagement import engagement_form, logged_text
-from handlers.blocks_raised_issues import suggestion_blocks
 
 from . import CommandRequest, subcommand
 from .export import exporter

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from blocks.engagement import engagement_text, kind_label, stakeholder_label
 from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import choice, parse, parse_int
 from bot.rendering import esc
 from bot.services import engagements as svc
-from handlers.blocks_engagement import engagement_text, kind_label, stakeholder_label
 
 from . import CommandRequest, subcommand
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from blocks import raised_issues as blocks
 from bot.errors import UsageError
 from bot.grammar import parse, parse_int, user_id
 from bot.raised_issues import STATES
 from bot.services import raised_issues as svc
-from handlers import blocks_raised_issues as blocks
 
 from . import CommandRequest, subcommand
 from .export import exporter

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.errors import UsageError
 from bot.grammar import choice, parse, parse_int, user_id
-from bot.register import TYPE_ALIASES, TYPE_LABELS, TYPES
 from bot.rendering import esc
 from bot.services import stakeholders as svc
+from bot.stakeholder_types import TYPE_ALIASES, TYPE_LABELS, TYPES
 
 from . import CommandRequest, subcommand
 

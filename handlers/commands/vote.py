@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from blocks.votes import (
+    ballot_reply,
+    closed_vote_message,
+    result_text,
+    tally_text,
+    vote_list_text,
+    vote_message,
+)
 from bot import clock
 from bot import votes as rules
 from bot.dates import format_datetime, parse_date, parse_time
@@ -10,14 +18,6 @@ from bot.grammar import choice, parse, parse_int, parse_percent
 from bot.rendering import esc
 from bot.services import votes as svc
 from bot.services.access import programme_for
-from handlers.blocks_vote import (
-    ballot_reply,
-    closed_vote_message,
-    result_text,
-    tally_text,
-    vote_list_text,
-    vote_message,
-)
 
 from . import CommandRequest, subcommand
 from .export import exporter

@@ -2,7 +2,8 @@
 
 from .base import Base, UTCDateTime, utcnow
 from .calendar import CalendarFeed
-from .deadline import Deadline, DeadlineOwner, Delivery
+from .deadline import Deadline, DeadlineOwner
+from .delivery import Delivery
 from .digest import DigestFollow
 from .duty import Duty, DutyEvidence
 from .engagement import Action, Engagement, EngagementStakeholder

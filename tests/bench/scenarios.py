@@ -1,7 +1,7 @@
 """What the benchmark asks for, and whether the app can answer it yet.
 
 Each scenario is available when the app has its command (the subcommand
-registry), its listener module (handlers/actions) or its route
+registry), its listener module (handlers/interactivity) or its route
 (handlers.web's route table), found at run time; otherwise it is reported
 as "not available" rather than measured against an error reply.
 """
@@ -78,11 +78,11 @@ def command_scenarios() -> list[Scenario]:
 def vote_button() -> tuple[Callable[[ProgrammeInfo, str, int], dict] | None, str]:
     """A block_actions payload maker for the For/Against buttons on a vote message."""
     try:
-        from handlers.blocks_vote import CHOICE_ACTIONS
+        from blocks.votes import CHOICE_ACTIONS
     except ImportError:
-        return None, "no vote buttons (handlers/blocks_vote.py) yet"
+        return None, "no vote buttons (blocks/votes.py) yet"
     if not _listener_module("vote_buttons"):
-        return None, "no listener for the vote buttons (handlers/actions/vote_buttons.py) yet"
+        return None, "no listener for the vote buttons (handlers/interactivity/vote_buttons.py) yet"
 
     def payload(p: ProgrammeInfo, voter: str, i: int) -> dict:
         choice = "for" if i % 3 else "against"  # changing one's vote is allowed until it closes
@@ -119,7 +119,7 @@ def vote_button() -> tuple[Callable[[ProgrammeInfo, str, int], dict] | None, str
 def _listener_module(name: str) -> bool:
     import importlib.util
 
-    return importlib.util.find_spec(f"handlers.actions.{name}") is not None
+    return importlib.util.find_spec(f"handlers.interactivity.{name}") is not None
 
 
 def button_scenario() -> Scenario:

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert
 
+from blocks.home import home_view
 from bot.context import Actor
 from bot.coverage import POSITIONS
 from bot.services import programmes
 from bot.services.coverage import coverage_report, home_for
-from handlers.blocks_home import home_view
 from storage.models import Action, Engagement, EngagementStakeholder, Stakeholder
 
 TODAY = date(2015, 3, 1)

@@ -10,12 +10,12 @@ from freezegun import freeze_time
 
 import jobs
 import jobs.digests
+from blocks.kit import MAX_BLOCKS, MAX_HEADER, MAX_MESSAGE_CHARS, MAX_SECTION
 from bot import clock
 from bot.context import Actor
 from bot.errors import Conflict, Forbidden
 from bot.services import digests, engagements, programmes, stakeholders
 from bot.settings import Settings
-from handlers.blocks_digest import MAX_BLOCKS, MAX_HEADER, MAX_MESSAGE_CHARS, MAX_SECTION
 from handlers.console import blocks_text
 from storage.models import AuditEvent, Delivery
 from tests.harness import build_services

@@ -163,8 +163,8 @@ def test_old_events_are_forgotten_by_the_sweep(services):
 
     from freezegun import freeze_time
 
-    from handlers.event_dedup import first_delivery
     from jobs import SWEEPS, load_all
+    from storage.slack_events import first_delivery
 
     engine = services.extras["engine"]
     with freeze_time("2015-03-01 09:00"):

@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from jinja2 import UndefinedError
 
+from blocks.digest import digest_messages, ephemeral_messages
+from blocks.kit import MAX_BLOCKS, MAX_HEADER, MAX_MESSAGE_CHARS, MAX_SECTION, section_chunks
 from bot import digest
 from bot.coverage import NotEngaged, TypeCoverage
 from bot.digest import (
@@ -24,15 +26,6 @@ from bot.digest import (
 )
 from bot.rendering import render
 from bot.services.digests import RenderedDigest, RenderedSection, render_digest
-from handlers.blocks_digest import (
-    MAX_BLOCKS,
-    MAX_HEADER,
-    MAX_MESSAGE_CHARS,
-    MAX_SECTION,
-    digest_messages,
-    ephemeral_messages,
-    section_chunks,
-)
 
 UTC = UTC
 LONDON = "Europe/London"

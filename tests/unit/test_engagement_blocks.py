@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from handlers.blocks_engagement import (
+from blocks.engagement import (
     engagement_form,
     form_values,
     picker_options,

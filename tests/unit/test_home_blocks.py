@@ -4,9 +4,9 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from blocks.home import home_view
 from bot.coverage import StakeholderFact, build_report
 from bot.services.coverage import Home, HomeProgramme
-from handlers.blocks_home import home_view
 
 TODAY = date(2015, 1, 5)
 

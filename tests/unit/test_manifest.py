@@ -119,7 +119,9 @@ def test_the_workflow_step_is_declared_as_the_code_reads_it():
         },
         "required": ["engagement_id"],
     }
-    code = (Path(__file__).resolve().parents[2] / "handlers/actions/workflow_step.py").read_text()
+    code = (
+        Path(__file__).resolve().parents[2] / "handlers/interactivity/workflow_step.py"
+    ).read_text()
     assert 'CALLBACK_ID = "log_engagement"' in code
     for name in inputs["properties"]:
         assert f'"{name}"' in code, name

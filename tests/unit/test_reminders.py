@@ -5,9 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from blocks import reminders as blocks
 from bot import reminders
 from bot.errors import UsageError
-from handlers import blocks_reminders as blocks
 
 UTC = UTC
 LONDON = "Europe/London"

@@ -3,15 +3,15 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot import votes
-from bot.services.votes import BallotOutcome, PracticeChoice, VoteView
-from handlers.blocks_vote import (
+from blocks.votes import (
     ballot_reply,
     practice_picker,
     result_text,
     tally_text,
     vote_message,
 )
+from bot import votes
+from bot.services.votes import BallotOutcome, PracticeChoice, VoteView
 
 
 @dataclass

@@ -12,20 +12,24 @@ from bot.coverage import KINDS, POSITIONS
 from bot.dates import format_date
 from bot.rendering import esc
 
+from .kit import (
+    MAX_OPTION_VALUE,
+    MAX_OPTIONS,
+    MAX_SECTION,
+    MAX_TITLE,
+    context,
+    header,
+    option,
+    plain,
+    section,
+)
+from .raised_issues import logged_issue_lines
+
 FORM_CALLBACK = "engagement_form"
 PICKER_ACTION = "stakeholders"
 KIND_LABELS = {"board-paper": "Board paper"}
 NO_POSITION = "none"
-MAX_PREFILL = 3000
-
-
-def _plain(text: str, limit: int = 75) -> dict:
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _option(label: str, value: str) -> dict:
-    return {"text": _plain(label), "value": value}
+MAX_PREFILL = MAX_SECTION  # what the summary field takes, and what a message prefills it with
 
 
 def kind_label(kind: str) -> str:
@@ -74,47 +78,35 @@ def engagement_form(
     blocks: list[dict] = []
     if len(programmes) > 1:
         blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": (
-                            "You are in several programmes: the stakeholder list shows each one's. Pick stakeholders of one."
-                        ),
-                    }
-                ],
-            }
+            context(
+                "You are in several programmes: the stakeholder list shows each one's. "
+                "Pick stakeholders of one."
+            )
         )
     elif programmes:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": f"Programme: *{esc(programmes[0].name)}*"}],
-            }
-        )
+        blocks.append(context(f"Programme: *{esc(programmes[0].name)}*"))
     blocks += [
         {
             "type": "input",
             "block_id": "stakeholders",
-            "label": _plain("Stakeholders"),
+            "label": plain("Stakeholders"),
             "element": {
                 "type": "multi_external_select",
                 "action_id": PICKER_ACTION,
                 "min_query_length": 0,
-                "placeholder": _plain("Type a code, a name or a group"),
+                "placeholder": plain("Type a code, a name or a group"),
             },
         },
         {
             "type": "input",
             "block_id": "kind",
-            "label": _plain("Kind"),
+            "label": plain("Kind"),
             "element": {
                 "type": "static_select",
                 "action_id": "kind",
-                "options": [_option(kind_label(k), k) for k in KINDS],
+                "options": [option(kind_label(k), k) for k in KINDS],
                 **(
-                    {"initial_option": _option(kind_label("other"), "other")}
+                    {"initial_option": option(kind_label("other"), "other")}
                     if source == "shortcut"
                     else {}
                 ),
@@ -123,7 +115,7 @@ def engagement_form(
         {
             "type": "input",
             "block_id": "date",
-            "label": _plain("Date"),
+            "label": plain("Date"),
             "element": {
                 "type": "datepicker",
                 "action_id": "date",
@@ -133,20 +125,20 @@ def engagement_form(
         {
             "type": "input",
             "block_id": "position",
-            "label": _plain("Their position"),
+            "label": plain("Their position"),
             "optional": True,
             "element": {
                 "type": "static_select",
                 "action_id": "position",
-                "placeholder": _plain("Not stated"),
-                "options": [_option(p.capitalize(), p) for p in POSITIONS]
-                + [_option("Not stated", NO_POSITION)],
+                "placeholder": plain("Not stated"),
+                "options": [option(p.capitalize(), p) for p in POSITIONS]
+                + [option("Not stated", NO_POSITION)],
             },
         },
         {
             "type": "input",
             "block_id": "summary",
-            "label": _plain("Summary"),
+            "label": plain("Summary"),
             "element": {
                 "type": "plain_text_input",
                 "action_id": "summary",
@@ -157,33 +149,28 @@ def engagement_form(
         },
     ]
     if permalink:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": f"Source: <{permalink}|the message>"}],
-            }
-        )
+        blocks.append(context(f"Source: <{permalink}|the message>"))
     blocks += issue_fields(programmes, issues or {})
     blocks += [
-        {"type": "header", "text": _plain("Follow-up action (optional)")},
+        header("Follow-up action (optional)"),
         {
             "type": "input",
             "block_id": "action_title",
-            "label": _plain("Action"),
+            "label": plain("Action"),
             "optional": True,
             "element": {"type": "plain_text_input", "action_id": "action_title", "max_length": 500},
         },
         {
             "type": "input",
             "block_id": "action_owner",
-            "label": _plain("Owner"),
+            "label": plain("Owner"),
             "optional": True,
             "element": {"type": "users_select", "action_id": "action_owner"},
         },
         {
             "type": "input",
             "block_id": "action_due",
-            "label": _plain("Due"),
+            "label": plain("Due"),
             "optional": True,
             "element": {"type": "datepicker", "action_id": "action_due"},
         },
@@ -191,9 +178,9 @@ def engagement_form(
     return {
         "type": "modal",
         "callback_id": FORM_CALLBACK,
-        "title": _plain("Log engagement", 24),
-        "submit": _plain("Log", 24),
-        "close": _plain("Cancel", 24),
+        "title": plain("Log engagement", MAX_TITLE),
+        "submit": plain("Log", MAX_TITLE),
+        "close": plain("Cancel", MAX_TITLE),
         "private_metadata": form_metadata(
             [p.id for p in programmes], channel_id, source, permalink
         ),
@@ -204,9 +191,9 @@ def engagement_form(
 def no_programme_view(text: str) -> dict:
     return {
         "type": "modal",
-        "title": _plain("Log engagement", 24),
-        "close": _plain("Close", 24),
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        "title": plain("Log engagement", MAX_TITLE),
+        "close": plain("Close", MAX_TITLE),
+        "blocks": [section(text)],
     }
 
 
@@ -239,7 +226,7 @@ def picker_value(
 ) -> str:
     """Option values carry the programme, so one picker can span the asker's programmes."""
     if group is not None:
-        return f"{programme_id}:g:{group}"[:150]
+        return f"{programme_id}:g:{group}"[:MAX_OPTION_VALUE]  # a value is an id: cut, not clipped
     return f"{programme_id}:s:{stakeholder_id}"
 
 
@@ -263,18 +250,16 @@ def picker_options(found: list) -> dict:
     """block_suggestion answer: options, or option groups (one per programme) when there are several."""
 
     def options(programme, stakeholders, groups):
-        opts = [
-            _option(f"All of {g} ({n})", picker_value(programme.id, group=g)) for g, n in groups
-        ]
+        opts = [option(f"All of {g} ({n})", picker_value(programme.id, group=g)) for g, n in groups]
         opts += [
-            _option(stakeholder_label(s), picker_value(programme.id, s.id)) for s in stakeholders
+            option(stakeholder_label(s), picker_value(programme.id, s.id)) for s in stakeholders
         ]
-        return opts[:100]
+        return opts[:MAX_OPTIONS]
 
     if len(found) == 1:
         return {"options": options(*found[0])}
-    groups = [{"label": _plain(p.name), "options": options(p, s, g)} for p, s, g in found]
-    return {"option_groups": [g for g in groups if g["options"]][:100]}
+    groups = [{"label": plain(p.name), "options": options(p, s, g)} for p, s, g in found]
+    return {"option_groups": [g for g in groups if g["options"]][:MAX_OPTIONS]}
 
 
 def logged_text(logged, edit_hint: bool = True) -> str:
@@ -293,7 +278,6 @@ def logged_text(logged, edit_hint: bool = True) -> str:
             + (f", due {format_date(a.due_on)}" if a.due_on else "")
             + "."
         )
-    from handlers.blocks_raised_issues import logged_issue_lines
 
     for line in logged_issue_lines(logged):
         text += "\n" + line
@@ -346,17 +330,17 @@ def issue_fields(programmes: list, issues: dict[int, list]) -> list[dict]:
         element = {
             "type": "multi_static_select",
             "action_id": "issues",
-            "placeholder": _plain("Issues they raised"),
+            "placeholder": plain("Issues they raised"),
         }
         if len(groups) == 1:
             element["options"] = [
-                _option(i.name, issue_value(groups[0][0], i.id)) for i in groups[0][1]
+                option(i.name, issue_value(groups[0][0], i.id)) for i in groups[0][1]
             ]
         else:
             element["option_groups"] = [
                 {
-                    "label": _plain(names[pid]),
-                    "options": [_option(i.name, issue_value(pid, i.id)) for i in found],
+                    "label": plain(names[pid]),
+                    "options": [option(i.name, issue_value(pid, i.id)) for i in found],
                 }
                 for pid, found in groups
             ][:100]
@@ -364,7 +348,7 @@ def issue_fields(programmes: list, issues: dict[int, list]) -> list[dict]:
             {
                 "type": "input",
                 "block_id": "issues",
-                "label": _plain("Issues raised"),
+                "label": plain("Issues raised"),
                 "optional": True,
                 "element": element,
             }
@@ -373,9 +357,9 @@ def issue_fields(programmes: list, issues: dict[int, list]) -> list[dict]:
         {
             "type": "input",
             "block_id": "new_issue",
-            "label": _plain("A new issue raised"),
+            "label": plain("A new issue raised"),
             "optional": True,
-            "hint": _plain(
+            "hint": plain(
                 'Adds it to the programme\'s list of issues, e.g. "list-size funding"', 150
             ),
             "element": {"type": "plain_text_input", "action_id": "new_issue", "max_length": 80},

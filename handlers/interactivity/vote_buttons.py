@@ -9,10 +9,10 @@ import secrets
 
 from sqlalchemy.exc import DBAPIError
 
+from blocks.votes import CHOICE_ACTIONS, PICK_PREFIX, ballot_reply, practice_picker
 from bot.context import Actor
 from bot.errors import ConsultError
 from bot.services import votes as svc
-from handlers.blocks_vote import CHOICE_ACTIONS, PICK_PREFIX, ballot_reply, practice_picker
 
 log = logging.getLogger("consult.votes")
 
@@ -58,7 +58,7 @@ def handle_click(
     return {"text": ballot_reply(outcome)}
 
 
-def register(app, services) -> None:
+def add_listeners(app, services) -> None:
     @app.action(re.compile(r"^vote_(for|against|abstain)$"))
     def vote_button_callback(ack, body, action, respond, client):
         ack()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from blocks.home import home_view
 from bot.context import Actor
 from bot.services.coverage import home_for
-from handlers.blocks_home import home_view
 
 log = logging.getLogger("consult.home")
 
@@ -16,7 +16,7 @@ def publish_home(services, client, team_id: str, user_id: str) -> None:
     client.views_publish(user_id=user_id, view=view)
 
 
-def register(app, services) -> None:
+def add_listeners(app, services) -> None:
     @app.event("app_home_opened")
     def app_home_opened_callback(event, client, context):
         # Events are acknowledged by Bolt; only the Home tab (not Messages) gets a view.

@@ -12,13 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MAX_BLOCKS = 50
-MAX_SECTION = 3000
-MAX_HEADER = 150
-MAX_CONTEXT = 2000  # a context element's text
-MAX_MESSAGE_CHARS = 12_000  # below the ~13,000 at which Slack answers msg_blocks_too_long
-MAX_FALLBACK = 300  # the notification text
-EPHEMERAL_REPLIES = 5  # a response_url takes at most 5 answers
+from .kit import (
+    EPHEMERAL_REPLIES,
+    MAX_BLOCKS,
+    MAX_FALLBACK,
+    MAX_HEADER,
+    MAX_MESSAGE_CHARS,
+    context,
+    divider,
+    header,
+    one_line,
+    section,
+    section_chunks,
+    text_size,
+)
 
 
 @dataclass
@@ -30,84 +37,16 @@ class Message:
         return iter((self.text, self.blocks))
 
 
-def header(text: str) -> dict:
-    return {
-        "type": "header",
-        "text": {"type": "plain_text", "text": clip(text, MAX_HEADER), "emoji": True},
-    }
-
-
-def section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
-def divider() -> dict:
-    return {"type": "divider"}
-
-
-def clip(text: str, limit: int) -> str:
-    """For plain-text titles only (a header cannot be split): shortened with an ellipsis."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def split_long_line(line: str, limit: int) -> list[str]:
-    """A single line longer than `limit`, broken at spaces (or hard, if it has none)."""
-    pieces = []
-    while len(line) > limit:
-        cut = line.rfind(" ", 0, limit)
-        if cut <= limit // 2:
-            cut = limit
-        pieces.append(line[:cut].rstrip())
-        line = line[cut:].lstrip()
-    pieces.append(line)
-    return pieces
-
-
-def section_chunks(text: str, limit: int = MAX_SECTION) -> list[str]:
-    """A section's text as section-block texts of at most `limit` characters, split between lines.
-    The first line is the section's title; a continuation repeats it, marked (continued)."""
-    lines = text.split("\n")
-    title, body = lines[0], lines[1:]
-    continued = f"{title} (continued)"
-    chunks: list[str] = []
-    current = title
-    for line in body:
-        room = limit - len(current) - 1
-        if len(line) <= room:
-            current += "\n" + line
-            continue
-        for piece in split_long_line(line, limit - len(continued) - 1):
-            if len(current) + 1 + len(piece) > limit:
-                chunks.append(current)
-                current = continued
-            current += "\n" + piece
-    chunks.append(current)
-    return chunks
-
-
-def _size(block: dict) -> int:
-    if block["type"] in ("section", "header"):
-        return len(block["text"]["text"])
-    if block["type"] == "context":
-        return sum(len(e.get("text", "")) for e in block["elements"])
-    return 0
-
-
 def digest_messages(
     rendered, max_blocks: int = MAX_BLOCKS, max_chars: int = MAX_MESSAGE_CHARS
 ) -> list[Message]:
     """A RenderedDigest as one message, or a message and its thread replies."""
-    title = clip(rendered.title, MAX_HEADER)
-    lead = [header(title), section(f"*{rendered.headline}*"[:MAX_SECTION])]
+    title = one_line(rendered.title, MAX_HEADER)
+    lead = [header(title), section(f"*{rendered.headline}*")]
     body: list[list[dict]] = []  # each section's blocks, kept in order
     for s in rendered.sections:
         body.append([section(chunk) for chunk in section_chunks(s.text)])
-    notes = [context(note[:MAX_CONTEXT]) for note in rendered.notes if note]
+    notes = [context(note) for note in rendered.notes if note]
 
     # One block and its characters are kept free in every message for "continued in the thread" / "part i of n".
     reserve_blocks, reserve_chars = 1, 120
@@ -116,7 +55,7 @@ def digest_messages(
     def fits(msg: list[dict], block: dict) -> bool:
         return (
             len(msg) + 1 + reserve_blocks <= max_blocks
-            and sum(_size(b) for b in msg) + _size(block) + reserve_chars <= max_chars
+            and sum(text_size(b) for b in msg) + text_size(block) + reserve_chars <= max_chars
         )
 
     for blocks in body:
@@ -146,9 +85,9 @@ def digest_messages(
                     )
                 )
             else:
-                blocks.insert(0, context(f"{clip(title, 100)}, part {n} of {total}"))
+                blocks.insert(0, context(f"{one_line(title, 100)}, part {n} of {total}"))
         text = f"{title}: {rendered.headline}" if n == 1 else f"{title} (part {n} of {total})"
-        out.append(Message(clip(text, MAX_FALLBACK), blocks))
+        out.append(Message(one_line(text, MAX_FALLBACK), blocks))
     return out
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from blocks import reminders as blocks
 from bot.context import Actor
 from bot.dates import format_date
 from bot.errors import ConsultError
 from bot.rendering import esc
 from bot.services import deadlines as svc
-from handlers import blocks_reminders as blocks
 
 log = logging.getLogger("consult.reminders")
 
@@ -84,7 +84,7 @@ def snooze(services, body, client, respond) -> None:
     )
 
 
-def register(app, services) -> None:
+def add_listeners(app, services) -> None:
     @app.action(blocks.DONE_ACTION)
     def deadline_done_callback(ack, body, client, respond):
         ack()

@@ -8,6 +8,9 @@ from __future__ import annotations
 from bot.dates import format_date
 from bot.raised_issues import NOT_TAKEN_FORWARD, OPEN, STATE_LABELS
 from bot.rendering import esc
+from bot.stakeholder_types import TYPE_LABELS
+
+from .kit import actions, button, section
 
 CONFIRM_ACTION = "raised_issue_confirm"
 IGNORE_ACTION = "raised_issue_ignore"
@@ -150,26 +153,15 @@ def suggestion_lines(engagement_id: int, suggestions) -> list[str]:
 def suggestion_blocks(programme_id: int, engagement_id: int, text: str, suggestions) -> list[dict]:
     """The reply with a button per suggested issue, and one to leave it untagged."""
     buttons = [
-        {
-            "type": "button",
-            "action_id": f"{CONFIRM_ACTION}_{n}",
-            "text": {"type": "plain_text", "text": f"Tag: {s.name}"[:75], "emoji": True},
-            "value": suggestion_value(programme_id, engagement_id, s.issue_id),
-        }
+        button(
+            f"{CONFIRM_ACTION}_{n}",
+            f"Tag: {s.name}",
+            suggestion_value(programme_id, engagement_id, s.issue_id),
+        )
         for n, s in enumerate(suggestions[:4])
     ]
-    buttons.append(
-        {
-            "type": "button",
-            "action_id": IGNORE_ACTION,
-            "text": {"type": "plain_text", "text": "Leave untagged"},
-            "value": str(engagement_id),
-        }
-    )
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
-        {"type": "actions", "block_id": f"suggest_{engagement_id}", "elements": buttons},
-    ]
+    buttons.append(button(IGNORE_ACTION, "Leave untagged", str(engagement_id)))
+    return [section(text), actions(f"suggest_{engagement_id}", buttons)]
 
 
 def suggestion_reply(
@@ -204,8 +196,6 @@ def logged_issue_lines(logged) -> list[str]:
 
 def issue_coverage_text(cov, limit: int = 40) -> str:
     """`/consult coverage --issue`: who raised it, who was heard since without raising it, who not asked."""
-    from bot.register import TYPE_LABELS
-
     issue = cov.issue
     lines = [
         f"*Coverage of issue #{issue.id} {esc(issue.name)}*: {raised_line(issue)}; {state_line(issue)}"

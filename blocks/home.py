@@ -8,24 +8,10 @@ from bot.coverage import bar, percent
 from bot.dates import format_date, format_datetime, working_days_between
 from bot.rendering import esc
 
-MAX_BLOCKS = 100
-MAX_TEXT = 3000
+from .kit import MAX_VIEW_BLOCKS, button, context, divider, header, section
+
 LOG_BUTTON = "home_log_engagement"
 ITEMS = 5  # actions, deadlines and votes shown per programme
-
-
-def _section(text: str) -> dict:
-    if len(text) > MAX_TEXT:
-        text = text[: MAX_TEXT - 1] + "…"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _header(text: str) -> dict:
-    return {"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}}
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:MAX_TEXT]}]}
 
 
 def _more(total: int, shown: int) -> str:
@@ -97,47 +83,40 @@ def issues_section(issues: list, total: int) -> str:
 def programme_blocks(item) -> list[dict]:
     p = item.programme
     blocks = [
-        _header(p.name),
-        _context(f"<#{p.channel_id}>"),
-        _section(coverage_section(item.report)),
+        header(p.name),
+        context(f"<#{p.channel_id}>"),
+        section(coverage_section(item.report)),
     ]
     if item.my_actions:
-        blocks.append(_section(actions_section(item.my_actions, item.today)))
+        blocks.append(section(actions_section(item.my_actions, item.today)))
     if item.deadlines:
-        blocks.append(_section(deadlines_section(item.deadlines, item.today)))
+        blocks.append(section(deadlines_section(item.deadlines, item.today)))
     if item.votes:
-        blocks.append(_section(votes_section(item.votes, p.timezone)))
+        blocks.append(section(votes_section(item.votes, p.timezone)))
     open_issues = getattr(item, "open_issues", None)
     if open_issues:
-        blocks.append(_section(issues_section(open_issues, getattr(item, "issues_total", 0))))
-    blocks.append({"type": "divider"})
+        blocks.append(section(issues_section(open_issues, getattr(item, "issues_total", 0))))
+    blocks.append(divider())
     return blocks
 
 
 def home_view(home) -> dict:
     blocks: list[dict] = [
-        _header("Consult"),
+        header("Consult"),
         {
             "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": LOG_BUTTON,
-                    "style": "primary",
-                    "text": {"type": "plain_text", "text": "Log engagement"},
-                }
-            ],
+            "elements": [button(LOG_BUTTON, "Log engagement", style="primary")],
         },
     ]
     if not home.programmes:
         blocks.append(
-            _section(
+            section(
                 "You are not in a Consult programme yet. In a programme's channel, "
                 "`/consult engage` logs an engagement and `/consult coverage` shows who has not "
                 "been heard; `/consult setup` starts a programme."
             )
         )
-    room = MAX_BLOCKS - len(blocks) - 1  # one left for "and N more"
+    room = MAX_VIEW_BLOCKS - len(blocks) - 1  # one left for "and N more"
     left_out = home.more
     for i, item in enumerate(home.programmes):
         part = programme_blocks(item)
@@ -148,7 +127,7 @@ def home_view(home) -> dict:
         room -= len(part)
     if left_out:
         blocks.append(
-            _context(
+            context(
                 f"…and {left_out:,} more programme{'s' if left_out != 1 else ''}: "
                 "use `/consult coverage` in their channels."
             )

@@ -35,7 +35,7 @@ def step_error(error: ConsultError) -> str:
     return _MARKUP.sub("", error.message)
 
 
-def register(app, services) -> None:
+def add_listeners(app, services) -> None:
     @app.function(CALLBACK_ID)
     def log_engagement_step(inputs, body, context, complete, fail):
         actor = Actor(

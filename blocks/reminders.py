@@ -7,6 +7,8 @@ from datetime import date
 from bot.dates import format_date, working_days_between
 from bot.rendering import esc, plural
 
+from .kit import actions, button, context, section
+
 DONE_ACTION = "deadline_done"
 SNOOZE_ACTION = "deadline_snooze"
 
@@ -86,35 +88,14 @@ def reminder_blocks(deadline, owners: list[str], today: date, late_since: str | 
     text = reminder_text(deadline, owners, today, late_since)
     buttons = []
     if deadline.kind != "meeting":
-        buttons.append(
-            {
-                "type": "button",
-                "action_id": DONE_ACTION,
-                "style": "primary",
-                "text": {"type": "plain_text", "text": "Mark done"},
-                "value": str(deadline.id),
-            }
-        )
-    buttons.append(
-        {
-            "type": "button",
-            "action_id": SNOOZE_ACTION,
-            "text": {"type": "plain_text", "text": "Remind me tomorrow"},
-            "value": str(deadline.id),
-        }
-    )
+        buttons.append(button(DONE_ACTION, "Mark done", str(deadline.id), style="primary"))
+    buttons.append(button(SNOOZE_ACTION, "Remind me tomorrow", str(deadline.id)))
     return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": (":alarm_clock: " + text)[:3000]}},
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": f"`#{deadline.id}` · \u201cRemind me tomorrow\u201d DMs only you, on the next working day",
-                }
-            ],
-        },
-        {"type": "actions", "block_id": f"reminder_{deadline.id}", "elements": buttons},
+        section(":alarm_clock: " + text),
+        context(
+            f"`#{deadline.id}` · \u201cRemind me tomorrow\u201d DMs only you, on the next working day"
+        ),
+        actions(f"reminder_{deadline.id}", buttons),
     ]
 
 
@@ -135,12 +116,4 @@ def done_by_text(deadline, user_id: str) -> str:
 
 def reminder_after_done_blocks(deadline, user_id: str) -> list[dict]:
     """What a reminder turns into once someone marks its deadline done."""
-    return [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": ":white_check_mark: " + done_by_text(deadline, user_id),
-            },
-        }
-    ]
+    return [section(":white_check_mark: " + done_by_text(deadline, user_id))]

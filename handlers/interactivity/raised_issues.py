@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import re
 
+from blocks import raised_issues as blocks
 from bot.context import Actor
 from bot.errors import ConsultError
 from bot.services import raised_issues as svc
-from handlers import blocks_raised_issues as blocks
 
 log = logging.getLogger("consult.raised_issues")
 
@@ -45,7 +45,7 @@ def confirm(services, body, respond) -> None:
     respond(text=blocks.tagged_text(e.id, tagged), replace_original=True)
 
 
-def register(app, services) -> None:
+def add_listeners(app, services) -> None:
     @app.action(re.compile(f"^{blocks.CONFIRM_ACTION}_\\d+$"))
     def raised_issue_confirm_callback(ack, body, respond):
         ack()

@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.context import Actor
-from bot.errors import ConsultError
-from bot.services import engagements as svc
-from bot.services import raised_issues as issues_svc
-from handlers.blocks_engagement import (
+from blocks.engagement import (
     FORM_CALLBACK,
     PICKER_ACTION,
     engagement_form,
@@ -22,7 +18,11 @@ from handlers.blocks_engagement import (
     read_metadata,
     read_picked,
 )
-from handlers.blocks_home import LOG_BUTTON
+from blocks.home import LOG_BUTTON
+from bot.context import Actor
+from bot.errors import ConsultError
+from bot.services import engagements as svc
+from bot.services import raised_issues as issues_svc
 from handlers.slack_messenger import workspace_admin_check
 
 log = logging.getLogger("consult.engagement_form")
@@ -93,7 +93,7 @@ def confirm(client, channel: str | None, user: str, text: str) -> None:
     client.chat_postMessage(channel=user, text=text)
 
 
-def register(app, services) -> None:
+def add_listeners(app, services) -> None:
     @app.shortcut(SHORTCUT)
     def log_as_engagement_callback(ack, body, client, context):
         ack()

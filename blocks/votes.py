@@ -8,19 +8,13 @@ from bot.dates import format_datetime
 from bot.rendering import esc, plural
 from bot.services.votes import SCHEDULER
 
+from .kit import MAX_BUTTONS, actions, button, context, fields, header, section
+
 ACTION_FOR, ACTION_AGAINST, ACTION_ABSTAIN = "vote_for", "vote_against", "vote_abstain"
 CHOICE_ACTIONS = {"for": ACTION_FOR, "against": ACTION_AGAINST, "abstain": ACTION_ABSTAIN}
 PICK_PREFIX = "vote_pick_"  # + stakeholder id; value "vote_id:choice:stakeholder_id"
 CHOICE_LABEL = {"for": "For", "against": "Against", "abstain": "Abstain"}
 MAX_NAMED = 40  # practices named in one list before "…and N more"
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
 
 
 def terms(vote) -> str:
@@ -52,44 +46,21 @@ def vote_message(view) -> tuple[str, list[dict]]:
     closes = format_datetime(vote.closes_at, tz)
     text = f"Vote #{vote.id} is open: {esc(vote.question)} Closes {closes}."
     buttons = [
-        {
-            "type": "button",
-            "action_id": ACTION_FOR,
-            "value": str(vote.id),
-            "style": "primary",
-            "text": {"type": "plain_text", "text": "For"},
-        },
-        {
-            "type": "button",
-            "action_id": ACTION_AGAINST,
-            "value": str(vote.id),
-            "style": "danger",
-            "text": {"type": "plain_text", "text": "Against"},
-        },
-        {
-            "type": "button",
-            "action_id": ACTION_ABSTAIN,
-            "value": str(vote.id),
-            "text": {"type": "plain_text", "text": "Abstain"},
-        },
+        button(ACTION_FOR, "For", str(vote.id), style="primary"),
+        button(ACTION_AGAINST, "Against", str(vote.id), style="danger"),
+        button(ACTION_ABSTAIN, "Abstain", str(vote.id)),
     ]
     blocks = [
-        {
-            "type": "header",
-            "text": {"type": "plain_text", "text": f"Vote #{vote.id} of member practices"},
-        },
-        _section(f"*{esc(vote.question)}*"),
-        {
-            "type": "section",
-            "fields": [
-                {"type": "mrkdwn", "text": f"*Rule*\n{terms(vote)}"},
-                {"type": "mrkdwn", "text": f"*Closes*\n{closes}"},
-                {"type": "mrkdwn", "text": f"*Electorate*\n{electorate_text(vote, view.tally)}"},
-                {"type": "mrkdwn", "text": f"*Opened by*\n<@{vote.opened_by}>"},
-            ],
-        },
-        {"type": "actions", "block_id": f"vote_{vote.id}", "elements": buttons},
-        _context(
+        header(f"Vote #{vote.id} of member practices"),
+        section(f"*{esc(vote.question)}*"),
+        fields(
+            f"*Rule*\n{terms(vote)}",
+            f"*Closes*\n{closes}",
+            f"*Electorate*\n{electorate_text(vote, view.tally)}",
+            f"*Opened by*\n<@{vote.opened_by}>",
+        ),
+        actions(f"vote_{vote.id}", buttons),
+        context(
             "The person linked to a practice votes for it with these buttons; only the latest choice counts "
             "and it can be changed until closing. `/consult vote tally` shows how it stands."
         ),
@@ -104,12 +75,9 @@ def closed_vote_message(view) -> tuple[str, list[dict]]:
     outcome = "carried" if t.carried else "not carried"
     closed = format_datetime(vote.closed_at, view.programme.timezone) if vote.closed_at else "now"
     blocks = [b for b in blocks if b["type"] not in ("actions", "context")]
-    blocks[0] = {
-        "type": "header",
-        "text": {"type": "plain_text", "text": f"Vote #{vote.id} of member practices (closed)"},
-    }
+    blocks[0] = header(f"Vote #{vote.id} of member practices (closed)")
     blocks.append(
-        _context(
+        context(
             f"Closed {closed}: {outcome}. {t.explain()} Ballots can no longer be cast or changed."
         )
     )
@@ -121,30 +89,22 @@ def practice_picker(choice_view) -> tuple[str, list[dict]]:
     vote, choice = choice_view.vote, choice_view.choice
     text = f"You speak for {len(choice_view.practices)} practices. Which one votes {CHOICE_LABEL[choice]}?"
     blocks = [
-        _section(
+        section(
             f"You speak for {len(choice_view.practices)} practices in vote #{vote.id}. "
             f"Which one votes *{CHOICE_LABEL[choice]}*?"
         )
     ]
     buttons = [
-        {
-            "type": "button",
-            "action_id": f"{PICK_PREFIX}{p.id}",
-            "value": f"{vote.id}:{choice}:{p.id}",
-            "text": {
-                "type": "plain_text",
-                "text": (p.name + (f" ({p.code})" if p.code else ""))[:75],
-            },
-        }
+        button(
+            f"{PICK_PREFIX}{p.id}",
+            p.name + (f" ({p.code})" if p.code else ""),
+            f"{vote.id}:{choice}:{p.id}",
+        )
         for p in choice_view.practices
     ]
-    for i in range(0, len(buttons), 25):  # Slack's limit per actions block
+    for i in range(0, len(buttons), MAX_BUTTONS):
         blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"vote_pick_{vote.id}_{i // 25}",
-                "elements": buttons[i : i + 25],
-            }
+            actions(f"vote_pick_{vote.id}_{i // MAX_BUTTONS}", buttons[i : i + MAX_BUTTONS])
         )
     return text, blocks
 

@@ -1,4 +1,4 @@
 """Interactive listeners (buttons, forms, shortcuts, events), one module per feature.
 
-Each module defines `register(app, services)`.
+Each module defines `add_listeners(app, services)`.
 """
