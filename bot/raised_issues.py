@@ -141,36 +141,54 @@ class Suggestion:
     shared: tuple[str, ...]  # the words in common, alphabetical (shown as the reason)
 
 
-def suggest(
-    text: str,
-    issues: Mapping[int, str],
-    corpus: Mapping[int, Iterable[str]],
-    limit: int = 3,
-) -> list[Suggestion]:
+VOCABULARY_SUMMARIES = 10  # an issue's latest tagged summaries that its words come from
+MAX_VOCABULARY = 400  # words kept per issue, so ranking costs the same however long the log
+
+
+def vocabulary(name: str, texts: Iterable[str]) -> str:
+    """The words an issue is recognised by: its name's, its description's and those of its
+    latest tagged summaries, as stored with the issue (space-separated, alphabetical)."""
+    found = set(words(name))
+    for text in texts:
+        found |= words(text)
+    return " ".join(sorted(found)[:MAX_VOCABULARY])
+
+
+def rank(text: str, issues: Mapping[int, tuple[str, str]], limit: int = 3) -> list[Suggestion]:
     """Issues an untagged engagement probably raised, best first.
 
-    `issues` is {id: name}; `corpus` is {id: [summaries of engagements tagged with it]}.
-    An issue scores one point for each distinct word the text shares with its
-    name, description or tagged engagements, and one more for each of those that is
-    in its name. Ties go to the issue with the lower id (the older one), so the
-    ranking is the same every time for the same data.
+    `issues` is {id: (name, vocabulary)}. An issue scores one point for each
+    distinct word the text shares with its vocabulary, and one more for each of
+    those that is in its name. Ties go to the issue with the lower id (the
+    older one), so the ranking is the same every time for the same data.
     """
     mine = words(text)
     if not mine:
         return []
     found = []
-    for issue_id, name in issues.items():
+    for issue_id, (name, vocab) in issues.items():
         name_words = words(name)
-        theirs = set(name_words)
-        for summary in corpus.get(issue_id, ()):
-            theirs |= words(summary)
-        shared = mine & theirs
+        shared = mine & (set(vocab.split()) | name_words)
         if not shared:
             continue
         score = len(shared) + len(mine & name_words)
         found.append(Suggestion(issue_id, name, score, tuple(sorted(shared))))
     found.sort(key=lambda s: (-s.score, s.issue_id))
     return found[:limit]
+
+
+def suggest(
+    text: str,
+    issues: Mapping[int, str],
+    corpus: Mapping[int, Iterable[str]],
+    limit: int = 3,
+) -> list[Suggestion]:
+    """`rank`, from each issue's name ({id: name}) and tagged summaries ({id: [summaries]})."""
+    return rank(
+        text,
+        {i: (name, vocabulary(name, corpus.get(i, ()))) for i, name in issues.items()},
+        limit,
+    )
 
 
 # -- the evidence pack ------------------------------------------------------------

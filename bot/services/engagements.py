@@ -474,6 +474,8 @@ def edit_engagement(
             raise Conflict(f"Engagement #{e.id} already says that; nothing changed.")
         uow.engagements.sync_links(e)
         uow.raised_issues.sync_engagement(e)
+        for issue in uow.raised_issues.issues_of(e.id):  # its words may have changed
+            issues_svc.refresh_vocabulary(uow, issue)
         audit(uow, actor, programme, "engagement.edit", "engagement", e.id, before, after)
         if summary is not None:  # #hashtags added by the edit tag it too
             issues_svc.apply_tags(
@@ -498,6 +500,8 @@ def withdraw_engagement(actor: Actor, channel_id: str, engagement_id: int, uow):
         e.withdrawn_at = clock.now()
         uow.engagements.sync_links(e)
         uow.raised_issues.sync_engagement(e)  # a withdrawn engagement no longer counts as raising
+        for issue in uow.raised_issues.issues_of(e.id):
+            issues_svc.refresh_vocabulary(uow, issue)
         audit(uow, actor, programme, "engagement.withdraw", "engagement", e.id, before, snapshot(e))
         uow.commit()
         return programme, e

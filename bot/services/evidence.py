@@ -71,12 +71,12 @@ def gather_issues(uow, programme_id: int) -> list[IssueRecord]:
     repo = uow.raised_issues
     issues = repo.ranked(programme_id)
     by_type: dict[int, list] = {}
-    for issue_id, type_, n, size in repo.raisers_by_type(i.id for i in issues):
+    for issue_id, type_, n, size in repo.raisers_by_type(programme_id, (i.id for i in issues)):
         by_type.setdefault(issue_id, []).append((type_, n, size))
     latest_of = repo.latest_summaries_of(
         (i.id for i in issues if i.engagements), REPRESENTATIVE_POOL
     )
-    types = repo.types_of(eid for rows in latest_of.values() for eid, _, _ in rows)
+    types = repo.types_of(programme_id, (eid for rows in latest_of.values() for eid, _, _ in rows))
     out = []
     for issue in issues:
         latest = latest_of.get(issue.id, [])

@@ -20,8 +20,6 @@ from ..spreadsheet import csv_bytes
 from ..typed_text import clean_typed
 from .access import audit, is_admin, programme_for, require_admin, snapshot
 
-SUGGESTION_CORPUS = 10  # latest summaries per issue that suggestions compare with
-
 
 # -- finding an issue ---------------------------------------------------------------
 def resolve_issue(uow, programme, ref: str):
@@ -110,19 +108,31 @@ def apply_tags(uow, actor: Actor, programme, engagement, tagging: Tagging) -> li
                 after={"engagement": engagement.id, "issue": issue.id, "source": source},
             )
             tagged.append(issue)
+    for issue in tagged:
+        refresh_vocabulary(uow, issue)
     return tagged
 
 
-def suggestions_for(uow, programme, text: str, limit: int = 3) -> list[rules.Suggestion]:
-    issues = uow.raised_issues.ranked(programme.id)
-    if not issues:
-        return []
-    names = {i.id: i.name for i in issues}
-    latest = uow.raised_issues.latest_summaries_of(
-        (i.id for i in issues if i.engagements), SUGGESTION_CORPUS
+def refresh_vocabulary(uow, issue) -> None:
+    """Keep the words an issue's suggestions rank by in step (after a tag, an edit, a rename)."""
+    latest = uow.raised_issues.latest_summaries(issue.id, rules.VOCABULARY_SUMMARIES)
+    issue.vocabulary = rules.vocabulary(
+        issue.name, [issue.description or ""] + [s for _, _, s in latest]
     )
-    corpus = {i.id: [i.description or ""] + [s for _, _, s in latest.get(i.id, [])] for i in issues}
-    return rules.suggest(text, names, corpus, limit)
+
+
+def suggestions_for(uow, programme, text: str, limit: int = 3) -> list[rules.Suggestion]:
+    """One read of the programme's issues with their stored words: the same cost whatever
+    the length of the log."""
+    issues = uow.raised_issues.ranked(programme.id)
+    return rules.rank(
+        text,
+        {
+            i.id: (i.name, i.vocabulary or rules.vocabulary(i.name, [i.description or ""]))
+            for i in issues
+        },
+        limit,
+    )
 
 
 def form_choices(actor: Actor, programme_ids: list[int], uow) -> dict[int, list]:
@@ -170,6 +180,7 @@ def create_issue(uow, actor: Actor, programme, name: str | None, description: st
         created_by=actor.user_id,
         created_at=clock.now(),
     )
+    issue.vocabulary = rules.vocabulary(issue.name, [issue.description or ""])
     audit(uow, actor, programme, "issue.add", "raised_issue", issue.id, after=snapshot(issue))
     return issue
 
@@ -201,6 +212,7 @@ def rename_issue(
         if snapshot(issue) == before:
             raise Conflict(f"Issue #{issue.id} is already called {issue.name!r}; nothing changed.")
         issue.updated_at = clock.now()
+        refresh_vocabulary(uow, issue)
         audit(
             uow, actor, programme, "issue.rename", "raised_issue", issue.id, before, snapshot(issue)
         )
@@ -225,6 +237,7 @@ def merge_issues(actor: Actor, channel_id: str, from_ref: str, into_ref: str, uo
             # The merged issue had an answer and the other none: keep it.
             for name in ("state", "response", "reason", "response_owner", "responded_on"):
                 setattr(target, name, getattr(source, name))
+        refresh_vocabulary(uow, target)
         uow.flush()
         audit(
             uow,
@@ -382,6 +395,7 @@ def untag_engagement(actor: Actor, channel_id: str, engagement_id: int, ref: str
             require_admin(uow, actor, programme, "take a tag off someone else's engagement")
         if not uow.raised_issues.untag(e.id, issue.id):
             raise Conflict(f"Engagement #{e.id} is not tagged with {issue.name!r}.")
+        refresh_vocabulary(uow, issue)
         audit(
             uow,
             actor,

@@ -45,6 +45,7 @@ class RaisedIssue(Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("raised_issue.id", ondelete="SET NULL")
     )
+    vocabulary: Mapped[str | None] = mapped_column(Text)  # the words suggestions rank by
     stakeholders: Mapped[int] = mapped_column(Integer, default=0)
     engagements: Mapped[int] = mapped_column(Integer, default=0)
     first_raised_on: Mapped[date | None] = mapped_column(Date)

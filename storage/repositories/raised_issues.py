@@ -207,7 +207,7 @@ class RaisedIssueRepository:
             out[issue_id].append((eid, on, summary))
         return out
 
-    def types_of(self, engagement_ids: Iterable[int]) -> dict[int, set[str]]:
+    def types_of(self, programme_id: int, engagement_ids: Iterable[int]) -> dict[int, set[str]]:
         ids = list(engagement_ids)
         if not ids:
             return {}
@@ -215,7 +215,8 @@ class RaisedIssueRepository:
         rows = self.session.execute(
             select(ES.engagement_id, Stakeholder.type)
             .join(Stakeholder, Stakeholder.id == ES.stakeholder_id)
-            .where(ES.engagement_id.in_(ids))
+            # The programme's condition lets the planner read only its register.
+            .where(ES.engagement_id.in_(ids), Stakeholder.programme_id == programme_id)
         )
         for eid, type_ in rows:
             out[eid].add(type_)
@@ -231,7 +232,9 @@ class RaisedIssueRepository:
         )
         return [tuple(r) for r in rows]
 
-    def raisers_by_type(self, issue_ids: Iterable[int]) -> list[tuple[int, str, int, int]]:
+    def raisers_by_type(
+        self, programme_id: int, issue_ids: Iterable[int]
+    ) -> list[tuple[int, str, int, int]]:
         """(issue id, stakeholder type, stakeholders, their list size) for the issues given."""
         ids = list(issue_ids)
         if not ids:
@@ -244,7 +247,11 @@ class RaisedIssueRepository:
                 func.coalesce(func.sum(Stakeholder.list_size), 0),
             )
             .join(Stakeholder, Stakeholder.id == RIS.stakeholder_id)
-            .where(RIS.raised_issue_id.in_(ids), Stakeholder.removed_at.is_(None))
+            .where(
+                RIS.raised_issue_id.in_(ids),
+                Stakeholder.programme_id == programme_id,
+                Stakeholder.removed_at.is_(None),
+            )
             .group_by(RIS.raised_issue_id, Stakeholder.type)
         )
         return [tuple(r) for r in rows]

@@ -341,6 +341,10 @@ def build(url: str, scale: Scale, seed: int = 2014, log=print) -> Dataset:
                 info.issue_ids.append(issue_id)
                 state = ISSUE_STATES[k % len(ISSUE_STATES)]
                 created = naive_now - timedelta(days=irng.randrange(400))
+                # The words suggestions rank by: as many as ten tagged summaries give.
+                words = {f"topic{k + 1}"} | {f"word{irng.randrange(500):03d}" for _ in range(80)}
+                if k % 3 == 0:
+                    words.add("locality")  # shared with the bench's engage summaries
                 issue_rows.append(
                     [
                         issue_id,
@@ -360,6 +364,7 @@ def build(url: str, scale: Scale, seed: int = 2014, log=print) -> Dataset:
                         None,
                         info.admin,
                         created,
+                        " ".join(sorted(words)),
                     ]
                 )
         issue_tags: list[tuple] = []
@@ -502,6 +507,7 @@ def build(url: str, scale: Scale, seed: int = 2014, log=print) -> Dataset:
                 "last_raised_on",
                 "created_by",
                 "created_at",
+                "vocabulary",
             ],
             issue_rows,
         )
