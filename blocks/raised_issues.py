@@ -88,12 +88,19 @@ def renamed_text(issue, old: str) -> str:
     return f"Renamed issue #{issue.id} from {esc(old)!r} to *{esc(issue.name)}*; its tags are unchanged."
 
 
-def merged_text(source, target, moved: int) -> str:
-    return (
+def merged_text(source, target, moved: int, carried: bool = False) -> str:
+    text = (
         f"Merged issue #{source.id} *{esc(source.name)}* into *#{target.id} {esc(target.name)}*: "
         f"{_plural(moved, 'engagement')} moved over, every tag kept. "
         f"It is now {raised_line(target)}. #{source.id} now leads to #{target.id}."
     )
+    if carried:
+        text += (
+            f"\n#{target.id} had no response, so it took #{source.id}'s "
+            f"(*{STATE_LABELS.get(target.state, target.state)}*): check it still fits, "
+            f'or change it with `/consult issue respond {target.id} "..."`.'
+        )
+    return text
 
 
 def responded_text(issue) -> str:

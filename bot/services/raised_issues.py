@@ -221,7 +221,10 @@ def rename_issue(
 
 
 def merge_issues(actor: Actor, channel_id: str, from_ref: str, into_ref: str, uow):
-    """`issue merge <from> <into>`: every engagement tagged with the first is tagged with the second."""
+    """`issue merge <from> <into>`: every engagement tagged with the first is tagged with the second.
+
+    Returns (programme, merged issue, issue kept, engagements moved, whether the kept one
+    took the merged one's response, which it does only when it had none of its own)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "merge issues")
@@ -233,8 +236,8 @@ def merge_issues(actor: Actor, channel_id: str, from_ref: str, into_ref: str, uo
         moved = uow.raised_issues.move_tags(source.id, target.id)
         source.merged_into_id = target.id
         source.updated_at = target.updated_at = clock.now()
-        if target.state == rules.OPEN and source.state != rules.OPEN and not target.response:
-            # The merged issue had an answer and the other none: keep it.
+        carried = target.state == rules.OPEN and source.state != rules.OPEN and not target.response
+        if carried:  # the merged issue had an answer and the other none: keep it (and say so)
             for name in ("state", "response", "reason", "response_owner", "responded_on"):
                 setattr(target, name, getattr(source, name))
         refresh_vocabulary(uow, target)
@@ -260,7 +263,7 @@ def merge_issues(actor: Actor, channel_id: str, from_ref: str, into_ref: str, uo
             snapshot(target),
         )
         uow.commit()
-        return programme, source, target, len(moved)
+        return programme, source, target, len(moved), carried
 
 
 def list_issues(actor: Actor, channel_id: str, uow):

@@ -95,10 +95,10 @@ def issue_callback(req: CommandRequest, args: list[str]) -> None:
                 "Give the issue to merge and the one to merge it into: `/consult issue merge 5 3`.",
                 USAGE,
             )
-        _programme, source, target, moved = svc.merge_issues(
+        _programme, source, target, moved, carried = svc.merge_issues(
             req.actor, req.channel_id, words[0], words[1], req.uow
         )
-        req.out.reply(blocks.merged_text(source, target, moved))
+        req.out.reply(blocks.merged_text(source, target, moved, carried))
     elif action == "respond":
         p = parse(rest, {"state", "reason", "owner", "date"}, usage=USAGE)
         if not p.words or len(p.words) > 2:

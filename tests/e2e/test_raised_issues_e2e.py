@@ -101,3 +101,25 @@ def test_form_tags_and_creates_issues_and_a_suggestion_is_confirmed_by_its_butto
     assert "Tagged engagement #2 with *Locum cover*" in slack.sent("response")[-1]["text"]
     assert _issues(sqlite_app)["Locum cover"].stakeholders == 2
     assert "is tagged with *Locum cover*" in sqlite_app.reply("issue suggest 2")
+
+
+def test_app_home_shows_the_top_open_issues(sqlite_app, slack):
+    import json
+
+    _setup(sqlite_app)
+    sqlite_app.reply('issue add "List-size funding"')
+    sqlite_app.reply('issue add "Estates"')
+    sqlite_app.reply('engage E85001,E85002 meeting "x" --date 2/1/2015 --issue "list-size funding"')
+    sqlite_app.reply('engage E85001 meeting "y" --date 2/1/2015 --issue estates')
+    sqlite_app.reply('issue respond estates "Surveyed" --state plan-changed')  # no longer open
+    assert (
+        sqlite_app.event(
+            {"type": "app_home_opened", "user": USER, "channel": "D1", "tab": "home"}
+        ).status
+        == 200
+    )
+    view = slack.wait_for("views.publish")[-1]["view"]
+    view = view if isinstance(view, dict) else json.loads(view)
+    text = json.dumps(view)
+    assert "Top open issues" in text and "#1 List-size funding: raised by 2 stakeholders" in text
+    assert "Estates" not in text

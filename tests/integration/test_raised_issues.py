@@ -169,10 +169,11 @@ def test_merging_keeps_every_tag_and_the_old_number_leads_to_the_new(any_service
 
     with pytest.raises(Forbidden):
         svc.merge_issues(JANE, "C1", str(b.id), str(a.id), s.uow())
-    _, source, target, moved = svc.merge_issues(
+    _, source, target, moved, carried = svc.merge_issues(
         ADMIN, "C1", "Money for practices", "funding", s.uow()
     )
     assert moved == 1  # e3 had both: one tag, not two
+    assert carried  # only the merged one had a response
     for e in (e1, e2, e3):
         assert tags(s, e.id) == ["Funding"]
     target = issue(s, a.id)
