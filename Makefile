@@ -9,6 +9,7 @@ DEV    := $(VENV)/.installed-dev
 
 # Runtime dependencies only (what `make run` needs).
 $(STAMP): pyproject.toml requirements.lock
+	tests/system-deps.sh runtime
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
@@ -27,6 +28,7 @@ migrate: install
 
 # The local shell with the demo programme loaded (no Slack needed).
 run: install
+	tests/system-deps.sh runtime
 	$(PY) app.py demo
 	$(PY) app.py shell
 

@@ -29,6 +29,10 @@ class SlackStub:
         self.admins: set[str] = set()
         self.files: list[dict] = []  # what files.list answers; content served at /files/<id>
         self.file_content: dict[str, bytes] = {}
+        # Files uploaded with files.getUploadURLExternal / the upload URL / completeUploadExternal:
+        # id -> {"filename", "title", "length", "content", "complete", "channel_id", "alt_txt"}.
+        self.uploads: dict[str, dict] = {}
+        self._file_seq = 0
         self._lock = threading.Lock()
         self._ts = 1_400_000_000
         # What conversations.history answers: posts made through the stub, plus seeded ones.
@@ -46,7 +50,11 @@ class SlackStub:
                 raw = self.rfile.read(length)
                 ctype = self.headers.get("Content-Type", "")
                 body: dict
-                if "json" in ctype:
+                if self.path.startswith("/upload/"):
+                    # The file's bytes, sent to the address files.getUploadURLExternal gave.
+                    body = {"_size": len(raw)}
+                    stub._store_upload(self.path.rsplit("/", 1)[-1], raw)
+                elif "json" in ctype:
                     body = json.loads(raw or b"{}")
                 elif "multipart" in ctype:
                     body = {"_multipart": True, "_size": len(raw)}
@@ -128,6 +136,20 @@ class SlackStub:
                     {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"},
                     headers,
                 )
+            if method in ("chat.postMessage", "chat.update", "views.publish"):
+                view = body.get("view") if isinstance(body.get("view"), dict) else {}
+                bad = self._bad_images(body.get("blocks") or view.get("blocks"))
+                if bad:
+                    self.calls.append(Call(method + ":failed", body, path))
+                    return (
+                        200,
+                        {
+                            "ok": False,
+                            "error": "invalid_blocks",
+                            "errors": [f"invalid slack file {bad[0]} [json-pointer:/blocks]"],
+                        },
+                        {},
+                    )
             self.calls.append(Call(method, body, path))
             self._ts += 1
             ts = f"{self._ts}.000100"
@@ -179,10 +201,55 @@ class SlackStub:
                 {},
             )
         if method == "files.getUploadURLExternal":
-            return 200, {"ok": True, "upload_url": f"{self.url}/upload/F1", "file_id": "F1"}, {}
+            with self._lock:
+                self._file_seq += 1
+                file_id = f"F{self._file_seq:09d}"  # Slack's shape: F and 8 or more capitals/digits
+                self.uploads[file_id] = {
+                    "filename": body.get("filename"),
+                    "length": int(body.get("length") or 0),
+                    "alt_txt": body.get("alt_txt"),
+                    "content": b"",
+                    "complete": False,
+                }
+            return (
+                200,
+                {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id},
+                {},
+            )
         if method == "files.completeUploadExternal":
-            return 200, {"ok": True, "files": [{"id": "F1"}]}, {}
+            files = body.get("files")
+            files = json.loads(files) if isinstance(files, str) else (files or [])
+            with self._lock:
+                for f in files:
+                    found = self.uploads.get(f.get("id"))
+                    if found is None or len(found["content"]) != found["length"]:
+                        return 200, {"ok": False, "error": "file_not_found"}, {}
+                    found.update(
+                        complete=True, title=f.get("title"), channel_id=body.get("channel_id")
+                    )
+            return 200, {"ok": True, "files": [{"id": f["id"]} for f in files]}, {}
         return 200, {"ok": True}, {}
+
+    def _store_upload(self, file_id: str, content: bytes) -> None:
+        with self._lock:
+            if file_id in self.uploads:
+                self.uploads[file_id]["content"] = content
+
+    def image_files(self, blocks: list[dict] | None) -> list[str]:
+        """The slack_file ids of a message's image blocks."""
+        return [
+            b["slack_file"]["id"]
+            for b in blocks or []
+            if b.get("type") == "image" and "slack_file" in b
+        ]
+
+    def _bad_images(self, blocks) -> list[str]:
+        # Like Slack: an image block may only name a file that was uploaded and completed.
+        return [
+            f
+            for f in self.image_files(blocks if isinstance(blocks, list) else None)
+            if not (self.uploads.get(f) or {}).get("complete")
+        ]
 
     def _remember(self, channel: str | None, message: dict) -> None:
         # A post to a user id lands in the DM, which conversations.open calls "D" + the user id.

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from .. import clock, programme_templates
+from .. import charts, clock, programme_templates
 from .. import duties as duty_rules
 from .. import raised_issues as issue_rules
 from .. import votes as vote_rules
@@ -52,6 +52,7 @@ class Records:
     last_audit_id: int | None
     template: dict | None = None
     raised_issues: list = field(default_factory=list)  # [IssueRecord], most raised first
+    first_cast: dict[int, dict] = field(default_factory=dict)  # vote id -> stakeholder id -> when
 
 
 @dataclass
@@ -118,6 +119,7 @@ def gather(uow, programme) -> Records:
         last_audit_id=r.last_audit_id(programme.id),
         template=template,
         raised_issues=gather_issues(uow, programme.id),
+        first_cast={v.id: r.first_cast(v.id) for v in votes},
     )
 
 
@@ -209,6 +211,7 @@ class VoteSummary:
     closed_at: datetime | None
     tally: object  # bot.votes.Tally
     stored_checksum: str | None
+    turnout: object = None  # bot.charts.Chart: practices voted, day by day, against the quorum
 
     @property
     def checksum_matches(self) -> bool | None:
@@ -308,6 +311,32 @@ def _tally(vote, electors, ballots, aggregate, stakeholders):
         )
     return vote_rules.tally(
         roll, [vote_rules.Cast(b.stakeholder_id, b.choice) for b in ballots], **common
+    )
+
+
+def _turnout_chart(summary: VoteSummary, vote, rec: Records, tz: str):
+    """The vote's turnout day by day: each practice counted from its first ballot (a change of
+    vote is not a new voter), or an aggregate count all on the day it was recorded."""
+    aggregate = rec.aggregates.get(vote.id)
+    if aggregate is not None:
+        firsts = [_local_date(aggregate.recorded_at, tz)] * summary.tally.practices.turnout
+    else:
+        roll = {e.stakeholder_id for e in rec.electors.get(vote.id, [])}
+        cast = rec.first_cast.get(vote.id, {})
+        firsts = [
+            _local_date(cast.get(b.stakeholder_id) or b.recorded_at, tz)
+            for b in rec.ballots.get(vote.id, [])
+            if b.stakeholder_id in roll
+        ]
+    opened = _local_date(vote.opened_at, tz)
+    until = _local_date(vote.closed_at, tz) if vote.closed_at else max(firsts, default=opened)
+    return charts.turnout_chart(
+        vote.id,
+        opened,
+        until,
+        firsts,
+        summary.tally.practices.electorate,
+        None if vote.weighted else vote.quorum_percent,
     )
 
 
@@ -424,6 +453,8 @@ def compute(rec: Records) -> Pack:
         )
         for v in rec.votes
     ]
+    for summary, v in zip(votes, rec.votes):
+        summary.turnout = _turnout_chart(summary, v, rec, tz)
 
     done_on: dict[int, date] = {}
     for ev in rec.duty_events:
@@ -637,20 +668,34 @@ def fingerprint(pack: Pack) -> str:
 
 
 def render_pack(pack: Pack, generated_at: datetime) -> str:
+    from markupsafe import Markup
+
     env = html_environment()
     env.filters["local"] = lambda dt: format_datetime(dt, pack.timezone)
     env.filters["maybe_date"] = lambda d: format_date(d) if d else "–"
+    drawn = charts.pack_charts(pack)
+
+    def chart(name: str) -> Markup:
+        """The chart inline as SVG (sharp in print), its alt text under it for every reader."""
+        found = drawn.get(name)
+        if found is None:
+            return Markup("")
+        return Markup('<figure class="chart">{}<figcaption>{}</figcaption></figure>').format(
+            Markup(charts.inline_svg(found)), found.alt
+        )
+
     return env.get_template("evidence/pack.html.j2").render(
         pack=pack,
         generated=format_datetime(generated_at, pack.timezone),
         type_labels=TYPE_LABELS,
         state_labels=duty_rules.STATE_LABELS,
+        chart=chart,
     )
 
 
-def pack_filename(programme) -> str:
+def pack_filename(programme, fmt: str = "html") -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", programme.name.lower()).strip("-")[:60] or "programme"
-    return f"evidence-pack-{slug}-{clock.today_in(programme.timezone).isoformat()}.html"
+    return f"evidence-pack-{slug}-{clock.today_in(programme.timezone).isoformat()}.{fmt}"
 
 
 def build_pack_html(uow_factory, programme_id: int) -> tuple[object, str]:
@@ -661,10 +706,30 @@ def build_pack_html(uow_factory, programme_id: int) -> tuple[object, str]:
     return programme, render_pack(pack, clock.now())
 
 
-def evidence_pack(actor: Actor, channel_id: str, uow_factory) -> tuple[object, str, bytes]:
-    """For `/consult evidence` (admins): (programme, file name, HTML bytes)."""
+def build_pack_pdf(uow_factory, programme_id: int) -> tuple[object, bytes]:
+    """(programme, PDF) of the same pack: A4, the programme's name at the top of every page, the
+    page number and the fingerprint at the bottom."""
+    from ..pdf import html_to_pdf
+
+    programme, html = build_pack_html(uow_factory, programme_id)
+    return programme, html_to_pdf(html, title=f"Evidence pack: {programme.name}")
+
+
+FORMATS = ("html", "pdf")
+
+
+def evidence_pack(
+    actor: Actor, channel_id: str, uow_factory, fmt: str = "html"
+) -> tuple[object, str, bytes]:
+    """For `/consult evidence [pdf]` (admins): (programme, file name, HTML or PDF bytes)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"The evidence pack comes as `html` or `pdf`, not `{fmt}`.")
     with uow_factory() as uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "make the evidence pack")
-    programme, html = build_pack_html(uow_factory, programme.id)
-    return programme, pack_filename(programme), html.encode("utf-8")
+    if fmt == "pdf":
+        programme, content = build_pack_pdf(uow_factory, programme.id)
+    else:
+        programme, html = build_pack_html(uow_factory, programme.id)
+        content = html.encode("utf-8")
+    return programme, pack_filename(programme, fmt), content

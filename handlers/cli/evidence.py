@@ -1,11 +1,12 @@
-"""`python app.py evidence --programme NAME --out FILE`: write the evidence pack (HTML)."""
+"""`python app.py evidence --programme NAME [--format html|pdf] --out FILE`: write the evidence pack."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from bot.services.evidence import build_pack_html
+from bot.pdf import PdfUnavailable
+from bot.services.evidence import FORMATS, build_pack_html, build_pack_pdf
 
 from . import cli_command, find_programme
 
@@ -13,23 +14,39 @@ from . import cli_command, find_programme
 def _configure(parser) -> None:
     parser.add_argument("--programme", required=True, help="the programme's name or channel id")
     parser.add_argument(
-        "--out", required=True, help="the HTML file to write (- for standard output)"
+        "--format",
+        choices=FORMATS,
+        default="html",
+        help="html (printable in a browser, the default) or pdf (A4, ready to attach)",
     )
+    parser.add_argument("--out", required=True, help="the file to write (- for standard output)")
 
 
-@cli_command("evidence", "Write a programme's evidence pack (printable HTML) to a file", _configure)
+@cli_command(
+    "evidence", "Write a programme's evidence pack (printable HTML, or PDF) to a file", _configure
+)
 def evidence_cli(services, args) -> int:
     programme = find_programme(services, args.programme)
-    _, html = build_pack_html(services.uow, programme.id)
-    if args.out == "-":
-        sys.stdout.write(html)
-        return 0
-    out = Path(args.out)
-    if out.parent and not out.parent.is_dir():
+    out = None if args.out == "-" else Path(args.out)
+    if out is not None and out.parent and not out.parent.is_dir():
         print(f"No such folder: {out.parent}", file=sys.stderr)
         return 2
-    out.write_text(html, encoding="utf-8")
+    if args.format == "pdf":
+        try:
+            _, content = build_pack_pdf(services.uow, programme.id)
+        except PdfUnavailable as e:
+            print(e.message, file=sys.stderr)
+            return 1
+    else:
+        _, html = build_pack_html(services.uow, programme.id)
+        content = html.encode("utf-8")
+    if out is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+        return 0
+    out.write_bytes(content)
     print(
-        f"Wrote the evidence pack for {programme.name} to {out} ({len(html.encode('utf-8')):,} bytes)."
+        f"Wrote the evidence pack ({args.format.upper()}) for {programme.name} to {out} "
+        f"({len(content):,} bytes)."
     )
     return 0

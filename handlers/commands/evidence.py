@@ -8,29 +8,39 @@ from bot.services import evidence as svc
 
 from . import CommandRequest, subcommand
 
-USAGE = (
-    "/consult evidence        # admins: the evidence pack (HTML, printable), sent to you privately"
-)
+USAGE = """/consult evidence        # admins: the evidence pack (HTML, printable), sent to you privately
+/consult evidence pdf    # the same as an A4 PDF, ready to attach to board papers"""
 
 
 @subcommand(
     "evidence",
     summary="The evidence pack for a submission or an HWBB report (admins)",
     usage=USAGE,
-    example="/consult evidence",
+    example="/consult evidence pdf",
     order=32,
 )
 def evidence_callback(req: CommandRequest, args: list[str]) -> None:
-    if args:
-        raise UsageError("`/consult evidence` takes no arguments.")
-    programme, filename, content = svc.evidence_pack(req.actor, req.channel_id, req.services.uow)
+    fmt = args[0].lower() if args else "html"
+    if len(args) > 1 or fmt not in svc.FORMATS:
+        raise UsageError(
+            "`/consult evidence` takes nothing (HTML) or `pdf`, e.g. `/consult evidence pdf`."
+        )
+    programme, filename, content = svc.evidence_pack(
+        req.actor, req.channel_id, req.services.uow, fmt
+    )
+    how = (
+        "an A4 PDF with page numbers and the fingerprint on every page, ready to attach to a "
+        "submission or a board report"
+        if fmt == "pdf"
+        else "open it in a browser and print it, or save it as PDF, to attach to a submission "
+        "or a board report (`/consult evidence pdf` makes the PDF for you)"
+    )
     req.out.upload(
         req.actor.user_id,
         filename,
         content,
         f"Evidence pack: {programme.name}",
-        f"The evidence pack for *{esc(programme.name)}*: open it in a browser and print it, or save it "
-        "as PDF, to attach to a submission or a board report.",
+        f"The evidence pack for *{esc(programme.name)}*: {how}.",
     )
     req.out.reply(
         f"I've sent you the evidence pack for *{esc(programme.name)}* in a direct message ({filename})."

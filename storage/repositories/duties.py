@@ -12,6 +12,7 @@ from storage.models import (
     AggregateTally,
     AuditEvent,
     Ballot,
+    BallotHistory,
     Deadline,
     Duty,
     DutyEvidence,
@@ -203,6 +204,15 @@ class PackRecords:
 
     def aggregate(self, vote_id: int) -> AggregateTally | None:
         return self.session.get(AggregateTally, vote_id)
+
+    def first_cast(self, vote_id: int) -> dict:
+        """stakeholder id -> when its first ballot in this vote was recorded (changes come later)."""
+        q = (
+            select(BallotHistory.stakeholder_id, func.min(BallotHistory.recorded_at))
+            .where(BallotHistory.vote_id == vote_id)
+            .group_by(BallotHistory.stakeholder_id)
+        )
+        return dict(self.session.execute(q).all())
 
     def deadlines(self, programme_id: int) -> list[Deadline]:
         return list(

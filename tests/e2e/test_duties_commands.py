@@ -33,3 +33,19 @@ def test_evidence_pack_is_sent_privately_to_an_admin(sqlite_app, slack):
     assert ask["filename"].startswith("evidence-pack-hillingdon-") and int(ask["length"]) > 5000
     [done] = slack.sent("files.completeUploadExternal")
     assert done["channel_id"] == "DUADMIN"  # the admin's direct message, not the channel
+
+
+def test_evidence_pack_as_pdf_is_sent_privately(sqlite_app, slack):
+    app = sqlite_app
+    app.command('setup "Hillingdon" --template co-commissioning --year 2014')
+    assert "takes nothing (HTML) or `pdf`" in app.reply("evidence docx")
+    assert slack.sent("files.getUploadURLExternal") == []
+    reply = app.reply("evidence pdf")
+    assert "sent you the evidence pack" in reply and ".pdf" in reply
+    [ask] = slack.sent("files.getUploadURLExternal")
+    assert ask["filename"].startswith("evidence-pack-hillingdon-") and ask["filename"].endswith(
+        ".pdf"
+    )
+    [done] = slack.sent("files.completeUploadExternal")
+    assert done["channel_id"] == "DUADMIN"
+    assert "A4 PDF" in done["initial_comment"]

@@ -1,14 +1,17 @@
 """The evidence pack against a known data set, on SQLite and PostgreSQL; and in a real browser."""
 
 import hashlib
+import re
 import shutil
 import struct
 import subprocess
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
 
+from bot import charts
 from bot.context import Actor
 from bot.errors import Forbidden
 from bot.services import duties, evidence, programmes, stakeholders, votes
@@ -307,7 +310,7 @@ def test_the_pack_opens_in_a_real_browser(services, tmp_path):
             "--disable-sync",
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={shot}",
-            "--window-size=1200,2000",
+            "--window-size=1200,2600",
             page.as_uri(),
         ],
         capture_output=True,
@@ -315,6 +318,213 @@ def test_the_pack_opens_in_a_real_browser(services, tmp_path):
         check=False,
     )
     assert shot.is_file(), "Chromium took no screenshot"
-    assert _png_size(shot) == (1200, 2000)
+    assert _png_size(shot) == (1200, 2600)
     # A blank or error page compresses to a few kilobytes; a page of tables and text does not.
     assert shot.stat().st_size > 40_000
+    # The charts are drawn: the engagement-per-week and coverage bars are Okabe-Ito blue.
+    from PIL import Image
+
+    image = Image.open(shot).convert("RGB")
+    blue = sum(
+        1
+        for r, g, b in image.getdata()
+        if abs(r - 0x00) < 20 and abs(g - 0x72) < 20 and abs(b - 0xB2) < 20
+    )
+    assert blue > 2_000, blue
+
+
+# -- charts and the PDF ------------------------------------------------------------------------
+
+
+def test_the_packs_charts_draw_the_packs_own_figures(any_services):
+    svc = any_services
+    programme, _, vote_id = build(svc)
+    pack = pack_of(svc, programme)
+    drawn = charts.pack_charts(pack)
+    assert set(drawn) == {"weekly", "coverage", "duties", "positions", f"turnout-{vote_id}"}
+    # Each type's weekly bars add up to the table's engagements for that type.
+    weekly = dict(drawn["weekly"].series)
+    assert {t.label: t.engagements for t in pack.types if t.engagements} == {
+        label: sum(counts) for label, counts in weekly.items()
+    }
+    assert [(r.value, r.whole) for r in drawn["positions"].rows] == [
+        (n, size) for _, n, size in pack.practice_positions
+    ]
+    assert [r.text for r in drawn["coverage"].rows] == [
+        f"{t.engaged} of {t.in_register}" for t in pack.types
+    ]
+    assert [r.value for r in drawn["duties"].rows] == [
+        pack.duty_counts["done"],
+        pack.duty_counts["open"],
+        pack.duty_counts["na"],
+    ]
+    # Turnout: three practices voted on 10 Feb 2015; the vote closed on 4 Mar with 3 of 4.
+    turnout = drawn[f"turnout-{vote_id}"]
+    assert turnout.series[0] == (date(2015, 2, 10), 3)
+    assert turnout.series[-1] == (date(2015, 3, 4), pack.votes[0].tally.practices.turnout)
+    assert turnout.alt == (
+        f"Turnout in vote {vote_id}: 3 of 4 practices (75%) had voted by Wed 4 Mar 2015; "
+        "no quorum set."
+    )
+
+
+def test_the_html_pack_carries_each_chart_inline_with_its_alt_text(services):
+    programme, _, vote_id = build(services)
+    _, html = evidence.build_pack_html(services.uow, programme.id)
+    pack = pack_of(services, programme)
+    for chart in charts.pack_charts(pack).values():
+        label = chart.alt.replace("'", "&#39;")
+        assert f'<svg role="img" aria-label="{label}"' in html, chart.name
+        assert f"<figcaption>{label}</figcaption>" in html
+    assert html.count("<svg ") == 5
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))  # five charts, no clashing element ids
+
+
+def _needs(tool: str) -> str:
+    found = shutil.which(tool)
+    if found is None:
+        pytest.fail(f"{tool} is not installed: run tests/system-deps.sh (Debian's poppler-utils)")
+    return found
+
+
+MM = 72 / 25.4  # pixels per millimetre at 72 dpi
+
+
+def cut_table_rows(pdf: Path, workdir: Path) -> tuple[int, list[int]]:
+    """(pages, pages that end inside a table row). Each page is drawn with pdftoppm; a page whose
+    lowest ink is a table's cell borders running down to the bottom margin without the
+    horizontal rule that closes a row has a row split across the page break."""
+    from PIL import Image
+
+    workdir.mkdir(exist_ok=True)
+    subprocess.run(
+        [_needs("pdftoppm"), "-r", "72", "-gray", "-png", str(pdf), str(workdir / "p")], check=True
+    )
+    pages = sorted(workdir.glob("p-*.png"))
+    cut = []
+    for n, path in enumerate(pages, start=1):
+        image = Image.open(path).convert("L")
+        px = image.load()
+        width, height = image.size
+        top, bottom = int(20 * MM) + 2, height - int(20 * MM) - 2  # inside the page margins
+
+        def ink(x, y):
+            return px[x, y] < 235
+
+        last = next(
+            (y for y in range(bottom, top, -1) if any(ink(x, y) for x in range(width))), None
+        )
+        if last is None:
+            continue
+        borders = [x for x in range(width) if all(ink(x, y) for y in range(last - 8, last + 1))]
+        if len(borders) < 2:
+            continue  # the page ends with text or a chart, not inside a table
+        left, right = min(borders), max(borders)
+        closed = sum(ink(x, last) or ink(x, last - 1) for x in range(left, right + 1))
+        if closed / (right - left + 1) < 0.9:
+            cut.append(n)
+    return len(pages), cut
+
+
+def long_programme(svc):
+    """The known data set plus 90 engagements with summaries from a line to a paragraph, so the
+    tables run over many pages."""
+    programme, _, _ = build(svc)
+    with svc.uow() as uow:
+        practice = uow.stakeholders.by_code(programme.id, "E4")
+    for i in range(90):
+        words = " ".join(["the committee's terms of reference and conflicts"] * (1 + (i * 7) % 23))
+        log(svc, programme, [practice.id], date(2014, 7, 1 + i % 28), "meeting", f"{i}: {words}")
+    return programme
+
+
+def test_the_pdf_is_a4_with_header_page_numbers_fingerprint_and_no_cut_rows(services, tmp_path):
+    programme = long_programme(services)
+    _, content = evidence.build_pack_pdf(services.uow, programme.id)
+    assert content[:5] == b"%PDF-"
+    pdf = tmp_path / "pack.pdf"
+    pdf.write_bytes(content)
+    text = subprocess.run(
+        [_needs("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    pack = pack_of(services, programme)
+    pages = text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+    assert len(pages) >= 4
+    for n, page in enumerate(pages, start=1):
+        assert NAME in page.split("\n", 3)[0] + page[:400], f"no running header on page {n}"
+        assert f"Page {n} of {len(pages)}" in page
+        assert pack.fingerprint in page, f"no fingerprint on page {n}"
+    # The figures are in the text, charts included (their labels are text, not pixels).
+    for figure in (
+        "13,000",
+        "Member practices by position",
+        "Share of registered patients",
+        "3 voted (75%)",
+        "Engagement per week",
+        "Statutory duties",
+        "2 of 8",
+    ):
+        assert figure in text, figure
+    # pdftoppm draws the same number of pages, A4 (595 x 842 points), and no row is cut.
+    count, cut = cut_table_rows(pdf, tmp_path / "pages")
+    assert count == len(pages)
+    from PIL import Image
+
+    width, height = Image.open(next((tmp_path / "pages").glob("p-*.png"))).size
+    assert abs(width - 595.3) < 1 and abs(height - 841.9) < 1  # A4 in points
+    assert cut == []
+
+
+def test_the_row_checker_sees_a_cut_row(tmp_path):
+    """The check above can fail: the same long table, allowed to split its rows, is caught."""
+    from bot.pdf import html_to_pdf
+
+    rows = "".join(
+        f"<tr><td>{i}</td><td>{'word ' * (30 if i % 7 else 220)}</td></tr>" for i in range(40)
+    )
+    style = (
+        "table{border-collapse:collapse;width:100%} td{border:1px solid #c9d1d8;padding:4px}"
+        "@page{size:A4;margin:20mm 14mm}"
+    )
+    html = f"<html><style>{style}</style><body><table>{rows}</table></body></html>"
+    (tmp_path / "split.pdf").write_bytes(html_to_pdf(html))
+    _, cut = cut_table_rows(tmp_path / "split.pdf", tmp_path / "split")
+    assert cut
+    kept = html.replace("</style>", "tr{break-inside:avoid}</style>")
+    (tmp_path / "kept.pdf").write_bytes(html_to_pdf(kept))
+    assert cut_table_rows(tmp_path / "kept.pdf", tmp_path / "kept")[1] == []
+
+
+def test_the_command_line_writes_a_pdf(services, sqlite_url, tmp_path, monkeypatch, capsys):
+    import app
+
+    build(services)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    out = tmp_path / "pack.pdf"
+    assert app.main(["evidence", "--programme", NAME, "--format", "pdf", "--out", str(out)]) == 0
+    assert out.read_bytes()[:5] == b"%PDF-"
+    assert "Wrote the evidence pack (PDF)" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        app.main(["evidence", "--programme", NAME, "--format", "docx", "--out", str(out)])
+
+
+def test_without_weasyprint_the_pdf_is_refused_clearly(services, monkeypatch):
+    """Nothing else depends on WeasyPrint: without it only the PDF is refused, with how to fix it."""
+    import builtins
+
+    from bot.pdf import PdfUnavailable
+
+    programmes.setup_programme(ADMIN, "C1", NAME, services.uow())
+    real_import = builtins.__import__
+
+    def no_weasyprint(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+    with pytest.raises(PdfUnavailable, match="system-deps.sh runtime"):
+        evidence.evidence_pack(ADMIN, "C1", services.uow, "pdf")
+    _, name, html = evidence.evidence_pack(ADMIN, "C1", services.uow, "html")
+    assert name.endswith(".html") and html.startswith(b"<!DOCTYPE html>")

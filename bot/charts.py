@@ -1,0 +1,470 @@
+"""Charts: pictures of figures the services have already counted.
+
+Each chart is built in two steps. `*_chart(...)` takes figures exactly as a
+service computed them (a CoverageReport, the evidence Pack, a vote's Tally)
+and returns a `Chart`: what will be drawn, row by row, and its alt text in
+words. `draw(chart, "png" | "svg")` then draws it with matplotlib (Agg, no
+display) in DejaVu Sans, the font matplotlib ships and Debian installs. A
+chart never counts anything itself, so it cannot disagree with the text
+beside it; tests compare the two.
+
+Accessible by construction: the Okabe-Ito palette (distinguishable with
+the common colour-vision deficiencies), labels written on the bars instead
+of a legend, and alt text on every image.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .dates import format_date
+
+# Okabe & Ito (2008), "Color Universal Design".
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#999999",
+}
+POSITION_COLOURS = {
+    "support": OKABE_ITO["green"],
+    "oppose": OKABE_ITO["vermillion"],
+    "undecided": OKABE_ITO["orange"],
+    "neutral": OKABE_ITO["sky"],
+    "unknown": "#BBBBBB",
+}
+DUTY_COLOURS = {"done": OKABE_ITO["green"], "open": OKABE_ITO["orange"], "na": OKABE_ITO["grey"]}
+INK = "#1d2327"
+TRACK = "#E8ECEF"  # the unfilled part of a bar
+FONT = "DejaVu Sans"
+WIDTH_INCHES = 8.0  # 800 px at the PNG's 100 dpi: sharp on a phone, small to upload
+DPI = 100
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    value: float  # what the bar's length shows
+    text: str  # written on or beside the bar
+    colour: str
+    whole: float = 0.0  # the bar's full length (a track behind it), 0 for none
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str  # a file name stem: coverage, positions, weekly, turnout-3, duties
+    title: str
+    alt: str  # what the chart shows, in words
+    kind: str  # bars | positions | weekly | turnout
+    rows: tuple[Row, ...] = ()
+    # weekly: (label, counts per week); turnout: (day, practices voted) points
+    series: tuple = ()
+    weeks: tuple[date, ...] = ()
+    extra: tuple = ()  # turnout: (electorate, quorum practices or None, quorum percent)
+
+    def filename(self, fmt: str = "png") -> str:
+        return f"{self.name}.{fmt}"
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "0%"
+
+
+# -- the charts, from figures already counted ------------------------------------------------
+
+
+def coverage_chart(rows: list[tuple[str, int, int]], days: int | None) -> Chart:
+    """Per stakeholder type: (label, engaged, in register). `days` None means "at any time"."""
+    when = f"in the last {days} days" if days else "at any time"
+    drawn = tuple(
+        Row(
+            label,
+            (engaged / total) if total else 0.0,
+            f"{engaged:,} of {total:,}",
+            OKABE_ITO["blue"],
+            1.0,
+        )
+        for label, engaged, total in rows
+    )
+    parts = [f"{label}: {engaged:,} of {total:,}" for label, engaged, total in rows]
+    engaged = sum(r[1] for r in rows)
+    total = sum(r[2] for r in rows)
+    alt = (
+        f"Stakeholders engaged {when}: {engaged:,} of {total:,} in all. " + "; ".join(parts) + "."
+        if rows
+        else "No stakeholders in the register yet."
+    )
+    return Chart("coverage", f"Engaged {when}", alt, "bars", drawn)
+
+
+def coverage_from_report(report) -> Chart:
+    """From bot.coverage.CoverageReport (the coverage command, the digest, the Home tab)."""
+    return coverage_chart([(t.label, t.engaged, t.total) for t in report.types], report.days)
+
+
+def positions_chart(rows: list[tuple[str, int, int]]) -> Chart:
+    """Member practices by current position: (position, practices, registered list size)."""
+    practices = sum(r[1] for r in rows)
+    patients = sum(r[2] for r in rows)
+    drawn = []
+    words = []
+    for position, count, size in rows:
+        key = position if position in POSITION_COLOURS else "unknown"
+        label = "no position" if key == "unknown" else position
+        drawn.append(Row(label, count, f"{count:,}", POSITION_COLOURS[key], size))
+        if count:
+            words.append(
+                f"{label} {count:,} ({_pct(count, practices)} of practices, "
+                f"{_pct(size, patients)} of registered patients)"
+            )
+    alt = (
+        f"Member practices by current position, {_plural(practices, 'practice')} with "
+        f"{patients:,} registered patients: " + "; ".join(words) + "."
+        if practices
+        else "No member practices in the register yet."
+    )
+    return Chart("positions", "Member practices by position", alt, "positions", tuple(drawn))
+
+
+def positions_from_report(report) -> Chart:
+    return positions_chart([(p.position, p.count, p.list_size) for p in report.positions])
+
+
+def positions_from_pack(pack) -> Chart:
+    return positions_chart(
+        [
+            ("unknown" if label == "no position stated" else label, n, size)
+            for label, n, size in pack.practice_positions
+        ]
+    )
+
+
+def duties_chart(done: int, open_: int, na: int) -> Chart:
+    total = done + open_ + na
+    drawn = (
+        Row("done", done, f"{done:,}", DUTY_COLOURS["done"], total),
+        Row("open", open_, f"{open_:,}", DUTY_COLOURS["open"], total),
+        Row("not applicable", na, f"{na:,}", DUTY_COLOURS["na"], total),
+    )
+    alt = (
+        f"Statutory duties: {done:,} done, {open_:,} open and {na:,} not applicable, of {total:,}."
+        if total
+        else "No statutory duties recorded."
+    )
+    return Chart("duties", "Statutory duties", alt, "bars", drawn)
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def weekly_chart(dates_by_label: dict[str, list[date]]) -> Chart:
+    """Engagements per week (weeks start on Monday) for each stakeholder type, from the same
+    lists of engagements the pack's tables count, so each row adds up to its table's figure."""
+    every = [d for ds in dates_by_label.values() for d in ds]
+    if not every:
+        return Chart(
+            "weekly", "Engagement per week", "No engagement has been logged yet.", "weekly"
+        )
+    first, last = monday(min(every)), monday(max(every))
+    weeks = tuple(first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1))
+    index = {w: i for i, w in enumerate(weeks)}
+    series = []
+    words = []
+    for label, ds in dates_by_label.items():
+        counts = [0] * len(weeks)
+        for d, n in Counter(monday(d) for d in ds).items():
+            counts[index[d]] = n
+        series.append((label, tuple(counts)))
+        busiest = max(range(len(weeks)), key=lambda i: (counts[i], -i))
+        words.append(
+            f"{label} {sum(counts):,} (most in the week of {format_date(weeks[busiest])}: "
+            f"{counts[busiest]:,})"
+        )
+    alt = (
+        f"Engagements logged per week, {_plural(len(weeks), 'week')} from the week of "
+        f"{format_date(first)} to the week of {format_date(last)}, by stakeholder type: "
+        + "; ".join(words)
+        + "."
+    )
+    return Chart("weekly", "Engagement per week", alt, "weekly", series=tuple(series), weeks=weeks)
+
+
+def weekly_from_pack(pack) -> Chart:
+    return weekly_chart(
+        {label: [e.occurred_on for e in rows] for label, rows in pack.issues.items()}
+    )
+
+
+def turnout_chart(
+    vote_id: int,
+    opened_on: date,
+    until: date,
+    first_votes: list[date],
+    electorate: int,
+    quorum_percent: int | None,
+) -> Chart:
+    """Practices that have voted, day by day from opening to `until` (closing, or today), against
+    the quorum. `first_votes`: the day each practice now counted first voted."""
+    until = max(until, opened_on)
+    days = [opened_on + timedelta(days=i) for i in range((until - opened_on).days + 1)]
+    per_day = Counter(max(d, opened_on) for d in first_votes)
+    running, points = 0, []
+    for d in days:
+        running += per_day.get(d, 0)
+        points.append((d, running))
+    points[-1] = (points[-1][0], len(first_votes))  # a ballot dated after `until` still counts
+    voted = len(first_votes)
+    needed = -(-electorate * quorum_percent // 100) if quorum_percent is not None else None
+    reached = next((d for d, n in points if needed is not None and n >= needed), None)
+    alt = (
+        f"Turnout in vote {vote_id}: {voted:,} of {_plural(electorate, 'practice')} "
+        f"({_pct(voted, electorate)}) had voted by {format_date(until)}"
+    )
+    if needed is not None:
+        alt += f", against a quorum of {quorum_percent}% ({_plural(needed, 'practice')})"
+        alt += (
+            f"; quorum reached on {format_date(reached)}." if reached else "; quorum not reached."
+        )
+    else:
+        alt += "; no quorum set."
+    return Chart(
+        f"turnout-{vote_id}",
+        f"Vote {vote_id}: turnout",
+        alt,
+        "turnout",
+        series=tuple(points),
+        extra=(electorate, needed, quorum_percent),
+    )
+
+
+def pack_charts(pack) -> dict[str, Chart]:
+    """Every chart of the evidence pack, from its own figures."""
+    charts = {
+        "weekly": weekly_from_pack(pack),
+        "coverage": coverage_chart([(t.label, t.engaged, t.in_register) for t in pack.types], None),
+        "duties": duties_chart(
+            pack.duty_counts.get("done", 0),
+            pack.duty_counts.get("open", 0),
+            pack.duty_counts.get("na", 0),
+        ),
+    }
+    if pack.practices:
+        charts["positions"] = positions_from_pack(pack)
+    for v in pack.votes:
+        turnout = getattr(v, "turnout", None)
+        if turnout is not None:
+            charts[f"turnout-{v.id}"] = turnout
+    return charts
+
+
+# -- drawing ------------------------------------------------------------------------------
+
+
+def draw(chart: Chart, fmt: str = "png") -> bytes:
+    """The chart as PNG bytes or SVG text (UTF-8). Text stays text in SVG, so the PDF made
+    from it can be searched and read aloud."""
+    # Imported here: matplotlib takes a moment to load, and only pictures need it.
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    style = {
+        "font.family": FONT,
+        "font.size": 10,
+        "svg.fonttype": "none",
+        "svg.hashsalt": "consult",  # the same chart gives the same SVG
+        "axes.edgecolor": "#c9d1d8",
+        "text.color": INK,
+        "axes.labelcolor": INK,
+        "xtick.color": INK,
+        "ytick.color": INK,
+    }
+    with rc_context(style):
+        painter = {
+            "bars": _draw_bars,
+            "positions": _draw_positions,
+            "weekly": _draw_weekly,
+            "turnout": _draw_turnout,
+        }[chart.kind]
+        fig = painter(chart, Figure)
+        fig.suptitle(chart.title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+        out = io.BytesIO()
+        if fmt == "svg":
+            fig.savefig(out, format="svg", metadata={"Date": None})
+        else:
+            fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+    return out.getvalue()
+
+
+def inline_svg(chart: Chart) -> str:
+    """The chart as an <svg> element to put in HTML, labelled with its alt text. matplotlib
+    numbers its elements' ids from 1 in every file; they are prefixed with the chart's name so
+    that several charts in one page keep unique ids."""
+    from markupsafe import escape
+
+    svg = draw(chart, "svg").decode("utf-8")
+    svg = svg[svg.index("<svg") :]  # without the XML declaration and DOCTYPE
+    prefix = re.sub(r"[^a-z0-9-]", "-", chart.name.lower()) + "-"
+    svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
+    svg = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', svg)
+    label = str(escape(chart.alt))
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    head_end = svg.index(">") + 1
+    return svg[:head_end] + f"<title>{label}</title>" + svg[head_end:]
+
+
+def _frameless(ax) -> None:
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    ax.set_xticks([])
+
+
+def _height(rows: int) -> float:
+    return 0.65 + 0.42 * max(rows, 1)
+
+
+def _draw_bars(chart: Chart, Figure):
+    rows = list(chart.rows) or [Row("(none)", 0, "0", TRACK, 1)]
+    fig = Figure(figsize=(WIDTH_INCHES, _height(len(rows))))
+    h = _height(len(rows))
+    ax = fig.add_axes((0.30, 0.2 / h, 0.58, 1 - 0.62 / h))
+    ys = list(range(len(rows)))[::-1]
+    top = max((r.whole or r.value for r in rows), default=1) or 1
+    for y, r in zip(ys, rows):
+        if r.whole:
+            ax.barh(y, r.whole, color=TRACK, height=0.62)
+        ax.barh(y, r.value, color=r.colour, height=0.62)
+        ax.text(max(r.value, 0) + top * 0.01, y, r.text, va="center", ha="left", fontsize=10)
+    ax.set_yticks(ys, [r.label for r in rows])
+    ax.set_xlim(0, top * 1.15)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    _frameless(ax)
+    return fig
+
+
+def _draw_positions(chart: Chart, Figure):
+    rows = list(chart.rows)
+    h = _height(len(rows)) + 0.25
+    fig = Figure(figsize=(WIDTH_INCHES, h))
+    practices = sum(r.value for r in rows) or 1
+    patients = sum(r.whole for r in rows) or 1
+    ys = list(range(len(rows)))[::-1]
+    bottom, height = 0.2 / h, 1 - 0.85 / h
+    left = fig.add_axes((0.17, bottom, 0.36, height))
+    right = fig.add_axes((0.60, bottom, 0.36, height))
+    for y, r in zip(ys, rows):
+        left.barh(y, r.value, color=r.colour, height=0.62)
+        left.text(r.value + practices * 0.015, y, f"{r.value:,.0f}", va="center", fontsize=10)
+        share = r.whole / patients
+        right.barh(y, share, color=r.colour, height=0.62)
+        right.text(share + 0.015, y, f"{share * 100:.0f}%", va="center", fontsize=10)
+    left.set_yticks(ys, [r.label for r in rows])
+    right.set_yticks([])
+    left.set_xlim(0, practices * 1.18)
+    right.set_xlim(0, 1.18)
+    for ax, title in ((left, "Practices"), (right, "Share of registered patients")):
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        ax.set_title(title, loc="left", fontsize=10)
+        _frameless(ax)
+    right.spines["left"].set_visible(False)
+    return fig
+
+
+def _draw_weekly(chart: Chart, Figure):
+    series = list(chart.series) or [("(none)", (0,))]
+    weeks = list(chart.weeks) or [date.today()]
+    h = 0.75 + 0.62 * len(series) + 0.35
+    fig = Figure(figsize=(WIDTH_INCHES, h))
+    peak = max((max(c) for _, c in series), default=1) or 1
+    top_margin = 0.55 / h
+    band = (1 - top_margin - 0.4 / h) / len(series)
+    colours = [OKABE_ITO[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky")]
+    axes = []
+    for i, (label, counts) in enumerate(series):
+        ax = fig.add_axes((0.30, 1 - top_margin - band * (i + 1) + band * 0.12, 0.62, band * 0.76))
+        ax.bar(range(len(counts)), counts, color=colours[i % len(colours)], width=0.85)
+        ax.set_ylim(0, peak * 1.1)
+        ax.set_xlim(-0.6, len(weeks) - 0.4)
+        ax.set_yticks([])
+        ax.set_xticks([])
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        ax.text(-0.02, 0.5, label, transform=ax.transAxes, ha="right", va="center", fontsize=10)
+        ax.text(
+            1.01,
+            0.5,
+            f"{sum(counts):,}",
+            transform=ax.transAxes,
+            ha="left",
+            va="center",
+            fontsize=10,
+        )
+        axes.append(ax)
+    last = axes[-1]
+    step = max(1, -(-len(weeks) // 5))
+    ticks = list(range(0, len(weeks), step))
+    last.set_xticks(ticks, [weeks[i].strftime("%-d %b %Y") for i in ticks], fontsize=8)
+    last.set_xlabel("weeks starting on Monday", fontsize=8)
+    last.tick_params(axis="x", length=2)
+    fig.text(
+        0.30, 1 - top_margin + 0.01, f"Per week; highest week {peak:,}", fontsize=8, color="#5a6570"
+    )
+    return fig
+
+
+def _draw_turnout(chart: Chart, Figure):
+    electorate, needed, quorum_percent = chart.extra
+    points = list(chart.series)
+    fig = Figure(figsize=(WIDTH_INCHES, 3.0))
+    ax = fig.add_axes((0.08, 0.12, 0.72, 0.72))
+    xs = [d for d, _ in points]
+    ys = [n for _, n in points]
+    ax.step(xs, ys, where="post", color=OKABE_ITO["blue"], linewidth=2)
+    ax.fill_between(xs, ys, step="post", color=OKABE_ITO["blue"], alpha=0.15)
+    ax.set_ylim(0, max(electorate, 1) * 1.05)
+    ax.set_xlim(xs[0], xs[-1] if len(xs) > 1 else xs[0] + timedelta(days=1))
+    ax.text(
+        ax.get_xlim()[1],
+        ys[-1],
+        f" {ys[-1]:,} voted ({_pct(ys[-1], electorate)})",
+        va="center",
+        ha="left",
+        fontsize=10,
+        color=OKABE_ITO["blue"],
+    )
+    if needed is not None:
+        ax.axhline(needed, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1.5)
+        ax.text(
+            ax.get_xlim()[0],
+            needed,
+            f" quorum {quorum_percent}% ({needed:,})",
+            va="bottom",
+            ha="left",
+            fontsize=9,
+            color=OKABE_ITO["vermillion"],
+        )
+    ax.axhline(electorate, color="#c9d1d8", linewidth=1)
+    ax.text(ax.get_xlim()[0], electorate, f" electorate {electorate:,}", va="bottom", fontsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ticks = [xs[0], xs[-1]] if len(xs) > 1 else [xs[0]]
+    ax.set_xticks(ticks, [d.strftime("%-d %b") for d in ticks])
+    ax.set_ylabel("practices voted")
+    return fig
