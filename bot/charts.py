@@ -204,7 +204,7 @@ def weekly_chart(dates_by_label: dict[str, list[date]]) -> Chart:
 
 def weekly_from_pack(pack) -> Chart:
     return weekly_chart(
-        {label: [e.occurred_on for e in rows] for label, rows in pack.issues.items()}
+        {label: [e.occurred_on for e in rows] for label, rows in pack.engagement_log.items()}
     )
 
 
