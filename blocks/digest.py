@@ -21,6 +21,7 @@ from .kit import (
     context,
     divider,
     header,
+    image,
     one_line,
     section,
     section_chunks,
@@ -38,11 +39,21 @@ class Message:
 
 
 def digest_messages(
-    rendered, max_blocks: int = MAX_BLOCKS, max_chars: int = MAX_MESSAGE_CHARS
+    rendered,
+    max_blocks: int = MAX_BLOCKS,
+    max_chars: int = MAX_MESSAGE_CHARS,
+    images: dict[str, str] | None = None,
 ) -> list[Message]:
-    """A RenderedDigest as one message, or a message and its thread replies."""
+    """A RenderedDigest as one message, or a message and its thread replies. Its pictures follow
+    the headline: an image block for each one uploaded (`images`: picture name -> Slack file id),
+    and its text bars for each one that is not."""
     title = one_line(rendered.title, MAX_HEADER)
     lead = [header(title), section(f"*{rendered.headline}*")]
+    for picture in getattr(rendered, "pictures", None) or []:
+        file_id = (images or {}).get(picture.name)
+        lead.append(
+            image(file_id, picture.title, picture.alt) if file_id else section(picture.fallback)
+        )
     body: list[list[dict]] = []  # each section's blocks, kept in order
     for s in rendered.sections:
         body.append([section(chunk) for chunk in section_chunks(s.text)])

@@ -19,6 +19,7 @@ MAX_OPTION_VALUE = 150  # an option's value
 MAX_BUTTONS = 25  # elements in one actions block
 MAX_OPTIONS = 100  # options (or option groups) in a select
 MAX_MESSAGE_CHARS = 12_000  # below the ~13,000 at which Slack answers msg_blocks_too_long
+MAX_ALT = 2000  # an image block's alt_text
 MAX_FALLBACK = 300  # the notification text (ours: Slack takes more, people read less)
 EPHEMERAL_REPLIES = 5  # a response_url takes at most 5 answers
 
@@ -55,6 +56,17 @@ def fields(*texts: str) -> dict:
 
 def context(text: str) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_CONTEXT)}]}
+
+
+def image(file_id: str, title: str, alt: str) -> dict:
+    """A picture the app uploaded, named by its file id (`slack_file`): the file stays the app's,
+    and Slack shows it inside the message or view to everyone who can see that."""
+    return {
+        "type": "image",
+        "slack_file": {"id": file_id},
+        "alt_text": clip(alt, MAX_ALT),
+        "title": plain(title, MAX_HEADER),
+    }
 
 
 def divider() -> dict:

@@ -270,6 +270,29 @@ def pack_charts(pack) -> dict[str, Chart]:
     return charts
 
 
+def text_bars(chart: Chart, width: int = 10) -> str:
+    """The chart as Slack text bars (mrkdwn), for where the picture cannot go: the same rows."""
+    from .coverage import bar
+
+    lines = [f"*{chart.title}*"]
+    if chart.name == "positions":
+        practices = sum(r.value for r in chart.rows)
+        patients = sum(r.whole for r in chart.rows)
+        for r in chart.rows:
+            lines.append(
+                f"`{bar(int(r.value), int(practices), width)}` {r.label}: {int(r.value):,} "
+                f"({_pct(r.whole, patients)} of registered patients)"
+            )
+    else:
+        for r in chart.rows:
+            whole = r.whole if r.whole else max(r.value, 1)
+            scale = 1000 if whole == 1.0 else 1  # coverage rows are shares of 1
+            lines.append(
+                f"`{bar(round(r.value * scale), round(whole * scale), width)}` {r.label}: {r.text}"
+            )
+    return "\n".join(lines)
+
+
 # -- drawing ------------------------------------------------------------------------------
 
 

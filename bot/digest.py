@@ -231,6 +231,9 @@ class Digest:
     engaged_recently: int = 0  # stakeholders engaged within COVERAGE_DAYS
     stakeholders: int = 0
     open_duties: int = 0
+    coverage: object = (
+        None  # bot.coverage.CoverageReport the counts above come from (the charts too)
+    )
 
     @property
     def coverage_percent(self) -> int | None:

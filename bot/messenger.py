@@ -39,5 +39,8 @@ class Messenger(Protocol):
     def upload(self, user: str, filename: str, content: bytes, title: str, comment: str) -> None:
         """A file, delivered privately to `user`."""
 
+    def upload_image(self, filename: str, content: bytes, title: str, alt: str) -> str:
+        """An image shared nowhere yet, to show in an image block; returns its file id."""
+
     def fetch_files(self, channel: str, names: list[str]) -> list[tuple[str, bytes]]:
         """Files people shared in the channel (by name, or the latest CSVs), as (name, content)."""

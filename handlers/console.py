@@ -97,6 +97,17 @@ class ConsoleMessenger:
         path.write_bytes(content)
         self._print(f"[DM to @{user}] ", f"{comment}\n(file saved as {path})", None)
 
+    def upload_image(self, filename, content, title, alt) -> str:
+        # The shell prints image blocks as their alt text; the picture itself is kept beside
+        # the other files the shell writes, for whoever wants to look at it.
+        import tempfile
+
+        folder = Path(tempfile.gettempdir()) / "consult-pictures"
+        folder.mkdir(exist_ok=True)
+        (folder / filename).write_bytes(content)
+        self._uploads = getattr(self, "_uploads", 0) + 1
+        return f"FLOCAL{self._uploads:05d}"
+
     def fetch_files(self, channel, names):
         from bot.errors import UsageError
 

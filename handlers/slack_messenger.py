@@ -9,6 +9,8 @@ from slack_sdk import WebClient
 
 log = logging.getLogger("consult.slack")
 
+MAX_UPLOAD_ALT = 1000  # files.getUploadURLExternal refuses a longer alt_txt
+
 
 class SlackMessenger:
     def __init__(
@@ -98,6 +100,15 @@ class SlackMessenger:
             title=title,
             initial_comment=comment,
         )
+
+    def upload_image(self, filename: str, content: bytes, title: str, alt: str) -> str:
+        # No channel: the file is the app's alone until a message (or a Home view) the app posts
+        # shows it in an image block by its id; it never appears as a file share of its own.
+        resp = self.client.files_upload_v2(
+            filename=filename, content=content, title=title, alt_txt=alt[:MAX_UPLOAD_ALT]
+        )
+        found = resp.get("file") or (resp.get("files") or [{}])[0]
+        return found["id"]
 
     def fetch_files(self, channel: str, names: list[str]) -> list[tuple[str, bytes]]:
         from bot.errors import UsageError

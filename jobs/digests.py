@@ -6,7 +6,9 @@ ledger keyed (programme, ISO week), so restarts, a second scheduler or a
 crash never post it twice, and a failed post (a 429 beyond slack_sdk's own
 Retry-After retries, a 5xx, a timeout) is retried at the next sweep rather
 than lost. Posts are spaced out so that a Monday 09:00 with many programmes
-does not burst into Slack's rate limits.
+does not burst into Slack's rate limits. A digest's charts (coverage, positions)
+are uploaded first, each once through the same ledger, and shown as image
+blocks; a chart that cannot be uploaded is shown as text bars instead.
 """
 
 from __future__ import annotations
@@ -64,13 +66,18 @@ def sweep_digests(services, now: datetime) -> None:
                     d.key,
                 )
                 continue
-            messages = digest_messages(rendered)
+            messages = digest_messages(rendered)  # for the log line; the post may carry pictures
+
+            def compose(images, rendered=rendered):
+                return [tuple(m) for m in digest_messages(rendered, images=images)]
+
             complete = digests.deliver_digest(
                 services.uow,
                 d,
                 services.messenger_for_team(d.team_id),
-                [tuple(m) for m in messages],
+                compose,
                 pause=pause,
+                pictures=rendered.pictures,
             )
         except Exception:
             log.exception("digest %s could not be prepared; the next sweep tries again", d.key)

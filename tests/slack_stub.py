@@ -33,6 +33,7 @@ class SlackStub:
         # id -> {"filename", "title", "length", "content", "complete", "channel_id", "alt_txt"}.
         self.uploads: dict[str, dict] = {}
         self._file_seq = 0
+        self.files_processing = False  # True: uploads complete but Slack refuses to show them yet
         self._lock = threading.Lock()
         self._ts = 1_400_000_000
         # What conversations.history answers: posts made through the stub, plus seeded ones.
@@ -225,7 +226,9 @@ class SlackStub:
                     if found is None or len(found["content"]) != found["length"]:
                         return 200, {"ok": False, "error": "file_not_found"}, {}
                     found.update(
-                        complete=True, title=f.get("title"), channel_id=body.get("channel_id")
+                        complete=not self.files_processing,
+                        title=f.get("title"),
+                        channel_id=body.get("channel_id"),
                     )
             return 200, {"ok": True, "files": [{"id": f["id"]} for f in files]}, {}
         return 200, {"ok": True}, {}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .. import clock, votes
+from .. import charts, clock, votes
 from .. import raised_issues as issue_rules
 from ..context import Actor
 from ..coverage import bar
@@ -91,6 +91,7 @@ def compose(uow, programme, window: Window, as_of: date, late: bool = False) -> 
     d.not_engaged = [t for t in report.types if t.not_engaged]
     d.stakeholders = sum(t.total for t in report.types)
     d.engaged_recently = sum(t.engaged for t in report.types)
+    d.coverage = report
 
     deadlines = uow.deadlines.list(pid)
     last = as_of + timedelta(days=DEADLINE_DAYS)
@@ -175,12 +176,28 @@ class RenderedSection:
     text: str  # Slack mrkdwn; its first line is the section's title
 
 
+@dataclass(frozen=True)
+class Picture:
+    """A chart for the digest: uploaded to Slack and shown as an image block, or, when that is not
+    possible, its text bars in its place."""
+
+    name: str  # coverage | positions: part of its delivery key
+    title: str
+    alt: str
+    fallback: str  # mrkdwn text bars with the same figures
+    chart: object  # bot.charts.Chart
+
+    def png(self) -> bytes:
+        return charts.draw(self.chart, "png")
+
+
 @dataclass
 class RenderedDigest:
     title: str  # plain text, for the header
     headline: str  # mrkdwn
     sections: list[RenderedSection]
     notes: list[str] = field(default_factory=list)  # mrkdwn, small print
+    pictures: list[Picture] = field(default_factory=list)  # after the headline
 
 
 # Wording shared by the templates.
@@ -223,7 +240,20 @@ def render_digest(d: Digest) -> RenderedDigest:
     if not present["engagement"]:
         sections.insert(0, RenderedSection("engagement", render("digest/quiet.j2", **ctx)))
     notes = [render("digest/footer.j2", **ctx)]
-    return RenderedDigest(render("digest/title.j2", **ctx), headline(d), sections, notes)
+    return RenderedDigest(
+        render("digest/title.j2", **ctx), headline(d), sections, notes, digest_pictures(d)
+    )
+
+
+def digest_pictures(d: Digest) -> list[Picture]:
+    """Coverage and member practices' positions, from the coverage report the digest's text uses."""
+    report = d.coverage
+    if report is None or not report.types:
+        return []
+    chosen = [charts.coverage_from_report(report)]
+    if any(p.count for p in report.positions):
+        chosen.append(charts.positions_from_report(report))
+    return [Picture(c.name, c.title, c.alt, charts.text_bars(c), c) for c in chosen]
 
 
 # -- /consult digest now ---------------------------------------------------------------------------
@@ -596,12 +626,20 @@ def compose_due(uow_factory, due: DueDigest, now: datetime) -> RenderedDigest | 
 
 
 def deliver_digest(
-    uow_factory, due: DueDigest, messenger, messages: list, pause=lambda: None
+    uow_factory,
+    due: DueDigest,
+    messenger,
+    messages,
+    pause=lambda: None,
+    pictures: list[Picture] | None = None,
 ) -> bool:
     """Post the digest (first message) and its continuation (in the first message's thread), each
     exactly once. True when all of it is in Slack; otherwise the next sweep finishes it.
 
-    `messages` are (text, blocks) pairs; the first goes to the channel, the rest into its thread.
+    `messages` are (text, blocks) pairs, or, with `pictures`, a function from the pictures that
+    reached Slack ({name: file id}) to those pairs; the first goes to the channel, the rest into
+    its thread. Pictures are uploaded first, each once through the ledger too; one that cannot
+    be uploaded is replaced by its text bars, and never holds up or repeats the digest.
     """
 
     def post(key: str, text: str, blocks, thread_ts=None):
@@ -609,17 +647,40 @@ def deliver_digest(
             due.channel_id, text, blocks, thread_ts=thread_ts, metadata=metadata_for(key)
         )
 
+    compose = messages if callable(messages) else (lambda _images: messages)
+    shown: dict[str, str] = {}
+    if pictures and _sent(uow_factory, due.key) is None:
+        shown = upload_pictures(uow_factory, due, messenger, pictures, pause)
+    messages = compose(shown)
+
+    def post_first():
+        text, blocks = messages[0]
+        try:
+            return post(due.key, text, blocks)()
+        except Exception as e:
+            if not shown or "invalid_blocks" not in str(e):
+                raise
+            # Slack may refuse an image it has not finished processing (invalid_blocks): try once
+            # more after a pause, then post the text bars instead of the pictures.
+            log.warning("digest %s with pictures refused (%s); retrying", due.key, e)
+            pause()
+            try:
+                return post(due.key, text, blocks)()
+            except Exception as again:
+                log.warning("digest %s posted with text bars (%s)", due.key, again)
+                text, blocks = compose({})[0]
+                return post(due.key, text, blocks)()
+
     # A claim left by a process that died mid-post is settled by looking for the key in the channel
     # (message metadata). Thread replies are not in the channel's history: a stale claim of one is
     # posted again, so a crash at that instant can repeat a reply but never lose it.
-    text, blocks = messages[0]
     deliver_once(
         uow_factory,
         due.key,
         programme_id=due.programme_id,
         kind=due.kind,
         recipient=due.channel_id,
-        send=post(due.key, text, blocks),
+        send=post_first,
         late=due.late,
         already_sent=lookup(messenger, due.channel_id, due.key),
     )
@@ -652,6 +713,45 @@ def deliver_digest(
         late=due.late,
     )
     return True
+
+
+def picture_key(due: DueDigest, name: str) -> str:
+    return f"{due.key}:picture:{name}"
+
+
+def upload_pictures(uow_factory, due: DueDigest, messenger, pictures, pause) -> dict[str, str]:
+    """Upload each picture once (the ledger keeps its file id as the delivery's ts); returns the
+    ones in Slack. A failed upload is logged and left out: the digest shows its text bars."""
+    shown: dict[str, str] = {}
+    upload = getattr(messenger, "upload_image", None)
+    if upload is None:
+        return shown
+    for n, picture in enumerate(pictures):
+        key = picture_key(due, picture.name)
+        if n:
+            pause()  # files.getUploadURLExternal and completeUploadExternal: Tier 4 (~100 a minute)
+        try:
+            content = picture.png()
+        except Exception:
+            log.exception("digest %s: the %s chart could not be drawn", due.key, picture.name)
+            continue
+        deliver_once(
+            uow_factory,
+            key,
+            programme_id=due.programme_id,
+            kind=due.kind,
+            recipient=due.channel_id,
+            send=lambda: upload(
+                f"{picture.name}-{week_of(due.scheduled)}.png", content, picture.title, picture.alt
+            ),
+            late=due.late,
+        )
+        row = _sent(uow_factory, key)
+        if row is not None and row.message_ts:
+            shown[picture.name] = row.message_ts
+        else:
+            log.warning("digest %s: the %s chart is shown as text bars", due.key, picture.name)
+    return shown
 
 
 def _sent(uow_factory, key: str):
