@@ -8,7 +8,7 @@ from bot.coverage import bar, percent
 from bot.dates import format_date, format_datetime, working_days_between
 from bot.rendering import esc
 
-from .kit import MAX_VIEW_BLOCKS, button, context, divider, header, section
+from .kit import MAX_VIEW_BLOCKS, button, context, divider, header, image, section
 
 LOG_BUTTON = "home_log_engagement"
 ITEMS = 5  # actions, deadlines and votes shown per programme
@@ -80,13 +80,20 @@ def issues_section(issues: list, total: int) -> str:
     return "\n".join(lines)
 
 
-def programme_blocks(item) -> list[dict]:
+def _image(file_id: str, report) -> dict:
+    from bot import charts
+
+    chart = charts.coverage_from_report(report)
+    return image(file_id, chart.title, chart.alt)
+
+
+def programme_blocks(item, picture: str | None = None) -> list[dict]:
+    """`picture`: the Slack file id of the programme's coverage chart, shown above its text bars."""
     p = item.programme
-    blocks = [
-        header(p.name),
-        context(f"<#{p.channel_id}>"),
-        section(coverage_section(item.report)),
-    ]
+    blocks = [header(p.name), context(f"<#{p.channel_id}>")]
+    if picture:
+        blocks.append(_image(picture, item.report))
+    blocks.append(section(coverage_section(item.report)))
     if item.my_actions:
         blocks.append(section(actions_section(item.my_actions, item.today)))
     if item.deadlines:
@@ -100,7 +107,8 @@ def programme_blocks(item) -> list[dict]:
     return blocks
 
 
-def home_view(home) -> dict:
+def home_view(home, pictures: dict[int, str] | None = None) -> dict:
+    """`pictures`: programme id -> Slack file id of its coverage chart (none: text bars only)."""
     blocks: list[dict] = [
         header("Consult"),
         {
@@ -119,7 +127,7 @@ def home_view(home) -> dict:
     room = MAX_VIEW_BLOCKS - len(blocks) - 1  # one left for "and N more"
     left_out = home.more
     for i, item in enumerate(home.programmes):
-        part = programme_blocks(item)
+        part = programme_blocks(item, (pictures or {}).get(item.programme.id))
         if len(part) > room:
             left_out += len(home.programmes) - i
             break

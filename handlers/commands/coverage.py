@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from blocks.kit import MAX_BLOCKS, image, section, section_chunks
 from blocks.raised_issues import issue_coverage_text
+from bot import charts
 from bot.coverage import DEFAULT_DAYS, CoverageReport, bar, percent
 from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import parse, parse_int
 from bot.rendering import esc
+from bot.services.access import programme_for
 from bot.services.coverage import MAX_DAYS, show_coverage
+from bot.services.pictures import shared_picture
 from bot.services.raised_issues import issue_coverage
 from bot.stakeholder_types import TYPES
 
 from . import CommandRequest, subcommand
 from .stakeholder import stakeholder_type
 
-USAGE = f"""/consult coverage [<type>] [--days N]
+USAGE = f"""/consult coverage [<type>] [--days N] [--chart]
+/consult coverage --chart             # the same with pictures: coverage and practices' positions
 /consult coverage --issue <issue>     # who raised an issue, and who has not been asked about it
 types: {", ".join(TYPES)}   (N: 1 to {MAX_DAYS:,}, default {DEFAULT_DAYS})"""
 DUTY_MARK = {"done": "✅", "na": "➖", "open": "⬜"}
@@ -76,9 +81,11 @@ def coverage_text(report: CoverageReport, names_per_type: int = 10, duties: bool
     order=14,
 )
 def coverage_callback(req: CommandRequest, args: list[str]) -> None:
+    chart = "--chart" in args
+    args = [a for a in args if a != "--chart"]
     p = parse(args, {"days", "issue"}, usage=USAGE)
     if p.opt("issue") is not None:
-        if p.words or p.opt("days"):
+        if p.words or p.opt("days") or chart:
             raise UsageError("`--issue` goes alone: `/consult coverage --issue 3`.", USAGE)
         req.out.reply(
             issue_coverage_text(issue_coverage(req.actor, req.channel_id, p.opt("issue"), req.uow))
@@ -89,4 +96,24 @@ def coverage_callback(req: CommandRequest, args: list[str]) -> None:
     type_ = stakeholder_type(p.words[0]) if p.words else None
     days = parse_int(p.opt("days"), "`--days`", 1, MAX_DAYS) if p.opt("days") else DEFAULT_DAYS
     report = show_coverage(req.actor, req.channel_id, req.uow, type_, days)
-    req.out.reply(coverage_text(report, names_per_type=40 if type_ else 10, duties=type_ is None))
+    text = coverage_text(report, names_per_type=40 if type_ else 10, duties=type_ is None)
+    if not chart:
+        req.out.reply(text)
+        return
+    req.out.reply(text, chart_blocks(req, report, text))
+
+
+def chart_blocks(req: CommandRequest, report: CoverageReport, text: str) -> list[dict]:
+    """The charts as image blocks (each uploaded once per distinct picture), then the text. A chart
+    that cannot be uploaded shows as its text bars."""
+    with req.uow as uow:
+        programme = programme_for(uow, req.actor, req.channel_id)
+        programme_id = programme.id
+    wanted = [charts.coverage_from_report(report)]
+    if report.of_type("practice") is not None:
+        wanted.append(charts.positions_from_report(report))
+    blocks = []
+    for c in wanted:
+        file_id = shared_picture(req.services.uow, req.out, programme_id, c)
+        blocks.append(image(file_id, c.title, c.alt) if file_id else section(charts.text_bars(c)))
+    return blocks + [section(chunk) for chunk in section_chunks(text)][: MAX_BLOCKS - len(blocks)]

@@ -4,16 +4,50 @@ from __future__ import annotations
 
 import logging
 
+from slack_sdk.errors import SlackApiError
+
 from blocks.home import home_view
+from bot import charts
 from bot.context import Actor
 from bot.services.coverage import home_for
+from bot.services.pictures import shared_picture
+from handlers.slack_messenger import SlackMessenger
 
 log = logging.getLogger("consult.home")
 
+# Pictures for the first few programmes only: each may cost an upload when its figures change,
+# and opening Home should stay quick.
+MAX_HOME_PICTURES = 3
+
 
 def publish_home(services, client, team_id: str, user_id: str) -> None:
-    view = home_view(home_for(Actor(team_id=team_id, user_id=user_id), services.uow()))
-    client.views_publish(user_id=user_id, view=view)
+    home = home_for(Actor(team_id=team_id, user_id=user_id), services.uow())
+    pictures = home_pictures(services, SlackMessenger(client), home)
+    try:
+        client.views_publish(user_id=user_id, view=home_view(home, pictures))
+    except SlackApiError as e:
+        if not pictures or e.response.get("error") != "invalid_blocks":
+            raise
+        # Slack may not show a just-uploaded picture yet: the text bars are already there.
+        log.warning("Home of %s published without pictures (%s)", user_id, e.response.get("error"))
+        client.views_publish(user_id=user_id, view=home_view(home))
+
+
+def home_pictures(services, messenger, home) -> dict[int, str]:
+    """programme id -> the Slack file id of its coverage chart. Home views take image blocks, by
+    `slack_file` (a file the app uploaded) or `image_url` (a public address Slack fetches). We
+    use `slack_file`: the chart stays inside Slack, visible only where the app shows it, with no
+    public address for programme figures; and each distinct picture is uploaded once, shared by
+    every member's Home (see bot/services/pictures.py)."""
+    found = {}
+    for item in home.programmes[:MAX_HOME_PICTURES]:
+        chart = charts.coverage_from_report(item.report)
+        if not item.report.types:
+            continue
+        file_id = shared_picture(services.uow, messenger, item.programme.id, chart)
+        if file_id:
+            found[item.programme.id] = file_id
+    return found
 
 
 def add_listeners(app, services) -> None:
