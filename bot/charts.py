@@ -457,12 +457,13 @@ def _draw_turnout(chart: Chart, Figure):
     points = list(chart.series)
     fig = Figure(figsize=(WIDTH_INCHES, 3.0))
     ax = fig.add_axes((0.08, 0.12, 0.72, 0.72))
-    xs = [d for d, _ in points]
-    ys = [n for _, n in points]
+    # Each day's count holds until the next day: the last day is drawn as a full step too.
+    xs = [d for d, _ in points] + [points[-1][0] + timedelta(days=1)]
+    ys = [n for _, n in points] + [points[-1][1]]
     ax.step(xs, ys, where="post", color=OKABE_ITO["blue"], linewidth=2)
     ax.fill_between(xs, ys, step="post", color=OKABE_ITO["blue"], alpha=0.15)
     ax.set_ylim(0, max(electorate, 1) * 1.05)
-    ax.set_xlim(xs[0], xs[-1] if len(xs) > 1 else xs[0] + timedelta(days=1))
+    ax.set_xlim(xs[0], xs[-1])
     ax.text(
         ax.get_xlim()[1],
         ys[-1],
@@ -487,7 +488,10 @@ def _draw_turnout(chart: Chart, Figure):
     ax.text(ax.get_xlim()[0], electorate, f" electorate {electorate:,}", va="bottom", fontsize=8)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ticks = [xs[0], xs[-1]] if len(xs) > 1 else [xs[0]]
-    ax.set_xticks(ticks, [d.strftime("%-d %b") for d in ticks])
+    first, last = points[0][0], points[-1][0]
+    ticks = [first, last] if last != first else [first]
+    ax.set_xticks(
+        [t + timedelta(hours=12) for t in ticks], [d.strftime("%-d %b %Y") for d in ticks]
+    )
     ax.set_ylabel("practices voted")
     return fig

@@ -22,7 +22,12 @@ from pathlib import Path
 from . import socket_refresh
 from .dataset import SMALL_ENGAGEMENTS, Dataset, Scale, build, create_database, drop_database
 from .load import BenchSlack, Sample, Server, Signer, percentile, run, start_app, start_bare
-from .plans import explain_paths, render_all_digests
+from .plans import (
+    UPLOADS_PER_MINUTE,
+    explain_paths,
+    render_all_digest_charts,
+    render_all_digests,
+)
 from .scenarios import Scenario, all_scenarios
 
 ACK_LIMIT = 3.0  # Slack's limit for the acknowledgement
@@ -357,6 +362,19 @@ def summarise(
         line = f"Rendering all digests: not available ({why})."
     report.say("")
     report.say(line, md="\n" + line + "\n")
+    charted = digest_times.get("charts")
+    if charted:
+        n = charted["digests"]
+        line = (
+            f"With their charts ({charted['pictures']} PNGs, {charted['bytes'] / 1024:,.0f} KiB): "
+            f"{charted['seconds']:.1f} s for all {n} digests, {charted['seconds'] / n * 1000:.0f} ms "
+            f"each, of which drawing {charted['drawing'] / n * 1000:.0f} ms. Slack's rate limits "
+            f"need at least {charted['slack_needs']:.0f} s to take them (uploads at "
+            f"{UPLOADS_PER_MINUTE} a minute, posts a second apart); the sweep's own spacing makes "
+            f"it {charted['sweep_pacing']:.0f} s. Rendering is "
+            f"{fx(ratio(charted['slack_needs'], charted['seconds']))} faster than Slack can take it."
+        )
+        report.say(line, md=line + "\n")
 
     report.say("")
     report.say(
@@ -485,6 +503,8 @@ def main(argv=None) -> int:
         plans = explain_paths(data["small"], data["large"], scenarios, log=report.say)
         report.say("Rendering every digest...")
         digest_times = {t: render_all_digests(data[t]) for t in ("small", "large")}
+        report.say("Rendering every digest with its charts...")
+        digest_times["charts"] = render_all_digest_charts(data["large"])
 
         if args.plans_only:
             summarise(scenarios, {}, data, plans, digest_times, args, report)

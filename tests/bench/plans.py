@@ -330,3 +330,60 @@ def render_all_digests(dataset: Dataset) -> tuple[float | None, int, str]:
         return None, 0, f"rendering failed: {type(e).__name__}: {e}"
     finally:
         services.extras["engine"].dispose()
+
+
+# Slack's limits that bound posting the weekly digests with their pictures.
+UPLOADS_PER_MINUTE = 100  # files.getUploadURLExternal and files.completeUploadExternal: Tier 4
+
+
+def render_all_digest_charts(dataset: Dataset) -> dict | None:
+    """Every programme's digest composed and rendered with its charts drawn as PNG, one after
+    another in-process: the work the weekly sweep does before it talks to Slack. Returns the
+    seconds in all and in drawing, the pictures drawn and their bytes, and how long Slack's rate
+    limits (and the sweep's own spacing) need to post them; None if charts are not there."""
+    try:
+        from bot.digest import window_before
+        from bot.services import digests
+        from jobs.digests import POST_SPACING_SECONDS
+    except (ImportError, AttributeError):
+        return None
+    from zoneinfo import ZoneInfo
+
+    from bot import clock
+
+    services = _services(dataset.url)
+    try:
+        drawing = 0.0
+        pictures = size = 0
+        started = time.perf_counter()
+        now = clock.now()
+        for p in dataset.programmes:
+            with services.uow() as uow:
+                programme = uow.programmes.get(p.id)
+                today = now.astimezone(ZoneInfo(programme.timezone)).date()
+                rendered = digests.render_digest(
+                    digests.compose(uow, programme, window_before(now, programme.timezone), today)
+                )
+            for picture in rendered.pictures:
+                t0 = time.perf_counter()
+                size += len(picture.png())
+                drawing += time.perf_counter() - t0
+                pictures += 1
+        seconds = time.perf_counter() - started
+    finally:
+        services.extras["engine"].dispose()
+    digests_n = len(dataset.programmes)
+    # Uploads are paced by their Tier 4 limit; posts by the sweep's spacing (about one a second,
+    # Slack's guidance per channel), and the sweep also pauses between a digest's pictures.
+    uploads_need = pictures / UPLOADS_PER_MINUTE * 60
+    posts_need = digests_n * POST_SPACING_SECONDS
+    sweep_pacing = (digests_n + max(0, pictures - digests_n)) * POST_SPACING_SECONDS
+    return {
+        "digests": digests_n,
+        "seconds": seconds,
+        "drawing": drawing,
+        "pictures": pictures,
+        "bytes": size,
+        "slack_needs": max(uploads_need, posts_need),
+        "sweep_pacing": sweep_pacing,
+    }

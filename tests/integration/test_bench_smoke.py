@@ -113,3 +113,14 @@ def test_issue_counts_in_the_dataset_are_what_the_app_would_keep(pg_url):
             assert snapshot() == before
     finally:
         engine.dispose()
+
+
+def test_rendering_every_digest_with_its_charts(pg_url):
+    from tests.bench.plans import render_all_digest_charts
+
+    data = build(pg_url, TINY, log=lambda *_: None)
+    charted = render_all_digest_charts(data)
+    assert charted["digests"] == 2
+    # Each digest has a coverage chart, and a positions chart when practices stated positions.
+    assert 2 <= charted["pictures"] <= 4 and charted["bytes"] > 2 * 5_000
+    assert charted["slack_needs"] >= charted["digests"] * 1.0  # posts a second apart at least
