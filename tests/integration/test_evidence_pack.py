@@ -528,3 +528,25 @@ def test_without_weasyprint_the_pdf_is_refused_clearly(services, monkeypatch):
         evidence.evidence_pack(ADMIN, "C1", services.uow, "pdf")
     _, name, html = evidence.evidence_pack(ADMIN, "C1", services.uow, "html")
     assert name.endswith(".html") and html.startswith(b"<!DOCTYPE html>")
+
+
+def test_the_command_line_writes_the_charts(services, sqlite_url, tmp_path, monkeypatch, capsys):
+    import app
+
+    _, _, vote_id = build(services)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    assert app.main(["charts", "--programme", NAME, "--out", str(tmp_path)]) == 0
+    written = {p.name for p in tmp_path.glob("*.png")}
+    assert written == {
+        "coverage-30-days.png",
+        "weekly.png",
+        "coverage.png",
+        "duties.png",
+        "positions.png",
+        f"turnout-{vote_id}.png",
+    }
+    out = capsys.readouterr().out
+    assert "positions.png: Member practices by current position, 4 practices" in out
+    assert app.main(["charts", "--programme", NAME, "--out", str(tmp_path), "--format", "svg"]) == 0
+    assert (tmp_path / "duties.svg").read_text().count("<svg") == 1
+    assert app.main(["charts", "--programme", NAME, "--out", str(tmp_path / "nowhere")]) == 2
