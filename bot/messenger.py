@@ -6,8 +6,13 @@ from typing import Protocol
 
 
 class Messenger(Protocol):
-    def reply(self, text: str, blocks: list[dict] | None = None) -> None:
-        """Ephemeral, to the person who asked."""
+    def reply(
+        self,
+        text: str,
+        blocks: list[dict] | None = None,
+        fallback_blocks: list[dict] | None = None,
+    ) -> None:
+        """Ephemeral, to the person who asked; `fallback_blocks` if Slack refuses `blocks`."""
 
     def post(
         self,

@@ -69,7 +69,7 @@ class ConsoleMessenger:
         self._ts += 1
         return f"{self._ts}.000000"
 
-    def reply(self, text, blocks=None) -> None:
+    def reply(self, text, blocks=None, fallback_blocks=None) -> None:
         self._print("(only you) ", text, blocks)
 
     def post(self, channel, text, blocks=None, *, thread_ts=None, metadata=None):

@@ -20,10 +20,25 @@ class SlackMessenger:
         self._respond = respond
         self.trigger_id = trigger_id
 
-    def reply(self, text: str, blocks: list[dict] | None = None) -> None:
+    def reply(
+        self,
+        text: str,
+        blocks: list[dict] | None = None,
+        fallback_blocks: list[dict] | None = None,
+    ) -> None:
         if self._respond is None:
             raise RuntimeError("no request to reply to")
-        self._respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        resp = self._respond(
+            text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+        )
+        status = getattr(resp, "status_code", 200)
+        if fallback_blocks is not None and status != 200:
+            # response_url answers an error instead of raising (e.g. an image Slack cannot show
+            # yet): the reply goes again in its text-only form rather than not at all.
+            log.warning("reply refused (%s %s); sent without pictures", status, resp.body)
+            self._respond(
+                text=text, blocks=fallback_blocks, response_type="ephemeral", replace_original=False
+            )
 
     def post(
         self,

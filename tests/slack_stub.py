@@ -137,13 +137,13 @@ class SlackStub:
                     {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"},
                     headers,
                 )
-            if method in ("chat.postMessage", "chat.update", "views.publish"):
+            if method in ("chat.postMessage", "chat.update", "views.publish", "response"):
                 view = body.get("view") if isinstance(body.get("view"), dict) else {}
                 bad = self._bad_images(body.get("blocks") or view.get("blocks"))
                 if bad:
                     self.calls.append(Call(method + ":failed", body, path))
                     return (
-                        200,
+                        400 if method == "response" else 200,  # response_url: an HTTP error
                         {
                             "ok": False,
                             "error": "invalid_blocks",

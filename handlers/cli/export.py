@@ -13,7 +13,7 @@ from . import cli_command, find_programme
 class _Quiet:
     """Exporters only return their file; anything they would say goes to standard error."""
 
-    def reply(self, text, blocks=None):
+    def reply(self, text, blocks=None, fallback_blocks=None):
         print(text, file=sys.stderr)
 
     post = dm = open_modal = upload = lambda self, *args, **kwargs: None

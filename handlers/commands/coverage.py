@@ -100,20 +100,26 @@ def coverage_callback(req: CommandRequest, args: list[str]) -> None:
     if not chart:
         req.out.reply(text)
         return
-    req.out.reply(text, chart_blocks(req, report, text))
+    blocks, fallback = chart_blocks(req, report, text)
+    req.out.reply(text, blocks, fallback_blocks=fallback)
 
 
-def chart_blocks(req: CommandRequest, report: CoverageReport, text: str) -> list[dict]:
-    """The charts as image blocks (each uploaded once per distinct picture), then the text. A chart
-    that cannot be uploaded shows as its text bars."""
+def chart_blocks(
+    req: CommandRequest, report: CoverageReport, text: str
+) -> tuple[list[dict], list[dict]]:
+    """The charts as image blocks (each uploaded once per distinct picture), then the text; and
+    the same with text bars for every chart, for when Slack will not show a picture. A chart that
+    cannot be uploaded shows as its text bars in both."""
     with req.uow as uow:
         programme = programme_for(uow, req.actor, req.channel_id)
         programme_id = programme.id
     wanted = [charts.coverage_from_report(report)]
     if report.of_type("practice") is not None:
         wanted.append(charts.positions_from_report(report))
-    blocks = []
+    blocks, bars = [], []
     for c in wanted:
         file_id = shared_picture(req.services.uow, req.out, programme_id, c)
-        blocks.append(image(file_id, c.title, c.alt) if file_id else section(charts.text_bars(c)))
-    return blocks + [section(chunk) for chunk in section_chunks(text)][: MAX_BLOCKS - len(blocks)]
+        bars.append(section(charts.text_bars(c)))
+        blocks.append(image(file_id, c.title, c.alt) if file_id else bars[-1])
+    body = [section(chunk) for chunk in section_chunks(text)][: MAX_BLOCKS - len(blocks)]
+    return blocks + body, bars + body

@@ -30,7 +30,7 @@ class RecordingMessenger:
     def __init__(self):
         self.sent: list[tuple[str, str]] = []
 
-    def reply(self, text, blocks=None):
+    def reply(self, text, blocks=None, fallback_blocks=None):
         self.sent.append(("reply", text))
 
     def post(self, channel, text, blocks=None, **kwargs):

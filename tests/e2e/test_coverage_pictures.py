@@ -93,3 +93,16 @@ def test_the_home_tab_is_published_without_a_picture_slack_refuses(sqlite_app, s
     assert [c.method for c in slack.calls].count("views.publish:failed") == 1
     assert not [b for b in view["blocks"] if b["type"] == "image"]
     assert "Member practices: 1 of 2" in json.dumps(view)
+
+
+def test_coverage_chart_slack_cannot_show_yet_is_answered_with_text_bars(sqlite_app, slack):
+    setup(sqlite_app)
+    slack.files_processing = True  # uploaded, but Slack refuses to show the files yet
+    sqlite_app.command("coverage --chart")
+    slack.wait_for("response", 5)  # four set-up replies, then this one's second answer
+    refused = [c.body for c in slack.calls if c.method == "response:failed"]
+    assert len(refused) == 1 and [b for b in refused[0]["blocks"] if b["type"] == "image"]
+    reply = slack.sent("response")[-1]
+    assert not [b for b in reply["blocks"] if b["type"] == "image"]
+    text = json.dumps(reply["blocks"], ensure_ascii=False)
+    assert "`■■■■■□□□□□` Member practices: 1 of 2" in text and "support: 1" in text

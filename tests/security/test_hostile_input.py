@@ -141,7 +141,7 @@ class RecordingMessenger(ConsoleMessenger):
         super().__init__(io.StringIO())
         self.sent: list[tuple[str, str, list | None]] = []
 
-    def reply(self, text, blocks=None):
+    def reply(self, text, blocks=None, fallback_blocks=None):
         self.sent.append(("reply", text, blocks))
 
     def post(self, channel, text, blocks=None, *, thread_ts=None, metadata=None):
