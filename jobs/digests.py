@@ -44,8 +44,15 @@ def sweep_digests(services, now: datetime) -> None:
         return
     log.info("%d digest(s) due: %s", len(due), ", ".join(d.key for d in due))
 
+    last_call = [time.monotonic() - POST_SPACING_SECONDS]
+
     def pause():
-        time.sleep(POST_SPACING_SECONDS)
+        # Spacing, not a fixed sleep: the time spent drawing charts and composing the next digest
+        # since the last call to Slack counts towards it.
+        wait = POST_SPACING_SECONDS - (time.monotonic() - last_call[0])
+        if wait > 0:
+            time.sleep(wait)
+        last_call[0] = time.monotonic()
 
     started = time.monotonic()
     for n, d in enumerate(due):

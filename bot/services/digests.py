@@ -728,13 +728,13 @@ def upload_pictures(uow_factory, due: DueDigest, messenger, pictures, pause) -> 
         return shown
     for n, picture in enumerate(pictures):
         key = picture_key(due, picture.name)
-        if n:
-            pause()  # files.getUploadURLExternal and completeUploadExternal: Tier 4 (~100 a minute)
         try:
             content = picture.png()
         except Exception:
             log.exception("digest %s: the %s chart could not be drawn", due.key, picture.name)
             continue
+        if n:
+            pause()  # files.getUploadURLExternal and completeUploadExternal: Tier 4 (~100 a minute)
         deliver_once(
             uow_factory,
             key,
