@@ -138,7 +138,7 @@ def migrate(settings: Settings, args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from handlers.cli import CLI_COMMANDS, load_all
+    from handlers.cli import CLI_COMMANDS
     from handlers.console import LOCAL_ADMIN, LOCAL_CHANNEL, LOCAL_TEAM
 
     parser = argparse.ArgumentParser(
@@ -170,7 +170,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=demo)
     p = sub.add_parser("migrate", help="bring the database to the current schema")
     p.set_defaults(run=migrate)
-    load_all()
     for command in CLI_COMMANDS.values():
         p = sub.add_parser(command.name, help=command.help)
         command.configure(p)

@@ -95,8 +95,8 @@ def make_client(settings: Settings, token: str | None) -> WebClient:
 
 
 def make_bolt_app(services: Services) -> App:
-    from handlers import add_listeners
     from handlers.event_dedup import drop_repeated_events
+    from handlers.listeners import add_listeners
 
     settings = services.settings
     many_workspaces = {}

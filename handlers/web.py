@@ -9,29 +9,16 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 
+from handlers.http import calendar
+
 log = logging.getLogger("consult.web")
 
-# (methods, compiled path pattern, handler(environ, match) -> (status, headers, body))
+# (methods, path pattern, handler(services, environ, match) -> (status, headers, body)).
+# Slack's paths and /healthz are answered in make_wsgi_app itself.
 Route = tuple[set[str], re.Pattern, Callable]
-ROUTES: list[Route] = []
-
-
-def route(methods: set[str], pattern: str):
-    def decorate(fn):
-        ROUTES.append((methods, re.compile(pattern), fn))
-        return fn
-
-    return decorate
-
-
-def _load_routes() -> None:
-    import importlib
-    import pkgutil
-
-    import handlers.http
-
-    for info in pkgutil.iter_modules(handlers.http.__path__):
-        importlib.import_module(f"handlers.http.{info.name}")
+ROUTES: list[Route] = [
+    ({"GET", "HEAD"}, re.compile(r"/calendar/(?P<token>[^/]{1,100})\.ics"), calendar.calendar_feed),
+]
 
 
 def _signature_headers_readable(environ) -> bool:
@@ -54,7 +41,6 @@ def _signature_headers_readable(environ) -> bool:
 
 def make_wsgi_app(services, slack_handler=None):
     """`slack_handler` is Bolt's WSGI handler, or None when Slack comes over Socket Mode."""
-    _load_routes()
     slack_paths = {"/slack/events", "/slack/install", "/slack/oauth_redirect"}
 
     def application(environ, start_response) -> Iterable[bytes]:

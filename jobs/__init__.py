@@ -1,18 +1,18 @@
 """Scheduled work. Fixed sweeps run every minute and find what is due in the
 project's own tables; the delivery ledger makes each send exactly-once.
 
-A module in this package declares a sweep with `@sweep("name")` on a
-function `(services, now) -> None`; jobs/scheduler.py runs them.
+SWEEPS lists every sweep: a function `(services, now)` in its feature's
+module here; jobs/scheduler.py runs them all at each tick.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+
+from . import digests, duties, reminders, slack_events, votes
 
 log = logging.getLogger("consult.jobs")
 
@@ -24,26 +24,22 @@ class Sweep:
     every_seconds: int = 60
 
 
-SWEEPS: dict[str, Sweep] = {}
-
-
-def sweep(name: str, every_seconds: int = 60):
-    def decorate(fn):
-        SWEEPS[name] = Sweep(name, fn, every_seconds)
-        return fn
-
-    return decorate
-
-
-def load_all() -> None:
-    for info in pkgutil.iter_modules(__path__):
-        if info.name != "scheduler":
-            importlib.import_module(f"{__name__}.{info.name}")
+SWEEPS: dict[str, Sweep] = {
+    s.name: s
+    for s in [
+        Sweep("digests", digests.sweep_digests),
+        Sweep("duty-reminders", duties.send_duty_reminders),
+        Sweep("forget_old_slack_events", slack_events.forget_old_slack_events, every_seconds=3600),
+        Sweep("reminders", reminders.send_due_reminders),
+        Sweep("votes.close", votes.close_votes),
+        Sweep("votes.remind", votes.remind_voters),
+        Sweep("votes.turnout", votes.warn_low_turnout),
+    ]
+}
 
 
 def run_sweeps(services, now: datetime) -> None:
     """Run every sweep once; one failing sweep never stops the others."""
-    load_all()
     # Sweeps slower than the tick skip ticks. Only pacing lives here: what is
     # due, and what was sent, live in the database.
     last_run = services.extras.setdefault("sweeps_last_run", {})

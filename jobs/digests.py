@@ -20,8 +20,6 @@ from datetime import datetime
 from blocks.digest import digest_messages
 from bot.services import digests
 
-from . import sweep
-
 log = logging.getLogger("consult.digest")
 
 # Slack allows about one message per second per channel (with short bursts); spacing every post
@@ -32,7 +30,6 @@ POST_SPACING_SECONDS = 1.0
 TICK_BUDGET_SECONDS = 40.0
 
 
-@sweep("digests")
 def sweep_digests(services, now: datetime) -> None:
     due = digests.digests_due(services.uow, now, services.settings.timezone)
     if not due:

@@ -15,8 +15,6 @@ from bot import reminders
 from bot.dates import format_datetime
 from bot.services.deliveries import deliver_once, lookup, metadata_for
 
-from . import sweep
-
 log = logging.getLogger("consult.duties")
 
 
@@ -53,7 +51,6 @@ def _pending(services, now: datetime) -> list[tuple]:
     return out
 
 
-@sweep("duty-reminders")
 def send_duty_reminders(services, now: datetime) -> int:
     """Returns how many reminders this call sent; one failing send never stops the others."""
     if services.messenger_for_team is None:

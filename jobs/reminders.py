@@ -19,8 +19,6 @@ from bot import reminders
 from bot.dates import format_datetime
 from bot.services.deliveries import deliver_once, lookup, metadata_for
 
-from . import sweep
-
 log = logging.getLogger("consult.reminders")
 
 
@@ -187,7 +185,6 @@ def send(services, item: Pending) -> bool:
     )
 
 
-@sweep("reminders")
 def send_due_reminders(services, now: datetime) -> int:
     """Send what is due; one failing send never stops the others. Returns how many were sent."""
     if services.messenger_for_team is None:

@@ -20,8 +20,6 @@ from blocks.votes import (
 from bot.services import votes as svc
 from bot.services.deliveries import deliver_once, lookup, metadata_for
 
-from . import sweep
-
 log = logging.getLogger("consult.jobs.votes")
 
 
@@ -29,7 +27,6 @@ def _messenger(services, programme):
     return services.messenger_for_team(programme.team_id)
 
 
-@sweep("votes.close")
 def close_votes(services, now: datetime) -> None:
     for view in svc.close_due(services.uow, now):
         log.info("closed vote %s at its closing time", view.vote.id)
@@ -45,7 +42,6 @@ def close_votes(services, now: datetime) -> None:
         )
 
 
-@sweep("votes.remind")
 def remind_voters(services, now: datetime) -> None:
     for due in svc.reminders_due(services.uow, now):
         messenger = _messenger(services, due.programme)
@@ -66,7 +62,6 @@ def remind_voters(services, now: datetime) -> None:
             )
 
 
-@sweep("votes.turnout")
 def warn_low_turnout(services, now: datetime) -> None:
     for view in svc.turnout_warnings_due(services.uow, now):
         key = svc.turnout_key(view.vote.id)

@@ -18,7 +18,6 @@ from ..errors import Conflict, Forbidden, NotFound, UsageError
 from ..typed_text import clean_typed
 from .access import audit, is_admin, programme_for, require_admin, snapshot
 
-DEMO_ORDER = 20
 KINDS = ("deadline", "meeting")
 _KEEP = object()
 

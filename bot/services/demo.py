@@ -6,9 +6,20 @@ import random
 
 from .. import clock
 from ..context import Actor
+from . import deadlines, duties, engagements, raised_issues, votes
 from .programmes import setup_programme
 
 DEMO_NAME = "Demo CCG co-commissioning"
+
+# Each feature's demo data, `(uow_factory, programme, actor) -> None`, in the order loaded
+# (one may use what an earlier one added).
+DEMO_DATA = [
+    engagements.demo_data,
+    raised_issues.demo_data,  # tags the engagement log's entries
+    deadlines.demo_data,
+    votes.demo_data,
+    duties.demo_data,
+]
 
 
 def demo_year(today) -> int:
@@ -111,23 +122,6 @@ def load_demo(uow_factory, team_id: str, channel_id: str, admin_user: str) -> tu
         for type_, name, code in OTHERS:
             uow.stakeholders.create(programme_id=programme.id, type=type_, name=name, code=code)
         uow.commit()
-    for extend in demo_extensions():
-        extend(uow_factory, programme, actor)
+    for add_demo_data in DEMO_DATA:
+        add_demo_data(uow_factory, programme, actor)
     return programme, True
-
-
-def demo_extensions() -> list:
-    """Features add demo data (engagement, an open vote, duties...) by defining, in
-    their bot.services module, `demo_data(uow_factory, programme, actor)` and an
-    integer DEMO_ORDER (lower runs first)."""
-    import importlib
-    import pkgutil
-
-    import bot.services
-
-    found = []
-    for info in pkgutil.iter_modules(bot.services.__path__):
-        module = importlib.import_module(f"bot.services.{info.name}")
-        if hasattr(module, "demo_data"):
-            found.append((getattr(module, "DEMO_ORDER", 50), info.name, module.demo_data))
-    return [fn for _, _, fn in sorted(found)]

@@ -12,8 +12,6 @@ from ..context import Actor
 from ..errors import Conflict, NotFound, UsageError
 from .access import audit, programme_for, require_admin, snapshot
 
-DEMO_ORDER = 40
-
 
 def _template(programme) -> dict | None:
     if not programme.template:

@@ -639,7 +639,6 @@ def engagements_csv(actor: Actor, channel_id: str, uow) -> tuple[object, bytes, 
 
 
 # -- demo ------------------------------------------------------------------------------------
-DEMO_ORDER = 10
 
 _DEMO_TOPICS = [
     (

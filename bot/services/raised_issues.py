@@ -516,7 +516,7 @@ def issues_csv(actor: Actor, channel_id: str, uow) -> tuple[object, bytes, int]:
 
 
 # -- demo ------------------------------------------------------------------------------------
-DEMO_ORDER = 15  # after the engagement log, whose entries it tags
+
 
 # (name, description, words that mark an engagement as raising it, response, state, reason)
 _DEMO_ISSUES = [

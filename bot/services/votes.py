@@ -28,7 +28,6 @@ from .stakeholders import resolve
 
 log = logging.getLogger("consult.votes")
 
-DEMO_ORDER = 30
 MAX_QUESTION = 500
 SCHEDULER = "consult"  # who closes a vote at its closing time, in the audit trail
 LINK_HINT = (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from storage.backup import BackupError, backup, restore
 
-from . import cli_command
+from .command import cli_command
 
 
 def _figures(counts: dict[str, int]) -> str:

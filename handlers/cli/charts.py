@@ -11,7 +11,7 @@ from bot.coverage import DEFAULT_DAYS
 from bot.services import evidence
 from bot.services.coverage import coverage_report
 
-from . import cli_command, find_programme
+from .command import cli_command, find_programme
 
 
 def _configure(parser) -> None:

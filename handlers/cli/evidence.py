@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.pdf import PdfUnavailable
 from bot.services.evidence import FORMATS, build_pack_html, build_pack_pdf
 
-from . import cli_command, find_programme
+from .command import cli_command, find_programme
 
 
 def _configure(parser) -> None:

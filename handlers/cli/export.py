@@ -7,7 +7,7 @@ import sys
 from bot.context import Actor
 from bot.errors import ConsultError
 
-from . import cli_command, find_programme
+from .command import cli_command, find_programme
 
 
 class _Quiet:

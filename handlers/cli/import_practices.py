@@ -9,7 +9,7 @@ from bot.context import Actor
 from bot.errors import ConsultError
 from bot.services.stakeholders import import_practices
 
-from . import cli_command, find_programme
+from .command import cli_command, find_programme
 
 
 def _configure(parser) -> None:

@@ -6,7 +6,7 @@ import sys
 
 from storage.installations import TokenKeyError, new_key, rotate_tokens, token_cipher
 
-from . import cli_command
+from .command import cli_command
 
 STEPS = """To rotate CONSULT_SECRET_KEY:
   1. Put a new key in front of the old one: CONSULT_SECRET_KEY={new},<old key>

@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 
-from . import cli_command
+from .command import cli_command
 
 log = logging.getLogger("consult.scheduler")
 

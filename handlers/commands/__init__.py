@@ -1,17 +1,14 @@
-"""The `/consult` slash command: one registry of subcommands, one dispatcher.
+"""The `/consult` slash command: the list of subcommands, and one dispatcher.
 
-Each module in this package declares its subcommands with @subcommand;
-the Slack listener and the local shell both call `dispatch`.
+Each module in this package declares its subcommands with @subcommand
+(handlers/commands/subcommand.py); SUBCOMMANDS below lists them. The Slack
+listener and the local shell both call `dispatch`.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -19,58 +16,62 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from bot.context import Actor
 from bot.errors import ConsultError
 from bot.grammar import closest, tokenize
-from bot.messenger import Messenger
 from bot.rendering import defuse, esc
 from bot.services.container import Services
+
+from . import (
+    actions,
+    calendar,
+    coverage,
+    deadline,
+    digest,
+    duties,
+    engage,
+    engagement,
+    evidence,
+    export,
+    help,
+    issue,
+    roles,
+    setup,
+    stakeholder,
+    vote,
+)
+from .subcommand import CommandRequest, Subcommand
 
 log = logging.getLogger("consult.commands")
 
 
-@dataclass
-class CommandRequest:
-    actor: Actor
-    channel_id: str
-    text: str
-    services: Services
-    out: Messenger
-    trigger_id: str | None = None
-
-    @property
-    def uow(self):
-        return self.services.uow()
-
-
-@dataclass
-class Subcommand:
-    name: str
-    summary: str
-    usage: str
-    example: str
-    run: Callable[[CommandRequest, list[str]], None]
-    aliases: tuple[str, ...] = ()
-    order: int = 50
-
-
-SUBCOMMANDS: dict[str, Subcommand] = {}
-ALIASES: dict[str, str] = {}
-
-
-def subcommand(
-    name: str,
-    *,
-    summary: str,
-    usage: str,
-    example: str,
-    aliases: tuple[str, ...] = (),
-    order: int = 50,
-):
-    def decorate(fn):
-        SUBCOMMANDS[name] = Subcommand(name, summary, usage, example, fn, aliases, order)
-        for alias in aliases:
-            ALIASES[alias] = name
-        return fn
-
-    return decorate
+# Every subcommand, in the order `/consult help` lists them.
+SUBCOMMANDS: dict[str, Subcommand] = {
+    fn.subcommand.name: fn.subcommand
+    for fn in [
+        setup.setup_callback,
+        stakeholder.stakeholder_callback,
+        engage.engage_callback,
+        engagement.engagement_callback,
+        actions.actions_callback,
+        actions.action_callback,
+        coverage.coverage_callback,
+        issue.issues_callback,
+        issue.issue_callback,
+        deadline.deadline_callback,
+        deadline.meeting_callback,
+        deadline.deadlines_callback,
+        duties.duties_callback,
+        vote.vote_callback,
+        duties.duty_callback,
+        evidence.evidence_callback,
+        calendar.calendar_callback,
+        digest.digest_callback,
+        roles.admin_callback,
+        roles.officer_callback,
+        roles.roles_callback,
+        export.export_callback,
+        help.help_callback,
+    ]
+}
+ALIASES: dict[str, str] = {alias: sub.name for sub in SUBCOMMANDS.values() for alias in sub.aliases}
 
 
 def find(name: str) -> Subcommand | None:
@@ -138,15 +139,6 @@ def _internal_error(req: CommandRequest, e: Exception) -> None:
         )
     except Exception:
         log.exception("could not send the error reply (ref %s)", ref)
-
-
-def load_all() -> None:
-    """Import every module of this package so their @subcommand lines run."""
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
-
-
-load_all()
 
 
 def add_listeners(app, services: Services) -> None:

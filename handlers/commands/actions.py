@@ -8,7 +8,7 @@ from bot.grammar import choice, parse, parse_int, user_id
 from bot.rendering import esc
 from bot.services import engagements as svc
 
-from . import CommandRequest, subcommand
+from .subcommand import CommandRequest, subcommand
 
 USAGE = """/consult actions
 /consult action add "<what>" [--owner @someone] [--due <date>] [--engagement <id>]
@@ -28,7 +28,6 @@ def action_line(a, today) -> str:
     summary="List open follow-up actions, yours first",
     usage=USAGE,
     example="/consult actions",
-    order=12,
 )
 def actions_callback(req: CommandRequest, args: list[str]) -> None:
     if args:
@@ -55,7 +54,6 @@ def actions_callback(req: CommandRequest, args: list[str]) -> None:
     summary="Add a follow-up action or mark one done",
     usage=USAGE,
     example='/consult action add "Send the LMC the draft terms of reference" --owner @jane --due 1/8/2014',
-    order=13,
 )
 def action_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:

@@ -8,7 +8,7 @@ from bot.grammar import choice
 from bot.rendering import esc
 from bot.services import calendar as svc
 
-from . import CommandRequest, subcommand
+from .subcommand import CommandRequest, subcommand
 
 USAGE = """/consult calendar            # your address of the programme's calendar
 /consult calendar mine       # a calendar of the deadlines, actions and duties you own
@@ -60,7 +60,6 @@ def _when(moment, tz: str) -> str:
     summary="Subscribe to the programme's key dates from Outlook, Google or Apple Calendar",
     usage=USAGE,
     example="/consult calendar",
-    order=40,
 )
 def calendar_callback(req: CommandRequest, args: list[str]) -> None:
     words = [choice(a, ["mine", "rotate", "status"], "calendar command", USAGE) for a in args]

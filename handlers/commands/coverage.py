@@ -16,8 +16,8 @@ from bot.services.pictures import shared_picture
 from bot.services.raised_issues import issue_coverage
 from bot.stakeholder_types import TYPES
 
-from . import CommandRequest, subcommand
 from .stakeholder import stakeholder_type
+from .subcommand import CommandRequest, subcommand
 
 USAGE = f"""/consult coverage [<type>] [--days N] [--chart]
 /consult coverage --chart             # the same with pictures: coverage and practices' positions
@@ -78,7 +78,6 @@ def coverage_text(report: CoverageReport, names_per_type: int = 10, duties: bool
     summary="Who has been engaged within N days, who has not, and practices' positions",
     usage=USAGE,
     example="/consult coverage practice --days 60",
-    order=14,
 )
 def coverage_callback(req: CommandRequest, args: list[str]) -> None:
     chart = "--chart" in args

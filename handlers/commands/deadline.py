@@ -10,7 +10,7 @@ from bot.grammar import choice, parse, parse_int, user_id
 from bot.rendering import esc
 from bot.services import deadlines as svc
 
-from . import CommandRequest, subcommand
+from .subcommand import CommandRequest, subcommand
 
 DEADLINE_USAGE = """/consult deadline add "<title>" <date> [--time 17:00] [--remind 14,7,1,0] [--owner @user]...
 /consult deadline done <id>
@@ -145,7 +145,6 @@ def _move(req: CommandRequest, rest: list[str], usage: str) -> None:
     summary="Add, complete, cancel or move a deadline (reminders follow it)",
     usage=DEADLINE_USAGE,
     example='/consult deadline add "Joint proforma to NHS England" 30 January 2015 --owner @jane',
-    order=20,
 )
 def deadline_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:
@@ -171,7 +170,6 @@ def deadline_callback(req: CommandRequest, args: list[str]) -> None:
     usage=MEETING_USAGE,
     example='/consult meeting add "HWBB: draft plan" 9 December 2014 --time 14:00 --end 16:00 --place "Civic Centre"',
     aliases=("meetings",),
-    order=21,
 )
 def meeting_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:
@@ -192,7 +190,6 @@ def meeting_callback(req: CommandRequest, args: list[str]) -> None:
     summary="List upcoming deadlines and meetings (--all for past and done ones)",
     usage=LIST_USAGE,
     example="/consult deadlines --all",
-    order=22,
 )
 def deadlines_callback(req: CommandRequest, args: list[str]) -> None:
     p = parse(args, flags={"all"}, usage=LIST_USAGE)

@@ -13,7 +13,7 @@ from bot.grammar import channel_id, choice
 from bot.rendering import esc
 from bot.services import digests as svc
 
-from . import CommandRequest, subcommand
+from .subcommand import CommandRequest, subcommand
 
 USAGE = """/consult digest [now]                          the digest as of now, shown only to you
 /consult digest schedule                       when it is posted, and which channels follow it
@@ -30,7 +30,6 @@ VERBS = ["now", "schedule", "follow", "unfollow"]
     summary="The weekly digest: see it now, change when it is posted, roll-ups",
     usage=USAGE,
     example="/consult digest schedule monday 09:00",
-    order=40,
 )
 def digest_callback(req: CommandRequest, args: list[str]) -> None:
     verb = choice(args[0], VERBS, "digest command", USAGE) if args else "now"

@@ -9,7 +9,7 @@ from bot.grammar import choice, parse, user_id
 from bot.rendering import esc
 from bot.services import duties as svc
 
-from . import CommandRequest, subcommand
+from .subcommand import CommandRequest, subcommand
 
 LIST_USAGE = """/consult duties              # statutory duties, open first, with evidence counts
 /consult duties eoi          # the expression of interest checklist (sections A to H)"""
@@ -55,7 +55,6 @@ def duty_line(duty, evidence: int, today) -> str:
     summary="Statutory duties and the expression of interest checklist, open first",
     usage=LIST_USAGE,
     example="/consult duties eoi",
-    order=30,
 )
 def duties_callback(req: CommandRequest, args: list[str]) -> None:
     if len(args) > 1:
@@ -131,7 +130,6 @@ def _evidence_line(row, engagements) -> str:
     summary="Complete a duty, evidence it, set it not applicable, give it an owner or a note",
     usage=USAGE,
     example="/consult duty done 4 --evidence https://example.org/plan.pdf",
-    order=31,
 )
 def duty_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:

@@ -12,8 +12,7 @@ from bot.services import engagements as svc
 from bot.services import raised_issues as issues_svc
 from bot.services.access import programme_for
 
-from . import CommandRequest, subcommand
-from .export import exporter
+from .subcommand import CommandRequest, exporter, subcommand
 
 USAGE = f"""/consult engage <stakeholder>[,<stakeholder>...] <kind> "<summary>" [--date <date>] [--position <position>] [--issue "<issue>"]...
 /consult engage <kind> "<summary>" --group "<group>" [--date <date>] [--position <position>]
@@ -41,7 +40,6 @@ def _join_lists(words: list[str]) -> list[str]:
     usage=USAGE,
     example='/consult engage E85001,E85002 meeting "Locality meeting on co-commissioning" --position support',
     aliases=("log",),
-    order=10,
 )
 def engage_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:

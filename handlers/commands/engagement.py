@@ -9,7 +9,7 @@ from bot.grammar import choice, parse, parse_int
 from bot.rendering import esc
 from bot.services import engagements as svc
 
-from . import CommandRequest, subcommand
+from .subcommand import CommandRequest, subcommand
 
 USAGE = """/consult engagement show <id>
 /consult engagement edit <id> [--summary "<summary>"] [--kind <kind>] [--date <date>] [--position <position>|none]
@@ -32,7 +32,6 @@ def _id(args: list[str]) -> int:
     usage=USAGE,
     example="/consult engagement edit 12 --position support",
     aliases=("engagements",),
-    order=11,
 )
 def engagement_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:

@@ -6,7 +6,7 @@ from bot.errors import UsageError
 from bot.rendering import esc
 from bot.services import evidence as svc
 
-from . import CommandRequest, subcommand
+from .subcommand import CommandRequest, subcommand
 
 USAGE = """/consult evidence        # admins: the evidence pack (HTML, printable), sent to you privately
 /consult evidence pdf    # the same as an A4 PDF, ready to attach to board papers"""
@@ -17,7 +17,6 @@ USAGE = """/consult evidence        # admins: the evidence pack (HTML, printable
     summary="The evidence pack for a submission or an HWBB report (admins)",
     usage=USAGE,
     example="/consult evidence pdf",
-    order=32,
 )
 def evidence_callback(req: CommandRequest, args: list[str]) -> None:
     fmt = args[0].lower() if args else "html"

@@ -1,38 +1,28 @@
 """`/consult export <what>`: a file, uploaded privately to the asker.
 
-Features add what can be exported with `@exporter(name, summary)` on a
-function `(req, args) -> (filename, content bytes, comment)`; the function
-raises ConsultError for anything the asker must put right. The command line
+What can be exported is the EXPORTS list below: each is a function
+`(req, args) -> (filename, content bytes, comment)`, declared with
+`@exporter(name, summary)` beside its feature's command, that raises
+ConsultError for anything the asker must put right. The command line
 (`python app.py export <what> --programme NAME`) runs the same exporters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from bot.errors import UsageError
 from bot.grammar import closest
 
-from . import CommandRequest, subcommand
+from . import engage, issue, vote
+from .subcommand import CommandRequest, Exporter, subcommand
 
-
-@dataclass
-class Exporter:
-    name: str
-    summary: str
-    run: Callable[[CommandRequest, list[str]], tuple[str, bytes, str]]
-
-
-EXPORTS: dict[str, Exporter] = {}
-
-
-def exporter(name: str, summary: str):
-    def decorate(fn):
-        EXPORTS[name] = Exporter(name, summary, fn)
-        return fn
-
-    return decorate
+EXPORTS: dict[str, Exporter] = {
+    fn.exporter.name: fn.exporter
+    for fn in [
+        engage.export_engagements,
+        vote.export_ballots,
+        issue.export_issues,
+    ]
+}
 
 
 def usage() -> str:
@@ -63,7 +53,6 @@ def find_exporter(word: str | None) -> Exporter:
     summary="Get a CSV file of the programme's records, privately",
     usage="/consult export <what>   (engagements, ...)",
     example="/consult export engagements",
-    order=90,
 )
 def export_callback(req: CommandRequest, args: list[str]) -> None:
     found = find_exporter(args[0] if args else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.errors import UsageError
 from bot.grammar import closest
 
-from . import SUBCOMMANDS, CommandRequest, find, subcommand, usage_block
+from .subcommand import CommandRequest, subcommand
 
 
 @subcommand(
@@ -13,9 +13,11 @@ from . import SUBCOMMANDS, CommandRequest, find, subcommand, usage_block
     summary="List the commands, or explain one",
     usage="/consult help [<subcommand>]",
     example="/consult help engage",
-    order=99,
 )
 def help_callback(req: CommandRequest, args: list[str]) -> None:
+    # The list of subcommands includes this one, so it is read when help runs.
+    from . import SUBCOMMANDS, find, usage_block
+
     if args:
         sub = find(args[0])
         if sub is None:
@@ -29,7 +31,7 @@ def help_callback(req: CommandRequest, args: list[str]) -> None:
         req.out.reply(f"*/consult {sub.name}*: {sub.summary}\n{usage_block(sub)}")
         return
     lines = ["*Consult* runs your engagement programme from this channel. Commands:"]
-    for sub in sorted(SUBCOMMANDS.values(), key=lambda s: (s.order, s.name)):
+    for sub in SUBCOMMANDS.values():
         lines.append(f"• `/consult {sub.name}`: {sub.summary}")
     lines.append("`/consult help <command>` shows how to use one, with an example.")
     req.out.reply("\n".join(lines))

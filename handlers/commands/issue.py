@@ -8,8 +8,7 @@ from bot.grammar import parse, parse_int, user_id
 from bot.raised_issues import STATES
 from bot.services import raised_issues as svc
 
-from . import CommandRequest, subcommand
-from .export import exporter
+from .subcommand import CommandRequest, exporter, subcommand
 
 USAGE = f"""/consult issues                                      # most raised first
 /consult issue add "<name>" [--description "<what it is about>"]
@@ -36,7 +35,6 @@ def _engagement_id(text: str) -> int:
     summary="The issues stakeholders raised, most raised first, with the response to each",
     usage="/consult issues",
     example="/consult issues",
-    order=16,
 )
 def issues_callback(req: CommandRequest, args: list[str]) -> None:
     if args:
@@ -52,7 +50,6 @@ def issues_callback(req: CommandRequest, args: list[str]) -> None:
     summary="Add, rename, merge or answer an issue raised; tag engagements with it",
     usage=USAGE,
     example='/consult issue add "list-size funding" --description "How practice list sizes drive funding"',
-    order=17,
 )
 def issue_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:

@@ -8,7 +8,7 @@ from bot.grammar import choice, user_id
 from bot.rendering import esc
 from bot.services.programmes import grant_role, list_roles, revoke_role
 
-from . import CommandRequest, subcommand
+from .subcommand import CommandRequest, subcommand
 
 ADMIN_USAGE = "/consult admin add|remove <@user>"
 OFFICER_USAGE = "/consult officer add|remove <@user>"
@@ -39,7 +39,6 @@ def _change(req: CommandRequest, args: list[str], role: str, usage: str) -> None
     summary="Add or remove a programme admin (admins)",
     usage=ADMIN_USAGE,
     example="/consult admin add @jane",
-    order=80,
 )
 def admin_callback(req: CommandRequest, args: list[str]) -> None:
     _change(req, args, roles.ADMIN, ADMIN_USAGE)
@@ -50,7 +49,6 @@ def admin_callback(req: CommandRequest, args: list[str]) -> None:
     summary="Add or remove a returning officer for votes (admins)",
     usage=OFFICER_USAGE,
     example="/consult officer add @sam",
-    order=81,
 )
 def officer_callback(req: CommandRequest, args: list[str]) -> None:
     _change(req, args, roles.RETURNING_OFFICER, OFFICER_USAGE)
@@ -61,7 +59,6 @@ def officer_callback(req: CommandRequest, args: list[str]) -> None:
     summary="Who are the admins and returning officers",
     usage="/consult roles",
     example="/consult roles",
-    order=82,
 )
 def roles_callback(req: CommandRequest, args: list[str]) -> None:
     if args:

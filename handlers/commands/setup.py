@@ -8,7 +8,7 @@ from bot.grammar import parse, parse_int
 from bot.rendering import esc
 from bot.services.programmes import setup_programme
 
-from . import CommandRequest, subcommand
+from .subcommand import CommandRequest, subcommand
 
 USAGE = '/consult setup "<programme name>" [--template co-commissioning] [--year 2014] [--timezone Europe/London]'
 
@@ -18,7 +18,6 @@ USAGE = '/consult setup "<programme name>" [--template co-commissioning] [--year
     summary="Start a programme in this channel",
     usage=USAGE,
     example='/consult setup "Hillingdon co-commissioning" --template co-commissioning --year 2014',
-    order=1,
 )
 def setup_callback(req: CommandRequest, args: list[str]) -> None:
     p = parse(args, {"template", "year", "timezone"}, usage=USAGE)

@@ -8,7 +8,7 @@ from bot.rendering import esc
 from bot.services import stakeholders as svc
 from bot.stakeholder_types import TYPE_ALIASES, TYPE_LABELS, TYPES
 
-from . import CommandRequest, subcommand
+from .subcommand import CommandRequest, subcommand
 
 USAGE = """/consult stakeholder add <type> "<name>" [--code <ODS code>] [--list-size N] [--group "<locality or CCG>"]
 /consult stakeholder list [<type>] [--group "<group>"]
@@ -46,7 +46,6 @@ def describe(s) -> str:
     usage=USAGE,
     example='/consult stakeholder add practice "Acorn Surgery" --code E85001 --list-size 8200',
     aliases=("stakeholders",),
-    order=2,
 )
 def stakeholder_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:

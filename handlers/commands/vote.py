@@ -19,8 +19,7 @@ from bot.rendering import esc
 from bot.services import votes as svc
 from bot.services.access import programme_for
 
-from . import CommandRequest, subcommand
-from .export import exporter
+from .subcommand import CommandRequest, exporter, subcommand
 
 USAGE = """/consult vote open "<question>" --closes <date> [--time 17:00] [--rule simple|absolute|two-thirds] [--quorum 50%] [--weighted] [--group "<group>"]
 /consult vote record <practice> for|against|abstain [--method paper|email|meeting]
@@ -45,7 +44,6 @@ def _vote_id(p) -> int | None:
     usage=USAGE,
     example='/consult vote open "Take on joint commissioning?" --closes 4/3/2015 --quorum 50%',
     aliases=("votes",),
-    order=30,
 )
 def vote_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:

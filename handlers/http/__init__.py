@@ -1,1 +1,1 @@
-"""Plain HTTP routes (calendar feeds...), one module each, using handlers.web.route."""
+"""Plain HTTP routes (calendar feeds...), one module each, listed in handlers/web.py."""

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from bot.services.calendar import FeedBody, fetch_feed
-from handlers.web import route
 
 log = logging.getLogger("consult.calendar")
 
@@ -61,7 +60,6 @@ def _http_date(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
-@route({"GET", "HEAD"}, r"/calendar/(?P<token>[^/]{1,100})\.ics")
 def calendar_feed(services, environ, match):
     feed = fetch_feed(services.uow(), match.group("token"))
     if feed is None:

@@ -1,4 +1,4 @@
-"""Interactive listeners (buttons, forms, shortcuts, events), one module per feature.
+"""Slack interactivity (buttons, forms, shortcuts, events), one module per feature.
 
-Each module defines `add_listeners(app, services)`.
+Each module defines `add_listeners(app, services)`; handlers/listeners.py calls them.
 """

@@ -163,7 +163,7 @@ def test_old_events_are_forgotten_by_the_sweep(services):
 
     from freezegun import freeze_time
 
-    from jobs import SWEEPS, load_all
+    from jobs import SWEEPS
     from storage.slack_events import first_delivery
 
     engine = services.extras["engine"]
@@ -172,7 +172,6 @@ def test_old_events_are_forgotten_by_the_sweep(services):
     with freeze_time("2015-03-02 08:00"):
         assert first_delivery(engine, "EvRecent", "T1")
         assert not first_delivery(engine, "EvOld", "T1")  # still remembered within a day
-    load_all()
     with freeze_time("2015-03-02 09:30"):
         SWEEPS["forget_old_slack_events"].run(services, datetime(2015, 3, 2, 9, 30, tzinfo=UTC))
     with engine.connect() as conn:

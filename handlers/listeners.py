@@ -1,0 +1,28 @@
+"""Every Bolt listener, wired into the app in one place (bolt_app.make_bolt_app calls this).
+
+Each module named here has `add_listeners(app, services)`, which declares
+its listeners with Bolt's decorators. A new listener module is added to
+this list.
+"""
+
+from __future__ import annotations
+
+from handlers import commands
+from handlers.interactivity import (
+    app_home,
+    engagement_form,
+    raised_issues,
+    reminders,
+    vote_buttons,
+    workflow_step,
+)
+
+
+def add_listeners(app, services) -> None:
+    commands.add_listeners(app, services)  # the /consult slash command
+    app_home.add_listeners(app, services)
+    engagement_form.add_listeners(app, services)
+    raised_issues.add_listeners(app, services)
+    reminders.add_listeners(app, services)
+    vote_buttons.add_listeners(app, services)
+    workflow_step.add_listeners(app, services)
