@@ -577,6 +577,10 @@ def compute(rec: Records) -> Pack:
         "evidence": sum(len(e) for e in rec.evidence.values()),
         "last_audit_id": rec.last_audit_id,
         "issues": len(rec.raised_issues),
+        # The audit trail's hash chain head: the fingerprint covers it, so a pack
+        # vouches for the whole trail as it stood (`app.py audit verify`).
+        "audit_entries": rec.programme.audit_seq or 0,
+        "audit_head": rec.programme.audit_head,
     }
     statutory = [r for r in duty_rows if r.section == duty_rules.DUTY]
     pack = Pack(

@@ -30,6 +30,10 @@ class Programme(Base):
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     digest_weekday: Mapped[int] = mapped_column(Integer, default=0)
     digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    # The audit trail's head: how many entries it has and the last one's hash
+    # (bot/audit_chain.py). Removing the last entries leaves the trail short of it.
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    audit_head: Mapped[str | None] = mapped_column(String(64))
 
 
 class Role(Base):
@@ -79,6 +83,8 @@ class AuditEvent(Base):
         # An item's history (calendar SEQUENCE of votes, duties, actions), without
         # reading the programme's whole trail, which grows with the engagement log.
         Index("ix_audit_event_item", "programme_id", "entity", "entity_id", "at"),
+        # One entry per place in a programme's chain: two writers can never fork it.
+        UniqueConstraint("programme_id", "seq", name="uq_audit_event_programme_seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,3 +97,7 @@ class AuditEvent(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+    # The hash chain (bot/audit_chain.py); entries outside any programme have none.
+    seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))

@@ -1,17 +1,72 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import AuditEvent
+from bot import audit_chain
+from storage.models import AuditEvent, Programme
+from storage.models.base import utcnow
 
 
 class AuditRepository:
     def __init__(self, session: Session):
         self.session = session
+        self._unchained: list[AuditEvent] = []
+        event.listen(session, "before_commit", self._chain_pending)
 
     def record(self, **values) -> None:
-        self.session.add(AuditEvent(**values))
+        """Add an entry; one in a programme is linked into its hash chain at commit."""
+        values.setdefault("at", utcnow())
+        entry = AuditEvent(**values)
+        self.session.add(entry)
+        if entry.programme_id is not None:
+            self._unchained.append(entry)
+
+    def _chain_pending(self, session: Session) -> None:
+        """Number and link this transaction's entries, per programme, as it commits.
+
+        Each programme's row is locked (FOR NO KEY UPDATE, which inserts that
+        merely reference the programme do not wait for) while its head is read
+        and moved. Taken last, just before the commit, the lock is held for a
+        moment and nothing else is waited for while holding it, so writers take
+        turns without deadlocks and two entries written at once never fork the
+        chain; SQLite's write lock does the same. The unique (programme, seq)
+        backs it up in the database.
+        """
+        entries = [
+            e
+            for e in self._unchained
+            if e.seq is None and (inspect(e).pending or inspect(e).persistent)
+        ]
+        self._unchained = []
+        if not entries:
+            return
+        with session.no_autoflush:
+            for programme_id in sorted({e.programme_id for e in entries}):
+                seq, head = session.execute(
+                    select(Programme.audit_seq, Programme.audit_head)
+                    .where(Programme.id == programme_id)
+                    .with_for_update(key_share=True)
+                ).one()
+                seq, head = seq or 0, head or audit_chain.GENESIS
+                for entry in (e for e in entries if e.programme_id == programme_id):
+                    seq += 1
+                    entry.seq, entry.prev_hash = seq, head
+                    entry.hash = head = audit_chain.hash_of(entry)
+                session.execute(
+                    update(Programme)
+                    .where(Programme.id == programme_id)
+                    .values(audit_seq=seq, audit_head=head)
+                )
+
+    def chain(self, programme_id: int):
+        """The programme's trail in chain order, streamed."""
+        return self.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.programme_id == programme_id)
+            .order_by(AuditEvent.seq, AuditEvent.id)
+            .execution_options(yield_per=1000)
+        )
 
     def for_programme(
         self,
