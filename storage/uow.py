@@ -24,6 +24,8 @@ REPOSITORIES = {
     "duties": "storage.repositories.duties:DutyRepository",
     "digests": "storage.repositories.digests:DigestRepository",
     "raised_issues": "storage.repositories.raised_issues:RaisedIssueRepository",
+    "personal_data": "storage.personal_data:PersonalDataRepository",
+    "retention": "storage.repositories.retention:RetentionRepository",
 }
 
 

@@ -7,7 +7,7 @@ from .delivery import Delivery
 from .digest import DigestFollow
 from .duty import Duty, DutyEvidence
 from .engagement import Action, Engagement, EngagementStakeholder
-from .programme import AuditEvent, Programme, Role, Stakeholder
+from .programme import AuditEvent, Programme, PurgeLog, Role, Stakeholder
 from .raised_issue import EngagementRaisedIssue, RaisedIssue, RaisedIssueStakeholder
 from .slack import SlackEvent, slack_bots, slack_installations, slack_oauth_states
 from .vote import AggregateTally, Ballot, BallotHistory, Elector, Vote
@@ -20,6 +20,7 @@ __all__ = [
     "Role",
     "Stakeholder",
     "AuditEvent",
+    "PurgeLog",
     "Engagement",
     "EngagementStakeholder",
     "Action",

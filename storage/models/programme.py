@@ -34,6 +34,10 @@ class Programme(Base):
     # (bot/audit_chain.py). Removing the last entries leaves the trail short of it.
     audit_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     audit_head: Mapped[str | None] = mapped_column(String(64))
+    # Retention: archived (closed: no reminders or digests) at archived_at, and
+    # purged retention_years after that; None keeps it until someone decides.
+    retention_years: Mapped[int | None] = mapped_column(Integer)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Role(Base):
@@ -101,3 +105,20 @@ class AuditEvent(Base):
     seq: Mapped[int | None] = mapped_column(Integer)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class PurgeLog(Base):
+    """A programme purged at the end of its retention period: what went, and when."""
+
+    __tablename__ = "purge_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    programme_id: Mapped[int] = mapped_column(Integer)  # no foreign key: the programme is gone
+    programme_name: Mapped[str] = mapped_column(String(200))
+    archived_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retention_years: Mapped[int] = mapped_column(Integer)
+    purged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    purged_by: Mapped[str] = mapped_column(String(32))  # "scheduler" or the operator's command
+    records: Mapped[str] = mapped_column(Text)  # JSON: rows removed per table
+    audit_head: Mapped[str | None] = mapped_column(String(64))  # the trail's last hash

@@ -70,6 +70,7 @@ class DeadlineRepository:
                 select(Deadline, Programme)
                 .join(Programme, Programme.id == Deadline.programme_id)
                 .where(Deadline.state == "open", Deadline.due_on >= first, Deadline.due_on <= last)
+                .where(Programme.archived_at.is_(None))
                 .order_by(Deadline.due_on, Deadline.id)
             )
         ]
@@ -86,6 +87,7 @@ class DeadlineRepository:
                     Action.due_on.is_not(None),
                     Action.due_on >= first,
                     Action.due_on <= last,
+                    Programme.archived_at.is_(None),
                 )
                 .order_by(Action.due_on, Action.id)
             )

@@ -45,7 +45,9 @@ class DigestRepository:
         """Programmes whose weekly digest is on."""
         return list(
             self.session.scalars(
-                select(Programme).where(Programme.digest_enabled.is_(True)).order_by(Programme.id)
+                select(Programme)
+                .where(Programme.digest_enabled.is_(True), Programme.archived_at.is_(None))
+                .order_by(Programme.id)
             )
         )
 

@@ -79,6 +79,7 @@ class DutyRepository:
                 Duty.due_on.is_not(None),
                 Duty.due_on >= start,
                 Duty.due_on <= end,
+                Programme.archived_at.is_(None),
             )
             .order_by(Duty.programme_id, Duty.due_on, Duty.id)
         )

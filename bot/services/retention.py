@@ -1,0 +1,121 @@
+"""Retention per programme: archive a finished programme, purge it N years later.
+
+An archived programme is closed: no reminders, digests or duty reminders go
+out, but everything can still be read and exported. When its retention
+period has passed since it was archived, the scheduler purges it, every
+record in it, and writes what went to the purge log.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from dateutil.relativedelta import relativedelta
+
+from .. import clock
+from ..context import Actor
+from ..errors import Conflict, UsageError
+from .access import audit, programme_for, require_admin, snapshot
+
+log = logging.getLogger("consult.retention")
+
+MAX_YEARS = 50
+
+
+@dataclass(frozen=True)
+class Retention:
+    programme: object
+    purge_on: date | None
+
+
+def purge_date(programme) -> datetime | None:
+    if programme.archived_at is None or programme.retention_years is None:
+        return None
+    return programme.archived_at + relativedelta(years=programme.retention_years)
+
+
+def read_years(text: str) -> int:
+    try:
+        years = int(text)
+    except ValueError:
+        raise UsageError(f"{text[:20]!r} is not a number of years, e.g. `6 years`.") from None
+    if not 1 <= years <= MAX_YEARS:
+        raise UsageError(f"Keep a programme from 1 to {MAX_YEARS} years after it is archived.")
+    return years
+
+
+def show_retention(actor: Actor, channel_id: str, uow) -> Retention:
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        when = purge_date(programme)
+        return Retention(programme, when.date() if when else None)
+
+
+def _change(actor: Actor, channel_id: str, uow, doing: str, action: str, apply) -> Retention:
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, doing)
+        before = snapshot(programme)
+        apply(uow, programme)
+        audit(uow, actor, programme, action, "programme", programme.id, before, snapshot(programme))
+        uow.commit()
+        when = purge_date(programme)
+        return Retention(programme, when.date() if when else None)
+
+
+def set_retention(actor: Actor, channel_id: str, years: int | None, uow) -> Retention:
+    """`retention <N> years` (purged N years after archiving) or `retention keep` (never)."""
+
+    def apply(uow, programme):
+        if programme.retention_years == years:
+            raise Conflict("That is already the programme's retention; nothing changed.")
+        programme.retention_years = years
+
+    return _change(actor, channel_id, uow, "set how long it is kept", "programme.retention", apply)
+
+
+def archive_programme(actor: Actor, channel_id: str, uow) -> Retention:
+    def apply(uow, programme):
+        if programme.archived_at is not None:
+            raise Conflict("The programme is already archived.")
+        if uow.votes.open_votes(programme.id):
+            raise Conflict("A vote is still open: close it first (`/consult vote close`).")
+        programme.archived_at = clock.now()
+
+    return _change(actor, channel_id, uow, "archive the programme", "programme.archive", apply)
+
+
+def reopen_programme(actor: Actor, channel_id: str, uow) -> Retention:
+    def apply(uow, programme):
+        if programme.archived_at is None:
+            raise Conflict("The programme is not archived.")
+        programme.archived_at = None
+
+    return _change(actor, channel_id, uow, "reopen the programme", "programme.reopen", apply)
+
+
+def purge_due(uow_factory, now: datetime, by: str = "scheduler") -> list:
+    """Purge every archived programme whose retention period has passed; log each purge."""
+    purged = []
+    with uow_factory() as uow:
+        due = [p.id for p in uow.retention.archived() if purge_date(p) <= now]
+    for programme_id in due:  # one transaction each: one failure leaves the others done
+        with uow_factory() as uow:
+            programme = uow.programmes.get(programme_id)
+            if programme is None or purge_date(programme) is None or purge_date(programme) > now:
+                continue
+            entry = uow.retention.purge(programme, by, now)
+            uow.commit()
+            log.warning(
+                "purged programme %s (%r) of team %s, archived %s, kept %s years: %s",
+                entry.programme_id,
+                entry.programme_name,
+                entry.team_id,
+                entry.archived_at.date(),
+                entry.retention_years,
+                entry.records,
+            )
+            purged.append(entry)
+    return purged

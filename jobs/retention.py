@@ -1,0 +1,12 @@
+"""Hourly: purge archived programmes whose retention period has passed."""
+
+from __future__ import annotations
+
+from bot.services.retention import purge_due
+
+from . import sweep
+
+
+@sweep("purge_expired_programmes", every_seconds=3600)
+def purge_expired_programmes(services, now) -> None:
+    purge_due(services.uow, now)
