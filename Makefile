@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: run test test-unit test-integration test-e2e lint format bench install install-dev migrate clean
+.PHONY: run test test-unit test-integration test-e2e lint format bench soak install install-dev migrate clean
 
 # Runtime dependencies only (what `make run` needs).
 $(STAMP): pyproject.toml requirements.lock
@@ -58,6 +58,11 @@ format: install-dev
 
 bench: install-dev
 	tests/with-postgres.sh $(PY) -m tests.bench
+
+# `serve` with its scheduler under a national load for SOAK_MINUTES (default 30).
+SOAK_MINUTES ?= 30
+soak: install-dev
+	tests/with-postgres.sh $(PY) -m tests.soak --minutes $(SOAK_MINUTES) $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) consult.db .pytest_cache
