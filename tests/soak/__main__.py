@@ -295,7 +295,7 @@ def run(args) -> int:
         time.sleep(0.05)
     pool.shutdown(wait=True)
     # Let the last minute's sweep and the last replies land.
-    time.sleep(75)
+    time.sleep(args.settle_seconds)
     stop.set()
     report = check(args, slack, server, engine, dataset, schedule, traffic, samples, began)
     server.stop()
@@ -424,6 +424,9 @@ def main(argv=None) -> int:
     p.add_argument("--sample-seconds", type=float, default=30.0)
     p.add_argument("--warmup-minutes", type=float, default=5.0)
     p.add_argument("--memory-tolerance-mb", type=float, default=15.0)
+    p.add_argument(
+        "--settle-seconds", type=float, default=75.0, help="wait after the load for the last sweep"
+    )
     p.add_argument("--log-dir", default="/tmp/consult-soak")
     p.add_argument("--markdown", type=Path, help="also write the report to this file")
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
