@@ -215,9 +215,11 @@ def turnout_chart(
     first_votes: list[date],
     electorate: int,
     quorum_percent: int | None,
+    weighted: bool = False,
 ) -> Chart:
-    """Practices that have voted, day by day from opening to `until` (closing, or today), against
-    the quorum. `first_votes`: the day each practice now counted first voted."""
+    """Practices that have voted, day by day from opening to `until` (closing, or the latest
+    ballot), against the quorum. `first_votes`: the day each practice now counted first voted.
+    A weighted vote's quorum counts registered list size, not practices: it is named, not drawn."""
     until = max(until, opened_on)
     days = [opened_on + timedelta(days=i) for i in range((until - opened_on).days + 1)]
     per_day = Counter(max(d, opened_on) for d in first_votes)
@@ -227,6 +229,9 @@ def turnout_chart(
         points.append((d, running))
     points[-1] = (points[-1][0], len(first_votes))  # a ballot dated after `until` still counts
     voted = len(first_votes)
+    weighted_quorum = quorum_percent if weighted else None
+    if weighted:
+        quorum_percent = None
     needed = -(-electorate * quorum_percent // 100) if quorum_percent is not None else None
     reached = next((d for d, n in points if needed is not None and n >= needed), None)
     alt = (
@@ -238,6 +243,8 @@ def turnout_chart(
         alt += (
             f"; quorum reached on {format_date(reached)}." if reached else "; quorum not reached."
         )
+    elif weighted_quorum is not None:
+        alt += f"; its {weighted_quorum}% quorum counts registered list size, shown in the table."
     else:
         alt += "; no quorum set."
     return Chart(

@@ -336,7 +336,8 @@ def _turnout_chart(summary: VoteSummary, vote, rec: Records, tz: str):
         until,
         firsts,
         summary.tally.practices.electorate,
-        None if vote.weighted else vote.quorum_percent,
+        vote.quorum_percent,
+        weighted=vote.weighted,
     )
 
 

@@ -84,6 +84,9 @@ def test_turnout_chart_counts_day_by_day_against_the_quorum():
         "Turnout in vote 7: 5 of 8 practices (62%) had voted by Fri 13 Feb 2015, against a "
         "quorum of 60% (5 practices); quorum reached on Thu 12 Feb 2015."
     )
+    weighted = charts.turnout_chart(7, date(2015, 2, 10), date(2015, 2, 13), firsts, 8, 60, True)
+    assert weighted.extra == (8, None, None)  # not drawn in practices
+    assert weighted.alt.endswith("its 60% quorum counts registered list size, shown in the table.")
     none = charts.turnout_chart(7, date(2015, 2, 10), date(2015, 2, 10), [], 8, None)
     assert none.alt.endswith("no quorum set.") and none.series == ((date(2015, 2, 10), 0),)
 
