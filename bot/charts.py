@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -47,6 +48,9 @@ TRACK = "#E8ECEF"  # the unfilled part of a bar
 FONT = "DejaVu Sans"
 WIDTH_INCHES = 8.0  # 800 px at the PNG's 100 dpi: sharp on a phone, small to upload
 DPI = 100
+# matplotlib's settings (rcParams) are global: charts drawn at once by the scheduler and by
+# Slack's listener threads take turns, so one's style never leaks into another's picture.
+_DRAWING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -308,8 +312,6 @@ def draw(chart: Chart, fmt: str = "png") -> bytes:
     from it can be searched and read aloud."""
     # Imported here: matplotlib takes a moment to load, and only pictures need it.
     import matplotlib
-
-    matplotlib.use("Agg", force=True)
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
@@ -324,21 +326,28 @@ def draw(chart: Chart, fmt: str = "png") -> bytes:
         "xtick.color": INK,
         "ytick.color": INK,
     }
-    with rc_context(style):
-        painter = {
-            "bars": _draw_bars,
-            "positions": _draw_positions,
-            "weekly": _draw_weekly,
-            "turnout": _draw_turnout,
-        }[chart.kind]
-        fig = painter(chart, Figure)
-        fig.suptitle(chart.title, x=0.01, ha="left", fontsize=12, fontweight="bold")
-        out = io.BytesIO()
-        if fmt == "svg":
-            fig.savefig(out, format="svg", metadata={"Date": None})
-        else:
-            fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+    with _DRAWING:
+        matplotlib.use("Agg", force=True)  # no display, whatever the environment says
+        with rc_context(style):
+            fig = _paint(chart, Figure)
+            out = io.BytesIO()
+            if fmt == "svg":
+                fig.savefig(out, format="svg", metadata={"Date": None})
+            else:
+                fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
     return out.getvalue()
+
+
+def _paint(chart: Chart, Figure):
+    painter = {
+        "bars": _draw_bars,
+        "positions": _draw_positions,
+        "weekly": _draw_weekly,
+        "turnout": _draw_turnout,
+    }[chart.kind]
+    fig = painter(chart, Figure)
+    fig.suptitle(chart.title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    return fig
 
 
 def inline_svg(chart: Chart) -> str:

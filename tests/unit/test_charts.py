@@ -141,3 +141,17 @@ def test_svg_keeps_labels_as_text_and_ids_unique_per_chart():
     # The same figures draw the same SVG (the pack's fingerprint is about figures, but a stable
     # file is easier to compare).
     assert one == charts.inline_svg(charts.coverage_from_report(report))
+
+
+def test_charts_drawn_at_once_from_several_threads_are_each_their_own():
+    """The scheduler and Slack's listener threads may draw at the same time; matplotlib's settings
+    are global, so each picture must still come out exactly as when drawn alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    report = practices_report()
+    chosen = [charts.coverage_from_report(report), charts.positions_from_report(report)] * 4
+    alone = [charts.draw(c, "svg") for c in chosen]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda c: charts.draw(c, "svg"), chosen))
+    assert together == alone
+    assert all(b'font-family="DejaVu Sans"' in s or b"DejaVu Sans" in s for s in together)
