@@ -42,6 +42,7 @@ test-unit: install-dev
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 test-integration: install-dev
+	tests/system-deps.sh
 	tests/with-postgres.sh $(PY) -m pytest tests/integration tests/faults $(PYTEST_ARGS)
 
 test-e2e: install-dev
