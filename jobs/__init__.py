@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import digests, duties, reminders, slack_events, votes
+from . import digests, duties, reminders, retention, slack_events, votes
 
 log = logging.getLogger("consult.jobs")
 
@@ -31,6 +31,7 @@ SWEEPS: dict[str, Sweep] = {
         Sweep("duty-reminders", duties.send_duty_reminders),
         Sweep("forget_old_slack_events", slack_events.forget_old_slack_events, every_seconds=3600),
         Sweep("reminders", reminders.send_due_reminders),
+        Sweep("retention.purge", retention.purge_expired_programmes, every_seconds=3600),
         Sweep("votes.close", votes.close_votes),
         Sweep("votes.remind", votes.remind_voters),
         Sweep("votes.turnout", votes.warn_low_turnout),

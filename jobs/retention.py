@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from bot.services.retention import purge_due
 
-from . import sweep
 
-
-@sweep("purge_expired_programmes", every_seconds=3600)
 def purge_expired_programmes(services, now) -> None:
     purge_due(services.uow, now)

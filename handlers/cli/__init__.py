@@ -6,7 +6,18 @@ CLI_COMMANDS lists them, in the order `python app.py --help` shows them.
 
 from __future__ import annotations
 
-from . import backup, charts, evidence, export, import_practices, keys, scheduler
+from . import (
+    audit,
+    backup,
+    charts,
+    evidence,
+    export,
+    import_practices,
+    keys,
+    retention,
+    scheduler,
+    subject_access,
+)
 from .command import CliCommand
 
 CLI_COMMANDS: dict[str, CliCommand] = {
@@ -20,5 +31,8 @@ CLI_COMMANDS: dict[str, CliCommand] = {
         import_practices.import_practices_cli,
         keys.rotate_key_cli,
         scheduler.scheduler_cli,
+        audit.audit_cli,
+        subject_access.subject_access_cli,
+        retention.retention_cli,
     ]
 }

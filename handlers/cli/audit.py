@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.services.audit_trail import describe, verify_trail
 
-from . import cli_command, find_programme
+from .command import cli_command, find_programme
 
 
 def _configure(parser) -> None:

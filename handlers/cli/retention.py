@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import clock
 from bot.services.retention import purge_date, purge_due
 
-from . import cli_command
+from .command import cli_command
 
 
 def _configure(parser) -> None:

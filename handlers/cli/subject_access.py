@@ -9,7 +9,7 @@ from bot.errors import ConsultError
 from bot.services.people import subject_access
 from storage.personal_data import to_json
 
-from . import cli_command, find_programme
+from .command import cli_command, find_programme
 
 
 def _configure(parser) -> None:

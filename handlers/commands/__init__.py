@@ -32,6 +32,8 @@ from . import (
     export,
     help,
     issue,
+    person,
+    retention,
     roles,
     setup,
     stakeholder,
@@ -67,6 +69,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         roles.admin_callback,
         roles.officer_callback,
         roles.roles_callback,
+        person.person_callback,
+        retention.retention_callback,
         export.export_callback,
         help.help_callback,
     ]

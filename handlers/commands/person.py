@@ -7,7 +7,7 @@ from bot.grammar import choice, user_id
 from bot.rendering import esc
 from bot.services.people import forget_person
 
-from . import CommandRequest, subcommand
+from .subcommand import CommandRequest, subcommand
 
 USAGE = "/consult person forget <@user>"
 
@@ -17,7 +17,6 @@ USAGE = "/consult person forget <@user>"
     summary="Forget a person: their Slack identity replaced by a pseudonym everywhere (admins)",
     usage=USAGE,
     example="/consult person forget @former.colleague",
-    order=84,
 )
 def person_callback(req: CommandRequest, args: list[str]) -> None:
     if len(args) != 2:

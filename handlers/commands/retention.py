@@ -13,7 +13,7 @@ from bot.services.retention import (
     show_retention,
 )
 
-from . import CommandRequest, subcommand
+from .subcommand import CommandRequest, subcommand
 
 USAGE = "/consult retention [<N> years | keep | archive | reopen]"
 
@@ -41,7 +41,6 @@ def _describe(r) -> str:
     summary="How long the programme is kept; archive it when finished (admins change it)",
     usage=USAGE,
     example="/consult retention 6 years",
-    order=85,
 )
 def retention_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:

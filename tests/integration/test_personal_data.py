@@ -196,10 +196,9 @@ def test_a_programme_is_archived_then_purged_after_its_retention_and_the_purge_i
     # A day before: nothing goes.
     assert retention.purge_due(services.uow, datetime(2021, 3, 31, tzinfo=UTC)) == []
     # When it is due, the sweep purges it, every record in it, and logs what went.
-    from jobs import SWEEPS, load_all
+    from jobs import SWEEPS
 
-    load_all()
-    SWEEPS["purge_expired_programmes"].run(services, datetime(2021, 4, 2, tzinfo=UTC))
+    SWEEPS["retention.purge"].run(services, datetime(2021, 4, 2, tzinfo=UTC))
     engine = services.extras["engine"]
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).where(Programme.id == programme_id)) == 0
