@@ -106,9 +106,9 @@ def shell(settings: Settings, args) -> int:
     from handlers.console import run_shell
 
     services = bootstrap(settings)
-    from handlers.console import ConsoleMessenger
+    from handlers.console import ConsoleMessenger, directory_names
 
-    console = ConsoleMessenger(sys.stdout)
+    console = ConsoleMessenger(sys.stdout, name=directory_names(services))
     services.messenger_for_team = lambda team_id: console
     start_background_work(services, args)
     try:

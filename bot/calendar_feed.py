@@ -8,7 +8,9 @@ client that matters most, so:
 - no METHOD, so clients treat the file as a published calendar, not an
   invitation to reply to;
 - each item's UID is made from what it is (team, programme, kind, id),
-  never random, so a refresh updates events instead of duplicating them.
+  never random, so a refresh updates events instead of duplicating them;
+- owners are named (ORGANIZER and ATTENDEE with CN, and the description),
+  since a calendar cannot render a Slack mention; their address opens Slack.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, vCalAddress
 
 PRODID = "-//Consult//Programme calendar feed//EN"
 REFRESH = timedelta(hours=1)
@@ -53,7 +55,8 @@ class CalendarItem:
     end: datetime | None = None
     place: str | None = None
     details: tuple[str, ...] = field(default_factory=tuple)
-    owners: tuple[str, ...] = field(default_factory=tuple)
+    owners: tuple[str, ...] = field(default_factory=tuple)  # Slack user ids
+    owner_names: tuple[str, ...] = field(default_factory=tuple)  # the same people, named
     alarm: timedelta | None = None
     busy: bool = False
 
@@ -84,11 +87,30 @@ def _owner(user: str) -> str:
     return user if user.startswith("@") else "@" + user
 
 
+def _owner_labels(item: CalendarItem) -> list[str]:
+    if len(item.owner_names) == len(item.owners):
+        return list(item.owner_names)
+    return [_owner(o) for o in item.owners]
+
+
+def _person(info: FeedInfo, user_id: str, name: str, organizer: bool = False) -> vCalAddress:
+    """A person as a calendar address: their name, and a link that opens Slack with them."""
+    address = vCalAddress(
+        "https://slack.com/app_redirect?" + urlencode({"team": info.team_id, "channel": user_id})
+    )
+    address.params["cn"] = name
+    if not organizer:
+        address.params["cutype"] = "INDIVIDUAL"
+        address.params["role"] = "REQ-PARTICIPANT"
+        address.params["partstat"] = "ACCEPTED"
+    return address
+
+
 def _description(info: FeedInfo, item: CalendarItem, link: str) -> str:
     lines = list(item.details)
     if item.owners:
         label = "Owner" if len(item.owners) == 1 else "Owners"
-        lines.append(f"{label}: " + ", ".join(_owner(o) for o in item.owners))
+        lines.append(f"{label}: " + ", ".join(_owner_labels(item)))
     lines.append(f"Programme: {info.name}")
     lines.append(f"In Slack: {link}")
     return "\n".join(lines)
@@ -123,6 +145,11 @@ def _event(info: FeedInfo, item: CalendarItem, link: str) -> Event:
     if item.place:
         ev.add("location", item.place)
     ev.add("description", _description(info, item, link))
+    if item.owners:
+        names = _owner_labels(item)
+        ev.add("organizer", _person(info, item.owners[0], names[0], organizer=True))
+        for user_id, name in zip(item.owners, names):
+            ev.add("attendee", _person(info, user_id, name))
     ev.add("url", link)
     if item.alarm is not None:
         alarm = Alarm()

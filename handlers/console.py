@@ -22,9 +22,9 @@ _CHANNEL = re.compile(r"<#([^>|]+)(?:\|([^>]*))?>")
 _LINK = re.compile(r"<(https?://[^>|]+)\|([^>]+)>")
 
 
-def plain(text: str) -> str:
-    """Slack mrkdwn to terminal text."""
-    text = _USER.sub(lambda m: "@" + m.group(1), text)
+def plain(text: str, name=None) -> str:
+    """Slack mrkdwn to terminal text; `name(user_id)` names a mentioned person (else the id)."""
+    text = _USER.sub(lambda m: "@" + ((name(m.group(1)) if name else None) or m.group(1)), text)
     text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     text = text.replace("<!here>", "@here").replace("<!channel>", "@channel")
@@ -56,13 +56,14 @@ def blocks_text(blocks: list[dict]) -> str:
 
 
 class ConsoleMessenger:
-    def __init__(self, out: TextIO, files_dir: Path | None = None):
+    def __init__(self, out: TextIO, files_dir: Path | None = None, name=None):
         self.out = out
+        self.name = name  # user id -> their name in the directory, or None
         self.files_dir = files_dir or Path.cwd()
         self._ts = 0
 
     def _print(self, prefix: str, text: str, blocks) -> None:
-        body = plain(blocks_text(blocks) if blocks else text)
+        body = plain(blocks_text(blocks) if blocks else text, self.name)
         print(prefix + body.replace("\n", "\n" + " " * len(prefix)), file=self.out, flush=True)
 
     def _next_ts(self) -> str:
@@ -124,6 +125,19 @@ class ConsoleMessenger:
         return found
 
 
+def directory_names(services, team_id: str = LOCAL_TEAM):
+    """Mentions in the shell by name, for the people in the workspace directory; the local
+    shell's own users (ids like `admin`) read as themselves."""
+    from bot.people import name_of
+
+    def name(user_id: str) -> str | None:
+        with services.uow() as uow:
+            person = uow.people.named(team_id, [user_id]).get(user_id)
+        return name_of(user_id, person) if person else None
+
+    return name
+
+
 def run_shell(
     services, user: str, channel: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
 ) -> int:
@@ -132,7 +146,7 @@ def run_shell(
     interactive = stdin.isatty()
     if interactive:
         print(f"Consult shell, as @{user} in #{channel}. Type /consult help, or quit.", file=stdout)
-    messenger = ConsoleMessenger(stdout)
+    messenger = ConsoleMessenger(stdout, name=directory_names(services))
     services.extras["console"] = messenger
     actor = Actor(team_id=LOCAL_TEAM, user_id=user, _is_workspace_admin=(user == LOCAL_ADMIN))
     while True:

@@ -7,7 +7,7 @@ this list.
 
 from __future__ import annotations
 
-from handlers import commands
+from handlers import commands, people
 from handlers.interactivity import (
     app_home,
     engagement_form,
@@ -19,6 +19,7 @@ from handlers.interactivity import (
 
 
 def add_listeners(app, services) -> None:
+    people.add_listeners(app, services)  # the directory of names: first sight, user_change
     commands.add_listeners(app, services)  # the /consult slash command
     app_home.add_listeners(app, services)
     engagement_form.add_listeners(app, services)

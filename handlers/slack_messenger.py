@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from slack_sdk import WebClient
@@ -10,6 +11,8 @@ from slack_sdk import WebClient
 log = logging.getLogger("consult.slack")
 
 MAX_UPLOAD_ALT = 1000  # files.getUploadURLExternal refuses a longer alt_txt
+# Tier 2: about 20 calls a minute per workspace.
+DIRECTORY_PAGE_SPACING_SECONDS = 3.0
 
 
 class SlackMessenger:
@@ -97,6 +100,24 @@ class SlackMessenger:
             ):
                 return message.get("ts") or True
         return None
+
+    def directory_pages(self, page_size: int = 200):
+        """The workspace's people, a page of users.list at a time (as bot.people.Person).
+
+        users.list is a Tier 2 method (about 20 calls a minute): pages are spaced
+        to stay inside it, and slack_sdk's retry handler waits out a 429 as
+        Retry-After says.
+        """
+        from handlers.people import person_from_slack
+
+        cursor = None
+        while True:
+            resp = self.client.users_list(limit=page_size, cursor=cursor)
+            yield [person_from_slack(u) for u in resp.get("members") or []]
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return
+            time.sleep(DIRECTORY_PAGE_SPACING_SECONDS)
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
         self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)

@@ -30,7 +30,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from sqlalchemy.exc import DBAPIError
 
 from bot.services.container import Services
-from handlers.event_dedup import first_delivery
+from storage.slack_events import first_delivery
 
 log = logging.getLogger("consult.socket_mode")
 

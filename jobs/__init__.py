@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import digests, duties, reminders, retention, slack_events, votes
+from . import digests, directory, duties, reminders, retention, slack_events, votes
 
 log = logging.getLogger("consult.jobs")
 
@@ -28,6 +28,7 @@ SWEEPS: dict[str, Sweep] = {
     s.name: s
     for s in [
         Sweep("digests", digests.sweep_digests),
+        Sweep("directory", directory.sweep_directory, every_seconds=600),
         Sweep("duty-reminders", duties.send_duty_reminders),
         Sweep("forget_old_slack_events", slack_events.forget_old_slack_events, every_seconds=3600),
         Sweep("reminders", reminders.send_due_reminders),

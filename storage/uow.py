@@ -26,6 +26,7 @@ REPOSITORIES = {
     "raised_issues": "storage.repositories.raised_issues:RaisedIssueRepository",
     "personal_data": "storage.personal_data:PersonalDataRepository",
     "retention": "storage.repositories.retention:RetentionRepository",
+    "people": "storage.repositories.people:PeopleRepository",
 }
 
 

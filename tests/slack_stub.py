@@ -13,6 +13,31 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+MESSAGES = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response")
+VIEWS = ("views.open", "views.publish", "views.update", "views.push")
+
+
+def block_kit_problems(method: str, body: dict) -> list[str]:
+    """What real Slack would refuse in a message or view, by slack_sdk's Block Kit models; and a
+    message with blocks but no top-level text (notifications and screen readers need it)."""
+    from slack_sdk.models.blocks import Block
+    from slack_sdk.models.views import View
+
+    problems = []
+    try:
+        if method in MESSAGES and body.get("blocks"):
+            if not str(body.get("text") or "").strip():
+                problems.append(f"{method} with blocks but no text")
+            if len(body["blocks"]) > 50:
+                problems.append(f"{method} with {len(body['blocks'])} blocks")
+            for raw in body["blocks"]:
+                Block.parse(raw).validate_json()
+        elif method in VIEWS and isinstance(body.get("view"), dict):
+            View(**body["view"]).validate_json()
+    except Exception as e:  # a SlackObjectFormationError, or a shape the models cannot read
+        problems.append(f"{method}: {type(e).__name__}: {e}")
+    return problems
+
 
 @dataclass
 class Call:
@@ -40,6 +65,10 @@ class SlackStub:
         self.history: dict[str, list[dict]] = {}
         # Socket Mode: what apps.connections.open hands out (tests/socket_stub.py's new_url).
         self.socket_url = None
+        # The workspace directory: Slack user objects by id, for users.info and users.list.
+        self.directory: dict[str, dict] = {}
+        # What real Slack would refuse, or show badly: checked on every message and view sent.
+        self.problems: list[str] = []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -152,6 +181,7 @@ class SlackStub:
                         {},
                     )
             self.calls.append(Call(method, body, path))
+            self.problems += block_kit_problems(method, body)
             self._ts += 1
             ts = f"{self._ts}.000100"
             if method == "chat.postMessage":
@@ -169,12 +199,17 @@ class SlackStub:
             return 200, {"ok": True, "url": self.socket_url()}, {}
         if method == "users.info":
             user = body.get("user")
+            found = dict(self.directory.get(user) or {"id": user})
+            found.update(is_admin=user in self.admins, is_owner=False)
+            return 200, {"ok": True, "user": found}, {}
+        if method == "users.list":
+            everyone = list(self.directory.values())
+            start = int(body.get("cursor") or 0)
+            end = start + int(body.get("limit") or 200)
+            more = {"next_cursor": str(end) if end < len(everyone) else ""}
             return (
                 200,
-                {
-                    "ok": True,
-                    "user": {"id": user, "is_admin": user in self.admins, "is_owner": False},
-                },
+                {"ok": True, "members": everyone[start:end], "response_metadata": more},
                 {},
             )
         if method in ("chat.postMessage", "chat.update"):

@@ -28,7 +28,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 
@@ -37,6 +37,7 @@ from ..calendar_feed import CalendarItem, FeedInfo, build_calendar
 from ..context import Actor
 from ..dates import format_date, local_to_utc
 from .access import audit, programme_for, require_admin
+from .directory import names_for
 
 PROGRAMME = "programme"
 PERSONAL = "personal"
@@ -258,7 +259,14 @@ def fetch_feed(uow, token: str) -> FeedBody | None:
         # Polling clients mostly find nothing changed: then the ETag is known from
         # two index reads, and the items are read only if a body must be sent.
         mark = hashlib.sha256(
-            repr((FEED_FORMAT, programme.name, uow.feeds.change_mark(programme.id))).encode()
+            repr(
+                (
+                    FEED_FORMAT,
+                    programme.name,
+                    uow.feeds.change_mark(programme.id),
+                    uow.people.change_mark(programme.team_id),  # owners are shown by name
+                )
+            ).encode()
         ).hexdigest()
         if feed.content_etag and feed.content_mark == mark:
             uow.feeds.record_fetch(feed.id, now, feed.content_etag, None, mark)
@@ -295,7 +303,7 @@ def feed_contents(
             programme.team_id,
             programme.channel_id,
             programme.id,
-            f"The deadlines, actions and duties that @{user_id} owns in {programme.name}, from Consult.",
+            f"The deadlines, actions and duties that {names_for(uow, programme.team_id, [user_id])(user_id)} owns in {programme.name}, from Consult.",
         )
     else:
         info = FeedInfo(
@@ -324,7 +332,8 @@ def feed_contents(
             _action_item(a, marks.get(("action", a.id)))
             for a in uow.feeds.actions(programme.id, owner)
         ]
-    return info, items
+    names = names_for(uow, programme.team_id, {o for i in items for o in i.owners})
+    return info, [replace(i, owner_names=names.all(i.owners)) if i.owners else i for i in items]
 
 
 def _short(text: str) -> str:

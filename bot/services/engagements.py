@@ -17,6 +17,7 @@ from ..spreadsheet import csv_bytes
 from ..typed_text import clean_typed
 from . import raised_issues as issues_svc
 from .access import audit, is_admin, programme_for, snapshot
+from .directory import lazy_names
 from .stakeholders import resolve
 
 MAX_SUMMARY = 3000
@@ -602,6 +603,7 @@ EXPORT_HEADER = [
     "source",
     "permalink",
     "logged_by",
+    "logged_by_name",
     "logged_at",
     "status",
     "withdrawn_at",
@@ -613,6 +615,7 @@ def engagements_csv(actor: Actor, channel_id: str, uow) -> tuple[object, bytes, 
     with uow:
         programme = programme_for(uow, actor, channel_id)
         seen: set[int] = set()
+        person = lazy_names(uow, programme.team_id)
 
         def rows():
             for e, type_, name, code in uow.engagements.export_rows(programme.id):
@@ -629,6 +632,7 @@ def engagements_csv(actor: Actor, channel_id: str, uow) -> tuple[object, bytes, 
                     e.source,
                     e.permalink,
                     e.logged_by,
+                    person(e.logged_by),
                     e.logged_at.isoformat(timespec="seconds"),
                     "withdrawn" if e.withdrawn_at else "live",
                     e.withdrawn_at.isoformat(timespec="seconds") if e.withdrawn_at else "",

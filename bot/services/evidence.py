@@ -26,9 +26,11 @@ from .. import votes as vote_rules
 from ..context import Actor
 from ..dates import format_date, format_datetime
 from ..errors import UsageError
+from ..people import Names
 from ..rendering import html_environment
 from ..stakeholder_types import TYPE_LABELS, TYPES
 from .access import programme_for, require_admin
+from .directory import names_for
 
 POSITIONS = ("support", "oppose", "undecided", "neutral")
 
@@ -53,6 +55,7 @@ class Records:
     template: dict | None = None
     raised_issues: list = field(default_factory=list)  # [IssueRecord], most raised first
     first_cast: dict[int, dict] = field(default_factory=dict)  # vote id -> stakeholder id -> when
+    names: Names = field(default_factory=Names)  # owners by name: a printed pack has no mentions
 
 
 @dataclass
@@ -94,6 +97,12 @@ def gather_issues(uow, programme_id: int) -> list[IssueRecord]:
     return out
 
 
+def _owners(duties, raised_issues) -> set[str]:
+    """Everyone the pack names: duty owners and those who answered issues."""
+    owners = {d.owner_id for d in duties if d.owner_id}
+    return owners | {r.issue.response_owner for r in raised_issues if r.issue.response_owner}
+
+
 def gather(uow, programme) -> Records:
     r = uow.duties.records
     votes = r.votes(programme.id)
@@ -103,6 +112,8 @@ def gather(uow, programme) -> Records:
             template = programme_templates.load(programme.template)
         except UsageError:
             template = None
+    duties = r.duties(programme.id)
+    raised_issues = gather_issues(uow, programme.id)
     return Records(
         programme=programme,
         stakeholders=r.stakeholders(programme.id),
@@ -113,13 +124,14 @@ def gather(uow, programme) -> Records:
         ballots={v.id: r.ballots(v.id) for v in votes},
         aggregates={v.id: a for v in votes if (a := r.aggregate(v.id)) is not None},
         deadlines=r.deadlines(programme.id),
-        duties=r.duties(programme.id),
+        duties=duties,
         evidence=uow.duties.evidence_of_programme(programme.id),
         duty_events=r.duty_events(programme.id),
         last_audit_id=r.last_audit_id(programme.id),
         template=template,
-        raised_issues=gather_issues(uow, programme.id),
+        raised_issues=raised_issues,
         first_cast={v.id: r.first_cast(v.id) for v in votes},
+        names=names_for(uow, programme.team_id, _owners(duties, raised_issues)),
     )
 
 
@@ -402,7 +414,7 @@ def compute(rec: Records) -> Pack:
     }
 
     practice_patients = sum(s.list_size or 0 for s in live if s.type == "practice")
-    you_said = [you_said_row(r, practice_patients) for r in rec.raised_issues]
+    you_said = [you_said_row(r, practice_patients, rec.names) for r in rec.raised_issues]
 
     practices = []
     for s in sorted(
@@ -513,7 +525,7 @@ def compute(rec: Records) -> Pack:
                 d.statute,
                 d.state,
                 d.due_on,
-                d.owner_id,
+                rec.names(d.owner_id) or None,
                 d.reason,
                 d.notes,
                 done_on.get(d.id) if d.state == duty_rules.DONE else None,
@@ -605,7 +617,7 @@ def compute(rec: Records) -> Pack:
     return pack
 
 
-def you_said_row(r: IssueRecord, practice_patients: int) -> YouSaidRow:
+def you_said_row(r: IssueRecord, practice_patients: int, names: Names | None = None) -> YouSaidRow:
     i = r.issue
     order = {t: n for n, t in enumerate(TYPES)}
     by_type = [
@@ -633,7 +645,7 @@ def you_said_row(r: IssueRecord, practice_patients: int) -> YouSaidRow:
         state_label=issue_rules.STATE_LABELS.get(i.state, i.state),
         response=i.response,
         reason=i.reason,
-        owner=i.response_owner,
+        owner=(names or Names())(i.response_owner) or None,
         responded_on=i.responded_on,
     )
 

@@ -19,6 +19,7 @@ from ..grammar import closest
 from ..spreadsheet import csv_bytes
 from ..typed_text import clean_typed
 from .access import audit, is_admin, programme_for, require_admin, snapshot
+from .directory import lazy_names
 
 
 # -- finding an issue ---------------------------------------------------------------
@@ -469,6 +470,7 @@ EXPORT_HEADER = [
     "response",
     "reason",
     "response_owner",
+    "response_owner_name",
     "responded_on",
     "issue_stakeholders",
     "issue_engagements",
@@ -487,6 +489,7 @@ def issues_csv(actor: Actor, channel_id: str, uow) -> tuple[object, bytes, int]:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         seen: set[int] = set()
+        person = lazy_names(uow, programme.team_id)
 
         def rows():
             for issue, s, r in uow.raised_issues.export_rows(programme.id):
@@ -499,6 +502,7 @@ def issues_csv(actor: Actor, channel_id: str, uow) -> tuple[object, bytes, int]:
                     issue.response or "",
                     issue.reason or "",
                     issue.response_owner or "",
+                    person(issue.response_owner),
                     issue.responded_on.isoformat() if issue.responded_on else "",
                     issue.stakeholders,
                     issue.engagements,

@@ -23,6 +23,7 @@ from ..spreadsheet import csv_bytes
 from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, require_returning_officer, snapshot
 from .deliveries import deliver_once, lookup, metadata_for
+from .directory import lazy_names
 from .duties import on_vote_carried
 from .stakeholders import resolve
 
@@ -595,6 +596,7 @@ EXPORT_HEADER = [
     "choice",
     "method",
     "recorded by",
+    "recorded by name",
     "recorded at",
     "changes",
 ]
@@ -609,6 +611,7 @@ def ballots_csv(
         require_returning_officer(uow, actor, programme, "export a vote's ballots")
         vote = choose_vote(uow, programme, vote_id, allow_closed=True)
         ballots = {b.stakeholder_id: b for b in uow.votes.ballots(vote.id)}
+        person = lazy_names(uow, programme.team_id)
         rows = []
         for elector, s in uow.votes.electorate(vote.id):
             b = ballots.get(s.id)
@@ -620,6 +623,7 @@ def ballots_csv(
                     b.choice if b else "",
                     b.method if b else "",
                     b.recorded_by if b else "",
+                    person(b.recorded_by) if b else "",
                     b.recorded_at.isoformat() if b else "",
                     b.changes if b else "",
                 ]

@@ -7,6 +7,7 @@ from .delivery import Delivery
 from .digest import DigestFollow
 from .duty import Duty, DutyEvidence
 from .engagement import Action, Engagement, EngagementStakeholder
+from .person import Person
 from .programme import AuditEvent, Programme, PurgeLog, Role, Stakeholder
 from .raised_issue import EngagementRaisedIssue, RaisedIssue, RaisedIssueStakeholder
 from .slack import SlackEvent, slack_bots, slack_installations, slack_oauth_states
@@ -27,6 +28,7 @@ __all__ = [
     "RaisedIssue",
     "EngagementRaisedIssue",
     "RaisedIssueStakeholder",
+    "Person",
     "Deadline",
     "DeadlineOwner",
     "Delivery",

@@ -119,6 +119,29 @@ def test_shell_as_another_user_in_another_channel(tmp_path):
     assert "Admins: @jane" in out.stdout
 
 
+def test_shell_names_people_from_the_directory(tmp_path):
+    from app import bootstrap
+    from bot.people import Person
+    from bot.services.directory import remember_people
+    from bot.settings import Settings
+    from handlers.console import LOCAL_TEAM
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    services = bootstrap(Settings(database_url=url))
+    remember_people(services.uow, LOCAL_TEAM, [Person("jane", "jane", "Jane Patel")])
+    remember_people(services.uow, LOCAL_TEAM, [Person("sam", "sam", "Sam Old", deleted=True)])
+    services.extras["engine"].dispose()
+    out = _run_app(
+        ["shell", "--no-scheduler", "--user", "jane", "--channel", "north"],
+        '/consult setup "North programme"\n/consult admin add @sam\n/consult admin add @bob\n'
+        "/consult roles\n",
+        env={"DATABASE_URL": url},
+    )
+    assert "@Jane Patel set up the programme" in out.stdout
+    assert "@Sam Old (deactivated)" in out.stdout and "@bob" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr
+
+
 def test_serve_without_slack_credentials_explains_what_to_set(tmp_path):
     out = _run_app(["serve"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}, timeout=30)
     assert out.returncode == 2

@@ -6,13 +6,16 @@ import hashlib
 import time as wallclock
 from datetime import UTC, date, datetime, timedelta
 
+import icalendar
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
 from bot.context import Actor
 from bot.errors import Forbidden, NoProgramme
+from bot.people import Person
 from bot.services import calendar as cal
+from bot.services.directory import remember_people
 from bot.services.programmes import setup_programme
 from bot.settings import Settings
 from storage.models import Action, AuditEvent, CalendarFeed, Deadline, DeadlineOwner, Duty, Vote
@@ -111,6 +114,7 @@ def test_programme_feed_shows_the_template_dates_meetings_and_votes(any_services
             updated_at=datetime(2014, 5, 1, tzinfo=UTC),
         ),
     )
+    remember_people(any_services.uow, "T1", [Person("UJANE", "jane", "Jane Patel")])
     feed = fetch(any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE)))
     events = parse_three(feed.body)
     assert b"X-WR-CALNAME:Hillingdon co-commissioning\r\n" in feed.body
@@ -138,7 +142,15 @@ def test_programme_feed_shows_the_template_dates_meetings_and_votes(any_services
     v = events[uid(programme.id, "vote", v_id)]
     assert v["start"] == closes and "Do you support delegated commissioning?" in v["summary"]
     d = events[uid(programme.id, "duty", d_id)]
-    assert d["start"] == date(2015, 2, 4) and "Owner: @UJANE" in d["description"]
+    assert d["start"] == date(2015, 2, 4) and "Owner: Jane Patel" in d["description"]
+    duty = next(
+        e
+        for e in icalendar.Calendar.from_ical(feed.body).walk("VEVENT")
+        if str(e["UID"]) == uid(programme.id, "duty", d_id)
+    )
+    assert duty["ORGANIZER"].params["CN"] == "Jane Patel"
+    assert [a.params["CN"] for a in _list(duty["ATTENDEE"])] == ["Jane Patel"]
+    assert "channel=UJANE" in str(duty["ORGANIZER"])
     assert "https://slack.com/app_redirect?channel=C1&team=T1" in d["description"]
     assert set(events) == baseline | {
         uid(programme.id, k, i) for k, i in (("meeting", m_id), ("vote", v_id), ("duty", d_id))
@@ -559,3 +571,65 @@ def test_a_programme_with_500_items(any_services, programme):
             datetime if n % 2 else date
         )
     print(f"500-item feed: {len(feed.body):,} bytes in {took * 1000:.0f} ms")
+
+
+def _list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _owners_line(feed, title: str) -> str:
+    event = next(
+        e for e in icalendar.Calendar.from_ical(feed.body).walk("VEVENT") if title in e["SUMMARY"]
+    )
+    return next(line for line in str(event["DESCRIPTION"]).splitlines() if "Owner" in line)
+
+
+def test_owners_are_named_deactivated_marked_unknown_noted_and_a_rename_moves_the_etag(
+    any_services, programme
+):
+    d_id, _ = add(
+        any_services,
+        meeting(programme, date(2015, 1, 5), "10:00", title="Locality board"),
+        Duty(
+            programme_id=programme.id,
+            key="x:1",
+            title="Statement of the HWBB's opinion",
+            due_on=date(2015, 2, 4),
+            owner_id="UGONE",
+            created_at=datetime(2014, 5, 1, tzinfo=UTC),
+            updated_at=datetime(2014, 5, 1, tzinfo=UTC),
+        ),
+    )
+    add(
+        any_services,
+        DeadlineOwner(deadline_id=d_id, user_id="UJANE"),
+        DeadlineOwner(deadline_id=d_id, user_id="UNOBODY"),
+    )
+    remember_people(
+        any_services.uow,
+        "T1",
+        [Person("UJANE", "jane", "Jane Patel"), Person("UGONE", "", "Sam Old", deleted=True)],
+    )
+    # Another workspace's directory is not this one's.
+    remember_people(any_services.uow, "T2", [Person("UNOBODY", "nobody", "Someone Else")])
+    token = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
+    first = fetch(any_services, token)
+    assert _owners_line(first, "Locality board") == (
+        "Owners: Jane Patel, UNOBODY (not in the workspace directory)"
+    )
+    assert _owners_line(first, "Statement") == "Owner: Sam Old (deactivated)"
+    # Nothing changed: the cheap path answers with the same ETag, without reading the items.
+    with any_services.uow() as uow:
+        mark = uow.feeds.by_token_hash(cal.hash_token(token)).content_mark
+    again = fetch(any_services, token)
+    assert again.etag == first.etag
+    with any_services.uow() as uow:
+        assert uow.feeds.by_token_hash(cal.hash_token(token)).content_mark == mark
+    # Slack says the same again: still nothing changed.
+    remember_people(any_services.uow, "T1", [Person("UJANE", "jane", "Jane Patel")])
+    assert fetch(any_services, token).etag == first.etag
+    with freeze_time("2030-01-01 12:00:00"):
+        remember_people(any_services.uow, "T1", [Person("UJANE", "jane", "Jane Smith")])
+    renamed = fetch(any_services, token)
+    assert renamed.etag != first.etag
+    assert _owners_line(renamed, "Locality board").startswith("Owners: Jane Smith, ")

@@ -10,9 +10,11 @@ from freezegun import freeze_time
 
 from bot.context import Actor
 from bot.errors import Conflict, Forbidden, NoProgramme, NotFound, UsageError
+from bot.people import Person
 from bot.services import engagements as svc
 from bot.services import programmes, stakeholders
 from bot.services.coverage import coverage_report, show_coverage
+from bot.services.directory import remember_people
 from storage.models import AuditEvent, Engagement
 
 ADMIN = Actor("T1", "UADMIN")
@@ -251,13 +253,23 @@ def test_export_is_one_row_per_engagement_and_stakeholder_with_formulas_neutrali
         JANE, "C1", ["LMC01"], "letter", "Café, “quoted”\nsecond line", uow(), on="2015-01-03"
     )
     svc.withdraw_engagement(JANE, "C1", 2, uow())
+    remember_people(uow, "T1", [Person("UJANE", "jane", "Jane Patel")])
+    remember_people(uow, "T2", [Person("UADMIN", "admin", "Another Workspace's Admin")])
+    svc.log_engagement(ADMIN, "C1", ["LMC01"], "call", "By the admin", uow(), on="2015-01-04")
     _, content, n = svc.engagements_csv(ADMIN, "C1", uow())
-    assert n == 2 and content.startswith(b"\xef\xbb\xbf")
+    assert n == 3 and content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     assert [(r["engagement_id"], r["stakeholder_code"]) for r in rows] == [
         ("1", "E85001"),
         ("1", "E85002"),
         ("2", "LMC01"),
+        ("3", "LMC01"),
+    ]
+    assert [(r["logged_by"], r["logged_by_name"]) for r in rows] == [
+        ("UJANE", "Jane Patel"),
+        ("UJANE", "Jane Patel"),
+        ("UJANE", "Jane Patel"),
+        ("UADMIN", "UADMIN (not in the workspace directory)"),
     ]
     assert rows[0]["summary"] == '\'=HYPERLINK("http://evil")' and rows[0]["date"] == "2015-01-02"
     assert rows[2]["summary"] == "Café, “quoted”\nsecond line" and rows[2]["status"] == "withdrawn"

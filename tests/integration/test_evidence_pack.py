@@ -550,3 +550,28 @@ def test_the_command_line_writes_the_charts(services, sqlite_url, tmp_path, monk
     assert app.main(["charts", "--programme", NAME, "--out", str(tmp_path), "--format", "svg"]) == 0
     assert (tmp_path / "duties.svg").read_text().count("<svg") == 1
     assert app.main(["charts", "--programme", NAME, "--out", str(tmp_path / "nowhere")]) == 2
+
+
+def test_duty_owners_are_named_deactivated_marked_and_unknown_noted(any_services):
+    from bot.people import Person
+    from bot.services.directory import remember_people
+    from storage.models import Duty
+
+    programme, _, _ = build(any_services)
+    with any_services.uow() as uow:
+        owned = list(uow.session.query(Duty).filter_by(programme_id=programme.id).order_by(Duty.id))
+        for duty, owner in zip(owned, ["UJANE", "UGONE", "UNOBODY"]):
+            duty.owner_id = owner
+        uow.commit()
+    remember_people(
+        any_services.uow,
+        "T1",
+        [
+            Person("UJANE", "jane", "Jane <b>Patel</b>"),
+            Person("UGONE", "sam", "Sam Old", deleted=True),
+        ],
+    )
+    _, html = evidence.build_pack_html(any_services.uow, programme.id)
+    assert "owner Jane &lt;b&gt;Patel&lt;/b&gt;" in html
+    assert "owner Sam Old (deactivated)" in html
+    assert "owner UNOBODY (not in the workspace directory)" in html

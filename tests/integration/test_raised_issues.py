@@ -351,7 +351,7 @@ def test_coverage_of_an_issue_and_its_export(any_services):
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert n == 1 and rows[0] == svc.EXPORT_HEADER
     assert rows[1][1] == '\'=HYPERLINK("x")'  # formula-safe
-    assert rows[1][10:17] == [
+    assert rows[1][11:18] == [
         "practice",
         "Beacon Practice",
         "E85002",

@@ -14,8 +14,10 @@ from sqlalchemy import func, select, text
 
 from bot.context import Actor
 from bot.errors import Conflict, Forbidden, NotFound, UsageError
+from bot.people import Person
 from bot.services import programmes, stakeholders
 from bot.services import votes as svc
+from bot.services.directory import remember_people
 from jobs import SWEEPS
 from jobs import votes as vote_jobs
 from storage.models import AuditEvent, Ballot, BallotHistory, Delivery
@@ -324,8 +326,12 @@ def test_export_reproduces_the_checksum(any_services):
     view = svc.close_vote(ADMIN, "C1", any_services.uow())
     with pytest.raises(Forbidden):
         svc.ballots_csv(NOBODY, "C1", any_services.uow(), vote.id)
+    remember_people(
+        any_services.uow, "T1", [Person(OFFICER.user_id, "ro", "Rita Officer", deleted=True)]
+    )
     name, data, comment = svc.ballots_csv(OFFICER, "C1", any_services.uow(), vote.id)
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[2]["recorded by name"] == "Rita Officer (deactivated)"
     assert name == f"ballots-vote-{vote.id}.csv" and list(rows[0]) == svc.EXPORT_HEADER
     assert [(r["code"], r["list size"], r["choice"], r["method"], r["changes"]) for r in rows] == [
         ("E85001", "1200", "for", "slack", "0"),

@@ -54,6 +54,11 @@ def test_manifest_declares_command_shortcut_home_and_interactivity():
     assert features["app_home"]["home_tab_enabled"] is True
     settings = MANIFEST["settings"]
     assert "app_home_opened" in settings["event_subscriptions"]["bot_events"]
+    # The directory of names: kept current by user_change, which needs users:read.
+    assert "user_change" in settings["event_subscriptions"]["bot_events"]
+    assert "users:read" in SCOPES
+    code = (Path(__file__).resolve().parents[2] / "handlers/people.py").read_text()
+    assert '@app.event("user_change")' in code
     assert settings["interactivity"]["is_enabled"] is True
     assert MANIFEST_TEXT.count("/slack/events") >= 4  # command, events, interactivity, options
     assert "/slack/oauth_redirect" in MANIFEST_TEXT

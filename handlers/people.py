@@ -1,0 +1,66 @@
+"""Slack's side of the workspace directory: reading Slack's user objects, learning about
+people the first time they use Consult, and the `user_change` event.
+
+A person first seen (any request from them) is looked up with users.info off
+the request path, once per process; the daily sweep (jobs/directory.py) and
+`user_change` keep everyone current after that.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from bot.people import Person
+from bot.services import directory as svc
+
+log = logging.getLogger("consult.people")
+
+
+def person_from_slack(user: dict) -> Person:
+    """A Slack user object (users.info, users.list, user_change) as the directory keeps it."""
+    profile = user.get("profile") or {}
+    return Person(
+        user_id=user.get("id") or "",
+        display_name=(profile.get("display_name") or user.get("name") or None),
+        real_name=(profile.get("real_name") or user.get("real_name") or None),
+        deleted=bool(user.get("deleted")),
+    )
+
+
+class FirstSeen:
+    """A Bolt middleware: whoever sends a request is in the directory soon after."""
+
+    def __init__(self, services, workers: int = 2):
+        self.services = services
+        self.known: set[tuple[str, str]] = set()
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="consult-people")
+
+    def __call__(self, context, client, next):
+        team, user = context.team_id, context.user_id
+        if team and user and (team, user) not in self.known:
+            self.known.add((team, user))
+            self.pool.submit(self.look_up, client, team, user)
+        return next()
+
+    def look_up(self, client, team: str, user: str) -> None:
+        uow = self.services.uow
+        try:
+            if svc.is_known(uow, team, user):
+                return
+            found = client.users_info(user=user).get("user") or {}
+            svc.remember_people(uow, team, [person_from_slack(found)])
+        except Exception as e:  # the daily sweep will find them; never fail a request over a name
+            self.known.discard((team, user))
+            log.info("could not look %s up in Slack's directory: %s", user, type(e).__name__)
+
+
+def add_listeners(app, services) -> None:
+    app.use(FirstSeen(services))
+
+    @app.event("user_change")
+    def user_change_callback(event, context):
+        user = event.get("user") or {}
+        team = context.team_id or user.get("team_id")
+        if team and user.get("id"):
+            svc.remember_people(services.uow, team, [person_from_slack(user)])

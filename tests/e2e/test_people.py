@@ -1,0 +1,83 @@
+"""The workspace directory through real requests: first sight, user_change, the daily sweep."""
+
+from __future__ import annotations
+
+import time
+
+from freezegun import freeze_time
+
+import handlers.slack_messenger
+from app import slack_messenger_factory
+from bot import clock
+from bot.services.directory import names_for
+from jobs.directory import sweep_directory
+
+
+def slack_user(user_id: str, real: str, display: str = "", deleted: bool = False) -> dict:
+    return {
+        "id": user_id,
+        "team_id": "T1",
+        "name": user_id.lower(),
+        "deleted": deleted,
+        "real_name": real,
+        "profile": {"real_name": real, "display_name": display},
+    }
+
+
+def _name(app, user_id: str, team: str = "T1") -> str:
+    with app.services.uow() as uow:
+        return names_for(uow, team, [user_id])(user_id)
+
+
+def _wait_for_name(app, user_id: str, expected: str) -> None:
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if _name(app, user_id) == expected:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{user_id} is {_name(app, user_id)!r}, not {expected!r}")
+
+
+def test_a_person_is_looked_up_when_first_seen_and_renamed_by_user_change(running_app, slack):
+    slack.directory["UADMIN"] = slack_user("UADMIN", "Alex Admin", "alex")
+    running_app.command('setup "Hillingdon co-commissioning"')
+    _wait_for_name(running_app, "UADMIN", "Alex Admin")
+    running_app.command("deadlines")
+    assert len(slack.sent("users.info")) == 1  # once per person, not per request
+
+    r = running_app.event(
+        {"type": "user_change", "user": slack_user("UADMIN", "Alex Smith", "alex")},
+        event_id="EvUser1",
+    )
+    assert r.status == 200
+    _wait_for_name(running_app, "UADMIN", "Alex Smith")
+    running_app.event(
+        {"type": "user_change", "user": slack_user("UADMIN", "Alex Smith", deleted=True)},
+        event_id="EvUser2",
+    )
+    _wait_for_name(running_app, "UADMIN", "Alex Smith (deactivated)")
+    # Another workspace's directory is its own.
+    assert _name(running_app, "UADMIN", team="T2") == "UADMIN (not in the workspace directory)"
+
+
+def test_the_daily_sweep_pages_the_directory_once_a_day(sqlite_app, slack, monkeypatch):
+    monkeypatch.setattr(handlers.slack_messenger, "DIRECTORY_PAGE_SPACING_SECONDS", 0)
+    sqlite_app.command('setup "Hillingdon co-commissioning"')
+    for n in range(450):
+        slack.directory[f"U{n:04d}"] = slack_user(f"U{n:04d}", f"Person {n}")
+    slack.directory["U0007"] = slack_user("U0007", "Gone Person", deleted=True)
+    services = sqlite_app.services
+    services.messenger_for_team = slack_messenger_factory(services)
+    slack.fail("users.list", 1)  # a 429 on the first page: waited out as Retry-After says
+    with freeze_time("2026-03-02 03:00:00"):
+        sweep_directory(services, clock.now())
+    listed = slack.sent("users.list")
+    assert len(listed) == 3 and all(int(b["limit"]) == 200 for b in listed)
+    assert _name(sqlite_app, "U0449") == "Person 449"
+    assert _name(sqlite_app, "U0007") == "Gone Person (deactivated)"
+    with freeze_time("2026-03-02 20:00:00"):  # the same day: already done
+        sweep_directory(services, clock.now())
+    assert len(slack.sent("users.list")) == 3
+    with freeze_time("2026-03-03 03:00:00"):  # the next day: again
+        sweep_directory(services, clock.now())
+    assert len(slack.sent("users.list")) == 6
