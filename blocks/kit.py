@@ -17,6 +17,7 @@ MAX_LABEL = 75  # a button's text, an option's text, an input's label
 MAX_TITLE = 24  # a modal's title and its submit and close buttons
 MAX_OPTION_VALUE = 150  # an option's value
 MAX_BUTTONS = 25  # elements in one actions block
+MAX_FIELDS = 10  # fields in one section
 MAX_OPTIONS = 100  # options (or option groups) in a select
 MAX_MESSAGE_CHARS = 12_000  # below the ~13,000 at which Slack answers msg_blocks_too_long
 MAX_ALT = 2000  # an image block's alt_text
@@ -47,10 +48,10 @@ def section(text: str) -> dict:
 
 
 def fields(*texts: str) -> dict:
-    """A section of side-by-side fields (each mrkdwn)."""
+    """A section of side-by-side fields (each mrkdwn; Slack shows at most ten)."""
     return {
         "type": "section",
-        "fields": [{"type": "mrkdwn", "text": clip(t, MAX_CONTEXT)} for t in texts],
+        "fields": [{"type": "mrkdwn", "text": clip(t, MAX_CONTEXT)} for t in texts[:MAX_FIELDS]],
     }
 
 

@@ -87,6 +87,8 @@ def slack():
     stub = SlackStub()
     yield stub
     stub.close()
+    # Every message and view the test made Consult send is one real Slack would take.
+    assert stub.problems == []
 
 
 @pytest.fixture
