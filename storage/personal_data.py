@@ -45,6 +45,7 @@ SCOPE: dict[str, str] = {
     "duty_evidence": f"duty_id IN (SELECT id FROM duty WHERE {_IN_TEAM})",
     "engagement_raised_issue": f"engagement_id IN (SELECT id FROM engagement WHERE {_IN_TEAM})",
     "slack_installations": "team_id = :team",
+    "person": "team_id = :team",
 }
 
 # The programme a row belongs to (tables outside any programme are absent).
@@ -92,6 +93,7 @@ PERSON_COLUMNS: list[tuple[str, str]] = [
     ("raised_issue", "response_owner"),
     ("engagement_raised_issue", "tagged_by"),
     ("slack_installations", "user_id"),  # who installed Consult in the workspace
+    ("person", "user_id"),  # the directory: their names (deleted, not pseudonymised, on forget)
 ]
 
 # Free text where a user id can appear (a <@U123> mention, a DM's ledger key, JSON).
@@ -227,6 +229,12 @@ class PersonalDataRepository:
         """Replace the user id with the pseudonym in every column and text that holds it."""
         changed: dict[str, int] = {}
         params = {"uid": user_id, "pseudonym": pseudonym, "like": _like(user_id), "team": team}
+        # Their names in the directory go altogether: a pseudonym beside a name would name them.
+        n = self.session.execute(
+            text(f"DELETE FROM person WHERE user_id = :uid AND {_scope('person', team)}"), params
+        ).rowcount
+        if n:
+            changed["person (names removed)"] = n
         for table, column in PERSON_COLUMNS:
             n = self.session.execute(
                 text(

@@ -278,3 +278,25 @@ def test_the_retention_command_reads_and_refuses_clearly(any_services):
     assert "not a number of years" in run("retention lots years")
     assert "from 1 to 50 years" in run("retention 0 years")
     assert "A vote is still open" in run("retention archive")
+
+
+def test_the_directory_is_in_subject_access_and_forgetting_removes_the_names(held):
+    from bot.people import Person
+    from bot.services.directory import names_for, remember_people
+    from bot.services.people import subject_access
+
+    services = held
+    remember_people(services.uow, "T1", [Person(JANE.user_id, "jane", "Jane Patel")])
+    remember_people(services.uow, "T2", [Person(JANE.user_id, "jane2", "Other Workspace Jane")])
+    found = subject_access(services.uow(), user_id=JANE.user_id)
+    names = {r["real_name"] for r in found["held"]["person"]}
+    assert names == {"Jane Patel", "Other Workspace Jane"}  # the operator's view: every workspace
+    found = subject_access(services.uow(), user_id=JANE.user_id, team="T1")
+    assert [r["real_name"] for r in found["held"]["person"]] == ["Jane Patel"]
+    forget_person(ADMIN, "C1", JANE.user_id, services.uow())
+    with services.uow() as uow:
+        assert names_for(uow, "T1", [JANE.user_id])(JANE.user_id).endswith(
+            "(not in the workspace directory)"
+        )
+        # Another workspace's directory is that workspace's to forget.
+        assert names_for(uow, "T2", [JANE.user_id])(JANE.user_id) == "Other Workspace Jane"

@@ -1,14 +1,14 @@
 """The workspace directory: people's display and real names, and whether deactivated.
 
-Revision ID: 0013_people
-Revises: 0012_issue_vocabulary
+Revision ID: 0015_people
+Revises: 0014_retention
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_people"
-down_revision = "0012_issue_vocabulary"
+revision = "0015_people"
+down_revision = "0014_retention"
 branch_labels = None
 depends_on = None
 
