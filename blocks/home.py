@@ -52,7 +52,8 @@ def deadlines_section(deadlines: list, today) -> str:
     for d in deadlines[:ITEMS]:
         left = working_days_between(today, d.due_on)
         lines.append(
-            f"• {format_date(d.due_on)}: {esc(d.title[:200])} ({left:,} working day{'s' if left != 1 else ''} left)"
+            f"• {format_date(d.due_on)}{' _(provisional: date to confirm)_' if getattr(d, 'provisional', False) else ''}: "
+            f"{esc(d.title[:200])} ({left:,} working day{'s' if left != 1 else ''} left)"
         )
     return "\n".join(lines) + _more(len(deadlines), ITEMS)
 

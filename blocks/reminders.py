@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot import duties as duty_rules
 from bot.dates import format_date, working_days_between
 from bot.rendering import esc, plural
 
@@ -13,14 +14,32 @@ DONE_ACTION = "deadline_done"
 SNOOZE_ACTION = "deadline_snooze"
 
 
+PROVISIONAL = "provisional: date to confirm"
+
+
 def when(deadline) -> str:
-    """`Fri 20 Jun 2014`, `Fri 9 Jan 2015 at 17:00`, `Tue 9 Dec 2014, 14:00–16:00`."""
+    """`Fri 20 Jun 2014`, `Fri 9 Jan 2015 at 17:00`, `Tue 9 Dec 2014, 14:00–16:00`,
+    `Fri 19 Jun 2026 (provisional: date to confirm)`."""
     text = format_date(deadline.due_on)
     if deadline.due_time and deadline.end_time:
         text += f", {deadline.due_time}\u2013{deadline.end_time}"
     elif deadline.due_time:
         text += f" at {deadline.due_time}"
+    if getattr(deadline, "provisional", False) and getattr(deadline, "state", "open") == "open":
+        text += f" ({PROVISIONAL})"
     return text
+
+
+def brief_source(deadline) -> str | None:
+    """The first of a template date's sources, for one-line listings."""
+    return duty_rules.brief_source(deadline)
+
+
+def confirm_hint(deadline) -> str:
+    return (
+        f"Confirm it with `/consult deadline confirm {deadline.id}` "
+        f"or move it with `/consult deadline move {deadline.id} <date>`."
+    )
 
 
 def days_left(due_on: date, today: date) -> str:
@@ -52,6 +71,9 @@ def describe(view, today: date) -> str:
         line += f". Owners: {owners_text(view.owners)}"
     if view.non_working:
         line += f". Note: {format_date(d.due_on)} is {view.non_working}"
+    source = brief_source(d)
+    if source:
+        line += f"\n      _Source: {esc(source)}_"
     return f"{label} {line}" if d.kind == "meeting" else line
 
 
@@ -79,6 +101,12 @@ def reminder_text(deadline, owners: list[str], today: date, late_since: str | No
     )
     if owners or deadline.kind != "meeting":
         text += f" Owners: {owners_text(owners)}."
+    if getattr(deadline, "provisional", False) and deadline.state == "open":
+        text += (
+            "\n_No source gives this date: it is the template's date moved into this cycle. "
+            + confirm_hint(deadline)
+            + "_"
+        )
     if late_since:
         text += f"\n_Late: this reminder was due {late_since}; Consult was not running then._"
     return text

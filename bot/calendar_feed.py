@@ -59,6 +59,8 @@ class CalendarItem:
     owner_names: tuple[str, ...] = field(default_factory=tuple)  # the same people, named
     alarm: timedelta | None = None
     busy: bool = False
+    # A provisional date (no source gives it; an admin has not confirmed it): STATUS:TENTATIVE.
+    tentative: bool = False
 
     def __post_init__(self):
         if (self.day is None) == (self.start is None):
@@ -140,7 +142,7 @@ def _event(info: FeedInfo, item: CalendarItem, link: str) -> Event:
         ev.add("dtend", end)
     ev.add("transp", "OPAQUE" if item.busy else "TRANSPARENT")
     ev.add("x-microsoft-cdo-busystatus", "BUSY" if item.busy else "FREE")
-    ev.add("status", "CONFIRMED")
+    ev.add("status", "TENTATIVE" if item.tentative else "CONFIRMED")
     ev.add("categories", [item.kind.capitalize()])
     if item.place:
         ev.add("location", item.place)

@@ -168,6 +168,7 @@ class UpcomingDeadline:
     due_time: str | None
     working_days_left: int
     owners: list[str] = field(default_factory=list)
+    provisional: bool = False  # a template date not confirmed yet
 
 
 @dataclass
@@ -193,6 +194,8 @@ class Overdue:
     owner: str | None
     due_on: date
     working_days_late: int
+    provisional: bool = False
+    group: str | None = None  # duties: their kind's heading (statutory, guidance...)
 
 
 @dataclass

@@ -1,9 +1,11 @@
-"""Statutory duties and the expression-of-interest checklist: the rules, no storage.
+"""Duties and the expression-of-interest checklist: the rules, no storage.
 
 A template (bot/data/programme_templates/*.json) lists its duties as data: a key, a
-title, the statute or guidance it comes from, whether there is one per
-Health and Wellbeing Board or one for the programme, and a due date tied to
-one of the template's key dates. This module turns that data into the
+title, its kind (statutory, national guidance, CCG constitution, local
+decision), the section of the Act only where the sources cite one, its
+sources, the models it applies to, whether there is one per Health and
+Wellbeing Board or one for the programme, and a due date tied to one of the
+template's key dates. This module turns that data into the
 duties a programme should have, and reads evidence references. Reminder
 days are the deadlines' rules (bot/reminders.py).
 """
@@ -15,13 +17,27 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
+from . import programme_templates as templates
+from .dates import format_date, working_day_on_or_before
 from .errors import UsageError
 from .typed_text import clean_typed
 
 OPEN, DONE, NA = "open", "done", "na"
 STATES = (OPEN, DONE, NA)
 STATE_LABELS = {OPEN: "open", DONE: "done", NA: "not applicable"}
-DUTY, EOI = "duty", "eoi"  # sections: statutory duties, expression-of-interest checklist
+DUTY, EOI = "duty", "eoi"  # sections: duties, expression-of-interest checklist
+# Cancelled: not needed under the programme's model; kept with its evidence, never deleted.
+CANCELLED = "cancelled"
+# What a duty is, from where its force comes: an Act (with the section where the sources cite
+# one), national guidance, the CCG's constitution, or the programme's own decision.
+STATUTORY, GUIDANCE, CONSTITUTION, LOCAL = "statutory", "guidance", "constitution", "local"
+KINDS = (STATUTORY, GUIDANCE, CONSTITUTION, LOCAL)
+KIND_LABELS = {
+    STATUTORY: "Statutory duties",
+    GUIDANCE: "National guidance",
+    CONSTITUTION: "CCG constitution",
+    LOCAL: "Local decisions",
+}
 VOTE_CARRIED = "vote-carried"  # a duty that the member vote discharges
 MAX_URL = 1000
 MAX_TEXT = 2000
@@ -42,6 +58,11 @@ class PlannedDuty:
     statute: str | None
     stakeholder_id: int | None
     due_on: date | None
+    kind: str = LOCAL
+    source: str | None = None
+    due_anchor: str | None = None  # the template deadline its due date follows
+    due_note: str | None = None  # why this date, when no source gives it
+    provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,50 +72,119 @@ class EvidenceRef:
     url: str | None = None
 
 
-def due_date(template: dict, year: int | None, due: dict | None) -> date | None:
-    """A relative due date (`{"deadline": key, "days_before": n}`) on the cycle starting in `year`."""
+@dataclass(frozen=True)
+class Due:
+    on: date | None
+    anchor: str | None
+    note: str | None
+    provisional: bool
+
+
+def due_date(template: dict, year: int | None, due: dict | None, model: str | None = None) -> Due:
+    """A due date tied to a template deadline (`{"deadline": key, "days_before": n}`, or
+    `{"by_model": {model: key}}`) on the cycle starting in `year`.
+
+    A date the sources do not give (`"suggested"`: why this date) is the programme's own
+    suggestion, and always a working day. It is provisional when its deadline is.
+    """
     if not due or year is None:
-        return None
-    for d in template.get("deadlines", []):
-        if d["key"] == due["deadline"]:
-            anchor = date(year + d.get("year_offset", 0), d["month"], d["day"])
-            return anchor - timedelta(days=int(due.get("days_before", 0)))
-    raise ValueError(
-        f"template {template.get('name')!r}: duty tied to unknown key date {due['deadline']!r}"
-    )
+        return Due(None, None, None, False)
+    anchor = due.get("deadline") or due.get("by_model", {}).get(model or "")
+    if anchor is None:
+        return Due(None, None, None, False)
+    item = templates.deadline_item(template, anchor)
+    if item is None:
+        raise ValueError(
+            f"template {template.get('name')!r}: duty tied to unknown key date {anchor!r}"
+        )
+    on, provisional = templates.cycle_date(template, item["date"], year)
+    on = on - timedelta(days=int(due.get("days_before", 0)))
+    note = due.get("suggested")
+    if note:
+        on = working_day_on_or_before(on)
+    return Due(on, anchor, note, provisional)
 
 
 def _title(text: str, **names) -> str:
     return text.format(**names)
 
 
+def _plan(template, d, year, model, key, title, stakeholder_id, section=DUTY) -> PlannedDuty:
+    due = due_date(template, year, d.get("due"), model)
+    return PlannedDuty(
+        key,
+        section,
+        title,
+        d.get("statute"),
+        stakeholder_id,
+        due.on,
+        d.get("kind", LOCAL),
+        templates.cite(template, d.get("source")),
+        due.anchor,
+        due.note,
+        due.provisional,
+    )
+
+
 def planned_duties(
-    template: dict, year: int | None, hwbbs: list[tuple[int, str]]
+    template: dict,
+    year: int | None,
+    hwbbs: list[tuple[int, str]],
+    model: str | None = None,
+    invited: tuple[int, str] | None = None,
 ) -> list[PlannedDuty]:
-    """Every duty and checklist item the template asks of a programme with these HWBBs (id, name)."""
+    """Every duty and checklist item the template asks of a programme under `model` with these
+    HWBBs (id, name). `invited` is the HWBB that takes up the committee's standing invitation:
+    the only one, or the one agreed with them when there are several."""
+    if invited is None and len(hwbbs) == 1:
+        invited = hwbbs[0]
     out: list[PlannedDuty] = []
     for d in template.get("duties", []):
-        due = due_date(template, year, d.get("due"))
-        if d.get("per") == "hwbb":
+        if not templates.applies(d, model):
+            continue
+        per = d.get("per")
+        if per == "hwbb":
             for sid, name in hwbbs:
                 out.append(
-                    PlannedDuty(
+                    _plan(
+                        template,
+                        d,
+                        year,
+                        model,
                         f"{d['key']}:{sid}",
-                        DUTY,
                         _title(d["title"], hwbb=name),
-                        d.get("statute"),
                         sid,
-                        due,
                     )
                 )
+        elif per == "several-hwbbs":
+            if len(hwbbs) > 1:
+                names = ", ".join(name for _, name in hwbbs)
+                out.append(
+                    _plan(template, d, year, model, d["key"], _title(d["title"], hwbbs=names), None)
+                )
+        elif per == "invited-hwbb":
+            if invited is not None:
+                sid, name = invited
+                out.append(
+                    _plan(template, d, year, model, d["key"], _title(d["title"], hwbb=name), sid)
+                )
         else:
-            out.append(PlannedDuty(d["key"], DUTY, d["title"], d.get("statute"), None, due))
+            out.append(_plan(template, d, year, model, d["key"], d["title"], None))
     checklist = template.get("checklist")
     if checklist:
-        due = due_date(template, year, checklist.get("due"))
         for item in checklist["items"]:
+            item = {"due": checklist.get("due"), "kind": GUIDANCE} | item
             out.append(
-                PlannedDuty(item["key"], EOI, f"{item['letter']}. {item['title']}", None, None, due)
+                _plan(
+                    template,
+                    item,
+                    year,
+                    model,
+                    item["key"],
+                    f"{item['letter']}. {item['title']}",
+                    None,
+                    section=EOI,
+                )
             )
     return out
 
@@ -116,6 +206,8 @@ def revision_duties(
             d.get("statute"),
             sid,
             due_on,
+            d.get("kind", STATUTORY),
+            templates.cite(template, d.get("source")),
         )
         for d in template.get("revision_duties", [])
         for sid, name in hwbbs
@@ -137,6 +229,25 @@ def done_when(template: dict, duty_key: str) -> str | None:
     for d in template.get("duties", []):
         if d["key"] == base:
             return d.get("done_when")
+    return None
+
+
+def days_before(template: dict, duty_key: str) -> int:
+    """How many days before its deadline a template duty (or checklist section) is due."""
+    base = template_key(duty_key)
+    for d in template.get("duties", []):
+        if d["key"] == base:
+            return int((d.get("due") or {}).get("days_before", 0))
+    checklist = template.get("checklist") or {}
+    if any(i["key"] == base for i in checklist.get("items", [])):
+        return int((checklist.get("due") or {}).get("days_before", 0))
+    return 0
+
+
+def checklist_item(template: dict | None, duty_key: str) -> dict | None:
+    for item in ((template or {}).get("checklist") or {}).get("items", []):
+        if item["key"] == duty_key:
+            return item
     return None
 
 
@@ -206,3 +317,58 @@ def clean_text(text: str, what: str) -> str:
     if len(text) > MAX_TEXT:
         raise UsageError(f"{what} can be at most {MAX_TEXT:,} characters.")
     return text
+
+
+# -- provenance, as shown to people ---------------------------------------------
+
+PROVISIONAL_MARK = "provisional: date to confirm"
+
+
+def due_qualifiers(duty, brief: bool = False) -> list[str]:
+    """What a due date is worth: to confirm (its deadline is provisional), and whose
+    suggestion it is when no source gives it."""
+    out = []
+    if getattr(duty, "provisional", False):
+        out.append(PROVISIONAL_MARK)
+    if getattr(duty, "due_note", None):
+        out.append(
+            f"the programme's suggestion: {duty.due_note}"
+            + ("" if brief else " (no source gives this date)")
+        )
+    return out
+
+
+def due_text(duty, brief: bool = False) -> str | None:
+    """`Fri 6 Feb 2015 (provisional: date to confirm; the programme's suggestion (...))`."""
+    if not duty.due_on:
+        return None
+    qualifiers = due_qualifiers(duty, brief)
+    return format_date(duty.due_on) + (f" ({'; '.join(qualifiers)})" if qualifiers else "")
+
+
+def brief_source(duty) -> str | None:
+    """The first of an item's sources (they are joined with "; "), for one-line listings."""
+    source = getattr(duty, "source", None)
+    return source.split("; ")[0] + (" (and more)" if "; " in source else "") if source else None
+
+
+def kind_of(duty) -> str:
+    return getattr(duty, "kind", None) if getattr(duty, "kind", None) in KINDS else LOCAL
+
+
+def basis(duty) -> str:
+    """`Statutory: NHS Act 2006 s14Z13(4)` / `National guidance` ...: the kind, with the section
+    of the Act only where the sources cite one."""
+    kind = kind_of(duty)
+    label = {STATUTORY: "Statutory", GUIDANCE: "National guidance"}.get(kind, KIND_LABELS[kind])
+    statute = getattr(duty, "statute", None)
+    return f"{label}: {statute}" if statute and kind == STATUTORY else label
+
+
+def by_kind(duties) -> list[tuple[str, str, list]]:
+    """(kind, heading, duties) in the order statutory, guidance, constitution, local; the
+    duties keep their order within each kind; kinds with none are left out."""
+    groups: dict[str, list] = {k: [] for k in KINDS}
+    for d in duties:
+        groups[kind_of(d)].append(d)
+    return [(k, KIND_LABELS[k], groups[k]) for k in KINDS if groups[k]]

@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 
 from .. import clock, reminders
+from .. import duties as duty_rules
 from ..calendar_feed import CalendarItem, FeedInfo, build_calendar
 from ..context import Actor
 from ..dates import format_date, local_to_utc
@@ -205,7 +206,7 @@ def feed_status(actor: Actor, channel_id: str, uow):
 
 # Raise when bot/calendar_feed.py changes what it writes for the same items, so
 # that every subscriber's ETag changes and clients fetch the new bytes.
-FEED_FORMAT = 1
+FEED_FORMAT = 2  # 2: provisional dates are TENTATIVE, with their sources
 
 
 @dataclass
@@ -383,6 +384,14 @@ def _deadline_item(d, owners: list[str], tz: str) -> CalendarItem:
         details.append(
             f"Deadline: {format_date(d.due_on)}" + (f", by {d.due_time}" if d.due_time else "")
         )
+    tentative = bool(getattr(d, "provisional", False)) and not done
+    if tentative:
+        details.append(
+            "Provisional: date to confirm. No source gives it; it is the template's 2014/15 "
+            f"date moved into this cycle. Confirm it with `/consult deadline confirm {d.id}`."
+        )
+    if getattr(d, "source", None):
+        details.append(f"Source: {d.source}")
     if done:
         details.append(f"This {label.lower()} is done.")
     if d.notes:
@@ -391,6 +400,8 @@ def _deadline_item(d, owners: list[str], tz: str) -> CalendarItem:
         details.append(f"Consult reminds the channel {_remind_text(remind_days)}.")
     details.append(f"Consult #{d.id}")
     title = _short(d.title) if d.kind == "meeting" else _short(f"Deadline: {d.title}")
+    if tentative:
+        title = _short(f"Deadline (provisional): {d.title}")
     if done:
         title = _short(f"Done: {d.title}")
     common = dict(
@@ -402,6 +413,7 @@ def _deadline_item(d, owners: list[str], tz: str) -> CalendarItem:
         place=d.place,
         details=tuple(details),
         owners=tuple(owners),
+        tentative=tentative,
     )
     if d.kind == "meeting" and d.due_time:
         start = local_to_utc(d.due_on, d.due_time, tz)
@@ -455,14 +467,19 @@ def _vote_item(v, mark, tz: str) -> CalendarItem:
 
 def _duty_item(d, mark) -> CalendarItem:
     updated, sequence = _stamp(d.updated_at or d.created_at, mark)
-    details = [d.title]
-    if d.statute:
-        details.append(f"Under: {d.statute}")
+    details = [d.title, duty_rules.basis(d)]
+    if d.source:
+        details.append(f"Source: {d.source}")
+    qualifiers = duty_rules.due_qualifiers(d)
+    if qualifiers:
+        details.append("Due date: " + "; ".join(qualifiers) + ".")
     details.append(f"Mark it with `/consult duty done {d.id}` and its evidence.")
+    tentative = bool(getattr(d, "provisional", False))
     return CalendarItem(
         kind="duty",
         item_id=d.id,
-        title=_short(f"Duty: {d.title}"),
+        tentative=tentative,
+        title=_short(f"Duty{' (provisional)' if tentative else ''}: {d.title}"),
         updated=updated,
         sequence=sequence,
         day=d.due_on,

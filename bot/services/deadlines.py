@@ -17,6 +17,7 @@ from ..dates import add_working_days, format_date, non_working_reason, parse_tim
 from ..errors import Conflict, Forbidden, NotFound, UsageError
 from ..typed_text import clean_typed
 from .access import audit, is_admin, programme_for, require_admin, snapshot
+from .duties import follow_deadline
 
 KINDS = ("deadline", "meeting")
 _KEEP = object()
@@ -244,6 +245,7 @@ def move_deadline(
         before = snapshot(deadline)
         old = deadline.due_on
         deadline.due_on, deadline.due_time, deadline.end_time = due_on, new_time, new_end
+        deadline.provisional = False  # a date an admin chose is a date, not a guess
         _changed(deadline)
         audit(
             uow,
@@ -255,9 +257,45 @@ def move_deadline(
             before=before,
             after=snapshot(deadline),
         )
+        follow_deadline(uow, actor, programme, deadline)
         view = _view(uow, deadline)
         uow.commit()
         return programme, old, view
+
+
+def confirm_deadline(actor: Actor, channel_id: str, deadline_id: int, uow):
+    """An admin confirms a provisional date as it stands. Returns (programme, DeadlineView,
+    duties whose due dates follow it)."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "confirm deadlines")
+        deadline = _find(uow, programme, deadline_id)
+        if not deadline.provisional:
+            raise Conflict(
+                f"#{deadline.id} is not provisional: its date, {format_date(deadline.due_on)}, "
+                "is already confirmed. Move it with `/consult deadline move` if it has changed."
+            )
+        if deadline.state != "open":
+            raise Conflict(
+                f"#{deadline.id} is {deadline.state}; only open deadlines are confirmed."
+            )
+        before = snapshot(deadline)
+        deadline.provisional = False
+        _changed(deadline)
+        audit(
+            uow,
+            actor,
+            programme,
+            "deadline.confirm",
+            "deadline",
+            deadline.id,
+            before=before,
+            after=snapshot(deadline),
+        )
+        duties = follow_deadline(uow, actor, programme, deadline)
+        view = _view(uow, deadline)
+        uow.commit()
+        return programme, view, duties
 
 
 def list_deadlines(actor: Actor, channel_id: str, uow, include_all: bool = False):

@@ -115,6 +115,10 @@ def load_demo(uow_factory, team_id: str, channel_id: str, admin_user: str) -> tu
         uow_factory(),
         template="co-commissioning",
         year=demo_year(clock.today_in("Europe/London")),
+        # The sources date only the 2014/15 round: the demo's dates are that round's milestones
+        # moved into the current cycle, so they stay provisional (date to confirm), as they would
+        # for a real programme until its admins confirm them.
+        model="joint",
     )
     with uow_factory() as uow:
         for row in demo_practices():

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import charts, clock, votes
+from .. import duties as duty_rules
 from .. import raised_issues as issue_rules
 from ..context import Actor
 from ..coverage import bar
@@ -105,6 +106,7 @@ def compose(uow, programme, window: Window, as_of: date, late: bool = False) -> 
             x.due_time,
             working_days_between(as_of, x.due_on),
             owners.get(x.id, []),
+            bool(getattr(x, "provisional", False)),
         )
         for x in upcoming
     ]
@@ -116,6 +118,7 @@ def compose(uow, programme, window: Window, as_of: date, late: bool = False) -> 
             ", ".join(owners.get(x.id, [])) or None,
             x.due_on,
             working_days_between(x.due_on, as_of),
+            bool(getattr(x, "provisional", False)),
         )
         for x in deadlines
         if x.due_on < as_of and x.kind == "deadline"
@@ -128,10 +131,22 @@ def compose(uow, programme, window: Window, as_of: date, late: bool = False) -> 
     ]
     open_duties = uow.duties.list(pid, ("open",))
     d.open_duties = len(open_duties)
+    # Grouped by what they are: statutory first, then guidance, constitution, local decisions.
     d.overdue_duties = [
-        Overdue("duty", x.id, x.title, x.owner_id, x.due_on, working_days_between(x.due_on, as_of))
-        for x in open_duties
-        if x.due_on is not None and x.due_on < as_of
+        Overdue(
+            "duty",
+            x.id,
+            x.title,
+            x.owner_id,
+            x.due_on,
+            working_days_between(x.due_on, as_of),
+            bool(x.provisional),
+            heading,
+        )
+        for _, heading, rows in duty_rules.by_kind(
+            [x for x in open_duties if x.due_on is not None and x.due_on < as_of]
+        )
+        for x in rows
     ]
     d.votes = [vote_standing(uow, programme, v, as_of) for v in uow.votes.open_votes(pid)]
     d.new_issues = [
@@ -479,6 +494,7 @@ def compose_rollup(uow, programmes, now: datetime, late: bool = False) -> Rollup
                 nxt.due_on,
                 nxt.due_time,
                 working_days_between(today, nxt.due_on),
+                provisional=bool(getattr(nxt, "provisional", False)),
             )
             if nxt
             else None

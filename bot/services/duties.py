@@ -1,16 +1,22 @@
-"""Statutory duties and the expression-of-interest checklist: create from the
-template, evidence, complete, and record significant revisions."""
+"""Duties and the expression-of-interest checklist: create from the template under the
+programme's model, evidence, complete, follow a change of model, and record significant
+revisions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from .. import clock, programme_templates
 from .. import duties as rules
 from ..context import Actor
+from ..dates import working_day_on_or_before
 from ..errors import Conflict, NotFound, UsageError
 from .access import audit, programme_for, require_admin, snapshot
+
+INVITATION = "hwbb-standing-invitation"
+AGREE_INVITEE = "hwbb-agree-invitee"
+CHOOSE_MODEL = "choose-model"
 
 
 def _template(programme) -> dict | None:
@@ -26,21 +32,45 @@ def _hwbbs(uow, programme) -> list[tuple[int, str]]:
     return [(s.id, s.name) for s in uow.stakeholders.list(programme.id, "hwbb")]
 
 
+def _invited(uow, programme, hwbbs) -> tuple[int, str] | None:
+    """The HWBB that takes up the committee's standing invitation: the one already invited (its
+    duty keeps it, whatever its state), else the only one in the register."""
+    duty = uow.duties.by_key(programme.id, INVITATION)
+    if duty is not None and duty.stakeholder_id is not None:
+        names = dict(hwbbs)
+        if duty.stakeholder_id in names:
+            return duty.stakeholder_id, names[duty.stakeholder_id]
+    return hwbbs[0] if len(hwbbs) == 1 else None
+
+
+def plan(uow, programme, template: dict, model: str | None) -> list:
+    """The duties the template asks of this programme under `model`."""
+    hwbbs = _hwbbs(uow, programme)
+    return rules.planned_duties(
+        template, programme.year, hwbbs, model, _invited(uow, programme, hwbbs)
+    )
+
+
 def _create(uow, actor: Actor, programme, plans) -> list:
     existing = uow.duties.keys(programme.id)
     created = []
     now = clock.now()
-    for plan in plans:
-        if plan.key in existing:
+    for p in plans:
+        if p.key in existing:
             continue
         duty = uow.duties.create_if_absent(
             programme_id=programme.id,
-            key=plan.key,
-            section=plan.section,
-            title=plan.title,
-            statute=plan.statute,
-            stakeholder_id=plan.stakeholder_id,
-            due_on=plan.due_on,
+            key=p.key,
+            section=p.section,
+            title=p.title,
+            kind=p.kind,
+            statute=p.statute,
+            source=p.source,
+            stakeholder_id=p.stakeholder_id,
+            due_on=p.due_on,
+            due_anchor=p.due_anchor,
+            due_note=p.due_note,
+            provisional=p.provisional,
             state=rules.OPEN,
             created_at=now,
             updated_at=now,
@@ -52,8 +82,8 @@ def _create(uow, actor: Actor, programme, plans) -> list:
 
 
 def ensure_template_duties(uow, actor: Actor, programme) -> list:
-    """Create the duties the programme's template asks for and it does not have yet: one set
-    per HWBB in the register, plus the programme-wide ones and the checklist.
+    """Create the duties the programme's template asks for under its model and it does not
+    have yet: one set per HWBB in the register, plus the programme-wide ones and the checklist.
 
     Idempotent (each duty has a stable key, unique per programme); runs inside
     the caller's unit of work, which commits.
@@ -61,12 +91,193 @@ def ensure_template_duties(uow, actor: Actor, programme) -> list:
     template = _template(programme)
     if not template or not (template.get("duties") or template.get("checklist")):
         return []
-    return _create(
-        uow,
-        actor,
-        programme,
-        rules.planned_duties(template, programme.year, _hwbbs(uow, programme)),
-    )
+    created = _create(uow, actor, programme, plan(uow, programme, template, programme.model))
+    _hold_invitation(uow, actor, programme)
+    return created
+
+
+def _hold_invitation(uow, actor: Actor, programme) -> None:
+    """A second HWBB joined after the only one was to be invited: the invitation waits (is
+    cancelled, kept) until the CCG and the boards agree which of them takes it up."""
+    agree = uow.duties.by_key(programme.id, AGREE_INVITEE)
+    invitation = uow.duties.by_key(programme.id, INVITATION)
+    if (
+        agree is None
+        or agree.state != rules.OPEN
+        or invitation is None
+        or invitation.state != rules.OPEN
+        or uow.duties.evidence(invitation.id)
+    ):
+        return
+    old = snapshot(invitation)
+    invitation.state, invitation.updated_at = rules.CANCELLED, clock.now()
+    invitation.reason = f"Waiting for the agreement on which board is invited (duty {agree.id})"
+    audit(uow, actor, programme, "duty.cancel", "duty", invitation.id, old, snapshot(invitation))
+
+
+@dataclass
+class DutyChanges:
+    """What a change of model did to the duties."""
+
+    added: list = field(default_factory=list)
+    reopened: list = field(default_factory=list)
+    cancelled: list = field(default_factory=list)
+    kept: list = field(default_factory=list)  # not needed any more, but done or evidenced
+    moved: list = field(default_factory=list)  # (duty, old due date)
+    done: list = field(default_factory=list)
+
+
+def reconcile_model(uow, actor: Actor, programme, old_model: str | None) -> DutyChanges:
+    """After the programme's model changed: add the duties the new model asks for (reopening
+    ones it cancelled before), cancel open ones only the old model needed (never deleting them
+    or their evidence), move due dates that follow the model's proforma, and record the choice
+    on the "decide which model" duty. Runs inside the caller's unit of work."""
+    changes = DutyChanges()
+    template = _template(programme)
+    if not template:
+        return changes
+    before = {p.key: p for p in plan(uow, programme, template, old_model)}
+    after = {p.key: p for p in plan(uow, programme, template, programme.model)}
+    now = clock.now()
+    for key, p in after.items():
+        duty = uow.duties.by_key(programme.id, key)
+        if duty is None:
+            changes.added += _create(uow, actor, programme, [p])
+            continue
+        if duty.state == rules.CANCELLED and key not in before:
+            old = snapshot(duty)
+            duty.state, duty.reason, duty.updated_at = rules.OPEN, None, now
+            audit(uow, actor, programme, "duty.reopen", "duty", duty.id, old, snapshot(duty))
+            changes.reopened.append(duty)
+        if (
+            duty.state == rules.OPEN
+            and duty.due_anchor is not None
+            and (duty.due_anchor, duty.due_on) != (p.due_anchor, p.due_on)
+        ):
+            old = snapshot(duty)
+            changes.moved.append((duty, duty.due_on))
+            duty.due_on, duty.due_anchor = p.due_on, p.due_anchor
+            duty.due_note, duty.provisional, duty.updated_at = p.due_note, p.provisional, now
+            audit(uow, actor, programme, "duty.due", "duty", duty.id, old, snapshot(duty))
+    for key in before.keys() - after.keys():
+        duty = uow.duties.by_key(programme.id, key)
+        if duty is None or duty.state == rules.CANCELLED:
+            continue
+        if key == CHOOSE_MODEL and duty.state == rules.OPEN:
+            old = snapshot(duty)
+            duty.state, duty.updated_at = rules.DONE, now
+            duty.notes = f"Model chosen: {programme.model}."
+            audit(uow, actor, programme, "duty.done", "duty", duty.id, old, snapshot(duty))
+            changes.done.append(duty)
+        elif duty.state == rules.OPEN and not uow.duties.evidence(duty.id):
+            old = snapshot(duty)
+            duty.state, duty.updated_at = rules.CANCELLED, now
+            duty.reason = f"Not needed under {programme.model}"
+            audit(uow, actor, programme, "duty.cancel", "duty", duty.id, old, snapshot(duty))
+            changes.cancelled.append(duty)
+        else:
+            changes.kept.append(duty)
+    return changes
+
+
+def follow_deadline(uow, actor: Actor, programme, deadline) -> list:
+    """A template deadline was confirmed or moved: the open duties whose due dates follow it
+    (and were not set by hand) follow it too. Returns the duties changed."""
+    template = _template(programme)
+    if not template or not deadline.template_key:
+        return []
+    changed = []
+    for duty in uow.duties.list(programme.id, states=(rules.OPEN,)):
+        if duty.due_anchor != deadline.template_key:
+            continue
+        due_on = deadline.due_on - timedelta(days=rules.days_before(template, duty.key))
+        if duty.due_note:
+            due_on = working_day_on_or_before(due_on)
+        if (duty.due_on, duty.provisional) == (due_on, deadline.provisional):
+            continue
+        old = snapshot(duty)
+        duty.due_on, duty.provisional, duty.updated_at = due_on, deadline.provisional, clock.now()
+        audit(uow, actor, programme, "duty.due", "duty", duty.id, old, snapshot(duty))
+        changed.append(duty)
+    return changed
+
+
+def agree_invited_hwbb(actor: Actor, channel_id: str, duty_ref: str, hwbb_ref: str, uow):
+    """The CCG and its Health and Wellbeing Boards agreed which board is invited to attend the
+    commissioning committee: the agreement duty is done, and the standing invitation goes to
+    that board. Returns (agreement duty, invitation duty, created?)."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "change duties")
+        duty = _duty(uow, programme, duty_ref)
+        if rules.template_key(duty.key) != AGREE_INVITEE:
+            raise UsageError(
+                "`--board` goes with the duty to agree which Health and Wellbeing Board is "
+                "invited to the commissioning committee."
+            )
+        hwbbs = _hwbbs(uow, programme)
+        board = _pick_hwbb(hwbbs, hwbb_ref)
+        now = clock.now()
+        if duty.state != rules.DONE:
+            old = snapshot(duty)
+            duty.state, duty.reason, duty.updated_at = rules.DONE, None, now
+            duty.notes = f"Agreed: {board[1]} is invited."
+            audit(uow, actor, programme, "duty.done", "duty", duty.id, old, snapshot(duty))
+        template = _template(programme)
+        invitation = uow.duties.by_key(programme.id, INVITATION)
+        created = False
+        if invitation is None:
+            plans = rules.planned_duties(template, programme.year, hwbbs, programme.model, board)
+            made = _create(uow, actor, programme, [p for p in plans if p.key == INVITATION])
+            invitation, created = (made[0], True) if made else (None, False)
+        elif invitation.state == rules.CANCELLED or invitation.stakeholder_id != board[0]:
+            if invitation.state == rules.DONE:
+                raise Conflict(
+                    f"Duty {invitation.id} (the standing invitation) is {invitation.state} "
+                    "already; reopen it first to send it to another board."
+                )
+            p = next(
+                p
+                for p in rules.planned_duties(
+                    template, programme.year, hwbbs, programme.model, board
+                )
+                if p.key == INVITATION
+            )
+            old = snapshot(invitation)
+            invitation.stakeholder_id, invitation.title, invitation.updated_at = (
+                board[0],
+                p.title,
+                now,
+            )
+            invitation.state, invitation.reason = rules.OPEN, None
+            audit(
+                uow,
+                actor,
+                programme,
+                "duty.retarget",
+                "duty",
+                invitation.id,
+                old,
+                snapshot(invitation),
+            )
+        uow.commit()
+        return duty, invitation, created
+
+
+def _pick_hwbb(hwbbs, ref: str) -> tuple[int, str]:
+    text = ref.strip().lower()
+    found = [h for h in hwbbs if text and (text == str(h[0]) or text in h[1].lower())]
+    if len(found) != 1:
+        names = "; ".join(name for _, name in hwbbs)
+        raise UsageError(
+            (
+                f"{ref!r} matches several boards"
+                if found
+                else f"No Health and Wellbeing Board matches {ref!r}"
+            )
+            + f". The boards: {names}."
+        )
+    return found[0]
 
 
 def on_vote_carried(uow, actor: Actor, programme, vote_id: int) -> list:
@@ -130,6 +341,7 @@ class DutyDetail:
     engagements: dict
     today: date
     asks: str | None
+    excludes: str | None = None
 
 
 def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow) -> DutyDetail:
@@ -140,13 +352,15 @@ def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow) -> DutyDetail:
         engagements = uow.duties.records.engagements_by_id(
             programme.id, [e.engagement_id for e in evidence if e.engagement_id]
         )
+        item = rules.checklist_item(_template(programme), duty.key) or {}
         return DutyDetail(
             programme,
             duty,
             evidence,
             engagements,
             clock.today_in(programme.timezone),
-            rules.checklist_asks(_template(programme), duty.key),
+            item.get("asks"),
+            item.get("excludes"),
         )
 
 
@@ -198,6 +412,15 @@ def complete_duty(actor: Actor, channel_id: str, duty_ref: str, uow, evidence: l
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "change duties")
         duty = _duty(uow, programme, duty_ref)
+        if rules.template_key(duty.key) == AGREE_INVITEE and duty.state != rules.DONE:
+            raise UsageError(
+                "Name the Health and Wellbeing Board agreed for the committee: "
+                f'`/consult duty done {duty.id} --board "<board>"`. Its standing invitation follows.'
+            )
+        if duty.state == rules.CANCELLED:
+            raise Conflict(
+                f"Duty {duty.id} was cancelled: {duty.reason}. It comes back if the model changes back."
+            )
         if duty.state == rules.DONE and not evidence:
             raise Conflict(
                 f"Duty {duty.id} is already done. Add evidence with `/consult duty evidence {duty.id} <link>`."
@@ -277,7 +500,19 @@ def note_duty(actor: Actor, channel_id: str, duty_ref: str, text: str, uow):
 
 
 def set_duty_due(actor: Actor, channel_id: str, duty_ref: str, due_on: date | None, uow):
-    return _change_duty(actor, channel_id, duty_ref, "due_on", due_on, "duty.due", uow)
+    """A due date set by hand: no longer the programme's suggestion, nor provisional, and it
+    stays put when the template deadline it followed moves."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "change duties")
+        duty = _duty(uow, programme, duty_ref)
+        fields = ["due_on", "due_anchor", "due_note", "provisional"]
+        before = snapshot(duty, fields)
+        duty.due_on, duty.due_anchor, duty.due_note, duty.provisional = due_on, None, None, False
+        duty.updated_at = clock.now()
+        audit(uow, actor, programme, "duty.due", "duty", duty.id, before, snapshot(duty, fields))
+        uow.commit()
+        return duty
 
 
 def record_revision(
@@ -360,6 +595,7 @@ def demo_data(uow_factory, programme, actor: Actor) -> None:
         if letter == "g" and with_practices:
             evidence.append(str(with_practices[0].id))
         complete_duty(actor, channel, str(duty.id), uow_factory(), evidence)
+    _demo_submitted(uow_factory, programme, actor)
     duty = _demo_duty(uow_factory, programme, "conflicts-of-interest")
     if duty is not None:
         set_duty_owner(actor, channel, str(duty.id), actor.user_id, uow_factory())
@@ -395,6 +631,25 @@ def demo_data(uow_factory, programme, actor: Actor) -> None:
             "Healthwatch chair to nominate at the March meeting.",
             uow_factory(),
         )
+
+
+def _demo_submitted(uow_factory, programme, actor: Actor) -> None:
+    """The demo's expression of interest went in (its sections A to H are evidenced): once its
+    date has passed, the deadline is done. Its date stays provisional: nobody confirmed it."""
+    from .deadlines import close_deadline
+
+    with uow_factory() as uow:
+        eoi = next(
+            (
+                d
+                for d in uow.deadlines.with_template_keys(programme.id)
+                if d.template_key == "expression-of-interest" and d.state == "open"
+            ),
+            None,
+        )
+        today = clock.today_in(programme.timezone)
+    if eoi is not None and eoi.due_on < today:
+        close_deadline(actor, programme.channel_id, eoi.id, "done", uow_factory())
 
 
 def _demo_duty(uow_factory, programme, key: str):

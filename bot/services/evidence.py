@@ -252,13 +252,21 @@ class DutyRow:
     done_on: date | None
     evidence: list[EvidenceItem]
     asks: str | None
+    kind: str = duty_rules.LOCAL
+    basis: str = ""  # "Statutory: NHS Act 2006 s14Z13(4)", "National guidance"...
+    source: str | None = None
+    due_notes: list[str] = field(default_factory=list)  # provisional, the programme's suggestion
+    excludes: str | None = None
 
 
 @dataclass
 class TimelineEntry:
     on: date
     what: str
-    kind: str  # deadline | meeting | vote | duty | revision | engagement
+    kind: str  # deadline | meeting | vote | duty | revision | engagement | context
+    provisional: bool = False  # a template date moved into this cycle, not confirmed yet
+    source: str | None = None
+    month_only: bool = False  # the sources give the month, not the day
 
 
 @dataclass
@@ -279,6 +287,10 @@ class Pack:
     source: dict
     fingerprint: str = ""
     duty_counts: dict = field(default_factory=dict)
+    duty_groups: list = field(default_factory=list)  # (kind, heading, rows), statutory first
+    cancelled: list = field(default_factory=list)  # duties the chosen model does not need
+    model: str | None = None
+    documents: list = field(default_factory=list)  # the template's source documents
 
 
 def _local_date(dt: datetime, tz: str) -> date:
@@ -531,6 +543,11 @@ def compute(rec: Records) -> Pack:
                 done_on.get(d.id) if d.state == duty_rules.DONE else None,
                 items,
                 duty_rules.checklist_asks(rec.template, d.key),
+                duty_rules.kind_of(d),
+                duty_rules.basis(d),
+                d.source,
+                duty_rules.due_qualifiers(d) if d.state == duty_rules.OPEN else [],
+                (duty_rules.checklist_item(rec.template, d.key) or {}).get("excludes"),
             )
         )
     # Duties in the order they fall due; the checklist in its letters' order (A to H).
@@ -544,9 +561,18 @@ def compute(rec: Records) -> Pack:
 
     timeline = [
         TimelineEntry(
-            d.due_on, d.title + (f" ({d.state})" if d.state != "open" else ""), d.kind or "deadline"
+            d.due_on,
+            d.title + (f" ({d.state})" if d.state != "open" else ""),
+            d.kind or "deadline",
+            provisional=bool(d.provisional) and d.state == "open",
+            source=d.source,
         )
         for d in rec.deadlines
+    ]
+    # What the sources date in the 2014/15 round, as context: never deadlines of this programme.
+    timeline += [
+        TimelineEntry(m.on, m.title, "context", source=m.source, month_only=m.month_only)
+        for m in programme_templates.context_milestones(rec.template)
     ]
     for v in votes:
         timeline.append(
@@ -595,7 +621,12 @@ def compute(rec: Records) -> Pack:
         "audit_entries": rec.programme.audit_seq or 0,
         "audit_head": rec.programme.audit_head,
     }
-    statutory = [r for r in duty_rows if r.section == duty_rules.DUTY]
+    cancelled = [
+        r for r in duty_rows if r.section == duty_rules.DUTY and r.state == duty_rules.CANCELLED
+    ]
+    statutory = [
+        r for r in duty_rows if r.section == duty_rules.DUTY and r.state != duty_rules.CANCELLED
+    ]
     pack = Pack(
         programme_name=rec.programme.name,
         template_title=rec.template.get("title") if rec.template else None,
@@ -608,7 +639,13 @@ def compute(rec: Records) -> Pack:
         practice_positions=practice_positions,
         votes=votes,
         duties=statutory,
-        checklist=[r for r in duty_rows if r.section == duty_rules.EOI],
+        duty_groups=duty_rules.by_kind(statutory),
+        cancelled=cancelled,
+        model=rec.programme.model,
+        documents=programme_templates.documents(rec.template) if rec.template else [],
+        checklist=[
+            r for r in duty_rows if r.section == duty_rules.EOI and r.state != duty_rules.CANCELLED
+        ],
         timeline=timeline,
         source=source,
         duty_counts={s: sum(1 for r in statutory if r.state == s) for s in duty_rules.STATES},

@@ -33,6 +33,7 @@ from . import (
     help,
     issue,
     person,
+    programme,
     retention,
     roles,
     setup,
@@ -49,6 +50,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     fn.subcommand.name: fn.subcommand
     for fn in [
         setup.setup_callback,
+        programme.programme_callback,
         stakeholder.stakeholder_callback,
         engage.engage_callback,
         engagement.engagement_callback,

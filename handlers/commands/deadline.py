@@ -16,6 +16,7 @@ DEADLINE_USAGE = """/consult deadline add "<title>" <date> [--time 17:00] [--rem
 /consult deadline done <id>
 /consult deadline cancel <id>
 /consult deadline move <id> <date> [--time 17:00|none]
+/consult deadline confirm <id>          # a provisional (template) date is right as it stands
 /consult deadlines [--all]"""
 MEETING_USAGE = """/consult meeting add "<title>" <date> --time 14:00 [--end 16:00] [--place "<where>"] [--owner @user]... [--remind 1,0]
 /consult meeting move <id> <date> [--time 14:00] [--end 16:00]
@@ -142,7 +143,7 @@ def _move(req: CommandRequest, rest: list[str], usage: str) -> None:
 
 @subcommand(
     "deadline",
-    summary="Add, complete, cancel or move a deadline (reminders follow it)",
+    summary="Add, complete, cancel, move or confirm a deadline (reminders follow it)",
     usage=DEADLINE_USAGE,
     example='/consult deadline add "Joint proforma to NHS England" 30 January 2015 --owner @jane',
 )
@@ -152,7 +153,10 @@ def deadline_callback(req: CommandRequest, args: list[str]) -> None:
             "Say what to do: add, done, cancel or move (or `/consult deadlines` to list them)."
         )
     verb = choice(
-        args[0], ["add", "done", "cancel", "move", "list"], "deadline command", DEADLINE_USAGE
+        args[0],
+        ["add", "done", "cancel", "move", "confirm", "list"],
+        "deadline command",
+        DEADLINE_USAGE,
     )
     if verb == "add":
         _add(req, args[1:], "deadline", DEADLINE_USAGE)
@@ -160,8 +164,32 @@ def deadline_callback(req: CommandRequest, args: list[str]) -> None:
         _close(req, args[1:], "done" if verb == "done" else "cancelled", DEADLINE_USAGE)
     elif verb == "move":
         _move(req, args[1:], DEADLINE_USAGE)
+    elif verb == "confirm":
+        _confirm(req, args[1:])
     else:
         deadlines_callback(req, args[1:])
+
+
+def _confirm(req: CommandRequest, rest: list[str]) -> None:
+    if len(rest) != 1:
+        raise UsageError(
+            "Give the number of the deadline to confirm, e.g. `deadline confirm 3`.",
+            DEADLINE_USAGE,
+        )
+    programme, view, duties = svc.confirm_deadline(req.actor, req.channel_id, _id(rest[0]), req.uow)
+    d = view.deadline
+    follow = (
+        f" {len(duties)} dut{'y' if len(duties) == 1 else 'ies'} due by it "
+        f"{'is' if len(duties) == 1 else 'are'} confirmed with it."
+        if duties
+        else ""
+    )
+    req.out.post(
+        req.channel_id,
+        f"<@{req.actor.user_id}> confirmed the date of *{esc(d.title)}* (`#{d.id}`): "
+        f"{blocks.when(d)}.{follow}",
+    )
+    req.out.reply(f"`#{d.id}` is confirmed for {blocks.when(d)}." + blocks.non_working_note(view))
 
 
 @subcommand(
@@ -207,6 +235,18 @@ def deadlines_callback(req: CommandRequest, args: list[str]) -> None:
         if len(views) > LIST_LIMIT:
             lines.append(f"…and {len(views) - LIST_LIMIT:,} more.")
 
+    provisional = [
+        v
+        for v in upcoming + earlier
+        if getattr(v.deadline, "provisional", False) and v.deadline.state == "open"
+    ]
+    if provisional:
+        lines.append(
+            f"\n:warning: {len(provisional)} date{'s are' if len(provisional) != 1 else ' is'} "
+            "provisional: the template's 2014/15 dates moved into this cycle (off weekends and "
+            "bank holidays). No source gives them. Confirm each with `/consult deadline confirm "
+            "<id>` or move it with `/consult deadline move <id> <date>`."
+        )
     if upcoming:
         section("Coming up", upcoming)
     else:

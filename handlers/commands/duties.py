@@ -11,10 +11,10 @@ from bot.services import duties as svc
 
 from .subcommand import CommandRequest, subcommand
 
-LIST_USAGE = """/consult duties              # statutory duties, open first, with evidence counts
+LIST_USAGE = """/consult duties              # duties grouped by kind (statutory, guidance, constitution, local), open first
 /consult duties eoi          # the expression of interest checklist (sections A to H)"""
 USAGE = """/consult duty show <id>
-/consult duty done <id> [--evidence <url | engagement number | message link>]
+/consult duty done <id> [--evidence <url | engagement number | message link>] [--board "<hwbb>"]   # --board: the HWBB agreed for the committee
 /consult duty na <id> "<reason>"
 /consult duty reopen <id>
 /consult duty evidence <id> <url | engagement number | message link>
@@ -24,7 +24,7 @@ USAGE = """/consult duty show <id>
 /consult duty revision "<what changed>" [--due <date>]   # a significant revision: consult each HWBB again (s14Z12)"""
 VERBS = ["show", "done", "na", "reopen", "evidence", "owner", "note", "due", "revision"]
 LIST_LIMIT = 40
-STATE_MARK = {rules.OPEN: "○", rules.DONE: "✓", rules.NA: "–"}
+STATE_MARK = {rules.OPEN: "○", rules.DONE: "✓", rules.NA: "–", rules.CANCELLED: "×"}
 
 
 def _short_statute(statute: str | None) -> str:
@@ -33,13 +33,16 @@ def _short_statute(statute: str | None) -> str:
 
 def duty_line(duty, evidence: int, today) -> str:
     parts = [
-        f"{STATE_MARK[duty.state]} *{duty.id}* {esc(duty.title)}{_short_statute(duty.statute)}"
+        f"{STATE_MARK.get(duty.state, '?')} *{duty.id}* {esc(duty.title)}{_short_statute(duty.statute)}"
     ]
     facts = []
     if duty.state == rules.OPEN and duty.due_on:
         overdue = duty.due_on < today
         when = f"due {format_date(duty.due_on)} ({rules.days_word(duty.due_on, today)})"
         facts.append(f"*{when}*" if overdue else when)
+        facts += [f"_{q}_" for q in rules.due_qualifiers(duty, brief=True)]
+    elif duty.state == rules.CANCELLED:
+        facts.append(f"cancelled: {esc(duty.reason or '')}")
     elif duty.state == rules.NA:
         facts.append(f"not applicable: {esc(duty.reason or '')}")
     elif duty.state == rules.DONE:
@@ -52,7 +55,7 @@ def duty_line(duty, evidence: int, today) -> str:
 
 @subcommand(
     "duties",
-    summary="Statutory duties and the expression of interest checklist, open first",
+    summary="Duties by kind, with their sources, and the expression of interest checklist",
     usage=LIST_USAGE,
     example="/consult duties eoi",
 )
@@ -83,22 +86,30 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
     counts = {s: sum(1 for d in rows if d.state == s) for s in rules.STATES}
     overdue = sum(1 for d in rows if d.state == rules.OPEN and d.due_on and d.due_on < today)
     title = (
-        "Expression of interest checklist (sections A to H)"
+        "Expression of interest checklist (sections A to H of NHS England's letter)"
         if section == rules.EOI
-        else "Statutory duties"
+        else "Duties"
     )
     head = (
         f"*{name}: {title}*\n{counts[rules.OPEN]} open"
         + (f" ({overdue} overdue)" if overdue else "")
         + f", {counts[rules.DONE]} done, {counts[rules.NA]} not applicable"
     )
-    lines = [head, ""]
-    for duty in rows[:LIST_LIMIT]:
-        lines.append(duty_line(duty, listing.evidence_counts.get(duty.id, 0), today))
-        if section == rules.EOI and duty.state == rules.OPEN:
-            asks = rules.checklist_asks(listing.template, duty.key)
-            if asks:
-                lines.append(f"      _{esc(asks)}_")
+    lines = [head]
+    shown = rows[:LIST_LIMIT]
+    groups = [(None, None, shown)] if section == rules.EOI else rules.by_kind(shown)
+    for _kind, heading, duties in groups:
+        lines.append(f"\n*{heading}*" if heading else "")
+        for duty in duties:
+            lines.append(duty_line(duty, listing.evidence_counts.get(duty.id, 0), today))
+            if section == rules.EOI and duty.state == rules.OPEN:
+                item = rules.checklist_item(listing.template, duty.key) or {}
+                if item.get("asks"):
+                    lines.append(f"      NHS England asks: _{esc(item['asks'])}_")
+                if item.get("excludes"):
+                    lines.append(f"      Outside the scope: _{esc(item['excludes'])}_")
+            if duty.source:
+                lines.append(f"      Source: _{esc(rules.brief_source(duty))}_")
     if len(rows) > LIST_LIMIT:
         lines.append(f"…and {len(rows) - LIST_LIMIT} more (done or not applicable).")
     lines.append(
@@ -142,8 +153,18 @@ def duty_callback(req: CommandRequest, args: list[str]) -> None:
         )
         d = detail.duty
         lines = [duty_line(d, len(detail.evidence), detail.today)]
+        lines.append(f"What it is: {esc(rules.basis(d))}")
+        lines.append(
+            f"Source: {esc(d.source) if d.source else 'none recorded (a duty added by hand)'}"
+        )
+        if d.due_on:
+            lines.append(f"Due: {esc(rules.due_text(d))}")
+            if d.due_note or d.provisional:
+                lines.append(f"Move it with `/consult duty due {d.id} <date>`.")
         if detail.asks:
             lines.append(f"NHS England asks: _{esc(detail.asks)}_")
+        if detail.excludes:
+            lines.append(f"Outside the scope, in NHS England's letter: _{esc(detail.excludes)}_")
         if d.notes:
             lines.append(f"Note: {esc(d.notes)}")
         if detail.evidence:
@@ -151,7 +172,26 @@ def duty_callback(req: CommandRequest, args: list[str]) -> None:
             lines += [f"• {_evidence_line(e, detail.engagements)}" for e in detail.evidence]
         req.out.reply("\n".join(lines))
     elif verb == "done":
-        p = parse(rest, {"evidence"}, usage=USAGE)
+        p = parse(rest, {"evidence", "board"}, usage=USAGE)
+        if p.opt("board") is not None:
+            agreed, invitation, _created = svc.agree_invited_hwbb(
+                req.actor,
+                req.channel_id,
+                _one(p.words, "Say which duty is done, by its number."),
+                p.opt("board"),
+                req.uow,
+            )
+            for ref in p.all("evidence"):
+                svc.add_duty_evidence(req.actor, req.channel_id, str(agreed.id), ref, req.uow)
+            req.out.reply(
+                f"Done: *{agreed.id}* {esc(agreed.notes or '')}"
+                + (
+                    f" Next: *{invitation.id}* {esc(invitation.title)}."
+                    if invitation is not None
+                    else ""
+                )
+            )
+            return
         duty, count = svc.complete_duty(
             req.actor,
             req.channel_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import programme_templates
 from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import parse, parse_int
@@ -10,17 +11,17 @@ from bot.services.programmes import setup_programme
 
 from .subcommand import CommandRequest, subcommand
 
-USAGE = '/consult setup "<programme name>" [--template co-commissioning] [--year 2014] [--timezone Europe/London]'
+USAGE = '/consult setup "<programme name>" [--template co-commissioning] [--year 2014] [--model greater-involvement|joint|delegated|undecided] [--timezone Europe/London]'
 
 
 @subcommand(
     "setup",
     summary="Start a programme in this channel",
     usage=USAGE,
-    example='/consult setup "Hillingdon co-commissioning" --template co-commissioning --year 2014',
+    example='/consult setup "Hillingdon co-commissioning" --template co-commissioning --year 2014 --model joint',
 )
 def setup_callback(req: CommandRequest, args: list[str]) -> None:
-    p = parse(args, {"template", "year", "timezone"}, usage=USAGE)
+    p = parse(args, {"template", "year", "timezone", "model"}, usage=USAGE)
     if len(p.words) != 1:
         raise UsageError(
             "Give the programme's name, in quotes if it has spaces."
@@ -37,16 +38,58 @@ def setup_callback(req: CommandRequest, args: list[str]) -> None:
         template=p.opt("template"),
         year=year,
         timezone=timezone,
+        model=p.opt("model"),
     )
     lines = [
         f"<@{req.actor.user_id}> set up the programme *{esc(programme.name)}* in this channel "
         f"(timezone {programme.timezone}). They are its admin."
     ]
-    if deadlines:
-        lines.append(f"Key dates from the {programme.template} template ({programme.year}):")
-        lines += [f"• {format_date(d.due_on)}: {esc(d.title)}" for d in deadlines]
+    if programme.template:
+        lines += key_dates_text(programme, deadlines, year_given=year is not None)
     lines.append(
         "Next: add stakeholders with `/consult stakeholder add`, or import member practices; `/consult help` lists everything."
     )
     req.out.post(req.channel_id, "\n".join(lines))
     req.out.reply(f"Done: *{esc(programme.name)}* is set up here.")
+
+
+def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
+    """The setup reply's key dates: each with its source, and the provisional ones said to be
+    so, with how to confirm or move them."""
+    template = programme_templates.load(programme.template)
+    lines = []
+    if programme.model:
+        lines.append(
+            f"Model: *{programme.model}* ({programme_templates.model_label(template, programme.model)})."
+            + (
+                " The proforma deadline and the committee, invitation and conflicts-of-interest "
+                "duties come when you choose: `/consult programme model joint|delegated|greater-involvement`."
+                if programme.model == programme_templates.UNDECIDED
+                else " Change it with `/consult programme model <model>`."
+            )
+        )
+    cycle = f"{programme.year}/{str(programme.year + 1)[-2:]}"
+    provisional = [d for d in deadlines if d.provisional]
+    if deadlines and not provisional:
+        lines.append(f"Key dates of the {cycle} cycle, as NHS England and the sources set them:")
+    elif deadlines:
+        lines.append(
+            f"Key dates of the {cycle} cycle"
+            + ("" if year_given else " (the current cycle: no `--year` was given)")
+            + f": *provisional*. The sources date only the {programme_templates.documented_year(template)}/15 "
+            "round; these are its milestones moved into this cycle and off weekends and bank holidays."
+        )
+    for d in deadlines:
+        mark = " _(provisional: date to confirm)_" if d.provisional else ""
+        lines.append(f"• `#{d.id}` {format_date(d.due_on)}{mark}: {esc(d.title)}")
+        if d.source:
+            lines.append(f"      _Source: {esc(d.source)}_")
+        if d.notes:
+            lines.append(f"      _{esc(d.notes)}_")
+    if provisional:
+        lines.append(
+            "Confirm each date once NHS England or your CCG has set it: `/consult deadline confirm <id>`, "
+            "or move it: `/consult deadline move <id> <date>`. Until then they show as provisional "
+            "everywhere (the calendar feed marks them tentative)."
+        )
+    return lines

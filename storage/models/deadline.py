@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -29,6 +29,10 @@ class Deadline(Base):
     remind_days: Mapped[str] = mapped_column(String(64), default="14,7,1,0")
     state: Mapped[str] = mapped_column(String(16), default="open")  # open | done | cancelled
     template_key: Mapped[str | None] = mapped_column(String(64))
+    # Where the date comes from (a template's sources), and whether it is still to confirm:
+    # a template date moved into another cycle is provisional until an admin confirms or moves it.
+    source: Mapped[str | None] = mapped_column(Text)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     sequence: Mapped[int] = mapped_column(
         Integer, default=0
     )  # raised on every change (iCalendar SEQUENCE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -22,13 +22,19 @@ class Duty(Base):
     key: Mapped[str] = mapped_column(String(100))  # stable: template key (+ stakeholder id)
     section: Mapped[str] = mapped_column(String(16), default="duty")  # duty | eoi
     title: Mapped[str] = mapped_column(Text)
-    statute: Mapped[str | None] = mapped_column(String(100))
+    # statutory | guidance | constitution | local: what gives the duty its force.
+    kind: Mapped[str] = mapped_column(String(16), default="local")
+    statute: Mapped[str | None] = mapped_column(String(100))  # only a section the sources cite
+    source: Mapped[str | None] = mapped_column(Text)  # document, date, paragraph or annex
     stakeholder_id: Mapped[int | None] = mapped_column(
         ForeignKey("stakeholder.id", ondelete="SET NULL")
     )
     due_on: Mapped[date | None] = mapped_column(Date)
+    due_anchor: Mapped[str | None] = mapped_column(String(64))  # template deadline it follows
+    due_note: Mapped[str | None] = mapped_column(Text)  # the programme's suggestion: why this date
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     owner_id: Mapped[str | None] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16), default="open")  # open | done | na
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open|done|na|cancelled
     reason: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -24,6 +24,8 @@ class Programme(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     template: Mapped[str | None] = mapped_column(String(64))
     year: Mapped[int | None] = mapped_column(Integer)
+    # The co-commissioning model (greater-involvement | joint | delegated | undecided).
+    model: Mapped[str | None] = mapped_column(String(32))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Weekly digest: weekday 0 = Monday; enabled False means `digest schedule off`.

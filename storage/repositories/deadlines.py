@@ -41,6 +41,16 @@ class DeadlineRepository:
             )
         )
 
+    def with_template_keys(self, programme_id: int) -> list[Deadline]:
+        """The programme's deadlines that came from its template, in any state."""
+        return list(
+            self.session.scalars(
+                select(Deadline).where(
+                    Deadline.programme_id == programme_id, Deadline.template_key.is_not(None)
+                )
+            )
+        )
+
     # -- owners ---------------------------------------------------------------
     def owners(self, deadline_ids) -> dict[int, list[str]]:
         ids = list(deadline_ids)

@@ -18,6 +18,8 @@ OTHER = Actor("T1", "UOTHER")
 def setup(svc, channel="C1", name="Hillingdon co-commissioning", **kw):
     kw.setdefault("template", "co-commissioning")
     kw.setdefault("year", 2014)
+    if kw["template"]:
+        kw.setdefault("model", "delegated")
     programme, _ = programmes.setup_programme(ADMIN, channel, name, svc.uow(), **kw)
     return programme
 
@@ -70,9 +72,10 @@ def test_template_creates_one_set_per_hwbb_and_never_twice(any_services):
             "hwbb-draft-plan",
             "hwbb-opinion",
             "hwbb-opinion-statement",
-            "hwbb-standing-invitation",
         ]
-    assert len(got) == len(base) + 8
+    # Two boards: the CCG agrees with them which is invited before any invitation goes out.
+    assert len(got) == len(base) + 6 + 1 and "hwbb-agree-invitee" in got
+    assert "hwbb-standing-invitation" not in got  # waits for the agreement
     draft = by_key(svc, programme, f"hwbb-draft-plan:{b.id}")
     assert (
         draft.stakeholder_id == b.id
@@ -94,7 +97,9 @@ def test_template_creates_one_set_per_hwbb_and_never_twice(any_services):
             for e in uow.audit.for_programme(programme.id, entity="duty")
             if e.action == "duty.create"
         ]
-    assert len(created) == len(got)
+    assert len(created) == len(got) + 1  # and the invitation made for the first board, held
+    held = by_key(svc, programme, "hwbb-standing-invitation")
+    assert held.state == "cancelled" and held.stakeholder_id == a.id
 
 
 def test_a_programme_without_the_template_has_no_duties(any_services):

@@ -33,11 +33,20 @@ def prepare(svc):
     Boxing Day) moves to Wed 24 Dec, the working day before Christmas."""
     with freeze_time("2014-12-01 12:00:00"):
         programme, _ = programmes.setup_programme(
-            ADMIN, "C1", "P", svc.uow(), template="co-commissioning", year=2014
+            ADMIN,
+            "C1",
+            "P",
+            svc.uow(),
+            template="co-commissioning",
+            year=2014,
+            model="delegated",
         )
         with svc.uow() as uow:
             duty = uow.duties.by_key(programme.id, "conflicts-of-interest")
         duties.set_duty_owner(ADMIN, "C1", str(duty.id), "UJANE", svc.uow())
+        with svc.uow() as uow:  # due the same day (with the proforma): out of the way here
+            committee = uow.duties.by_key(programme.id, "committee-lay-majority")
+        duties.mark_not_applicable(ADMIN, "C1", str(committee.id), "Set up already", svc.uow())
     recorder = Recorder()
     svc.messenger_for_team = lambda team: recorder
     return programme, duty, recorder

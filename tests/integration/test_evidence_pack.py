@@ -41,7 +41,7 @@ def build(svc):
     """Four practices, an LMC, an HWBB and Healthwatch; eight log entries (one withdrawn); a carried vote."""
     with freeze_time("2014-06-01 09:00:00"):
         programme, _ = programmes.setup_programme(
-            ADMIN, "C1", NAME, svc.uow(), template="co-commissioning", year=2014
+            ADMIN, "C1", NAME, svc.uow(), template="co-commissioning", year=2014, model="joint"
         )
         add = lambda *a, **k: stakeholders.add_stakeholder(ADMIN, "C1", *a, svc.uow(), **k)  # noqa: E731
         p1 = add("practice", "Acorn Surgery", code="E1", list_size=8000, group="North")
@@ -214,6 +214,28 @@ def test_the_figures_match_the_known_data_set(any_services):
     ]
     assert pack.duty_counts == {"open": 6, "done": 2, "na": 0}
     assert [r.title[0] for r in pack.checklist] == list("ABCDEFGH")
+
+    # Duties grouped by what they are, each with its sources; a section only where cited.
+    groups = {kind: rows for kind, _, rows in pack.duty_groups}
+    assert [kind for kind, _, _ in pack.duty_groups] == ["statutory", "guidance", "constitution"]
+    assert [h for _, h, _ in pack.duty_groups] == [
+        "Statutory duties",
+        "National guidance",
+        "CCG constitution",
+    ]
+    assert draft in groups["statutory"] and draft.basis == "Statutory: NHS Act 2006 s14Z13(4)"
+    assert draft.source.startswith("NHS England letter, 18 Dec 2014, Annex A")
+    opinion = next(r for r in groups["statutory"] if r.title.startswith("Ask Hillingdon HWBB"))
+    assert opinion.statute is None and opinion.basis == "Statutory"
+    invitation = next(r for r in groups["guidance"] if "standing invitation" in r.title)
+    assert invitation.source.startswith("NHS England letter, 18 Dec 2014, section B")
+    assert groups["constitution"] == [support]
+    assert all(r.source for r in pack.duties + pack.checklist)
+    assert any("the programme's suggestion" in n for n in opinion.due_notes)
+    assert not any(t.provisional for t in pack.timeline)  # 2014/15: the documented dates
+    context = {(t.on, t.kind) for t in pack.timeline if t.kind == "context"}
+    assert (date(2014, 5, 1), "context") in context and (date(2014, 12, 18), "context") in context
+    assert {d["key"] for d in pack.documents} >= {"eoi-letter", "hwbb-letter", "nwl-paper"}
 
     when = {(t.on, t.what) for t in pack.timeline}
     assert (date(2014, 6, 20), "Expression of interest to NHS England (sections A to H)") in when
@@ -575,3 +597,85 @@ def test_duty_owners_are_named_deactivated_marked_and_unknown_noted(any_services
     assert "owner Jane &lt;b&gt;Patel&lt;/b&gt;" in html
     assert "owner Sam Old (deactivated)" in html
     assert "owner UNOBODY (not in the workspace directory)" in html
+
+
+def _chromium(*args, profile):
+    chromium = shutil.which("chromium") or (
+        "/usr/bin/chromium" if shutil.os.path.exists("/usr/bin/chromium") else None
+    )
+    if chromium is None:
+        pytest.fail(
+            "Chromium is not installed: run tests/system-deps.sh (Debian's chromium package)"
+        )
+    common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ]
+    return subprocess.run([chromium, *common, *args], capture_output=True, timeout=120, check=False)
+
+
+def test_a_screenshot_of_the_pack_shows_duties_grouped_by_kind_with_sources(services, tmp_path):
+    """The duties section as a browser draws it: a screenshot of that section alone, and the
+    same page printed to PDF, whose text (read back with pdftotext in the order the browser drew
+    it) has the kind headings in
+    order, each followed by its duties and their sources."""
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is not installed: run tests/system-deps.sh (poppler-utils)")
+    programme, _, _ = build(services)
+    _, html = evidence.build_pack_html(services.uow, programme.id)
+    only_duties = html.replace(
+        "</head>",
+        "<style>header, nav, section:not(#duties), footer { display: none; }</style></head>",
+    )
+    page = tmp_path / "duties.html"
+    page.write_text(only_duties, encoding="utf-8")
+
+    shot = tmp_path / "duties.png"
+    _chromium(
+        f"--screenshot={shot}", "--window-size=1200,1800", page.as_uri(), profile=tmp_path / "p1"
+    )
+    assert shot.is_file(), "Chromium took no screenshot"
+    assert _png_size(shot) == (1200, 1800)
+    assert shot.stat().st_size > 40_000  # tables of text, not a blank or error page
+
+    pdf = tmp_path / "duties.pdf"
+    _chromium(
+        f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri(), profile=tmp_path / "p2"
+    )
+    assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.split())
+    headings = ["Statutory duties (4)", "National guidance (3)", "CCG constitution (1)"]
+    positions = [flat.find(h) for h in headings]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions), positions
+    statutory = flat[positions[0] : positions[1]]
+    guidance = flat[positions[1] : positions[2]]
+    constitution = flat[positions[2] :]
+    assert "Statutory: NHS Act 2006 s14Z13(4)" in statutory
+    assert "Statutory: NHS Act 2006 s14Z13(8)" in statutory
+    assert "Source: NHS England letter, 18 Dec 2014, Annex A" in statutory
+    assert (
+        "Source: NHS England letter inviting expressions of interest, May 2014, section F"
+        in statutory
+    )
+    assert "Source: NHS England letter, 18 Dec 2014, section B" in guidance
+    assert (
+        "Source: Southern Derbyshire CCG report to its Health and Wellbeing Board, 15 Jan 2015"
+        in guidance
+    )
+    assert "Win member practices' support" in constitution
+    assert (
+        "Source: NW London CCGs' update for Health and Wellbeing Boards, undated, para 7.6"
+        in constitution
+    )
+    # No section the sources do not cite, anywhere on the page.
+    assert "14Z13(5)" not in flat and "s14" + "O" not in flat

@@ -44,15 +44,17 @@ def test_migrations_build_every_table_and_are_idempotent(db_url):
 
 
 def test_setup_with_template_creates_the_cycle_key_dates(any_services):
-    programme, deadlines = setup(any_services, template="co-commissioning", year=2014)
+    programme, deadlines = setup(
+        any_services, template="co-commissioning", year=2014, model="delegated"
+    )
     got = {d.template_key: d.due_on.isoformat() for d in deadlines}
     assert got == {
         "expression-of-interest": "2014-06-20",
         "delegated-proforma": "2015-01-09",
-        "joint-proforma": "2015-01-30",
         "member-vote": "2015-03-04",
         "new-arrangements": "2015-04-01",
     }
+    assert not any(d.provisional for d in deadlines) and all(d.source for d in deadlines)
     with any_services.uow() as uow:
         assert uow.programmes.roles_of(programme.id, "UADMIN") == {"admin"}
 

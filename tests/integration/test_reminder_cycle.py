@@ -95,7 +95,10 @@ def cycle(sqlite_url, slack):
             svc.uow(),
             template="co-commissioning",
             year=2014,
+            model="delegated",
         )
+        # A CCG keeping the joint route open tracks its proforma too, as its own deadline.
+        add_deadline(ADMIN, "C1", JOINT, date(2015, 1, 30), svc.uow())
         _, hwbb = add_deadline(
             ADMIN, "C1", HWBB, date(2014, 10, 27), svc.uow(), owners=["UJANE", "UBOB"]
         )

@@ -11,6 +11,7 @@ from app import bootstrap, slack_messenger_factory
 from bot.context import Actor
 from bot.errors import Forbidden
 from bot.services import deadlines as svc
+from bot.services.deadlines import add_deadline
 from bot.services.deliveries import metadata_for
 from bot.services.programmes import setup_programme
 from bot.settings import Settings
@@ -52,9 +53,17 @@ def _programme(url, slack):
     with freeze_time("2014-05-01 10:00:00"):
         services = make_services(url, slack)
         _, template = setup_programme(
-            ADMIN, "C1", "Hillingdon", services.uow(), template="co-commissioning", year=2014
+            ADMIN,
+            "C1",
+            "Hillingdon",
+            services.uow(),
+            template="co-commissioning",
+            year=2014,
+            model="delegated",
         )
-    services.ids = {d.title: d.id for d in template}
+        # A CCG keeping the joint route open tracks its proforma too, as its own deadline.
+        _, joint = add_deadline(ADMIN, "C1", JOINT, date(2015, 1, 30), services.uow())
+    services.ids = {d.title: d.id for d in template} | {JOINT: joint.deadline.id}
     return services
 
 

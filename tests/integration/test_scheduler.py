@@ -2,7 +2,7 @@
 
 import threading
 import time
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -11,6 +11,7 @@ from sqlalchemy import text
 from app import bootstrap, slack_messenger_factory
 from bot import clock
 from bot.context import Actor
+from bot.services.deadlines import add_deadline
 from bot.services.programmes import setup_programme
 from bot.settings import Settings
 from jobs.scheduler import Leadership, start_scheduler
@@ -72,8 +73,16 @@ def two(db_url, slack):
     with freeze_time("2014-05-01 10:00:00"):
         first = make_services(db_url, slack)
         setup_programme(
-            ADMIN, "C1", "Hillingdon", first.uow(), template="co-commissioning", year=2014
+            ADMIN,
+            "C1",
+            "Hillingdon",
+            first.uow(),
+            template="co-commissioning",
+            year=2014,
+            model="joint",
         )
+        # The delegated route's proforma, tracked as the CCG's own deadline too.
+        add_deadline(ADMIN, "C1", "Delegated commissioning proforma", date(2015, 1, 9), first.uow())
     second = make_services(db_url, slack)
     yield first, second
     first.extras["engine"].dispose()

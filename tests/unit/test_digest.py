@@ -218,6 +218,41 @@ def test_user_text_is_escaped_in_every_section():
     )  # a plain-text header shows text as typed
 
 
+def test_provisional_dates_are_marked_and_overdue_duties_come_grouped_by_kind():
+    d = Digest(
+        "P",
+        LONDON,
+        window_before(datetime(2027, 1, 11, 9, tzinfo=UTC), LONDON),
+        date(2027, 1, 11),
+        deadlines=[
+            UpcomingDeadline("Member vote", "deadline", date(2027, 3, 4), None, 37, [], True),
+            UpcomingDeadline("Board meeting", "deadline", date(2027, 2, 4), None, 18, [], False),
+        ],
+        overdue_duties=[
+            digest.Overdue(
+                "duty", 3, "Draft plan", None, date(2027, 1, 8), 1, True, "Statutory duties"
+            ),
+            digest.Overdue(
+                "duty", 4, "Opinion", None, date(2027, 1, 8), 1, False, "Statutory duties"
+            ),
+            digest.Overdue(
+                "duty", 7, "Committee", None, date(2027, 1, 8), 1, True, "National guidance"
+            ),
+        ],
+    )
+    sections = {s.key: s.text for s in render_digest(d).sections}
+    lines = sections["deadlines"].splitlines()
+    assert any("Thu 4 Mar 2027 _(provisional: date to confirm)_" in x for x in lines)
+    assert not any("Thu 4 Feb 2027 _(provisional" in x for x in lines)
+    overdue = sections["overdue"]
+    assert overdue.index("_Statutory duties_") < overdue.index("#3 Draft plan")
+    assert overdue.index("#4 Opinion") < overdue.index("_National guidance_")
+    assert overdue.index("_National guidance_") < overdue.index("#7 Committee")
+    assert overdue.count("_Statutory duties_") == 1
+    assert "#3 Draft plan, due Fri 8 Jan 2027 (provisional)" in overdue
+    assert "#4 Opinion, due Fri 8 Jan 2027 (" in overdue
+
+
 # -- Block Kit limits -----------------------------------------------------------------------------
 
 

@@ -10,38 +10,47 @@ from bot.errors import UsageError
 TEMPLATE = programme_templates.load("co-commissioning")
 
 
-def test_each_hwbb_gets_its_own_set_and_the_rest_come_once():
-    plans = duties.planned_duties(TEMPLATE, 2014, [(7, "Hillingdon HWBB"), (9, "Ealing HWBB")])
+def test_each_hwbb_gets_its_own_statutory_set_and_the_rest_come_once():
+    hwbbs = [(7, "Hillingdon HWBB"), (9, "Ealing HWBB")]
+    plans = duties.planned_duties(TEMPLATE, 2014, hwbbs, "delegated")
     keys = [p.key for p in plans]
     assert len(keys) == len(set(keys))
-    per_hwbb = {
-        "hwbb-draft-plan",
-        "hwbb-opinion",
-        "hwbb-opinion-statement",
-        "hwbb-standing-invitation",
-    }
-    for sid, name in [(7, "Hillingdon HWBB"), (9, "Ealing HWBB")]:
+    per_hwbb = {"hwbb-draft-plan", "hwbb-opinion", "hwbb-opinion-statement"}
+    for sid, name in hwbbs:
         mine = [p for p in plans if p.stakeholder_id == sid]
         assert {duties.template_key(p.key) for p in mine} == per_hwbb
         assert all(name in p.title for p in mine)
+    # Several boards: one duty to agree which is invited, and no invitation until then.
     assert {p.key for p in plans if p.stakeholder_id is None and p.section == "duty"} == {
+        "hwbb-agree-invitee",
         "healthwatch-representative",
         "committee-lay-majority",
         "member-practice-support",
         "conflicts-of-interest",
     }
+    agreed = duties.planned_duties(TEMPLATE, 2014, hwbbs, "delegated", invited=hwbbs[1])
+    invitation = next(p for p in agreed if p.key == "hwbb-standing-invitation")
+    assert invitation.stakeholder_id == 9 and "Ealing HWBB" in invitation.title
     assert [p.title[0] for p in plans if p.section == "eoi"] == list("ABCDEFGH")
 
 
+def test_one_hwbb_is_invited_directly_without_an_agreement():
+    plans = {p.key: p for p in duties.planned_duties(TEMPLATE, 2014, [(1, "HWBB")], "joint")}
+    assert "hwbb-agree-invitee" not in plans
+    assert plans["hwbb-standing-invitation"].stakeholder_id == 1
+
+
 def test_due_dates_are_tied_to_the_template_key_dates_of_the_cycle():
-    plans = {p.key: p for p in duties.planned_duties(TEMPLATE, 2014, [(1, "HWBB")])}
+    plans = {p.key: p for p in duties.planned_duties(TEMPLATE, 2014, [(1, "HWBB")], "delegated")}
     assert plans["eoi-a"].due_on == date(2014, 6, 20)
     assert plans["member-practice-support"].due_on == date(2015, 3, 4)
-    assert plans["hwbb-draft-plan:1"].due_on == date(2015, 2, 4)  # 28 days before the vote
+    assert plans["hwbb-draft-plan:1"].due_on == date(2015, 2, 4)  # 8 weeks before April
     assert plans["hwbb-draft-plan:1"].statute == "NHS Act 2006 s14Z13(4)"
     assert plans["hwbb-opinion-statement:1"].statute == "NHS Act 2006 s14Z13(8)"
-    later = {p.key: p for p in duties.planned_duties(TEMPLATE, 2015, [(1, "HWBB")])}
-    assert later["eoi-a"].due_on == date(2015, 6, 20)
+    assert not any(p.provisional for p in plans.values())
+    later = {p.key: p for p in duties.planned_duties(TEMPLATE, 2015, [(1, "HWBB")], "delegated")}
+    assert later["eoi-a"].due_on == date(2015, 6, 19)  # 20 June 2015 is a Saturday
+    assert all(p.provisional for p in later.values())
     assert {p.due_on for p in duties.planned_duties(TEMPLATE, None, [])} == {None}
 
 

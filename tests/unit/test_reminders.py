@@ -170,3 +170,12 @@ def test_meeting_reminders_have_no_done_button_and_show_place_and_times():
         b["action_id"]
         for b in blocks.reminder_blocks(m, [], date(2015, 1, 29), None)[-1]["elements"]
     ] == [blocks.SNOOZE_ACTION]
+
+
+def test_a_provisional_date_says_so_in_the_reminder_with_how_to_confirm_it():
+    d = _deadline(provisional=True, source="NHS England letter, 18 Dec 2014, Annex A")
+    text = blocks.reminder_text(d, [], date(2027, 1, 25), None)
+    assert "Fri 30 Jan 2015 (provisional: date to confirm)" in text
+    assert "`/consult deadline confirm 7`" in text and "`/consult deadline move 7 <date>`" in text
+    confirmed = blocks.reminder_text(_deadline(provisional=False), [], date(2015, 1, 23), None)
+    assert "provisional" not in confirmed and "confirm" not in confirmed
