@@ -7,15 +7,15 @@ cite (for the HWBB's opinion and for conflicts of interest); template deadlines 
 other than 2014/15 become provisional. The values are a snapshot of the template when this
 revision was written.
 
-Revision ID: 0013_provenance
-Revises: 0012_issue_vocabulary
+Revision ID: 0015_provenance
+Revises: 0014_retention
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_provenance"
-down_revision = "0012_issue_vocabulary"
+revision = "0015_provenance"
+down_revision = "0014_retention"
 branch_labels = None
 depends_on = None
 
