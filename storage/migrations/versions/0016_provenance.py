@@ -7,15 +7,15 @@ cite (for the HWBB's opinion and for conflicts of interest); template deadlines 
 other than 2014/15 become provisional. The values are a snapshot of the template when this
 revision was written.
 
-Revision ID: 0015_provenance
-Revises: 0014_retention
+Revision ID: 0016_provenance
+Revises: 0015_people
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_provenance"
-down_revision = "0014_retention"
+revision = "0016_provenance"
+down_revision = "0015_people"
 branch_labels = None
 depends_on = None
 
