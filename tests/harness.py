@@ -105,6 +105,17 @@ class RunningApp:
         self.server.task_dispatcher.shutdown()
         self.services.extras["engine"].dispose()
 
+    def wait_until_known(self, *users: str, team: str = TEAM, timeout: float = 10) -> None:
+        """Wait for the directory lookups that a user's first request starts in the background
+        (a new name changes what feeds may show, so their cheap 304 path recomputes once)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.services.uow() as uow:
+                if all(uow.people.known(team, u) for u in users):
+                    return
+            time.sleep(0.02)
+        raise AssertionError(f"{users} not in the directory after {timeout} s")
+
     # -- signed requests, as Slack sends them ---------------------------------
     def signed_post(
         self,

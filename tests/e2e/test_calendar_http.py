@@ -31,6 +31,7 @@ def setup(app, slack):
         'setup "Hillingdon co-commissioning" --template co-commissioning --year 2014 --model joint'
     )
     slack.wait_for("chat.postMessage")
+    app.wait_until_known("UADMIN")  # the first-seen directory lookup, done before any fetch
 
 
 def test_subscribe_fetch_and_revalidate(running_app, slack, caplog):
