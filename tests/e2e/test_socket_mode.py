@@ -275,3 +275,16 @@ def test_socket_mode_serves_commands_clicks_forms_shortcut_home_and_survives_ref
     finally:
         services.extras["engine"].dispose()
     assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.slow
+def test_the_refresh_benchmark_runs_both_handlers():
+    """`make bench`'s Socket Mode part keeps working (its times are reported there, not here)."""
+    from tests.bench import socket_refresh
+
+    said = []
+    results = socket_refresh.run(refreshes=1, steady=2, say=said.append)
+    assert set(results) == {"stock", "consult"}
+    for times in results.values():
+        assert len(times["steady"]) == 2 and len(times["refresh"]) == 1
+    assert any("across a refresh" in line for line in said)
