@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from sqlalchemy import text
@@ -66,8 +67,14 @@ def serve(settings: Settings, args) -> int:
     settings.check_slack()
     services = bootstrap(settings)
     services.messenger_for_team = slack_messenger_factory(services)
+    queue = make_queue(services, args.concurrency)
+    if args.no_worker and queue.in_process_only:
+        raise SettingsError(
+            "--no-worker needs PostgreSQL: on SQLite the worker runs inside serve. "
+            "Set DATABASE_URL to a PostgreSQL database to run `python app.py worker` apart."
+        )
     try:
-        bolt = make_bolt_app(services)  # checks the bot token with Slack
+        bolt = make_bolt_app(services, queue)  # checks the bot token with Slack
         if settings.socket_mode:
             from handlers.socket_mode import ConsultSocketModeHandler
 
@@ -86,8 +93,59 @@ def serve(settings: Settings, args) -> int:
     else:
         wsgi = make_wsgi_app(services, slack_handler=SlackRequestHandler(bolt))
     start_background_work(services, args)
+    if not args.no_worker:
+        start_worker(services, queue)
     log.info("Consult listening on port %s", settings.port)
     waitress.serve(wsgi, host=args.host, port=settings.port, threads=args.threads, ident="Consult")
+    return 0
+
+
+def make_queue(services: Services, concurrency: int = 8, stall_seconds: float = 30):
+    """The queue between acks and work: procrastinate on PostgreSQL, threads on SQLite."""
+    from jobs.queue import LocalQueue, PostgresQueue
+
+    engine = services.extras["engine"]
+    if engine.dialect.name == "postgresql":
+        return PostgresQueue(
+            engine,
+            services.settings.database_url,
+            concurrency=concurrency,
+            stall_seconds=stall_seconds,
+        )
+    return LocalQueue(engine, threads=concurrency)
+
+
+def start_worker(services: Services, queue):
+    """Queued Slack requests run on this process's worker threads (returns the workers' Bolt app)."""
+    from handlers.bolt_app import make_bolt_app
+    from handlers.deferred import make_runner
+
+    worker_app = make_bolt_app(services, worker=True)
+    queue.start_worker(make_runner(services, worker_app, queue.stall_seconds))
+    return worker_app
+
+
+def worker(settings: Settings, args) -> int:
+    """Runs acknowledged Slack requests from the queue (PostgreSQL); as many as you like."""
+    from handlers.bolt_app import make_bolt_app
+    from handlers.deferred import make_runner
+
+    if not (settings.slack_bot_token or settings.oauth):
+        raise SettingsError(
+            "A worker answers in Slack: set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET when installed to many workspaces)."
+        )
+    services = bootstrap(settings)
+    services.messenger_for_team = slack_messenger_factory(services)
+    queue = make_queue(services, args.concurrency, args.stall_seconds)
+    if queue.in_process_only:
+        raise SettingsError(
+            "A separate worker needs PostgreSQL: on SQLite the worker runs inside "
+            "`python app.py serve`. Set DATABASE_URL to a PostgreSQL database."
+        )
+    run = make_runner(services, make_bolt_app(services, worker=True), queue.stall_seconds)
+    log.info("Consult worker %s taking Slack requests from the queue", os.getpid())
+    queue.run_worker(run)
     return 0
 
 
@@ -151,9 +209,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-scheduler", action="store_true", help="do not run scheduled work in this process"
     )
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="only verify, ack and queue; `python app.py worker` processes do the work (PostgreSQL)",
+    )
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--threads", type=int, default=16)
+    p.add_argument("--concurrency", type=int, default=8, help="worker threads in this process")
     p.set_defaults(run=serve)
+    p = sub.add_parser(
+        "worker", help="run acknowledged Slack requests from the queue (PostgreSQL; any number)"
+    )
+    p.add_argument("--concurrency", type=int, default=8, help="requests run at once")
+    p.add_argument(
+        "--stall-seconds",
+        type=float,
+        default=30,
+        help="a worker silent this long is taken for dead, and its requests run again",
+    )
+    p.set_defaults(run=worker)
     p = sub.add_parser("shell", help="the local mode: type /consult commands, no Slack needed")
     p.add_argument(
         "--user", default=LOCAL_ADMIN, help="act as this user (default: the local admin)"

@@ -63,29 +63,54 @@ def retry_handlers() -> list[RetryHandler]:
 
 
 class RetryingRespond(Respond):
-    """Bolt's respond() (replies through response_url), with the same retries as the Web API client."""
+    """Bolt's respond() (replies through response_url), with the same retries as the Web API client.
+
+    A response_url lasts 30 minutes and 5 uses. A reply past that (a job that
+    waited for a worker, say) goes through `fallback` (chat.postEphemeral) instead.
+    """
+
+    fallback = None
+    expired = False
 
     def __call__(self, text="", blocks=None, **kwargs):
         if self.response_url is None:
             raise ValueError("respond is unsupported here as there is no response_url")
-        client = WebhookClient(
-            url=self.response_url,
-            proxy=self.proxy,
-            ssl=self.ssl,
-            timeout=15,
-            retry_handlers=retry_handlers(),
-        )
         message = (
             _build_message(**text)
             if isinstance(text, dict)
             else _build_message(text=text, blocks=blocks, **kwargs)
         )
-        return client.send_dict(message)
+        if not self.expired:
+            client = WebhookClient(
+                url=self.response_url,
+                proxy=self.proxy,
+                ssl=self.ssl,
+                timeout=15,
+                retry_handlers=retry_handlers(),
+            )
+            resp = client.send_dict(message)
+            if self.fallback is None or not _url_used_up(resp):
+                return resp
+            self.expired = True
+        return self.fallback(message)
+
+
+def _url_used_up(resp) -> bool:
+    return resp.status_code in (404, 410) or any(
+        word in (resp.body or "") for word in ("expired_url", "used_url")
+    )
 
 
 def _retrying_respond(context, next):
+    from handlers.deferred import post_ephemeral_instead, response_url_expired
+
     if context.response_url:
-        context["respond"] = RetryingRespond(response_url=context.response_url)
+        respond = RetryingRespond(response_url=context.response_url)
+        respond.fallback = post_ephemeral_instead(
+            context.client, context.channel_id, context.user_id
+        )
+        respond.expired = response_url_expired(context)
+        context["respond"] = respond
     next()
 
 
@@ -94,7 +119,10 @@ def make_client(settings: Settings, token: str | None) -> WebClient:
     return WebClient(token=token, retry_handlers=retry_handlers(), timeout=15, **kwargs)
 
 
-def make_bolt_app(services: Services) -> App:
+def make_bolt_app(services: Services, queue=None, *, worker: bool = False) -> App:
+    """The web app (verify, ack, and hand the work to `queue`; with no queue, do it here),
+    or with worker=True the app that workers dispatch queued requests through."""
+    from handlers.deferred import defer_to_workers, never_twice
     from handlers.event_dedup import drop_repeated_events
     from handlers.listeners import add_listeners
 
@@ -111,15 +139,23 @@ def make_bolt_app(services: Services) -> App:
     app = App(
         signing_secret=settings.slack_signing_secret or "socket-mode-has-no-signing-secret",
         client=client,
-        process_before_response=False,  # ack within 3 seconds, work after
+        # On the web: ack within 3 seconds, work after. In a worker the request was acked
+        # long ago, so the listener simply runs to its end on the worker's thread.
+        process_before_response=worker,
         # Bolt runs each listener, ack() included, on this pool (5 threads by default):
         # too few and acks queue behind slow replies. Sized to the database pool (30).
         listener_executor=ThreadPoolExecutor(max_workers=24, thread_name_prefix="consult-listener"),
         logger=logging.getLogger("consult.bolt"),
-        request_verification_enabled=not settings.socket_mode,
+        # The web process checked the signature before queueing; a worker may run it much later.
+        request_verification_enabled=not settings.socket_mode and not worker,
         **many_workspaces,
     )
-    app.use(drop_repeated_events(services))
+    if not worker:
+        app.use(drop_repeated_events(services))
+        if queue is not None:
+            app.use(defer_to_workers(services, queue))
     app.use(_retrying_respond)
+    if worker:
+        app.use(never_twice)
     add_listeners(app, services)
     return app

@@ -54,6 +54,11 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def ours(name, type_, parent_names) -> bool:
+    """Tables Consult's models declare; procrastinate's own (PostgreSQL) belong to its schema."""
+    return not (type_ == "table" and name and name.startswith("procrastinate_"))
+
+
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -65,12 +65,17 @@ def http_request(
 
 class RunningApp:
     def __init__(
-        self, database_url: str, slack, start_scheduler: bool = False, **settings_overrides
+        self,
+        database_url: str,
+        slack,
+        start_scheduler: bool = False,
+        worker: bool = True,
+        **settings_overrides,
     ):
         import waitress.server
         from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-        from app import slack_messenger_factory
+        from app import make_queue, slack_messenger_factory, start_worker
         from handlers.bolt_app import make_bolt_app
         from handlers.web import make_wsgi_app
 
@@ -84,8 +89,13 @@ class RunningApp:
         )
         self.services = build_services(self.settings)
         self.services.messenger_for_team = slack_messenger_factory(self.services)
-        self.bolt = make_bolt_app(self.services)
-        wsgi = make_wsgi_app(self.services, SlackRequestHandler(self.bolt))
+        # As `serve` does: the web app acks and queues; a worker in this process does the work
+        # (worker=False: as `serve --no-worker`, for a `python app.py worker` beside it).
+        self.queue = make_queue(self.services, concurrency=4)
+        self.web_bolt = make_bolt_app(self.services, self.queue)
+        # `bolt` is where the listeners run: the worker's app (the web app only queues).
+        self.bolt = start_worker(self.services, self.queue) if worker else self.web_bolt
+        wsgi = make_wsgi_app(self.services, SlackRequestHandler(self.web_bolt))
         self.server = waitress.server.create_server(wsgi, host="127.0.0.1", port=0, threads=8)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self._thread = threading.Thread(target=self.server.run, daemon=True)
@@ -103,6 +113,7 @@ class RunningApp:
         self.server.trigger.pull_trigger(close_all)
         self._thread.join(10)
         self.server.task_dispatcher.shutdown()
+        self.queue.stop()
         self.services.extras["engine"].dispose()
 
     def wait_until_known(self, *users: str, team: str = TEAM, timeout: float = 10) -> None:

@@ -69,6 +69,9 @@ class SlackStub:
         self.directory: dict[str, dict] = {}
         # What real Slack would refuse, or show badly: checked on every message and view sent.
         self.problems: list[str] = []
+        # Calls of these methods wait, unrecorded, until release() (see hold()).
+        self._holds: dict[str, threading.Event] = {}
+        self.held: list[str] = []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -102,6 +105,9 @@ class SlackStub:
                 )
                 if path.startswith("/upload/"):
                     method = "upload"
+                if stub._hold_here(method):
+                    self.close_connection = True  # the caller was killed meanwhile: no answer
+                    return
                 status, payload, headers = stub._answer(method, body, path)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
@@ -154,6 +160,23 @@ class SlackStub:
         self.failures.setdefault(method, []).extend(
             [(status, headers or {"Retry-After": "1"})] * times
         )
+
+    def hold(self, method: str) -> None:
+        """Calls of `method` wait without an answer until release(), and are then dropped
+        unrecorded: a reply that never reached Slack, from a process killed meanwhile."""
+        self._holds[method] = threading.Event()
+
+    def release(self, method: str) -> None:
+        self._holds.pop(method).set()
+
+    def _hold_here(self, method: str) -> bool:
+        gate = self._holds.get(method)
+        if gate is None:
+            return False
+        with self._lock:
+            self.held.append(method)
+        gate.wait(60)
+        return True
 
     def _answer(self, method: str, body: dict, path: str):
         with self._lock:

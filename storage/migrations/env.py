@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from storage.db import ours
 from storage.models import Base
 
 config = context.config
@@ -19,6 +20,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             transaction_per_migration=True,
+            include_name=ours,
         )
         with context.begin_transaction():
             context.run_migrations()

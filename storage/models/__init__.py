@@ -10,7 +10,7 @@ from .engagement import Action, Engagement, EngagementStakeholder
 from .person import Person
 from .programme import AuditEvent, Programme, PurgeLog, Role, Stakeholder
 from .raised_issue import EngagementRaisedIssue, RaisedIssue, RaisedIssueStakeholder
-from .slack import SlackEvent, slack_bots, slack_installations, slack_oauth_states
+from .slack import SlackEvent, SlackRequest, slack_bots, slack_installations, slack_oauth_states
 from .vote import AggregateTally, Ballot, BallotHistory, Elector, Vote
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "DutyEvidence",
     "DigestFollow",
     "SlackEvent",
+    "SlackRequest",
     "slack_installations",
     "slack_bots",
     "slack_oauth_states",

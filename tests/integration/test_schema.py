@@ -3,7 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from storage.db import make_engine, migrate
+from storage.db import make_engine, migrate, ours
 from storage.models import Base
 
 
@@ -11,6 +11,8 @@ def test_migrations_and_models_agree(db_url):
     engine = make_engine(db_url)
     migrate(engine)
     with engine.connect() as conn:
-        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        differences = compare_metadata(
+            MigrationContext.configure(conn, opts={"include_name": ours}), Base.metadata
+        )
     engine.dispose()
     assert differences == []

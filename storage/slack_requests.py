@@ -1,0 +1,170 @@
+"""The ledger of acknowledged Slack requests: what the web process promised and the workers owe.
+
+Each step is one short transaction on its own connection; the primary key (the
+request's Slack id) decides between two deliveries of one request, and the
+state decides between two runs of one job.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.clock import now
+from storage.models.slack import SlackRequest
+
+# Long after Slack stops retrying and any worker has caught up.
+KEEP_DONE_FOR = timedelta(days=1)
+
+
+# The request a worker thread is running now (None elsewhere).
+running_request: ContextVar[str | None] = ContextVar("consult_running_request", default=None)
+
+
+@dataclass(frozen=True)
+class Pending:
+    key: str
+    body: str
+    content_type: str
+    received_at: datetime
+    attempts: int
+    # A previous run committed its changes and then died before it could answer:
+    # running it again would do them twice.
+    changes_committed: bool
+
+
+def record(engine, key: str, kind: str, team_id: str | None, body: str, content_type: str) -> bool:
+    """Write the request down before acking it. False when its Slack id is already here."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(SlackRequest).values(
+                    key=key[:120],
+                    kind=kind[:32],
+                    team_id=(team_id or "")[:32] or None,
+                    body=body,
+                    content_type=content_type[:100],
+                    state="queued",
+                    attempts=0,
+                    received_at=now(),
+                )
+            )
+        return True
+    except IntegrityError:
+        return False
+
+
+def claim(engine, key: str, running_for: timedelta = timedelta(0)) -> Pending | None:
+    """Take a request to run: None when it is done (a retry, or a duplicate job), unknown, or
+    running elsewhere (started less than `running_for` ago: a worker that died is silent longer)."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(
+                SlackRequest.state,
+                SlackRequest.started_at,
+                SlackRequest.body,
+                SlackRequest.content_type,
+                SlackRequest.received_at,
+                SlackRequest.attempts,
+            ).where(SlackRequest.key == key)
+        ).one_or_none()
+        if row is None or row.state == "done":
+            return None
+        if row.state == "running" and row.started_at > now() - running_for:
+            return None
+        taken = conn.execute(
+            update(SlackRequest)
+            .where(SlackRequest.key == key, SlackRequest.state == row.state)
+            .values(
+                state="committed" if row.state == "committed" else "running",
+                attempts=SlackRequest.attempts + 1,
+                started_at=now(),
+            )
+        )
+        if taken.rowcount != 1:
+            return None
+    return Pending(
+        key,
+        row.body,
+        row.content_type,
+        row.received_at,
+        row.attempts + 1,
+        changes_committed=row.state == "committed",
+    )
+
+
+def mark_done(engine, key: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(SlackRequest)
+            .where(SlackRequest.key == key)
+            .values(state="done", done_at=now(), body="")  # the payload is no longer needed
+        )
+
+
+def unfinished(engine, limit: int = 1000) -> list[str]:
+    """Keys not yet done, oldest first (what a worker picks up after a restart)."""
+    with engine.connect() as conn:
+        return list(
+            conn.scalars(
+                select(SlackRequest.key)
+                .where(SlackRequest.state != "done")
+                .order_by(SlackRequest.received_at)
+                .limit(limit)
+            )
+        )
+
+
+def depth(engine) -> int:
+    """How many acknowledged requests are waiting or running."""
+    from sqlalchemy import func
+
+    with engine.connect() as conn:
+        return conn.scalar(
+            select(func.count()).select_from(SlackRequest).where(SlackRequest.state != "done")
+        )
+
+
+def forget_done(engine) -> int:
+    with engine.begin() as conn:
+        return conn.execute(
+            delete(SlackRequest).where(
+                SlackRequest.state == "done", SlackRequest.done_at < now() - KEEP_DONE_FOR
+            )
+        ).rowcount
+
+
+# A request's changes and the note that they were made commit together: whatever
+# transaction a listener commits while a worker runs a request also marks the
+# request "committed". A retry after a crash then knows not to make them again.
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement_writes(state) -> None:
+    if running_request.get() is not None and (
+        state.is_insert or state.is_update or state.is_delete
+    ):
+        state.session.info["consult_wrote"] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_writes(session, _context) -> None:
+    if running_request.get() is not None:
+        session.info["consult_wrote"] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _mark_changes_committed(session) -> None:
+    key = running_request.get()
+    if key is None:
+        return
+    session.flush()
+    if session.info.pop("consult_wrote", False):
+        session.connection().execute(
+            update(SlackRequest)
+            .where(SlackRequest.key == key, SlackRequest.state == "running")
+            .values(state="committed")
+        )
