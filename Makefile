@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: run test test-unit test-integration test-e2e lint format bench soak install install-dev migrate clean
+.PHONY: run test test-unit test-integration test-e2e lint format bench soak profile install install-dev migrate clean
 
 # Runtime dependencies only (what `make run` needs).
 $(STAMP): pyproject.toml requirements.lock
@@ -64,6 +64,11 @@ bench: install-dev
 SOAK_MINUTES ?= 30
 soak: install-dev
 	tests/with-postgres.sh $(PY) -m tests.soak --minutes $(SOAK_MINUTES) $(SOAK_ARGS)
+
+# One scenario under py-spy: `make profile SCENARIO=coverage` (writes profiles/, not committed).
+SCENARIO ?= coverage
+profile: install-dev
+	tests/with-postgres.sh $(PY) -m tests.bench.profile $(SCENARIO)
 
 clean:
 	rm -rf $(VENV) consult.db .pytest_cache

@@ -16,6 +16,7 @@ submission is already safe.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from datetime import timedelta
 
@@ -48,9 +49,13 @@ def defer_to_workers(services, queue):
     def defer_to_workers(req, body, next):
         if not isinstance(body, dict) or body.get("type") in ANSWERED_IN_THE_ACK:
             return next()
-        raw = req.raw_body
+        if req.mode == "socket_mode" or not req.raw_body:
+            # Socket Mode hands over the payload itself; a worker reads it back as JSON.
+            raw, content_type = json.dumps(body), "application/json"
+        else:
+            raw = req.raw_body
+            content_type = (req.headers.get("content-type") or ["application/json"])[0]
         key, kind = request_key(body, raw)
-        content_type = (req.headers.get("content-type") or ["application/json"])[0]
         team = body.get("team_id") or (body.get("team") or {}).get("id")
         try:
             fresh = slack_requests.record(engine, key, kind, team, raw, content_type)

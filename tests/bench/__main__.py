@@ -21,7 +21,17 @@ from pathlib import Path
 
 from . import socket_refresh
 from .dataset import SMALL_ENGAGEMENTS, Dataset, Scale, build, create_database, drop_database
-from .load import BenchSlack, Sample, Server, Signer, percentile, run, start_app, start_bare
+from .load import (
+    BenchSlack,
+    Sample,
+    Server,
+    Signer,
+    kill_a_worker,
+    percentile,
+    run,
+    start_app,
+    start_bare,
+)
 from .plans import (
     UPLOADS_PER_MINUTE,
     explain_paths,
@@ -109,6 +119,9 @@ def merge(samples: list[Sample]) -> Sample:
         out.cpu += s.cpu
         out.wall += s.wall
         out.calls += s.calls
+        out.web_cpu += s.web_cpu
+        out.depth += s.depth
+        out.reply_after_ack += s.reply_after_ack
     return out
 
 
@@ -193,6 +206,25 @@ def measure(
     return results
 
 
+def crash_run(scenarios, server: Server, data: Dataset, slack, args, report: Report) -> None:
+    """kill -9 a worker in the middle of a burst of commands: every acked one answered once."""
+    sc = next((s for s in scenarios if s.available and s.kind == "command"), None)
+    if sc is None or not server.workers:
+        return
+    make = sc.prepare(server, data, slack, Signer())
+    n = max(60, args.requests // 4)
+    got = kill_a_worker(server, slack, make, n, args.clients)
+    report.say("", md="")
+    report.say(
+        f"kill -9 a worker after a third of {n} `{sc.label}` requests were acked: "
+        f"{got['acked']} acked, {got['once']} answered exactly once, "
+        f"{got['twice_or_more']} answered more than once, {got['never']} never answered.",
+        md=f"**kill -9 a worker** after a third of {n} `{sc.label}` requests were acked, then start "
+        f"another: {got['acked']} acked, **{got['once']} answered exactly once**, "
+        f"{got['twice_or_more']} answered more than once, {got['never']} never answered.",
+    )
+
+
 def load_tables(
     scenarios, results, data, plans, args, report: Report
 ) -> list[tuple[str, bool, str]]:
@@ -262,6 +294,43 @@ def load_tables(
                 )
             )
     _table(report, head, rows)
+    report.say("")
+    report.say(
+        "Acks and workers on the national data set (serve --no-worker + app.py worker):",
+        md="\n**Acks and workers** on the national data set (`serve --no-worker` and one "
+        "`app.py worker`; in brackets: the ratio to the bare app):\n",
+    )
+    queue_rows = []
+    for sc in scenarios:
+        r = results.get(sc.key)
+        if not sc.available or r is None:
+            continue
+        s, bare = r["large"], r["bare"]
+        bare_cpu = bare.cpu / max(1, bare.n)
+        queue_rows.append(
+            (
+                sc.label,
+                f"{ms(percentile(s.ack, 99))} ({fx(ratio(percentile(s.ack, 99), percentile(bare.ack, 99)))})",
+                ms(percentile(s.reply_after_ack, 50)),
+                ms(percentile(s.reply_after_ack, 99)),
+                str(max(s.depth, default=0)),
+                f"{ms(s.web_cpu / max(1, s.n))} ({fx(ratio(s.web_cpu / max(1, s.n), bare_cpu))})",
+                f"{ms(s.cpu / max(1, s.n))} ({fx(ratio(s.cpu / max(1, s.n), bare_cpu))})",
+            )
+        )
+    _table(
+        report,
+        (
+            "scenario",
+            "ack p99",
+            "ack to reply p50",
+            "ack to reply p99",
+            "queue depth, max",
+            "web CPU/req",
+            "web + worker CPU/req",
+        ),
+        queue_rows,
+    )
     for sc in scenarios:
         if not sc.available:
             report.say(
@@ -522,6 +591,7 @@ def main(argv=None) -> int:
         summarise(scenarios, results, data, plans, digest_times, args, report)
         report.say()
         socket_refresh.run(say=report.say)
+        crash_run(scenarios, servers["large"], data["large"], slack, args, report)
         elapsed = time.perf_counter() - began
         report.say(f"\nWhole run: {elapsed / 60:.1f} minutes.")
         if args.markdown:

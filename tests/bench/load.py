@@ -66,6 +66,7 @@ class BenchSlack(SlackStub):
         self._slots: dict[str, Slot] = {}
         self._slots_lock = threading.Lock()
         self.counts: Counter[str] = Counter()  # Web API calls by method, over the whole run
+        self.replies: Counter[str] = Counter()  # response_url posts by name
 
     def expect(self, name: str) -> Slot:
         slot = Slot()
@@ -84,6 +85,7 @@ class BenchSlack(SlackStub):
             self.counts[method] += 1
         if method == "response":
             with self._slots_lock:
+                self.replies[path.rsplit("/", 1)[-1]] += 1
                 slot = self._slots.get(path.rsplit("/", 1)[-1])
             if slot is not None and slot.at is None:
                 slot.at, slot.body = at, body
@@ -107,20 +109,51 @@ def _clock_ticks() -> int:
 
 
 class Server:
-    """A server process on loopback: the app (`app.py serve`) or the bare Bolt app."""
+    """A server process on loopback: the app (`app.py serve`) or the bare Bolt app, with the
+    app's worker processes (`app.py worker`) beside it when it queues its work."""
 
     def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int, log_dir: Path):
         self.name = name
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log_dir / f"{name}.log"
+        self.log_dir = log_dir
         self._log = open(self.log_path, "wb")
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
         full_env.update(env)
+        self.env = full_env
+        self.database_url = env.get("DATABASE_URL")
         self.proc = subprocess.Popen(
             argv, cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT
         )
+        self.workers: list[subprocess.Popen] = []
+        self._worker_cpu_gone = 0.0  # CPU of workers killed during the run
         self._wait_healthy()
+
+    def start_worker(self, concurrency: int = 8) -> subprocess.Popen:
+        log = open(self.log_dir / f"{self.name}-worker{len(self.workers) + 1}.log", "wb")
+        proc = subprocess.Popen(
+            [sys.executable, "app.py", "worker", "--concurrency", str(concurrency)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.workers.append(proc)
+        return proc
+
+    def queue_depth(self) -> int | None:
+        """Acknowledged requests not yet done (None for a server without a queue)."""
+        if not self.workers or not self.database_url:
+            return None
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_url).set(drivername="postgresql")
+        with psycopg.connect(url.render_as_string(False)) as conn:
+            return conn.execute(
+                "SELECT count(*) FROM slack_request WHERE state <> 'done'"
+            ).fetchone()[0]
 
     def _wait_healthy(self, timeout: float = 120) -> None:
         deadline = time.time() + timeout
@@ -136,15 +169,26 @@ class Server:
         raise RuntimeError(f"{self.name} did not answer /healthz:\n{self.log_tail()}")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU of the server process so far."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _clock_ticks()
+        """User + system CPU of the server process and its live workers so far."""
+        return sum(_cpu(p.pid) for p in [self.proc, *self.workers] if p.poll() is None)
+
+    def web_cpu_seconds(self) -> float:
+        return _cpu(self.proc.pid)
 
     def log_tail(self, lines: int = 30) -> str:
         self._log.flush()
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
+        for w in self.workers:
+            if w.poll() is None:
+                w.send_signal(signal.SIGTERM)
+        for w in self.workers:
+            try:
+                w.wait(15)
+            except subprocess.TimeoutExpired:
+                w.kill()
+                w.wait()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -155,9 +199,24 @@ class Server:
         self._log.close()
 
 
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _clock_ticks()
+
+
 def start_app(
-    name: str, database_url: str, slack: SlackStub, threads: int, log_dir: Path
+    name: str,
+    database_url: str,
+    slack: SlackStub,
+    threads: int,
+    log_dir: Path,
+    workers: int = 1,
 ) -> Server:
+    """`serve --no-scheduler --no-worker` in front and `workers` × `app.py worker` behind it
+    (with workers=0, `serve` runs its worker in-process)."""
     port = free_port()
     env = {
         "DATABASE_URL": database_url,
@@ -167,13 +226,14 @@ def start_app(
         "PORT": str(port),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
-    return Server(
+    server = Server(
         name,
         [
             sys.executable,
             "app.py",
             "serve",
             "--no-scheduler",
+            *(["--no-worker"] if workers else []),
             "--host",
             "127.0.0.1",
             "--threads",
@@ -183,6 +243,9 @@ def start_app(
         port,
         log_dir,
     )
+    for _ in range(workers):
+        server.start_worker()
+    return server
 
 
 def start_bare(slack: SlackStub, threads: int, log_dir: Path) -> Server:
@@ -297,6 +360,9 @@ class Sample:
     calls: Counter = field(
         default_factory=Counter
     )  # Slack Web API calls the server made, by method
+    web_cpu: float = 0.0  # of that, the web process's (the rest is its workers')
+    depth: list[int] = field(default_factory=list)  # the queue's depth, sampled over the run
+    reply_after_ack: list[float] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -365,6 +431,7 @@ def one(
         else:
             sample.ack.append(acked - started)
             sample.final.append(final)
+            sample.reply_after_ack.append(max(0.0, final - (acked - started)))
             sample.bytes += len(data)
 
 
@@ -394,8 +461,21 @@ def run(
             )
     sample = Sample()
     calls_before = Counter(slack.counts)
-    cpu_before = server.cpu_seconds()
+    cpu_before, web_before = server.cpu_seconds(), server.web_cpu_seconds()
     started = time.perf_counter()
+    running = threading.Event()
+    running.set()
+
+    def watch_depth():
+        while running.is_set():
+            depth = server.queue_depth()
+            if depth is None:
+                return
+            sample.depth.append(depth)
+            time.sleep(0.25)
+
+    watcher = threading.Thread(target=watch_depth, daemon=True)
+    watcher.start()
     with ThreadPoolExecutor(clients) as pool:
         list(
             pool.map(
@@ -404,7 +484,53 @@ def run(
             )
         )
     sample.wall = time.perf_counter() - started
+    running.clear()
+    watcher.join()
     time.sleep(0.05)  # let the last listener threads finish their bookkeeping
     sample.cpu = server.cpu_seconds() - cpu_before
+    sample.web_cpu = server.web_cpu_seconds() - web_before
     sample.calls = Counter(slack.counts) - calls_before
     return sample
+
+
+def kill_a_worker(server: Server, slack: BenchSlack, make, requests: int, clients: int) -> dict:
+    """Send `requests` requests; kill -9 the first worker once a third are acked, start another,
+    and count the replies each request got (exactly one is right)."""
+    names: list[str] = []
+    acked = []
+    lock = threading.Lock()
+    killed = threading.Event()
+    victim = server.workers[0]
+
+    def send(i: int) -> None:
+        req = make(10_000_000 + i)
+        status, _, _ = _send(server, req, timeout=30)
+        with lock:
+            names.append(req.reply_name)
+            if status == 200:
+                acked.append(req.reply_name)
+            if len(acked) >= requests // 3 and not killed.is_set():
+                killed.set()
+                victim.send_signal(signal.SIGKILL)
+
+    before = Counter(slack.replies)
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(send, range(requests)))
+    victim.wait(10)
+    server.workers.remove(victim)
+    server.start_worker()
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        got = Counter(slack.replies) - before
+        if all(got[n] >= 1 for n in acked) and (server.queue_depth() or 0) == 0:
+            break
+        time.sleep(0.5)
+    time.sleep(2)  # a late second reply would land by now
+    got = Counter(slack.replies) - before
+    return {
+        "sent": len(names),
+        "acked": len(acked),
+        "once": sum(1 for n in acked if got[n] == 1),
+        "twice_or_more": sum(1 for n in acked if got[n] > 1),
+        "never": sum(1 for n in acked if got[n] == 0),
+    }

@@ -1,0 +1,138 @@
+"""`make profile SCENARIO=<key>`: one benchmark scenario under a sampling profiler (py-spy).
+
+    DATABASE_URL_PG=... python -m tests.bench.profile coverage [--scale 1] [--requests 600]
+
+Builds the national data set, starts the app as the benchmark does (`serve
+--no-worker` and one `app.py worker`), sends the scenario's signed requests
+from concurrent clients while py-spy samples the web process and the worker,
+and writes, per process, the collapsed stacks (open them in speedscope or feed
+them to flamegraph.pl) and the top frames as text. Nothing it writes is
+meant to be committed (profiles/ is ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from .dataset import Scale, build, create_database, drop_database
+from .load import BenchSlack, Signer, run, start_app
+from .scenarios import all_scenarios
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def top_frames(collapsed: Path, n: int = 25) -> str:
+    """Self and total sample counts per frame, from py-spy's collapsed stacks."""
+    own: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    samples = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        k = int(count)
+        samples += k
+        frames = stack.split(";")
+        own[frames[-1]] += k
+        for frame in set(frames):
+            total[frame] += k
+    if not samples:
+        return "no samples\n"
+
+    def table(counts: Counter[str], title: str) -> list[str]:
+        lines = [f"{title} ({samples:,} samples)", f"{'share':>7}  frame"]
+        lines += [f"{c / samples:7.1%}  {f}" for f, c in counts.most_common(n)]
+        return lines
+
+    return "\n".join(table(own, "self") + [""] + table(total, "total (self + callees)")) + "\n"
+
+
+def main(argv=None) -> int:
+    keys = [s.key for s in all_scenarios()]
+    p = argparse.ArgumentParser(
+        prog="python -m tests.bench.profile", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("scenario", choices=keys)
+    p.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
+    p.add_argument("--requests", type=int, default=600)
+    p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--threads", type=int, default=16)
+    p.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    p.add_argument("--out", type=Path, default=ROOT / "profiles")
+    args = p.parse_args(argv)
+    admin_url = os.environ.get("DATABASE_URL_PG")
+    if not admin_url:
+        print("Set DATABASE_URL_PG (make profile starts a throwaway PostgreSQL).", file=sys.stderr)
+        return 2
+    scenario = next(s for s in all_scenarios() if s.key == args.scenario)
+    if not scenario.available:
+        print(f"{scenario.label} is not available: {scenario.why_not}", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = f"consult_profile_{os.getpid()}"
+    url = create_database(admin_url, name)
+    slack = BenchSlack()
+    server = None
+    spies: list[tuple[str, subprocess.Popen, Path]] = []
+    try:
+        print(f"Building the data set (scale {args.scale})...", flush=True)
+        data = build(url, Scale.national(args.scale), log=lambda *_: None)
+        log_dir = Path(tempfile.mkdtemp(prefix="consult-profile-"))
+        server = start_app("profiled", url, slack, args.threads, log_dir)
+        make = scenario.prepare(server, data, slack, Signer())
+        run(server, slack, make, 20, 10)  # warm up: imports, caches, pools
+        for role, pid in (("web", server.proc.pid), ("worker", server.workers[0].pid)):
+            out = args.out / f"{args.scenario}-{role}.collapsed.txt"
+            spy = subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("py-spy")),
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--rate",
+                    str(args.rate),
+                    "--format",
+                    "raw",
+                    "--nonblocking",
+                    "--output",
+                    str(out),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            spies.append((role, spy, out))
+        time.sleep(1)  # py-spy attaches
+        print(f"Sending {args.requests} {scenario.label} requests...", flush=True)
+        sample = run(server, slack, make, args.requests, args.clients, start=20)
+        print(f"  {sample.n} answered, {len(sample.failures)} failed", flush=True)
+    finally:
+        for _, spy, _ in spies:
+            spy.send_signal(2)  # SIGINT: py-spy writes its file and exits
+        for _, spy, _ in spies:
+            try:
+                spy.wait(30)
+            except subprocess.TimeoutExpired:
+                spy.kill()
+        if server is not None:
+            server.stop()
+        slack.close()
+        drop_database(admin_url, name)
+    for role, _, out in spies:
+        if not out.exists():
+            print(f"py-spy wrote nothing for the {role} process", file=sys.stderr)
+            continue
+        text = top_frames(out)
+        (out.with_suffix("").with_suffix(".top.txt")).write_text(text)
+        print(f"\n== {role} process: {out} (open in speedscope)\n{text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Acked requests go through the ledger: each runs once, and a reply that can no longer use its
+response_url (30 minutes, 5 uses) reaches the user through chat.postEphemeral instead."""
+
+import time
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import select, update
+
+from bot.clock import now
+from handlers.deferred import make_runner
+from storage import slack_requests
+from storage.models import SlackRequest
+
+
+def _ledger(app) -> list[tuple[str, str, int]]:
+    with app.services.extras["engine"].connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(SlackRequest.kind, SlackRequest.state, SlackRequest.attempts)
+            )
+        ]
+
+
+def _settled(app) -> list[tuple[str, str, int]]:
+    """The ledger once the worker has marked everything done (it replies first)."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        rows = _ledger(app)
+        if rows and all(state == "done" for _, state, _ in rows):
+            break
+        time.sleep(0.02)
+    return _ledger(app)
+
+
+def test_a_command_is_acked_empty_then_answered_once_by_the_worker(sqlite_app, slack):
+    resp = sqlite_app.command("help")
+    assert resp.status == 200 and resp.body == b""
+    assert len(slack.sent("response")) == 1
+    assert _settled(sqlite_app) == [("command", "done", 1)]
+
+
+def test_the_same_delivery_twice_runs_once(sqlite_app, slack):
+    body = urlencode(
+        {
+            "team_id": "T1",
+            "channel_id": "C1",
+            "user_id": "UADMIN",
+            "command": "/consult",
+            "text": "help",
+            "response_url": slack.response_url("twice"),
+            "trigger_id": "trigger-twice",
+        }
+    )
+    for _ in range(2):
+        assert sqlite_app.signed_post(body, "application/x-www-form-urlencoded").status == 200
+    slack.wait_for("response", 1)
+    assert _settled(sqlite_app) == [("command", "done", 1)]
+    # A job for a request already done (a retry of the job itself) does nothing.
+    with sqlite_app.services.extras["engine"].connect() as conn:
+        done_key = conn.scalar(select(SlackRequest.key))
+    make_runner(sqlite_app.services, sqlite_app.bolt)(done_key)
+    assert len(slack.sent("response")) == 1
+
+
+def test_a_used_up_response_url_falls_back_to_post_ephemeral(sqlite_app, slack):
+    slack.fail("response", 1, status=404)  # Slack's answer to an expired or used-up URL
+    sqlite_app.command("help", wait=False)
+    posted = slack.wait_for("chat.postEphemeral", 1)
+    assert posted[0]["channel"] == "C1" and posted[0]["user"] == "UADMIN"
+    assert "/consult" in posted[0]["text"]
+    assert slack.sent("response") == []
+    assert _settled(sqlite_app) == [("command", "done", 1)]
+
+
+def test_a_request_older_than_its_response_url_is_answered_with_post_ephemeral(sqlite_app, slack):
+    engine = sqlite_app.services.extras["engine"]
+    body = urlencode(
+        {
+            "team_id": "T1",
+            "channel_id": "C1",
+            "user_id": "UADMIN",
+            "command": "/consult",
+            "text": "help",
+            "response_url": slack.response_url("late"),
+            "trigger_id": "trigger-late",
+        }
+    )
+    # Acked 31 minutes ago while no worker ran: its response_url has expired by now.
+    assert slack_requests.record(
+        engine, "command:late", "command", "T1", body, "application/x-www-form-urlencoded"
+    )
+    with engine.begin() as conn:
+        conn.execute(update(SlackRequest).values(received_at=now() - timedelta(minutes=31)))
+    make_runner(sqlite_app.services, sqlite_app.bolt)("command:late")
+    posted = slack.sent("chat.postEphemeral")
+    assert len(posted) == 1 and "/consult" in posted[0]["text"]
+    assert slack.sent("response") == []
+    assert _ledger(sqlite_app) == [("command", "done", 1)]
