@@ -173,7 +173,9 @@ class PostgresQueue:
                 delete_jobs="successful",
                 update_heartbeat_interval=max(self.stall_seconds / 3, 0.5),
                 stalled_worker_timeout=self.stall_seconds,
-                fetch_job_polling_interval=5,
+                # LISTEN/NOTIFY wakes it at once; this poll is for notifications lost in a
+                # database restart, so that no acked request waits long.
+                fetch_job_polling_interval=1,
             )
             self._worker = worker
             self._ready.set()
