@@ -50,15 +50,22 @@ class LocalQueue:
         self.engine = engine
         self.threads = threads
         self._keys: queue.Queue[str | None] = queue.Queue()
+        self._pending: set[str] = set()  # queued here and not yet run: each key runs once
+        self._lock = threading.Lock()
         self._workers: list[threading.Thread] = []
 
     def enqueue(self, key: str) -> None:
+        with self._lock:
+            if key in self._pending:
+                return
+            self._pending.add(key)
         self._keys.put(key)
 
     def start_worker(self, run: Run) -> None:
-        # Whatever was acked but not done when this process last stopped goes first.
+        # Whatever was acked but not done when this process last stopped goes first (once,
+        # even if it was also queued here since this process started).
         for key in slack_requests.unfinished(self.engine):
-            self._keys.put(key)
+            self.enqueue(key)
         for n in range(self.threads):
             t = threading.Thread(
                 target=self._loop, args=(run,), name=f"consult-worker-{n}", daemon=True
@@ -68,7 +75,11 @@ class LocalQueue:
 
     def _loop(self, run: Run) -> None:
         while (key := self._keys.get()) is not None:
-            _run_one(run, key)
+            try:
+                _run_one(run, key)
+            finally:
+                with self._lock:
+                    self._pending.discard(key)
 
     def stop(self) -> None:
         for _ in self._workers:
