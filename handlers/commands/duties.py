@@ -77,8 +77,8 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
             )
         else:
             req.out.reply(
-                f"*{name}* has no statutory duties yet. They come with the co-commissioning template, "
-                "one set for each Health and Wellbeing Board in the register "
+                f"*{name}* has no duties yet. They come with the co-commissioning template and its "
+                "model, one statutory set for each Health and Wellbeing Board in the register "
                 '(`/consult stakeholder add hwbb "<name>"`).'
             )
         return

@@ -237,11 +237,9 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("duty") as batch:
-        for name in ("provisional", "due_note", "due_anchor", "source", "kind"):
-            batch.drop_column(name)
-    with op.batch_alter_table("deadline") as batch:
-        batch.drop_column("provisional")
-        batch.drop_column("source")
-    with op.batch_alter_table("programme") as batch:
-        batch.drop_column("model")
+    # Plain DROP COLUMN, as upgrade adds them: a batch copy would cascade-delete child rows.
+    for name in ("provisional", "due_note", "due_anchor", "source", "kind"):
+        op.drop_column("duty", name)
+    op.drop_column("deadline", "provisional")
+    op.drop_column("deadline", "source")
+    op.drop_column("programme", "model")
