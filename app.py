@@ -33,9 +33,7 @@ def bootstrap(settings: Settings, migrate: bool = True) -> Services:
         except Exception:
             return False
 
-    services = Services(settings=settings, uow=UnitOfWorkFactory(engine), ping=ping)
-    services.extras["engine"] = engine
-    return services
+    return Services(settings=settings, uow=UnitOfWorkFactory(engine), ping=ping, engine=engine)
 
 
 def slack_messenger_factory(services: Services):
@@ -47,7 +45,7 @@ def slack_messenger_factory(services: Services):
 
     def for_team(team_id: str):
         token = services.settings.slack_bot_token
-        token_lookup = services.extras.get("token_for_team")
+        token_lookup = services.token_for_team
         if token_lookup is not None:
             token = token_lookup(team_id)
         if token not in clients:
@@ -104,7 +102,7 @@ def make_queue(services: Services, concurrency: int = 8, stall_seconds: float = 
     """The queue between acks and work: procrastinate on PostgreSQL, threads on SQLite."""
     from jobs.queue import LocalQueue, PostgresQueue
 
-    engine = services.extras["engine"]
+    engine = services.engine
     if engine.dialect.name == "postgresql":
         return PostgresQueue(
             engine,
@@ -153,11 +151,9 @@ def start_background_work(services: Services, args) -> None:
     """The scheduler runs inside serve and shell unless told not to."""
     if getattr(args, "no_scheduler", False):
         return
-    try:
-        from jobs.scheduler import start_scheduler
-    except ImportError:
-        return
-    services.extras["scheduler"] = start_scheduler(services)
+    from jobs.scheduler import start_scheduler
+
+    services.scheduler = start_scheduler(services)
 
 
 def shell(settings: Settings, args) -> int:
@@ -172,7 +168,7 @@ def shell(settings: Settings, args) -> int:
     try:
         return run_shell(services, args.user, args.channel)
     finally:
-        scheduler = services.extras.get("scheduler")
+        scheduler = services.scheduler
         if scheduler is not None:
             scheduler.shutdown(wait=False)
 

@@ -147,7 +147,6 @@ def run_shell(
     if interactive:
         print(f"Consult shell, as @{user} in #{channel}. Type /consult help, or quit.", file=stdout)
     messenger = ConsoleMessenger(stdout, name=directory_names(services))
-    services.extras["console"] = messenger
     actor = Actor(team_id=LOCAL_TEAM, user_id=user, _is_workspace_admin=(user == LOCAL_ADMIN))
     while True:
         if interactive:

@@ -44,7 +44,7 @@ def request_key(body: dict, raw: str) -> tuple[str, str]:
 
 def defer_to_workers(services, queue):
     """The web app's last middleware."""
-    engine = services.extras["engine"]
+    engine = services.engine
 
     def defer_to_workers(req, body, next):
         if not isinstance(body, dict) or body.get("type") in ANSWERED_IN_THE_ACK:
@@ -82,7 +82,7 @@ def make_runner(services, worker_app, stall_seconds: float = 0):
     """What a worker does with one Slack id: run the request once, through the listeners.
     A request another worker is running is left to it unless that worker has been silent
     for `stall_seconds` (then it died, and the queue handed its job on)."""
-    engine = services.extras["engine"]
+    engine = services.engine
     running_for = timedelta(seconds=stall_seconds)
 
     def run(key: str) -> None:

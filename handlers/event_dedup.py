@@ -22,7 +22,7 @@ log = logging.getLogger("consult.events")
 
 def drop_repeated_events(services):
     """A Bolt middleware over the event ledger."""
-    engine = services.extras["engine"]
+    engine = services.engine
 
     def drop_repeated_events(body, request, next):
         if (

@@ -78,7 +78,7 @@ class NotInstalled(LookupError):
 
 
 def installation_store(services: Services) -> DatabaseInstallationStore:
-    store = services.extras.get("installation_store")
+    store = services.installation_store
     if store is None:
         if not services.settings.secret_key:  # never a plaintext fallback
             raise SettingsError(
@@ -86,11 +86,11 @@ def installation_store(services: Services) -> DatabaseInstallationStore:
                 "with it. Make one with `python app.py rotate-key --generate`."
             )
         cipher = token_cipher(services.settings.secret_key)
-        seal_plaintext_tokens(services.extras["engine"], cipher)
+        seal_plaintext_tokens(services.engine, cipher)
         store = DatabaseInstallationStore(
-            services.settings.slack_client_id, services.extras["engine"], cipher
+            services.settings.slack_client_id, services.engine, cipher
         )
-        services.extras["installation_store"] = store
+        services.installation_store = store
     return store
 
 
@@ -108,7 +108,7 @@ def oauth_options(services: Services, client) -> dict:
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         installation_store=store,
-        state_store=DatabaseOAuthStateStore(services.extras["engine"], STATE_EXPIRY_SECONDS),
+        state_store=DatabaseOAuthStateStore(services.engine, STATE_EXPIRY_SECONDS),
         state_expiration_seconds=STATE_EXPIRY_SECONDS,
     )
     # Bolt's default authorize asks Slack's auth.test on every request; the
@@ -126,7 +126,7 @@ def oauth_options(services: Services, client) -> dict:
 
 
 def install_token_lookup(services: Services) -> None:
-    """Jobs find a workspace's bot token through extras["token_for_team"]."""
+    """Jobs find a workspace's bot token through services.token_for_team."""
     store = installation_store(services)
 
     def token_for_team(team_id: str) -> str:
@@ -135,4 +135,4 @@ def install_token_lookup(services: Services) -> None:
             raise NotInstalled(f"Consult is not installed in workspace {team_id}")
         return token
 
-    services.extras["token_for_team"] = token_for_team
+    services.token_for_team = token_for_team

@@ -181,17 +181,3 @@ class SlackMessenger:
         )
         with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 (Slack's own file URL)
             return resp.read()
-
-
-def workspace_admin_check(client: WebClient, user_id: str) -> Callable[[], bool]:
-    """A lazy check: Slack is asked only if a permission needs it."""
-
-    def check() -> bool:
-        try:
-            user = client.users_info(user=user_id)["user"]
-            return bool(user.get("is_admin") or user.get("is_owner"))
-        except Exception:  # unknown means no: never grant on an error
-            log.warning("could not check whether %s is a workspace admin", user_id)
-            return False
-
-    return check

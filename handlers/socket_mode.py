@@ -103,7 +103,7 @@ class ConsultSocketModeHandler(SocketModeHandler):
         # Not super().__init__: that starts a client of its own, threads and all.
         self.app = app
         self.app_token = app_token
-        self.engine = services.extras["engine"]
+        self.engine = services.engine
         self.client = PromptSocketModeClient(
             app_token=app_token,
             logger=logging.getLogger("consult.socket_mode.client"),

@@ -44,7 +44,7 @@ def run_sweeps(services, now: datetime) -> None:
     """Run every sweep once; one failing sweep never stops the others."""
     # Sweeps slower than the tick skip ticks. Only pacing lives here: what is
     # due, and what was sent, live in the database.
-    last_run = services.extras.setdefault("sweeps_last_run", {})
+    last_run = services.sweeps_last_run
     for s in SWEEPS.values():
         last = last_run.get(s.name)
         if (

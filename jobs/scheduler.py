@@ -163,7 +163,7 @@ def start_scheduler(
     """Start the background scheduler for this process. `.shutdown()` stops it and releases leadership."""
     # APScheduler logs every run at INFO: once a minute is noise in the shell and the logs.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    leadership = Leadership(services.extras["engine"])
+    leadership = Leadership(services.engine)
     scheduler = ConsultScheduler(services, leadership, timezone="UTC")
     scheduler.add_job(
         tick,

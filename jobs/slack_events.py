@@ -8,5 +8,5 @@ from storage.slack_requests import forget_done
 
 
 def forget_old_slack_events(services, now) -> None:
-    forget_old_events(services.extras["engine"])
-    forget_done(services.extras["engine"])
+    forget_old_events(services.engine)
+    forget_done(services.engine)

@@ -1,49 +1,53 @@
 """The unit of work: one transaction, rolled back unless committed.
 
-Repositories are attributes made on first use. Each lives in its own
-module under storage/repositories, named in REPOSITORIES below.
+Implements bot.ports.UnitOfWork: each repository is a plain attribute, made
+for the transaction when `with uow:` opens it.
 """
 
 from __future__ import annotations
 
-import importlib
-
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-REPOSITORIES = {
-    "programmes": "storage.repositories.programmes:ProgrammeRepository",
-    "stakeholders": "storage.repositories.stakeholders:StakeholderRepository",
-    "audit": "storage.repositories.audit:AuditRepository",
-    "engagements": "storage.repositories.engagements:EngagementRepository",
-    "actions": "storage.repositories.actions:ActionRepository",
-    "deadlines": "storage.repositories.deadlines:DeadlineRepository",
-    "deliveries": "storage.repositories.deliveries:DeliveryRepository",
-    "votes": "storage.repositories.votes:VoteRepository",
-    "feeds": "storage.repositories.feeds:CalendarFeedRepository",
-    "duties": "storage.repositories.duties:DutyRepository",
-    "digests": "storage.repositories.digests:DigestRepository",
-    "raised_issues": "storage.repositories.raised_issues:RaisedIssueRepository",
-    "personal_data": "storage.personal_data:PersonalDataRepository",
-    "retention": "storage.repositories.retention:RetentionRepository",
-    "people": "storage.repositories.people:PeopleRepository",
-}
-
-
-def _load(path: str):
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
+from storage.personal_data import PersonalDataRepository
+from storage.repositories.actions import ActionRepository
+from storage.repositories.audit import AuditRepository
+from storage.repositories.deadlines import DeadlineRepository
+from storage.repositories.deliveries import DeliveryRepository
+from storage.repositories.digests import DigestRepository
+from storage.repositories.duties import DutyRepository
+from storage.repositories.engagements import EngagementRepository
+from storage.repositories.feeds import CalendarFeedRepository
+from storage.repositories.people import PeopleRepository
+from storage.repositories.programmes import ProgrammeRepository
+from storage.repositories.raised_issues import RaisedIssueRepository
+from storage.repositories.retention import RetentionRepository
+from storage.repositories.stakeholders import StakeholderRepository
+from storage.repositories.votes import VoteRepository
 
 
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker):
         self._session_factory = session_factory
         self.session: Session | None = None
-        self._repos: dict[str, object] = {}
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self._session_factory()
-        self._repos = {}
+        self.session = session = self._session_factory()
+        self.programmes = ProgrammeRepository(session)
+        self.stakeholders = StakeholderRepository(session)
+        self.audit = AuditRepository(session)
+        self.engagements = EngagementRepository(session)
+        self.actions = ActionRepository(session)
+        self.deadlines = DeadlineRepository(session)
+        self.deliveries = DeliveryRepository(session)
+        self.votes = VoteRepository(session)
+        self.feeds = CalendarFeedRepository(session)
+        self.duties = DutyRepository(session)
+        self.digests = DigestRepository(session)
+        self.raised_issues = RaisedIssueRepository(session)
+        self.personal_data = PersonalDataRepository(session)
+        self.retention = RetentionRepository(session)
+        self.people = PeopleRepository(session)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -51,16 +55,6 @@ class UnitOfWork:
         # leaves loaded objects readable after the block (detached, not expired).
         self.session.close()
         self.session = None
-
-    def __getattr__(self, name: str):
-        if name in REPOSITORIES:
-            if self.session is None:
-                raise RuntimeError("use the unit of work inside `with uow:`")
-            repo = self._repos.get(name)
-            if repo is None:
-                repo = self._repos[name] = _load(REPOSITORIES[name])(self.session)
-            return repo
-        raise AttributeError(name)
 
     def commit(self) -> None:
         self.session.commit()

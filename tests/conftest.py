@@ -71,7 +71,7 @@ def services(sqlite_url):
     """Services on a migrated SQLite file (for service-level tests)."""
     svc = build_services(Settings(database_url=sqlite_url))
     yield svc
-    svc.extras["engine"].dispose()
+    svc.engine.dispose()
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def any_services(db_url):
     """Services on SQLite and on PostgreSQL."""
     svc = build_services(Settings(database_url=db_url))
     yield svc
-    svc.extras["engine"].dispose()
+    svc.engine.dispose()
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ class RunningApp:
         self._thread.join(10)
         self.server.task_dispatcher.shutdown()
         self.queue.stop()
-        self.services.extras["engine"].dispose()
+        self.services.engine.dispose()
 
     def wait_until_known(self, *users: str, team: str = TEAM, timeout: float = 10) -> None:
         """Wait for the directory lookups that a user's first request starts in the background

@@ -8,18 +8,19 @@ from datetime import date, datetime
 from .. import roles
 from ..context import Actor
 from ..errors import Forbidden, NoProgramme
+from ..ports import UnitOfWork
 
 SETUP_HINT = 'This channel has no programme yet. Start one with `/consult setup "<programme name>"` (add `--template co-commissioning --year 2014` for the co-commissioning key dates).'
 
 
-def programme_for(uow, actor: Actor, channel_id: str):
+def programme_for(uow: UnitOfWork, actor: Actor, channel_id: str):
     programme = uow.programmes.by_channel(actor.team_id, channel_id)
     if programme is None:
         raise NoProgramme(SETUP_HINT)
     return programme
 
 
-def _people(uow, programme, role: str) -> list[str]:
+def _people(uow: UnitOfWork, programme, role: str) -> list[str]:
     return sorted({r.user_id for r in uow.programmes.roles(programme.id) if r.role == role})
 
 
@@ -27,19 +28,19 @@ def _mentions(people: list[str]) -> str:
     return ", ".join(f"<@{p}>" for p in people)
 
 
-def is_admin(uow, actor: Actor, programme) -> bool:
+def is_admin(uow: UnitOfWork, actor: Actor, programme) -> bool:
     mine = uow.programmes.roles_of(programme.id, actor.user_id)
     return roles.is_admin(mine, False) or actor.is_workspace_admin
 
 
-def require_admin(uow, actor: Actor, programme, doing: str) -> None:
+def require_admin(uow: UnitOfWork, actor: Actor, programme, doing: str) -> None:
     if not is_admin(uow, actor, programme):
         admins = _people(uow, programme, roles.ADMIN)
         who = f"{_mentions(admins)} or a workspace admin" if admins else "a workspace admin"
         raise Forbidden(f"Only the programme's admins can {doing}: ask {who}.")
 
 
-def require_returning_officer(uow, actor: Actor, programme, doing: str) -> None:
+def require_returning_officer(uow: UnitOfWork, actor: Actor, programme, doing: str) -> None:
     mine = uow.programmes.roles_of(programme.id, actor.user_id)
     if (
         roles.is_returning_officer_only(mine)
@@ -69,7 +70,7 @@ def snapshot(obj, fields: list[str] | None = None) -> dict:
 
 
 def audit(
-    uow,
+    uow: UnitOfWork,
     actor: Actor,
     programme,
     action: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import audit_chain
+from ..ports import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class TrailCheck:
     at_break: tuple | None = None
 
 
-def verify_trail(uow, programme_id: int) -> TrailCheck:
+def verify_trail(uow: UnitOfWork, programme_id: int) -> TrailCheck:
     with uow:
         programme = uow.programmes.get(programme_id)
         entries = {}

@@ -37,6 +37,7 @@ from .. import duties as duty_rules
 from ..calendar_feed import CalendarItem, FeedInfo, build_calendar
 from ..context import Actor
 from ..dates import format_date, local_to_utc
+from ..ports import UnitOfWork
 from .access import audit, programme_for, require_admin
 from .directory import names_for
 
@@ -84,7 +85,7 @@ class IssuedFeed:
     rotated: bool = False
 
 
-def _issue(uow, actor: Actor, programme, kind: str) -> tuple[object, str]:
+def _issue(uow: UnitOfWork, actor: Actor, programme, kind: str) -> tuple[object, str]:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     feed = uow.feeds.create(
         programme_id=programme.id,
@@ -113,7 +114,7 @@ def _least_used_first(feed) -> tuple:
 
 
 def issue_feed(
-    actor: Actor, channel_id: str, uow, public_base_url: str, *, personal: bool = False
+    actor: Actor, channel_id: str, uow: UnitOfWork, public_base_url: str, *, personal: bool = False
 ) -> IssuedFeed:
     """A new address of the programme's calendar (or of the asker's personal one)."""
     kind = PERSONAL if personal else PROGRAMME
@@ -144,7 +145,7 @@ def issue_feed(
 
 
 def rotate_feed(
-    actor: Actor, channel_id: str, uow, public_base_url: str, *, personal: bool = False
+    actor: Actor, channel_id: str, uow: UnitOfWork, public_base_url: str, *, personal: bool = False
 ) -> IssuedFeed:
     """Turn off every earlier address (the programme's: admins only; personal: the asker's own)."""
     kind = PERSONAL if personal else PROGRAMME
@@ -194,7 +195,7 @@ def _usage(feed) -> FeedUsage:
     )
 
 
-def feed_status(actor: Actor, channel_id: str, uow):
+def feed_status(actor: Actor, channel_id: str, uow: UnitOfWork):
     """Admins: every live address of the programme, with when it was last fetched. Returns (programme, [FeedUsage])."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -235,7 +236,7 @@ def fingerprint(info: FeedInfo, items: list) -> str:
     return hashlib.sha256(repr((FEED_FORMAT, info, items)).encode()).hexdigest()
 
 
-def fetch_feed(uow, token: str) -> FeedBody | None:
+def fetch_feed(uow: UnitOfWork, token: str) -> FeedBody | None:
     """The calendar behind a token, or None for any token that is not a live address."""
     if not well_formed(token):
         return None
@@ -293,7 +294,7 @@ def fetch_feed(uow, token: str) -> FeedBody | None:
 
 
 def feed_contents(
-    uow, programme, kind: str, user_id: str | None
+    uow: UnitOfWork, programme, kind: str, user_id: str | None
 ) -> tuple[FeedInfo, list[CalendarItem]]:
     """What a feed shows, straight from the tables."""
     personal = kind == PERSONAL

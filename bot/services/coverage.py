@@ -11,12 +11,13 @@ from .. import clock
 from ..context import Actor
 from ..coverage import DEFAULT_DAYS, CoverageReport, DutyState, StakeholderFact, build_report
 from ..errors import UsageError
+from ..ports import UnitOfWork
 from .access import programme_for
 
 MAX_DAYS = 3660
 
 
-def optional_call(uow, repo: str, method: str, *args, default=None):
+def optional_call(uow: UnitOfWork, repo: str, method: str, *args, default=None):
     """Call `uow.<repo>.<method>(*args)` if another feature has provided it yet."""
     try:
         found = getattr(getattr(uow, repo), method, None)
@@ -25,7 +26,7 @@ def optional_call(uow, repo: str, method: str, *args, default=None):
     return found(*args) if callable(found) else default
 
 
-def duty_states(uow, programme_id: int) -> list[DutyState]:
+def duty_states(uow: UnitOfWork, programme_id: int) -> list[DutyState]:
     rows = optional_call(uow, "duties", "list", programme_id, default=[]) or []
     return [
         DutyState(
@@ -39,7 +40,7 @@ def duty_states(uow, programme_id: int) -> list[DutyState]:
 
 
 def coverage_report(
-    uow, programme, days: int, today: date, type: str | None = None
+    uow: UnitOfWork, programme, days: int, today: date, type: str | None = None
 ) -> CoverageReport:
     """The coverage of a programme (inside an open unit of work)."""
     stakeholders = uow.stakeholders.list(programme.id, type)
@@ -55,7 +56,11 @@ def coverage_report(
 
 
 def show_coverage(
-    actor: Actor, channel_id: str, uow, type: str | None = None, days: int = DEFAULT_DAYS
+    actor: Actor,
+    channel_id: str,
+    uow: UnitOfWork,
+    type: str | None = None,
+    days: int = DEFAULT_DAYS,
 ) -> CoverageReport:
     if not 1 <= days <= MAX_DAYS:
         raise UsageError(f"`--days` must be from 1 to {MAX_DAYS:,}.")
@@ -87,7 +92,7 @@ class Home:
     more: int  # programmes left out to stay within Slack's limits
 
 
-def home_for(actor: Actor, uow, days: int = DEFAULT_DAYS) -> Home:
+def home_for(actor: Actor, uow: UnitOfWork, days: int = DEFAULT_DAYS) -> Home:
     """What the person's App Home tab shows: each programme they belong to."""
     with uow:
         found = {p.id: p for p in uow.programmes.programmes_of_user(actor.team_id, actor.user_id)}

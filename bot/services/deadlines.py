@@ -8,6 +8,7 @@ deadline got its current date: reminder times before it are never caught up.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,6 +16,7 @@ from .. import clock, reminders
 from ..context import Actor
 from ..dates import add_working_days, format_date, non_working_reason, parse_time
 from ..errors import Conflict, Forbidden, NotFound, UsageError
+from ..ports import UnitOfWork
 from ..typed_text import clean_typed
 from .access import audit, is_admin, programme_for, require_admin, snapshot
 from .duties import follow_deadline
@@ -33,7 +35,7 @@ class DeadlineView:
     non_working: str | None = None
 
 
-def _view(uow, deadline) -> DeadlineView:
+def _view(uow: UnitOfWork, deadline) -> DeadlineView:
     return DeadlineView(
         deadline,
         uow.deadlines.owners([deadline.id])[deadline.id],
@@ -59,7 +61,7 @@ def _check_date(due_on: date, programme, what: str) -> None:
         )
 
 
-def _find(uow, programme, deadline_id: int):
+def _find(uow: UnitOfWork, programme, deadline_id: int):
     deadline = uow.deadlines.in_programme(programme.id, deadline_id)
     if deadline is None:
         raise NotFound(
@@ -78,7 +80,7 @@ def add_deadline(
     channel_id: str,
     title: str,
     due_on: date,
-    uow,
+    uow: UnitOfWork,
     *,
     due_time: str | None = None,
     remind_days: tuple[int, ...] | None = None,
@@ -138,7 +140,7 @@ def add_deadline(
         return programme, view
 
 
-def close_deadline(actor: Actor, channel_id: str, deadline_id: int, state: str, uow):
+def close_deadline(actor: Actor, channel_id: str, deadline_id: int, state: str, uow: UnitOfWork):
     """Mark done or cancelled (admins). Returns (programme, DeadlineView). Its reminders stop."""
     if state not in ("done", "cancelled"):
         raise UsageError("A deadline is closed as done or cancelled.")
@@ -151,7 +153,7 @@ def close_deadline(actor: Actor, channel_id: str, deadline_id: int, state: str, 
         return programme, view
 
 
-def _close(uow, actor, programme, deadline, state: str) -> DeadlineView:
+def _close(uow: UnitOfWork, actor, programme, deadline, state: str) -> DeadlineView:
     if deadline.state != "open":
         raise Conflict(f"#{deadline.id} is already {deadline.state}.")
     before = snapshot(deadline)
@@ -172,7 +174,7 @@ def _close(uow, actor, programme, deadline, state: str) -> DeadlineView:
     return _view(uow, deadline)
 
 
-def _deadline_of_button(uow, actor: Actor, deadline_id: int):
+def _deadline_of_button(uow: UnitOfWork, actor: Actor, deadline_id: int):
     """The deadline a reminder's button names, in the clicker's workspace only."""
     deadline = uow.deadlines.get(deadline_id)
     programme = uow.programmes.get(deadline.programme_id) if deadline else None
@@ -181,7 +183,7 @@ def _deadline_of_button(uow, actor: Actor, deadline_id: int):
     return deadline, programme
 
 
-def complete_from_reminder(actor: Actor, deadline_id: int, uow):
+def complete_from_reminder(actor: Actor, deadline_id: int, uow: UnitOfWork):
     """The "Mark done" button on a reminder: the programme's admins or the deadline's owners.
 
     Returns (programme, DeadlineView, newly_done).
@@ -209,7 +211,7 @@ def move_deadline(
     channel_id: str,
     deadline_id: int,
     due_on: date,
-    uow,
+    uow: UnitOfWork,
     *,
     due_time=_KEEP,
     end_time=_KEEP,
@@ -263,7 +265,7 @@ def move_deadline(
         return programme, old, view
 
 
-def confirm_deadline(actor: Actor, channel_id: str, deadline_id: int, uow):
+def confirm_deadline(actor: Actor, channel_id: str, deadline_id: int, uow: UnitOfWork):
     """An admin confirms a provisional date as it stands. Returns (programme, DeadlineView,
     duties whose due dates follow it)."""
     with uow:
@@ -298,7 +300,7 @@ def confirm_deadline(actor: Actor, channel_id: str, deadline_id: int, uow):
         return programme, view, duties
 
 
-def list_deadlines(actor: Actor, channel_id: str, uow, include_all: bool = False):
+def list_deadlines(actor: Actor, channel_id: str, uow: UnitOfWork, include_all: bool = False):
     """Returns (programme, upcoming, earlier): open items from today on, soonest first; with
     include_all also past open ones, done and cancelled ones (most recent first)."""
     with uow:
@@ -314,7 +316,7 @@ def list_deadlines(actor: Actor, channel_id: str, uow, include_all: bool = False
         return programme, upcoming, earlier
 
 
-def snooze_reminder(actor: Actor, deadline_id: int, uow):
+def snooze_reminder(actor: Actor, deadline_id: int, uow: UnitOfWork):
     """The "Snooze" button: DM the clicker about this deadline again one working day later.
 
     Returns (programme, deadline, remind_on).
@@ -344,7 +346,7 @@ def snooze_reminder(actor: Actor, deadline_id: int, uow):
         return programme, deadline, remind_on
 
 
-def demo_data(uow_factory, programme, actor) -> None:
+def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor) -> None:
     """A Health and Wellbeing Board meeting beside the template's key dates."""
     with uow_factory() as uow:
         now = clock.now()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from .. import clock
+from ..ports import UnitOfWork
 
 log = logging.getLogger("consult.deliveries")
 
@@ -34,7 +35,7 @@ def lookup(messenger, recipient: str, key: str) -> Callable[[], str | None] | No
 
 
 def deliver_once(
-    uow_factory,
+    uow_factory: Callable[[], UnitOfWork],
     key: str,
     *,
     programme_id: int | None,

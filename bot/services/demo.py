@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from .. import clock
 from ..context import Actor
+from ..ports import UnitOfWork
 from . import deadlines, duties, engagements, raised_issues, votes
 from .programmes import setup_programme
 
@@ -101,7 +103,9 @@ def demo_practices() -> list[dict]:
     return rows
 
 
-def load_demo(uow_factory, team_id: str, channel_id: str, admin_user: str) -> tuple[object, bool]:
+def load_demo(
+    uow_factory: Callable[[], UnitOfWork], team_id: str, channel_id: str, admin_user: str
+) -> tuple[object, bool]:
     """Returns (programme, created). Running it again changes nothing."""
     actor = Actor(team_id=team_id, user_id=admin_user, _is_workspace_admin=True)
     with uow_factory() as uow:

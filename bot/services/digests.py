@@ -8,6 +8,7 @@ Use cases: `show_digest` (`/consult digest now`), `schedule_digest` /
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -48,6 +49,7 @@ from ..digest import (
     window_before,
 )
 from ..errors import Conflict, NoProgramme, NotFound, UsageError
+from ..ports import UnitOfWork
 from ..rendering import render
 from . import votes as vote_service
 from .access import SETUP_HINT, audit, programme_for, require_admin, snapshot
@@ -72,7 +74,7 @@ def schedule_of(programme) -> Schedule:
     )
 
 
-def compose(uow, programme, window: Window, as_of: date, late: bool = False) -> Digest:
+def compose(uow: UnitOfWork, programme, window: Window, as_of: date, late: bool = False) -> Digest:
     """Read everything one programme's digest reports (inside an open unit of work)."""
     pid = programme.id
     d = Digest(programme.name, programme.timezone, window, as_of, late)
@@ -170,7 +172,7 @@ def compose(uow, programme, window: Window, as_of: date, late: bool = False) -> 
     return d
 
 
-def vote_standing(uow, programme, vote, as_of: date) -> VoteStanding:
+def vote_standing(uow: UnitOfWork, programme, vote, as_of: date) -> VoteStanding:
     """An open vote counted by the vote's own rules and counting (bot.votes), with its forecast."""
     electors, tally = vote_service.count_vote(uow, vote)
     forecast = None
@@ -274,7 +276,7 @@ def digest_pictures(d: Digest) -> list[Picture]:
 # -- /consult digest now ---------------------------------------------------------------------------
 
 
-def show_digest(actor: Actor, channel_id: str, uow) -> list[RenderedDigest]:
+def show_digest(actor: Actor, channel_id: str, uow: UnitOfWork) -> list[RenderedDigest]:
     """This channel's programme digest as of now (the 7 days before now), and its roll-up if it has one.
     Changes nothing: the weekly schedule and the ledger are untouched."""
     now = clock.now()
@@ -326,13 +328,13 @@ def programme_key(programme_id: int, scheduled: datetime) -> str:
     return f"{KIND}:{week_of(scheduled)}:{programme_id}"
 
 
-def digest_settings(actor: Actor, channel_id: str, uow) -> DigestSettings:
+def digest_settings(actor: Actor, channel_id: str, uow: UnitOfWork) -> DigestSettings:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         return _settings(uow, programme)
 
 
-def _settings(uow, programme) -> DigestSettings:
+def _settings(uow: UnitOfWork, programme) -> DigestSettings:
     schedule = schedule_of(programme)
     # The first message of each week's digest has the key digest:<week>:<programme>.
     sent = [
@@ -352,7 +354,9 @@ def _settings(uow, programme) -> DigestSettings:
     )
 
 
-def schedule_digest(actor: Actor, channel_id: str, weekday: int, hhmm: str, uow) -> DigestSettings:
+def schedule_digest(
+    actor: Actor, channel_id: str, weekday: int, hhmm: str, uow: UnitOfWork
+) -> DigestSettings:
     """Post the weekly digest on another weekday or time (admins). This week's is still posted once at most."""
     if not 0 <= weekday <= 6:
         raise UsageError("The weekday must be Monday to Sunday.")
@@ -380,7 +384,7 @@ def schedule_digest(actor: Actor, channel_id: str, weekday: int, hhmm: str, uow)
         return _settings(uow, programme)
 
 
-def stop_digest(actor: Actor, channel_id: str, uow) -> DigestSettings:
+def stop_digest(actor: Actor, channel_id: str, uow: UnitOfWork) -> DigestSettings:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "turn off the weekly digest")
@@ -407,7 +411,7 @@ def stop_digest(actor: Actor, channel_id: str, uow) -> DigestSettings:
 # -- roll-ups ----------------------------------------------------------------------------------------
 
 
-def follow_digest(actor: Actor, channel_id: str, follower: str, uow):
+def follow_digest(actor: Actor, channel_id: str, follower: str, uow: UnitOfWork):
     """`follower`'s weekly roll-up gains a line for this channel's programme (admins)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -428,7 +432,7 @@ def follow_digest(actor: Actor, channel_id: str, follower: str, uow):
         return programme, uow.digests.followed_by(actor.team_id, follower)
 
 
-def unfollow_digest(actor: Actor, channel_id: str, follower: str, uow):
+def unfollow_digest(actor: Actor, channel_id: str, follower: str, uow: UnitOfWork):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "take this programme out of another channel's roll-up")
@@ -471,7 +475,7 @@ class Rollup:
     late: bool = False
 
 
-def compose_rollup(uow, programmes, now: datetime, late: bool = False) -> Rollup:
+def compose_rollup(uow: UnitOfWork, programmes, now: datetime, late: bool = False) -> Rollup:
     """One line per followed programme: coverage, turnout, next deadline, open duties."""
     lines = []
     tz = programmes[0].timezone if programmes else "Europe/London"
@@ -555,7 +559,9 @@ def rollup_schedule(default_timezone: str) -> Schedule:
     return Schedule(timezone=default_timezone)
 
 
-def digests_due(uow_factory, now: datetime, default_timezone: str) -> list[DueDigest]:
+def digests_due(
+    uow_factory: Callable[[], UnitOfWork], now: datetime, default_timezone: str
+) -> list[DueDigest]:
     """Every digest that should go out now, or whose thread is still unfinished this week.
 
     A digest is due from its scheduled local time until the end of that local
@@ -627,7 +633,9 @@ def _candidate(
     )
 
 
-def compose_due(uow_factory, due: DueDigest, now: datetime) -> RenderedDigest | None:
+def compose_due(
+    uow_factory: Callable[[], UnitOfWork], due: DueDigest, now: datetime
+) -> RenderedDigest | None:
     """The digest for a due delivery: the exact window before its scheduled time. None if there is
     nothing to send any more (the programme went, or the channel follows nothing)."""
     with uow_factory() as uow:
@@ -642,7 +650,7 @@ def compose_due(uow_factory, due: DueDigest, now: datetime) -> RenderedDigest | 
 
 
 def deliver_digest(
-    uow_factory,
+    uow_factory: Callable[[], UnitOfWork],
     due: DueDigest,
     messenger,
     messages,
@@ -735,7 +743,9 @@ def picture_key(due: DueDigest, name: str) -> str:
     return f"{due.key}:picture:{name}"
 
 
-def upload_pictures(uow_factory, due: DueDigest, messenger, pictures, pause) -> dict[str, str]:
+def upload_pictures(
+    uow_factory: Callable[[], UnitOfWork], due: DueDigest, messenger, pictures, pause
+) -> dict[str, str]:
     """Upload each picture once (the ledger keeps its file id as the delivery's ts); returns the
     ones in Slack. A failed upload is logged and left out: the digest shows its text bars."""
     shown: dict[str, str] = {}
@@ -770,7 +780,7 @@ def upload_pictures(uow_factory, due: DueDigest, messenger, pictures, pause) -> 
     return shown
 
 
-def _sent(uow_factory, key: str):
+def _sent(uow_factory: Callable[[], UnitOfWork], key: str):
     with uow_factory() as uow:
         row = uow.digests.delivery(key)
         return row if row is not None and row.state == "sent" else None

@@ -4,27 +4,31 @@ daily users.list sweep; read wherever a mention cannot render."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from .. import clock
 from ..people import Names, Person
+from ..ports import UnitOfWork
 
 log = logging.getLogger("consult.people")
 
 
-def names_for(uow, team_id: str, user_ids: Iterable[str]) -> Names:
+def names_for(uow: UnitOfWork, team_id: str, user_ids: Iterable[str]) -> Names:
     """Inside an open unit of work: the names of these ids, read at once."""
     return Names(uow.people.named(team_id, user_ids))
 
 
-def is_known(uow_factory, team_id: str, user_id: str) -> bool:
+def is_known(uow_factory: Callable[[], UnitOfWork], team_id: str, user_id: str) -> bool:
     with uow_factory() as uow:
         return uow.people.known(team_id, user_id)
 
 
 def remember_people(
-    uow_factory, team_id: str, people: Iterable[Person], now: datetime | None = None
+    uow_factory: Callable[[], UnitOfWork],
+    team_id: str,
+    people: Iterable[Person],
+    now: datetime | None = None,
 ) -> int:
     """Record what Slack says of these people; returns how many changed (names, deactivated)."""
     now = now or clock.now()
@@ -37,7 +41,9 @@ def remember_people(
     return changed
 
 
-def refresh_directory(uow_factory, team_id: str, pages: Iterable[list[Person]]) -> tuple[int, int]:
+def refresh_directory(
+    uow_factory: Callable[[], UnitOfWork], team_id: str, pages: Iterable[list[Person]]
+) -> tuple[int, int]:
     """The daily sweep's work for one workspace: every page of the directory, saved as it comes
     (a failure part-way keeps what was read). Returns (people seen, changed)."""
     seen = changed = 0
@@ -48,7 +54,7 @@ def refresh_directory(uow_factory, team_id: str, pages: Iterable[list[Person]]) 
     return seen, changed
 
 
-def teams_with_programmes(uow_factory) -> list[str]:
+def teams_with_programmes(uow_factory: Callable[[], UnitOfWork]) -> list[str]:
     with uow_factory() as uow:
         return uow.people.teams_with_programmes()
 
@@ -58,7 +64,7 @@ def directory_key(team_id: str, day) -> str:
     return f"directory:{team_id}:{day.isoformat()}"
 
 
-def lazy_names(uow, team_id: str):
+def lazy_names(uow: UnitOfWork, team_id: str):
     """Inside an open unit of work: a name for any id, read when first asked (for streamed
     exports, whose few distinct people are not known up front)."""
     cache: dict[str, str] = {}

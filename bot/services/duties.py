@@ -4,6 +4,7 @@ revisions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -12,6 +13,7 @@ from .. import duties as rules
 from ..context import Actor
 from ..dates import working_day_on_or_before
 from ..errors import Conflict, NotFound, UsageError
+from ..ports import UnitOfWork
 from .access import audit, programme_for, require_admin, snapshot
 
 INVITATION = "hwbb-standing-invitation"
@@ -28,11 +30,11 @@ def _template(programme) -> dict | None:
         return None
 
 
-def _hwbbs(uow, programme) -> list[tuple[int, str]]:
+def _hwbbs(uow: UnitOfWork, programme) -> list[tuple[int, str]]:
     return [(s.id, s.name) for s in uow.stakeholders.list(programme.id, "hwbb")]
 
 
-def _invited(uow, programme, hwbbs) -> tuple[int, str] | None:
+def _invited(uow: UnitOfWork, programme, hwbbs) -> tuple[int, str] | None:
     """The HWBB that takes up the committee's standing invitation: the one already invited (its
     duty keeps it, whatever its state), else the only one in the register."""
     duty = uow.duties.by_key(programme.id, INVITATION)
@@ -43,7 +45,7 @@ def _invited(uow, programme, hwbbs) -> tuple[int, str] | None:
     return hwbbs[0] if len(hwbbs) == 1 else None
 
 
-def plan(uow, programme, template: dict, model: str | None) -> list:
+def plan(uow: UnitOfWork, programme, template: dict, model: str | None) -> list:
     """The duties the template asks of this programme under `model`."""
     hwbbs = _hwbbs(uow, programme)
     return rules.planned_duties(
@@ -51,7 +53,7 @@ def plan(uow, programme, template: dict, model: str | None) -> list:
     )
 
 
-def _create(uow, actor: Actor, programme, plans) -> list:
+def _create(uow: UnitOfWork, actor: Actor, programme, plans) -> list:
     existing = uow.duties.keys(programme.id)
     created = []
     now = clock.now()
@@ -81,7 +83,7 @@ def _create(uow, actor: Actor, programme, plans) -> list:
     return created
 
 
-def ensure_template_duties(uow, actor: Actor, programme) -> list:
+def ensure_template_duties(uow: UnitOfWork, actor: Actor, programme) -> list:
     """Create the duties the programme's template asks for under its model and it does not
     have yet: one set per HWBB in the register, plus the programme-wide ones and the checklist.
 
@@ -96,7 +98,7 @@ def ensure_template_duties(uow, actor: Actor, programme) -> list:
     return created
 
 
-def _hold_invitation(uow, actor: Actor, programme) -> None:
+def _hold_invitation(uow: UnitOfWork, actor: Actor, programme) -> None:
     """A second HWBB joined after the only one was to be invited: the invitation waits (is
     cancelled, kept) until the CCG and the boards agree which of them takes it up."""
     agree = uow.duties.by_key(programme.id, AGREE_INVITEE)
@@ -127,7 +129,7 @@ class DutyChanges:
     done: list = field(default_factory=list)
 
 
-def reconcile_model(uow, actor: Actor, programme, old_model: str | None) -> DutyChanges:
+def reconcile_model(uow: UnitOfWork, actor: Actor, programme, old_model: str | None) -> DutyChanges:
     """After the programme's model changed: add the duties the new model asks for (reopening
     ones it cancelled before), cancel open ones only the old model needed (never deleting them
     or their evidence), move due dates that follow the model's proforma, and record the choice
@@ -180,7 +182,7 @@ def reconcile_model(uow, actor: Actor, programme, old_model: str | None) -> Duty
     return changes
 
 
-def follow_deadline(uow, actor: Actor, programme, deadline) -> list:
+def follow_deadline(uow: UnitOfWork, actor: Actor, programme, deadline) -> list:
     """A template deadline was confirmed or moved: the open duties whose due dates follow it
     (and were not set by hand) follow it too. Returns the duties changed."""
     template = _template(programme)
@@ -202,7 +204,9 @@ def follow_deadline(uow, actor: Actor, programme, deadline) -> list:
     return changed
 
 
-def agree_invited_hwbb(actor: Actor, channel_id: str, duty_ref: str, hwbb_ref: str, uow):
+def agree_invited_hwbb(
+    actor: Actor, channel_id: str, duty_ref: str, hwbb_ref: str, uow: UnitOfWork
+):
     """The CCG and its Health and Wellbeing Boards agreed which board is invited to attend the
     commissioning committee: the agreement duty is done, and the standing invitation goes to
     that board. Returns (agreement duty, invitation duty, created?)."""
@@ -280,7 +284,7 @@ def _pick_hwbb(hwbbs, ref: str) -> tuple[int, str]:
     return found[0]
 
 
-def on_vote_carried(uow, actor: Actor, programme, vote_id: int) -> list:
+def on_vote_carried(uow: UnitOfWork, actor: Actor, programme, vote_id: int) -> list:
     """A carried member vote discharges the duties that wait for it, with the vote as evidence.
 
     Runs inside the caller's unit of work (the one that closes the vote).
@@ -319,7 +323,9 @@ class DutyListing:
     template: dict | None
 
 
-def list_duties(actor: Actor, channel_id: str, uow, section: str = rules.DUTY) -> DutyListing:
+def list_duties(
+    actor: Actor, channel_id: str, uow: UnitOfWork, section: str = rules.DUTY
+) -> DutyListing:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         rows = uow.duties.list(programme.id, states=rules.STATES, section=section)
@@ -344,7 +350,7 @@ class DutyDetail:
     excludes: str | None = None
 
 
-def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow) -> DutyDetail:
+def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> DutyDetail:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         duty = _duty(uow, programme, duty_ref)
@@ -367,7 +373,7 @@ def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow) -> DutyDetail:
 # -- changing ------------------------------------------------------------------
 
 
-def _duty(uow, programme, ref: str):
+def _duty(uow: UnitOfWork, programme, ref: str):
     duty = uow.duties.get(programme.id, rules.parse_duty_id(ref))
     if duty is None:
         raise NotFound(
@@ -376,7 +382,7 @@ def _duty(uow, programme, ref: str):
     return duty
 
 
-def _add_evidence(uow, actor: Actor, programme, duty, ref_text: str):
+def _add_evidence(uow: UnitOfWork, actor: Actor, programme, duty, ref_text: str):
     """Returns (evidence row, added?) — the same evidence twice is kept once."""
     ref = rules.parse_evidence(ref_text)
     if ref.kind == "engagement":
@@ -406,7 +412,9 @@ def _add_evidence(uow, actor: Actor, programme, duty, ref_text: str):
     return row, True
 
 
-def complete_duty(actor: Actor, channel_id: str, duty_ref: str, uow, evidence: list[str] = ()):
+def complete_duty(
+    actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork, evidence: list[str] = ()
+):
     """Mark a duty done, optionally with evidence. Returns (duty, evidence count)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -436,7 +444,7 @@ def complete_duty(actor: Actor, channel_id: str, duty_ref: str, uow, evidence: l
         return duty, count
 
 
-def mark_not_applicable(actor: Actor, channel_id: str, duty_ref: str, reason: str, uow):
+def mark_not_applicable(actor: Actor, channel_id: str, duty_ref: str, reason: str, uow: UnitOfWork):
     reason = rules.clean_text(reason, "The reason")
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -449,7 +457,7 @@ def mark_not_applicable(actor: Actor, channel_id: str, duty_ref: str, reason: st
         return duty
 
 
-def reopen_duty(actor: Actor, channel_id: str, duty_ref: str, uow):
+def reopen_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "change duties")
@@ -463,7 +471,7 @@ def reopen_duty(actor: Actor, channel_id: str, duty_ref: str, uow):
         return duty
 
 
-def add_duty_evidence(actor: Actor, channel_id: str, duty_ref: str, ref: str, uow):
+def add_duty_evidence(actor: Actor, channel_id: str, duty_ref: str, ref: str, uow: UnitOfWork):
     """Returns (duty, evidence row, added?)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -474,7 +482,9 @@ def add_duty_evidence(actor: Actor, channel_id: str, duty_ref: str, ref: str, uo
         return duty, row, added
 
 
-def _change_duty(actor: Actor, channel_id: str, duty_ref: str, field: str, value, action: str, uow):
+def _change_duty(
+    actor: Actor, channel_id: str, duty_ref: str, field: str, value, action: str, uow: UnitOfWork
+):
     """One field of a duty, by an admin, audited with its old value."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -488,18 +498,22 @@ def _change_duty(actor: Actor, channel_id: str, duty_ref: str, field: str, value
         return duty
 
 
-def set_duty_owner(actor: Actor, channel_id: str, duty_ref: str, user_id: str | None, uow):
+def set_duty_owner(
+    actor: Actor, channel_id: str, duty_ref: str, user_id: str | None, uow: UnitOfWork
+):
     return _change_duty(actor, channel_id, duty_ref, "owner_id", user_id, "duty.owner", uow)
 
 
-def note_duty(actor: Actor, channel_id: str, duty_ref: str, text: str, uow):
+def note_duty(actor: Actor, channel_id: str, duty_ref: str, text: str, uow: UnitOfWork):
     """Notes replace the previous ones (the audit trail keeps every version)."""
     return _change_duty(
         actor, channel_id, duty_ref, "notes", rules.clean_text(text, "The note"), "duty.note", uow
     )
 
 
-def set_duty_due(actor: Actor, channel_id: str, duty_ref: str, due_on: date | None, uow):
+def set_duty_due(
+    actor: Actor, channel_id: str, duty_ref: str, due_on: date | None, uow: UnitOfWork
+):
     """A due date set by hand: no longer the programme's suggestion, nor provisional, and it
     stays put when the template deadline it followed moves."""
     with uow:
@@ -516,7 +530,7 @@ def set_duty_due(actor: Actor, channel_id: str, duty_ref: str, due_on: date | No
 
 
 def record_revision(
-    actor: Actor, channel_id: str, what_changed: str, uow, due_on: date | None = None
+    actor: Actor, channel_id: str, what_changed: str, uow: UnitOfWork, due_on: date | None = None
 ):
     """A significant revision of the commissioning plan (s14Z12): consult each HWBB again and send
     it a copy. Returns (revision number, duties created)."""
@@ -567,7 +581,7 @@ def record_revision(
 # -- demo ----------------------------------------------------------------------
 
 
-def demo_data(uow_factory, programme, actor: Actor) -> None:
+def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
     """The demo programme's duties (its HWBB joined after set-up), some done with evidence."""
     with uow_factory() as uow:
         programme = uow.programmes.get(programme.id)
@@ -633,7 +647,7 @@ def demo_data(uow_factory, programme, actor: Actor) -> None:
         )
 
 
-def _demo_submitted(uow_factory, programme, actor: Actor) -> None:
+def _demo_submitted(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
     """The demo's expression of interest went in (its sections A to H are evidenced): once its
     date has passed, the deadline is done. Its date stays provisional: nobody confirmed it."""
     from .deadlines import close_deadline
@@ -652,6 +666,6 @@ def _demo_submitted(uow_factory, programme, actor: Actor) -> None:
         close_deadline(actor, programme.channel_id, eoi.id, "done", uow_factory())
 
 
-def _demo_duty(uow_factory, programme, key: str):
+def _demo_duty(uow_factory: Callable[[], UnitOfWork], programme, key: str):
     with uow_factory() as uow:
         return uow.duties.by_key(programme.id, key)

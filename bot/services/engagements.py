@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -12,6 +13,7 @@ from ..coverage import KIND_ALIASES, KINDS, POSITION_ALIASES, POSITIONS
 from ..dates import format_date, parse_date
 from ..errors import Conflict, Forbidden, NotFound, UsageError
 from ..grammar import closest
+from ..ports import UnitOfWork
 from ..raised_issues import name_key
 from ..spreadsheet import csv_bytes
 from ..typed_text import clean_typed
@@ -93,7 +95,7 @@ def _check(errors: dict[str, str], field_name: str, fn, *args):
         return None
 
 
-def _resolve_stakeholders(uow, programme, refs: list[str], group: str | None) -> list:
+def _resolve_stakeholders(uow: UnitOfWork, programme, refs: list[str], group: str | None) -> list:
     found: dict[int, object] = {}
     for ref in refs:
         s = resolve(uow, programme, ref)
@@ -160,7 +162,7 @@ def _validate(today: date, kind, summary, on, position, follow_up: FollowUp | No
 
 
 def _record(
-    uow,
+    uow: UnitOfWork,
     actor: Actor,
     programme,
     stakeholders: list,
@@ -219,7 +221,7 @@ class Logged:
     )  # for an untagged one: issues it may have raised
 
 
-def _finish(uow, programme, engagement, stakeholders, action, tagging) -> Logged:
+def _finish(uow: UnitOfWork, programme, engagement, stakeholders, action, tagging) -> Logged:
     tagged = [i for i, _ in tagging.issues]
     suggestions = (
         issues_svc.suggestions_for(uow, programme, engagement.summary) if not tagged else []
@@ -235,7 +237,7 @@ def log_engagement(
     refs: list[str],
     kind: str | None,
     summary: str | None,
-    uow,
+    uow: UnitOfWork,
     *,
     on: date | str | None = None,
     position: str | None = None,
@@ -281,7 +283,7 @@ def log_engagement_from_form(
     groups: list[str],
     kind: str | None,
     summary: str | None,
-    uow,
+    uow: UnitOfWork,
     *,
     on: date | str | None = None,
     position: str | None = None,
@@ -368,7 +370,7 @@ def log_engagement_from_form(
         return logged
 
 
-def programmes_for_form(uow, actor: Actor, channel_id: str | None) -> list:
+def programmes_for_form(uow: UnitOfWork, actor: Actor, channel_id: str | None) -> list:
     """Where a form opened in this channel can log: the channel's programme, else the asker's."""
     if channel_id:
         here = uow.programmes.by_channel(actor.team_id, channel_id)
@@ -380,7 +382,7 @@ def programmes_for_form(uow, actor: Actor, channel_id: str | None) -> list:
     return sorted(mine.values(), key=lambda p: p.name.lower())
 
 
-def form_context(actor: Actor, channel_id: str | None, uow):
+def form_context(actor: Actor, channel_id: str | None, uow: UnitOfWork):
     """(programmes the form may log to, today in the first one's timezone)."""
     with uow:
         programmes = programmes_for_form(uow, actor, channel_id)
@@ -388,7 +390,9 @@ def form_context(actor: Actor, channel_id: str | None, uow):
         return programmes, clock.today_in(tz)
 
 
-def suggest_stakeholders(actor: Actor, programme_ids: list[int], text: str, uow, limit: int = 50):
+def suggest_stakeholders(
+    actor: Actor, programme_ids: list[int], text: str, uow: UnitOfWork, limit: int = 50
+):
     """For the form's searchable picker: [(programme, [stakeholders], [(group, count)])]."""
     out = []
     text = (text or "").strip()
@@ -411,7 +415,7 @@ def suggest_stakeholders(actor: Actor, programme_ids: list[int], text: str, uow,
 
 
 # -- one engagement: show, edit, withdraw ----------------------------------------------
-def _own_engagement(uow, actor: Actor, programme, engagement_id: int, doing: str):
+def _own_engagement(uow: UnitOfWork, actor: Actor, programme, engagement_id: int, doing: str):
     e = uow.engagements.get(programme.id, engagement_id)
     if e is None:
         raise NotFound(f"There is no engagement #{engagement_id} in this programme.")
@@ -422,7 +426,7 @@ def _own_engagement(uow, actor: Actor, programme, engagement_id: int, doing: str
     return e
 
 
-def show_engagement(actor: Actor, channel_id: str, engagement_id: int, uow):
+def show_engagement(actor: Actor, channel_id: str, engagement_id: int, uow: UnitOfWork):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         e = uow.engagements.get(programme.id, engagement_id)
@@ -435,7 +439,7 @@ def edit_engagement(
     actor: Actor,
     channel_id: str,
     engagement_id: int,
-    uow,
+    uow: UnitOfWork,
     *,
     summary: str | None = None,
     kind: str | None = None,
@@ -490,7 +494,7 @@ def edit_engagement(
         return programme, e
 
 
-def withdraw_engagement(actor: Actor, channel_id: str, engagement_id: int, uow):
+def withdraw_engagement(actor: Actor, channel_id: str, engagement_id: int, uow: UnitOfWork):
     """Withdrawn engagements stay in the log (and the export) but no longer count."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -508,7 +512,7 @@ def withdraw_engagement(actor: Actor, channel_id: str, engagement_id: int, uow):
         return programme, e
 
 
-def stakeholder_history(actor: Actor, channel_id: str, ref: str, uow, limit: int = 15):
+def stakeholder_history(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork, limit: int = 15):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         s = resolve(uow, programme, ref)
@@ -521,7 +525,7 @@ def add_action(
     actor: Actor,
     channel_id: str,
     title: str,
-    uow,
+    uow: UnitOfWork,
     *,
     owner_id: str | None = None,
     due: str | None = None,
@@ -555,7 +559,7 @@ def add_action(
         return programme, action
 
 
-def list_actions(actor: Actor, channel_id: str, uow):
+def list_actions(actor: Actor, channel_id: str, uow: UnitOfWork):
     """Open actions, the asker's first, then by due date."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -566,7 +570,7 @@ def list_actions(actor: Actor, channel_id: str, uow):
         )
 
 
-def complete_action(actor: Actor, channel_id: str, action_id: int, uow):
+def complete_action(actor: Actor, channel_id: str, action_id: int, uow: UnitOfWork):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         action = uow.actions.get(programme.id, action_id)
@@ -610,7 +614,7 @@ EXPORT_HEADER = [
 ]
 
 
-def engagements_csv(actor: Actor, channel_id: str, uow) -> tuple[object, bytes, int]:
+def engagements_csv(actor: Actor, channel_id: str, uow: UnitOfWork) -> tuple[object, bytes, int]:
     """(programme, CSV bytes, number of engagements): one row per engagement and stakeholder."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -657,7 +661,7 @@ _DEMO_TOPICS = [
 ]
 
 
-def demo_data(uow_factory, programme, actor: Actor) -> None:
+def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
     """A believable spread over the 2014/15 cycle: most practices engaged, positions mixed."""
     rng = random.Random(programme.year or 2014)
     year = programme.year or 2014

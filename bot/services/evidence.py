@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from ..context import Actor
 from ..dates import format_date, format_datetime
 from ..errors import UsageError
 from ..people import Names
+from ..ports import UnitOfWork
 from ..rendering import html_environment
 from ..stakeholder_types import TYPE_LABELS, TYPES
 from .access import programme_for, require_admin
@@ -70,7 +72,7 @@ class IssueRecord:
 REPRESENTATIVE_POOL = 12  # latest tagged engagements an issue's summaries are chosen from
 
 
-def gather_issues(uow, programme_id: int) -> list[IssueRecord]:
+def gather_issues(uow: UnitOfWork, programme_id: int) -> list[IssueRecord]:
     """Issues, their raisers by type and their latest summaries: a bounded read per issue."""
     repo = uow.raised_issues
     issues = repo.ranked(programme_id)
@@ -103,7 +105,7 @@ def _owners(duties, raised_issues) -> set[str]:
     return owners | {r.issue.response_owner for r in raised_issues if r.issue.response_owner}
 
 
-def gather(uow, programme) -> Records:
+def gather(uow: UnitOfWork, programme) -> Records:
     r = uow.duties.records
     votes = r.votes(programme.id)
     template = None
@@ -752,7 +754,7 @@ def pack_filename(programme, fmt: str = "html") -> str:
     return f"evidence-pack-{slug}-{clock.today_in(programme.timezone).isoformat()}.{fmt}"
 
 
-def build_pack_html(uow_factory, programme_id: int) -> tuple[object, str]:
+def build_pack_html(uow_factory: Callable[[], UnitOfWork], programme_id: int) -> tuple[object, str]:
     """(programme, HTML) of a programme's evidence pack, read in one transaction."""
     with uow_factory() as uow:
         programme = uow.programmes.get(programme_id)
@@ -760,7 +762,9 @@ def build_pack_html(uow_factory, programme_id: int) -> tuple[object, str]:
     return programme, render_pack(pack, clock.now())
 
 
-def build_pack_pdf(uow_factory, programme_id: int) -> tuple[object, bytes]:
+def build_pack_pdf(
+    uow_factory: Callable[[], UnitOfWork], programme_id: int
+) -> tuple[object, bytes]:
     """(programme, PDF) of the same pack: A4, the programme's name at the top of every page, the
     page number and the fingerprint at the bottom."""
     from ..pdf import html_to_pdf
@@ -773,7 +777,7 @@ FORMATS = ("html", "pdf")
 
 
 def evidence_pack(
-    actor: Actor, channel_id: str, uow_factory, fmt: str = "html"
+    actor: Actor, channel_id: str, uow_factory: Callable[[], UnitOfWork], fmt: str = "html"
 ) -> tuple[object, str, bytes]:
     """For `/consult evidence [pdf]` (admins): (programme, file name, HTML or PDF bytes)."""
     if fmt not in FORMATS:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..context import Actor
 from ..errors import Forbidden, NotFound, UsageError
+from ..ports import UnitOfWork
 from .access import audit, is_admin, programme_for, require_admin
 from .stakeholders import resolve
 
@@ -34,7 +35,7 @@ def new_pseudonym() -> str:
     return f"forgotten-{secrets.token_hex(5)}"
 
 
-def forget_person(actor: Actor, channel_id: str, user_id: str, uow) -> Forgotten:
+def forget_person(actor: Actor, channel_id: str, user_id: str, uow: UnitOfWork) -> Forgotten:
     """`/consult person forget <@user>`: admins of every programme that holds the person."""
     if user_id == actor.user_id:
         raise UsageError("You can't forget yourself: ask another admin to do it.")
@@ -77,7 +78,7 @@ def forget_person(actor: Actor, channel_id: str, user_id: str, uow) -> Forgotten
 
 
 def subject_access(
-    uow,
+    uow: UnitOfWork,
     *,
     user_id: str | None = None,
     stakeholder: str | None = None,

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 
 from .. import charts
+from ..ports import UnitOfWork
 from .deliveries import deliver_once
 
 log = logging.getLogger("consult.pictures")
@@ -24,7 +26,9 @@ def picture_key(programme_id: int, chart, png: bytes) -> str:
     return f"{KIND}:{programme_id}:{chart.name}:{hashlib.sha256(png).hexdigest()[:32]}"
 
 
-def shared_picture(uow_factory, messenger, programme_id: int, chart) -> str | None:
+def shared_picture(
+    uow_factory: Callable[[], UnitOfWork], messenger, programme_id: int, chart
+) -> str | None:
     """The Slack file id of this chart's picture, uploaded now if these figures have not been
     drawn before; None if it cannot be uploaded (the caller shows text bars instead)."""
     upload = getattr(messenger, "upload_image", None)

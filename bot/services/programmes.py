@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import clock, programme_templates, roles
 from ..context import Actor
+from ..dates import parse_date
 from ..errors import Conflict, UsageError
+from ..ports import UnitOfWork
 from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, snapshot
 from .duties import DutyChanges, ensure_template_duties, reconcile_model
@@ -17,7 +20,7 @@ def setup_programme(
     actor: Actor,
     channel_id: str,
     name: str,
-    uow,
+    uow: UnitOfWork,
     *,
     template: str | None = None,
     year: int | None = None,
@@ -103,7 +106,7 @@ def current_cycle(today) -> int:
     return today.year if today.month >= 4 else today.year - 1
 
 
-def _create_deadline(uow, actor: Actor, programme, planned):
+def _create_deadline(uow: UnitOfWork, actor: Actor, programme, planned):
     now = clock.now()
     deadline = uow.deadlines.create(
         programme_id=programme.id,
@@ -133,7 +136,7 @@ class ModelChange:
     duties: DutyChanges | None = None
 
 
-def change_model(actor: Actor, channel_id: str, model: str, uow) -> ModelChange:
+def change_model(actor: Actor, channel_id: str, model: str, uow: UnitOfWork) -> ModelChange:
     """`/consult programme model <model>`: the deadlines and duties that the new model asks
     for are added (or reopened), open ones it does not need are cancelled (nothing is deleted,
     evidence stays), and the change is audited."""
@@ -182,7 +185,7 @@ def change_model(actor: Actor, channel_id: str, model: str, uow) -> ModelChange:
         return change
 
 
-def _set_state(uow, actor: Actor, programme, deadline, state: str):
+def _set_state(uow: UnitOfWork, actor: Actor, programme, deadline, state: str):
     before = snapshot(deadline)
     deadline.state = state
     deadline.sequence = (deadline.sequence or 0) + 1
@@ -192,7 +195,7 @@ def _set_state(uow, actor: Actor, programme, deadline, state: str):
     return deadline
 
 
-def grant_role(actor: Actor, channel_id: str, user_id: str, role: str, uow) -> bool:
+def grant_role(actor: Actor, channel_id: str, user_id: str, role: str, uow: UnitOfWork) -> bool:
     """Returns False when the person already had the role."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -215,7 +218,7 @@ def grant_role(actor: Actor, channel_id: str, user_id: str, role: str, uow) -> b
         return True
 
 
-def revoke_role(actor: Actor, channel_id: str, user_id: str, role: str, uow) -> None:
+def revoke_role(actor: Actor, channel_id: str, user_id: str, role: str, uow: UnitOfWork) -> None:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, f"remove a {role}")
@@ -239,7 +242,18 @@ def revoke_role(actor: Actor, channel_id: str, user_id: str, role: str, uow) -> 
         uow.commit()
 
 
-def list_roles(actor: Actor, channel_id: str, uow):
+def list_roles(actor: Actor, channel_id: str, uow: UnitOfWork):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         return programme, uow.programmes.roles(programme.id)
+
+
+def today_in_programme(actor: Actor, channel_id: str, uow: UnitOfWork) -> date:
+    """Today where the channel's programme is: its timezone, not the server's."""
+    with uow:
+        return clock.today_in(programme_for(uow, actor, channel_id).timezone)
+
+
+def parse_date_in_programme(text: str, actor: Actor, channel_id: str, uow: UnitOfWork) -> date:
+    """A date typed in the channel (`20/6/2014`, `tomorrow`, `next Friday`), read in its programme."""
+    return parse_date(text, today_in_programme(actor, channel_id, uow))

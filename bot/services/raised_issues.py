@@ -7,6 +7,7 @@ tagging when an engagement is logged (`--issue`, the form, #hashtags),
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -16,6 +17,7 @@ from ..context import Actor
 from ..dates import format_date, parse_date
 from ..errors import Conflict, NotFound, UsageError
 from ..grammar import closest
+from ..ports import UnitOfWork
 from ..spreadsheet import csv_bytes
 from ..typed_text import clean_typed
 from .access import audit, is_admin, programme_for, require_admin, snapshot
@@ -23,7 +25,7 @@ from .directory import lazy_names
 
 
 # -- finding an issue ---------------------------------------------------------------
-def resolve_issue(uow, programme, ref: str):
+def resolve_issue(uow: UnitOfWork, programme, ref: str):
     """An issue by its number (`12` or `#12`) or its name (or a #hashtag of it, or enough
     of it to be unique). A merged issue's number leads to the issue it was merged into."""
     text = (ref or "").strip()
@@ -72,7 +74,9 @@ class Tagging:
     unknown_hashtags: list[str] = field(default_factory=list)
 
 
-def read_tags(uow, programme, refs: list[str], summary: str | None, source: str) -> Tagging:
+def read_tags(
+    uow: UnitOfWork, programme, refs: list[str], summary: str | None, source: str
+) -> Tagging:
     """Named issues must exist (a typo is an error, nothing is logged); #hashtags in the
     summary that match no issue are only reported, since people use them for other things."""
     out = Tagging()
@@ -92,7 +96,7 @@ def read_tags(uow, programme, refs: list[str], summary: str | None, source: str)
     return out
 
 
-def apply_tags(uow, actor: Actor, programme, engagement, tagging: Tagging) -> list:
+def apply_tags(uow: UnitOfWork, actor: Actor, programme, engagement, tagging: Tagging) -> list:
     """Tag a new engagement (inside the unit of work that logs it), audited."""
     tagged = []
     for issue, source in sorted(tagging.issues, key=lambda x: x[0].id):  # lock order
@@ -114,7 +118,7 @@ def apply_tags(uow, actor: Actor, programme, engagement, tagging: Tagging) -> li
     return tagged
 
 
-def refresh_vocabulary(uow, issue) -> None:
+def refresh_vocabulary(uow: UnitOfWork, issue) -> None:
     """Keep the words an issue's suggestions rank by in step (after a tag, an edit, a rename)."""
     latest = uow.raised_issues.latest_summaries(issue.id, rules.VOCABULARY_SUMMARIES)
     issue.vocabulary = rules.vocabulary(
@@ -122,7 +126,9 @@ def refresh_vocabulary(uow, issue) -> None:
     )
 
 
-def suggestions_for(uow, programme, text: str, limit: int = 3) -> list[rules.Suggestion]:
+def suggestions_for(
+    uow: UnitOfWork, programme, text: str, limit: int = 3
+) -> list[rules.Suggestion]:
     """One read of the programme's issues with their stored words: the same cost whatever
     the length of the log."""
     issues = uow.raised_issues.ranked(programme.id)
@@ -136,7 +142,7 @@ def suggestions_for(uow, programme, text: str, limit: int = 3) -> list[rules.Sug
     )
 
 
-def form_choices(actor: Actor, programme_ids: list[int], uow) -> dict[int, list]:
+def form_choices(actor: Actor, programme_ids: list[int], uow: UnitOfWork) -> dict[int, list]:
     """{programme id: its live issues, most raised first} for the engagement form."""
     out = {}
     with uow:
@@ -149,7 +155,7 @@ def form_choices(actor: Actor, programme_ids: list[int], uow) -> dict[int, list]
 
 # -- the list and its changes --------------------------------------------------------
 def _new_name(
-    uow, programme, text: str | None, what: str = "The issue's name", keep=None
+    uow: UnitOfWork, programme, text: str | None, what: str = "The issue's name", keep=None
 ) -> tuple[str, str]:
     name = rules.read_name(text, what)
     key = rules.name_key(name)
@@ -162,7 +168,9 @@ def _new_name(
     return name, key
 
 
-def add_issue(actor: Actor, channel_id: str, name: str | None, uow, description: str | None = None):
+def add_issue(
+    actor: Actor, channel_id: str, name: str | None, uow: UnitOfWork, description: str | None = None
+):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         issue = create_issue(uow, actor, programme, name, description)
@@ -170,7 +178,9 @@ def add_issue(actor: Actor, channel_id: str, name: str | None, uow, description:
         return programme, issue
 
 
-def create_issue(uow, actor: Actor, programme, name: str | None, description: str | None = None):
+def create_issue(
+    uow: UnitOfWork, actor: Actor, programme, name: str | None, description: str | None = None
+):
     """Inside an open unit of work (the form creates one while logging)."""
     name, key = _new_name(uow, programme, name)
     issue = uow.raised_issues.create(
@@ -186,7 +196,7 @@ def create_issue(uow, actor: Actor, programme, name: str | None, description: st
     return issue
 
 
-def _may_change(uow, actor, programme, issue, doing: str) -> None:
+def _may_change(uow: UnitOfWork, actor, programme, issue, doing: str) -> None:
     if issue.created_by != actor.user_id:
         require_admin(uow, actor, programme, doing)
 
@@ -196,7 +206,7 @@ def rename_issue(
     channel_id: str,
     ref: str,
     new_name: str | None,
-    uow,
+    uow: UnitOfWork,
     description: str | None = None,
 ):
     with uow:
@@ -221,7 +231,7 @@ def rename_issue(
         return programme, issue, before["name"]
 
 
-def merge_issues(actor: Actor, channel_id: str, from_ref: str, into_ref: str, uow):
+def merge_issues(actor: Actor, channel_id: str, from_ref: str, into_ref: str, uow: UnitOfWork):
     """`issue merge <from> <into>`: every engagement tagged with the first is tagged with the second.
 
     Returns (programme, merged issue, issue kept, engagements moved, whether the kept one
@@ -267,14 +277,14 @@ def merge_issues(actor: Actor, channel_id: str, from_ref: str, into_ref: str, uo
         return programme, source, target, len(moved), carried
 
 
-def list_issues(actor: Actor, channel_id: str, uow):
+def list_issues(actor: Actor, channel_id: str, uow: UnitOfWork):
     """`/consult issues`: (programme, issues most raised first, today)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
         return programme, uow.raised_issues.ranked(programme.id), clock.today_in(programme.timezone)
 
 
-def show_issue(actor: Actor, channel_id: str, ref: str, uow):
+def show_issue(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         issue = resolve_issue(uow, programme, ref)
@@ -286,7 +296,7 @@ def respond_issue(
     channel_id: str,
     ref: str,
     response: str | None,
-    uow,
+    uow: UnitOfWork,
     *,
     state: str | None = None,
     reason: str | None = None,
@@ -351,7 +361,7 @@ def respond_issue(
 
 
 # -- tags on one engagement -----------------------------------------------------------
-def _engagement(uow, programme, engagement_id: int):
+def _engagement(uow: UnitOfWork, programme, engagement_id: int):
     e = uow.engagements.get(programme.id, engagement_id)
     if e is None:
         raise NotFound(f"There is no engagement #{engagement_id} in this programme.")
@@ -363,7 +373,7 @@ def tag_engagement(
     channel_id: str | None,
     engagement_id: int,
     refs: list[str],
-    uow,
+    uow: UnitOfWork,
     *,
     source: str = "command",
     programme_id: int | None = None,
@@ -390,7 +400,7 @@ def tag_engagement(
         return programme, e, tagged
 
 
-def untag_engagement(actor: Actor, channel_id: str, engagement_id: int, ref: str, uow):
+def untag_engagement(actor: Actor, channel_id: str, engagement_id: int, ref: str, uow: UnitOfWork):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         e = _engagement(uow, programme, engagement_id)
@@ -413,7 +423,7 @@ def untag_engagement(actor: Actor, channel_id: str, engagement_id: int, ref: str
         return programme, e, issue
 
 
-def suggest_for_engagement(actor: Actor, channel_id: str, engagement_id: int, uow):
+def suggest_for_engagement(actor: Actor, channel_id: str, engagement_id: int, uow: UnitOfWork):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         e = _engagement(uow, programme, engagement_id)
@@ -437,7 +447,7 @@ class IssueCoverage:
     not_asked: list  # [(stakeholder, last engaged or None)]: not engaged since it was first raised
 
 
-def issue_coverage(actor: Actor, channel_id: str, ref: str, uow) -> IssueCoverage:
+def issue_coverage(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork) -> IssueCoverage:
     """`/consult coverage --issue <id>`: who raised it, and who has not been asked about it."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -484,7 +494,7 @@ EXPORT_HEADER = [
 ]
 
 
-def issues_csv(actor: Actor, channel_id: str, uow) -> tuple[object, bytes, int]:
+def issues_csv(actor: Actor, channel_id: str, uow: UnitOfWork) -> tuple[object, bytes, int]:
     """(programme, CSV bytes, number of issues): one row per issue and stakeholder who raised it."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -588,7 +598,7 @@ _DEMO_SAID = [  # (practice index, month, day, summary with #hashtags)
 ]
 
 
-def demo_data(uow_factory, programme, actor: Actor) -> None:
+def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
     """A handful of issues, tagged on the demo's engagements, most with an answer."""
     from datetime import UTC, datetime, time
 

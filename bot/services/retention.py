@@ -9,6 +9,7 @@ record in it, and writes what went to the purge log.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,6 +18,7 @@ from dateutil.relativedelta import relativedelta
 from .. import clock
 from ..context import Actor
 from ..errors import Conflict, UsageError
+from ..ports import UnitOfWork
 from .access import audit, programme_for, require_admin, snapshot
 
 log = logging.getLogger("consult.retention")
@@ -46,14 +48,16 @@ def read_years(text: str) -> int:
     return years
 
 
-def show_retention(actor: Actor, channel_id: str, uow) -> Retention:
+def show_retention(actor: Actor, channel_id: str, uow: UnitOfWork) -> Retention:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         when = purge_date(programme)
         return Retention(programme, when.date() if when else None)
 
 
-def _change(actor: Actor, channel_id: str, uow, doing: str, action: str, apply) -> Retention:
+def _change(
+    actor: Actor, channel_id: str, uow: UnitOfWork, doing: str, action: str, apply
+) -> Retention:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, doing)
@@ -65,10 +69,10 @@ def _change(actor: Actor, channel_id: str, uow, doing: str, action: str, apply) 
         return Retention(programme, when.date() if when else None)
 
 
-def set_retention(actor: Actor, channel_id: str, years: int | None, uow) -> Retention:
+def set_retention(actor: Actor, channel_id: str, years: int | None, uow: UnitOfWork) -> Retention:
     """`retention <N> years` (purged N years after archiving) or `retention keep` (never)."""
 
-    def apply(uow, programme):
+    def apply(uow: UnitOfWork, programme):
         if programme.retention_years == years:
             raise Conflict("That is already the programme's retention; nothing changed.")
         programme.retention_years = years
@@ -76,8 +80,8 @@ def set_retention(actor: Actor, channel_id: str, years: int | None, uow) -> Rete
     return _change(actor, channel_id, uow, "set how long it is kept", "programme.retention", apply)
 
 
-def archive_programme(actor: Actor, channel_id: str, uow) -> Retention:
-    def apply(uow, programme):
+def archive_programme(actor: Actor, channel_id: str, uow: UnitOfWork) -> Retention:
+    def apply(uow: UnitOfWork, programme):
         if programme.archived_at is not None:
             raise Conflict("The programme is already archived.")
         if uow.votes.open_votes(programme.id):
@@ -87,8 +91,8 @@ def archive_programme(actor: Actor, channel_id: str, uow) -> Retention:
     return _change(actor, channel_id, uow, "archive the programme", "programme.archive", apply)
 
 
-def reopen_programme(actor: Actor, channel_id: str, uow) -> Retention:
-    def apply(uow, programme):
+def reopen_programme(actor: Actor, channel_id: str, uow: UnitOfWork) -> Retention:
+    def apply(uow: UnitOfWork, programme):
         if programme.archived_at is None:
             raise Conflict("The programme is not archived.")
         programme.archived_at = None
@@ -96,7 +100,7 @@ def reopen_programme(actor: Actor, channel_id: str, uow) -> Retention:
     return _change(actor, channel_id, uow, "reopen the programme", "programme.reopen", apply)
 
 
-def purge_due(uow_factory, now: datetime, by: str = "scheduler") -> list:
+def purge_due(uow_factory: Callable[[], UnitOfWork], now: datetime, by: str = "scheduler") -> list:
     """Purge every archived programme whose retention period has passed; log each purge."""
     purged = []
     with uow_factory() as uow:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from .. import clock, practice_files
 from ..context import Actor
 from ..errors import Conflict, NotFound, UsageError
+from ..ports import UnitOfWork
 from ..stakeholder_types import TYPES
 from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, snapshot
@@ -15,7 +16,7 @@ from .duties import ensure_template_duties
 MAX_NAME = 200
 
 
-def resolve(uow, programme, ref: str):
+def resolve(uow: UnitOfWork, programme, ref: str):
     """A stakeholder by code or by enough of its name to be unique."""
     ref = ref.strip()
     if not ref:
@@ -43,7 +44,7 @@ def add_stakeholder(
     channel_id: str,
     type: str,
     name: str,
-    uow,
+    uow: UnitOfWork,
     *,
     code: str | None = None,
     list_size: int | None = None,
@@ -109,20 +110,24 @@ def add_stakeholder(
 
 
 def list_stakeholders(
-    actor: Actor, channel_id: str, uow, type: str | None = None, group: str | None = None
+    actor: Actor,
+    channel_id: str,
+    uow: UnitOfWork,
+    type: str | None = None,
+    group: str | None = None,
 ):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         return programme, uow.stakeholders.list(programme.id, type, group)
 
 
-def show_stakeholder(actor: Actor, channel_id: str, ref: str, uow):
+def show_stakeholder(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         return programme, resolve(uow, programme, ref)
 
 
-def link_stakeholder(actor: Actor, channel_id: str, ref: str, user_id: str | None, uow):
+def link_stakeholder(actor: Actor, channel_id: str, ref: str, user_id: str | None, uow: UnitOfWork):
     """Name the person who speaks (and votes) for a stakeholder; None unlinks."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -144,7 +149,7 @@ def link_stakeholder(actor: Actor, channel_id: str, ref: str, user_id: str | Non
         return s
 
 
-def remove_stakeholder(actor: Actor, channel_id: str, ref: str, uow):
+def remove_stakeholder(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork):
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "change the stakeholder register")
@@ -169,7 +174,7 @@ def import_practices(
     actor: Actor,
     programme_id: int,
     files: list[tuple[str, bytes | str]],
-    uow,
+    uow: UnitOfWork,
     commissioner: str | None = None,
 ) -> ImportReport:
     """Add or update member practices from NHS Digital's files or a plain CSV.

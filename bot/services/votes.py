@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,6 +19,7 @@ from .. import votes as rules
 from ..context import Actor
 from ..dates import format_datetime, local_to_utc
 from ..errors import Conflict, Forbidden, NotFound, UsageError
+from ..ports import UnitOfWork
 from ..rendering import esc
 from ..spreadsheet import csv_bytes
 from ..typed_text import clean_typed
@@ -45,7 +47,7 @@ def _describe(vote, tz: str) -> str:
     return f"#{vote.id} “{esc(vote.question)}” (closes {format_datetime(vote.closes_at, tz)})"
 
 
-def choose_vote(uow, programme, vote_id: int | None, *, allow_closed: bool = False):
+def choose_vote(uow: UnitOfWork, programme, vote_id: int | None, *, allow_closed: bool = False):
     """The vote a command means: the one given by --vote, or the only open one."""
     if vote_id is not None:
         vote = uow.votes.get(programme.id, vote_id)
@@ -79,7 +81,7 @@ def choose_vote(uow, programme, vote_id: int | None, *, allow_closed: bool = Fal
 # -- counting ------------------------------------------------------------------
 
 
-def electors_of(uow, vote) -> list[rules.Elector]:
+def electors_of(uow: UnitOfWork, vote) -> list[rules.Elector]:
     return [
         rules.Elector(s.id, s.name, s.code, e.list_size or 0)
         for e, s in uow.votes.electorate(vote.id)
@@ -97,7 +99,7 @@ def aggregate_of(row) -> rules.Aggregate:
     )
 
 
-def count_vote(uow, vote) -> tuple[list[rules.Elector], rules.Tally]:
+def count_vote(uow: UnitOfWork, vote) -> tuple[list[rules.Elector], rules.Tally]:
     """The electorate and the tally of a vote as it stands (for the digest, the App Home, evidence)."""
     electors = electors_of(uow, vote)
     agg = uow.votes.aggregate(vote.id)
@@ -118,7 +120,7 @@ class VoteView:
     aggregate: object | None = None
 
 
-def _positions(uow, programme, ids: list[int]) -> dict[int, str]:
+def _positions(uow: UnitOfWork, programme, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     try:
@@ -129,7 +131,9 @@ def _positions(uow, programme, ids: list[int]) -> dict[int, str]:
     return latest(programme.id, ids) if latest else {}
 
 
-def tally_vote(actor: Actor, channel_id: str, uow, vote_id: int | None = None) -> VoteView:
+def tally_vote(
+    actor: Actor, channel_id: str, uow: UnitOfWork, vote_id: int | None = None
+) -> VoteView:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         vote = choose_vote(uow, programme, vote_id, allow_closed=True)
@@ -142,7 +146,7 @@ def tally_vote(actor: Actor, channel_id: str, uow, vote_id: int | None = None) -
         return VoteView(programme, vote, electors, t, fc, uow.votes.aggregate(vote.id))
 
 
-def list_votes(actor: Actor, channel_id: str, uow):
+def list_votes(actor: Actor, channel_id: str, uow: UnitOfWork):
     """(programme, [(vote, tally)]) newest first, open ones before closed."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -159,7 +163,7 @@ def open_vote(
     actor: Actor,
     channel_id: str,
     question: str,
-    uow,
+    uow: UnitOfWork,
     *,
     closes_on: date,
     at: str = "17:00",
@@ -242,7 +246,7 @@ def open_vote(
         return VoteView(programme, vote, electors, t)
 
 
-def set_message(uow, vote_id: int, ts: str | None) -> None:
+def set_message(uow: UnitOfWork, vote_id: int, ts: str | None) -> None:
     """Remember the channel message with the buttons (to point people to it)."""
     if not ts:
         return
@@ -276,7 +280,7 @@ class PracticeChoice:
 
 
 def _cast(
-    uow, actor: Actor, programme, vote_id: int, practice, choice: str, method: str
+    uow: UnitOfWork, actor: Actor, programme, vote_id: int, practice, choice: str, method: str
 ) -> BallotOutcome:
     if choice not in rules.CHOICES:
         raise UsageError(f"{choice!r} is not a choice. Use for, against or abstain.")
@@ -341,7 +345,7 @@ def record_ballot(
     channel_id: str,
     ref: str,
     choice: str,
-    uow,
+    uow: UnitOfWork,
     *,
     method: str = "paper",
     vote_id: int | None = None,
@@ -360,7 +364,7 @@ def record_ballot(
 
 
 def ballot_from_button(
-    actor: Actor, vote_id: int, choice: str, uow, stakeholder_id: int | None = None
+    actor: Actor, vote_id: int, choice: str, uow: UnitOfWork, stakeholder_id: int | None = None
 ) -> BallotOutcome | PracticeChoice:
     """A click on For / Against / Abstain by a practice's linked person."""
     with uow:
@@ -395,7 +399,7 @@ def ballot_from_button(
 def set_aggregate_tally(
     actor: Actor,
     channel_id: str,
-    uow,
+    uow: UnitOfWork,
     *,
     for_count: int,
     against_count: int,
@@ -487,7 +491,9 @@ def _result_json(t: rules.Tally) -> str:
     )
 
 
-def _close(uow, actor: Actor, programme, vote_id: int, now: datetime) -> VoteView | None:
+def _close(
+    uow: UnitOfWork, actor: Actor, programme, vote_id: int, now: datetime
+) -> VoteView | None:
     """Close once: the exclusive lock and the state check make a second closer find it closed."""
     vote = uow.votes.lock(vote_id, exclusive=True)
     if vote is None or vote.state != "open":
@@ -504,7 +510,9 @@ def _close(uow, actor: Actor, programme, vote_id: int, now: datetime) -> VoteVie
     return VoteView(programme, vote, electors, t, None, uow.votes.aggregate(vote.id))
 
 
-def close_vote(actor: Actor, channel_id: str, uow, vote_id: int | None = None) -> VoteView:
+def close_vote(
+    actor: Actor, channel_id: str, uow: UnitOfWork, vote_id: int | None = None
+) -> VoteView:
     """An admin closes a vote now (before its closing time)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -516,7 +524,7 @@ def close_vote(actor: Actor, channel_id: str, uow, vote_id: int | None = None) -
         return view
 
 
-def close_due(uow_factory, now: datetime) -> list[VoteView]:
+def close_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[VoteView]:
     """Close every vote whose closing time has come. Safe to run in many processes at once."""
     closed = []
     with uow_factory() as uow:
@@ -531,7 +539,7 @@ def close_due(uow_factory, now: datetime) -> list[VoteView]:
     return closed
 
 
-def closed_view(uow_factory, vote_id: int) -> VoteView:
+def closed_view(uow_factory: Callable[[], UnitOfWork], vote_id: int) -> VoteView:
     """A closed vote's final figures (for posting its result)."""
     with uow_factory() as uow:
         vote = uow.votes.by_id(vote_id)
@@ -546,7 +554,7 @@ def result_key(vote_id: int) -> str:
 
 
 def post_result(
-    uow_factory,
+    uow_factory: Callable[[], UnitOfWork],
     messenger,
     view: VoteView,
     text: str,
@@ -577,7 +585,9 @@ def post_result(
     )
 
 
-def results_to_post(uow_factory, now: datetime, within: timedelta = timedelta(days=7)) -> list[int]:
+def results_to_post(
+    uow_factory: Callable[[], UnitOfWork], now: datetime, within: timedelta = timedelta(days=7)
+) -> list[int]:
     """Closed votes whose result has not reached the channel (e.g. the poster stopped mid-way)."""
     with uow_factory() as uow:
         return [
@@ -603,7 +613,7 @@ EXPORT_HEADER = [
 
 
 def ballots_csv(
-    actor: Actor, channel_id: str, uow, vote_id: int | None = None
+    actor: Actor, channel_id: str, uow: UnitOfWork, vote_id: int | None = None
 ) -> tuple[str, bytes, str]:
     """(filename, CSV bytes, comment): one row per practice in the electorate, with its current ballot."""
     with uow:
@@ -666,7 +676,7 @@ def turnout_key(vote_id: int) -> str:
     return f"vote:{vote_id}:turnout"
 
 
-def reminders_due(uow_factory, now: datetime) -> list[ReminderDue]:
+def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[ReminderDue]:
     """For each open vote with a reminder slot passed (the latest only), who still has to vote."""
     due = []
     with uow_factory() as uow:
@@ -687,7 +697,7 @@ def reminders_due(uow_factory, now: datetime) -> list[ReminderDue]:
     return due
 
 
-def turnout_warnings_due(uow_factory, now: datetime) -> list[VoteView]:
+def turnout_warnings_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[VoteView]:
     """Open votes one working day (or less) from closing whose turnout is below their quorum."""
     found = []
     with uow_factory() as uow:
@@ -713,7 +723,7 @@ DEMO_QUESTION = (
 DEMO_CHOICES = ["for", "for", "against", "for", "abstain", "for", "against", "for"]
 
 
-def demo_data(uow_factory, programme, actor: Actor) -> None:
+def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
     """An open vote on the co-commissioning proposal, closing 4 March of the cycle's second year at 17:00
     local time, with ballots cast by the linked people of some practices (opened in early February, or
     ten days ago if the demo is loaded earlier in the cycle)."""

@@ -35,7 +35,7 @@ def _configure_backup(parser) -> None:
 def backup_cli(services, args) -> int:
     out = Path(args.out)
     try:
-        snapshot = backup(services.extras["engine"], out)
+        snapshot = backup(services.engine, out)
     except BackupError as e:
         print(f"No backup was written: {e}", file=sys.stderr)
         return 2
@@ -58,7 +58,7 @@ def _configure_restore(parser) -> None:
 )
 def restore_cli(services, args) -> int:
     try:
-        snapshot = restore(services.extras["engine"], Path(args.file))
+        snapshot = restore(services.engine, Path(args.file))
     except BackupError as e:
         print(f"Not restored: {e}", file=sys.stderr)
         return 2

@@ -43,7 +43,7 @@ def rotate_key_cli(services, args) -> int:
         )
         return 2
     try:
-        changed = rotate_tokens(services.extras["engine"], token_cipher(secret_key))
+        changed = rotate_tokens(services.engine, token_cipher(secret_key))
     except TokenKeyError as e:
         print(f"Nothing was changed: {e}", file=sys.stderr)
         return 2

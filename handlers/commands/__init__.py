@@ -13,7 +13,6 @@ import secrets
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.context import Actor
 from bot.errors import ConsultError
 from bot.grammar import closest, tokenize
 from bot.rendering import defuse, esc
@@ -149,19 +148,15 @@ def _internal_error(req: CommandRequest, e: Exception) -> None:
 
 def add_listeners(app, services: Services) -> None:
     """Wire `/consult` into a Bolt app: ack first, then the work."""
-    from handlers.slack_messenger import SlackMessenger, workspace_admin_check
+    from handlers.actors import actor_from_payload
+    from handlers.slack_messenger import SlackMessenger
 
     @app.command("/consult")
     def consult_callback(ack, body, respond, client, context):
         ack()
-        user = body.get("user_id", "")
         dispatch(
             CommandRequest(
-                actor=Actor(
-                    team_id=context.team_id or body.get("team_id", ""),
-                    user_id=user,
-                    _is_workspace_admin=workspace_admin_check(client, user),
-                ),
+                actor=actor_from_payload(body, context, client),
                 channel_id=body.get("channel_id", ""),
                 text=body.get("text", ""),
                 services=services,

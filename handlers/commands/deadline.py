@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from blocks import reminders as blocks
 from bot import clock, reminders
-from bot.dates import format_date, parse_date
+from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import choice, parse, parse_int, user_id
 from bot.rendering import esc
 from bot.services import deadlines as svc
+from bot.services.programmes import parse_date_in_programme
 
 from .subcommand import CommandRequest, subcommand
 
@@ -25,14 +26,10 @@ LIST_USAGE = "/consult deadlines [--all]"
 LIST_LIMIT = 40
 
 
-def _today(req: CommandRequest):
-    return clock.today_in(req.services.settings.timezone)
-
-
 def _date(words: list[str], req: CommandRequest, usage: str):
     if not words:
         raise UsageError("Give the date, e.g. `20 June 2014` or `20/6/2014`.", usage)
-    return parse_date(" ".join(words), _today(req))
+    return parse_date_in_programme(" ".join(words), req.actor, req.channel_id, req.uow)
 
 
 def _id(text: str) -> int:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from bot import duties as rules
-from bot.dates import format_date, parse_date
+from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import choice, parse, user_id
 from bot.rendering import esc
 from bot.services import duties as svc
+from bot.services.programmes import parse_date_in_programme
 
 from .subcommand import CommandRequest, subcommand
 
@@ -281,9 +282,4 @@ def duty_callback(req: CommandRequest, args: list[str]) -> None:
 
 
 def _date(req: CommandRequest, text: str):
-    from bot import clock
-
-    with req.uow as uow:
-        programme = uow.programmes.by_channel(req.actor.team_id, req.channel_id)
-        tz = programme.timezone if programme is not None else "Europe/London"
-    return parse_date(text, clock.today_in(tz))
+    return parse_date_in_programme(text, req.actor, req.channel_id, req.uow)

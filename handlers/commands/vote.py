@@ -10,14 +10,14 @@ from blocks.votes import (
     vote_list_text,
     vote_message,
 )
-from bot import clock
 from bot import votes as rules
-from bot.dates import format_datetime, parse_date, parse_time
+from bot.dates import format_datetime, parse_time
 from bot.errors import UsageError
 from bot.grammar import choice, parse, parse_int, parse_percent
 from bot.rendering import esc
 from bot.services import votes as svc
 from bot.services.access import programme_for
+from bot.services.programmes import parse_date_in_programme
 
 from .subcommand import CommandRequest, exporter, subcommand
 
@@ -71,9 +71,7 @@ def _open(req: CommandRequest, args: list[str]) -> None:
         raise UsageError(
             "Say when the vote closes with `--closes <date>`, e.g. `--closes 4/3/2015`."
         )
-    with req.uow as uow:  # the programme's timezone decides what "today" is
-        tz = programme_for(uow, req.actor, req.channel_id).timezone
-    closes_on = parse_date(p.opt("closes"), clock.today_in(tz))
+    closes_on = parse_date_in_programme(p.opt("closes"), req.actor, req.channel_id, req.uow)
     at = parse_time(p.opt("time")) if p.opt("time") else "17:00"
     rule = choice(p.opt("rule", "simple"), list(rules.RULES), "rule", USAGE)
     quorum = parse_percent(p.opt("quorum")) if p.opt("quorum") is not None else None

@@ -19,11 +19,10 @@ from blocks.engagement import (
     read_picked,
 )
 from blocks.home import LOG_BUTTON
-from bot.context import Actor
 from bot.errors import ConsultError
 from bot.services import engagements as svc
 from bot.services import raised_issues as issues_svc
-from handlers.slack_messenger import workspace_admin_check
+from handlers.actors import actor_from_payload
 
 log = logging.getLogger("consult.engagement_form")
 SHORTCUT = "log_engagement"
@@ -31,14 +30,6 @@ NO_PROGRAMME = (
     "You are not in a Consult programme in this workspace yet, so there is nowhere to log this. "
     "Run `/consult engage` in a programme's channel, or `/consult setup` to start one."
 )
-
-
-def _team(body: dict, context) -> str:
-    return context.team_id or (body.get("team") or {}).get("id") or body.get("team_id") or ""
-
-
-def _user(body: dict) -> str:
-    return (body.get("user") or {}).get("id") or body.get("user_id") or ""
 
 
 def permalink_of(client, channel: str | None, ts: str | None) -> str | None:
@@ -65,7 +56,7 @@ def open_form(
     summary: str = "",
     permalink: str | None = None,
 ) -> None:
-    actor = Actor(team_id=_team(body, context), user_id=_user(body))
+    actor = actor_from_payload(body, context)
     programmes, today = svc.form_context(actor, channel, services.uow())
     if not programmes:
         view = no_programme_view(NO_PROGRAMME)
@@ -118,7 +109,7 @@ def add_listeners(app, services) -> None:
     @app.options(PICKER_ACTION)
     def stakeholder_options_callback(ack, body, context):
         meta = read_metadata((body.get("view") or {}).get("private_metadata"))
-        actor = Actor(team_id=_team(body, context), user_id=_user(body))
+        actor = actor_from_payload(body, context)
         try:
             found = svc.suggest_stakeholders(
                 actor, meta["p"], body.get("value") or "", services.uow()
@@ -132,12 +123,7 @@ def add_listeners(app, services) -> None:
     def engagement_form_callback(ack, body, client, context, view):
         meta = read_metadata(view.get("private_metadata"))
         values = form_values(view)
-        user = _user(body)
-        actor = Actor(
-            team_id=_team(body, context),
-            user_id=user,
-            _is_workspace_admin=workspace_admin_check(client, user),
-        )
+        actor = actor_from_payload(body, context, client)
         picked = read_picked(values["picked"])
         allowed = set(meta["p"])
         if len(picked) > 1:
@@ -190,6 +176,10 @@ def add_listeners(app, services) -> None:
             return
         ack()
         try:
-            confirm(client, meta["c"] or logged.programme.channel_id, user, logged_text(logged))
+            confirm(
+                client, meta["c"] or logged.programme.channel_id, actor.user_id, logged_text(logged)
+            )
         except Exception:
-            log.exception("could not confirm engagement #%s to %s", logged.engagement.id, user)
+            log.exception(
+                "could not confirm engagement #%s to %s", logged.engagement.id, actor.user_id
+            )

@@ -6,17 +6,11 @@ import logging
 import re
 
 from blocks import raised_issues as blocks
-from bot.context import Actor
 from bot.errors import ConsultError
 from bot.services import raised_issues as svc
+from handlers.actors import actor_from_payload
 
 log = logging.getLogger("consult.raised_issues")
-
-
-def _actor(body) -> Actor:
-    user = (body.get("user") or {}).get("id", "")
-    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
-    return Actor(team_id=team, user_id=user)
 
 
 def confirm(services, body, respond) -> None:
@@ -31,7 +25,7 @@ def confirm(services, body, respond) -> None:
     programme_id, engagement_id, issue_id = value
     try:
         _programme, e, tagged = svc.tag_engagement(
-            _actor(body),
+            actor_from_payload(body),
             None,
             engagement_id,
             [str(issue_id)],

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from blocks import reminders as blocks
-from bot.context import Actor
 from bot.dates import format_date
 from bot.errors import ConsultError
 from bot.rendering import esc
 from bot.services import deadlines as svc
+from handlers.actors import actor_from_payload
 
 log = logging.getLogger("consult.reminders")
 
@@ -19,16 +19,6 @@ def _deadline_id(body) -> int | None:
         return int(body["actions"][0]["value"])
     except (KeyError, IndexError, TypeError, ValueError):
         return None
-
-
-def _actor(body, client) -> Actor:
-    from handlers.slack_messenger import workspace_admin_check
-
-    user = (body.get("user") or {}).get("id", "")
-    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
-    return Actor(
-        team_id=team, user_id=user, _is_workspace_admin=workspace_admin_check(client, user)
-    )
 
 
 def _tell(respond, text: str) -> None:
@@ -43,7 +33,7 @@ def mark_done(services, body, client, respond) -> None:
             "That button doesn't say which deadline it is for; use `/consult deadline done <id>`.",
         )
         return
-    actor = _actor(body, client)
+    actor = actor_from_payload(body, client=client)
     try:
         programme, view, newly = svc.complete_from_reminder(actor, deadline_id, services.uow())
     except ConsultError as e:
@@ -71,7 +61,7 @@ def snooze(services, body, client, respond) -> None:
     if deadline_id is None:
         _tell(respond, "That button doesn't say which deadline it is for.")
         return
-    actor = _actor(body, client)
+    actor = actor_from_payload(body, client=client)
     try:
         programme, d, remind_on = svc.snooze_reminder(actor, deadline_id, services.uow())
     except ConsultError as e:

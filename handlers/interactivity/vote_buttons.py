@@ -13,22 +13,13 @@ from blocks.votes import CHOICE_ACTIONS, PICK_PREFIX, ballot_reply, practice_pic
 from bot.context import Actor
 from bot.errors import ConsultError
 from bot.services import votes as svc
+from handlers.actors import actor_from_payload
 
 log = logging.getLogger("consult.votes")
 
 _CHOICE_BY_ACTION = {action: choice for choice, action in CHOICE_ACTIONS.items()}
 _PICK = re.compile(rf"^{PICK_PREFIX}\d+$")
 _PICK_VALUE = re.compile(r"^(\d{1,12}):(for|against|abstain):(\d{1,12})$")
-
-
-def _actor(body, client) -> Actor:
-    from handlers.slack_messenger import workspace_admin_check
-
-    user = (body.get("user") or {}).get("id", "")
-    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
-    return Actor(
-        team_id=team, user_id=user, _is_workspace_admin=workspace_admin_check(client, user)
-    )
 
 
 def handle_click(
@@ -72,7 +63,11 @@ def add_listeners(app, services) -> None:
             )
             return
         answer = handle_click(
-            services, _actor(body, client), vote_id, _CHOICE_BY_ACTION[action["action_id"]], None
+            services,
+            actor_from_payload(body, client=client),
+            vote_id,
+            _CHOICE_BY_ACTION[action["action_id"]],
+            None,
         )
         respond(response_type="ephemeral", replace_original=False, **answer)
 
@@ -88,7 +83,11 @@ def add_listeners(app, services) -> None:
             )
             return
         answer = handle_click(
-            services, _actor(body, client), int(m.group(1)), m.group(2), int(m.group(3))
+            services,
+            actor_from_payload(body, client=client),
+            int(m.group(1)),
+            m.group(2),
+            int(m.group(3)),
         )
         # The picker was an ephemeral message of its own: replace it with what was recorded.
         respond(response_type="ephemeral", replace_original=True, **answer)

@@ -2,7 +2,7 @@
 
 from .base import Base, UTCDateTime, utcnow
 from .calendar import CalendarFeed
-from .deadline import Deadline, DeadlineOwner
+from .deadline import Deadline, DeadlineOwner, ReminderSnooze
 from .delivery import Delivery
 from .digest import DigestFollow
 from .duty import Duty, DutyEvidence
@@ -31,6 +31,7 @@ __all__ = [
     "Person",
     "Deadline",
     "DeadlineOwner",
+    "ReminderSnooze",
     "Delivery",
     "Vote",
     "Elector",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from storage.models import Action, Programme
@@ -69,11 +69,4 @@ class ActionRepository:
             self.session.scalars(
                 select(Action).where(Action.engagement_id == engagement_id).order_by(Action.id)
             )
-        )
-
-    def count_open(self, programme_id: int) -> int:
-        return self.session.scalar(
-            select(func.count())
-            .select_from(Action)
-            .where(Action.programme_id == programme_id, Action.state == "open")
         )

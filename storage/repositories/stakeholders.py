@@ -80,23 +80,6 @@ class StakeholderRepository:
             q = q.where(func.lower(Stakeholder.group_name) == group.lower())
         return list(self.session.scalars(q.order_by(Stakeholder.type, Stakeholder.name)))
 
-    def count_by_type(self, programme_id: int) -> dict[str, int]:
-        q = (
-            select(Stakeholder.type, func.count())
-            .where(Stakeholder.programme_id == programme_id, Stakeholder.removed_at.is_(None))
-            .group_by(Stakeholder.type)
-        )
-        return dict(self.session.execute(q).all())
-
-    def linked_to(self, programme_id: int, user_id: str) -> list[Stakeholder]:
-        return list(
-            self.session.scalars(
-                self._live(programme_id)
-                .where(Stakeholder.linked_user_id == user_id)
-                .order_by(Stakeholder.name)
-            )
-        )
-
     def groups(self, programme_id: int) -> list[str]:
         return [
             g

@@ -226,7 +226,7 @@ def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[
     paths: list[PathPlan] = []
     svc_small, svc_large = _services(small.url), _services(large.url)
     try:
-        big = {t for t, n in _table_rows(svc_large.extras["engine"]).items() if n >= BIG_TABLE_ROWS}
+        big = {t for t, n in _table_rows(svc_large.engine).items() if n >= BIG_TABLE_ROWS}
         jobs = []
         for sc in scenarios:
             if not sc.available or sc.key == "feed304":
@@ -253,7 +253,7 @@ def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[
                 ("small", svc_small, programme_s),
                 ("large", svc_large, programme_l),
             ):
-                captured, stop = _capture(svc.extras["engine"])
+                captured, stop = _capture(svc.engine)
                 try:
                     reply = runner(svc, programme, text_)
                 except Exception as e:  # a failing path is a finding, not the end of the benchmark
@@ -266,9 +266,7 @@ def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[
             for k, (sql, params) in enumerate(per_db["large"]):
                 st = Statement(sql, params)
                 try:
-                    st.large_ms, st.large_buffers, scans = _explain(
-                        svc_large.extras["engine"], sql, params
-                    )
+                    st.large_ms, st.large_buffers, scans = _explain(svc_large.engine, sql, params)
                     st.seq_scans = [
                         f"{how} {rel} ({rows:,} rows read)"
                         for rel, rows, how in scans
@@ -276,7 +274,7 @@ def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[
                     ]
                     if k < len(per_db["small"]) and per_db["small"][k][0] == sql:
                         st.small_ms, st.small_buffers, _ = _explain(
-                            svc_small.extras["engine"], *per_db["small"][k]
+                            svc_small.engine, *per_db["small"][k]
                         )
                 except Exception as e:
                     st.seq_scans.append(f"(EXPLAIN failed: {type(e).__name__})")
@@ -291,8 +289,8 @@ def explain_paths(small: Dataset, large: Dataset, scenarios, log=print) -> list[
                 f"{discard} reading rows only to discard them, {sum(1 for s in statements if s.grows)} growing with the log"
             )
     finally:
-        svc_small.extras["engine"].dispose()
-        svc_large.extras["engine"].dispose()
+        svc_small.engine.dispose()
+        svc_large.engine.dispose()
     return paths
 
 
@@ -329,7 +327,7 @@ def render_all_digests(dataset: Dataset) -> tuple[float | None, int, str]:
     except Exception as e:
         return None, 0, f"rendering failed: {type(e).__name__}: {e}"
     finally:
-        services.extras["engine"].dispose()
+        services.engine.dispose()
 
 
 # Slack's limits that bound posting the weekly digests with their pictures.
@@ -371,7 +369,7 @@ def render_all_digest_charts(dataset: Dataset) -> dict | None:
                 pictures += 1
         seconds = time.perf_counter() - started
     finally:
-        services.extras["engine"].dispose()
+        services.engine.dispose()
     digests_n = len(dataset.programmes)
     # Uploads are paced by their Tier 4 limit; posts by the sweep's spacing (about one a second,
     # Slack's guidance per channel), and the sweep also pauses between a digest's pictures.

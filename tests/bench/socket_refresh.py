@@ -83,7 +83,7 @@ def measure(handler_name: str, refreshes: int, steady: int) -> dict[str, list[fl
         closer.join(10)
         socket_slack.close()
         slack.close()
-        services.extras["engine"].dispose()
+        services.engine.dispose()
     return times
 
 

@@ -14,7 +14,7 @@ from storage.models import SlackRequest
 
 
 def _ledger(app) -> list[tuple[str, str, int]]:
-    with app.services.extras["engine"].connect() as conn:
+    with app.services.engine.connect() as conn:
         return [
             tuple(r)
             for r in conn.execute(
@@ -58,7 +58,7 @@ def test_the_same_delivery_twice_runs_once(sqlite_app, slack):
     slack.wait_for("response", 1)
     assert _settled(sqlite_app) == [("command", "done", 1)]
     # A job for a request already done (a retry of the job itself) does nothing.
-    with sqlite_app.services.extras["engine"].connect() as conn:
+    with sqlite_app.services.engine.connect() as conn:
         done_key = conn.scalar(select(SlackRequest.key))
     make_runner(sqlite_app.services, sqlite_app.bolt)(done_key)
     assert len(slack.sent("response")) == 1
@@ -75,7 +75,7 @@ def test_a_used_up_response_url_falls_back_to_post_ephemeral(sqlite_app, slack):
 
 
 def test_a_request_older_than_its_response_url_is_answered_with_post_ephemeral(sqlite_app, slack):
-    engine = sqlite_app.services.extras["engine"]
+    engine = sqlite_app.services.engine
     body = urlencode(
         {
             "team_id": "T1",

@@ -130,7 +130,7 @@ def test_shell_names_people_from_the_directory(tmp_path):
     services = bootstrap(Settings(database_url=url))
     remember_people(services.uow, LOCAL_TEAM, [Person("jane", "jane", "Jane Patel")])
     remember_people(services.uow, LOCAL_TEAM, [Person("sam", "sam", "Sam Old", deleted=True)])
-    services.extras["engine"].dispose()
+    services.engine.dispose()
     out = _run_app(
         ["shell", "--no-scheduler", "--user", "jane", "--channel", "north"],
         '/consult setup "North programme"\n/consult admin add @sam\n/consult admin add @bob\n'

@@ -136,7 +136,7 @@ def test_install_asks_for_the_least_scopes_and_no_user_scopes(multi_app):
 def test_two_workspaces_install_and_keep_their_own_tokens_and_data(multi_app, stub):
     assert install(multi_app, "T1").status == 200
     assert install(multi_app, "T2").status == 200
-    with multi_app.services.extras["engine"].connect() as conn:
+    with multi_app.services.engine.connect() as conn:
         stored = {r.team_id: r.bot_token for r in conn.execute(select(slack_bots))}
         installs = conn.execute(
             select(slack_installations.c.team_id, slack_installations.c.client_id)
@@ -171,7 +171,7 @@ def test_two_workspaces_install_and_keep_their_own_tokens_and_data(multi_app, st
 
     # Jobs reach each workspace with that workspace's token.
     services = multi_app.services
-    assert services.extras["token_for_team"]("T2") == stub.token_of("T2")
+    assert services.token_for_team("T2") == stub.token_of("T2")
     services.messenger_for_team("T1").post("C1", "digest for T1")
     services.messenger_for_team("T2").post("C1", "digest for T2")
     assert stub.tokens_for("chat.postMessage")[-2:] == [stub.token_of("T1"), stub.token_of("T2")]
@@ -213,5 +213,5 @@ def test_install_callback_without_the_state_cookie_or_with_a_used_state_is_refus
         ).status
         >= 400
     )
-    with multi_app.services.extras["engine"].connect() as conn:
+    with multi_app.services.engine.connect() as conn:
         assert [r.team_id for r in conn.execute(select(slack_bots))] == ["T5"]

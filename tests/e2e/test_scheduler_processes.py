@@ -85,7 +85,7 @@ def test_two_scheduler_processes_then_kill_9_the_leader(pg_url, slack, tmp_path)
         survivor.send_signal(signal.SIGTERM)
         assert survivor.wait(20) == 0
         assert "scheduler stopped" in logs[procs.index(survivor)].read_text()
-        check = Leadership(services.extras["engine"])
+        check = Leadership(services.engine)
         assert check.hold(), "a stopped scheduler left the lead behind"
         check.release()
     finally:
@@ -93,7 +93,7 @@ def test_two_scheduler_processes_then_kill_9_the_leader(pg_url, slack, tmp_path)
             if p.poll() is None:
                 p.kill()
                 p.wait(10)
-        services.extras["engine"].dispose()
+        services.engine.dispose()
 
 
 def test_scheduler_without_slack_explains_what_to_set(tmp_path):

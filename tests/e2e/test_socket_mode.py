@@ -273,7 +273,7 @@ def test_socket_mode_serves_commands_clicks_forms_shortcut_home_and_survives_ref
         assert len(_responses(slack, "cmd3")) == 1
         assert len(slack.sent("apps.connections.open")) == 3
     finally:
-        services.extras["engine"].dispose()
+        services.engine.dispose()
     assert "Traceback" not in log.read_text()
 
 

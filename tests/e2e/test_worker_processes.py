@@ -32,7 +32,7 @@ def start_worker(pg_url, slack, log: Path) -> subprocess.Popen:
 
 
 def ledger(web: RunningApp) -> list[tuple[str, str, int]]:
-    with web.services.extras["engine"].connect() as conn:
+    with web.services.engine.connect() as conn:
         return [
             tuple(row)
             for row in conn.execute(
@@ -128,7 +128,7 @@ def test_a_change_committed_before_the_kill_is_not_made_twice(pg_url, slack, tmp
         replies = slack.sent("response")
         assert len(replies) == 1
         assert "interrupted just after doing what you asked" in replies[0]["text"]
-        with web.services.extras["engine"].connect() as conn:
+        with web.services.engine.connect() as conn:
             assert conn.scalar(select(func.count()).select_from(Deadline)) == 1
     finally:
         stop(*procs)

@@ -87,7 +87,7 @@ def test_commands_during_an_outage_are_answered_with_try_again_and_change_nothin
 
 def test_connection_lost_in_the_middle_of_a_change_leaves_no_half_of_it(pg_app, slack):
     app, outage = pg_app
-    engine = app.services.extras["engine"]
+    engine = app.services.engine
     cut = {"done": False}
 
     @event.listens_for(engine, "before_cursor_execute")

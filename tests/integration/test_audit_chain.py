@@ -31,12 +31,12 @@ def demo(any_services, db_url, monkeypatch):
 
 
 def _sql(services, statement: str, **params):
-    with services.extras["engine"].begin() as conn:
+    with services.engine.begin() as conn:
         return conn.execute(text(statement), params)
 
 
 def _entry_id(services, programme_id: int, seq: int) -> int:
-    with services.extras["engine"].connect() as conn:
+    with services.engine.connect() as conn:
         return conn.scalar(
             text("SELECT id FROM audit_event WHERE programme_id = :p AND seq = :s"),
             {"p": programme_id, "s": seq},
@@ -52,7 +52,7 @@ def test_an_untouched_trail_is_intact_and_every_entry_is_linked(demo, capsys):
     services, programme_id = demo
     code, out = _verify(capsys)
     assert code == 0 and "is intact" in out
-    with services.extras["engine"].connect() as conn:
+    with services.engine.connect() as conn:
         rows = conn.execute(
             text(
                 "SELECT seq, prev_hash, hash FROM audit_event WHERE programme_id = :p ORDER BY seq"
@@ -111,7 +111,7 @@ def test_a_change_with_its_hash_recomputed_breaks_the_next_link(demo, capsys):
 
 def test_removing_the_last_entries_is_caught_by_the_head(demo, capsys):
     services, programme_id = demo
-    with services.extras["engine"].connect() as conn:
+    with services.engine.connect() as conn:
         last = conn.scalar(
             text("SELECT max(seq) FROM audit_event WHERE programme_id = :p"), {"p": programme_id}
         )
@@ -176,7 +176,7 @@ def test_two_writers_at_once_never_fork_the_chain(demo, capsys):
     assert errors == []
     code, out = _verify(capsys)
     assert code == 0, out
-    with services.extras["engine"].connect() as conn:
+    with services.engine.connect() as conn:
         seqs = list(
             conn.scalars(
                 text("SELECT seq FROM audit_event WHERE programme_id = :p ORDER BY seq"),

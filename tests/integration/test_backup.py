@@ -102,7 +102,7 @@ def writers_wait_for_more(services, seen: dict[str, set[int]]) -> None:
     """Let the writers commit a few more before they are stopped."""
     import time
 
-    engine = services.extras["engine"]
+    engine = services.engine
     for _ in range(600):
         if len(_ids(engine)["engagement"] - seen["engagement"]) >= 3:
             return
@@ -113,7 +113,7 @@ def test_a_backup_during_writes_restores_everything_committed_before_it(
     any_services, db_url, tmp_path
 ):
     load_demo(any_services.uow, "T1", "C1", "UADMIN")
-    engine = any_services.extras["engine"]
+    engine = any_services.engine
     with any_services.uow() as uow:
         vote_id = uow.votes.open_votes(uow.programmes.by_name_or_channel("C1")[0].id)[0].id
     out = tmp_path / "consult.backup"
@@ -129,7 +129,7 @@ def test_a_backup_during_writes_restores_everything_committed_before_it(
     target_url, drop = _empty_target(db_url, tmp_path)
     try:
         target = build_services(Settings(database_url=target_url), migrate=False)
-        target_engine = target.extras["engine"]
+        target_engine = target.engine
         restored_snapshot = restore(target_engine, out)
         assert restored_snapshot.schema == snapshot.schema
         restored = _ids(target_engine)
@@ -168,7 +168,7 @@ def test_a_backup_during_writes_restores_everything_committed_before_it(
 
 def test_restore_refuses_a_newer_snapshot_and_a_database_in_use(any_services, db_url, tmp_path):
     load_demo(any_services.uow, "T1", "C1", "UADMIN")
-    engine = any_services.extras["engine"]
+    engine = any_services.engine
     good = tmp_path / "good.backup"
     snapshot_schema = backup(engine, good).schema
     with engine.begin() as conn:
@@ -179,8 +179,8 @@ def test_restore_refuses_a_newer_snapshot_and_a_database_in_use(any_services, db
     try:
         target = build_services(Settings(database_url=target_url), migrate=False)
         with pytest.raises(BackupError, match="0099_from_the_future.*newer Consult"):
-            restore(target.extras["engine"], out)
-        with target.extras["engine"].connect() as conn:
+            restore(target.engine, out)
+        with target.engine.connect() as conn:
             tables = conn.dialect.get_table_names(conn)
         assert tables == []  # nothing was changed
         # Into a database already in use: refused, nothing changed.
@@ -190,7 +190,7 @@ def test_restore_refuses_a_newer_snapshot_and_a_database_in_use(any_services, db
             )
         with pytest.raises(BackupError, match="not empty"):
             restore(engine, good)
-        target.extras["engine"].dispose()
+        target.engine.dispose()
     finally:
         drop()
 
@@ -198,7 +198,7 @@ def test_restore_refuses_a_newer_snapshot_and_a_database_in_use(any_services, db
 def test_the_command_line_backs_up_and_restores(sqlite_url, tmp_path, monkeypatch, capsys):
     services = build_services(Settings(database_url=sqlite_url))
     load_demo(services.uow, "T1", "C1", "UADMIN")
-    services.extras["engine"].dispose()
+    services.engine.dispose()
     out = tmp_path / "nightly.backup"
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     assert main(["backup", "--out", str(out)]) == 0

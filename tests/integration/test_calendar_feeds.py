@@ -238,7 +238,7 @@ def test_same_content_same_bytes_across_fetches_and_a_restart(db_url):
         token = token_of(cal.issue_feed(ADMIN, "C1", services.uow(), BASE))
         one, two = fetch(services, token), fetch(services, token)
     finally:
-        services.extras["engine"].dispose()
+        services.engine.dispose()
     restarted = build_services(
         Settings(database_url=db_url)
     )  # a new app instance on the same database
@@ -248,7 +248,7 @@ def test_same_content_same_bytes_across_fetches_and_a_restart(db_url):
             row = uow.session.scalar(select(CalendarFeed))
             assert row.fetch_count == 3 and row.last_fetched_at is not None
     finally:
-        restarted.extras["engine"].dispose()
+        restarted.engine.dispose()
     assert one.body == two.body == three.body
     assert one.etag == three.etag and len(one.etag) == 64  # a strong validator: sha256 hex
     assert one.last_modified == three.last_modified

@@ -79,7 +79,7 @@ def sweep_at(db_url, when: str, slack: SlackChannels) -> None:
         try:
             jobs.run_sweeps(svc, clock.now())
         finally:
-            svc.extras["engine"].dispose()
+            svc.engine.dispose()
 
 
 def make_programme(svc, channel="C1", name="Hillingdon CCG", when="2015-03-16 12:00"):
@@ -95,7 +95,7 @@ def text_of(post: dict) -> str:
 def test_posted_once_a_week_through_the_sweep_with_restarts_and_a_clock_change(db_url):
     svc = build_services(Settings(database_url=db_url))
     programme = make_programme(svc)
-    svc.extras["engine"].dispose()
+    svc.engine.dispose()
     slack = SlackChannels()
     expected = [
         ("2015-03-23 08:59:00", 0),  # Monday 08:59 GMT: not yet
@@ -120,13 +120,13 @@ def test_posted_once_a_week_through_the_sweep_with_restarts_and_a_clock_change(d
     with svc.uow() as uow:
         rows = [r for r in uow.deliveries.all_for(programme.id, "digest") if r.key.count(":") == 2]
         assert [(r.state, r.late) for r in rows] == [("sent", False), ("sent", False)]
-    svc.extras["engine"].dispose()
+    svc.engine.dispose()
 
 
 def test_a_missed_digest_is_posted_late_the_same_day_and_never_the_next(db_url):
     svc = build_services(Settings(database_url=db_url))
     programme = make_programme(svc)
-    svc.extras["engine"].dispose()
+    svc.engine.dispose()
     slack = SlackChannels()
     # Down at 09:00 on Monday 5 January; back at 15:00: posted, marked late.
     sweep_at(db_url, "2015-01-05 15:00:00", slack)
@@ -161,7 +161,7 @@ def test_the_window_is_exact_across_the_clock_change(db_url):
     for code, when in logged.items():
         with freeze_time(when):
             engagements.log_engagement(ADMIN, "C1", [code], "call", f"Rang {code}", svc.uow())
-    svc.extras["engine"].dispose()
+    svc.engine.dispose()
     slack = SlackChannels()
     for monday in ("2015-03-23 09:00:30", "2015-03-30 08:00:30", "2015-04-06 08:00:30"):
         sweep_at(db_url, monday, slack)
@@ -229,7 +229,7 @@ def _limits(post):
 def test_a_600_stakeholder_programme_stays_within_slack_limits_in_a_thread(sqlite_url):
     svc = build_services(Settings(database_url=sqlite_url))
     _big_programme(svc)
-    svc.extras["engine"].dispose()
+    svc.engine.dispose()
     slack = SlackChannels()
     sweep_at(sqlite_url, "2015-03-09 09:00:30", slack)
     [main] = slack.digests()
@@ -250,7 +250,7 @@ def test_a_600_stakeholder_programme_stays_within_slack_limits_in_a_thread(sqlit
 def test_a_thread_interrupted_by_slack_is_finished_by_the_next_sweep_without_repeating(sqlite_url):
     svc = build_services(Settings(database_url=sqlite_url))
     _big_programme(svc)
-    svc.extras["engine"].dispose()
+    svc.engine.dispose()
     slack = SlackChannels()
     calls = {"n": 0}
     real_post = slack.post
@@ -404,7 +404,7 @@ def test_a_busy_monday_is_spread_over_ticks_and_each_programme_gets_one(sqlite_u
     svc = build_services(Settings(database_url=sqlite_url))
     for i in range(3):
         make_programme(svc, f"C{i}", f"CCG {i}")
-    svc.extras["engine"].dispose()
+    svc.engine.dispose()
     slack = SlackChannels()
     for minute, count in [(0, 1), (1, 2), (2, 3), (3, 3)]:
         sweep_at(sqlite_url, f"2015-03-23 09:0{minute}:30", slack)
@@ -430,7 +430,7 @@ def test_a_crash_between_posting_and_recording_is_settled_from_slack_not_reposte
             )
             uow.commit()
         slack.post("C1", "the digest", [], metadata={"event_payload": {"key": key}})
-    svc.extras["engine"].dispose()
+    svc.engine.dispose()
     sweep_at(sqlite_url, "2015-03-23 09:01:30", slack)  # the claim may still be live: leave it
     sweep_at(
         sqlite_url, "2015-03-23 09:07:30", slack
@@ -440,4 +440,4 @@ def test_a_crash_between_posting_and_recording_is_settled_from_slack_not_reposte
     with svc.uow() as uow:
         assert uow.deliveries.get(key).state == "sent"
         assert uow.deliveries.get(key + ":complete").state == "sent"
-    svc.extras["engine"].dispose()
+    svc.engine.dispose()

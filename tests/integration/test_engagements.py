@@ -323,7 +323,6 @@ def test_the_partial_indexes_behind_positions_and_last_engaged_exist(any_service
     from sqlalchemy import inspect
 
     names = {
-        ix["name"]
-        for ix in inspect(any_services.extras["engine"]).get_indexes("engagement_stakeholder")
+        ix["name"] for ix in inspect(any_services.engine).get_indexes("engagement_stakeholder")
     }
     assert {"ix_engagement_stakeholder_live", "ix_engagement_stakeholder_position"} <= names

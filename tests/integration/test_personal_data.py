@@ -61,9 +61,9 @@ def held(any_services, db_url, monkeypatch):
 def _everything_mentions(services, needle: str) -> list[str]:
     """Every table.column, anywhere in the database, whose text contains the needle."""
     meta = MetaData()
-    meta.reflect(services.extras["engine"])
+    meta.reflect(services.engine)
     hits = []
-    with services.extras["engine"].connect() as conn:
+    with services.engine.connect() as conn:
         for table in meta.sorted_tables:
             for column in table.columns:
                 if isinstance(column.type, (String, Text)):
@@ -111,7 +111,7 @@ def test_subject_access_for_a_stakeholder(held, capsys):
 def test_forgetting_a_person_pseudonymises_everywhere_and_keeps_every_figure(held, capsys):
     services = held
     before = votes.tally_vote(ADMIN, "C1", services.uow()).tally
-    with services.extras["engine"].connect() as conn:
+    with services.engine.connect() as conn:
         counts = {
             t: conn.scalar(text(f"SELECT count(*) FROM {t}"))
             for t in ("engagement", "ballot", "ballot_history", "audit_event", "action", "role")
@@ -140,7 +140,7 @@ def test_forgetting_a_person_pseudonymises_everywhere_and_keeps_every_figure(hel
         before.checksum,
         before.practices,
     )
-    with services.extras["engine"].connect() as conn:
+    with services.engine.connect() as conn:
         now = {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in counts}
     assert now == {**counts, "audit_event": counts["audit_event"] + 1}  # + "a person was forgotten"
     with services.uow() as uow:
@@ -199,7 +199,7 @@ def test_a_programme_is_archived_then_purged_after_its_retention_and_the_purge_i
     from jobs import SWEEPS
 
     SWEEPS["retention.purge"].run(services, datetime(2021, 4, 2, tzinfo=UTC))
-    engine = services.extras["engine"]
+    engine = services.engine
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).where(Programme.id == programme_id)) == 0
         for table, expr in PROGRAMME_OF.items():

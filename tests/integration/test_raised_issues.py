@@ -453,4 +453,4 @@ def test_two_people_tagging_one_issue_at_once_lose_no_count(pg_url):
         assert (got.stakeholders, got.engagements) == (1, 2)
         assert raisers(s, i.id) == [("E85001", 2, "2015-01-10", "2015-01-10")]
     finally:
-        s.extras["engine"].dispose()
+        s.engine.dispose()

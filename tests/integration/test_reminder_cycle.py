@@ -104,7 +104,7 @@ def cycle(sqlite_url, slack):
         )
         _, easter = add_deadline(ADMIN, "C1", EASTER, date(2015, 4, 6), svc.uow())
     yield svc
-    svc.extras["engine"].dispose()
+    svc.engine.dispose()
 
 
 @pytest.mark.slow
@@ -119,7 +119,7 @@ def test_every_reminder_of_the_cycle_posts_once_at_nine_local_on_the_right_worki
         while day <= date(2015, 4, 30):
             if day.day == 1:  # a restart: a new process, a new engine, a new scheduler
                 scheduler.shutdown()
-                svc.extras["engine"].dispose()
+                svc.engine.dispose()
                 svc = make_services(sqlite_url, slack)
                 scheduler = start_scheduler(svc, start=False)
             for at in ticks_of(day):

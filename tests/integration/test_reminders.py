@@ -72,7 +72,7 @@ def programme(db_url, slack):
     """The co-commissioning programme set up on 1 May 2014, on SQLite and PostgreSQL."""
     services = _programme(db_url, slack)
     yield services
-    services.extras["engine"].dispose()
+    services.engine.dispose()
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def sqlite_programme(sqlite_url, slack):
     """The same on SQLite only, for tests about behaviour rather than storage."""
     services = _programme(sqlite_url, slack)
     yield services
-    services.extras["engine"].dispose()
+    services.engine.dispose()
 
 
 def titles(found):
@@ -134,7 +134,7 @@ def test_a_restart_after_posting_posts_nothing_again(programme, db_url, slack):
                 assert again.tick_now()
     finally:
         again.shutdown()
-        restarted.extras["engine"].dispose()
+        restarted.engine.dispose()
     assert len(posts(slack)) == 2
 
 

@@ -85,8 +85,8 @@ def two(db_url, slack):
         add_deadline(ADMIN, "C1", "Delegated commissioning proforma", date(2015, 1, 9), first.uow())
     second = make_services(db_url, slack)
     yield first, second
-    first.extras["engine"].dispose()
-    second.extras["engine"].dispose()
+    first.engine.dispose()
+    second.engine.dispose()
 
 
 def test_two_schedulers_at_once_only_one_sends(two, slack):
@@ -134,7 +134,7 @@ def test_a_leader_whose_connection_drops_loses_the_lead_to_the_other(pg_url, sla
     try:
         assert a.tick_now() and not b.tick_now()
         pid = a.leadership._conn.execute(text("SELECT pg_backend_pid()")).scalar()
-        with first.extras["engine"].connect() as conn:
+        with first.engine.connect() as conn:
             conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
         # The old leader notices at its next tick; the lock went with its session.
         assert not a.tick_now()
@@ -143,8 +143,8 @@ def test_a_leader_whose_connection_drops_loses_the_lead_to_the_other(pg_url, sla
     finally:
         a.shutdown()
         b.shutdown()
-        first.extras["engine"].dispose()
-        second.extras["engine"].dispose()
+        first.engine.dispose()
+        second.engine.dispose()
 
 
 def test_shutdown_releases_the_lead(db_url):
@@ -152,13 +152,13 @@ def test_shutdown_releases_the_lead(db_url):
     try:
         scheduler = start_scheduler(services, start=False)
         assert scheduler.tick_now()
-        other = Leadership(services.extras["engine"])
+        other = Leadership(services.engine)
         assert not other.hold()
         scheduler.shutdown()
         assert other.hold()
         other.release()
     finally:
-        services.extras["engine"].dispose()
+        services.engine.dispose()
 
 
 def test_two_running_background_schedulers_send_each_reminder_once(db_url, slack):
@@ -180,5 +180,5 @@ def test_two_running_background_schedulers_send_each_reminder_once(db_url, slack
     finally:
         for s in schedulers:
             s.shutdown()
-        first.extras["engine"].dispose()
-        second.extras["engine"].dispose()
+        first.engine.dispose()
+        second.engine.dispose()

@@ -576,7 +576,7 @@ def test_simultaneous_ballots_never_make_two(pg_url):
         assert t.practices.for_ == expected_for and t.practices.turnout == 40
         assert t.practices.against == 40 - expected_for
     finally:
-        services.extras["engine"].dispose()
+        services.engine.dispose()
 
 
 @pytest.mark.postgres
@@ -611,7 +611,7 @@ def test_a_ballot_racing_an_uncommitted_first_ballot_becomes_an_update(pg_url):
 
         thread = threading.Thread(target=second)
         thread.start()
-        engine = services.extras["engine"]
+        engine = services.engine
         deadline = time.time() + 30
         blocked = 0
         try:
@@ -639,4 +639,4 @@ def test_a_ballot_racing_an_uncommitted_first_ballot_becomes_an_update(pg_url):
             assert [(b.choice, b.method, b.changes) for b in rows] == [("against", "paper", 1)]
             assert [h.choice for h in uow.votes.history(vote.id)] == ["for", "against"]
     finally:
-        services.extras["engine"].dispose()
+        services.engine.dispose()

@@ -192,7 +192,7 @@ def demo_services(tmp_path_factory):
     load_demo(services.uow, TEAM, CHANNEL, ADMIN)
     services.messenger_for_team = lambda team: RecordingMessenger()
     yield services
-    services.extras["engine"].dispose()
+    services.engine.dispose()
 
 
 @settings(max_examples=300, deadline=None)

@@ -109,7 +109,7 @@ def _stored_texts(services) -> list[tuple[str, str]]:
         RaisedIssue.response,
         RaisedIssue.reason,
     ]
-    with services.extras["engine"].connect() as conn:
+    with services.engine.connect() as conn:
         return [
             (f"{c.class_.__tablename__}.{c.key}", value)
             for c in columns
@@ -129,7 +129,7 @@ def demo(tmp_path):
     load_demo(services.uow, TEAM, CHANNEL, ADMIN)
     _run(services, 'issue add "List-size funding"')
     yield services
-    services.extras["engine"].dispose()
+    services.engine.dispose()
 
 
 def test_the_reported_escape_sequence_name_is_refused(demo):
@@ -196,7 +196,7 @@ def shared_demo(tmp_path_factory):
     load_demo(services.uow, TEAM, CHANNEL, ADMIN)
     _run(services, 'issue add "List-size funding"')
     yield services
-    services.extras["engine"].dispose()
+    services.engine.dispose()
 
 
 @settings(

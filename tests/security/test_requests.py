@@ -151,7 +151,7 @@ def test_one_event_delivered_to_two_processes_at_once_runs_once(db_url, slack):
         assert _wait(lambda: len(seen[0]) + len(seen[1]) >= 1)
         time.sleep(0.2)
         assert len(seen[0]) + len(seen[1]) == 1
-        with apps[0].services.extras["engine"].connect() as conn:
+        with apps[0].services.engine.connect() as conn:
             assert conn.scalar(select(func.count()).select_from(SlackEvent)) == 1
     finally:
         for a in apps:
@@ -166,7 +166,7 @@ def test_old_events_are_forgotten_by_the_sweep(services):
     from jobs import SWEEPS
     from storage.slack_events import first_delivery
 
-    engine = services.extras["engine"]
+    engine = services.engine
     with freeze_time("2015-03-01 09:00"):
         assert first_delivery(engine, "EvOld", "T1")
     with freeze_time("2015-03-02 08:00"):

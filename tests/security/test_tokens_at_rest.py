@@ -87,7 +87,7 @@ def test_the_store_reads_back_what_it_encrypted(sqlite_url):
     found = store.find_installation(enterprise_id=None, team_id="T9")
     assert {k: getattr(found, k) for k in TOKENS} == TOKENS
     assert store.bot_token_for_team("T9") == TOKENS["bot_token"]
-    with services.extras["engine"].connect() as conn:
+    with services.engine.connect() as conn:
         raw = conn.execute(select(slack_bots.c.bot_token)).scalar_one()
     assert Fernet(SECRET_KEY).decrypt(raw.encode()).decode() == TOKENS["bot_token"]
 
@@ -95,7 +95,7 @@ def test_the_store_reads_back_what_it_encrypted(sqlite_url):
 def test_rotate_key_re_encrypts_every_token_under_the_new_key(sqlite_url, monkeypatch, capsys):
     services = _services(sqlite_url)
     _save_installation(services)
-    services.extras["engine"].dispose()
+    services.engine.dispose()
     new = Fernet.generate_key().decode()
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.setenv("CONSULT_SECRET_KEY", f"{new},{SECRET_KEY}")
@@ -103,7 +103,7 @@ def test_rotate_key_re_encrypts_every_token_under_the_new_key(sqlite_url, monkey
     assert "Re-encrypted 6 stored Slack tokens" in capsys.readouterr().out
 
     rotated = _services(sqlite_url, key=new)  # the old key is gone
-    with rotated.extras["engine"].connect() as conn:
+    with rotated.engine.connect() as conn:
         stored = [
             *conn.execute(select(*(slack_installations.c[c] for c in TOKENS))).one(),
             *conn.execute(select(slack_bots.c.bot_token, slack_bots.c.bot_refresh_token)).one(),
@@ -124,7 +124,7 @@ def test_a_wrong_key_is_an_error_that_says_what_to_do_never_plain_text(
     with pytest.raises(TokenKeyError, match="CONSULT_SECRET_KEY=new,old"):
         installation_store(wrong).bot_token_for_team("T9")
     with pytest.raises(TokenKeyError):
-        rotate_tokens(wrong.extras["engine"], token_cipher(wrong.settings.secret_key))
+        rotate_tokens(wrong.engine, token_cipher(wrong.settings.secret_key))
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.setenv("CONSULT_SECRET_KEY", wrong.settings.secret_key)
     assert main(["rotate-key"]) == 2
@@ -134,7 +134,7 @@ def test_a_wrong_key_is_an_error_that_says_what_to_do_never_plain_text(
 
 def test_tokens_stored_before_encryption_are_sealed_on_start(sqlite_url):
     plain = build_services(Settings(database_url=sqlite_url))
-    with plain.extras["engine"].begin() as conn:
+    with plain.engine.begin() as conn:
         conn.execute(
             insert(slack_bots).values(
                 client_id=CLIENT_ID,
@@ -146,7 +146,7 @@ def test_tokens_stored_before_encryption_are_sealed_on_start(sqlite_url):
         )
     services = _services(sqlite_url)
     store = installation_store(services)  # as serve does when it starts
-    with services.extras["engine"].connect() as conn:
+    with services.engine.connect() as conn:
         raw = conn.execute(select(slack_bots.c.bot_token)).scalar_one()
     assert raw != "xoxb-T7-from-before" and "xoxb" not in raw
     assert store.bot_token_for_team("T7") == "xoxb-T7-from-before"
