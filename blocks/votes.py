@@ -219,8 +219,9 @@ def result_text(view) -> str:
     return "\n".join(lines)
 
 
-def reminder_text(due, practices: list[str]) -> str:
-    vote, tz = due.vote, due.programme.timezone
+def reminder_text(due) -> str:
+    """A DM to someone whose practices (`due.practices`) have not voted yet."""
+    vote, tz, practices = due.vote, due.programme.timezone, due.practices
     when = {"7": "in 7 working days", "1": "tomorrow (the next working day)", "0": "today"}[
         due.slot
     ]

@@ -10,5 +10,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def today_in(tz: str) -> date:
-    return now().astimezone(ZoneInfo(tz)).date()
+def today_in(tz: str, at: datetime | None = None) -> date:
+    """The date in timezone `tz` (a programme's) now, or at the moment `at` (a sweep's)."""
+    return (at or now()).astimezone(ZoneInfo(tz)).date()

@@ -6,75 +6,23 @@ delivery ledger. After downtime only the latest missed reminder is sent, marked 
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from blocks.duties import reminder_text
-from bot import reminders
+from bot import clock, reminders
 from bot.dates import format_datetime
-from bot.services.deliveries import deliver_once, lookup, metadata_for
+from bot.services import duties
+from bot.services.deliveries import DueMessage
 
-log = logging.getLogger("consult.duties")
+from .sending import send_each
 
 
-def _pending(services, now: datetime) -> list[tuple]:
-    """(key, programme, recipient, is_dm, late, text) of every duty reminder due by `now`."""
-    start = (now - timedelta(days=reminders.CATCH_UP_DAYS + 2)).date()
-    end = (now + timedelta(days=max(reminders.DEFAULT_REMIND_DAYS) + 21)).date()
-    out = []
-    with services.uow() as uow:
-        rows = uow.duties.open_due_between(start, end)
-        counts: dict[int, dict[int, int]] = {}
-        for duty, programme in rows:
-            tz = programme.timezone
-            day = reminders.latest_due(
-                duty.due_on, reminders.DEFAULT_REMIND_DAYS, tz, now, since=duty.created_at
-            )
-            if day is None:
-                continue
-            if programme.id not in counts:
-                counts[programme.id] = uow.duties.evidence_counts(programme.id)
-            at = reminders.reminder_time(day.on, tz)
-            late = reminders.is_late(day, tz, now)
-            text = reminder_text(
-                duty,
-                counts[programme.id].get(duty.id, 0),
-                now.astimezone(ZoneInfo(tz)).date(),
-                format_datetime(at, tz) if late else None,
-            )
-            for recipient in [programme.channel_id] + ([duty.owner_id] if duty.owner_id else []):
-                key = reminders.reminder_key("duty", duty.id, duty.due_on, day.on, recipient)
-                out.append(
-                    (key, programme, recipient, recipient != programme.channel_id, late, text)
-                )
-    return out
+def render(item: DueMessage, now: datetime) -> tuple[str, None]:
+    r, tz = item.about, item.programme.timezone
+    late = format_datetime(reminders.reminder_time(r.day_on, tz), tz) if item.late else None
+    return reminder_text(r.duty, r.evidence, clock.today_in(tz, now), late), None
 
 
 def send_duty_reminders(services, now: datetime) -> int:
     """Returns how many reminders this call sent; one failing send never stops the others."""
-    if services.messenger_for_team is None:
-        return 0
-    sent = 0
-    for key, programme, recipient, is_dm, late, text in _pending(services, now):
-        messenger = services.messenger_for_team(programme.team_id)
-
-        def post(messenger=messenger, recipient=recipient, is_dm=is_dm, text=text, key=key):
-            if is_dm:
-                return messenger.dm(recipient, text, metadata=metadata_for(key))
-            return messenger.post(recipient, text, metadata=metadata_for(key))
-
-        try:
-            sent += deliver_once(
-                services.uow,
-                key,
-                programme_id=programme.id,
-                kind="duty-reminder",
-                recipient=recipient,
-                send=post,
-                late=late,
-                already_sent=lookup(messenger, recipient, key),
-            )
-        except Exception:
-            log.exception("duty reminder %s failed; the next sweep tries again", key)
-    return sent
+    return send_each(services, duties.reminders_due(services.uow, now), lambda i: render(i, now))

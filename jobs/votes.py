@@ -18,13 +18,10 @@ from blocks.votes import (
     turnout_warning_text,
 )
 from bot.services import votes as svc
-from bot.services.deliveries import deliver_once, lookup, metadata_for
+
+from .sending import send_each
 
 log = logging.getLogger("consult.jobs.votes")
-
-
-def _messenger(services, programme):
-    return services.messenger_for_team(programme.team_id)
 
 
 def close_votes(services, now: datetime) -> None:
@@ -35,45 +32,24 @@ def close_votes(services, now: datetime) -> None:
         view = svc.closed_view(services.uow, vote_id)
         svc.post_result(
             services.uow,
-            _messenger(services, view.programme),
+            services.messenger_for_team(view.programme.team_id),
             view,
             result_text(view),
             closed_vote_message(view),
         )
 
 
-def remind_voters(services, now: datetime) -> None:
-    for due in svc.reminders_due(services.uow, now):
-        messenger = _messenger(services, due.programme)
-        for user, practices in sorted(due.recipients.items()):
-            key = svc.reminder_key(due.vote.id, due.slot, user)
-            text = reminder_text(due, practices)
-            deliver_once(
-                services.uow,
-                key,
-                programme_id=due.programme.id,
-                kind="vote-reminder",
-                recipient=user,
-                late=(now - due.at).total_seconds() > 3600,
-                already_sent=lookup(messenger, user, key),
-                send=lambda user=user, text=text, key=key: messenger.dm(
-                    user, text, metadata=metadata_for(key)
-                ),
-            )
+def remind_voters(services, now: datetime) -> int:
+    return send_each(
+        services,
+        svc.reminders_due(services.uow, now),
+        lambda item: (reminder_text(item.about), None),
+    )
 
 
-def warn_low_turnout(services, now: datetime) -> None:
-    for view in svc.turnout_warnings_due(services.uow, now):
-        key = svc.turnout_key(view.vote.id)
-        channel = view.programme.channel_id
-        text = turnout_warning_text(view)
-        messenger = _messenger(services, view.programme)
-        deliver_once(
-            services.uow,
-            key,
-            programme_id=view.programme.id,
-            kind="vote-turnout",
-            recipient=channel,
-            send=lambda: messenger.post(channel, text, metadata=metadata_for(key)),
-            already_sent=lookup(messenger, channel, key),
-        )
+def warn_low_turnout(services, now: datetime) -> int:
+    return send_each(
+        services,
+        svc.turnout_warnings_due(services.uow, now),
+        lambda item: (turnout_warning_text(item.about), None),
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from .. import clock, reminders
 from ..context import Actor
@@ -19,6 +19,7 @@ from ..errors import Conflict, Forbidden, NotFound, UsageError
 from ..ports import UnitOfWork
 from ..typed_text import clean_typed
 from .access import audit, is_admin, programme_for, require_admin, snapshot
+from .deliveries import DueMessage
 from .duties import follow_deadline
 
 KINDS = ("deadline", "meeting")
@@ -344,6 +345,101 @@ def snooze_reminder(actor: Actor, deadline_id: int, uow: UnitOfWork):
             )
             uow.commit()
         return programme, deadline, remind_on
+
+
+# -- reminders -----------------------------------------------------------------
+
+
+@dataclass
+class DeadlineReminder:
+    """A deadline's or meeting's reminder (or a snoozed one), rendered from a fresh read."""
+
+    deadline_id: int
+    due_on: date  # the date it reminds about: a deadline moved since sends nothing
+    day_on: date  # the reminder day
+
+
+@dataclass
+class ActionReminder:
+    action: object
+    day_on: date
+
+
+def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[DueMessage]:
+    """Every deadline, meeting, snoozed and follow-up action reminder that should have been
+    sent by `now` (the latest one per item only) and is not yet recorded as sent."""
+    window_start = (now - timedelta(days=reminders.CATCH_UP_DAYS + 2)).date()
+    window_end = (now + timedelta(days=reminders.MAX_REMIND_DAYS + 2)).date()
+    due: list[DueMessage] = []
+    with uow_factory() as uow:
+        items = uow.deadlines.open_due_between(window_start, window_end)
+        owners = uow.deadlines.owners([d.id for d, _ in items])
+        reminder_days_of = {}
+        for d, programme in items:
+            days = reminders.stored_remind_days(d.remind_days)
+            reminder_days_of[d.id] = {r.on for r in reminders.reminder_days(d.due_on, days)}
+            day = reminders.latest_due(d.due_on, days, programme.timezone, now, since=d.updated_at)
+            if day is None:
+                continue
+            late = reminders.is_late(day, programme.timezone, now)
+            about = DeadlineReminder(d.id, d.due_on, day.on)
+            for recipient in [programme.channel_id, *owners[d.id]]:
+                key = reminders.reminder_key("reminder", d.id, d.due_on, day.on, recipient)
+                is_dm = recipient != programme.channel_id
+                due.append(DueMessage(key, programme, recipient, is_dm, "reminder", late, about))
+
+        for snooze, d, programme in uow.deadlines.snoozes_between(
+            window_start, now.date() + timedelta(days=1)
+        ):
+            at = reminders.reminder_time(snooze.remind_on, programme.timezone)
+            if (
+                snooze.due_on != d.due_on
+                or at > now
+                or now - at > timedelta(days=reminders.CATCH_UP_DAYS)
+            ):
+                continue
+            regular = reminder_days_of.get(d.id, set())
+            if snooze.user_id in owners.get(d.id, ()) and snooze.remind_on in regular:
+                continue  # that day's own reminder already DMs them
+            key = reminders.reminder_key("snooze", d.id, d.due_on, snooze.remind_on, snooze.user_id)
+            late = reminders.is_late(
+                reminders.ReminderDay(snooze.remind_on, ()), programme.timezone, now
+            )
+            about = DeadlineReminder(d.id, d.due_on, snooze.remind_on)
+            due.append(DueMessage(key, programme, snooze.user_id, True, "reminder", late, about))
+
+        for action, programme in uow.deadlines.open_actions_due_between(window_start, window_end):
+            day = reminders.latest_due(
+                action.due_on,
+                reminders.ACTION_REMIND_DAYS,
+                programme.timezone,
+                now,
+                since=action.created_at,
+            )
+            if day is None:
+                continue
+            key = reminders.reminder_key(
+                "action", action.id, action.due_on, day.on, action.owner_id
+            )
+            late = reminders.is_late(day, programme.timezone, now)
+            about = ActionReminder(action, day.on)
+            due.append(
+                DueMessage(key, programme, action.owner_id, True, "action-reminder", late, about)
+            )
+
+        done = uow.deadlines.sent_among(m.key for m in due)
+    return [m for m in due if m.key not in done]
+
+
+def reminder_of(uow_factory: Callable[[], UnitOfWork], about: DeadlineReminder):
+    """(deadline, programme, owners) as they are now, or None if the deadline was
+    closed or moved since its reminder was found due."""
+    with uow_factory() as uow:
+        d = uow.deadlines.get(about.deadline_id)
+        if d is None or d.state != "open" or d.due_on != about.due_on:
+            return None
+        programme = uow.programmes.get(d.programme_id)
+        return d, programme, uow.deadlines.owners([d.id])[d.id]
 
 
 def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor) -> None:

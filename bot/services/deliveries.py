@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from .. import clock
@@ -20,6 +21,19 @@ log = logging.getLogger("consult.deliveries")
 
 METADATA_EVENT = "consult_delivery"
 STALE_AFTER = timedelta(minutes=5)
+
+
+@dataclass
+class DueMessage:
+    """One scheduled message that should have been sent by now, as a service finds it."""
+
+    key: str  # its delivery ledger key
+    programme: object  # whose (its id, team and timezone)
+    recipient: str  # a channel id, or a user id for a DM
+    is_dm: bool
+    kind: str  # the ledger's kind: "reminder", "duty-reminder", "vote-reminder"...
+    late: bool  # it should have gone while Consult was not running
+    about: object  # what the message is about, for whoever renders it
 
 
 def metadata_for(key: str) -> dict:
@@ -91,3 +105,43 @@ def deliver_once(
         uow.deliveries.mark_sent(key, ts, clock.now())
         uow.commit()
     return True
+
+
+def send_once(
+    uow_factory: Callable[[], UnitOfWork],
+    messenger,
+    due: DueMessage,
+    render: Callable[[], tuple[str, list[dict] | None] | None],
+    *,
+    unsure_means_unsent: bool = False,
+) -> bool:
+    """Post (or DM) one due message exactly once through the delivery ledger. True if this call sent it.
+
+    `render` builds the message when it is sent, from a fresh read if it
+    needs one: None means there is nothing to send any more (settled, not
+    sent). With `unsure_means_unsent`, a claim left by a crashed process is
+    re-sent when the messenger cannot search Slack (the local shell).
+    """
+
+    def send():
+        message = render()
+        if message is None:
+            return None
+        text, blocks = message
+        if due.is_dm:
+            return messenger.dm(due.recipient, text, blocks, metadata=metadata_for(due.key))
+        return messenger.post(due.recipient, text, blocks, metadata=metadata_for(due.key))
+
+    already_sent = lookup(messenger, due.recipient, due.key)
+    if already_sent is None and unsure_means_unsent:
+        already_sent = lambda: None  # noqa: E731
+    return deliver_once(
+        uow_factory,
+        due.key,
+        programme_id=due.programme.id,
+        kind=due.kind,
+        recipient=due.recipient,
+        send=send,
+        late=due.late,
+        already_sent=already_sent,
+    )

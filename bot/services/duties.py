@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from .. import clock, programme_templates
+from .. import clock, programme_templates, reminders
 from .. import duties as rules
 from ..context import Actor
 from ..dates import working_day_on_or_before
 from ..errors import Conflict, NotFound, UsageError
 from ..ports import UnitOfWork
 from .access import audit, programme_for, require_admin, snapshot
+from .deliveries import DueMessage
 
 INVITATION = "hwbb-standing-invitation"
 AGREE_INVITEE = "hwbb-agree-invitee"
@@ -576,6 +577,43 @@ def record_revision(
         )
         uow.commit()
         return number, created
+
+
+# -- reminders -----------------------------------------------------------------
+
+
+@dataclass
+class DutyReminder:
+    duty: object
+    evidence: int  # how many pieces of evidence it has
+    day_on: date  # the reminder day
+
+
+def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[DueMessage]:
+    """Every duty reminder due by `now` (the latest one per duty), to the channel and the owner."""
+    start = (now - timedelta(days=reminders.CATCH_UP_DAYS + 2)).date()
+    end = (now + timedelta(days=max(reminders.DEFAULT_REMIND_DAYS) + 21)).date()
+    due = []
+    with uow_factory() as uow:
+        counts: dict[int, dict[int, int]] = {}
+        for duty, programme in uow.duties.open_due_between(start, end):
+            tz = programme.timezone
+            day = reminders.latest_due(
+                duty.due_on, reminders.DEFAULT_REMIND_DAYS, tz, now, since=duty.created_at
+            )
+            if day is None:
+                continue
+            if programme.id not in counts:
+                counts[programme.id] = uow.duties.evidence_counts(programme.id)
+            late = reminders.is_late(day, tz, now)
+            about = DutyReminder(duty, counts[programme.id].get(duty.id, 0), day.on)
+            for recipient in [programme.channel_id] + ([duty.owner_id] if duty.owner_id else []):
+                key = reminders.reminder_key("duty", duty.id, duty.due_on, day.on, recipient)
+                is_dm = recipient != programme.channel_id
+                due.append(
+                    DueMessage(key, programme, recipient, is_dm, "duty-reminder", late, about)
+                )
+    return due
 
 
 # -- demo ----------------------------------------------------------------------

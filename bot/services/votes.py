@@ -24,7 +24,7 @@ from ..rendering import esc
 from ..spreadsheet import csv_bytes
 from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, require_returning_officer, snapshot
-from .deliveries import deliver_once, lookup, metadata_for
+from .deliveries import DueMessage, send_once
 from .directory import lazy_names
 from .duties import on_vote_carried
 from .stakeholders import resolve
@@ -562,27 +562,17 @@ def post_result(
 ) -> bool:
     """Post a closed vote's result to its channel once, whoever closed it (the delivery ledger decides),
     and turn the vote message's buttons into the outcome."""
-    key = result_key(view.vote.id)
     channel = view.programme.channel_id
-
-    def send():
-        ts = messenger.post(channel, text, metadata=metadata_for(key))
-        if closed_message and view.vote.message_ts:
-            try:
-                messenger.update(channel, view.vote.message_ts, *closed_message)
-            except Exception:  # the result is out; stale buttons only refuse clicks
-                log.warning("could not update the message of vote %s", view.vote.id)
-        return ts
-
-    return deliver_once(
-        uow_factory,
-        key,
-        programme_id=view.programme.id,
-        kind="vote-result",
-        recipient=channel,
-        send=send,
-        already_sent=lookup(messenger, channel, key),
+    due = DueMessage(
+        result_key(view.vote.id), view.programme, channel, False, "vote-result", False, view
     )
+    sent = send_once(uow_factory, messenger, due, lambda: (text, None))
+    if sent and closed_message and view.vote.message_ts:
+        try:
+            messenger.update(channel, view.vote.message_ts, *closed_message)
+        except Exception:  # the result is out; stale buttons only refuse clicks
+            log.warning("could not update the message of vote %s", view.vote.id)
+    return sent
 
 
 def results_to_post(
@@ -660,12 +650,11 @@ def checksum_of_export(rows: list[dict]) -> str:
 
 
 @dataclass
-class ReminderDue:
+class VoterReminder:
     vote: object
     programme: object
     slot: str  # "7", "1" or "0" working days before closing
-    at: datetime
-    recipients: dict  # user_id -> [practice names]
+    practices: list[str]  # the ones this person speaks for that have not voted
 
 
 def reminder_key(vote_id: int, slot: str, user_id: str) -> str:
@@ -676,8 +665,9 @@ def turnout_key(vote_id: int) -> str:
     return f"vote:{vote_id}:turnout"
 
 
-def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[ReminderDue]:
-    """For each open vote with a reminder slot passed (the latest only), who still has to vote."""
+def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[DueMessage]:
+    """For each open vote with a reminder slot passed (the latest only), a DM to each person
+    linked to practices that have not voted yet."""
     due = []
     with uow_factory() as uow:
         for vote in uow.votes.all_open():
@@ -692,13 +682,17 @@ def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[
             for s in uow.votes.unvoted_linked(vote.id):
                 if reminder_key(vote.id, slot[0], s.linked_user_id) not in sent:
                     recipients.setdefault(s.linked_user_id, []).append(s.name)
-            if recipients:
-                due.append(ReminderDue(vote, programme, slot[0], slot[1], recipients))
+            late = (now - slot[1]).total_seconds() > 3600
+            for user, practices in sorted(recipients.items()):
+                about = VoterReminder(vote, programme, slot[0], practices)
+                key = reminder_key(vote.id, slot[0], user)
+                due.append(DueMessage(key, programme, user, True, "vote-reminder", late, about))
     return due
 
 
-def turnout_warnings_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[VoteView]:
-    """Open votes one working day (or less) from closing whose turnout is below their quorum."""
+def turnout_warnings_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[DueMessage]:
+    """Open votes one working day (or less) from closing whose turnout is below their quorum:
+    a warning to the channel, about the vote's view."""
     found = []
     with uow_factory() as uow:
         for vote in uow.votes.all_open():
@@ -710,7 +704,18 @@ def turnout_warnings_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -
                 continue
             electors, t = count_vote(uow, vote)
             if t.mode == "ballots" and not t.quorum_met:
-                found.append(VoteView(programme, vote, electors, t))
+                view = VoteView(programme, vote, electors, t)
+                found.append(
+                    DueMessage(
+                        turnout_key(vote.id),
+                        programme,
+                        programme.channel_id,
+                        False,
+                        "vote-turnout",
+                        False,
+                        view,
+                    )
+                )
     return found
 
 

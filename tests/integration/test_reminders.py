@@ -182,7 +182,7 @@ def test_a_deadline_closed_after_the_sweep_read_it_sends_nothing(sqlite_programm
     from jobs import reminders as job
 
     with freeze_time("2015-02-18 09:00"):
-        pending = job.collect(sqlite_programme, datetime.now(UTC))
+        pending = svc.reminders_due(sqlite_programme.uow, datetime.now(UTC))
         assert [p.recipient for p in pending] == ["C1"]
         svc.close_deadline(
             ADMIN, "C1", sqlite_programme.ids[VOTE], "cancelled", sqlite_programme.uow()
