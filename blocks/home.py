@@ -61,9 +61,9 @@ def deadlines_section(deadlines: list, today) -> str:
 def votes_section(votes: list, timezone: str) -> str:
     lines = ["*Open votes*"]
     for v in votes[:ITEMS]:
-        closes = getattr(v, "closes_at", None)
+        closes = v.closes_at
         lines.append(
-            f"• {esc(str(getattr(v, 'question', 'A vote'))[:200])}"
+            f"• {esc(v.question[:200])}"
             + (f" (closes {format_datetime(closes, timezone)})" if closes else "")
         )
     return "\n".join(lines) + _more(len(votes), ITEMS)

@@ -17,26 +17,8 @@ from .access import programme_for
 MAX_DAYS = 3660
 
 
-def optional_call(uow: UnitOfWork, repo: str, method: str, *args, default=None):
-    """Call `uow.<repo>.<method>(*args)` if another feature has provided it yet."""
-    try:
-        found = getattr(getattr(uow, repo), method, None)
-    except (ImportError, AttributeError):
-        return default
-    return found(*args) if callable(found) else default
-
-
 def duty_states(uow: UnitOfWork, programme_id: int) -> list[DutyState]:
-    rows = optional_call(uow, "duties", "list", programme_id, default=[]) or []
-    return [
-        DutyState(
-            getattr(d, "id", 0),
-            getattr(d, "title", ""),
-            getattr(d, "state", "open"),
-            getattr(d, "due_on", None),
-        )
-        for d in rows
-    ]
+    return [DutyState(d.id, d.title, d.state, d.due_on) for d in uow.duties.list(programme_id)]
 
 
 def coverage_report(
@@ -107,7 +89,7 @@ def home_for(actor: Actor, uow: UnitOfWork, days: int = DEFAULT_DAYS) -> Home:
         for programme in programmes[:MAX_HOME_PROGRAMMES]:
             today = clock.today_in(programme.timezone)
             deadlines = [d for d in uow.deadlines.list(programme.id) if d.due_on >= today]
-            votes = optional_call(uow, "votes", "open_votes", programme.id, default=[]) or []
+            votes = uow.votes.open_votes(programme.id)
             shown.append(
                 HomeProgramme(
                     programme,

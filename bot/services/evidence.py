@@ -368,16 +368,63 @@ def _turnout_chart(summary: VoteSummary, vote, rec: Records, tz: str):
 
 
 def compute(rec: Records) -> Pack:
-    """Every figure of the pack, from the records alone."""
+    """Every figure of the pack, from the records alone: one pure function per section."""
     tz = rec.programme.timezone
-    people = {s.id: s for s in rec.stakeholders}
     live = [s for s in rec.stakeholders if s.removed_at is None]
     positions = latest_positions(rec.engagements, rec.links)
+    per_stakeholder = engagements_per_stakeholder(rec)
+    types, engagement_log = type_summaries(rec, live, positions, per_stakeholder)
+    totals = totals_of(rec, live, per_stakeholder)
+    practice_patients = sum(s.list_size or 0 for s in live if s.type == "practice")
+    practices = practice_rows(live, positions, per_stakeholder)
+    votes = vote_summaries(rec)
+    duty_rows = duty_rows_of(rec, votes)
+    cancelled = [
+        r for r in duty_rows if r.section == duty_rules.DUTY and r.state == duty_rules.CANCELLED
+    ]
+    statutory = [
+        r for r in duty_rows if r.section == duty_rules.DUTY and r.state != duty_rules.CANCELLED
+    ]
+    pack = Pack(
+        programme_name=rec.programme.name,
+        template_title=rec.template.get("title") if rec.template else None,
+        timezone=tz,
+        types=types,
+        totals=totals,
+        you_said=[you_said_row(r, practice_patients, rec.names) for r in rec.raised_issues],
+        engagement_log=engagement_log,
+        practices=practices,
+        practice_positions=practice_positions(practices),
+        votes=votes,
+        duties=statutory,
+        duty_groups=duty_rules.by_kind(statutory),
+        cancelled=cancelled,
+        model=rec.programme.model,
+        documents=programme_templates.documents(rec.template) if rec.template else [],
+        checklist=[
+            r for r in duty_rows if r.section == duty_rules.EOI and r.state != duty_rules.CANCELLED
+        ],
+        timeline=timeline_of(rec, votes, duty_rows, totals),
+        source=source_counts(rec),
+        duty_counts={s: sum(1 for r in statutory if r.state == s) for s in duty_rules.STATES},
+    )
+    pack.fingerprint = fingerprint(pack)
+    return pack
+
+
+def engagements_per_stakeholder(rec: Records) -> dict[int, list]:
     per_stakeholder: dict[int, list] = {}
     for e in rec.engagements:
         for sid in rec.links.get(e.id, []):
             per_stakeholder.setdefault(sid, []).append(e)
+    return per_stakeholder
 
+
+def type_summaries(
+    rec: Records, live: list, positions: dict, per_stakeholder: dict[int, list]
+) -> tuple[list[TypeSummary], dict[str, list[EngagementRow]]]:
+    """Per stakeholder type: who is in the register and engaged, and the engagement log."""
+    people = {s.id: s for s in rec.stakeholders}
     types = []
     engagement_log: dict[str, list[EngagementRow]] = {}
     for t in TYPES:
@@ -418,6 +465,10 @@ def compute(rec: Records) -> Pack:
                 )
                 for e in touching
             ]
+    return types, engagement_log
+
+
+def totals_of(rec: Records, live: list, per_stakeholder: dict[int, list]) -> dict:
     all_dates = [e.occurred_on for e in rec.engagements]
     totals = {
         "engagements": len(rec.engagements),
@@ -427,9 +478,13 @@ def compute(rec: Records) -> Pack:
         "last": max(all_dates, default=None),
     }
 
-    practice_patients = sum(s.list_size or 0 for s in live if s.type == "practice")
-    you_said = [you_said_row(r, practice_patients, rec.names) for r in rec.raised_issues]
+    return totals
 
+
+def practice_rows(
+    live: list, positions: dict, per_stakeholder: dict[int, list]
+) -> list[PracticeRow]:
+    """Each member practice's latest position and engagement, by locality."""
     practices = []
     for s in sorted(
         (s for s in live if s.type == "practice"),
@@ -449,13 +504,22 @@ def compute(rec: Records) -> Pack:
                 max((e.occurred_on for e in mine), default=None),
             )
         )
-    practice_positions = []
+    return practices
+
+
+def practice_positions(practices: list[PracticeRow]) -> list[tuple[str, int, int]]:
+    """(position, practices, patients) for each position, and for none stated."""
+    counts = []
     for p in POSITIONS + (None,):
         rows = [r for r in practices if r.position == p]
-        practice_positions.append(
-            (p or "no position stated", len(rows), sum(r.list_size or 0 for r in rows))
-        )
+        counts.append((p or "no position stated", len(rows), sum(r.list_size or 0 for r in rows)))
 
+    return counts
+
+
+def vote_summaries(rec: Records) -> list[VoteSummary]:
+    """Each vote's terms, figures and turnout chart."""
+    tz = rec.programme.timezone
     votes = [
         VoteSummary(
             v.id,
@@ -482,7 +546,13 @@ def compute(rec: Records) -> Pack:
     ]
     for summary, v in zip(votes, rec.votes):
         summary.turnout = _turnout_chart(summary, v, rec, tz)
+    return votes
 
+
+def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
+    """The duties and the checklist, each with its evidence, in the order they are shown."""
+    tz = rec.programme.timezone
+    people = {s.id: s for s in rec.stakeholders}
     done_on: dict[int, date] = {}
     for ev in rec.duty_events:
         if ev.action == "duty.done" and ev.entity_id is not None:
@@ -561,6 +631,13 @@ def compute(rec: Records) -> Pack:
         )
     )
 
+    return duty_rows
+
+
+def timeline_of(
+    rec: Records, votes: list[VoteSummary], duty_rows: list[DutyRow], totals: dict
+) -> list[TimelineEntry]:
+    tz = rec.programme.timezone
     timeline = [
         TimelineEntry(
             d.due_on,
@@ -609,7 +686,12 @@ def compute(rec: Records) -> Pack:
         timeline.append(TimelineEntry(totals["last"], "Latest engagement logged", "engagement"))
     timeline.sort(key=lambda t: (t.on, t.kind, t.what))
 
-    source = {
+    return timeline
+
+
+def source_counts(rec: Records) -> dict:
+    """What the pack was computed from (shown in its footer, and part of its fingerprint)."""
+    return {
         "engagements": len(rec.engagements),
         "stakeholders": len(rec.stakeholders),
         "ballots": sum(len(b) for b in rec.ballots.values()),
@@ -623,37 +705,6 @@ def compute(rec: Records) -> Pack:
         "audit_entries": rec.programme.audit_seq or 0,
         "audit_head": rec.programme.audit_head,
     }
-    cancelled = [
-        r for r in duty_rows if r.section == duty_rules.DUTY and r.state == duty_rules.CANCELLED
-    ]
-    statutory = [
-        r for r in duty_rows if r.section == duty_rules.DUTY and r.state != duty_rules.CANCELLED
-    ]
-    pack = Pack(
-        programme_name=rec.programme.name,
-        template_title=rec.template.get("title") if rec.template else None,
-        timezone=tz,
-        types=types,
-        totals=totals,
-        you_said=you_said,
-        engagement_log=engagement_log,
-        practices=practices,
-        practice_positions=practice_positions,
-        votes=votes,
-        duties=statutory,
-        duty_groups=duty_rules.by_kind(statutory),
-        cancelled=cancelled,
-        model=rec.programme.model,
-        documents=programme_templates.documents(rec.template) if rec.template else [],
-        checklist=[
-            r for r in duty_rows if r.section == duty_rules.EOI and r.state != duty_rules.CANCELLED
-        ],
-        timeline=timeline,
-        source=source,
-        duty_counts={s: sum(1 for r in statutory if r.state == s) for s in duty_rules.STATES},
-    )
-    pack.fingerprint = fingerprint(pack)
-    return pack
 
 
 def you_said_row(r: IssueRecord, practice_patients: int, names: Names | None = None) -> YouSaidRow:

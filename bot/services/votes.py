@@ -123,12 +123,7 @@ class VoteView:
 def _positions(uow: UnitOfWork, programme, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
-    try:
-        repo = uow.engagements
-    except ImportError:  # a deployment without the engagement log: no forecast
-        return {}
-    latest = getattr(repo, "latest_positions", None)
-    return latest(programme.id, ids) if latest else {}
+    return uow.engagements.latest_positions(programme.id, ids)
 
 
 def tally_vote(

@@ -148,137 +148,160 @@ def duty_callback(req: CommandRequest, args: list[str]) -> None:
         raise UsageError("Say what to do with a duty: " + ", ".join(VERBS) + ".")
     verb = choice(args[0], VERBS, "duty command", USAGE)
     rest = args[1:]
-    if verb == "show":
-        detail = svc.show_duty(
-            req.actor, req.channel_id, _one(rest, "Say which duty, by its number."), req.uow
-        )
-        d = detail.duty
-        lines = [duty_line(d, len(detail.evidence), detail.today)]
-        lines.append(f"What it is: {esc(rules.basis(d))}")
-        lines.append(
-            f"Source: {esc(d.source) if d.source else 'none recorded (a duty added by hand)'}"
-        )
-        if d.due_on:
-            lines.append(f"Due: {esc(rules.due_text(d))}")
-            if d.due_note or d.provisional:
-                lines.append(f"Move it with `/consult duty due {d.id} <date>`.")
-        if detail.asks:
-            lines.append(f"NHS England asks: _{esc(detail.asks)}_")
-        if detail.excludes:
-            lines.append(f"Outside the scope, in NHS England's letter: _{esc(detail.excludes)}_")
-        if d.notes:
-            lines.append(f"Note: {esc(d.notes)}")
-        if detail.evidence:
-            lines.append("Evidence:")
-            lines += [f"• {_evidence_line(e, detail.engagements)}" for e in detail.evidence]
-        req.out.reply("\n".join(lines))
-    elif verb == "done":
-        p = parse(rest, {"evidence", "board"}, usage=USAGE)
-        if p.opt("board") is not None:
-            agreed, invitation, _created = svc.agree_invited_hwbb(
-                req.actor,
-                req.channel_id,
-                _one(p.words, "Say which duty is done, by its number."),
-                p.opt("board"),
-                req.uow,
-            )
-            for ref in p.all("evidence"):
-                svc.add_duty_evidence(req.actor, req.channel_id, str(agreed.id), ref, req.uow)
-            req.out.reply(
-                f"Done: *{agreed.id}* {esc(agreed.notes or '')}"
-                + (
-                    f" Next: *{invitation.id}* {esc(invitation.title)}."
-                    if invitation is not None
-                    else ""
-                )
-            )
-            return
-        duty, count = svc.complete_duty(
+    {
+        "show": _show,
+        "done": _done,
+        "na": _na,
+        "reopen": _reopen,
+        "evidence": _evidence,
+        "owner": _owner,
+        "note": _note,
+        "due": _due,
+        "revision": _revision,
+    }[verb](req, rest)
+
+
+def _show(req: CommandRequest, rest: list[str]) -> None:
+    detail = svc.show_duty(
+        req.actor, req.channel_id, _one(rest, "Say which duty, by its number."), req.uow
+    )
+    d = detail.duty
+    lines = [duty_line(d, len(detail.evidence), detail.today)]
+    lines.append(f"What it is: {esc(rules.basis(d))}")
+    lines.append(f"Source: {esc(d.source) if d.source else 'none recorded (a duty added by hand)'}")
+    if d.due_on:
+        lines.append(f"Due: {esc(rules.due_text(d))}")
+        if d.due_note or d.provisional:
+            lines.append(f"Move it with `/consult duty due {d.id} <date>`.")
+    if detail.asks:
+        lines.append(f"NHS England asks: _{esc(detail.asks)}_")
+    if detail.excludes:
+        lines.append(f"Outside the scope, in NHS England's letter: _{esc(detail.excludes)}_")
+    if d.notes:
+        lines.append(f"Note: {esc(d.notes)}")
+    if detail.evidence:
+        lines.append("Evidence:")
+        lines += [f"• {_evidence_line(e, detail.engagements)}" for e in detail.evidence]
+    req.out.reply("\n".join(lines))
+
+
+def _done(req: CommandRequest, rest: list[str]) -> None:
+    p = parse(rest, {"evidence", "board"}, usage=USAGE)
+    if p.opt("board") is not None:
+        agreed, invitation, _created = svc.agree_invited_hwbb(
             req.actor,
             req.channel_id,
             _one(p.words, "Say which duty is done, by its number."),
+            p.opt("board"),
             req.uow,
-            evidence=p.all("evidence"),
         )
-        tail = (
-            f" It has {count} piece{'s' if count != 1 else ''} of evidence."
-            if count
-            else f" It has no evidence yet: add it with `/consult duty evidence {duty.id} <link or engagement number>`."
-        )
-        req.out.reply(f"Done: *{duty.id}* {esc(duty.title)}.{tail}")
-    elif verb == "na":
-        if len(rest) != 2:
-            raise UsageError(
-                'Give the duty\'s number and the reason in quotes, e.g. `na 4 "No joint committee"`.'
-            )
-        duty = svc.mark_not_applicable(req.actor, req.channel_id, rest[0], rest[1], req.uow)
-        req.out.reply(f"Not applicable: *{duty.id}* {esc(duty.title)} ({esc(duty.reason)}).")
-    elif verb == "reopen":
-        duty = svc.reopen_duty(
-            req.actor, req.channel_id, _one(rest, "Say which duty to reopen."), req.uow
-        )
-        req.out.reply(f"Open again: *{duty.id}* {esc(duty.title)}.")
-    elif verb == "evidence":
-        if len(rest) != 2:
-            raise UsageError(
-                "Give the duty's number and one piece of evidence: a link (https://...), "
-                "an engagement number, or a Slack message link."
-            )
-        duty, row, added = svc.add_duty_evidence(
-            req.actor, req.channel_id, rest[0], rest[1], req.uow
-        )
-        what = (
-            "engagement " + str(row.engagement_id) if row.kind == "engagement" else f"<{row.url}>"
-        )
+        for ref in p.all("evidence"):
+            svc.add_duty_evidence(req.actor, req.channel_id, str(agreed.id), ref, req.uow)
         req.out.reply(
-            f"{'Added' if added else 'Already there'}: {what} as evidence for *{duty.id}* {esc(duty.title)}."
-        )
-    elif verb == "owner":
-        if len(rest) != 2:
-            raise UsageError(
-                "Give the duty's number and mention the owner, e.g. `owner 4 @jane` (or `none`)."
+            f"Done: *{agreed.id}* {esc(agreed.notes or '')}"
+            + (
+                f" Next: *{invitation.id}* {esc(invitation.title)}."
+                if invitation is not None
+                else ""
             )
-        who = None if rest[1].lower() in ("none", "nobody") else user_id(rest[1])
-        duty = svc.set_duty_owner(req.actor, req.channel_id, rest[0], who, req.uow)
-        req.out.reply(
-            f"<@{who}> now owns *{duty.id}* {esc(duty.title)}; they get its reminders."
-            if who
-            else f"*{duty.id}* has no owner now."
         )
-    elif verb == "note":
-        if len(rest) != 2:
-            raise UsageError(
-                'Give the duty\'s number and the note in quotes, e.g. `note 4 "Sent to the board secretary"`.'
-            )
-        duty = svc.note_duty(req.actor, req.channel_id, rest[0], rest[1], req.uow)
-        req.out.reply(f"Noted on *{duty.id}*: {esc(duty.notes)}")
-    elif verb == "due":
-        if len(rest) < 2:
-            raise UsageError("Give the duty's number and its new due date (or `none`).")
-        text = " ".join(rest[1:])
-        due = None if text.lower() == "none" else _date(req, text)
-        duty = svc.set_duty_due(req.actor, req.channel_id, rest[0], due, req.uow)
-        req.out.reply(
-            f"*{duty.id}* is now due {format_date(due)}."
-            if due
-            else f"*{duty.id}* has no due date now."
+        return
+    duty, count = svc.complete_duty(
+        req.actor,
+        req.channel_id,
+        _one(p.words, "Say which duty is done, by its number."),
+        req.uow,
+        evidence=p.all("evidence"),
+    )
+    tail = (
+        f" It has {count} piece{'s' if count != 1 else ''} of evidence."
+        if count
+        else f" It has no evidence yet: add it with `/consult duty evidence {duty.id} <link or engagement number>`."
+    )
+    req.out.reply(f"Done: *{duty.id}* {esc(duty.title)}.{tail}")
+
+
+def _na(req: CommandRequest, rest: list[str]) -> None:
+    if len(rest) != 2:
+        raise UsageError(
+            'Give the duty\'s number and the reason in quotes, e.g. `na 4 "No joint committee"`.'
         )
-    else:
-        p = parse(rest, {"due"}, usage=USAGE)
-        if len(p.words) != 1:
-            raise UsageError(
-                'Say what changed, in quotes: `/consult duty revision "Budget section rewritten"`.'
-            )
-        due = _date(req, p.opt("due")) if p.opt("due") else None
-        number, created = svc.record_revision(
-            req.actor, req.channel_id, p.words[0], req.uow, due_on=due
+    duty = svc.mark_not_applicable(req.actor, req.channel_id, rest[0], rest[1], req.uow)
+    req.out.reply(f"Not applicable: *{duty.id}* {esc(duty.title)} ({esc(duty.reason)}).")
+
+
+def _reopen(req: CommandRequest, rest: list[str]) -> None:
+    duty = svc.reopen_duty(
+        req.actor, req.channel_id, _one(rest, "Say which duty to reopen."), req.uow
+    )
+    req.out.reply(f"Open again: *{duty.id}* {esc(duty.title)}.")
+
+
+def _evidence(req: CommandRequest, rest: list[str]) -> None:
+    if len(rest) != 2:
+        raise UsageError(
+            "Give the duty's number and one piece of evidence: a link (https://...), "
+            "an engagement number, or a Slack message link."
         )
-        lines = [
-            f"Significant revision {number} recorded. Under s14Z12 each Health and Wellbeing Board is consulted "
-            f"again and sent a copy: {len(created)} new duties."
-        ]
-        lines += [f"• *{d.id}* {esc(d.title)}" for d in created]
-        req.out.reply("\n".join(lines))
+    duty, row, added = svc.add_duty_evidence(req.actor, req.channel_id, rest[0], rest[1], req.uow)
+    what = "engagement " + str(row.engagement_id) if row.kind == "engagement" else f"<{row.url}>"
+    req.out.reply(
+        f"{'Added' if added else 'Already there'}: {what} as evidence for *{duty.id}* {esc(duty.title)}."
+    )
+
+
+def _owner(req: CommandRequest, rest: list[str]) -> None:
+    if len(rest) != 2:
+        raise UsageError(
+            "Give the duty's number and mention the owner, e.g. `owner 4 @jane` (or `none`)."
+        )
+    who = None if rest[1].lower() in ("none", "nobody") else user_id(rest[1])
+    duty = svc.set_duty_owner(req.actor, req.channel_id, rest[0], who, req.uow)
+    req.out.reply(
+        f"<@{who}> now owns *{duty.id}* {esc(duty.title)}; they get its reminders."
+        if who
+        else f"*{duty.id}* has no owner now."
+    )
+
+
+def _note(req: CommandRequest, rest: list[str]) -> None:
+    if len(rest) != 2:
+        raise UsageError(
+            'Give the duty\'s number and the note in quotes, e.g. `note 4 "Sent to the board secretary"`.'
+        )
+    duty = svc.note_duty(req.actor, req.channel_id, rest[0], rest[1], req.uow)
+    req.out.reply(f"Noted on *{duty.id}*: {esc(duty.notes)}")
+
+
+def _due(req: CommandRequest, rest: list[str]) -> None:
+    if len(rest) < 2:
+        raise UsageError("Give the duty's number and its new due date (or `none`).")
+    text = " ".join(rest[1:])
+    due = None if text.lower() == "none" else _date(req, text)
+    duty = svc.set_duty_due(req.actor, req.channel_id, rest[0], due, req.uow)
+    req.out.reply(
+        f"*{duty.id}* is now due {format_date(due)}."
+        if due
+        else f"*{duty.id}* has no due date now."
+    )
+
+
+def _revision(req: CommandRequest, rest: list[str]) -> None:
+    p = parse(rest, {"due"}, usage=USAGE)
+    if len(p.words) != 1:
+        raise UsageError(
+            'Say what changed, in quotes: `/consult duty revision "Budget section rewritten"`.'
+        )
+    due = _date(req, p.opt("due")) if p.opt("due") else None
+    number, created = svc.record_revision(
+        req.actor, req.channel_id, p.words[0], req.uow, due_on=due
+    )
+    lines = [
+        f"Significant revision {number} recorded. Under s14Z12 each Health and Wellbeing Board is consulted "
+        f"again and sent a copy: {len(created)} new duties."
+    ]
+    lines += [f"• *{d.id}* {esc(d.title)}" for d in created]
+    req.out.reply("\n".join(lines))
 
 
 def _date(req: CommandRequest, text: str):

@@ -59,94 +59,115 @@ def stakeholder_callback(req: CommandRequest, args: list[str]) -> None:
         USAGE,
     )
     rest = args[1:]
-    if verb == "add":
-        p = parse(rest, {"code", "list-size", "group"}, usage=USAGE)
-        if len(p.words) != 2:
-            raise UsageError(
-                'Give the type and the name (in quotes if it has spaces), e.g. practice "Acorn Surgery".'
-            )
-        size = (
-            parse_int(p.opt("list-size"), "The list size", 0, 10_000_000)
-            if p.opt("list-size")
-            else None
+    {
+        "add": _add,
+        "list": _list,
+        "import": _import,
+        "show": _show,
+        "link": _link,
+        "unlink": _unlink,
+        "remove": _remove,
+    }[verb](req, rest)
+
+
+def _add(req: CommandRequest, rest: list[str]) -> None:
+    p = parse(rest, {"code", "list-size", "group"}, usage=USAGE)
+    if len(p.words) != 2:
+        raise UsageError(
+            'Give the type and the name (in quotes if it has spaces), e.g. practice "Acorn Surgery".'
         )
-        s = svc.add_stakeholder(
-            req.actor,
-            req.channel_id,
-            stakeholder_type(p.words[0]),
-            p.words[1],
-            req.uow,
-            code=p.opt("code"),
-            list_size=size,
-            group=p.opt("group"),
-        )
-        req.out.reply(f"Added to the register: {describe(s)} ({TYPE_LABELS[s.type].lower()}).")
-    elif verb == "list":
-        p = parse(rest, {"group"}, usage=USAGE)
-        if len(p.words) > 1:
-            raise UsageError("Give at most one type to list.")
-        type_ = stakeholder_type(p.words[0]) if p.words else None
-        programme, rows = svc.list_stakeholders(
-            req.actor, req.channel_id, req.uow, type_, p.opt("group")
-        )
-        if not rows:
-            req.out.reply(
-                "The register has no such stakeholders yet. Add one with `/consult stakeholder add`."
-            )
-            return
-        rows.sort(key=lambda s: (TYPES.index(s.type), s.name.lower()))
-        lines = [
-            f"*{esc(programme.name)}*: {len(rows):,} stakeholder{'s' if len(rows) != 1 else ''}"
-        ]
-        current = None
-        for s in rows[:LIST_LIMIT]:
-            if s.type != current:
-                current = s.type
-                count = sum(1 for r in rows if r.type == current)
-                lines.append(f"\n*{TYPE_LABELS[current]}* ({count:,})")
-            lines.append("• " + describe(s))
-        if len(rows) > LIST_LIMIT:
-            lines.append(
-                f"…and {len(rows) - LIST_LIMIT:,} more. List one type (`/consult stakeholder list practice`) or a group (`--group`)."
-            )
-        req.out.reply("\n".join(lines))
-    elif verb == "import":
-        p = parse(rest, {"commissioner"}, usage=USAGE)
-        programme, _ = svc.list_stakeholders(req.actor, req.channel_id, req.uow, "practice")
-        files = req.out.fetch_files(req.channel_id, p.words)
-        report = svc.import_practices(
-            req.actor, programme.id, files, req.uow, commissioner=p.opt("commissioner")
-        )
-        lines = [
-            f"Imported {', '.join(esc(name) for name, _ in files)}: {len(report.added)} added, "
-            f"{len(report.changed)} changed, {report.unchanged} unchanged."
-        ]
-        lines += [f"Left out: {esc(line)}" for line in report.left_out]
-        req.out.reply("\n".join(lines))
-    elif verb == "show":
-        if len(rest) != 1:
-            raise UsageError(
-                "Say which stakeholder: its code or part of its name (quoted if it has spaces)."
-            )
-        _, s = svc.show_stakeholder(req.actor, req.channel_id, rest[0], req.uow)
-        req.out.reply(f"{describe(s)}\nType: {TYPE_LABELS[s.type]}")
-    elif verb in ("link", "unlink"):
-        want = 2 if verb == "link" else 1
-        if len(rest) != want:
-            raise UsageError(
-                "Say which stakeholder and mention the person, e.g. `link E85001 @jane`."
-                if verb == "link"
-                else "Say which stakeholder to unlink."
-            )
-        who = user_id(rest[1]) if verb == "link" else None
-        s = svc.link_stakeholder(req.actor, req.channel_id, rest[0], who, req.uow)
+    size = (
+        parse_int(p.opt("list-size"), "The list size", 0, 10_000_000)
+        if p.opt("list-size")
+        else None
+    )
+    s = svc.add_stakeholder(
+        req.actor,
+        req.channel_id,
+        stakeholder_type(p.words[0]),
+        p.words[1],
+        req.uow,
+        code=p.opt("code"),
+        list_size=size,
+        group=p.opt("group"),
+    )
+    req.out.reply(f"Added to the register: {describe(s)} ({TYPE_LABELS[s.type].lower()}).")
+
+
+def _list(req: CommandRequest, rest: list[str]) -> None:
+    p = parse(rest, {"group"}, usage=USAGE)
+    if len(p.words) > 1:
+        raise UsageError("Give at most one type to list.")
+    type_ = stakeholder_type(p.words[0]) if p.words else None
+    programme, rows = svc.list_stakeholders(
+        req.actor, req.channel_id, req.uow, type_, p.opt("group")
+    )
+    if not rows:
         req.out.reply(
-            f"<@{who}> now speaks and votes for {describe(s)}."
-            if who
-            else f"Nobody is linked to *{esc(s.name)}* now."
+            "The register has no such stakeholders yet. Add one with `/consult stakeholder add`."
         )
-    else:
-        if len(rest) != 1:
-            raise UsageError("Say which stakeholder to remove.")
-        s = svc.remove_stakeholder(req.actor, req.channel_id, rest[0], req.uow)
-        req.out.reply(f"Removed *{esc(s.name)}* from the register. Its engagement history is kept.")
+        return
+    rows.sort(key=lambda s: (TYPES.index(s.type), s.name.lower()))
+    lines = [f"*{esc(programme.name)}*: {len(rows):,} stakeholder{'s' if len(rows) != 1 else ''}"]
+    current = None
+    for s in rows[:LIST_LIMIT]:
+        if s.type != current:
+            current = s.type
+            count = sum(1 for r in rows if r.type == current)
+            lines.append(f"\n*{TYPE_LABELS[current]}* ({count:,})")
+        lines.append("• " + describe(s))
+    if len(rows) > LIST_LIMIT:
+        lines.append(
+            f"…and {len(rows) - LIST_LIMIT:,} more. List one type (`/consult stakeholder list practice`) or a group (`--group`)."
+        )
+    req.out.reply("\n".join(lines))
+
+
+def _import(req: CommandRequest, rest: list[str]) -> None:
+    p = parse(rest, {"commissioner"}, usage=USAGE)
+    programme, _ = svc.list_stakeholders(req.actor, req.channel_id, req.uow, "practice")
+    files = req.out.fetch_files(req.channel_id, p.words)
+    report = svc.import_practices(
+        req.actor, programme.id, files, req.uow, commissioner=p.opt("commissioner")
+    )
+    lines = [
+        f"Imported {', '.join(esc(name) for name, _ in files)}: {len(report.added)} added, "
+        f"{len(report.changed)} changed, {report.unchanged} unchanged."
+    ]
+    lines += [f"Left out: {esc(line)}" for line in report.left_out]
+    req.out.reply("\n".join(lines))
+
+
+def _show(req: CommandRequest, rest: list[str]) -> None:
+    if len(rest) != 1:
+        raise UsageError(
+            "Say which stakeholder: its code or part of its name (quoted if it has spaces)."
+        )
+    _, s = svc.show_stakeholder(req.actor, req.channel_id, rest[0], req.uow)
+    req.out.reply(f"{describe(s)}\nType: {TYPE_LABELS[s.type]}")
+
+
+def _link(req: CommandRequest, rest: list[str]) -> None:
+    if len(rest) != 2:
+        raise UsageError("Say which stakeholder and mention the person, e.g. `link E85001 @jane`.")
+    who = user_id(rest[1])
+    s = svc.link_stakeholder(req.actor, req.channel_id, rest[0], who, req.uow)
+    req.out.reply(
+        f"<@{who}> now speaks and votes for {describe(s)}."
+        if who
+        else f"Nobody is linked to *{esc(s.name)}* now."
+    )
+
+
+def _unlink(req: CommandRequest, rest: list[str]) -> None:
+    if len(rest) != 1:
+        raise UsageError("Say which stakeholder to unlink.")
+    s = svc.link_stakeholder(req.actor, req.channel_id, rest[0], None, req.uow)
+    req.out.reply(f"Nobody is linked to *{esc(s.name)}* now.")
+
+
+def _remove(req: CommandRequest, rest: list[str]) -> None:
+    if len(rest) != 1:
+        raise UsageError("Say which stakeholder to remove.")
+    s = svc.remove_stakeholder(req.actor, req.channel_id, rest[0], req.uow)
+    req.out.reply(f"Removed *{esc(s.name)}* from the register. Its engagement history is kept.")
