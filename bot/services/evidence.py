@@ -552,76 +552,39 @@ def vote_summaries(rec: Records) -> list[VoteSummary]:
 def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
     """The duties and the checklist, each with its evidence, in the order they are shown."""
     tz = rec.programme.timezone
-    people = {s.id: s for s in rec.stakeholders}
     done_on: dict[int, date] = {}
     for ev in rec.duty_events:
         if ev.action == "duty.done" and ev.entity_id is not None:
             done_on[ev.entity_id] = _local_date(ev.at, tz)
-    engagements_by_id = {e.id: e for e in rec.engagements}
-    votes_by_id = {v.id: v for v in votes}
-    duty_rows = []
-    for d in rec.duties:
-        items = []
-        for ev in rec.evidence.get(d.id, []):
-            if ev.kind == "engagement":
-                e = engagements_by_id.get(ev.engagement_id)
-                if e is None:
-                    items.append(
-                        EvidenceItem(
-                            "engagement", f"Engagement {ev.engagement_id} (withdrawn since)"
-                        )
-                    )
-                else:
-                    names = ", ".join(
-                        sorted(people[s].name for s in rec.links.get(e.id, []) if s in people)
-                    )
-                    items.append(
-                        EvidenceItem(
-                            "engagement",
-                            f"Engagement {e.id}: {e.kind} with {names}: {e.summary}",
-                            on=e.occurred_on,
-                        )
-                    )
-            elif ev.kind == "vote":
-                v = votes_by_id.get(ev.vote_id)
-                text = (
-                    f"Vote {ev.vote_id}: {v.question} ({v.tally.outcome})"
-                    if v
-                    else f"Vote {ev.vote_id}"
-                )
-                items.append(
-                    EvidenceItem(
-                        "vote", text, on=_local_date(v.closed_at, tz) if v and v.closed_at else None
-                    )
-                )
-            else:
-                label = "Slack message: " if ev.kind == "permalink" else "Document: "
-                items.append(
-                    EvidenceItem(
-                        ev.kind, label + ev.url, url=ev.url, on=_local_date(ev.added_at, tz)
-                    )
-                )
-        duty_rows.append(
-            DutyRow(
-                d.id,
-                d.section,
-                d.title,
-                d.statute,
-                d.state,
-                d.due_on,
-                rec.names(d.owner_id) or None,
-                d.reason,
-                d.notes,
-                done_on.get(d.id) if d.state == duty_rules.DONE else None,
-                items,
-                duty_rules.checklist_asks(rec.template, d.key),
-                duty_rules.kind_of(d),
-                duty_rules.basis(d),
-                d.source,
-                duty_rules.due_qualifiers(d) if d.state == duty_rules.OPEN else [],
-                (duty_rules.checklist_item(rec.template, d.key) or {}).get("excludes"),
-            )
+    lookups = EvidenceLookups(
+        {e.id: e for e in rec.engagements},
+        {s.id: s for s in rec.stakeholders},
+        rec.links,
+        {v.id: v for v in votes},
+        tz,
+    )
+    duty_rows = [
+        DutyRow(
+            d.id,
+            d.section,
+            d.title,
+            d.statute,
+            d.state,
+            d.due_on,
+            rec.names(d.owner_id) or None,
+            d.reason,
+            d.notes,
+            done_on.get(d.id) if d.state == duty_rules.DONE else None,
+            [evidence_item(ev, lookups) for ev in rec.evidence.get(d.id, [])],
+            duty_rules.checklist_asks(rec.template, d.key),
+            duty_rules.kind_of(d),
+            duty_rules.basis(d),
+            d.source,
+            duty_rules.due_qualifiers(d) if d.state == duty_rules.OPEN else [],
+            (duty_rules.checklist_item(rec.template, d.key) or {}).get("excludes"),
         )
+        for d in rec.duties
+    ]
     # Duties in the order they fall due; the checklist in its letters' order (A to H).
     duty_rows.sort(
         key=lambda r: (
@@ -630,8 +593,41 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
             else (r.section, date.min, r.title)
         )
     )
-
     return duty_rows
+
+
+@dataclass
+class EvidenceLookups:
+    engagements: dict[int, object]
+    people: dict[int, object]
+    links: dict[int, list[int]]
+    votes: dict[int, VoteSummary]
+    timezone: str
+
+
+def evidence_item(ev, lookups: EvidenceLookups) -> EvidenceItem:
+    """One piece of a duty's evidence as the pack shows it: an engagement, a vote or a link."""
+    tz, people = lookups.timezone, lookups.people
+    if ev.kind == "engagement":
+        e = lookups.engagements.get(ev.engagement_id)
+        if e is None:
+            return EvidenceItem("engagement", f"Engagement {ev.engagement_id} (withdrawn since)")
+        names = ", ".join(
+            sorted(people[s].name for s in lookups.links.get(e.id, []) if s in people)
+        )
+        return EvidenceItem(
+            "engagement",
+            f"Engagement {e.id}: {e.kind} with {names}: {e.summary}",
+            on=e.occurred_on,
+        )
+    if ev.kind == "vote":
+        v = lookups.votes.get(ev.vote_id)
+        text = f"Vote {ev.vote_id}: {v.question} ({v.tally.outcome})" if v else f"Vote {ev.vote_id}"
+        return EvidenceItem(
+            "vote", text, on=_local_date(v.closed_at, tz) if v and v.closed_at else None
+        )
+    label = "Slack message: " if ev.kind == "permalink" else "Document: "
+    return EvidenceItem(ev.kind, label + ev.url, url=ev.url, on=_local_date(ev.added_at, tz))
 
 
 def timeline_of(
