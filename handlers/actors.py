@@ -19,10 +19,11 @@ def actor_from_payload(body: dict, context=None, client=None) -> Actor:
     user = body.get("user") or {}
     if not isinstance(user, dict):  # events carry the user id itself
         user = {"id": user}
+    team = body.get("team")
     user_id = user.get("id") or body.get("user_id") or getattr(context, "user_id", None) or ""
     team_id = (
         getattr(context, "team_id", None)
-        or (body.get("team") or {}).get("id")
+        or (team.get("id") if isinstance(team, dict) else None)
         or body.get("team_id")
         or user.get("team_id")
         or ""
