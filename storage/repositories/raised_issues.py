@@ -140,14 +140,6 @@ class RaisedIssueRepository:
             )
         )
 
-    def is_tagged(self, engagement_id: int) -> bool:
-        return (
-            self.session.scalar(
-                select(ERI.raised_issue_id).where(ERI.engagement_id == engagement_id).limit(1)
-            )
-            is not None
-        )
-
     def sync_engagement(self, engagement: Engagement) -> None:
         """After an edit or withdrawal: copy date and state onto its tags, recount its issues."""
         links = list(
