@@ -84,6 +84,68 @@ def confirm(client, channel: str | None, user: str, text: str) -> None:
     client.chat_postMessage(channel=user, text=text)
 
 
+def picked_in_one_programme(meta: dict, values: dict):
+    """((programme id, stakeholder ids, groups, {programme id: issue ids}), None) from the
+    form, or (None, errors by field) when its choices span programmes or came from elsewhere."""
+    picked = read_picked(values["picked"])
+    if len(picked) > 1:
+        return None, {"stakeholders": "Choose stakeholders of one programme at a time."}
+    programme_id, (ids, groups) = next(
+        iter(picked.items()), (meta["p"][0] if meta["p"] else 0, ([], []))
+    )
+    if programme_id not in set(meta["p"]):
+        return None, {"stakeholders": "Choose stakeholders from the list."}
+    picked_issues = read_issue_values(values["issues"])
+    if set(picked_issues) - {programme_id}:
+        return None, {"issues": "Choose issues of the same programme as the stakeholders."}
+    return (programme_id, ids, groups, picked_issues), None
+
+
+def submit_form(services, ack, body, client, context, view) -> None:
+    """The form's Log button: errors go back on their fields; a logged engagement is confirmed."""
+    meta = read_metadata(view.get("private_metadata"))
+    values = form_values(view)
+    actor = actor_from_payload(body, context, client)
+    picked, errors = picked_in_one_programme(meta, values)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    programme_id, ids, groups, picked_issues = picked
+    follow_up = svc.FollowUp(
+        values["action_title"] or "", values["action_owner"], values["action_due"]
+    )
+    try:
+        logged = svc.log_engagement_from_form(
+            actor,
+            programme_id,
+            ids,
+            groups,
+            values["kind"],
+            values["summary"],
+            services.uow(),
+            on=values["date"],
+            position=values["position"],
+            source=meta["s"],
+            permalink=meta["l"],
+            follow_up=follow_up,
+            issue_ids=picked_issues.get(programme_id, []),
+            new_issue=values["new_issue"],
+        )
+    except svc.FieldErrors as e:
+        ack(response_action="errors", errors=e.errors)
+        return
+    except ConsultError as e:
+        ack(response_action="errors", errors={"stakeholders": e.message[:300]})
+        return
+    ack()
+    try:
+        confirm(
+            client, meta["c"] or logged.programme.channel_id, actor.user_id, logged_text(logged)
+        )
+    except Exception:
+        log.exception("could not confirm engagement #%s to %s", logged.engagement.id, actor.user_id)
+
+
 def add_listeners(app, services) -> None:
     @app.shortcut(SHORTCUT)
     def log_as_engagement_callback(ack, body, client, context):
@@ -121,65 +183,4 @@ def add_listeners(app, services) -> None:
 
     @app.view(FORM_CALLBACK)
     def engagement_form_callback(ack, body, client, context, view):
-        meta = read_metadata(view.get("private_metadata"))
-        values = form_values(view)
-        actor = actor_from_payload(body, context, client)
-        picked = read_picked(values["picked"])
-        allowed = set(meta["p"])
-        if len(picked) > 1:
-            ack(
-                response_action="errors",
-                errors={"stakeholders": "Choose stakeholders of one programme at a time."},
-            )
-            return
-        programme_id, (ids, groups) = next(
-            iter(picked.items()), (meta["p"][0] if meta["p"] else 0, ([], []))
-        )
-        if programme_id not in allowed:
-            ack(
-                response_action="errors",
-                errors={"stakeholders": "Choose stakeholders from the list."},
-            )
-            return
-        follow_up = svc.FollowUp(
-            values["action_title"] or "", values["action_owner"], values["action_due"]
-        )
-        picked_issues = read_issue_values(values["issues"])
-        if set(picked_issues) - {programme_id}:
-            ack(
-                response_action="errors",
-                errors={"issues": "Choose issues of the same programme as the stakeholders."},
-            )
-            return
-        try:
-            logged = svc.log_engagement_from_form(
-                actor,
-                programme_id,
-                ids,
-                groups,
-                values["kind"],
-                values["summary"],
-                services.uow(),
-                on=values["date"],
-                position=values["position"],
-                source=meta["s"],
-                permalink=meta["l"],
-                follow_up=follow_up,
-                issue_ids=picked_issues.get(programme_id, []),
-                new_issue=values["new_issue"],
-            )
-        except svc.FieldErrors as e:
-            ack(response_action="errors", errors=e.errors)
-            return
-        except ConsultError as e:
-            ack(response_action="errors", errors={"stakeholders": e.message[:300]})
-            return
-        ack()
-        try:
-            confirm(
-                client, meta["c"] or logged.programme.channel_id, actor.user_id, logged_text(logged)
-            )
-        except Exception:
-            log.exception(
-                "could not confirm engagement #%s to %s", logged.engagement.id, actor.user_id
-            )
+        submit_form(services, ack, body, client, context, view)
