@@ -44,7 +44,6 @@ def request_key(body: dict, raw: str) -> tuple[str, str]:
 
 def defer_to_workers(services, queue):
     """The web app's last middleware."""
-    engine = services.engine
 
     def defer_to_workers(req, body, next):
         if not isinstance(body, dict) or body.get("type") in ANSWERED_IN_THE_ACK:
@@ -58,20 +57,14 @@ def defer_to_workers(services, queue):
         key, kind = request_key(body, raw)
         team = body.get("team_id") or (body.get("team") or {}).get("id")
         try:
-            fresh = slack_requests.record(engine, key, kind, team, raw, content_type)
+            fresh = queue.record_and_enqueue(key, kind, team, raw, content_type)
         except DBAPIError as e:
             # Nowhere to write it down: run it here, as before, so the user hears why.
             log.warning(
                 "could not queue %s (%s); running it in the web process", key, type(e).__name__
             )
             return next()
-        if fresh:
-            try:
-                queue.enqueue(key)
-            except Exception:
-                # Written down but not queued: the next worker to start picks it up from the ledger.
-                log.exception("could not queue %s; it waits in the ledger", key)
-        else:
+        if not fresh:
             log.info("%s already received; this delivery is acknowledged and dropped", key)
         return BoltResponse(status=200, body="")
 

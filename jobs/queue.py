@@ -17,6 +17,7 @@ ledger, which also makes every job idempotent (storage/slack_requests.py).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import queue
 import signal
@@ -53,6 +54,13 @@ class LocalQueue:
         self._pending: set[str] = set()  # queued here and not yet run: each key runs once
         self._lock = threading.Lock()
         self._workers: list[threading.Thread] = []
+
+    def record_and_enqueue(self, key, kind, team_id, body, content_type) -> bool:
+        """Write the request into the ledger and queue it; False for a Slack id seen before."""
+        fresh = slack_requests.record(self.engine, key, kind, team_id, body, content_type)
+        if fresh:
+            self.enqueue(key[:120])
+        return fresh
 
     def enqueue(self, key: str) -> None:
         with self._lock:
@@ -116,6 +124,13 @@ class PostgresQueue:
         self._stopping = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+
+    def record_and_enqueue(self, key, kind, team_id, body, content_type) -> bool:
+        """The ledger row and procrastinate's job row in one transaction on the application's own
+        connection: one round trip to PostgreSQL per ack, and never one without the other."""
+        return slack_requests.record(
+            self.engine, key, kind, team_id, body, content_type, also=_defer_in
+        )
 
     def enqueue(self, key: str) -> None:
         from procrastinate.exceptions import AlreadyEnqueued
@@ -266,6 +281,19 @@ class PostgresQueue:
         if self._defer_open:
             self._defer_app.close()
             self._defer_open = False
+
+
+_DEFER = text(
+    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, :key, "
+    "CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])"
+)
+
+
+def _defer_in(conn, key: str) -> None:
+    """procrastinate's own SQL function for deferring, as its defer() calls it."""
+    conn.execute(
+        _DEFER, {"queue": QUEUE, "task": TASK, "key": key, "args": json.dumps({"key": key})}
+    )
 
 
 def _run_one(run: Run, key: str) -> None:

@@ -38,8 +38,17 @@ class Pending:
     changes_committed: bool
 
 
-def record(engine, key: str, kind: str, team_id: str | None, body: str, content_type: str) -> bool:
-    """Write the request down before acking it. False when its Slack id is already here."""
+def record(
+    engine,
+    key: str,
+    kind: str,
+    team_id: str | None,
+    body: str,
+    content_type: str,
+    also=None,
+) -> bool:
+    """Write the request down before acking it. False when its Slack id is already here.
+    `also(conn)` runs in the same transaction (the queue's own job row, on PostgreSQL)."""
     try:
         with engine.begin() as conn:
             conn.execute(
@@ -54,6 +63,8 @@ def record(engine, key: str, kind: str, team_id: str | None, body: str, content_
                     received_at=now(),
                 )
             )
+            if also is not None:
+                also(conn, key[:120])
         return True
     except IntegrityError:
         return False
