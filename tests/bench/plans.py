@@ -123,10 +123,8 @@ def _run_command(services, programme, text: str) -> str:
 
 
 def _run_feed(services, programme, _text) -> str:
-    from handlers.web import ROUTES, _load_routes
+    from handlers.web import ROUTES
 
-    if not ROUTES:
-        _load_routes()
     path = f"/calendar/{programme.feed_token}.ics"
     for methods, pattern, handler in ROUTES:
         m = pattern.fullmatch(path)

@@ -140,10 +140,7 @@ def button_scenario() -> Scenario:
 # -- calendar feeds -------------------------------------------------------------
 def _feed_route_exists() -> tuple[bool, str]:
     try:
-        from handlers.web import ROUTES, _load_routes
-
-        if not ROUTES:
-            _load_routes()
+        from handlers.web import ROUTES
     except Exception as e:
         return False, f"the HTTP routes did not load ({type(e).__name__}: {e})"
     ok = any(

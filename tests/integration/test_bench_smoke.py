@@ -124,3 +124,13 @@ def test_rendering_every_digest_with_its_charts(pg_url):
     # Each digest has a coverage chart, and a positions chart when practices stated positions.
     assert 2 <= charted["pictures"] <= 4 and charted["bytes"] > 2 * 5_000
     assert charted["slack_needs"] >= charted["digests"] * 1.0  # posts a second apart at least
+
+
+def test_every_feed_scenario_finds_the_feed_route():
+    # A renamed route table once left the feed scenarios quietly "not available".
+    from tests.bench.scenarios import feed_scenarios
+
+    scenarios = feed_scenarios()
+    assert scenarios and all(s.available for s in scenarios), [
+        (s.key, s.why_not) for s in scenarios
+    ]
