@@ -46,6 +46,7 @@ SCOPE: dict[str, str] = {
     "engagement_raised_issue": f"engagement_id IN (SELECT id FROM engagement WHERE {_IN_TEAM})",
     "slack_installations": "team_id = :team",
     "person": "team_id = :team",
+    "slack_request": "team_id = :team",
 }
 
 # The programme a row belongs to (tables outside any programme are absent).
@@ -110,6 +111,7 @@ TEXT_COLUMNS: list[tuple[str, str]] = [
     ("delivery", "error"),
     ("audit_event", "before"),
     ("audit_event", "after"),
+    ("slack_request", "body"),  # a queued Slack request as received (who asked, what they typed)
 ]
 
 # Columns whose names look like a person's but hold none (the bot's own user, token metadata).
