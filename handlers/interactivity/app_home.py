@@ -11,6 +11,7 @@ from bot import charts
 from bot.context import Actor
 from bot.services.coverage import home_for
 from bot.services.pictures import shared_picture
+from handlers.actors import actor_from_payload
 from handlers.slack_messenger import SlackMessenger
 
 log = logging.getLogger("consult.home")
@@ -20,8 +21,9 @@ log = logging.getLogger("consult.home")
 MAX_HOME_PICTURES = 3
 
 
-def publish_home(services, client, team_id: str, user_id: str) -> None:
-    home = home_for(Actor(team_id=team_id, user_id=user_id), services.uow())
+def publish_home(services, client, actor: Actor) -> None:
+    user_id = actor.user_id
+    home = home_for(actor, services.uow())
     pictures = home_pictures(services, SlackMessenger(client), home)
     try:
         client.views_publish(user_id=user_id, view=home_view(home, pictures))
@@ -52,12 +54,12 @@ def home_pictures(services, messenger, home) -> dict[int, str]:
 
 def add_listeners(app, services) -> None:
     @app.event("app_home_opened")
-    def app_home_opened_callback(event, client, context):
+    def app_home_opened_callback(body, event, client, context):
         # Events are acknowledged by Bolt; only the Home tab (not Messages) gets a view.
         if event.get("tab", "home") != "home":
             return
-        user = event.get("user") or context.user_id
+        actor = actor_from_payload(body, context)
         try:
-            publish_home(services, client, context.team_id or "", user)
+            publish_home(services, client, actor)
         except Exception:
-            log.exception("could not publish the App Home of %s", user)
+            log.exception("could not publish the App Home of %s", actor.user_id)
