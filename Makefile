@@ -65,7 +65,7 @@ SOAK_MINUTES ?= 30
 soak: install-dev
 	tests/with-postgres.sh $(PY) -m tests.soak --minutes $(SOAK_MINUTES) $(SOAK_ARGS)
 
-# One scenario under py-spy: `make profile SCENARIO=coverage` (writes profiles/, not committed).
+# Scenarios under py-spy: `make profile SCENARIO="coverage tally"` (writes profiles/, not committed).
 SCENARIO ?= coverage
 profile: install-dev
 	tests/with-postgres.sh $(PY) -m tests.bench.profile $(SCENARIO)

@@ -1,9 +1,9 @@
 """`make profile SCENARIO=<key>`: one benchmark scenario under a sampling profiler (py-spy).
 
-    DATABASE_URL_PG=... python -m tests.bench.profile coverage [--scale 1] [--requests 600]
+    DATABASE_URL_PG=... python -m tests.bench.profile coverage [tally ...] [--scale 1] [--requests 600]
 
-Builds the national data set, starts the app as the benchmark does (`serve
---no-worker` and one `app.py worker`), sends the scenario's signed requests
+Builds the national data set once, starts the app as the benchmark does (`serve
+--no-worker` and one `app.py worker`) and, for each scenario named, sends its signed requests
 from concurrent clients while py-spy samples the web process and the worker,
 and writes, per process, the collapsed stacks (open them in speedscope or feed
 them to flamegraph.pl) and the top frames as text. Nothing it writes is
@@ -54,42 +54,14 @@ def top_frames(collapsed: Path, n: int = 25) -> str:
     return "\n".join(table(own, "self") + [""] + table(total, "total (self + callees)")) + "\n"
 
 
-def main(argv=None) -> int:
-    keys = [s.key for s in all_scenarios()]
-    p = argparse.ArgumentParser(
-        prog="python -m tests.bench.profile", description=__doc__.split("\n")[0]
-    )
-    p.add_argument("scenario", choices=keys)
-    p.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
-    p.add_argument("--requests", type=int, default=600)
-    p.add_argument("--clients", type=int, default=50)
-    p.add_argument("--threads", type=int, default=16)
-    p.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
-    p.add_argument("--out", type=Path, default=ROOT / "profiles")
-    args = p.parse_args(argv)
-    admin_url = os.environ.get("DATABASE_URL_PG")
-    if not admin_url:
-        print("Set DATABASE_URL_PG (make profile starts a throwaway PostgreSQL).", file=sys.stderr)
-        return 2
-    scenario = next(s for s in all_scenarios() if s.key == args.scenario)
-    if not scenario.available:
-        print(f"{scenario.label} is not available: {scenario.why_not}", file=sys.stderr)
-        return 2
-    args.out.mkdir(parents=True, exist_ok=True)
-    name = f"consult_profile_{os.getpid()}"
-    url = create_database(admin_url, name)
-    slack = BenchSlack()
-    server = None
+def _profile(scenario, server, data, slack, args) -> None:
+    """One scenario's requests under py-spy, attached to the web process and to the worker."""
+    make = scenario.prepare(server, data, slack, Signer())
+    run(server, slack, make, 20, 10)  # warm up: imports, caches, pools
     spies: list[tuple[str, subprocess.Popen, Path]] = []
     try:
-        print(f"Building the data set (scale {args.scale})...", flush=True)
-        data = build(url, Scale.national(args.scale), log=lambda *_: None)
-        log_dir = Path(tempfile.mkdtemp(prefix="consult-profile-"))
-        server = start_app("profiled", url, slack, args.threads, log_dir)
-        make = scenario.prepare(server, data, slack, Signer())
-        run(server, slack, make, 20, 10)  # warm up: imports, caches, pools
         for role, pid in (("web", server.proc.pid), ("worker", server.workers[0].pid)):
-            out = args.out / f"{args.scenario}-{role}.collapsed.txt"
+            out = args.out / f"{scenario.key}-{role}.collapsed.txt"
             spy = subprocess.Popen(
                 [
                     str(Path(sys.executable).with_name("py-spy")),
@@ -120,17 +92,54 @@ def main(argv=None) -> int:
                 spy.wait(30)
             except subprocess.TimeoutExpired:
                 spy.kill()
-        if server is not None:
-            server.stop()
-        slack.close()
-        drop_database(admin_url, name)
     for role, _, out in spies:
         if not out.exists():
             print(f"py-spy wrote nothing for the {role} process", file=sys.stderr)
             continue
         text = top_frames(out)
         (out.with_suffix("").with_suffix(".top.txt")).write_text(text)
-        print(f"\n== {role} process: {out} (open in speedscope)\n{text}")
+        print(f"\n== {scenario.key}, {role} process: {out} (open in speedscope)\n{text}")
+
+
+def main(argv=None) -> int:
+    keys = [s.key for s in all_scenarios()]
+    p = argparse.ArgumentParser(
+        prog="python -m tests.bench.profile", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("scenarios", nargs="+", choices=keys, metavar="scenario")
+    p.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
+    p.add_argument("--requests", type=int, default=600)
+    p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--threads", type=int, default=16)
+    p.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    p.add_argument("--out", type=Path, default=ROOT / "profiles")
+    args = p.parse_args(argv)
+    admin_url = os.environ.get("DATABASE_URL_PG")
+    if not admin_url:
+        print("Set DATABASE_URL_PG (make profile starts a throwaway PostgreSQL).", file=sys.stderr)
+        return 2
+    chosen = [next(s for s in all_scenarios() if s.key == key) for key in args.scenarios]
+    for scenario in chosen:
+        if not scenario.available:
+            print(f"{scenario.label} is not available: {scenario.why_not}", file=sys.stderr)
+            return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = f"consult_profile_{os.getpid()}"
+    url = create_database(admin_url, name)
+    slack = BenchSlack()
+    server = None
+    try:
+        print(f"Building the data set (scale {args.scale})...", flush=True)
+        data = build(url, Scale.national(args.scale), log=lambda *_: None)
+        log_dir = Path(tempfile.mkdtemp(prefix="consult-profile-"))
+        server = start_app("profiled", url, slack, args.threads, log_dir)
+        for scenario in chosen:
+            _profile(scenario, server, data, slack, args)
+    finally:
+        if server is not None:
+            server.stop()
+        slack.close()
+        drop_database(admin_url, name)
     return 0
 
 
