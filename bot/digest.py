@@ -298,7 +298,8 @@ def vote_closes(n: int) -> str:
 def position_changes(
     rows, window: Window, names: dict[int, tuple[str, str | None, str]]
 ) -> list[PositionChange]:
-    """rows: (stakeholder_id, occurred_on, logged_at, engagement_id, position), logged before the window's end.
+    """rows: (stakeholder_id, occurred_on, logged_at, engagement_id, position), logged before the window's end:
+    at least every position given in the window and each stakeholder's latest one before it.
 
     A stakeholder's position is the one of its latest engagement (by the date it
     happened, then by engagement), as the engagement log defines it. A change is

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, false, func, select
+from sqlalchemy import and_, delete, false, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from storage.models import (
     Delivery,
@@ -33,6 +33,50 @@ def _in_window(programme_id: int, start: datetime, end: datetime):
         Engagement.logged_at >= start,
         Engagement.logged_at < end,
         Engagement.withdrawn_at.is_(None),
+    )
+
+
+def _latest_before_window(programme_id: int, stakeholder_ids: list[int], start: datetime):
+    """(id, name, code, type, occurred_on, logged_at, engagement_id, position) per stakeholder still in
+    the register: the position of its latest engagement (by the date it happened, then by
+    engagement) among those logged before `start`; the last four None when there is none."""
+    earlier_es = aliased(ES)
+    earlier = aliased(Engagement)
+    latest = (
+        select(earlier_es.engagement_id)
+        .join(earlier, earlier.id == earlier_es.engagement_id)
+        .where(
+            # `withdrawn = false` and `position IS NOT NULL` match the partial position index.
+            earlier_es.stakeholder_id == Stakeholder.id,
+            earlier_es.withdrawn == false(),
+            earlier_es.position.is_not(None),
+            earlier.withdrawn_at.is_(None),
+            earlier.logged_at < start,
+        )
+        .order_by(earlier_es.occurred_on.desc(), earlier_es.engagement_id.desc())
+        .limit(1)
+        .correlate(Stakeholder)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Stakeholder.id,
+            Stakeholder.name,
+            Stakeholder.code,
+            Stakeholder.type,
+            ES.occurred_on,
+            Engagement.logged_at,
+            ES.engagement_id,
+            ES.position,
+        )
+        .select_from(Stakeholder)
+        .outerjoin(ES, and_(ES.stakeholder_id == Stakeholder.id, ES.engagement_id == latest))
+        .outerjoin(Engagement, Engagement.id == ES.engagement_id)
+        .where(
+            Stakeholder.id.in_(stakeholder_ids),
+            Stakeholder.programme_id == programme_id,
+            Stakeholder.removed_at.is_(None),
+        )
     )
 
 
@@ -94,61 +138,45 @@ class DigestRepository:
 
     def position_history(self, programme_id: int, start: datetime, end: datetime):
         """For the stakeholders given a position by an engagement logged in [start, end):
-        every position they were given by engagements logged before `end`, and their names.
+        the positions given in the window, the latest one given before it, and their names.
+
+        Only what the window needs is read, so a digest costs the same however long
+        the log before it: the window's rows through the engagement log's
+        (programme, logged_at) index, then, per stakeholder, one backward scan of
+        the position index that stops at the first engagement logged before the
+        window (usually the first it reads).
 
         Returns (rows, names): rows are (stakeholder_id, occurred_on, logged_at, engagement_id, position);
-        names maps stakeholder_id -> (name, code, type).
+        names maps stakeholder_id -> (name, code, type) for stakeholders still in the register.
         """
-        touched = (
-            select(ES.stakeholder_id)
-            .join(Engagement, Engagement.id == ES.engagement_id)
-            .where(
-                *_in_window(programme_id, start, end),
-                ES.position.is_not(None),
-                ES.withdrawn == false(),
+        rows = [
+            tuple(r)
+            for r in self.session.execute(
+                select(
+                    ES.stakeholder_id,
+                    ES.occurred_on,
+                    Engagement.logged_at,
+                    ES.engagement_id,
+                    ES.position,
+                )
+                .join(Engagement, Engagement.id == ES.engagement_id)
+                .where(
+                    *_in_window(programme_id, start, end),
+                    ES.position.is_not(None),
+                    ES.withdrawn == false(),
+                )
             )
-            .distinct()
-        )
-        ids = list(self.session.scalars(touched))
-        if not ids:
-            return [], {}
-        rows, names = [], {}
+        ]
+        ids = sorted({r[0] for r in rows})
+        names = {}
         for first in range(0, len(ids), 500):
             chunk = ids[first : first + 500]
-            rows += [
-                tuple(r)
-                for r in self.session.execute(
-                    select(
-                        ES.stakeholder_id,
-                        ES.occurred_on,
-                        Engagement.logged_at,
-                        ES.engagement_id,
-                        ES.position,
-                    )
-                    .join(Engagement, Engagement.id == ES.engagement_id)
-                    .where(
-                        ES.stakeholder_id.in_(chunk),
-                        ES.position.is_not(None),
-                        ES.withdrawn == false(),
-                        Engagement.withdrawn_at.is_(None),
-                        Engagement.logged_at < end,
-                    )
-                )
-            ]
-            names.update(
-                {
-                    sid: (name, code, type_)
-                    for sid, name, code, type_ in self.session.execute(
-                        select(
-                            Stakeholder.id, Stakeholder.name, Stakeholder.code, Stakeholder.type
-                        ).where(
-                            Stakeholder.id.in_(chunk),
-                            Stakeholder.programme_id == programme_id,
-                            Stakeholder.removed_at.is_(None),
-                        )
-                    )
-                }
-            )
+            for sid, name, code, type_, *before in self.session.execute(
+                _latest_before_window(programme_id, chunk, start)
+            ):
+                names[sid] = (name, code, type_)
+                if before[-1] is not None:
+                    rows.append((sid, *before))
         return rows, names
 
     # -- roll-ups ---------------------------------------------------------------------

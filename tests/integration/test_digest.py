@@ -441,3 +441,76 @@ def test_a_crash_between_posting_and_recording_is_settled_from_slack_not_reposte
         assert uow.deliveries.get(key).state == "sent"
         assert uow.deliveries.get(key + ":complete").state == "sent"
     svc.engine.dispose()
+
+
+def test_position_changes_read_only_the_window_and_say_what_the_whole_history_says(any_services):
+    """Long histories before the window: the digest reads only the week and each stakeholder's
+    latest earlier position, and reports exactly the changes the whole history gives."""
+    from sqlalchemy import select
+
+    from bot.digest import position_changes, window_before
+    from storage.models import Engagement, EngagementStakeholder
+
+    svc = any_services
+    programme = make_programme(svc, when="2014-12-01 12:00")
+    for code in ("EA", "EB", "EC", "ED", "EE", "EF"):
+        stakeholders.add_stakeholder(
+            ADMIN, "C1", "practice", f"Practice {code}", svc.uow(), code=code
+        )
+
+    def log(when, code, position, on=None):
+        with freeze_time(when):
+            return engagements.log_engagement(
+                ADMIN, "C1", [code], "call", f"Rang {code}", svc.uow(), position=position, on=on
+            )
+
+    # Months of history before the window (2015-03-11 12:00 to 2015-03-18 12:00).
+    for day in range(1, 29):
+        for code in ("EA", "EB", "ED", "EF"):
+            log(f"2015-01-{day:02d} 10:00", code, ("support", "neutral")[day % 2])
+    log("2015-02-10 10:00", "EA", "oppose")  # A's position when the week starts
+    log("2015-02-20 10:00", "EB", "support")
+    log("2015-02-01 10:00", "EE", "oppose")
+    withdrawn = log("2015-02-25 10:00", "ED", "undecided")  # withdrawn: D stays at support
+    with freeze_time("2015-02-26 10:00"):
+        engagements.withdraw_engagement(ADMIN, "C1", withdrawn.engagement.id, svc.uow())
+    # The week.
+    log("2015-03-16 10:00", "EA", "support")  # oppose -> support
+    log("2015-03-16 11:00", "EB", "oppose", on="2015-02-01")  # backdated: B stays at support
+    log("2015-03-16 12:00", "EC", "undecided")  # no position before -> undecided
+    log("2015-03-16 13:00", "ED", "support")  # support, as before the withdrawn one
+    log("2015-03-12 10:00", "EE", "neutral", on="2015-03-12")
+    log("2015-03-17 10:00", "EE", "oppose", on="2015-03-17")  # back to oppose by the week's end
+
+    with freeze_time("2015-03-18 12:00"):
+        shown = digests.show_digest(OTHER, "C1", svc.uow())
+        window = window_before(clock.now(), programme.timezone)
+    text = "\n".join(s.text for s in shown[0].sections)
+    assert "Position changes (2):" in text
+    assert "• *Practice EA* (EA): oppose → *support*" in text
+    assert "• *Practice EC* (EC): no position → *undecided*" in text
+    for code in ("EB", "ED", "EE", "EF"):
+        assert f"*Practice {code}* ({code}):" not in text
+
+    # The same changes as from every position ever given (how the digest read them before).
+    ES = EngagementStakeholder
+    with svc.uow() as uow:
+        rows, names = uow.digests.position_history(programme.id, window.start, window.end)
+        assert len(rows) <= 6 + 4  # the week's six, and one earlier position for each of four
+        everything = uow.session.execute(
+            select(
+                ES.stakeholder_id,
+                ES.occurred_on,
+                Engagement.logged_at,
+                ES.engagement_id,
+                ES.position,
+            )
+            .join(Engagement, Engagement.id == ES.engagement_id)
+            .where(
+                ES.position.is_not(None),
+                ES.withdrawn.is_(False),
+                Engagement.withdrawn_at.is_(None),
+                Engagement.logged_at < window.end,
+            )
+        ).all()
+        assert position_changes(rows, window, names) == position_changes(everything, window, names)
