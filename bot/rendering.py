@@ -41,12 +41,19 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
+# Each template is compiled once per process and kept: the templates ship with the code, so
+# nothing checks their files for changes on every render (auto_reload), and the cache holds
+# every one of them (cache_size=-1: no eviction).
+_COMPILED_ONCE = dict(auto_reload=False, cache_size=-1)
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(JINJA_DIR)),
         undefined=StrictUndefined,
         autoescape=False,
+        **_COMPILED_ONCE,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
@@ -56,11 +63,15 @@ def environment() -> Environment:
 
 
 def html_environment() -> Environment:
-    """For HTML documents (the evidence pack): autoescaping on."""
+    """For HTML documents (the evidence pack): autoescaping on.
+
+    A fresh one per document: the pack sets filters of its own (its timezone), which a
+    shared environment would hand to another pack rendered at the same time."""
     env = Environment(
         loader=FileSystemLoader(str(JINJA_DIR)),
         undefined=StrictUndefined,
         autoescape=True,
+        **_COMPILED_ONCE,
         trim_blocks=True,
         lstrip_blocks=True,
     )
