@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.clock import now
 from storage import slack_requests
+from storage.uow import one_connection
 
 log = logging.getLogger("consult.deferred")
 
@@ -79,7 +80,13 @@ def make_runner(services, worker_app, stall_seconds: float = 0):
     running_for = timedelta(seconds=stall_seconds)
 
     def run(key: str) -> None:
-        pending = slack_requests.claim(engine, key, running_for)
+        # One connection for the whole job: the claim, every unit of work the listener
+        # opens, and the "done" (not a checkout, and its liveness check, for each).
+        with one_connection(engine) as conn:
+            run_on(conn, key)
+
+    def run_on(conn, key: str) -> None:
+        pending = slack_requests.claim(conn, key, running_for)
         if pending is None:
             log.info("%s is done or running elsewhere; nothing to run", key)
             return
@@ -98,7 +105,7 @@ def make_runner(services, worker_app, stall_seconds: float = 0):
             slack_requests.running_request.reset(token)
         if response.status >= 500:
             log.warning("%s ended with %s in the worker", key, response.status)
-        slack_requests.mark_done(engine, key)
+        slack_requests.mark_done(conn, key)
 
     return run
 

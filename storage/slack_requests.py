@@ -7,11 +7,13 @@ state decides between two runs of one job.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import Connection, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +38,17 @@ class Pending:
     # A previous run committed its changes and then died before it could answer:
     # running it again would do them twice.
     changes_committed: bool
+
+
+@contextmanager
+def _transaction(bind) -> Iterator[Connection]:
+    """A transaction on `bind`: an engine's own connection, or the one a job holds."""
+    if isinstance(bind, Connection):
+        with bind.begin():
+            yield bind
+    else:
+        with bind.begin() as conn:
+            yield conn
 
 
 def record(
@@ -70,10 +83,11 @@ def record(
         return False
 
 
-def claim(engine, key: str, running_for: timedelta = timedelta(0)) -> Pending | None:
+def claim(bind, key: str, running_for: timedelta = timedelta(0)) -> Pending | None:
     """Take a request to run: None when it is done (a retry, or a duplicate job), unknown, or
-    running elsewhere (started less than `running_for` ago: a worker that died is silent longer)."""
-    with engine.begin() as conn:
+    running elsewhere (started less than `running_for` ago: a worker that died is silent longer).
+    `bind`: the engine, or the connection the job holds."""
+    with _transaction(bind) as conn:
         row = conn.execute(
             select(
                 SlackRequest.state,
@@ -109,8 +123,8 @@ def claim(engine, key: str, running_for: timedelta = timedelta(0)) -> Pending | 
     )
 
 
-def mark_done(engine, key: str) -> None:
-    with engine.begin() as conn:
+def mark_done(bind, key: str) -> None:
+    with _transaction(bind) as conn:
         conn.execute(
             update(SlackRequest)
             .where(SlackRequest.key == key)

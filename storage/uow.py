@@ -6,7 +6,11 @@ for the transaction when `with uow:` opens it.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.personal_data import PersonalDataRepository
@@ -25,6 +29,39 @@ from storage.repositories.retention import RetentionRepository
 from storage.repositories.stakeholders import StakeholderRepository
 from storage.repositories.votes import VoteRepository
 
+# The connection a worker job holds for its whole run (None elsewhere): see one_connection().
+_held: ContextVar[Connection | None] = ContextVar("consult_held_connection", default=None)
+
+
+@contextmanager
+def one_connection(engine: Engine) -> Iterator[Connection]:
+    """Within this block, this thread's units of work share one connection, checked out once.
+
+    Each unit of work still has its own transaction on it, committed or rolled back as
+    before. One nested inside another (the connection is then in a transaction) takes a
+    connection of its own, so it never joins its parent's transaction.
+    """
+    with engine.connect() as conn:
+        token = _held.set(conn)
+        try:
+            yield conn
+        finally:
+            _held.reset(token)
+
+
+def held_connection(engine: Engine) -> Connection | None:
+    """The connection held for this thread's job on `engine`, if it is free for a transaction."""
+    conn = _held.get()
+    if (
+        conn is None
+        or conn.closed
+        or conn.invalidated
+        or conn.engine is not engine
+        or conn.in_transaction()
+    ):
+        return None
+    return conn
+
 
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker):
@@ -32,7 +69,10 @@ class UnitOfWork:
         self.session: Session | None = None
 
     def __enter__(self) -> UnitOfWork:
-        self.session = session = self._session_factory()
+        held = held_connection(self._session_factory.kw["bind"])
+        self.session = session = (
+            self._session_factory(bind=held) if held is not None else self._session_factory()
+        )
         self.programmes = ProgrammeRepository(session)
         self.stakeholders = StakeholderRepository(session)
         self.audit = AuditRepository(session)

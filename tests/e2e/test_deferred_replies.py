@@ -1,11 +1,13 @@
 """Acked requests go through the ledger: each runs once, and a reply that can no longer use its
 response_url (30 minutes, 5 uses) reaches the user through chat.postEphemeral instead."""
 
+import json
+import threading
 import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from bot.clock import now
 from handlers.deferred import make_runner
@@ -98,3 +100,43 @@ def test_a_request_older_than_its_response_url_is_answered_with_post_ephemeral(s
     assert len(posted) == 1 and "/consult" in posted[0]["text"]
     assert slack.sent("response") == []
     assert _ledger(sqlite_app) == [("command", "done", 1)]
+
+
+def test_a_job_checks_out_one_connection_for_its_whole_run(sqlite_app, slack):
+    """The claim, each unit of work of the listener and the "done" share one connection."""
+    sqlite_app.command('setup "Hillingdon co-commissioning"')
+    sqlite_app.command('stakeholder add practice "Acorn Surgery" --code E85001')
+    sqlite_app.wait_until_known("UADMIN")
+    engine = sqlite_app.services.engine
+    body = urlencode(
+        {
+            "team_id": "T1",
+            "channel_id": "C1",
+            "user_id": "UADMIN",
+            "command": "/consult",
+            "text": 'engage E85001 meeting "Practice visit" --position support',
+            "response_url": slack.response_url("one-connection"),
+            "trigger_id": "trigger-one-connection",
+        }
+    )
+    assert slack_requests.record(
+        engine, "command:one", "command", "T1", body, "application/x-www-form-urlencoded"
+    )
+    here = threading.current_thread()
+    checkouts = []
+
+    def counted(*_):
+        if threading.current_thread() is here:
+            checkouts.append(1)
+
+    event.listen(engine, "checkout", counted)
+    try:
+        make_runner(sqlite_app.services, sqlite_app.bolt)("command:one")
+    finally:
+        event.remove(engine, "checkout", counted)
+    [reply] = slack.sent("response")[-1:]
+    assert "Acorn Surgery" in json.dumps(reply)
+    with sqlite_app.services.uow() as uow:
+        assert uow.engagements.latest_positions(1) == {1: "support"}
+    assert ("command", "done", 1) in _ledger(sqlite_app)
+    assert len(checkouts) == 1
