@@ -314,6 +314,16 @@ def build(url: str, scale: Scale, seed: int = 2014, log=print) -> Dataset:
             ],
             stakeholder_rows,
         )
+        # The workspace directory as the daily sweep leaves it: everyone who uses Consult is
+        # in it, so requests do not send Slack a users.info each (as on a first day).
+        people = sorted(
+            {(i.team_id, u) for i in infos for u in [i.admin] + [u for _s, u in i.practice_users]}
+        )
+        copy(
+            "person",
+            ["team_id", "user_id", "display_name", "real_name", "deleted", "updated_at", "seen_at"],
+            [(t, u, f"Person {u}", f"Person {u}", False, naive_now, naive_now) for t, u in people],
+        )
         log(f"  {len(infos):,} programmes, {sid:,} stakeholders")
 
         # -- a year of engagement, with who was engaged and their positions ------

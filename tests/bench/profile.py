@@ -28,11 +28,34 @@ from .scenarios import all_scenarios
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Leaves where a thread waits (on PostgreSQL, a socket, a lock or a queue) rather than
+# computes: py-spy samples them as active, so the busy table leaves them out.
+WAITING = {
+    "Connection.wait",
+    "AsyncConnection.wait",
+    "Condition.wait",
+    "Event.wait",
+    "EpollSelector.select",
+    "SocketIO.readinto",
+    "trigger._physical_pull",
+    "_worker",
+}
+OURS = ("app.py", "bot/", "blocks/", "handlers/", "jobs/", "storage/")
+
+
+def _function(frame: str) -> str:
+    """`name (path:line)` without the line, so one function is one row."""
+    name, _, where = frame.partition(" (")
+    return f"{name} ({where.rsplit(':', 1)[0]})" if where else name
+
+
 def top_frames(collapsed: Path, n: int = 25) -> str:
-    """Self and total sample counts per frame, from py-spy's collapsed stacks."""
+    """Self and total sample counts per frame, from py-spy's collapsed stacks, and
+    Consult's own functions over the samples that were not waiting."""
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
-    samples = 0
+    ours: Counter[str] = Counter()
+    samples = busy = 0
     for line in collapsed.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack:
@@ -43,15 +66,25 @@ def top_frames(collapsed: Path, n: int = 25) -> str:
         own[frames[-1]] += k
         for frame in set(frames):
             total[frame] += k
+        if frames[-1].partition(" (")[0] in WAITING:
+            continue
+        busy += k
+        mine = {_function(f) for f in frames if f.partition(" (")[2].startswith(OURS)}
+        for function in mine:
+            ours[function] += k
     if not samples:
         return "no samples\n"
 
-    def table(counts: Counter[str], title: str) -> list[str]:
-        lines = [f"{title} ({samples:,} samples)", f"{'share':>7}  frame"]
-        lines += [f"{c / samples:7.1%}  {f}" for f, c in counts.most_common(n)]
+    def table(counts: Counter[str], title: str, of: int) -> list[str]:
+        lines = [f"{title} ({of:,} samples)", f"{'share':>7}  frame"]
+        lines += [f"{c / of:7.1%}  {f}" for f, c in counts.most_common(n)]
         return lines
 
-    return "\n".join(table(own, "self") + [""] + table(total, "total (self + callees)")) + "\n"
+    lines = table(own, "self", samples) + [""] + table(total, "total (self + callees)", samples)
+    if busy:
+        lines += ["", f"busy: {busy / samples:.1%} of samples were not waiting on I/O or locks"]
+        lines += table(ours, "Consult's own functions, of the busy samples (inclusive)", busy)
+    return "\n".join(lines) + "\n"
 
 
 def _profile(scenario, server, data, slack, args) -> None:
