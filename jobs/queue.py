@@ -30,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from storage import slack_requests
+from storage.db import make_engine
 from storage.models.base import utcnow
 
 log = logging.getLogger("consult.queue")
@@ -107,6 +108,11 @@ class PostgresQueue:
 
         self.engine = engine
         self.conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+        # Acks: one autocommit statement each, on connections not pinged before use (the ping
+        # would double the round trips; a dropped connection is replaced and tried again).
+        self.ack_engine = make_engine(
+            database_url, pool_pre_ping=False, isolation_level="AUTOCOMMIT"
+        )
         self.concurrency = concurrency
         self.stall_seconds = stall_seconds
         # Deferring is synchronous (web threads); the worker is asynchronous (its own loop).
@@ -126,10 +132,17 @@ class PostgresQueue:
         self._thread: threading.Thread | None = None
 
     def record_and_enqueue(self, key, kind, team_id, body, content_type) -> bool:
-        """The ledger row and procrastinate's job row in one transaction on the application's own
-        connection: one round trip to PostgreSQL per ack, and never one without the other."""
-        return slack_requests.record(
-            self.engine, key, kind, team_id, body, content_type, also=_defer_in
+        """The ledger row and procrastinate's job row in one statement (one transaction, one
+        round trip to PostgreSQL per ack), so there is never one without the other."""
+        return slack_requests.record_then(
+            self.ack_engine,
+            key,
+            kind,
+            team_id,
+            body,
+            content_type,
+            then=_DEFER_SQL,
+            params={"queue": QUEUE, "task": TASK, "args": json.dumps({"key": key[:120]})},
         )
 
     def enqueue(self, key: str) -> None:
@@ -285,6 +298,7 @@ class PostgresQueue:
         if self._defer_open:
             self._defer_app.close()
             self._defer_open = False
+        self.ack_engine.dispose()
 
 
 async def _autocommit(conn) -> None:
@@ -301,17 +315,12 @@ def _unchecked_pool(**pool_args):
     return psycopg_pool.AsyncConnectionPool(**{**pool_args, "check": None})
 
 
-_DEFER = text(
-    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, :key, "
+# procrastinate's own SQL function for deferring, as its defer() calls it; the queueing
+# lock is the request's key (`fresh.key`: the ledger row written in the same statement).
+_DEFER_SQL = (
+    "procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, fresh.key, "
     "CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])"
 )
-
-
-def _defer_in(conn, key: str) -> None:
-    """procrastinate's own SQL function for deferring, as its defer() calls it."""
-    conn.execute(
-        _DEFER, {"queue": QUEUE, "task": TASK, "key": key, "args": json.dumps({"key": key})}
-    )
 
 
 def _run_one(run: Run, key: str) -> None:

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, delete, event, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, delete, event, insert, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import now
@@ -58,10 +58,8 @@ def record(
     team_id: str | None,
     body: str,
     content_type: str,
-    also=None,
 ) -> bool:
-    """Write the request down before acking it. False when its Slack id is already here.
-    `also(conn)` runs in the same transaction (the queue's own job row, on PostgreSQL)."""
+    """Write the request down before acking it. False when its Slack id is already here."""
     try:
         with engine.begin() as conn:
             conn.execute(
@@ -76,11 +74,52 @@ def record(
                     received_at=now(),
                 )
             )
-            if also is not None:
-                also(conn, key[:120])
         return True
     except IntegrityError:
         return False
+
+
+# PostgreSQL: the request written down and `then` (an SQL expression over the new row's
+# key) run in one statement, one round trip on an autocommit connection. A duplicate
+# inserts nothing, so `then` does not run and no row comes back.
+_RECORD_THEN = (
+    "WITH fresh AS (INSERT INTO slack_request "
+    "(key, kind, team_id, body, content_type, state, attempts, received_at) "
+    "VALUES (:key, :kind, :team_id, :body, :content_type, 'queued', 0, :received_at) "
+    "ON CONFLICT (key) DO NOTHING RETURNING key) SELECT {then} FROM fresh"
+)
+
+
+def record_then(
+    autocommit_engine,
+    key: str,
+    kind: str,
+    team_id: str | None,
+    body: str,
+    content_type: str,
+    then: str,
+    params: dict,
+) -> bool:
+    """record() in a single statement on PostgreSQL, with `then` in it. False when its Slack
+    id is already here. A connection the database dropped is replaced and tried once more."""
+    statement = text(_RECORD_THEN.format(then=then))
+    values = {
+        **params,
+        "key": key[:120],
+        "kind": kind[:32],
+        "team_id": (team_id or "")[:32] or None,
+        "body": body,
+        "content_type": content_type[:100],
+        "received_at": now().astimezone(UTC).replace(tzinfo=None),
+    }
+    for attempt in (1, 2):
+        try:
+            with autocommit_engine.connect() as conn:
+                return conn.execute(statement, values).first() is not None
+        except DBAPIError as e:
+            if attempt == 2 or not e.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 def claim(bind, key: str, running_for: timedelta = timedelta(0)) -> Pending | None:

@@ -6,9 +6,10 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from storage.models import Deadline, SlackRequest
 
@@ -73,6 +74,41 @@ def test_acked_with_no_worker_running_then_answered_once(pg_url, slack, tmp_path
         assert any("Hillingdon" in text for text in replies)
     finally:
         stop(*procs)
+        web.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_the_same_delivery_twice_is_one_ledger_row_one_job_one_reply(pg_url, slack, tmp_path):
+    web = RunningApp(pg_url, slack, worker=False)
+    worker = None
+    try:
+        body = urlencode(
+            {
+                "team_id": "T1",
+                "channel_id": "C1",
+                "user_id": "UADMIN",
+                "command": "/consult",
+                "text": "help",
+                "response_url": slack.response_url("twice"),
+                "trigger_id": "trigger-twice-pg",
+            }
+        )
+        for _ in range(2):
+            resp = web.signed_post(body, "application/x-www-form-urlencoded")
+            assert resp.status == 200 and resp.body == b""
+        with web.services.engine.connect() as conn:
+            jobs = conn.scalar(text("SELECT count(*) FROM procrastinate_jobs"))
+        assert jobs == 1
+        assert [state for _, state, _ in ledger(web)] == ["queued"]
+
+        worker = start_worker(pg_url, slack, tmp_path / "w.log")
+        wait_until(lambda: all_done(web), 60, "the request to be done")
+        slack.wait_for("response", 1)
+        assert len(slack.sent("response")) == 1
+    finally:
+        if worker is not None:
+            stop(worker)
         web.close()
 
 
