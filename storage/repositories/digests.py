@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, false, func, select
+from sqlalchemy import and_, bindparam, delete, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -36,10 +36,25 @@ def _in_window(programme_id: int, start: datetime, end: datetime):
     )
 
 
-def _latest_before_window(programme_id: int, stakeholder_ids: list[int], start: datetime):
-    """(id, name, code, type, occurred_on, logged_at, engagement_id, position) per stakeholder still in
-    the register: the position of its latest engagement (by the date it happened, then by
-    engagement) among those logged before `start`; the last four None when there is none."""
+def _position_queries():
+    """The two statements position changes run, built once: only their parameters change
+    (building them, with their aliases, cost more than running them)."""
+    window_positions = (
+        select(
+            ES.stakeholder_id, ES.occurred_on, Engagement.logged_at, ES.engagement_id, ES.position
+        )
+        .join(Engagement, Engagement.id == ES.engagement_id)
+        .where(
+            Engagement.programme_id == bindparam("programme_id"),
+            Engagement.logged_at >= bindparam("start"),
+            Engagement.logged_at < bindparam("end"),
+            Engagement.withdrawn_at.is_(None),
+            ES.position.is_not(None),
+            ES.withdrawn == false(),
+        )
+    )
+    # Per stakeholder still in the register: the position of its latest engagement (by the
+    # date it happened, then by engagement) among those logged before the window, or None.
     earlier_es = aliased(ES)
     earlier = aliased(Engagement)
     latest = (
@@ -51,14 +66,14 @@ def _latest_before_window(programme_id: int, stakeholder_ids: list[int], start: 
             earlier_es.withdrawn == false(),
             earlier_es.position.is_not(None),
             earlier.withdrawn_at.is_(None),
-            earlier.logged_at < start,
+            earlier.logged_at < bindparam("start"),
         )
         .order_by(earlier_es.occurred_on.desc(), earlier_es.engagement_id.desc())
         .limit(1)
         .correlate(Stakeholder)
         .scalar_subquery()
     )
-    return (
+    latest_before = (
         select(
             Stakeholder.id,
             Stakeholder.name,
@@ -73,11 +88,15 @@ def _latest_before_window(programme_id: int, stakeholder_ids: list[int], start: 
         .outerjoin(ES, and_(ES.stakeholder_id == Stakeholder.id, ES.engagement_id == latest))
         .outerjoin(Engagement, Engagement.id == ES.engagement_id)
         .where(
-            Stakeholder.id.in_(stakeholder_ids),
-            Stakeholder.programme_id == programme_id,
+            Stakeholder.id.in_(bindparam("ids", expanding=True)),
+            Stakeholder.programme_id == bindparam("programme_id"),
             Stakeholder.removed_at.is_(None),
         )
     )
+    return window_positions, latest_before
+
+
+_WINDOW_POSITIONS, _LATEST_BEFORE_WINDOW = _position_queries()
 
 
 class DigestRepository:
@@ -149,30 +168,14 @@ class DigestRepository:
         Returns (rows, names): rows are (stakeholder_id, occurred_on, logged_at, engagement_id, position);
         names maps stakeholder_id -> (name, code, type) for stakeholders still in the register.
         """
-        rows = [
-            tuple(r)
-            for r in self.session.execute(
-                select(
-                    ES.stakeholder_id,
-                    ES.occurred_on,
-                    Engagement.logged_at,
-                    ES.engagement_id,
-                    ES.position,
-                )
-                .join(Engagement, Engagement.id == ES.engagement_id)
-                .where(
-                    *_in_window(programme_id, start, end),
-                    ES.position.is_not(None),
-                    ES.withdrawn == false(),
-                )
-            )
-        ]
+        window = {"programme_id": programme_id, "start": start, "end": end}
+        rows = [tuple(r) for r in self.session.execute(_WINDOW_POSITIONS, window)]
         ids = sorted({r[0] for r in rows})
         names = {}
         for first in range(0, len(ids), 500):
-            chunk = ids[first : first + 500]
+            chunk = {"programme_id": programme_id, "start": start, "ids": ids[first : first + 500]}
             for sid, name, code, type_, *before in self.session.execute(
-                _latest_before_window(programme_id, chunk, start)
+                _LATEST_BEFORE_WINDOW, chunk
             ):
                 names[sid] = (name, code, type_)
                 if before[-1] is not None:
