@@ -56,14 +56,70 @@ def slack_messenger_factory(services: Services):
 
 
 def serve(settings: Settings, args) -> int:
-    import waitress
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    """Checks everything it can before serving (schema, queue, Slack's tokens), then serves.
 
-    from handlers.bolt_app import make_bolt_app
-    from handlers.web import make_wsgi_app
+    On gunicorn the web processes are forked after these checks and each builds its own app
+    (see handlers/wsgi_server.py); on waitress this one process serves what it checked."""
+    from handlers.wsgi_server import run_wsgi
 
     settings.check_slack()
-    services = bootstrap(settings)
+    checked = prepare_web(settings, args, migrate=True)
+    if args.server == "gunicorn":
+        checked.services.engine.dispose()  # no connection of this process crosses the fork
+        checked = None
+
+    state: dict = {}
+
+    def load():
+        try:
+            web = checked or prepare_web(settings, args, migrate=False)
+            state["web"] = web
+            return start_web(web, args)
+        except SettingsError as e:  # in a forked web process: say why, and gunicorn stops
+            print(f"Consult can't start: {e}", file=sys.stderr)
+            sys.exit(3)  # gunicorn's "worker failed to boot": the master does not retry
+
+    def stop():
+        web = state.pop("web", None)
+        if web is not None:
+            web.stop()
+
+    log.info(
+        "Consult listening on port %s (%s, %s threads)", settings.port, args.server, args.threads
+    )
+    run_wsgi(
+        args.server,
+        load,
+        host=args.host,
+        port=settings.port,
+        threads=args.threads,
+        processes=args.processes,
+        on_exit=stop,
+    )
+    return 0
+
+
+class Web:
+    """One web process's parts: its services, its queue, its Bolt app, and what it started."""
+
+    def __init__(self, services: Services, queue, bolt):
+        self.services, self.queue, self.bolt = services, queue, bolt
+        self.worker_started = False
+
+    def stop(self) -> None:
+        """Leaves the scheduler's leadership and lets the worker's running requests finish."""
+        scheduler = self.services.scheduler
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if self.worker_started:
+            self.queue.stop()
+
+
+def prepare_web(settings: Settings, args, migrate: bool) -> Web:
+    """The database, the queue and the Bolt app (which checks the bot token with Slack)."""
+    from handlers.bolt_app import make_bolt_app
+
+    services = bootstrap(settings, migrate=migrate)
     services.messenger_for_team = slack_messenger_factory(services)
     queue = make_queue(services, args.concurrency)
     if args.no_worker and queue.in_process_only:
@@ -71,31 +127,52 @@ def serve(settings: Settings, args) -> int:
             "--no-worker needs PostgreSQL: on SQLite the worker runs inside serve. "
             "Set DATABASE_URL to a PostgreSQL database to run `python app.py worker` apart."
         )
+    if args.processes > 1 and queue.in_process_only:
+        raise SettingsError(
+            "--processes above 1 needs PostgreSQL: on SQLite one process serves and works. "
+            "Set DATABASE_URL to a PostgreSQL database, or leave --processes at 1."
+        )
     try:
         bolt = make_bolt_app(services, queue)  # checks the bot token with Slack
-        if settings.socket_mode:
-            from handlers.socket_mode import ConsultSocketModeHandler
+    except Exception as e:
+        raise _slack_unreachable(e) from None
+    return Web(services, queue, bolt)
 
-            ConsultSocketModeHandler(bolt, settings.slack_app_token, services).connect()
-            log.info("Slack over Socket Mode; HTTP serves calendar feeds and health only")
-    except Exception as e:  # a bad token or no route to Slack: say so, without a traceback
-        from slack_sdk.errors import SlackApiError
 
-        reason = e.response.get("error") if isinstance(e, SlackApiError) else type(e).__name__
-        raise SettingsError(
-            f"Slack did not accept Consult's tokens or could not be reached ({reason}). Check "
-            "SLACK_BOT_TOKEN (and SLACK_APP_TOKEN for Socket Mode), and SLACK_API_URL if you set it."
-        ) from None
+def start_web(web: Web, args):
+    """Socket Mode, the scheduler and the worker for this process; returns its WSGI app."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    from handlers.web import make_wsgi_app
+
+    settings = web.services.settings
     if settings.socket_mode:
-        wsgi = make_wsgi_app(services, slack_handler=None)
+        from handlers.socket_mode import ConsultSocketModeHandler
+
+        try:
+            ConsultSocketModeHandler(web.bolt, settings.slack_app_token, web.services).connect()
+        except Exception as e:
+            raise _slack_unreachable(e) from None
+        log.info("Slack over Socket Mode; HTTP serves calendar feeds and health only")
+        wsgi = make_wsgi_app(web.services, slack_handler=None)
     else:
-        wsgi = make_wsgi_app(services, slack_handler=SlackRequestHandler(bolt))
-    start_background_work(services, args)
+        wsgi = make_wsgi_app(web.services, slack_handler=SlackRequestHandler(web.bolt))
+    start_background_work(web.services, args)
     if not args.no_worker:
-        start_worker(services, queue)
-    log.info("Consult listening on port %s", settings.port)
-    waitress.serve(wsgi, host=args.host, port=settings.port, threads=args.threads, ident="Consult")
-    return 0
+        start_worker(web.services, web.queue)
+        web.worker_started = True
+    return wsgi
+
+
+def _slack_unreachable(e: Exception) -> SettingsError:
+    """A bad token or no route to Slack: say so, without a traceback."""
+    from slack_sdk.errors import SlackApiError
+
+    reason = e.response.get("error") if isinstance(e, SlackApiError) else type(e).__name__
+    return SettingsError(
+        f"Slack did not accept Consult's tokens or could not be reached ({reason}). Check "
+        "SLACK_BOT_TOKEN (and SLACK_APP_TOKEN for Socket Mode), and SLACK_API_URL if you set it."
+    )
 
 
 def make_queue(services: Services, concurrency: int = 8, stall_seconds: float = 30):
@@ -194,6 +271,7 @@ def migrate(settings: Settings, args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from handlers.cli import CLI_COMMANDS
     from handlers.console import LOCAL_ADMIN, LOCAL_CHANNEL, LOCAL_TEAM
+    from handlers.wsgi_server import DEFAULT_SERVER, SERVERS
 
     parser = argparse.ArgumentParser(
         prog="app.py", description="Consult: engagement programmes in Slack."
@@ -211,7 +289,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="only verify, ack and queue; `python app.py worker` processes do the work (PostgreSQL)",
     )
     p.add_argument("--host", default="0.0.0.0")
-    p.add_argument("--threads", type=int, default=16)
+    p.add_argument("--threads", type=int, default=16, help="request threads per web process")
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="web processes on this port (gunicorn; more than 1 needs PostgreSQL)",
+    )
+    p.add_argument(
+        "--server",
+        choices=SERVERS,
+        default=DEFAULT_SERVER,
+        help=f"the WSGI server (default {DEFAULT_SERVER}, gthread workers)",
+    )
     p.add_argument("--concurrency", type=int, default=8, help="worker threads in this process")
     p.set_defaults(run=serve)
     p = sub.add_parser(

@@ -5,6 +5,7 @@ A plain WSGI callable, served by waitress in production and in tests.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -51,7 +52,13 @@ def make_wsgi_app(services, slack_handler=None):
                 if path == "/slack/events" and not _signature_headers_readable(environ):
                     start_response("401 Unauthorized", [("Content-Type", "application/json")])
                     return [b'{"error": "invalid request"}']
-                return slack_handler(environ, start_response)
+                try:
+                    return slack_handler(environ, start_response)
+                except json.JSONDecodeError:
+                    # Bolt parses the body before it checks the signature: a garbled payload
+                    # (signed or not) is the sender's mistake, a 400, not our 500.
+                    start_response("400 Bad Request", [("Content-Type", "application/json")])
+                    return [b'{"error": "the request body is not valid JSON"}']
             if path == "/healthz" and method in ("GET", "HEAD"):
                 ok = services.ping() if services.ping else True
                 body = b"ok\n" if ok else b"database unreachable\n"

@@ -5,9 +5,11 @@
 Builds two data sets in PostgreSQL that differ only in the length of the
 engagement log (1,000 and 1,000,000 engagements at full scale), explains
 the hot queries, starts the app on each (exactly as `app.py serve`) and a
-bare Bolt app, sends every scenario's signed requests from concurrent
-clients, and prints p50/p99 to the acknowledgement and to the final reply,
-the ratios to the bare app and between the data sets, and the targets.
+bare Bolt app on the same WSGI server (`--server gunicorn`, `waitress`, or
+`gunicorn,waitress` to compare the two in one run), sends every scenario's
+signed requests from concurrent clients, and prints p50/p99 to the
+acknowledgement and to the final reply, the ratios to the bare app and
+between the data sets, and the targets (issue 19's, and the older ones).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from handlers.wsgi_server import DEFAULT_SERVER, SERVERS
 
 from . import socket_refresh
 from .dataset import SMALL_ENGAGEMENTS, Dataset, Scale, build, create_database, drop_database
@@ -45,6 +49,14 @@ BARE_RATIO = 2.0
 GROWTH = 1.2
 NOT_MODIFIED_CHEAPER = 10.0
 TARGETS = ("bare", "small", "large")
+# Issue 19's targets, each against the bare Bolt app on the same server (or small -> national).
+ACK_X_BARE = 1.5  # ack p99 of every Slack request
+COMMAND_CPU_X_BARE = 2.5  # CPU per command, web and worker together (stretch: 2x)
+COMMAND_CPU_STRETCH = 2.0
+HEAVY_CPU_X_BARE = 6.0  # `digest now` and a full feed
+NOT_MODIFIED_X_BARE = 1.5  # a 304
+GROWTH_19 = 1.15  # CPU per request, from the small to the national data set
+HEAVY = ("digest", "feed")
 
 
 def parse_args(argv=None):
@@ -68,7 +80,16 @@ def parse_args(argv=None):
         help="concurrent clients (default 50)",
     )
     p.add_argument(
-        "--threads", type=int, default=16, help="waitress threads of each server (app.py's default)"
+        "--threads",
+        type=int,
+        default=16,
+        help="request threads of each server, Consult's and the bare app's (app.py's default)",
+    )
+    p.add_argument(
+        "--server",
+        default=os.environ.get("BENCH_SERVER", DEFAULT_SERVER),
+        help=f"WSGI server under Consult and the bare app: {' or '.join(SERVERS)} (default "
+        f"{DEFAULT_SERVER}, as `serve`), or both, comma-separated, to compare them in one run",
     )
     p.add_argument(
         "--warmup",
@@ -82,13 +103,22 @@ def parse_args(argv=None):
         default=4,
         help="split each server's requests into this many interleaved rounds (default 4)",
     )
-    p.add_argument("--only", default="", help="comma-separated scenario keys (engage,coverage,...)")
+    p.add_argument(
+        "--only",
+        default="",
+        help="comma-separated scenario keys: " + ",".join(s.key for s in all_scenarios()),
+    )
     p.add_argument("--markdown", type=Path, help="also write the results as Markdown to this file")
     p.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     p.add_argument(
         "--plans-only", action="store_true", help="build, explain and render digests; no load"
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    args.servers = [x.strip() for x in args.server.split(",") if x.strip()]
+    unknown = [x for x in args.servers if x not in SERVERS]
+    if unknown or not args.servers:
+        p.error(f"--server: {', '.join(unknown) or 'none given'}; choose from {', '.join(SERVERS)}")
+    return args
 
 
 def ms(seconds: float | None) -> str:
@@ -206,14 +236,15 @@ def measure(
     return results
 
 
-def crash_run(scenarios, server: Server, data: Dataset, slack, args, report: Report) -> None:
+def crash_run(scenarios, server: Server, data: Dataset, slack, args, report: Report) -> dict | None:
     """kill -9 a worker in the middle of a burst of commands: every acked one answered once."""
     sc = next((s for s in scenarios if s.available and s.kind == "command"), None)
     if sc is None or not server.workers:
-        return
+        return None
     make = sc.prepare(server, data, slack, Signer())
     n = max(60, args.requests // 4)
     got = kill_a_worker(server, slack, make, n, args.clients)
+    got.update(n=n, label=sc.label)
     report.say("", md="")
     report.say(
         f"kill -9 a worker after a third of {n} `{sc.label}` requests were acked: "
@@ -223,6 +254,7 @@ def crash_run(scenarios, server: Server, data: Dataset, slack, args, report: Rep
         f"another: {got['acked']} acked, **{got['once']} answered exactly once**, "
         f"{got['twice_or_more']} answered more than once, {got['never']} never answered.",
     )
+    return got
 
 
 def load_tables(
@@ -234,7 +266,9 @@ def load_tables(
     n = max(1, args.requests // args.rounds) * args.rounds
     title = (
         f"Consult vs a bare Bolt app: {args.clients} concurrent clients, {n} requests per "
-        f"scenario and server, {args.threads} waitress threads"
+        f"scenario and server, {args.threads} threads of {args.stack} (gthread workers)"
+        if args.stack == "gunicorn"
+        else f"scenario and server, {args.threads} threads of {args.stack}"
     )
     report.say(
         title + " (in brackets: the ratio to the bare app)",
@@ -414,10 +448,22 @@ def load_tables(
 
 
 def summarise(
-    scenarios, results, data, plans, digest_times, args, report: Report
+    scenarios,
+    results,
+    data,
+    plans,
+    digest_times,
+    args,
+    report: Report,
+    crash: dict | None = None,
+    static: bool = True,
 ) -> list[tuple[str, bool, str]]:
     large, _small = data["large"], data["small"]
     checks = load_tables(scenarios, results, data, plans, args, report) if results else []
+    if not static:  # digests and plans do not depend on the server: shown once
+        _print_targets(report, "Targets", checks)
+        issue19_targets(scenarios, results, crash, args, report)
+        return checks
 
     seconds, size, why = digest_times.get("large", (None, 0, "not run"))
     small_seconds = digest_times.get("small", (None, 0, ""))[0]
@@ -481,12 +527,153 @@ def summarise(
 
     if not results:
         return checks
+    _print_targets(report, "Targets", checks)
+    issue19_targets(scenarios, results, crash, args, report)
+    return checks
+
+
+def _print_targets(report: Report, title: str, checks: list[tuple[str, bool, str]]) -> None:
     report.say("")
-    report.say("Targets:", md="\n**Targets:**\n")
+    report.say(f"{title}:", md=f"\n**{title}:**\n")
     for name, ok, detail in checks:
         line = f"  [{'met' if ok else 'NOT MET'}] {name}: {detail}"
         report.say(line, md=f"- {'met' if ok else '**not met**'}: {name}: {detail}")
+
+
+def _cpu_per(s: Sample) -> float | None:
+    return s.cpu / s.n if s.n else None
+
+
+def issue19_targets(
+    scenarios, results, crash: dict | None, args, report: Report
+) -> list[tuple[str, bool, str]]:
+    """Issue 19's targets on the national data set, against the bare app on the same server."""
+    checks: list[tuple[str, bool, str]] = []
+    acks_to_reply: list[float] = []
+    depth: list[int] = []
+    for sc in scenarios:
+        r = results.get(sc.key)
+        if not sc.available or r is None:
+            continue
+        large, small, bare = r["large"], r["small"], r["bare"]
+        cpu_x = ratio(_cpu_per(large), _cpu_per(bare))
+        if sc.kind in ("command", "button"):  # a Slack request: acked, then worked on
+            ack_x = ratio(percentile(large.ack, 99), percentile(bare.ack, 99))
+            checks.append(
+                (
+                    f"{sc.label}: ack p99 at most {ACK_X_BARE}x the bare app",
+                    (ack_x or 99) <= ACK_X_BARE and not large.failures,
+                    f"{fx(ack_x)} ({ms(percentile(large.ack, 99))} against "
+                    f"{ms(percentile(bare.ack, 99))})",
+                )
+            )
+            acks_to_reply += large.reply_after_ack
+            depth += large.depth
+        if sc.key in HEAVY:
+            checks.append(
+                (
+                    f"{sc.label}: CPU per request at most {HEAVY_CPU_X_BARE:.0f}x the bare app",
+                    (cpu_x or 99) <= HEAVY_CPU_X_BARE,
+                    fx(cpu_x),
+                )
+            )
+        elif sc.key == "feed304":
+            checks.append(
+                (
+                    f"{sc.label}: CPU per request at most {NOT_MODIFIED_X_BARE}x the bare app",
+                    (cpu_x or 99) <= NOT_MODIFIED_X_BARE,
+                    fx(cpu_x),
+                )
+            )
+        elif sc.kind in ("command", "button"):
+            checks.append(
+                (
+                    f"{sc.label}: CPU per request (web and worker) at most "
+                    f"{COMMAND_CPU_X_BARE}x the bare app",
+                    (cpu_x or 99) <= COMMAND_CPU_X_BARE,
+                    fx(cpu_x)
+                    + (
+                        f" (stretch {COMMAND_CPU_STRETCH:.0f}x: "
+                        f"{'met' if (cpu_x or 99) <= COMMAND_CPU_STRETCH else 'not met'})"
+                    ),
+                )
+            )
+        growth = ratio(_cpu_per(large), _cpu_per(small))
+        reply_growth = ratio(percentile(large.final, 99), percentile(small.final, 99))
+        checks.append(
+            (
+                f"{sc.label}: CPU per request grows at most {GROWTH_19}x from small to national",
+                (growth or 99) <= GROWTH_19,
+                f"{fx(growth)} (reply p99 {fx(reply_growth)})",
+            )
+        )
+    if crash is not None:
+        ok = crash["never"] == 0 and crash["twice_or_more"] == 0 and crash["acked"] > 0
+        checks.append(
+            (
+                f"kill -9 a worker mid-burst: every acked `{crash['label']}` answered exactly once",
+                ok,
+                f"{crash['once']} of {crash['acked']} acked answered once, "
+                f"{crash['twice_or_more']} more than once, {crash['never']} never",
+            )
+        )
+    _print_targets(report, f"Issue 19's targets ({args.stack}, national data set)", checks)
+    line = (
+        f"Ack to reply over the Slack requests: p50 {ms(percentile(acks_to_reply, 50))}, "
+        f"p99 {ms(percentile(acks_to_reply, 99))}; queue depth over the run: max "
+        f"{max(depth, default=0)}, mean {sum(depth) / max(1, len(depth)):.1f}."
+    )
+    report.say("  " + line, md="\n" + line)
     return checks
+
+
+def compare_servers(scenarios, by_server: dict[str, dict], report: Report) -> None:
+    """The same scenarios on two WSGI servers: each against its own bare app, then one against
+    the other (Consult with Consult, bare with bare)."""
+    a, b = list(by_server)[:2]
+    report.say("")
+    report.say(
+        f"WSGI servers compared, national data set ({a} / {b}; ratios to the bare app on the same server):",
+        md=f"\n**WSGI servers compared** on the national data set: each against the bare Bolt app on "
+        f"the same server, then {a} / {b}:\n",
+    )
+    rows = []
+    for sc in scenarios:
+        ra, rb = by_server[a].get(sc.key), by_server[b].get(sc.key)
+        if not sc.available or ra is None or rb is None:
+            continue
+
+        def ack(r, t):
+            return percentile(r[t].ack, 99)
+
+        rows.append(
+            (
+                sc.label,
+                fx(ratio(ack(ra, "large"), ack(ra, "bare"))),
+                fx(ratio(ack(rb, "large"), ack(rb, "bare"))),
+                fx(ratio(_cpu_per(ra["large"]), _cpu_per(ra["bare"]))),
+                fx(ratio(_cpu_per(rb["large"]), _cpu_per(rb["bare"]))),
+                fx(ratio(ack(ra, "large"), ack(rb, "large"))),
+                fx(ratio(_cpu_per(ra["large"]), _cpu_per(rb["large"]))),
+                fx(ratio(ack(ra, "bare"), ack(rb, "bare"))),
+                fx(ratio(_cpu_per(ra["bare"]), _cpu_per(rb["bare"]))),
+            )
+        )
+    _table(
+        report,
+        (
+            "scenario",
+            f"ack p99 x bare, {a}",
+            f"ack p99 x bare, {b}",
+            f"CPU x bare, {a}",
+            f"CPU x bare, {b}",
+            f"Consult ack p99 {a}/{b}",
+            f"Consult CPU {a}/{b}",
+            f"bare ack p99 {a}/{b}",
+            f"bare CPU {a}/{b}",
+        ),
+        rows,
+    )
 
 
 def _work_done(r: dict[str, Sample], path) -> str:
@@ -575,23 +762,39 @@ def main(argv=None) -> int:
         report.say("Rendering every digest with its charts...")
         digest_times["charts"] = render_all_digest_charts(data["large"])
 
+        args.stack = args.servers[0]
         if args.plans_only:
             summarise(scenarios, {}, data, plans, digest_times, args, report)
             return 0
         log_dir = Path(tempfile.mkdtemp(prefix="consult-bench-"))
         slack = BenchSlack()
-        report.say(f"Starting the servers (logs in {log_dir})...")
-        servers["bare"] = start_bare(slack, args.threads, log_dir)
-        servers["small"] = start_app("small", data["small"].url, slack, args.threads, log_dir)
-        servers["large"] = start_app("large", data["large"].url, slack, args.threads, log_dir)
-        report.say(
-            f"Measuring ({args.requests} requests per scenario and server, {args.clients} clients)..."
-        )
-        results = measure(scenarios, servers, data, slack, args, report)
-        summarise(scenarios, results, data, plans, digest_times, args, report)
+        by_server: dict[str, dict] = {}
+        for n, stack in enumerate(args.servers):
+            args.stack = stack
+            report.say(
+                f"Starting the servers on {stack} (logs in {log_dir})...", md=f"\n### {stack}\n"
+            )
+            servers["bare"] = start_bare(slack, args.threads, log_dir, stack)
+            for t in ("small", "large"):
+                servers[t] = start_app(
+                    f"{t}-{stack}", data[t].url, slack, args.threads, log_dir, wsgi_server=stack
+                )
+            report.say(
+                f"Measuring ({args.requests} requests per scenario and server, {args.clients} clients)..."
+            )
+            results = measure(scenarios, servers, data, slack, args, report)
+            crash = crash_run(scenarios, servers["large"], data["large"], slack, args, report)
+            summarise(
+                scenarios, results, data, plans, digest_times, args, report, crash, static=n == 0
+            )
+            by_server[stack] = results
+            for server in servers.values():
+                server.stop()
+            servers.clear()
+        if len(by_server) > 1:
+            compare_servers(scenarios, by_server, report)
         report.say()
         socket_refresh.run(say=report.say)
-        crash_run(scenarios, servers["large"], data["large"], slack, args, report)
         elapsed = time.perf_counter() - began
         report.say(f"\nWhole run: {elapsed / 60:.1f} minutes.")
         if args.markdown:

@@ -2,11 +2,12 @@
 
 `/consult` and every button ack and reply "ok"; `/calendar/<token>.ics`
 answers a fixed one-event calendar (304 when the ETag matches). It is
-served by waitress with the same number of threads, behind the same kind of
-WSGI dispatch as handlers.web, so the gap between the two is Consult's own
-work: parsing, the database, rendering.
+served by the same WSGI server as Consult (handlers.wsgi_server: gunicorn's
+gthread workers or waitress) with the same number of threads, behind the
+same kind of WSGI dispatch as handlers.web, so the gap between the two is
+Consult's own work: parsing, the database, rendering.
 
-    python -m tests.bench.bare_app --port 3001 --threads 16
+    python -m tests.bench.bare_app --port 3001 --threads 16 --server gunicorn
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import logging
 import os
 import re
 
-import waitress
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+
+from handlers.wsgi_server import DEFAULT_SERVER, SERVERS, run_wsgi
 
 FEED = (
     b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//bare//EN\r\nBEGIN:VEVENT\r\nUID:bare@bench\r\n"
@@ -75,16 +77,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--server", choices=SERVERS, default=DEFAULT_SERVER)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    bolt = make_bolt(
-        os.environ["SLACK_SIGNING_SECRET"],
-        os.environ["SLACK_BOT_TOKEN"],
-        os.environ.get("SLACK_API_URL"),
-    )
-    waitress.serve(
-        make_wsgi(bolt), host="127.0.0.1", port=args.port, threads=args.threads, ident="bare"
-    )
+
+    def load():  # after gunicorn's fork, as Consult's own app is built
+        bolt = make_bolt(
+            os.environ["SLACK_SIGNING_SECRET"],
+            os.environ["SLACK_BOT_TOKEN"],
+            os.environ.get("SLACK_API_URL"),
+        )
+        return make_wsgi(bolt)
+
+    run_wsgi(args.server, load, host="127.0.0.1", port=args.port, threads=args.threads, name="bare")
 
 
 if __name__ == "__main__":

@@ -169,11 +169,12 @@ class Server:
         raise RuntimeError(f"{self.name} did not answer /healthz:\n{self.log_tail()}")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU of the server process and its live workers so far."""
-        return sum(_cpu(p.pid) for p in [self.proc, *self.workers] if p.poll() is None)
+        """User + system CPU of the server process and its live workers so far (with their
+        children: gunicorn's web processes are children of its master)."""
+        return sum(_tree_cpu(p.pid) for p in [self.proc, *self.workers] if p.poll() is None)
 
     def web_cpu_seconds(self) -> float:
-        return _cpu(self.proc.pid)
+        return _tree_cpu(self.proc.pid)
 
     def log_tail(self, lines: int = 30) -> str:
         self._log.flush()
@@ -199,12 +200,34 @@ class Server:
         self._log.close()
 
 
-def _cpu(pid: int) -> float:
+def _stat(pid: int) -> list[str] | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def _cpu(pid: int) -> float:
+    fields = _stat(pid)
+    if fields is None:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / _clock_ticks()
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU of a process and its live descendants (fields[1] of /proc/<pid>/stat is the parent)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields is not None:
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += _cpu(p)
+        todo.extend(children.get(p, []))
+    return total
 
 
 def start_app(
@@ -214,9 +237,10 @@ def start_app(
     threads: int,
     log_dir: Path,
     workers: int = 1,
+    wsgi_server: str = "gunicorn",
 ) -> Server:
     """`serve --no-scheduler --no-worker` in front and `workers` × `app.py worker` behind it
-    (with workers=0, `serve` runs its worker in-process)."""
+    (with workers=0, `serve` runs its worker in-process), on the given WSGI server."""
     port = free_port()
     env = {
         "DATABASE_URL": database_url,
@@ -238,6 +262,8 @@ def start_app(
             "127.0.0.1",
             "--threads",
             str(threads),
+            "--server",
+            wsgi_server,
         ],
         env,
         port,
@@ -248,7 +274,9 @@ def start_app(
     return server
 
 
-def start_bare(slack: SlackStub, threads: int, log_dir: Path) -> Server:
+def start_bare(
+    slack: SlackStub, threads: int, log_dir: Path, wsgi_server: str = "gunicorn"
+) -> Server:
     port = free_port()
     env = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -256,7 +284,7 @@ def start_bare(slack: SlackStub, threads: int, log_dir: Path) -> Server:
         "SLACK_API_URL": slack.api_url,
     }
     return Server(
-        "bare",
+        f"bare-{wsgi_server}",
         [
             sys.executable,
             "-m",
@@ -265,6 +293,8 @@ def start_bare(slack: SlackStub, threads: int, log_dir: Path) -> Server:
             str(port),
             "--threads",
             str(threads),
+            "--server",
+            wsgi_server,
         ],
         env,
         port,
