@@ -74,8 +74,8 @@ def defer_to_workers(services, queue):
 
 def make_runner(services, worker_app, stall_seconds: float = 0):
     """What a worker does with one Slack id: run the request once, through the listeners.
-    A request another worker is running is left to it unless that worker has been silent
-    for `stall_seconds` (then it died, and the queue handed its job on)."""
+    A request another worker took less than `stall_seconds` ago raises RunningElsewhere, so the
+    queue tries the job again later: by then it is done, or its worker died and this run takes it."""
     engine = services.engine
     running_for = timedelta(seconds=stall_seconds)
 
@@ -88,7 +88,7 @@ def make_runner(services, worker_app, stall_seconds: float = 0):
     def run_on(conn, key: str) -> None:
         pending = slack_requests.claim(conn, key, running_for)
         if pending is None:
-            log.info("%s is done or running elsewhere; nothing to run", key)
+            log.info("%s is done; nothing to run", key)
             return
         request = BoltRequest(
             body=pending.body,

@@ -122,9 +122,15 @@ def record_then(
     raise AssertionError("unreachable")
 
 
+class RunningElsewhere(Exception):
+    """Another run took this request less than `running_for` ago. Its worker may be alive, or it
+    may have just died (the queue can notice a dead worker's heartbeat before the claim is that
+    old): either way this job must not end here, unanswered. The queue tries it again later."""
+
+
 def claim(bind, key: str, running_for: timedelta = timedelta(0)) -> Pending | None:
-    """Take a request to run: None when it is done (a retry, or a duplicate job), unknown, or
-    running elsewhere (started less than `running_for` ago: a worker that died is silent longer).
+    """Take a request to run: None when it is done (a retry, or a duplicate job) or unknown;
+    RunningElsewhere when another run took it less than `running_for` ago.
     `bind`: the engine, or the connection the job holds."""
     with _transaction(bind) as conn:
         row = conn.execute(
@@ -140,7 +146,7 @@ def claim(bind, key: str, running_for: timedelta = timedelta(0)) -> Pending | No
         if row is None or row.state == "done":
             return None
         if row.state == "running" and row.started_at > now() - running_for:
-            return None
+            raise RunningElsewhere(key)
         taken = conn.execute(
             update(SlackRequest)
             .where(SlackRequest.key == key, SlackRequest.state == row.state)

@@ -177,7 +177,7 @@ def measure(
 ) -> dict[str, dict[str, Sample]]:
     """Each scenario on each server, in rounds ordered bare, small, large, then large, small, bare, and so on,
     so that the machine's slow drift (other work on it) falls evenly on the three."""
-    signer = Signer()
+    signer = args.signer
     results: dict[str, dict[str, Sample]] = {}
     per_round = max(1, args.requests // args.rounds)
     for sc in scenarios:
@@ -241,7 +241,7 @@ def crash_run(scenarios, server: Server, data: Dataset, slack, args, report: Rep
     sc = next((s for s in scenarios if s.available and s.kind == "command"), None)
     if sc is None or not server.workers:
         return None
-    make = sc.prepare(server, data, slack, Signer())
+    make = sc.prepare(server, data, slack, args.signer)
     n = max(60, args.requests // 4)
     got = kill_a_worker(server, slack, make, n, args.clients)
     got.update(n=n, label=sc.label)
@@ -768,6 +768,9 @@ def main(argv=None) -> int:
             return 0
         log_dir = Path(tempfile.mkdtemp(prefix="consult-bench-"))
         slack = BenchSlack()
+        # One numbering for the whole run: a request repeated on the second server would be the
+        # same Slack id in the same database, acknowledged and dropped as a second delivery.
+        args.signer = Signer()
         by_server: dict[str, dict] = {}
         for n, stack in enumerate(args.servers):
             args.stack = stack

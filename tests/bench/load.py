@@ -127,11 +127,13 @@ class Server:
             argv, cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT
         )
         self.workers: list[subprocess.Popen] = []
+        self._started_workers = 0
         self._worker_cpu_gone = 0.0  # CPU of workers killed during the run
         self._wait_healthy()
 
     def start_worker(self, concurrency: int = 8) -> subprocess.Popen:
-        log = open(self.log_dir / f"{self.name}-worker{len(self.workers) + 1}.log", "wb")
+        self._started_workers += 1  # a worker started after a kill gets a log of its own
+        log = open(self.log_dir / f"{self.name}-worker{self._started_workers}.log", "wb")
         proc = subprocess.Popen(
             [sys.executable, "app.py", "worker", "--concurrency", str(concurrency)],
             cwd=ROOT,

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import event, select, update
 
 from bot.clock import now
@@ -140,3 +141,34 @@ def test_a_job_checks_out_one_connection_for_its_whole_run(sqlite_app, slack):
         assert uow.engagements.latest_positions(1) == {1: "support"}
     assert ("command", "done", 1) in _ledger(sqlite_app)
     assert len(checkouts) == 1
+
+
+def test_a_job_handed_on_from_a_worker_that_just_died_is_tried_again_not_dropped(sqlite_app, slack):
+    """The queue may notice a dead worker (its heartbeat) before that worker's claim on the request
+    is `stall_seconds` old. The handed-on job must not end quietly: it fails, so the queue tries
+    it again, and once the claim is stale the request is answered, once."""
+    engine = sqlite_app.services.engine
+    body = urlencode(
+        {
+            "team_id": "T1",
+            "channel_id": "C1",
+            "user_id": "UADMIN",
+            "command": "/consult",
+            "text": "help",
+            "response_url": slack.response_url("handed-on"),
+            "trigger_id": "trigger-handed-on",
+        }
+    )
+    assert slack_requests.record(
+        engine, "command:handed-on", "command", "T1", body, "application/x-www-form-urlencoded"
+    )
+    assert slack_requests.claim(engine, "command:handed-on") is not None  # then its worker died
+    run = make_runner(sqlite_app.services, sqlite_app.bolt, stall_seconds=30)
+    with pytest.raises(slack_requests.RunningElsewhere):
+        run("command:handed-on")
+    assert slack.sent("response") == []
+    with engine.begin() as conn:  # the queue's next try, after the claim went stale
+        conn.execute(update(SlackRequest).values(started_at=now() - timedelta(seconds=31)))
+    run("command:handed-on")
+    assert len(slack.sent("response")) == 1
+    assert _ledger(sqlite_app) == [("command", "done", 2)]
