@@ -169,67 +169,67 @@ class Report:
 
 def measure(
     scenarios: list[Scenario],
-    servers: dict[str, Server],
+    servers: dict[tuple[str, str], Server],
     data: dict[str, Dataset],
     slack: BenchSlack,
     args,
     report: Report,
-) -> dict[str, dict[str, Sample]]:
-    """Each scenario on each server, in rounds ordered bare, small, large, then large, small, bare, and so on,
-    so that the machine's slow drift (other work on it) falls evenly on the three."""
+) -> dict[str, dict[str, dict[str, Sample]]]:
+    """Each scenario on each server, in rounds ordered bare, small, large, then large, small, bare, and so on
+    (with two WSGI servers: all six, then back), so that the machine's slow drift (other work on it)
+    falls evenly on them all. Returns results[wsgi server][scenario][bare|small|large]."""
     signer = args.signer
-    results: dict[str, dict[str, Sample]] = {}
+    keys = [(stack, t) for stack in args.servers for t in TARGETS]
+    results: dict[str, dict[str, dict[str, Sample]]] = {stack: {} for stack in args.servers}
     per_round = max(1, args.requests // args.rounds)
     for sc in scenarios:
         if not sc.available:
             continue
         makers = {}
         try:
-            for t in TARGETS:
-                makers[t] = sc.prepare(
-                    servers[t], data["large" if t == "bare" else t], slack, signer
+            for key in keys:
+                t = key[1]
+                makers[key] = sc.prepare(
+                    servers[key], data["large" if t == "bare" else t], slack, signer
                 )
         except Exception as e:
             report.say(f"  {sc.label}: could not prepare ({type(e).__name__}: {e})")
             sc.available, sc.why_not = False, f"could not prepare: {e}"
             continue
-        parts: dict[str, list[Sample]] = {t: [] for t in TARGETS}
+        parts: dict[tuple[str, str], list[Sample]] = {key: [] for key in keys}
         started = time.perf_counter()
-        order = [
-            t
-            for k in range(args.rounds)
-            for t in (TARGETS if k % 2 == 0 else tuple(reversed(TARGETS)))
-        ]
-        sent = {t: 0 for t in TARGETS}
-        for t in order:
-            warmup = 0 if parts[t] else args.warmup
-            parts[t].append(
+        order = [key for k in range(args.rounds) for key in (keys if k % 2 == 0 else keys[::-1])]
+        sent = {key: 0 for key in keys}
+        for key in order:
+            warmup = 0 if parts[key] else args.warmup
+            parts[key].append(
                 run(
-                    servers[t],
+                    servers[key],
                     slack,
-                    makers[t],
+                    makers[key],
                     per_round,
                     args.clients,
                     warmup=warmup,
-                    start=sent[t],
+                    start=sent[key],
                 )
             )
-            sent[t] += warmup + per_round
-        results[sc.key] = {t: merge(parts[t]) for t in TARGETS}
-        failed = {t: len(results[sc.key][t].failures) for t in TARGETS}
-        large = results[sc.key]["large"]
+            sent[key] += warmup + per_round
+        for stack, t in keys:
+            results[stack].setdefault(sc.key, {})[t] = merge(parts[(stack, t)])
+        failures = {key: results[key[0]][sc.key][key[1]].failures for key in keys}
+        large = results[args.servers[0]][sc.key]["large"]
         calls = ", ".join(
             f"{m} {n / max(1, large.n + len(large.failures)):.1f}"
             for m, n in sorted(large.calls.items())
         )
+        failed = {f"{t} ({stack})": len(f) for (stack, t), f in failures.items() if f}
         report.say(
             f"  {sc.label}: done in {time.perf_counter() - started:.0f} s; Slack calls per request: "
             f"{calls or 'none'}; a reply: {large.example or '(HTTP only)'}"
             + (
                 ""
-                if not any(failed.values())
-                else f"; failures {failed}: "
-                + next(s.failures[0] for s in results[sc.key].values() if s.failures)
+                if not failed
+                else f"; failures {failed}: " + next(f[0] for f in failures.values() if f)
             )
         )
         slack.reset()
@@ -737,7 +737,7 @@ def main(argv=None) -> int:
     began = time.perf_counter()
     scale = Scale.national(args.scale)
     names = {t: f"consult_bench_{os.getpid()}_{t}" for t in ("small", "large")}
-    servers: dict[str, Server] = {}
+    servers: dict[tuple[str, str], Server] = {}
     slack = None
     try:
         data: dict[str, Dataset] = {}
@@ -771,29 +771,34 @@ def main(argv=None) -> int:
         # One numbering for the whole run: a request repeated on the second server would be the
         # same Slack id in the same database, acknowledged and dropped as a second delivery.
         args.signer = Signer()
-        by_server: dict[str, dict] = {}
-        for n, stack in enumerate(args.servers):
-            args.stack = stack
-            report.say(
-                f"Starting the servers on {stack} (logs in {log_dir})...", md=f"\n### {stack}\n"
-            )
-            servers["bare"] = start_bare(slack, args.threads, log_dir, stack)
+        report.say(f"Starting the servers on {' and '.join(args.servers)} (logs in {log_dir})...")
+        for stack in args.servers:
+            servers[(stack, "bare")] = start_bare(slack, args.threads, log_dir, stack)
             for t in ("small", "large"):
-                servers[t] = start_app(
+                servers[(stack, t)] = start_app(
                     f"{t}-{stack}", data[t].url, slack, args.threads, log_dir, wsgi_server=stack
                 )
-            report.say(
-                f"Measuring ({args.requests} requests per scenario and server, {args.clients} clients)..."
+        report.say(
+            f"Measuring ({args.requests} requests per scenario and server, {args.clients} clients)..."
+        )
+        by_server = measure(scenarios, servers, data, slack, args, report)
+        for n, stack in enumerate(args.servers):
+            args.stack = stack
+            report.say("", md=f"\n### {stack}\n")
+            crash = crash_run(
+                scenarios, servers[(stack, "large")], data["large"], slack, args, report
             )
-            results = measure(scenarios, servers, data, slack, args, report)
-            crash = crash_run(scenarios, servers["large"], data["large"], slack, args, report)
             summarise(
-                scenarios, results, data, plans, digest_times, args, report, crash, static=n == 0
+                scenarios,
+                by_server[stack],
+                data,
+                plans,
+                digest_times,
+                args,
+                report,
+                crash,
+                static=n == 0,
             )
-            by_server[stack] = results
-            for server in servers.values():
-                server.stop()
-            servers.clear()
         if len(by_server) > 1:
             compare_servers(scenarios, by_server, report)
         report.say()
