@@ -13,6 +13,8 @@ if [ -n "${DATABASE_URL_PG:-}" ]; then exec "$@"; fi
 # runs on one machine never share a cluster name, directory or port.
 PGPORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 export PGPORT
-exec pg_virtualenv -t bash -c '
+# max_connections: `make bench --server gunicorn,waitress` runs six servers and four workers at
+# once, each with its pools; PostgreSQL's default of 100 is too few for them.
+exec pg_virtualenv -t -o max_connections=400 bash -c '
   export DATABASE_URL_PG="postgresql+psycopg://${PGUSER}:${PGPASSWORD}@${PGHOST}:${PGPORT}/${PGDATABASE:-postgres}"
   exec "$@"' consult-tests "$@"
