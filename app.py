@@ -127,6 +127,11 @@ def prepare_web(settings: Settings, args, migrate: bool) -> Web:
             "--no-worker needs PostgreSQL: on SQLite the worker runs inside serve. "
             "Set DATABASE_URL to a PostgreSQL database to run `python app.py worker` apart."
         )
+    if args.processes > 1 and args.server != "gunicorn":
+        raise SettingsError(
+            "--processes above 1 needs --server gunicorn: waitress serves from one process. "
+            "Add --server gunicorn, or run more `serve`s each on its own PORT."
+        )
     if args.processes > 1 and queue.in_process_only:
         raise SettingsError(
             "--processes above 1 needs PostgreSQL: on SQLite one process serves and works. "
@@ -294,13 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--processes",
         type=int,
         default=1,
-        help="web processes on this port (gunicorn; more than 1 needs PostgreSQL)",
+        help="web processes on this port (--server gunicorn and PostgreSQL for more than 1)",
     )
     p.add_argument(
         "--server",
         choices=SERVERS,
         default=DEFAULT_SERVER,
-        help=f"the WSGI server (default {DEFAULT_SERVER}, gthread workers)",
+        help=f"the WSGI server (default {DEFAULT_SERVER}; gunicorn runs gthread workers)",
     )
     p.add_argument("--concurrency", type=int, default=8, help="worker threads in this process")
     p.set_defaults(run=serve)

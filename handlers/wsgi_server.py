@@ -1,4 +1,10 @@
-"""The production WSGI servers `serve` can run on: gunicorn (gthread) or waitress.
+"""The production WSGI servers `serve` can run on: waitress (the default) or gunicorn (gthread).
+
+`make bench --server gunicorn,waitress` compares the two, each against the bare
+Bolt app on the same server: waitress spent less CPU per request, with acks as
+fast (docs/performance.md, "WSGI server"), so it stays the default. gunicorn is
+there for `--processes N`: several web processes on one port, under a master
+that restarts one that dies.
 
 Both are given a `load()` that builds the WSGI callable, and run it with the
 same number of request threads. gunicorn forks its web processes from a
@@ -16,8 +22,8 @@ import logging
 import signal
 from collections.abc import Callable
 
-SERVERS = ("gunicorn", "waitress")
-DEFAULT_SERVER = "gunicorn"
+SERVERS = ("waitress", "gunicorn")
+DEFAULT_SERVER = "waitress"
 
 log = logging.getLogger("consult")
 

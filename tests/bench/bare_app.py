@@ -2,8 +2,8 @@
 
 `/consult` and every button ack and reply "ok"; `/calendar/<token>.ics`
 answers a fixed one-event calendar (304 when the ETag matches). It is
-served by the same WSGI server as Consult (handlers.wsgi_server: gunicorn's
-gthread workers or waitress) with the same number of threads, behind the
+served by the same WSGI server as Consult (handlers.wsgi_server: waitress,
+or gunicorn's gthread workers) with the same number of threads, behind the
 same kind of WSGI dispatch as handlers.web, so the gap between the two is
 Consult's own work: parsing, the database, rendering.
 

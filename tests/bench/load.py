@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
+from handlers.wsgi_server import DEFAULT_SERVER
 from tests.slack_stub import SlackStub
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -239,7 +240,7 @@ def start_app(
     threads: int,
     log_dir: Path,
     workers: int = 1,
-    wsgi_server: str = "gunicorn",
+    wsgi_server: str = DEFAULT_SERVER,
 ) -> Server:
     """`serve --no-scheduler --no-worker` in front and `workers` × `app.py worker` behind it
     (with workers=0, `serve` runs its worker in-process), on the given WSGI server."""
@@ -277,7 +278,7 @@ def start_app(
 
 
 def start_bare(
-    slack: SlackStub, threads: int, log_dir: Path, wsgi_server: str = "gunicorn"
+    slack: SlackStub, threads: int, log_dir: Path, wsgi_server: str = DEFAULT_SERVER
 ) -> Server:
     port = free_port()
     env = {

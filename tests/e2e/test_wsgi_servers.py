@@ -1,5 +1,5 @@
-"""`python app.py serve` on either WSGI server (gunicorn's gthread workers, the default, or
-waitress) behaves the same: signatures checked, bad requests refused with a 4xx and never a
+"""`python app.py serve` on either WSGI server (waitress, the default, or gunicorn's gthread
+workers) behaves the same: signatures checked, bad requests refused with a 4xx and never a
 500, commands answered, SIGTERM a clean stop, and one scheduler however many web processes."""
 
 from __future__ import annotations
@@ -130,7 +130,9 @@ def test_serve_on_either_server_checks_answers_refuses_and_stops_cleanly(tmp_pat
 @pytest.mark.slow
 def test_several_gunicorn_web_processes_share_one_scheduler_and_all_answer(pg_url, slack, tmp_path):
     """Each forked web process builds its own app; the leader lock lets one of them sweep."""
-    app = Served(tmp_path, slack, pg_url, "--processes", "3", "--threads", "4")
+    app = Served(
+        tmp_path, slack, pg_url, "--server", "gunicorn", "--processes", "3", "--threads", "4"
+    )
     try:
         replies = [app.reply("coverage") for _ in range(12)]
         assert all("Hillingdon" in r for r in replies)
@@ -150,9 +152,14 @@ def test_several_gunicorn_web_processes_share_one_scheduler_and_all_answer(pg_ur
     assert "Traceback" not in app.log.read_text()
 
 
-def test_more_web_processes_on_sqlite_are_refused_with_a_reason(tmp_path, slack):
+@pytest.mark.parametrize(
+    "server,needs", [("gunicorn", "PostgreSQL"), ("waitress", "--server gunicorn")]
+)
+def test_more_web_processes_than_the_setup_allows_are_refused_with_a_reason(
+    tmp_path, slack, server, needs
+):
     out = subprocess.run(
-        [sys.executable, "app.py", "serve", "--processes", "2"],
+        [sys.executable, "app.py", "serve", "--processes", "2", "--server", server],
         cwd=ROOT,
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
@@ -166,5 +173,5 @@ def test_more_web_processes_on_sqlite_are_refused_with_a_reason(tmp_path, slack)
         timeout=60,
     )
     assert out.returncode == 2
-    assert "--processes" in out.stderr and "PostgreSQL" in out.stderr
+    assert "--processes" in out.stderr and needs in out.stderr
     assert "Traceback" not in out.stderr
