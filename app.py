@@ -75,7 +75,10 @@ def serve(settings: Settings, args) -> int:
             web = checked or prepare_web(settings, args, migrate=False)
             state["web"] = web
             return start_web(web, args)
-        except SettingsError as e:  # in a forked web process: say why, and gunicorn stops
+        except SettingsError as e:
+            if args.server != "gunicorn":
+                raise  # this process: main() says why
+            # A forked web process: say why, and gunicorn stops.
             print(f"Consult can't start: {e}", file=sys.stderr)
             sys.exit(3)  # gunicorn's "worker failed to boot": the master does not retry
 

@@ -175,3 +175,26 @@ def test_more_web_processes_than_the_setup_allows_are_refused_with_a_reason(
     assert out.returncode == 2
     assert "--processes" in out.stderr and needs in out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "waitress"])
+def test_serve_that_cannot_reach_slack_stops_before_serving_on_either_server(tmp_path, server):
+    """Slack's tokens are checked before gunicorn forks: one clear message, no crash loop."""
+    out = subprocess.run(
+        [sys.executable, "app.py", "serve", "--no-scheduler", "--server", server],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": f"http://127.0.0.1:{_free_port()}/api/",  # nothing listens there
+            "PORT": str(_free_port()),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert "could not be reached" in out.stderr
+    assert "Traceback" not in out.stderr and "xoxb-1" not in out.stderr
