@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+
+from storage.uow import one_connection
 
 from . import digests, directory, duties, reminders, retention, slack_events, votes
 
@@ -55,6 +58,9 @@ def run_sweeps(services, now: datetime) -> None:
             continue
         last_run[s.name] = now
         try:
-            s.run(services, now)
+            # One connection for the whole sweep, as for a worker job: a digest sweep opens
+            # several units of work per programme, each of which would check one out (and ping it).
+            with one_connection(services.engine) if services.engine is not None else nullcontext():
+                s.run(services, now)
         except Exception:
             log.exception("sweep %s failed; it runs again at the next tick", s.name)

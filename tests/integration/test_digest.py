@@ -514,3 +514,30 @@ def test_position_changes_read_only_the_window_and_say_what_the_whole_history_sa
             )
         ).all()
         assert position_changes(rows, window, names) == position_changes(everything, window, names)
+
+
+def test_the_digest_sweep_checks_out_one_connection_for_all_its_units_of_work(
+    any_services, monkeypatch
+):
+    import threading
+
+    from sqlalchemy import event
+
+    make_programme(any_services)
+    slack = SlackChannels()
+    any_services.messenger_for_team = lambda team: slack
+    monkeypatch.setattr(jobs, "SWEEPS", {"digests": jobs.SWEEPS["digests"]})
+    here, checkouts = threading.current_thread(), []
+
+    def counted(*_):
+        if threading.current_thread() is here:
+            checkouts.append(1)
+
+    event.listen(any_services.engine, "checkout", counted)
+    try:
+        with freeze_time("2015-03-23 09:00:30"):
+            jobs.run_sweeps(any_services, clock.now())
+    finally:
+        event.remove(any_services.engine, "checkout", counted)
+    assert len(slack.digests()) == 1
+    assert len(checkouts) == 1
