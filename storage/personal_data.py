@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bot import audit_chain
+from storage.revisions import touch
 
 _IN_TEAM = "programme_id IN (SELECT id FROM programme WHERE team_id = :team)"
 
@@ -264,6 +265,7 @@ class PersonalDataRepository:
 
         Returns (head before, head after, entries whose hash changed).
         """
+        touch(self.session, programme_id)
         rows = self.session.execute(
             text(
                 "SELECT * FROM audit_event WHERE programme_id = :p AND seq IS NOT NULL ORDER BY seq"

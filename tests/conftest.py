@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from bot.settings import Settings
 
 from .harness import RunningApp, build_services
+from .revision_guard import revision_guard  # noqa: F401 (autouse: every commit moves its revision)
 from .slack_stub import SlackStub
 
 PG_URL = os.environ.get("DATABASE_URL_PG")

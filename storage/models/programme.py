@@ -36,6 +36,9 @@ class Programme(Base):
     # (bot/audit_chain.py). Removing the last entries leaves the trail short of it.
     audit_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     audit_head: Mapped[str | None] = mapped_column(String(64))
+    # The change counter: raised by one in every commit that changes what Consult
+    # shows about the programme (storage/revisions.py); read models compare it.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Retention: archived (closed: no reminders or digests) at archived_at, and
     # purged retention_years after that; None keeps it until someone decides.
     retention_years: Mapped[int | None] = mapped_column(Integer)

@@ -6,12 +6,14 @@ from sqlalchemy.orm import Session
 from bot import audit_chain
 from storage.models import AuditEvent, Programme
 from storage.models.base import utcnow
+from storage.revisions import programmes_touched, track
 
 
 class AuditRepository:
     def __init__(self, session: Session):
         self.session = session
         self._unchained: list[AuditEvent] = []
+        track(session)
         event.listen(session, "before_commit", self._chain_pending)
 
     def record(self, **values) -> None:
@@ -23,7 +25,8 @@ class AuditRepository:
             self._unchained.append(entry)
 
     def _chain_pending(self, session: Session) -> None:
-        """Number and link this transaction's entries, per programme, as it commits.
+        """Number and link this transaction's entries, per programme, as it commits,
+        and raise the revision of every programme it changed (storage/revisions.py).
 
         Each programme's row is locked (FOR NO KEY UPDATE, which inserts that
         merely reference the programme do not wait for) while its head is read
@@ -39,24 +42,28 @@ class AuditRepository:
             if e.seq is None and (inspect(e).pending or inspect(e).persistent)
         ]
         self._unchained = []
-        if not entries:
-            return
         with session.no_autoflush:
-            for programme_id in sorted({e.programme_id for e in entries}):
-                seq, head = session.execute(
+            touched = programmes_touched(session)
+            audited = {e.programme_id for e in entries}
+            for programme_id in sorted(touched | audited):
+                row = session.execute(
                     select(Programme.audit_seq, Programme.audit_head)
                     .where(Programme.id == programme_id)
                     .with_for_update(key_share=True)
-                ).one()
-                seq, head = seq or 0, head or audit_chain.GENESIS
-                for entry in (e for e in entries if e.programme_id == programme_id):
-                    seq += 1
-                    entry.seq, entry.prev_hash = seq, head
-                    entry.hash = head = audit_chain.hash_of(entry)
+                ).one_or_none()
+                if row is None and programme_id not in audited:
+                    continue  # deleted in this very transaction (a purge)
+                values = {"revision": Programme.revision + 1}
+                if programme_id in audited:
+                    seq, head = row
+                    seq, head = seq or 0, head or audit_chain.GENESIS
+                    for entry in (e for e in entries if e.programme_id == programme_id):
+                        seq += 1
+                        entry.seq, entry.prev_hash = seq, head
+                        entry.hash = head = audit_chain.hash_of(entry)
+                    values |= {"audit_seq": seq, "audit_head": head}
                 session.execute(
-                    update(Programme)
-                    .where(Programme.id == programme_id)
-                    .values(audit_seq=seq, audit_head=head)
+                    update(Programme).where(Programme.id == programme_id).values(**values)
                 )
 
     def chain(self, programme_id: int):

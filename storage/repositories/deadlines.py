@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Action, Deadline, DeadlineOwner, Delivery, Programme
 from storage.models.deadline import ReminderSnooze
+from storage.revisions import touch_via
 
 
 class DeadlineRepository:
@@ -67,6 +68,7 @@ class DeadlineRepository:
 
     def set_owners(self, deadline_id: int, users) -> None:
         self.session.execute(delete(DeadlineOwner).where(DeadlineOwner.deadline_id == deadline_id))
+        touch_via(self.session, Deadline.__table__, deadline_id)
         for user in dict.fromkeys(users):
             self.session.add(DeadlineOwner(deadline_id=deadline_id, user_id=user))
         self.session.flush()

@@ -23,6 +23,7 @@ from storage.models import (
     Programme,
     Stakeholder,
 )
+from storage.revisions import touch
 
 ES = EngagementStakeholder
 
@@ -208,6 +209,7 @@ class DigestRepository:
                 DigestFollow.programme_id == programme_id,
             )
         )
+        touch(self.session, programme_id)
         return gone.rowcount > 0
 
     def followed_by(self, team_id: str, channel_id: str) -> list[Programme]:

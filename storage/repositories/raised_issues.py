@@ -23,6 +23,7 @@ from storage.models import (
     RaisedIssueStakeholder,
     Stakeholder,
 )
+from storage.revisions import touch_via
 
 ERI = EngagementRaisedIssue
 RIS = RaisedIssueStakeholder
@@ -282,6 +283,7 @@ class RaisedIssueRepository:
                 )
             )
         )
+        touch_via(self.session, RaisedIssue.__table__, into_id)
         if moving:
             self.session.execute(
                 update(ERI)
@@ -310,6 +312,7 @@ class RaisedIssueRepository:
         self.session.execute(
             select(RaisedIssue.id).where(RaisedIssue.id == issue_id).with_for_update()
         )
+        touch_via(self.session, RaisedIssue.__table__, issue_id)
         q = (
             select(
                 ES.stakeholder_id,

@@ -13,6 +13,7 @@ from bot.coverage import POSITIONS
 from bot.services import programmes
 from bot.services.coverage import coverage_report, home_for
 from storage.models import Action, Engagement, EngagementStakeholder, Stakeholder
+from storage.revisions import touch
 
 TODAY = date(2015, 3, 1)
 TYPES = (
@@ -92,6 +93,7 @@ def build(services, rng):
                 for i in range(300)
             ],
         )
+        touch(s, programme.id)  # bulk Core inserts: say which programme they changed
         uow.commit()
     return programme, dict(zip(ids, TYPES)), {e: eng for e, eng in zip(eids, engagements)}, links
 

@@ -1,0 +1,135 @@
+"""Which programmes a transaction changed, so that their revision moves as it commits.
+
+`programme.revision` is the programme's change counter: every commit that
+changes what Consult shows about a programme raises it by one, in the same
+transaction (AuditRepository's before-commit step, which already locks each
+touched programme's row). Read models cached per process compare it with
+one indexed read (bot/services/read_models.py).
+
+A transaction touches a programme when it:
+- writes an audit entry in it;
+- flushes an ORM row (new, changed or deleted) of a programme-scoped table:
+  one with a programme_id, or one that reaches its programme through the
+  first foreign key to a table that has one (a ballot through its vote);
+- runs Core DML on programme content: the repositories call touch() or
+  touch_via() for those, since no flush event sees them.
+
+Not programme content, so never counted: the delivery ledger, queued Slack
+requests and events, the people directory (read models key on its own
+mark), and a feed's fetch statistics (written with Core DML, untouched).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from storage.models import Base
+
+# Tables whose rows say nothing Consult shows about a programme.
+NOT_CONTENT = frozenset(
+    {"delivery", "slack_request", "slack_event", "person", "purge_log"}
+    | {"slack_bots", "slack_installations", "slack_oauth_states"}
+)
+
+_KEY = "consult.touched_programmes"
+_VIA = "consult.touched_via"
+
+
+def _parent_fk(table):
+    """(column, parent table) leading to the programme, for a table without programme_id."""
+    for fk in sorted(table.foreign_keys, key=lambda f: f.parent.name):
+        if "programme_id" in fk.column.table.c:
+            return fk.parent.name, fk.column.table
+    return None
+
+
+_PARENT = {
+    t.name: _parent_fk(t)
+    for t in Base.metadata.sorted_tables
+    if "programme_id" not in t.c and t.name != "programme" and t.name not in NOT_CONTENT
+}
+
+
+def touched(session: Session) -> set[int]:
+    return session.info.setdefault(_KEY, set())
+
+
+def touch(session: Session, programme_id: int | None) -> None:
+    """Core DML changed this programme's content in the current transaction."""
+    if programme_id is not None:
+        touched(session).add(programme_id)
+
+
+def touch_via(session: Session, table, row_id: int | None) -> None:
+    """Core DML changed a row of `table` (which has programme_id) or of its children."""
+    if row_id is not None:
+        session.info.setdefault(_VIA, set()).add((table.name, row_id))
+
+
+def _note(session: Session, obj) -> None:
+    table = getattr(obj, "__table__", None)
+    if table is None or table.name in NOT_CONTENT:
+        return
+    state = inspect(obj)
+    if table.name == "programme":
+        touch(session, state.identity[0] if state.identity else obj.id)
+        return
+    if "programme_id" in table.c:
+        touch(session, _value(state, "programme_id"))
+        return
+    parent = _PARENT.get(table.name)
+    if parent is not None:
+        column, parent_table = parent
+        touch_via(session, parent_table, _value(state, column))
+
+
+def _value(state, column: str):
+    """A column's value without loading anything (a deleted row's may only be in committed state)."""
+    if column in state.dict:
+        return state.dict[column]
+    return state.committed_state.get(column)
+
+
+def track(session: Session) -> None:
+    """Collect the programmes this session's flushes touch."""
+
+    @event.listens_for(session, "after_flush")
+    def _after_flush(session, _ctx):
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+                continue
+            _note(session, obj)
+
+    @event.listens_for(session, "after_commit")
+    def _after_commit(session):
+        session.info.pop(_KEY, None)
+        session.info.pop(_VIA, None)
+
+    @event.listens_for(session, "after_soft_rollback")
+    def _after_rollback(session, previous_transaction):
+        if previous_transaction.parent is None:
+            session.info.pop(_KEY, None)
+            session.info.pop(_VIA, None)
+
+
+def programmes_touched(session: Session) -> set[int]:
+    """Every programme touched so far, including rows still waiting for the commit's flush."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            continue
+        _note(session, obj)
+    found = set(touched(session))
+    via: dict[str, set[int]] = {}
+    for table_name, row_id in session.info.pop(_VIA, set()):
+        via.setdefault(table_name, set()).add(row_id)
+    for table_name, ids in via.items():
+        table = Base.metadata.tables[table_name]
+        found |= set(
+            session.scalars(
+                select(table.c.programme_id).where(table.c.id.in_(sorted(ids))).distinct()
+            )
+        )
+    session.info.pop(_KEY, None)
+    found.discard(None)
+    return found
