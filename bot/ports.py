@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .people import Person as PersonName
 
@@ -46,6 +46,8 @@ class ProgrammeRepository(Protocol):
     """The programmes repository."""
 
     def create(self, **values) -> Programme: ...
+
+    def revision_by_channel(self, team_id: str, channel_id: str) -> Any: ...
 
     def get(self, programme_id: int) -> Programme | None: ...
 
@@ -290,13 +292,14 @@ class CalendarFeedRepository(Protocol):
 
     def revoke(self, feed_ids: list[int], at: datetime) -> int: ...
 
-    def record_fetch(
-        self,
-        feed_id: int,
-        at: datetime,
-        etag: str,
-        changed_at: datetime | None,
-        mark: str | None = None,
+    def lookup(self, token_hash: str) -> Any: ...
+
+    def record_fetch(self, feed_id: int, at: datetime) -> None: ...
+
+    def flush_fetches(self) -> None: ...
+
+    def remember_content(
+        self, feed_id: int, etag: str, mark: str, changed_at: datetime | None
     ) -> None: ...
 
     def deadlines(self, programme_id: int, owner: str | None = None) -> list[Deadline]: ...
@@ -484,6 +487,11 @@ class UnitOfWork(Protocol):
     personal_data: PersonalDataRepository
     retention: RetentionRepository
     people: PeopleRepository
+
+    @property
+    def memo(self) -> dict:
+        """Per-process state kept beside the database's units of work (bot/services/read_models.py)."""
+        ...
 
     def __enter__(self) -> UnitOfWork: ...
 

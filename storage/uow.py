@@ -64,9 +64,11 @@ def held_connection(engine: Engine) -> Connection | None:
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker):
+    def __init__(self, session_factory: sessionmaker, memo: dict | None = None):
         self._session_factory = session_factory
         self.session: Session | None = None
+        # Per-process state shared by every unit of work on this database (read models' cache).
+        self.memo = memo if memo is not None else {}
 
     def __enter__(self) -> UnitOfWork:
         held = held_connection(self._session_factory.kw["bind"])
@@ -112,6 +114,7 @@ class UnitOfWorkFactory:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+        self.memo: dict = {}
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+        return UnitOfWork(self.session_factory, self.memo)

@@ -67,7 +67,7 @@ def _bumps(statement: str) -> bool:
 
 @event.listens_for(Session, "after_begin")
 def _watch(session, transaction, connection):
-    connection.info[_KEY] = {"writes": [], "bumped": False, "purged": False}
+    connection.info[_KEY] = {"writes": [], "bumped": False, "purged": False, "savepoints": []}
 
 
 @event.listens_for(Engine, "before_cursor_execute")
@@ -75,7 +75,14 @@ def _seen(conn, cursor, statement, parameters, context, executemany):
     seen = conn.info.get(_KEY)
     if seen is None:
         return
-    if _bumps(statement):
+    words = statement.split(None, 3)[:3]
+    if words[:1] == ["SAVEPOINT"]:
+        seen["savepoints"].append(len(seen["writes"]))
+    elif words[:2] == ["RELEASE", "SAVEPOINT"] and seen["savepoints"]:
+        seen["savepoints"].pop()
+    elif words[:3] == ["ROLLBACK", "TO", "SAVEPOINT"] and seen["savepoints"]:
+        del seen["writes"][seen["savepoints"].pop() :]  # rolled back: never committed
+    elif _bumps(statement):
         seen["bumped"] = True
     elif re.match(r"^\s*DELETE\s+FROM\s+\"?programme\"?\s", statement, re.I):
         seen["purged"] = True  # the programme itself goes: nothing is left to revise

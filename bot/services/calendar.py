@@ -38,6 +38,7 @@ from ..calendar_feed import CalendarItem, FeedInfo, build_calendar
 from ..context import Actor
 from ..dates import format_date, local_to_utc
 from ..ports import UnitOfWork
+from . import read_models
 from .access import audit, programme_for, require_admin
 from .directory import names_for
 
@@ -119,6 +120,7 @@ def issue_feed(
     """A new address of the programme's calendar (or of the asker's personal one)."""
     kind = PERSONAL if personal else PROGRAMME
     with uow:
+        uow.feeds.flush_fetches()  # "least recently used" goes by the latest fetches
         programme = programme_for(uow, actor, channel_id)
         mine = uow.feeds.live(programme.id, kind, actor.user_id)
         turned_off = []
@@ -198,6 +200,7 @@ def _usage(feed) -> FeedUsage:
 def feed_status(actor: Actor, channel_id: str, uow: UnitOfWork):
     """Admins: every live address of the programme, with when it was last fetched. Returns (programme, [FeedUsage])."""
     with uow:
+        uow.feeds.flush_fetches()  # this process's latest fetches, not yet written
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "see who subscribes to the calendar")
         return programme, [_usage(f) for f in uow.feeds.live(programme.id)]
@@ -237,45 +240,50 @@ def fingerprint(info: FeedInfo, items: list) -> str:
 
 
 def fetch_feed(uow: UnitOfWork, token: str) -> FeedBody | None:
-    """The calendar behind a token, or None for any token that is not a live address."""
+    """The calendar behind a token, or None for any token that is not a live address.
+
+    One indexed statement finds the feed, its programme's revision and the
+    directory's change mark (owners are shown by name). From those, the
+    feed's change mark: when this process already built the feed at that
+    mark, its ETag and body are reused; when any process did (the mark
+    stored with the feed), the ETag is known and a 304 reads nothing more.
+    Only a new mark reads the items, and writes the feed's new ETag once.
+    The fetch itself is counted in memory (storage/feed_fetches.py).
+    """
     if not well_formed(token):
         return None
     digest = hash_token(token)
     with uow:
-        feed = uow.feeds.by_token_hash(digest)
+        feed = uow.feeds.lookup(digest)
         if (
             feed is None
             or not hmac.compare_digest(feed.token_hash, digest)
             or feed.revoked_at is not None
         ):
             return None
-        programme = uow.programmes.get(feed.programme_id)
-        if programme is None:
-            return None
         now = clock.now().replace(microsecond=0)
+        uow.feeds.record_fetch(feed.id, now)
+        mark = hashlib.sha256(
+            repr((FEED_FORMAT, feed.revision, str(feed.people_mark))).encode()
+        ).hexdigest()
+        cache = read_models.cache_of(uow)
+        key = ("feed", feed.id)
+        kept = cache.get(key, mark)
+        if kept is not read_models.MISSING:
+            return kept
 
-        def contents(programme_id=programme.id, kind=feed.kind, user_id=feed.user_id):
+        def contents(programme_id=feed.programme_id, kind=feed.kind, user_id=feed.user_id):
             with uow:
                 return feed_contents(uow, uow.programmes.get(programme_id), kind, user_id)
 
-        # Polling clients mostly find nothing changed: then the ETag is known from
-        # two index reads, and the items are read only if a body must be sent.
-        mark = hashlib.sha256(
-            repr(
-                (
-                    FEED_FORMAT,
-                    programme.name,
-                    uow.feeds.change_mark(programme.id),
-                    uow.people.change_mark(programme.team_id),  # owners are shown by name
-                )
-            ).encode()
-        ).hexdigest()
         if feed.content_etag and feed.content_mark == mark:
-            uow.feeds.record_fetch(feed.id, now, feed.content_etag, None, mark)
-            uow.commit()
-            return FeedBody(
+            # Another process (or this one, before a restart) built it at this mark.
+            body = FeedBody(
                 feed.id, feed.kind, feed.content_etag, feed.content_changed_at, contents
             )
+            cache.put(key, mark, body)
+            return body
+        programme = uow.programmes.get(feed.programme_id)
         info, items = feed_contents(uow, programme, feed.kind, feed.user_id)
         etag = fingerprint(info, items)
         changed_at = None
@@ -286,11 +294,13 @@ def fetch_feed(uow: UnitOfWork, token: str) -> FeedBody | None:
                 # Strictly later than the Last-Modified clients hold (HTTP dates count whole seconds),
                 # even when the change left no newer item behind (a deleted or cancelled one).
                 changed_at = max(changed_at, feed.content_changed_at + timedelta(seconds=1))
-        uow.feeds.record_fetch(feed.id, now, etag, changed_at, mark)
+        uow.feeds.remember_content(feed.id, etag, mark, changed_at)
         uow.commit()
-        return FeedBody(
+        body = FeedBody(
             feed.id, feed.kind, etag, changed_at or feed.content_changed_at, lambda: (info, items)
         )
+        cache.put(key, mark, body)
+        return body
 
 
 def feed_contents(

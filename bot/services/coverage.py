@@ -12,6 +12,7 @@ from ..context import Actor
 from ..coverage import DEFAULT_DAYS, CoverageReport, DutyState, StakeholderFact, build_report
 from ..errors import UsageError
 from ..ports import UnitOfWork
+from . import read_models
 from .access import programme_for
 
 MAX_DAYS = 3660
@@ -47,8 +48,12 @@ def show_coverage(
     if not 1 <= days <= MAX_DAYS:
         raise UsageError(f"`--days` must be from 1 to {MAX_DAYS:,}.")
     with uow:
-        programme = programme_for(uow, actor, channel_id)
-        return coverage_report(uow, programme, days, clock.today_in(programme.timezone), type)
+
+        def build() -> CoverageReport:
+            programme = programme_for(uow, actor, channel_id)
+            return coverage_report(uow, programme, days, clock.today_in(programme.timezone), type)
+
+        return read_models.of_channel(uow, actor, channel_id, "coverage", (type, days), build)
 
 
 # -- the App Home tab -----------------------------------------------------------------

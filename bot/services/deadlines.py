@@ -18,6 +18,7 @@ from ..dates import add_working_days, format_date, non_working_reason, parse_tim
 from ..errors import Conflict, Forbidden, NotFound, UsageError
 from ..ports import UnitOfWork
 from ..typed_text import clean_typed
+from . import read_models
 from .access import audit, is_admin, programme_for, require_admin, snapshot
 from .deliveries import DueMessage
 from .duties import follow_deadline
@@ -305,16 +306,25 @@ def list_deadlines(actor: Actor, channel_id: str, uow: UnitOfWork, include_all: 
     """Returns (programme, upcoming, earlier): open items from today on, soonest first; with
     include_all also past open ones, done and cancelled ones (most recent first)."""
     with uow:
-        programme = programme_for(uow, actor, channel_id)
-        today = clock.today_in(programme.timezone)
-        states = ("open", "done", "cancelled") if include_all else ("open",)
-        rows = uow.deadlines.list(programme.id, states)
-        owners = uow.deadlines.owners([d.id for d in rows])
-        views = [DeadlineView(d, owners[d.id], non_working_reason(d.due_on)) for d in rows]
-        upcoming = [v for v in views if v.deadline.state == "open" and v.deadline.due_on >= today]
-        earlier = [v for v in views if v not in upcoming]
-        earlier.sort(key=lambda v: (v.deadline.due_on, v.deadline.id), reverse=True)
-        return programme, upcoming, earlier
+
+        def build():
+            programme = programme_for(uow, actor, channel_id)
+            today = clock.today_in(programme.timezone)
+            states = ("open", "done", "cancelled") if include_all else ("open",)
+            rows = uow.deadlines.list(programme.id, states)
+            owners = uow.deadlines.owners([d.id for d in rows])
+            views = [DeadlineView(d, owners[d.id], non_working_reason(d.due_on)) for d in rows]
+            upcoming = [
+                v for v in views if v.deadline.state == "open" and v.deadline.due_on >= today
+            ]
+            earlier = [v for v in views if v not in upcoming]
+            earlier.sort(key=lambda v: (v.deadline.due_on, v.deadline.id), reverse=True)
+            return programme, tuple(upcoming), tuple(earlier)
+
+        programme, upcoming, earlier = read_models.of_channel(
+            uow, actor, channel_id, "deadlines", (include_all,), build
+        )
+        return programme, list(upcoming), list(earlier)
 
 
 def snooze_reminder(actor: Actor, deadline_id: int, uow: UnitOfWork):

@@ -23,6 +23,7 @@ from ..ports import UnitOfWork
 from ..rendering import esc
 from ..spreadsheet import csv_bytes
 from ..typed_text import clean_typed
+from . import read_models
 from .access import audit, programme_for, require_admin, require_returning_officer, snapshot
 from .deliveries import DueMessage, send_once
 from .directory import lazy_names
@@ -130,15 +131,21 @@ def tally_vote(
     actor: Actor, channel_id: str, uow: UnitOfWork, vote_id: int | None = None
 ) -> VoteView:
     with uow:
-        programme = programme_for(uow, actor, channel_id)
-        vote = choose_vote(uow, programme, vote_id, allow_closed=True)
-        electors, t = count_vote(uow, vote)
-        fc = None
-        if vote.state == "open" and t.mode == "ballots":
-            fc = rules.forecast(
-                t, electors, _positions(uow, programme, [e.stakeholder_id for e in t.not_voted])
-            )
-        return VoteView(programme, vote, electors, t, fc, uow.votes.aggregate(vote.id))
+
+        def build() -> VoteView:
+            programme = programme_for(uow, actor, channel_id)
+            vote = choose_vote(uow, programme, vote_id, allow_closed=True)
+            electors, t = count_vote(uow, vote)
+            fc = None
+            if vote.state == "open" and t.mode == "ballots":
+                fc = rules.forecast(
+                    t,
+                    electors,
+                    _positions(uow, programme, [e.stakeholder_id for e in t.not_voted]),
+                )
+            return VoteView(programme, vote, electors, t, fc, uow.votes.aggregate(vote.id))
+
+        return read_models.of_channel(uow, actor, channel_id, "tally", (vote_id,), build)
 
 
 def list_votes(actor: Actor, channel_id: str, uow: UnitOfWork):

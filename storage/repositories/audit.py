@@ -36,6 +36,8 @@ class AuditRepository:
         chain; SQLite's write lock does the same. The unique (programme, seq)
         backs it up in the database.
         """
+        if session.in_nested_transaction():
+            return  # a savepoint's release: the lock waits for the real commit
         entries = [
             e
             for e in self._unchained

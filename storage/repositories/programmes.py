@@ -19,6 +19,14 @@ class ProgrammeRepository:
     def get(self, programme_id: int) -> Programme | None:
         return self.session.get(Programme, programme_id)
 
+    def revision_by_channel(self, team_id: str, channel_id: str):
+        """(id, revision, timezone) of the channel's programme, or None: one indexed read."""
+        return self.session.execute(
+            select(Programme.id, Programme.revision, Programme.timezone).where(
+                Programme.team_id == team_id, Programme.channel_id == channel_id
+            )
+        ).one_or_none()
+
     def by_channel(self, team_id: str, channel_id: str) -> Programme | None:
         return self.session.scalar(
             select(Programme).where(

@@ -18,6 +18,7 @@ from bot.services import calendar as cal
 from bot.services.directory import remember_people
 from bot.services.programmes import setup_programme
 from bot.settings import Settings
+from storage import feed_fetches
 from storage.models import Action, AuditEvent, CalendarFeed, Deadline, DeadlineOwner, Duty, Vote
 from tests.harness import build_services
 from tests.unit.test_calendar_feed import parse_three
@@ -237,6 +238,9 @@ def test_same_content_same_bytes_across_fetches_and_a_restart(db_url):
         )
         token = token_of(cal.issue_feed(ADMIN, "C1", services.uow(), BASE))
         one, two = fetch(services, token), fetch(services, token)
+        with services.uow() as uow:  # counted in memory, not yet written
+            assert uow.session.scalar(select(CalendarFeed)).fetch_count == 0
+        feed_fetches.flush_all()  # as the process does at exit
     finally:
         services.engine.dispose()
     restarted = build_services(
@@ -245,6 +249,7 @@ def test_same_content_same_bytes_across_fetches_and_a_restart(db_url):
     try:
         three = fetch(restarted, token)
         with restarted.uow() as uow:
+            uow.feeds.flush_fetches()  # as the background flush does within seconds
             row = uow.session.scalar(select(CalendarFeed))
             assert row.fetch_count == 3 and row.last_fetched_at is not None
     finally:
@@ -633,3 +638,37 @@ def test_owners_are_named_deactivated_marked_unknown_noted_and_a_rename_moves_th
     renamed = fetch(any_services, token)
     assert renamed.etag != first.etag
     assert _owners_line(renamed, "Locality board").startswith("Owners: Jane Smith, ")
+
+
+def test_fetches_are_counted_in_memory_and_written_in_batches_that_add_up(db_url):
+    """Two app instances (two engines, two buffers) on one database: no fetch is a write on its
+    own request, and every fetch is counted once written, whoever wrote it."""
+    one = build_services(Settings(database_url=db_url))
+    two = build_services(Settings(database_url=db_url))
+    try:
+        with freeze_time("2014-05-01 10:00:00"):
+            setup_programme(ADMIN, "C1", "P", one.uow())
+        token = token_of(cal.issue_feed(JANE, "C1", one.uow(), BASE))
+        for _ in range(3):
+            fetch(one, token)
+        for _ in range(2):
+            fetch(two, token)
+
+        def written():
+            with one.uow() as uow:
+                row = uow.session.scalar(select(CalendarFeed))
+                return row.fetch_count, row.last_fetched_at
+
+        assert written() == (0, None)  # nothing written by the fetches themselves
+        _, rows = cal.feed_status(ADMIN, "C1", one.uow())  # writes this instance's first
+        assert rows[0].fetch_count == 3 and rows[0].last_fetched_at is not None
+        feed_fetches.buffer_for(two.engine).flush()
+        assert written()[0] == 5
+        fetch(two, token)  # and the background flush writes it within seconds, unprompted
+        give_up = wallclock.monotonic() + 30
+        while written()[0] != 6 and wallclock.monotonic() < give_up:
+            wallclock.sleep(0.2)
+        assert written()[0] == 6
+    finally:
+        one.engine.dispose()
+        two.engine.dispose()
