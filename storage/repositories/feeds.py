@@ -94,11 +94,11 @@ class CalendarFeedRepository:
     def record_fetch(self, feed_id: int, at: datetime) -> None:
         """One fetch, counted in this process and written with others a few seconds later
         (storage/feed_fetches.py), so a fetch writes nothing on its request."""
-        feed_fetches.buffer_for(self.session.get_bind()).add(feed_id, at)
+        feed_fetches.buffer_for(self.session.get_bind().engine).add(feed_id, at)
 
     def flush_fetches(self) -> None:
         """Write this process's fetches not yet written (before showing them)."""
-        feed_fetches.buffer_for(self.session.get_bind()).flush()
+        feed_fetches.buffer_for(self.session.get_bind().engine).flush()
 
     def remember_content(
         self, feed_id: int, etag: str, mark: str, changed_at: datetime | None
