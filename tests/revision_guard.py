@@ -67,6 +67,8 @@ def _bumps(statement: str) -> bool:
 
 @event.listens_for(Session, "after_begin")
 def _watch(session, transaction, connection):
+    if transaction.nested and _KEY in connection.info:
+        return  # a savepoint inside the transaction already watched
     connection.info[_KEY] = {"writes": [], "bumped": False, "purged": False, "savepoints": []}
 
 

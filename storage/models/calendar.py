@@ -16,9 +16,11 @@ class CalendarFeed(Base):
     content_etag / content_changed_at: the ETag of the last body served and
     when it first differed from the one before, so Last-Modified moves only
     when what the feed shows changes (deletions and renames included).
-    content_mark: a cheap summary of the programme's changes (see
-    CalendarFeedRepository.change_mark) when content_etag was computed: while
-    it still matches, the ETag is known without reading the items.
+    content_mark: the feed's change mark (its programme's revision and the
+    directory's mark, bot/services/calendar.py) when content_etag was
+    computed: while it still matches, the ETag is known without reading the
+    items. last_fetched_at / fetch_count are written in batches
+    (storage/feed_fetches.py), a few seconds behind.
     """
 
     __tablename__ = "calendar_feed"

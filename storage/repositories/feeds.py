@@ -169,27 +169,6 @@ class CalendarFeedRepository:
             )
         )
 
-    def change_mark(self, programme_id: int) -> str:
-        """Changes whenever anything a feed shows may have changed, from two index reads.
-
-        Deadlines and meetings raise their sequence and updated_at on every
-        change; votes, duties and actions have every change in the audit trail.
-        """
-        deadlines = self.session.execute(
-            select(
-                func.count(),
-                func.max(Deadline.updated_at),
-                func.coalesce(func.sum(Deadline.sequence), 0),
-            ).where(Deadline.programme_id == programme_id)
-        ).one()
-        audited = self.session.execute(
-            select(func.count(), func.max(AuditEvent.at)).where(
-                AuditEvent.programme_id == programme_id,
-                AuditEvent.entity.in_(("deadline", "vote", "duty", "action")),
-            )
-        ).one()
-        return repr((tuple(deadlines), tuple(audited)))
-
     def change_marks(
         self, programme_id: int, entities: tuple[str, ...]
     ) -> dict[tuple[str, int], tuple[int, datetime]]:
