@@ -74,7 +74,7 @@ def _watch(session, transaction, connection):
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _seen(conn, cursor, statement, parameters, context, executemany):
-    seen = conn.info.get(_KEY)
+    seen = _info(conn).get(_KEY)
     if seen is None:
         return
     words = statement.split(None, 3)[:3]
@@ -92,16 +92,23 @@ def _seen(conn, cursor, statement, parameters, context, executemany):
         seen["writes"].append(" ".join(statement.split())[:160])
 
 
+def _info(conn) -> dict:
+    """The connection's info, or an empty dict once the connection is lost (an outage test)."""
+    if conn.invalidated or conn.closed:
+        return {}
+    return conn.info
+
+
 @event.listens_for(Engine, "commit")
 def _check(conn):
-    seen = conn.info.pop(_KEY, None)
+    seen = _info(conn).pop(_KEY, None)
     if seen and seen["writes"] and not seen["bumped"] and not seen["purged"]:
         violations.append("; ".join(dict.fromkeys(seen["writes"])))
 
 
 @event.listens_for(Engine, "rollback")
 def _forget(conn):
-    conn.info.pop(_KEY, None)
+    _info(conn).pop(_KEY, None)
 
 
 @pytest.fixture(autouse=True)
