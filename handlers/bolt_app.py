@@ -20,6 +20,8 @@ from slack_sdk.webhook import WebhookClient
 from bot.services.container import Services
 from bot.settings import Settings
 
+log = logging.getLogger("consult.bolt")
+
 
 class ServerErrorRetryHandler(RetryHandler):
     """Retries 5xx answers (Slack's own outages) with back-off."""
@@ -71,10 +73,19 @@ class RetryingRespond(Respond):
 
     fallback = None
     expired = False
+    # A worker's run of a request that was answered before a crash: answering again would
+    # be a second reply to one request.
+    muted = False
+    on_sent = None  # called once a reply reaches Slack (the worker notes it in the ledger)
 
     def __call__(self, text="", blocks=None, **kwargs):
         if self.response_url is None:
             raise ValueError("respond is unsupported here as there is no response_url")
+        if self.muted:
+            log.info(
+                "a reply already went out for this request before a crash; not sending another"
+            )
+            return None
         message = (
             _build_message(**text)
             if isinstance(text, dict)
@@ -90,9 +101,14 @@ class RetryingRespond(Respond):
             )
             resp = client.send_dict(message)
             if self.fallback is None or not _url_used_up(resp):
-                return resp
+                return self._sent(resp, ok=resp.status_code == 200)
             self.expired = True
-        return self.fallback(message)
+        return self._sent(self.fallback(message), ok=True)
+
+    def _sent(self, resp, ok: bool):
+        if ok and self.on_sent is not None:
+            self.on_sent()
+        return resp
 
 
 def _url_used_up(resp) -> bool:
@@ -110,6 +126,8 @@ def _retrying_respond(context, next):
             context.client, context.channel_id, context.user_id
         )
         respond.expired = response_url_expired(context)
+        respond.muted = bool(context.get("consult_replied"))
+        respond.on_sent = context.get("consult_on_reply")
         context["respond"] = respond
     next()
 

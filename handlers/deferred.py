@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.clock import now
 from storage import slack_requests
-from storage.uow import one_connection
+from storage.uow import held_connection, one_connection
 
 log = logging.getLogger("consult.deferred")
 
@@ -96,6 +96,10 @@ def make_runner(services, worker_app, stall_seconds: float = 0):
             context={
                 "consult_received_at": pending.received_at,
                 "consult_changes_committed": pending.changes_committed,
+                "consult_replied": pending.replied,
+                "consult_on_reply": lambda: slack_requests.mark_replied(
+                    held_connection(engine) or engine, key
+                ),
             },
         )
         token = slack_requests.running_request.set(key)
@@ -121,6 +125,9 @@ def never_twice(context, next):
     that died before answering is not run again; the user is told it was done."""
     if not context.get("consult_changes_committed"):
         return next()
+    if context.get("consult_replied"):
+        log.warning("a request was done and answered before a crash; nothing more to do")
+        return BoltResponse(status=200, body="")
     log.warning("a request's changes were committed before a crash; telling the user, not redoing")
     respond = context.get("respond")
     if respond is not None:

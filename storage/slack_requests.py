@@ -38,6 +38,8 @@ class Pending:
     # A previous run committed its changes and then died before it could answer:
     # running it again would do them twice.
     changes_committed: bool
+    # A previous run's reply reached Slack before it died: another would be a second answer.
+    replied: bool = False
 
 
 @contextmanager
@@ -141,6 +143,7 @@ def claim(bind, key: str, running_for: timedelta = timedelta(0)) -> Pending | No
                 SlackRequest.content_type,
                 SlackRequest.received_at,
                 SlackRequest.attempts,
+                SlackRequest.replied_at,
             ).where(SlackRequest.key == key)
         ).one_or_none()
         if row is None or row.state == "done":
@@ -165,7 +168,14 @@ def claim(bind, key: str, running_for: timedelta = timedelta(0)) -> Pending | No
         row.received_at,
         row.attempts + 1,
         changes_committed=row.state == "committed",
+        replied=row.replied_at is not None,
     )
+
+
+def mark_replied(bind, key: str) -> None:
+    """The request's reply reached Slack (its own short transaction, straight after the send)."""
+    with _transaction(bind) as conn:
+        conn.execute(update(SlackRequest).where(SlackRequest.key == key).values(replied_at=now()))
 
 
 def mark_done(bind, key: str) -> None:

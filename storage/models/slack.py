@@ -117,5 +117,7 @@ class SlackRequest(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its reply reached Slack: a run after a crash then does not answer again.
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_slack_request_state_received_at", "state", "received_at"),)

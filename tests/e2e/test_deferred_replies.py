@@ -8,12 +8,12 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 
 from bot.clock import now
 from handlers.deferred import make_runner
 from storage import slack_requests
-from storage.models import SlackRequest
+from storage.models import Engagement, SlackRequest
 
 
 def _ledger(app) -> list[tuple[str, str, int]]:
@@ -172,3 +172,54 @@ def test_a_job_handed_on_from_a_worker_that_just_died_is_tried_again_not_dropped
     run("command:handed-on")
     assert len(slack.sent("response")) == 1
     assert _ledger(sqlite_app) == [("command", "done", 2)]
+
+
+@pytest.mark.parametrize(
+    "text, engagements",
+    [("help", 0), ('engage E85001 meeting "Practice visit" --position support', 1)],
+)
+def test_a_run_after_a_crash_past_the_reply_does_not_answer_again(
+    sqlite_app, slack, monkeypatch, text, engagements
+):
+    """A worker dies after the reply reached Slack and before the request was marked done:
+    the queue's next run finishes it without a second reply (and without redoing changes)."""
+    sqlite_app.command('setup "Hillingdon co-commissioning"')
+    sqlite_app.command('stakeholder add practice "Acorn Surgery" --code E85001')
+    engine = sqlite_app.services.engine
+    body = urlencode(
+        {
+            "team_id": "T1",
+            "channel_id": "C1",
+            "user_id": "UADMIN",
+            "command": "/consult",
+            "text": text,
+            "response_url": slack.response_url("crash"),
+            "trigger_id": "trigger-crash",
+        }
+    )
+    assert slack_requests.record(
+        engine, "command:crash", "command", "T1", body, "application/x-www-form-urlencoded"
+    )
+    replies = len(slack.sent("response"))
+    run = make_runner(sqlite_app.services, sqlite_app.bolt)
+
+    def killed(*_):
+        raise RuntimeError("the worker was killed here")
+
+    monkeypatch.setattr(slack_requests, "mark_done", killed)
+    with pytest.raises(RuntimeError):
+        run("command:crash")
+    monkeypatch.undo()
+    assert len(slack.sent("response")) == replies + 1
+
+    run("command:crash")  # the queue hands the job on
+    assert len(slack.sent("response")) == replies + 1
+    with engine.connect() as conn:
+        state, attempts = conn.execute(
+            select(SlackRequest.state, SlackRequest.attempts).where(
+                SlackRequest.key == "command:crash"
+            )
+        ).one()
+    assert (state, attempts) == ("done", 2)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Engagement)) == engagements
