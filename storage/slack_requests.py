@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, delete, event, insert, select, text, update
+from sqlalchemy import Connection, case, delete, event, insert, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -134,39 +134,45 @@ def claim(bind, key: str, running_for: timedelta = timedelta(0)) -> Pending | No
     """Take a request to run: None when it is done (a retry, or a duplicate job) or unknown;
     RunningElsewhere when another run took it less than `running_for` ago.
     `bind`: the engine, or the connection the job holds."""
+    taken_at = now()
     with _transaction(bind) as conn:
+        # One round trip in the usual case: take it and read it back in one statement.
         row = conn.execute(
-            select(
+            update(SlackRequest)
+            .where(
+                SlackRequest.key == key,
+                SlackRequest.state != "done",
+                or_(
+                    SlackRequest.state != "running",
+                    SlackRequest.started_at <= taken_at - running_for,
+                ),
+            )
+            .values(
+                # "committed" stays: a run after a crash must not make the changes again.
+                state=case((SlackRequest.state == "committed", "committed"), else_="running"),
+                attempts=SlackRequest.attempts + 1,
+                started_at=taken_at,
+            )
+            .returning(
                 SlackRequest.state,
-                SlackRequest.started_at,
                 SlackRequest.body,
                 SlackRequest.content_type,
                 SlackRequest.received_at,
                 SlackRequest.attempts,
                 SlackRequest.replied_at,
-            ).where(SlackRequest.key == key)
-        ).one_or_none()
-        if row is None or row.state == "done":
-            return None
-        if row.state == "running" and row.started_at > now() - running_for:
-            raise RunningElsewhere(key)
-        taken = conn.execute(
-            update(SlackRequest)
-            .where(SlackRequest.key == key, SlackRequest.state == row.state)
-            .values(
-                state="committed" if row.state == "committed" else "running",
-                attempts=SlackRequest.attempts + 1,
-                started_at=now(),
             )
-        )
-        if taken.rowcount != 1:
+        ).one_or_none()
+        if row is None:
+            state = conn.scalar(select(SlackRequest.state).where(SlackRequest.key == key))
+            if state == "running":
+                raise RunningElsewhere(key)
             return None
     return Pending(
         key,
         row.body,
         row.content_type,
         row.received_at,
-        row.attempts + 1,
+        row.attempts,
         changes_committed=row.state == "committed",
         replied=row.replied_at is not None,
     )
