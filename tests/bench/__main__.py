@@ -30,6 +30,7 @@ from .load import (
     Sample,
     Server,
     Signer,
+    acks_alone,
     kill_a_worker,
     percentile,
     run,
@@ -255,6 +256,43 @@ def crash_run(scenarios, server: Server, data: Dataset, slack, args, report: Rep
         f"{got['twice_or_more']} answered more than once, {got['never']} never answered.",
     )
     return got
+
+
+def ack_run(scenarios, servers, data, slack, args, report: Report) -> list[tuple[str, bool, str]]:
+    """Acks with the workers paused, as with workers on other machines: the web process's own
+    ack against the bare app's, per Slack request scenario. Returns the targets."""
+    app, bare = servers[(args.stack, "large")], servers[(args.stack, "bare")]
+    if not app.workers:
+        return []
+    rows, checks = [], []
+    for sc in scenarios:
+        if not sc.available or sc.kind == "feed":
+            continue
+        makers = {
+            "app": sc.prepare(app, data["large"], slack, args.signer),
+            "bare": sc.prepare(bare, data["large"], slack, args.signer),
+        }
+        got = acks_alone(app, bare, makers, args.requests // 2, args.clients, start=20_000_000)
+        slack.reset()
+        mine, floor = percentile(got["app"], 99), percentile(got["bare"], 99)
+        r = ratio(mine, floor)
+        rows.append([sc.label, ms(floor), f"{ms(mine)} ({fx(r)})", str(len(got["app"]))])
+        checks.append(
+            (
+                f"{sc.label}: ack p99 at most {ACK_X_BARE}x the bare app, workers elsewhere",
+                (r or 99) <= ACK_X_BARE,
+                f"{fx(r)} ({ms(mine)} against {ms(floor)})",
+            )
+        )
+    report.say("", md="")
+    title = (
+        f"Acks with the workers elsewhere ({args.stack}; the worker paused while `serve` is "
+        f"measured, {args.requests // 2} requests per scenario and server, national data set)"
+    )
+    report.say(title + ":", md=f"**{title}:**\n")
+    _table(report, ["scenario", "bare ack p99", "Consult ack p99", "acked"], rows)
+    _print_targets(report, "Acks with the workers elsewhere", checks)
+    return checks
 
 
 def load_tables(
@@ -788,6 +826,7 @@ def main(argv=None) -> int:
             crash = crash_run(
                 scenarios, servers[(stack, "large")], data["large"], slack, args, report
             )
+            ack_run(scenarios, servers, data, slack, args, report)
             summarise(
                 scenarios,
                 by_server[stack],

@@ -526,6 +526,45 @@ def run(
     return sample
 
 
+def acks_alone(
+    app: Server,
+    bare: Server,
+    makers: dict[str, Callable[[int], Request]],
+    requests: int,
+    clients: int,
+    start: int,
+    rounds: int = 2,
+) -> dict[str, list[float]]:
+    """Ack times with the app's workers paused (SIGSTOP), as when they run on other machines and
+    `serve` has its cores to itself: the app and the bare app take turns, round by round. The
+    workers then resume and the queue drains. Returns ack seconds per "app" and "bare"."""
+    acks: dict[str, list[float]] = {"app": [], "bare": []}
+    lock = threading.Lock()
+    per_round = max(1, requests // rounds)
+
+    def send(which: str, server: Server, i: int) -> None:
+        status, _, started = _send(server, makers[which](start + i), timeout=30)
+        took = time.perf_counter() - started
+        if status == 200:
+            with lock:
+                acks[which].append(took)
+
+    sent = 0
+    for k in range(rounds):
+        for which, server in (("bare", bare), ("app", app))[:: 1 if k % 2 == 0 else -1]:
+            for w in app.workers:
+                w.send_signal(signal.SIGSTOP if which == "app" else signal.SIGCONT)
+            with ThreadPoolExecutor(clients) as pool:
+                list(pool.map(lambda i: send(which, server, sent + i), range(per_round)))
+        sent += per_round
+    for w in app.workers:
+        w.send_signal(signal.SIGCONT)
+    deadline = time.time() + 120
+    while time.time() < deadline and (app.queue_depth() or 0) > 0:
+        time.sleep(0.5)
+    return acks
+
+
 def kill_a_worker(server: Server, slack: BenchSlack, make, requests: int, clients: int) -> dict:
     """Send `requests` requests; kill -9 the first worker once a third are acked, start another,
     and count the replies each request got (exactly one is right)."""
