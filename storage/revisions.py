@@ -22,7 +22,7 @@ mark), and a feed's fetch statistics (written with Core DML, untouched).
 from __future__ import annotations
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Base
 
@@ -91,22 +91,23 @@ def _value(state, column: str):
     return state.committed_state.get(column)
 
 
-def track(session: Session) -> None:
-    """Collect the programmes this session's flushes touch."""
+def track(sessions: sessionmaker) -> None:
+    """Collect the programmes each session's flushes touch (listeners on the sessionmaker: set
+    up once, not per unit of work, whose listeners of its own cost more than its session)."""
 
-    @event.listens_for(session, "after_flush")
+    @event.listens_for(sessions, "after_flush")
     def _after_flush(session, _ctx):
         for obj in (*session.new, *session.dirty, *session.deleted):
             if obj in session.dirty and not session.is_modified(obj, include_collections=False):
                 continue
             _note(session, obj)
 
-    @event.listens_for(session, "after_commit")
+    @event.listens_for(sessions, "after_commit")
     def _after_commit(session):
         session.info.pop(_KEY, None)
         session.info.pop(_VIA, None)
 
-    @event.listens_for(session, "after_soft_rollback")
+    @event.listens_for(sessions, "after_soft_rollback")
     def _after_rollback(session, previous_transaction):
         if previous_transaction.parent is None:
             session.info.pop(_KEY, None)

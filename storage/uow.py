@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import revisions
 from storage.personal_data import PersonalDataRepository
 from storage.repositories.actions import ActionRepository
 from storage.repositories.audit import AuditRepository
@@ -114,6 +115,7 @@ class UnitOfWorkFactory:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+        revisions.track(self.session_factory)
         self.memo: dict = {}
 
     def __call__(self) -> UnitOfWork:

@@ -6,14 +6,13 @@ from sqlalchemy.orm import Session
 from bot import audit_chain
 from storage.models import AuditEvent, Programme
 from storage.models.base import utcnow
-from storage.revisions import programmes_touched, track
+from storage.revisions import programmes_touched
 
 
 class AuditRepository:
     def __init__(self, session: Session):
         self.session = session
         self._unchained: list[AuditEvent] = []
-        track(session)
         event.listen(session, "before_commit", self._chain_pending)
 
     def record(self, **values) -> None:
