@@ -107,7 +107,10 @@ class RetryingRespond(Respond):
 
     def _sent(self, resp, ok: bool):
         if ok and self.on_sent is not None:
-            self.on_sent()
+            try:
+                self.on_sent()
+            except Exception as e:  # the user has their answer; a rerun may at worst repeat it
+                log.warning("could not note that a reply was sent (%s)", type(e).__name__)
         return resp
 
 

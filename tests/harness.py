@@ -177,7 +177,22 @@ class RunningApp:
         resp = self.signed_post(body, "application/x-www-form-urlencoded")
         if wait and resp.status == 200:
             self.slack.wait_for("response", before + 1)
+            self.wait_until_settled()
         return resp
+
+    def wait_until_settled(self, timeout: float = 5) -> None:
+        """The worker replies before it marks the request done: let it finish its bookkeeping,
+        so that a test's next step (a database outage, say) does not cut it short."""
+        from storage import slack_requests
+
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if slack_requests.depth(self.services.engine) == 0:
+                    return
+            except Exception:  # the test may already have taken the database away
+                return
+            time.sleep(0.01)
 
     def reply(self, text: str, **kwargs) -> str:
         """The ephemeral reply's text for a command."""
