@@ -75,7 +75,9 @@ def calendar_feed(services, environ, match):
         ("X-Content-Type-Options", "nosniff"),
     ]
     if not_modified(environ, feed):
-        log.info("calendar feed %d (%s) fetched: 304 not modified", feed.feed_id, feed.kind)
+        # Most fetches end here (clients poll every few minutes): a line each would flood the
+        # log, and the fetch is counted for `/consult calendar status` anyway.
+        log.debug("calendar feed %d (%s) fetched: 304 not modified", feed.feed_id, feed.kind)
         return "304 Not Modified", headers, b""
     log.info(
         "calendar feed %d (%s) fetched: %d events, %d bytes",
