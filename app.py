@@ -276,6 +276,18 @@ def migrate(settings: Settings, args) -> int:
     return 0
 
 
+def _positive_seconds(value: str) -> float:
+    """Another worker's request is taken over only once its claim is this old: at 0, two
+    workers could both run a request one of them has only just taken."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds above 0, e.g. 30")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     from handlers.cli import CLI_COMMANDS
     from handlers.console import LOCAL_ADMIN, LOCAL_CHANNEL, LOCAL_TEAM
@@ -318,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=8, help="requests run at once")
     p.add_argument(
         "--stall-seconds",
-        type=float,
+        type=_positive_seconds,
         default=30,
         help="a worker silent this long is taken for dead, and its requests run again",
     )

@@ -132,8 +132,9 @@ class RunningElsewhere(Exception):
 
 def claim(bind, key: str, running_for: timedelta = timedelta(0)) -> Pending | None:
     """Take a request to run: None when it is done (a retry, or a duplicate job) or unknown;
-    RunningElsewhere when another run took it less than `running_for` ago.
-    `bind`: the engine, or the connection the job holds."""
+    RunningElsewhere when another run took it less than `running_for` ago. `running_for` 0
+    takes over any run (one process, at its start: whatever it left running is stale); with
+    several workers it must be above 0. `bind`: the engine, or the connection the job holds."""
     taken_at = now()
     with _transaction(bind) as conn:
         # One round trip in the usual case: take it and read it back in one statement.

@@ -184,3 +184,16 @@ def test_a_separate_worker_on_sqlite_explains_what_to_set(tmp_path):
     )
     assert out.returncode == 2
     assert "PostgreSQL" in out.stderr and "serve" in out.stderr
+
+
+@pytest.mark.parametrize("given", ["0", "-5", "soon"])
+def test_a_stall_time_that_is_not_above_zero_is_refused_with_an_example(given):
+    out = subprocess.run(
+        [sys.executable, "app.py", "worker", "--stall-seconds", given],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert "--stall-seconds" in out.stderr and "above 0, e.g. 30" in out.stderr
