@@ -81,6 +81,21 @@ class Served:
                 time.sleep(0.2)
         raise AssertionError("serve did not answer /healthz:\n" + self.log.read_text())
 
+    def wait_until_settled(self, timeout: float = 5) -> None:
+        """As RunningApp's: the serve process's worker marks a request done after replying."""
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        from storage import slack_requests
+
+        engine = create_engine(self.env["DATABASE_URL"], poolclass=NullPool)
+        try:
+            deadline = time.time() + timeout
+            while time.time() < deadline and slack_requests.depth(engine) > 0:
+                time.sleep(0.02)
+        finally:
+            engine.dispose()
+
     def stop(self) -> int:
         """SIGTERM, as a process manager stops it; returns the exit status."""
         if self.proc.poll() is None:
