@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, case, delete, event, insert, or_, select, text, update
+from sqlalchemy import Connection, bindparam, case, delete, event, insert, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,18 @@ def _transaction(bind) -> Iterator[Connection]:
             yield conn
 
 
+def _fields(key: str, kind: str, team_id: str | None, body: str, content_type: str) -> dict:
+    """A new request's row, cut to its columns' lengths."""
+    return {
+        "key": key[:120],
+        "kind": kind[:32],
+        "team_id": (team_id or "")[:32] or None,
+        "body": body,
+        "content_type": content_type[:100],
+        "received_at": now(),
+    }
+
+
 def record(
     engine,
     key: str,
@@ -66,14 +78,7 @@ def record(
         with engine.begin() as conn:
             conn.execute(
                 insert(SlackRequest).values(
-                    key=key[:120],
-                    kind=kind[:32],
-                    team_id=(team_id or "")[:32] or None,
-                    body=body,
-                    content_type=content_type[:100],
-                    state="queued",
-                    attempts=0,
-                    received_at=now(),
+                    **_fields(key, kind, team_id, body, content_type), state="queued", attempts=0
                 )
             )
         return True
@@ -104,24 +109,21 @@ def record_then(
 ) -> bool:
     """record() in a single statement on PostgreSQL, with `then` in it. False when its Slack
     id is already here. A connection the database dropped is replaced and tried once more."""
-    statement = text(_RECORD_THEN.format(then=then))
-    values = {
-        **params,
-        "key": key[:120],
-        "kind": kind[:32],
-        "team_id": (team_id or "")[:32] or None,
-        "body": body,
-        "content_type": content_type[:100],
-        "received_at": now().astimezone(UTC).replace(tzinfo=None),
-    }
-    for attempt in (1, 2):
-        try:
-            with autocommit_engine.connect() as conn:
-                return conn.execute(statement, values).first() is not None
-        except DBAPIError as e:
-            if attempt == 2 or not e.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")
+    statement = text(_RECORD_THEN.format(then=then)).bindparams(
+        bindparam("received_at", type_=SlackRequest.received_at.type)
+    )
+    values = {**params, **_fields(key, kind, team_id, body, content_type)}
+
+    def once() -> bool:
+        with autocommit_engine.connect() as conn:
+            return conn.execute(statement, values).first() is not None
+
+    try:
+        return once()
+    except DBAPIError as e:
+        if not e.connection_invalidated:
+            raise
+    return once()
 
 
 class RunningElsewhere(Exception):

@@ -37,6 +37,28 @@ def _settled(app) -> list[tuple[str, str, int]]:
     return _ledger(app)
 
 
+def _command_body(slack, text: str, name: str) -> str:
+    """`/consult <text>` as Slack posts it, replying to the stand-in's response_url `name`."""
+    return urlencode(
+        {
+            "team_id": "T1",
+            "channel_id": "C1",
+            "user_id": "UADMIN",
+            "command": "/consult",
+            "text": text,
+            "response_url": slack.response_url(name),
+            "trigger_id": f"trigger-{name}",
+        }
+    )
+
+
+def _queued(engine, key: str, body: str) -> bool:
+    """The request acked and written into the ledger, with no worker having run it yet."""
+    return slack_requests.record(
+        engine, key, "command", "T1", body, "application/x-www-form-urlencoded"
+    )
+
+
 def test_a_command_is_acked_empty_then_answered_once_by_the_worker(sqlite_app, slack):
     resp = sqlite_app.command("help")
     assert resp.status == 200 and resp.body == b""
@@ -45,17 +67,7 @@ def test_a_command_is_acked_empty_then_answered_once_by_the_worker(sqlite_app, s
 
 
 def test_the_same_delivery_twice_runs_once(sqlite_app, slack):
-    body = urlencode(
-        {
-            "team_id": "T1",
-            "channel_id": "C1",
-            "user_id": "UADMIN",
-            "command": "/consult",
-            "text": "help",
-            "response_url": slack.response_url("twice"),
-            "trigger_id": "trigger-twice",
-        }
-    )
+    body = _command_body(slack, "help", "twice")
     for _ in range(2):
         assert sqlite_app.signed_post(body, "application/x-www-form-urlencoded").status == 200
     slack.wait_for("response", 1)
@@ -79,21 +91,9 @@ def test_a_used_up_response_url_falls_back_to_post_ephemeral(sqlite_app, slack):
 
 def test_a_request_older_than_its_response_url_is_answered_with_post_ephemeral(sqlite_app, slack):
     engine = sqlite_app.services.engine
-    body = urlencode(
-        {
-            "team_id": "T1",
-            "channel_id": "C1",
-            "user_id": "UADMIN",
-            "command": "/consult",
-            "text": "help",
-            "response_url": slack.response_url("late"),
-            "trigger_id": "trigger-late",
-        }
-    )
+    body = _command_body(slack, "help", "late")
     # Acked 31 minutes ago while no worker ran: its response_url has expired by now.
-    assert slack_requests.record(
-        engine, "command:late", "command", "T1", body, "application/x-www-form-urlencoded"
-    )
+    assert _queued(engine, "command:late", body)
     with engine.begin() as conn:
         conn.execute(update(SlackRequest).values(received_at=now() - timedelta(minutes=31)))
     make_runner(sqlite_app.services, sqlite_app.bolt)("command:late")
@@ -109,20 +109,10 @@ def test_a_job_checks_out_one_connection_for_its_whole_run(sqlite_app, slack):
     sqlite_app.command('stakeholder add practice "Acorn Surgery" --code E85001')
     sqlite_app.wait_until_known("UADMIN")
     engine = sqlite_app.services.engine
-    body = urlencode(
-        {
-            "team_id": "T1",
-            "channel_id": "C1",
-            "user_id": "UADMIN",
-            "command": "/consult",
-            "text": 'engage E85001 meeting "Practice visit" --position support',
-            "response_url": slack.response_url("one-connection"),
-            "trigger_id": "trigger-one-connection",
-        }
+    body = _command_body(
+        slack, 'engage E85001 meeting "Practice visit" --position support', "one-connection"
     )
-    assert slack_requests.record(
-        engine, "command:one", "command", "T1", body, "application/x-www-form-urlencoded"
-    )
+    assert _queued(engine, "command:one", body)
     here = threading.current_thread()
     checkouts = []
 
@@ -148,20 +138,8 @@ def test_a_job_handed_on_from_a_worker_that_just_died_is_tried_again_not_dropped
     is `stall_seconds` old. The handed-on job must not end quietly: it fails, so the queue tries
     it again, and once the claim is stale the request is answered, once."""
     engine = sqlite_app.services.engine
-    body = urlencode(
-        {
-            "team_id": "T1",
-            "channel_id": "C1",
-            "user_id": "UADMIN",
-            "command": "/consult",
-            "text": "help",
-            "response_url": slack.response_url("handed-on"),
-            "trigger_id": "trigger-handed-on",
-        }
-    )
-    assert slack_requests.record(
-        engine, "command:handed-on", "command", "T1", body, "application/x-www-form-urlencoded"
-    )
+    body = _command_body(slack, "help", "handed-on")
+    assert _queued(engine, "command:handed-on", body)
     assert slack_requests.claim(engine, "command:handed-on") is not None  # then its worker died
     run = make_runner(sqlite_app.services, sqlite_app.bolt, stall_seconds=30)
     with pytest.raises(slack_requests.RunningElsewhere):
@@ -186,20 +164,8 @@ def test_a_run_after_a_crash_past_the_reply_does_not_answer_again(
     sqlite_app.command('setup "Hillingdon co-commissioning"')
     sqlite_app.command('stakeholder add practice "Acorn Surgery" --code E85001')
     engine = sqlite_app.services.engine
-    body = urlencode(
-        {
-            "team_id": "T1",
-            "channel_id": "C1",
-            "user_id": "UADMIN",
-            "command": "/consult",
-            "text": text,
-            "response_url": slack.response_url("crash"),
-            "trigger_id": "trigger-crash",
-        }
-    )
-    assert slack_requests.record(
-        engine, "command:crash", "command", "T1", body, "application/x-www-form-urlencoded"
-    )
+    body = _command_body(slack, text, "crash")
+    assert _queued(engine, "command:crash", body)
     replies = len(slack.sent("response"))
     run = make_runner(sqlite_app.services, sqlite_app.bolt)
 
