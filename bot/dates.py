@@ -3,33 +3,131 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
-from dateutil import parser as dateutil_parser
 from dateutil.relativedelta import relativedelta
 
 from .errors import UsageError
 
-DATE_HELP = "Write dates day-first: 2015-03-04, 4 March 2015, 4 Mar 2015, 4/3/2015, today, tomorrow, next friday or in 10 days."
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_IN_N = re.compile(
-    r"^in\s+(\d{1,4})\s+(day|days|week|weeks|working day|working days|month|months)$"
+DATE_HELP = (
+    "Write dates day-first: 2015-03-04, 4 March 2015, 4 Mar 2015, 4/3/2015, Wed 4 March 2015, "
+    "today, yesterday, tomorrow, next friday, last tuesday, in 10 days, in 2 weeks or 3 days ago."
 )
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+# Weekday and month names as people shorten them.
+_WEEKDAY_NAMES = {
+    **{name: i for i, name in enumerate(WEEKDAYS)},
+    **{name[:3]: i for i, name in enumerate(WEEKDAYS)},
+    "tues": 1,
+    "weds": 2,
+    "thur": 3,
+    "thurs": 3,
+}
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_MONTH_NAMES = {
+    **{name: i + 1 for i, name in enumerate(_MONTHS)},
+    **{name[:3]: i + 1 for i, name in enumerate(_MONTHS)},
+    "sept": 9,
+}
+_COUNT = r"(\d{1,4}|a|an|one)"
+_UNIT = r"(day|days|week|weeks|working day|working days|month|months)"
+_IN_N = re.compile(rf"^in\s+{_COUNT}\s+{_UNIT}$")
+_N_AGO = re.compile(rf"^{_COUNT}\s+{_UNIT}\s+ago$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_WORDY = re.compile(
-    r"^(?:[a-z]{3,9},?\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?(?:,?\s+(\d{4}))?$"
-)
+_DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})\.?(?:,?\s+(\d{4}))?$")
+_MONTH_DAY = re.compile(r"^([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?$")
+_LEADING_WEEKDAY = re.compile(r"^([a-z]{3,9})\.?,?\s+(.*)$")
+# How far to look for a year in which a day and month fall on the weekday given.
+_WEEKDAY_YEARS = 40
+
+# What the reader had to decide for the person (a year from a weekday), said in the reply.
+_notes: ContextVar[list[str] | None] = ContextVar("date_notes", default=None)
 
 
-def parse_date(text: str, today: date) -> date:
-    """Read a date typed by a person. Raises UsageError with the accepted forms."""
+@contextmanager
+def noting():
+    """Collect, for the reply, what the date reader decided while reading."""
+    token = _notes.set([])
+    try:
+        yield _notes.get()
+    finally:
+        _notes.reset(token)
+
+
+def _note(text: str) -> None:
+    notes = _notes.get()
+    if notes is not None and text not in notes:
+        notes.append(text)
+
+
+def _count(text: str) -> int:
+    return 1 if text in ("a", "an", "one") else int(text)
+
+
+def _shift(today: date, n: int, unit: str) -> date:
+    if unit.startswith("working"):
+        return add_working_days(today, n)
+    if unit.startswith("week"):
+        return today + timedelta(weeks=n)
+    if unit.startswith("month"):
+        return today + relativedelta(months=n)
+    return today + timedelta(days=n)
+
+
+def parse_date(text: str, today: date, *, past: bool = False) -> date:
+    """Read a date typed by a person. Raises UsageError with the accepted forms.
+
+    `past` is for days that have happened (an engagement, a response): a
+    date written without a year is then the last one on or before today.
+    """
     raw = " ".join(text.strip().lower().split())
     if not raw:
         raise UsageError(f"A date is missing. {DATE_HELP}")
+    try:
+        day = _relative(raw, today)
+        if day is None:
+            day = _absolute(raw, today, past)
+        if day is None:
+            m = _LEADING_WEEKDAY.match(raw)
+            if m and m.group(1) in _WEEKDAY_NAMES:
+                day = _with_weekday(_WEEKDAY_NAMES[m.group(1)], m.group(2), today, text, past)
+    except (ValueError, OverflowError):
+        raise UsageError(f"{text.strip()!r} is not a real date. {DATE_HELP}") from None
+    if day is None:
+        raise UsageError(f"I can't read {text.strip()!r} as a date. {DATE_HELP}")
+    return day
+
+
+def looks_like_date(text: str) -> bool:
+    """Whether words are written as a date at all (a real one or not), for the grammar."""
+    with noting():
+        try:
+            parse_date(text, date(2000, 1, 1))
+        except UsageError as e:
+            return not e.message.startswith(("I can't read", "A date is missing"))
+    return True
+
+
+def _relative(raw: str, today: date) -> date | None:
     if raw == "today":
         return today
     if raw == "tomorrow":
@@ -38,41 +136,93 @@ def parse_date(text: str, today: date) -> date:
         return today - timedelta(days=1)
     m = _IN_N.match(raw)
     if m:
-        n, unit = int(m.group(1)), m.group(2)
-        if unit.startswith("working"):
-            return add_working_days(today, n)
-        if unit.startswith("week"):
-            return today + timedelta(weeks=n)
-        if unit.startswith("month"):
-            return today + relativedelta(months=n)
-        return today + timedelta(days=n)
+        return _shift(today, _count(m.group(1)), m.group(2))
+    m = _N_AGO.match(raw)
+    if m:
+        return _shift(today, -_count(m.group(1)), m.group(2))
     words = raw.split()
-    if (
-        len(words) in (1, 2)
-        and words[-1] in WEEKDAYS
-        and (len(words) == 1 or words[0] in ("next", "this"))
-    ):
-        target = WEEKDAYS.index(words[-1])
-        ahead = (target - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead)
-    try:
-        m = _ISO.match(raw)
-        if m:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        m = _NUMERIC.match(raw)
-        if m:
-            year = int(m.group(3))
-            year = year + 2000 if year < 100 else year
-            return date(year, int(m.group(2)), int(m.group(1)))
-        m = _WORDY.match(raw)
-        if m:
-            parsed = dateutil_parser.parse(
-                f"{m.group(1)} {m.group(2)} {m.group(3) or today.year}", dayfirst=True
+    if len(words) in (1, 2) and words[-1] in _WEEKDAY_NAMES:
+        if len(words) == 2 and words[0] not in ("next", "this", "last"):
+            return None
+        target = _WEEKDAY_NAMES[words[-1]]
+        if words[0] == "last":
+            return today - timedelta(days=(today.weekday() - target) % 7 or 7)
+        return today + timedelta(days=(target - today.weekday()) % 7 or 7)
+    return None
+
+
+def _day_month_year(raw: str) -> tuple[int, int, int | None] | None:
+    """(day, month, year or None) of a date written out, or None if it isn't one."""
+    m = _ISO.match(raw)
+    if m:
+        return int(m.group(3)), int(m.group(2)), int(m.group(1))
+    m = _NUMERIC.match(raw)
+    if m:
+        year = int(m.group(3))
+        return int(m.group(1)), int(m.group(2)), year + 2000 if year < 100 else year
+    m = _DAY_MONTH.match(raw)
+    if m and m.group(2) in _MONTH_NAMES:
+        return int(m.group(1)), _MONTH_NAMES[m.group(2)], int(m.group(3)) if m.group(3) else None
+    m = _MONTH_DAY.match(raw)
+    if m and m.group(1) in _MONTH_NAMES:
+        return int(m.group(2)), _MONTH_NAMES[m.group(1)], int(m.group(3)) if m.group(3) else None
+    return None
+
+
+def _absolute(raw: str, today: date, past: bool) -> date | None:
+    parts = _day_month_year(raw)
+    if parts is None:
+        return None
+    day, month, year = parts
+    if year is not None:
+        return date(year, month, day)
+    if past and (month, day) > (today.month, today.day):
+        for back in range(1, 9):  # 29 February: the last leap year's
+            try:
+                return date(today.year - back, month, day)
+            except ValueError:
+                continue
+    return date(today.year, month, day)
+
+
+def _with_weekday(weekday: int, rest: str, today: date, text: str, past: bool) -> date | None:
+    """`Friday 15th January [2027]`: the weekday must agree with the date.
+
+    Without a year, the nearest year in which it does (and the reply says so).
+    """
+    parts = _day_month_year(rest)
+    if parts is None:
+        return None
+    day, month, year = parts
+    if year is not None:
+        found = date(year, month, day)
+        if found.weekday() != weekday:
+            raise UsageError(
+                f"{format_date(found)[4:]} is a {found:%A}, not a {WEEKDAYS[weekday].title()}: "
+                "check the date, or leave the weekday out."
             )
-            return parsed.date()
-    except (ValueError, OverflowError):
-        raise UsageError(f"{text.strip()!r} is not a real date. {DATE_HELP}") from None
-    raise UsageError(f"I can't read {text.strip()!r} as a date. {DATE_HELP}")
+        return found
+    date(2000, month, day)  # a leap year: refuses 30 February, allows 29 February
+    candidates = []
+    for y in range(today.year - _WEEKDAY_YEARS, today.year + _WEEKDAY_YEARS + 1):
+        try:
+            candidate = date(y, month, day)
+        except ValueError:  # 29 February outside a leap year
+            continue
+        if candidate.weekday() == weekday and not (past and candidate > today):
+            candidates.append(candidate)
+    if not candidates:
+        raise UsageError(
+            f"{day} {_MONTHS[month - 1].title()} is not a {WEEKDAYS[weekday].title()} in any "
+            f"year near {today.year}: check the date, or leave the weekday out."
+        )
+    found = min(candidates, key=lambda c: (abs((c - today).days), c < today))
+    if found.year != today.year:
+        _note(
+            f"{day} {_MONTHS[month - 1].title()} is a {WEEKDAYS[weekday].title()} in "
+            f"{found.year}, so I read {text.strip()!r} as {format_date(found)}."
+        )
+    return found
 
 
 def parse_time(text: str) -> str:

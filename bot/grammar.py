@@ -9,6 +9,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from .dates import looks_like_date
 from .errors import UsageError
 
 # Straight quotes and the curly ones Slack (and phones) put in.
@@ -23,6 +24,8 @@ _OPEN_CLOSE = {
 _MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$")
 _PLAIN_USER = re.compile(r"^@([\w.\-]{1,80})$")
+# Options whose value is a date: it may be several words (`--closes 4 March 2027`).
+DATE_OPTIONS = frozenset({"date", "closes", "due", "decision", "on", "since", "until"})
 
 
 def tokenize(text: str) -> list[str]:
@@ -125,11 +128,37 @@ def parse(
                         raise UsageError(f"`--{name}` needs a value after it.", usage)
                     i += 1
                     value = tokens[i]
+                if name in DATE_OPTIONS:
+                    value, i = _date_words(tokens, i, value)
                 out.options.setdefault(name, []).append(value)
         else:
             out.words.append(tok)
         i += 1
     return out
+
+
+def _is_option(token: str) -> bool:
+    return (token.startswith("--") and len(token) > 2) or token.startswith(("\u2014", "\u2013"))
+
+
+def _date_words(tokens: list[str], i: int, value: str) -> tuple[str, int]:
+    """A date option's value: the words after it up to the next option, as long as they are a date.
+
+    The longest run that reads as a date is taken, so a positional word after
+    the date stays one; if no run does, all of them are, so that the reply
+    blames the date rather than what follows it.
+    """
+    run: list[str] = []
+    j = i + 1
+    while j < len(tokens) and not _is_option(tokens[j]):
+        run.append(tokens[j])
+        j += 1
+    if not run:
+        return value, i
+    for k in range(len(run), -1, -1):
+        if looks_like_date(" ".join([value, *run[:k]])):
+            return " ".join([value, *run[:k]]), i + k
+    return " ".join([value, *run]), i + len(run)
 
 
 def closest(word: str, choices) -> str | None:

@@ -72,10 +72,11 @@ def read_position(text: str | None) -> str | None:
     )
 
 
-def read_day(value: date | str | None, today: date, what: str = "The date") -> date:
+def read_day(value: date | str | None, today: date, *, past: bool = True) -> date:
+    """The day of an engagement (one that has happened, unless `past` is False)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return today
-    return value if isinstance(value, date) else parse_date(value, today)
+    return value if isinstance(value, date) else parse_date(value, today, past=past)
 
 
 def _summary(text: str | None) -> str:
@@ -144,7 +145,7 @@ def _validate(today: date, kind, summary, on, position, follow_up: FollowUp | No
         except UsageError as e:
             errors["action_title"], title = e.message, ""
         due = _check(
-            errors, "action_due", lambda v: read_day(v, today) if v else None, follow_up.due
+            errors, "action_due", lambda v: read_day(v, today, past=False) if v else None, follow_up.due
         )
         if not title and (follow_up.owner_id or follow_up.due):
             errors["action_title"] = (

@@ -329,7 +329,7 @@ def respond_issue(
         require_admin(uow, actor, programme, "record the response to an issue")
         issue = resolve_issue(uow, programme, ref)
         today = clock.today_in(programme.timezone)
-        day = on if isinstance(on, date) else (parse_date(on, today) if on else today)
+        day = on if isinstance(on, date) else (parse_date(on, today, past=True) if on else today)
         if day > today:
             raise UsageError(
                 f"{format_date(day)} is in the future: record a response once it is given."

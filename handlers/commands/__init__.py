@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import replace
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from bot.dates import noting
 from bot.errors import ConsultError
 from bot.grammar import closest, tokenize
 from bot.rendering import defuse, esc
@@ -105,7 +107,8 @@ def dispatch(req: CommandRequest) -> None:
                 + " `/consult help` lists them all."
             )
             return
-        sub.run(req, tokens[1:])
+        with noting() as notes:
+            sub.run(replace(req, out=_WithDateNotes(req.out, notes)), tokens[1:])
     except ConsultError as e:
         text = defuse(e.message)  # messages quote what was typed
         usage = (
@@ -126,6 +129,31 @@ def dispatch(req: CommandRequest) -> None:
         )
     except Exception as e:  # the last line of defence: a clear reply, never silence
         _internal_error(req, e)
+
+
+class _WithDateNotes:
+    """The asker's messenger, adding to the next reply what the date reader decided for them."""
+
+    def __init__(self, out, notes: list[str]):
+        self._out, self._notes = out, notes
+
+    def reply(self, text, blocks=None, fallback_blocks=None):
+        if self._notes:
+            said = " ".join(self._notes)
+            self._notes.clear()
+            text = f"{text}\n{said}"
+            if blocks:
+                blocks = [
+                    *blocks,
+                    {"type": "context", "elements": [{"type": "mrkdwn", "text": said}]},
+                ]
+        if fallback_blocks is None:
+            self._out.reply(text, blocks)
+        else:
+            self._out.reply(text, blocks, fallback_blocks)
+
+    def __getattr__(self, name):
+        return getattr(self._out, name)
 
 
 def _is_usage(e: ConsultError) -> bool:

@@ -1,0 +1,162 @@
+"""Input as people write it (dates, names, files): command in, reply and stored state out."""
+
+from datetime import date
+
+import pytest
+from freezegun import freeze_time
+
+from bot.context import Actor
+from bot.services import stakeholders
+from bot.services.programmes import setup_programme
+from handlers.commands import CommandRequest, dispatch
+from storage.models import Action, Deadline, Engagement, Vote
+
+ADMIN = Actor(team_id="T1", user_id="UADMIN", _is_workspace_admin=True)
+NOW = "2026-12-06 10:00:00"  # a Sunday
+
+
+class Replies:
+    def __init__(self):
+        self.replies: list[str] = []
+
+    def reply(self, text, blocks=None):
+        self.replies.append(text)
+
+    def post(self, channel, text, blocks=None, **kwargs):
+        return "1.0"
+
+
+def run(services, text: str) -> str:
+    out = Replies()
+    dispatch(CommandRequest(ADMIN, "C1", text, services, out))
+    return out.replies[-1]
+
+
+def rows(services, model):
+    with services.uow() as uow:
+        return uow.session.query(model).order_by(model.id).all()
+
+
+@pytest.fixture
+def programme(services):
+    with freeze_time(NOW):
+        setup_programme(ADMIN, "C1", "Wallsend test", services.uow())
+        for code, name, group in [
+            ("A85001", "Priory Surgery", "Wallsend"),
+            ("A85002", "Battle Hill Health Centre", "Wallsend"),
+            ("A85003", "Wallsend Medical Group", "Wallsend"),
+        ]:
+            stakeholders.add_stakeholder(
+                ADMIN,
+                "C1",
+                "practice",
+                name,
+                services.uow(),
+                code=code,
+                list_size=5000,
+                group=group,
+            )
+    return services
+
+
+# -- dates after an option, unquoted ---------------------------------------------
+
+
+@freeze_time(NOW)
+def test_a_date_after_an_option_is_the_words_up_to_the_next_option(programme):
+    reply = run(programme, 'vote open "Second question" --closes 4 March 2027 --rule simple')
+    assert "closes Thu 4 Mar 2027 17:00" in reply
+    assert [v.question for v in rows(programme, Vote)] == ["Second question"]
+
+    reply = run(programme, 'engage A85003 call "unquoted date" --date 2 Dec 2026')
+    assert "on Wed 2 Dec 2026" in reply
+    assert rows(programme, Engagement)[-1].occurred_on == date(2026, 12, 2)
+
+    reply = run(programme, 'action add "Call Priory" --due 18 Dec 2026')
+    assert "due Fri 18 Dec 2026" in reply
+    assert rows(programme, Action)[-1].due_on == date(2026, 12, 18)
+
+
+@freeze_time(NOW)
+def test_a_word_after_a_date_option_that_is_not_part_of_the_date_stays_an_argument(programme):
+    reply = run(programme, 'action add --due next friday "Call Priory"')
+    assert "due Fri 11 Dec 2026: Call Priory" in reply
+
+
+@freeze_time(NOW)
+def test_a_date_that_cannot_be_read_is_blamed_not_the_summary(programme):
+    reply = run(programme, 'engage A85003 call "unquoted date" --date 2 Dex 2026')
+    assert "I can't read '2 Dex 2026' as a date" in reply
+    assert "summary" not in reply.split("\n")[0]
+    assert rows(programme, Engagement) == []
+
+
+# -- past dates as people say them ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written,day",
+    [
+        ("yesterday", date(2026, 12, 5)),
+        ("last Tuesday", date(2026, 12, 1)),
+        ("last tues", date(2026, 12, 1)),
+        ("3 days ago", date(2026, 12, 3)),
+        ("2 weeks ago", date(2026, 11, 22)),
+        ("a week ago", date(2026, 11, 29)),
+        ("today", date(2026, 12, 6)),
+        ("Tuesday 1st December", date(2026, 12, 1)),
+        ("20 December", date(2025, 12, 20)),  # not yet this year: last year's
+        ("Fri 20 November 2026", date(2026, 11, 20)),
+        ("November 20, 2026", date(2026, 11, 20)),
+        ("2026-11-20", date(2026, 11, 20)),
+        ("20/11/2026", date(2026, 11, 20)),
+        ("20.11.26", date(2026, 11, 20)),
+    ],
+)
+@freeze_time(NOW)
+def test_an_engagement_on_a_day_written_as_people_say_it(programme, written, day):
+    reply = run(programme, f'engage A85003 call "Spoke to the manager" --date {written}')
+    assert reply.startswith("Logged engagement"), reply
+    assert rows(programme, Engagement)[-1].occurred_on == day
+
+
+@freeze_time(NOW)
+def test_a_weekday_that_disagrees_with_the_date_is_refused(programme):
+    reply = run(programme, 'engage A85003 call "x" --date Friday 15th January 2026')
+    assert "15 Jan 2026 is a Thursday, not a Friday" in reply
+    assert rows(programme, Engagement) == []
+
+
+@freeze_time(NOW)
+def test_a_weekday_without_a_year_picks_the_nearest_year_and_says_so(programme):
+    reply = run(programme, 'deadline add "Board papers" Friday 15th January')
+    assert "15 January is a Friday in 2027" in reply
+    assert rows(programme, Deadline)[-1].due_on == date(2027, 1, 15)
+
+
+@pytest.mark.parametrize(
+    "written,day",
+    [
+        ("tomorrow", date(2026, 12, 7)),
+        ("next friday", date(2026, 12, 11)),
+        ("friday", date(2026, 12, 11)),
+        ("in 10 days", date(2026, 12, 16)),
+        ("in 2 weeks", date(2026, 12, 20)),
+        ("in 3 working days", date(2026, 12, 9)),
+        ("in 2 months", date(2027, 2, 6)),
+        ("4 March 2027", date(2027, 3, 4)),
+        ("4 Mar 2027", date(2027, 3, 4)),
+        ("4th March 2027", date(2027, 3, 4)),
+        ("4/3/2027", date(2027, 3, 4)),
+        ("04/03/2027", date(2027, 3, 4)),
+        ("4-3-2027", date(2027, 3, 4)),
+        ("4/3/27", date(2027, 3, 4)),
+        ("Thu 4 March 2027", date(2027, 3, 4)),
+        ("28 December", date(2026, 12, 28)),
+    ],
+)
+@freeze_time(NOW)
+def test_a_due_date_written_as_people_write_it(programme, written, day):
+    reply = run(programme, f'action add "Call Priory" --due {written}')
+    assert reply.startswith("Added action"), reply
+    assert rows(programme, Action)[-1].due_on == day
