@@ -22,6 +22,7 @@ from . import read_models
 from .access import audit, is_admin, programme_for, require_admin, snapshot
 from .deliveries import DueMessage
 from .duties import follow_deadline
+from .spans import check_in_span
 
 KINDS = ("deadline", "meeting")
 _KEEP = object()
@@ -61,6 +62,7 @@ def _check_date(due_on: date, programme, what: str) -> None:
             f"{format_date(due_on)} is in the past (today is {format_date(today)}). "
             f"A {what} needs a date from today on."
         )
+    check_in_span(due_on, programme, today, f"a {what}")
 
 
 def _find(uow: UnitOfWork, programme, deadline_id: int):

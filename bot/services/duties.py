@@ -16,6 +16,7 @@ from ..errors import Conflict, NotFound, UsageError
 from ..ports import UnitOfWork
 from .access import audit, programme_for, require_admin, snapshot
 from .deliveries import DueMessage
+from .spans import check_in_span
 
 INVITATION = "hwbb-standing-invitation"
 AGREE_INVITEE = "hwbb-agree-invitee"
@@ -521,6 +522,8 @@ def set_duty_due(
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "change duties")
         duty = _duty(uow, programme, duty_ref)
+        if due_on is not None:
+            check_in_span(due_on, programme, clock.today_in(programme.timezone), "a duty")
         fields = ["due_on", "due_anchor", "due_note", "provisional"]
         before = snapshot(duty, fields)
         duty.due_on, duty.due_anchor, duty.due_note, duty.provisional = due_on, None, None, False

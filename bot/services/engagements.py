@@ -20,6 +20,7 @@ from ..typed_text import clean_typed
 from . import raised_issues as issues_svc
 from .access import audit, is_admin, programme_for, snapshot
 from .directory import lazy_names
+from .spans import check_in_span
 from .stakeholders import resolve
 
 MAX_SUMMARY = 3000
@@ -127,7 +128,16 @@ def _resolve_stakeholders(uow: UnitOfWork, programme, refs: list[str], group: st
 
 
 # -- logging ------------------------------------------------------------------------
-def _validate(today: date, kind, summary, on, position, follow_up: FollowUp | None):
+def _validate(
+    programme,
+    today: date,
+    kind,
+    summary,
+    on,
+    position,
+    follow_up: FollowUp | None,
+    check_day: bool = True,
+):
     errors: dict[str, str] = {}
     kind = _check(errors, "kind", read_kind, kind)
     summary = _check(errors, "summary", _summary, summary)
@@ -138,6 +148,8 @@ def _validate(today: date, kind, summary, on, position, follow_up: FollowUp | No
             f"{format_date(day)} is in the future: log an engagement once it has happened "
             "(add the meeting as a deadline to plan it)."
         )
+    elif day is not None and check_day:
+        _check(errors, "date", check_in_span, day, programme, today, "an engagement")
     action = None
     if follow_up is not None:
         try:
@@ -145,7 +157,14 @@ def _validate(today: date, kind, summary, on, position, follow_up: FollowUp | No
         except UsageError as e:
             errors["action_title"], title = e.message, ""
         due = _check(
-            errors, "action_due", lambda v: read_day(v, today, past=False) if v else None, follow_up.due
+            errors,
+            "action_due",
+            lambda v: (
+                check_in_span(read_day(v, today, past=False), programme, today, "an action")
+                if v
+                else None
+            ),
+            follow_up.due,
         )
         if not title and (follow_up.owner_id or follow_up.due):
             errors["action_title"] = (
@@ -254,7 +273,7 @@ def log_engagement(
         programme = programme_for(uow, actor, channel_id)
         today = clock.today_in(programme.timezone)
         kind, summary, position, day, follow_up = _validate(
-            today, kind, summary, on, position, follow_up
+            programme, today, kind, summary, on, position, follow_up
         )
         stakeholders = _resolve_stakeholders(uow, programme, refs, group)
         tagging = issues_svc.read_tags(uow, programme, list(issues), summary, "command")
@@ -307,7 +326,7 @@ def log_engagement_from_form(
         errors: dict[str, str] = {}
         try:
             kind, summary, position, day, follow_up = _validate(
-                today, kind, summary, on, position, follow_up
+                programme, today, kind, summary, on, position, follow_up
             )
         except FieldErrors as e:
             errors.update(e.errors)
@@ -463,12 +482,14 @@ def edit_engagement(
             "-",
         )
         new_kind, new_summary, new_position, new_day, _ = _validate(
+            programme,
             today,
             kind if kind is not None else e.kind,
             summary if summary is not None else e.summary,
             on if on is not None else e.occurred_on,
             None if clear else (position or e.position),
             None,
+            check_day=on is not None,  # an engagement's own day stands as it was logged
         )
         before = snapshot(e)
         e.kind, e.summary, e.occurred_on, e.position = new_kind, new_summary, new_day, new_position
@@ -543,6 +564,8 @@ def add_action(
         due_on = parse_date(due, today) if due else None
         if due_on is not None and due_on < today:
             raise UsageError(f"{format_date(due_on)} has passed: give a due date from today on.")
+        if due_on is not None:
+            check_in_span(due_on, programme, today, "an action")
         if engagement_id is not None and uow.engagements.get(programme.id, engagement_id) is None:
             raise NotFound(f"There is no engagement #{engagement_id} in this programme.")
         action = uow.actions.create(

@@ -22,6 +22,7 @@ from ..spreadsheet import csv_bytes
 from ..typed_text import clean_typed
 from .access import audit, is_admin, programme_for, require_admin, snapshot
 from .directory import lazy_names
+from .spans import check_in_span
 
 
 # -- finding an issue ---------------------------------------------------------------
@@ -334,6 +335,12 @@ def respond_issue(
             raise UsageError(
                 f"{format_date(day)} is in the future: record a response once it is given."
             )
+        if issue.first_raised_on and day < issue.first_raised_on:
+            raise UsageError(
+                f"{format_date(day)} is before issue #{issue.id} was first raised "
+                f"({format_date(issue.first_raised_on)}): a response is dated from then on."
+            )
+        check_in_span(day, programme, today, "a response")
         before = snapshot(issue)
         issue.state = state
         issue.response = response or issue.response

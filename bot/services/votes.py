@@ -28,6 +28,7 @@ from .access import audit, programme_for, require_admin, require_returning_offic
 from .deliveries import DueMessage, send_once
 from .directory import lazy_names
 from .duties import on_vote_carried
+from .spans import check_in_span
 from .stakeholders import resolve
 
 log = logging.getLogger("consult.votes")
@@ -192,6 +193,7 @@ def open_vote(
                 f"The vote would close in the past ({format_datetime(closes_at, programme.timezone)}). "
                 "Give a closing date and time still to come."
             )
+        check_in_span(closes_on, programme, clock.today_in(programme.timezone), "a vote's close")
         practices = uow.stakeholders.list(programme.id, "practice", group)
         if not practices:
             if group:

@@ -9,7 +9,7 @@ from bot.context import Actor
 from bot.services import stakeholders
 from bot.services.programmes import setup_programme
 from handlers.commands import CommandRequest, dispatch
-from storage.models import Action, Deadline, Engagement, Vote
+from storage.models import Action, Deadline, Engagement, RaisedIssue, Vote
 
 ADMIN = Actor(team_id="T1", user_id="UADMIN", _is_workspace_admin=True)
 NOW = "2026-12-06 10:00:00"  # a Sunday
@@ -160,3 +160,66 @@ def test_a_due_date_written_as_people_write_it(programme, written, day):
     reply = run(programme, f'action add "Call Priory" --due {written}')
     assert reply.startswith("Added action"), reply
     assert rows(programme, Action)[-1].due_on == day
+
+
+# -- dates within the programme's span -----------------------------------------------
+
+
+@freeze_time(NOW)
+def test_an_engagement_before_the_programmes_span_is_refused_with_the_span(programme):
+    reply = run(programme, 'engage A85003 call "x" --date 31/12/1999')
+    assert "Fri 31 Dec 1999 is before this programme's dates begin" in reply
+    assert "from Wed 1 Jan 2025 (the year before it was set up)" in reply
+    assert rows(programme, Engagement) == []
+    # The day the span begins is in it.
+    assert run(programme, 'engage A85003 call "x" --date 1/1/2025').startswith("Logged")
+
+
+@freeze_time(NOW)
+def test_a_weekday_whose_nearest_past_year_is_before_the_span_is_refused(programme):
+    reply = run(programme, 'engage A85003 call "x" --date Friday 15th January')
+    assert "Fri 15 Jan 2021 is before this programme's dates begin" in reply
+    assert rows(programme, Engagement) == []
+
+
+@freeze_time(NOW)
+def test_dates_centuries_away_are_refused_with_the_span(programme):
+    reply = run(programme, 'deadline add "far" 1/1/2999')
+    assert "Tue 1 Jan 2999 is too far ahead: a deadline can be dated up to Wed 31 Dec 2031" in reply
+    assert rows(programme, Deadline) == []
+    reply = run(programme, 'action add "Call Priory" --due 1/1/2999')
+    assert "too far ahead: an action can be dated up to Wed 31 Dec 2031" in reply
+    reply = run(programme, 'vote open "Q" --closes 1 Jan 2999')
+    assert "too far ahead: a vote's close can be dated up to" in reply
+    reply = run(programme, 'engage A85003 call "x" --action "Ring back" --due 1/1/2999')
+    assert "too far ahead: an action can be dated up to" in reply
+    assert rows(programme, Action) == [] and rows(programme, Vote) == []
+    assert rows(programme, Engagement) == []
+    assert run(programme, 'deadline add "near" 31/12/2031').startswith("Added deadline")
+
+
+@freeze_time(NOW)
+def test_a_template_programmes_span_begins_with_its_cycle(services):
+    setup_programme(ADMIN, "C1", "Cycle", services.uow(), template="co-commissioning", year=2026)
+    stakeholders.add_stakeholder(ADMIN, "C1", "practice", "Priory", services.uow(), code="A1")
+    reply = run(services, 'engage A1 call "x" --date 31/12/2025')
+    assert "from Thu 1 Jan 2026 (the start of its 2026 cycle)" in reply
+    assert run(services, 'engage A1 call "x" --date 2/1/2026').startswith("Logged")
+
+
+@freeze_time(NOW)
+def test_a_response_is_not_dated_before_the_issue_was_first_raised(programme):
+    run(programme, 'issue add "parking"')
+    reply = run(programme, 'engage A85003 call "Worried" --issue parking --date 1 Dec 2026')
+    assert reply.startswith("Logged"), reply
+    with programme.uow() as uow:
+        issue = uow.session.query(RaisedIssue).one()
+    reply = run(
+        programme, f'issue respond {issue.id} "More spaces" --state responded --date 30 Nov 2026'
+    )
+    assert "before issue" in reply and "Tue 1 Dec 2026" in reply, reply
+    with programme.uow() as uow:
+        assert uow.session.query(RaisedIssue).one().responded_on is None
+    assert run(
+        programme, f'issue respond {issue.id} "More spaces" --state responded --date 1 Dec 2026'
+    ).startswith("Issue")
