@@ -28,7 +28,14 @@ class FileReading:
     kind: str  # epraccur | list-sizes | plain
     rows: list[PracticeRow]
     skipped: int  # rows deliberately left out (inactive, not a GP practice, other commissioner)
-    problems: list[str]  # "line 7: ..." — any problem means nothing is stored
+    problems: list[tuple[int, str]]  # (line, what is wrong): any problem means nothing is stored
+
+
+# NHS Digital's epraccur.csv has this many fields on every row.
+EPRACCUR_FIELDS = 27
+_QUOTE_HINT = (
+    'a value with a comma in it (a list size written 8,100, or a name) must be in quotes ("8,100")'
+)
 
 
 def _decode(data: bytes | str) -> str:
@@ -63,7 +70,7 @@ def _size(text: str, line: int, problems: list[str]) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        problems.append(f"line {line}: list size {text!r} is not a whole number")
+        problems.append((line, f"list size {text!r} is not a whole number"))
         return None
     return int(text)
 
@@ -73,7 +80,7 @@ def _visible_name(raw: str, line: int, code: str, problems: list[str]) -> str | 
     name = " ".join(strip_controls(raw).split())
     if raw and not is_visible(name):
         problems.append(
-            f"line {line}: the name of {code} has nothing visible once control characters are removed"
+            (line, f"the name of {code} has nothing visible once control characters are removed")
         )
         return False
     return name
@@ -83,7 +90,7 @@ def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
     text = _decode(data)
     kind = detect(text)
     rows: list[PracticeRow] = []
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     skipped = 0
     reader = csv.reader(io.StringIO(text))
     if kind == "epraccur":
@@ -94,8 +101,14 @@ def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
         for line, cols in enumerate(reader, start=1):
             if not any(c.strip() for c in cols):
                 continue
-            if len(cols) < 26:
-                problems.append(f"line {line}: {len(cols)} columns, expected 27")
+            if len(cols) != EPRACCUR_FIELDS:
+                problems.append(
+                    (
+                        line,
+                        f"{len(cols)} fields, but epraccur.csv has {EPRACCUR_FIELDS}; "
+                        + _QUOTE_HINT,
+                    )
+                )
                 continue
             code, name, postcode, status, ccg, setting = (
                 cols[0].strip(),
@@ -109,7 +122,7 @@ def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
                 skipped += 1
                 continue
             if not code:
-                problems.append(f"line {line}: no organisation code")
+                problems.append((line, "no organisation code"))
                 continue
             name = _visible_name(name, line, code, problems)
             if name is False:
@@ -123,13 +136,18 @@ def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
         for line, cols in enumerate(reader, start=2):
             if not any(c.strip() for c in cols):
                 continue
+            if len(cols) != len(header):
+                problems.append(
+                    (line, f"{len(cols)} fields, but the header has {len(header)}; " + _QUOTE_HINT)
+                )
+                continue
 
             def get(i):
                 return cols[i].strip() if i is not None and i < len(cols) else ""
 
             code = get(code_col)
             if not code:
-                problems.append(f"line {line}: no practice code")
+                problems.append((line, "no practice code"))
                 continue
             if kind == "list-sizes":
                 rows.append(
@@ -140,7 +158,7 @@ def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
                 if name is False:
                     continue
                 if not name:
-                    problems.append(f"line {line}: no practice name for {code}")
+                    problems.append((line, f"no practice name for {code}"))
                     continue
                 rows.append(
                     PracticeRow(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from .. import clock, practice_files
@@ -149,6 +150,45 @@ def link_stakeholder(actor: Actor, channel_id: str, ref: str, user_id: str | Non
         return s
 
 
+def edit_stakeholder(
+    actor: Actor,
+    channel_id: str,
+    ref: str,
+    uow: UnitOfWork,
+    *,
+    name: str | None = None,
+    list_size: int | None = None,
+    group: str | None = None,
+):
+    """A correction by hand; the next import keeps it unless told to overwrite."""
+    if name is None and list_size is None and group is None:
+        raise UsageError("Say what to change: --name, --list-size or --group.")
+    if name is not None:
+        name = " ".join(clean_typed(name, "The stakeholder's name").split())
+        if not name or len(name) > MAX_NAME:
+            raise UsageError(f"A stakeholder needs a name of 1 to {MAX_NAME} characters.")
+    if group is not None:
+        group = " ".join(clean_typed(group, "The group's name").split()) or None
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "change the stakeholder register")
+        s = resolve(uow, programme, ref)
+        fields = list(IMPORTED_FIELDS)
+        before = snapshot(s, fields)
+        if name is not None:
+            s.name = name
+        if list_size is not None:
+            s.list_size = list_size
+        if group is not None:
+            s.group_name = group
+        after = snapshot(s, fields)
+        if after == before:
+            raise Conflict(f"{s.name} already has that; nothing changed.")
+        audit(uow, actor, programme, "stakeholder.edit", "stakeholder", s.id, before, after)
+        uow.commit()
+        return s
+
+
 def remove_stakeholder(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork):
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -168,6 +208,45 @@ class ImportReport:
     unchanged: int = 0
     left_out: list[str] = field(default_factory=list)  # why rows were not taken
     kinds: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # what is added and what changes, by practice
+    kept: list[str] = field(default_factory=list)  # values set by hand that the files would undo
+    dry_run: bool = False
+
+
+# The fields an import sets, with their names in the users' words.
+IMPORTED_FIELDS = {
+    "name": "name",
+    "list_size": "list size",
+    "group_name": "group",
+    "postcode": "postcode",
+}
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "none"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _set_by_hand(uow: UnitOfWork, programme_id: int) -> dict[int, set[str]]:
+    """Per stakeholder, the imported fields changed by hand since an import last set them.
+
+    Read from the audit trail: an edit (or a removed stakeholder added back)
+    marks the fields it changed; an import that sets a field clears its mark.
+    """
+    marked: dict[int, set[str]] = {}
+    for event in uow.audit.for_programme(programme_id, "stakeholder", limit=10**7):
+        if event.action not in ("stakeholder.edit", "stakeholder.restore", "stakeholder.import"):
+            continue
+        before = json.loads(event.before) if event.before else {}
+        after = json.loads(event.after) if event.after else {}
+        moved = {f for f in IMPORTED_FIELDS if before and before.get(f) != after.get(f)}
+        fields = marked.setdefault(event.entity_id, set())
+        if event.action == "stakeholder.import":
+            fields -= moved
+        else:
+            fields |= moved
+    return marked
 
 
 def import_practices(
@@ -176,10 +255,15 @@ def import_practices(
     files: list[tuple[str, bytes | str]],
     uow: UnitOfWork,
     commissioner: str | None = None,
+    *,
+    dry_run: bool = False,
+    overwrite: bool = False,
 ) -> ImportReport:
     """Add or update member practices from NHS Digital's files or a plain CSV.
 
-    All or nothing: any bad row is reported by file and line and nothing is stored.
+    All or nothing: any bad row is reported as FILE:LINE and nothing is stored.
+    A value changed by hand since the last import is kept unless `overwrite`;
+    `dry_run` works out the same report and stores nothing.
     """
     if not files:
         raise UsageError("Give at least one file to import.")
@@ -190,18 +274,19 @@ def import_practices(
             reading = practice_files.read(data, commissioner)
         except UsageError as e:
             raise UsageError(f"{filename}: {e.message}") from None
-        problems += [f"{filename} {p}" for p in reading.problems]
+        problems += [f"{filename}:{line}: {what}" for line, what in reading.problems]
         readings.append((filename, reading))
     if problems:
         shown = "\n".join(problems[:20]) + (
             f"\n…and {len(problems) - 20} more" if len(problems) > 20 else ""
         )
         raise UsageError(f"Nothing was imported: fix these rows and import again.\n{shown}")
-    report = ImportReport(kinds=[r.kind for _, r in readings])
+    report = ImportReport(kinds=[r.kind for _, r in readings], dry_run=dry_run)
     with uow:
         programme = uow.programmes.get(programme_id)
         require_admin(uow, actor, programme, "import member practices")
         known = uow.stakeholders.codes(programme.id)
+        by_hand = {} if overwrite else _set_by_hand(uow, programme.id)
         # Files that bring names first, so a list-size file given alongside can size new practices.
         for filename, reading in sorted(readings, key=lambda fr: fr[1].kind == "list-sizes"):
             if reading.skipped:
@@ -235,6 +320,11 @@ def import_practices(
                         after=snapshot(s),
                     )
                     report.added.append(row.code)
+                    report.details.append(
+                        f"add {row.code} {row.name}"
+                        + (f", list size {row.list_size:,}" if row.list_size is not None else "")
+                        + (f", group {row.group}" if row.group else "")
+                    )
                     continue
                 before = snapshot(s)
                 updates = {
@@ -243,11 +333,22 @@ def import_practices(
                     "group_name": row.group,
                     "postcode": row.postcode,
                 }
+                changes = []
                 for attr, value in updates.items():
-                    if value is not None:
-                        setattr(s, attr, value)
+                    if value is None or getattr(s, attr) == value:
+                        continue
+                    label = IMPORTED_FIELDS[attr]
+                    if attr in by_hand.get(s.id, ()):
+                        report.kept.append(
+                            f"{s.code} {s.name}: {label} {_shown(getattr(s, attr))} "
+                            f"(the file has {_shown(value)})"
+                        )
+                        continue
+                    changes.append(f"{label} {_shown(getattr(s, attr))} → {_shown(value)}")
+                    setattr(s, attr, value)
                 if s.removed_at is not None and reading.kind != "list-sizes":
                     s.removed_at = None
+                    changes.append("back in the register")
                 after = snapshot(s)
                 if after != before:
                     audit(
@@ -262,11 +363,13 @@ def import_practices(
                     )
                     if row.code not in report.added and row.code not in report.changed:
                         report.changed.append(row.code)
+                    report.details.append(f"change {s.code} {before['name']}: {', '.join(changes)}")
                 else:
                     report.unchanged += 1
             if sizes_only_missing:
                 report.left_out.append(
                     f"{filename}: {sizes_only_missing} practices that are not in the register"
                 )
-        uow.commit()
+        if not dry_run:
+            uow.commit()
     return report

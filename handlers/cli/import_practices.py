@@ -1,4 +1,4 @@
-"""`python app.py import-practices FILE... --programme NAME [--commissioner CODE]`."""
+"""`python app.py import-practices FILE... --programme NAME [--commissioner CODE] [--dry-run] [--overwrite]`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.context import Actor
 from bot.errors import ConsultError
 from bot.services.stakeholders import import_practices
+from handlers.commands.stakeholder import import_summary
 
 from .command import cli_command, find_programme
 
@@ -20,6 +21,14 @@ def _configure(parser) -> None:
     )
     parser.add_argument("--programme", required=True, help="the programme's name or channel id")
     parser.add_argument("--commissioner", help="CCG code to keep from epraccur.csv (e.g. 08G)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would be added and changed; store nothing"
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="take the files' values even where someone changed them by hand since the last import",
+    )
 
 
 @cli_command(
@@ -38,14 +47,19 @@ def import_practices_cli(services, args) -> int:
     actor = Actor(team_id=programme.team_id, user_id="command-line", _is_workspace_admin=True)
     try:
         report = import_practices(
-            actor, programme.id, files, services.uow(), commissioner=args.commissioner
+            actor,
+            programme.id,
+            files,
+            services.uow(),
+            commissioner=args.commissioner,
+            dry_run=args.dry_run,
+            overwrite=args.overwrite,
         )
     except ConsultError as e:
         print(e.message, file=sys.stderr)
         return 1
     print(
-        f"{programme.name}: {len(report.added)} added, {len(report.changed)} changed, {report.unchanged} unchanged."
+        f"{programme.name}: "
+        + import_summary(", ".join(n for n, _ in files), report, "--overwrite")
     )
-    for line in report.left_out:
-        print(f"left out: {line}")
     return 0

@@ -1,4 +1,4 @@
-"""`/consult stakeholder add|list|show|link|unlink|remove`: the register."""
+"""`/consult stakeholder add|list|show|edit|link|unlink|remove|import`: the register."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from .subcommand import CommandRequest, subcommand
 USAGE = """/consult stakeholder add <type> "<name>" [--code <ODS code>] [--list-size N] [--group "<locality or CCG>"]
 /consult stakeholder list [<type>] [--group "<group>"]
 /consult stakeholder show <stakeholder>
+/consult stakeholder edit <stakeholder> [--name "<name>"] [--list-size N] [--group "<group>"]
 /consult stakeholder link <stakeholder> <@user>
 /consult stakeholder unlink <stakeholder>
 /consult stakeholder remove <stakeholder>
-/consult stakeholder import [<file name>...] [--commissioner <CCG code>]   # CSVs shared in this channel
+/consult stakeholder import [<file name>...] [--commissioner <CCG code>] [--dry-run] [--overwrite]   # CSVs shared in this channel
 types: """ + ", ".join(TYPES)
 LIST_LIMIT = 60
 
@@ -42,7 +43,7 @@ def describe(s) -> str:
 
 @subcommand(
     "stakeholder",
-    summary="Keep the register of stakeholders (add, list, show, link, remove)",
+    summary="Keep the register of stakeholders (add, list, show, edit, link, remove, import)",
     usage=USAGE,
     example='/consult stakeholder add practice "Acorn Surgery" --code E85001 --list-size 8200',
     aliases=("stakeholders",),
@@ -54,7 +55,7 @@ def stakeholder_callback(req: CommandRequest, args: list[str]) -> None:
         )
     verb = choice(
         args[0],
-        ["add", "list", "show", "link", "unlink", "remove", "import"],
+        ["add", "list", "show", "edit", "link", "unlink", "remove", "import"],
         "stakeholder command",
         USAGE,
     )
@@ -64,6 +65,7 @@ def stakeholder_callback(req: CommandRequest, args: list[str]) -> None:
         "list": _list,
         "import": _import,
         "show": _show,
+        "edit": _edit,
         "link": _link,
         "unlink": _unlink,
         "remove": _remove,
@@ -124,18 +126,67 @@ def _list(req: CommandRequest, rest: list[str]) -> None:
 
 
 def _import(req: CommandRequest, rest: list[str]) -> None:
-    p = parse(rest, {"commissioner"}, usage=USAGE)
+    p = parse(rest, {"commissioner"}, {"dry-run", "overwrite"}, usage=USAGE)
     programme, _ = svc.list_stakeholders(req.actor, req.channel_id, req.uow, "practice")
     files = req.out.fetch_files(req.channel_id, p.words)
     report = svc.import_practices(
-        req.actor, programme.id, files, req.uow, commissioner=p.opt("commissioner")
+        req.actor,
+        programme.id,
+        files,
+        req.uow,
+        commissioner=p.opt("commissioner"),
+        dry_run=p.flag("dry-run"),
+        overwrite=p.flag("overwrite"),
     )
+    req.out.reply(esc(import_summary(", ".join(name for name, _ in files), report, "--overwrite")))
+
+
+def import_summary(files: str, report, overwrite_option: str, limit: int = 40) -> str:
+    """What an import did (or, in a dry run, would do), the same in Slack and on the command line."""
+    verb = "Would import" if report.dry_run else "Imported"
     lines = [
-        f"Imported {', '.join(esc(name) for name, _ in files)}: {len(report.added)} added, "
-        f"{len(report.changed)} changed, {report.unchanged} unchanged."
+        f"{verb} {files}: {len(report.added)} added, {len(report.changed)} changed, "
+        f"{report.unchanged} unchanged."
     ]
-    lines += [f"Left out: {esc(line)}" for line in report.left_out]
-    req.out.reply("\n".join(lines))
+    if report.dry_run:
+        lines += [f"• {line}" for line in report.details[:limit]]
+        if len(report.details) > limit:
+            lines.append(f"• …and {len(report.details) - limit} more")
+        lines.append("Dry run: nothing was stored.")
+    if report.kept:
+        lines.append(
+            f"Kept {len(report.kept)} value{'s' if len(report.kept) != 1 else ''} changed by hand "
+            f"since the last import ({overwrite_option} takes the file's instead):"
+        )
+        lines += [f"• {line}" for line in report.kept[:limit]]
+    lines += [f"Left out: {line}" for line in report.left_out]
+    return "\n".join(lines)
+
+
+def _edit(req: CommandRequest, rest: list[str]) -> None:
+    p = parse(rest, {"name", "list-size", "group"}, usage=USAGE)
+    if len(p.words) != 1:
+        raise UsageError(
+            "Say which stakeholder (its code, or its name in quotes) and what to change, e.g. "
+            "`stakeholder edit E85001 --list-size 8150`."
+        )
+    size = (
+        parse_int(p.opt("list-size"), "The list size", 0, 10_000_000)
+        if p.opt("list-size") is not None
+        else None
+    )
+    s = svc.edit_stakeholder(
+        req.actor,
+        req.channel_id,
+        p.words[0],
+        req.uow,
+        name=p.opt("name"),
+        list_size=size,
+        group=p.opt("group"),
+    )
+    req.out.reply(
+        f"Changed: {describe(s)}. An import keeps this change unless told to overwrite it."
+    )
 
 
 def _show(req: CommandRequest, rest: list[str]) -> None:

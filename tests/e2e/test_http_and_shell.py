@@ -186,7 +186,7 @@ def test_import_practices_from_files_shared_in_the_channel(sqlite_app, slack):
     assert "Acorn Surgery" in sqlite_app.reply("stakeholder list practice")
     slack.add_file("bad.csv", b"code,name,list_size,group\nE85003,,1,North\n")
     text = sqlite_app.reply("stakeholder import bad.csv")
-    assert "Nothing was imported" in text and "line 2" in text
+    assert "Nothing was imported" in text and "bad.csv:2:" in text
     assert "missing.csv" in sqlite_app.reply("stakeholder import missing.csv")
 
 

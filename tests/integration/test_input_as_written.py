@@ -9,7 +9,7 @@ from bot.context import Actor
 from bot.services import stakeholders
 from bot.services.programmes import setup_programme
 from handlers.commands import CommandRequest, dispatch
-from storage.models import Action, Deadline, Engagement, RaisedIssue, Vote
+from storage.models import Action, Deadline, Engagement, RaisedIssue, Stakeholder, Vote
 
 ADMIN = Actor(team_id="T1", user_id="UADMIN", _is_workspace_admin=True)
 NOW = "2026-12-06 10:00:00"  # a Sunday
@@ -223,3 +223,131 @@ def test_a_response_is_not_dated_before_the_issue_was_first_raised(programme):
     assert run(
         programme, f'issue respond {issue.id} "More spaces" --state responded --date 1 Dec 2026'
     ).startswith("Issue")
+
+
+# -- practice imports: all or nothing, dry runs, corrections by hand kept ---------
+
+HEADER = "code,name,list_size,group\n"
+
+
+def cli(monkeypatch, capsys, services, *args) -> tuple[int, str, str]:
+    from app import main
+
+    monkeypatch.setenv("DATABASE_URL", services.settings.database_url)
+    code = main(["import-practices", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def practices(services) -> dict[str, tuple]:
+    with services.uow() as uow:
+        return {
+            s.code: (s.name, s.list_size, s.group_name)
+            for s in uow.session.query(Stakeholder).filter(Stakeholder.removed_at.is_(None))
+        }
+
+
+@pytest.fixture
+def blank(services):
+    setup_programme(ADMIN, "C1", "Imp", services.uow())
+    return services
+
+
+def test_a_row_whose_fields_do_not_match_the_header_stores_nothing(
+    blank, tmp_path, monkeypatch, capsys
+):
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + 'A85001,Priory Surgery,"5,200",Wallsend\n')
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        HEADER
+        + "A85003,Wallsend Medical,4000,Wallsend\n"
+        + "A85002,Battle Hill Health Centre,8,100,Wallsend\n"
+    )
+    code, out, err = cli(monkeypatch, capsys, blank, str(good), str(bad), "--programme", "Imp")
+    assert code != 0
+    assert "bad.csv:3: 5 fields, but the header has 4" in err
+    assert "quotes" in err and "added" not in out
+    assert practices(blank) == {}
+
+
+def test_an_epraccur_row_without_the_published_27_fields_is_refused(
+    blank, tmp_path, monkeypatch, capsys
+):
+    row = ["E85001", "ACORN SURGERY"] + [""] * 25
+    row[12], row[14], row[25] = "A", "08G", "4"
+    shifted = list(row)
+    shifted[1:2] = ["ACORN", " SURGERY"]  # an unquoted comma in the name
+    f = tmp_path / "epraccur.csv"
+    f.write_text(",".join(row) + "\n" + ",".join(shifted) + "\n")
+    code, _, err = cli(
+        monkeypatch, capsys, blank, str(f), "--programme", "Imp", "--commissioner", "08G"
+    )
+    assert code != 0 and "epraccur.csv:2: 28 fields, but epraccur.csv has 27" in err
+    assert practices(blank) == {}
+
+
+def test_a_dry_run_shows_what_would_be_added_and_changed_and_stores_nothing(
+    blank, tmp_path, monkeypatch, capsys
+):
+    f = tmp_path / "practices.csv"
+    f.write_text(HEADER + 'A85001,Priory Surgery,"5,200",Wallsend\n')
+    assert cli(monkeypatch, capsys, blank, str(f), "--programme", "Imp")[0] == 0
+    f.write_text(
+        HEADER + 'A85001,Priory Surgery,"5,300",Wallsend\nA85002,Battle Hill,"8,100",Wallsend\n'
+    )
+    code, out, _ = cli(monkeypatch, capsys, blank, str(f), "--programme", "Imp", "--dry-run")
+    assert code == 0
+    assert "Would import practices.csv: 1 added, 1 changed, 0 unchanged." in out
+    assert "add A85002 Battle Hill, list size 8,100, group Wallsend" in out
+    assert "change A85001 Priory Surgery: list size 5,200 → 5,300" in out
+    assert "nothing was stored" in out
+    assert practices(blank) == {"A85001": ("Priory Surgery", 5200, "Wallsend")}
+
+
+def test_a_correction_by_hand_is_kept_by_the_next_import_unless_overwritten(
+    blank, tmp_path, monkeypatch, capsys
+):
+    f = tmp_path / "practices.csv"
+    f.write_text(HEADER + 'A85002,Battle Hill,"8,100",Wallsend\n')
+    assert cli(monkeypatch, capsys, blank, str(f), "--programme", "Imp")[0] == 0
+    reply = run(blank, "stakeholder edit A85002 --list-size 8150")
+    assert "list size 8,150" in reply
+    f.write_text(HEADER + 'A85002,Battle Hill Health Centre,"8,100",Wallsend\n')
+    code, out, _ = cli(monkeypatch, capsys, blank, str(f), "--programme", "Imp")
+    assert code == 0 and "1 changed" in out
+    assert "Kept 1 value changed by hand" in out
+    assert "A85002 Battle Hill Health Centre: list size 8,150 (the file has 8,100)" in out
+    assert practices(blank) == {"A85002": ("Battle Hill Health Centre", 8150, "Wallsend")}
+    # Still kept the time after, though that import changed the name.
+    code, out, _ = cli(monkeypatch, capsys, blank, str(f), "--programme", "Imp")
+    assert "list size 8,150 (the file has 8,100)" in out
+    code, out, _ = cli(monkeypatch, capsys, blank, str(f), "--programme", "Imp", "--overwrite")
+    assert code == 0 and "Kept" not in out
+    assert practices(blank)["A85002"][1] == 8100
+
+
+class SharedFiles(Replies):
+    def __init__(self, files):
+        super().__init__()
+        self.files = files
+
+    def fetch_files(self, channel, names):
+        return self.files
+
+
+def test_an_import_in_slack_is_all_or_nothing_and_has_a_dry_run(blank):
+    def slack(text, content):
+        out = SharedFiles([("practices.csv", content.encode())])
+        dispatch(CommandRequest(ADMIN, "C1", text, blank, out))
+        return out.replies[-1]
+
+    bad = HEADER + "A85002,Battle Hill Health Centre,8,100,Wallsend\n"
+    reply = slack("stakeholder import", bad)
+    assert "Nothing was imported" in reply and "practices.csv:2: 5 fields" in reply
+    good = HEADER + 'A85002,Battle Hill Health Centre,"8,100",Wallsend\n'
+    reply = slack("stakeholder import --dry-run", good)
+    assert "Would import practices.csv: 1 added" in reply and "nothing was stored" in reply
+    assert practices(blank) == {}
+    assert "1 added" in slack("stakeholder import", good)
+    assert practices(blank) == {"A85002": ("Battle Hill Health Centre", 8100, "Wallsend")}

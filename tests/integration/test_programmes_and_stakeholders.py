@@ -358,7 +358,7 @@ def test_a_bad_row_stores_nothing_and_names_its_line(any_services):
         stakeholders.import_practices(
             ADMIN, programme.id, [("practices.csv", plain)], any_services.uow()
         )
-    assert "line 3" in e.value.message and "line 4" in e.value.message
+    assert "practices.csv:3:" in e.value.message and "practices.csv:4:" in e.value.message
     with any_services.uow() as uow:
         assert uow.session.scalars(select(Stakeholder)).all() == []
         assert [a.action for a in uow.session.scalars(select(AuditEvent))] == ["programme.setup"]

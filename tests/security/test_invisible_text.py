@@ -169,7 +169,7 @@ def test_an_imported_practice_file_reports_an_invisible_name(demo):
     reading = read("code,name,list_size,group\nZ1,\x01\x1b[31m,100,\nZ2,Good Surgery,200,\n")
     assert [r.code for r in reading.rows] == ["Z2"]
     assert reading.problems == [
-        "line 2: the name of Z1 has nothing visible once control characters are removed"
+        (2, "the name of Z1 has nothing visible once control characters are removed")
     ]
 
 
