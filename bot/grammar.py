@@ -197,8 +197,15 @@ def parse_int(text: str, what: str, minimum: int = 0, maximum: int = 10**9) -> i
         raise UsageError(f"{what} must be a whole number, not {text!r}.")
     value = int(cleaned)
     if not minimum <= value <= maximum:
-        raise UsageError(f"{what} must be from {minimum:,} to {maximum:,}, not {value:,}.")
+        raise UsageError(
+            f"{what} must be from {_number(minimum)} to {_number(maximum)}, not {_number(value)}."
+        )
     return value
+
+
+def _number(n: int) -> str:
+    """10,000 and above with separators; years and small numbers without (2000, not 2,000)."""
+    return f"{n:,}" if abs(n) >= 10_000 else str(n)
 
 
 def parse_percent(text: str, what: str = "The quorum") -> int:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from .. import roles
+from .. import programme_templates, roles
 from ..context import Actor
 from ..errors import Forbidden, NoProgramme
 from ..ports import UnitOfWork
 
-SETUP_HINT = 'This channel has no programme yet. Start one with `/consult setup "<programme name>"` (add `--template co-commissioning --year 2014` for the co-commissioning key dates).'
+SETUP_HINT = (
+    'This channel has no programme yet. Start one with `/consult setup "<programme name>"` '
+    "(add `--template <template>` for a template's key dates in the current cycle; templates: "
+    + ", ".join(programme_templates.names())
+    + ")."
+)
 
 
 def programme_for(uow: UnitOfWork, actor: Actor, channel_id: str):

@@ -54,8 +54,8 @@ def setup_programme(
             "`--model` goes with `--template`: it says which of the template's items apply."
         )
     model = programme_templates.check_model(tpl, model)
-    if tpl is not None and year is None:
-        year = current_cycle(clock.today_in(timezone))
+    if tpl is not None:
+        year = _cycle_year(year, clock.today_in(timezone))
     with uow:
         existing = uow.programmes.by_channel(actor.team_id, channel_id)
         if existing is not None:
@@ -91,11 +91,81 @@ def setup_programme(
             programme.id,
             after=snapshot(programme),
         )
-        deadlines = []
-        if tpl is not None:
-            for planned in programme_templates.key_dates(tpl, year, model):
-                deadlines.append(_create_deadline(uow, actor, programme, planned))
-        ensure_template_duties(uow, actor, programme)
+        deadlines = _template_items(uow, actor, programme, tpl)
+        uow.commit()
+        return programme, deadlines
+
+
+def _cycle_year(year: int | None, today: date) -> int:
+    """The cycle a template's key dates are for: the one given, or the current one."""
+    if year is None:
+        return current_cycle(today)
+    # Key dates are checked against the programme's span (five years ahead at most).
+    if not 2000 <= year <= today.year + 5:
+        raise UsageError(
+            f"The cycle year must be from 2000 to {today.year + 5}, not {year}; "
+            f"the current cycle is {current_cycle(today)}."
+        )
+    return year
+
+
+def _template_items(uow: UnitOfWork, actor: Actor, programme, tpl: dict | None) -> list:
+    """The template's key dates (as deadlines) and duties for the programme's cycle and model."""
+    deadlines = []
+    if tpl is not None:
+        for planned in programme_templates.key_dates(tpl, programme.year, programme.model):
+            deadlines.append(_create_deadline(uow, actor, programme, planned))
+    ensure_template_duties(uow, actor, programme)
+    return deadlines
+
+
+def give_template(
+    actor: Actor,
+    channel_id: str,
+    template: str,
+    uow: UnitOfWork,
+    *,
+    year: int | None = None,
+    model: str | None = None,
+):
+    """`/consult programme template <template>`: a template for a programme set up without one.
+
+    Its key dates (for the cycle given, or the current one) and duties are
+    added as at setup; what the programme already has is kept.
+    Returns (programme, deadlines created).
+    """
+    tpl = programme_templates.load(template.strip().lower())
+    model = programme_templates.check_model(tpl, model)
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "give the programme a template")
+        if programme.template:
+            raise Conflict(
+                f"This programme already uses the template {programme.template}; a programme "
+                "has one template."
+                + (
+                    " Change its model with `/consult programme model <model>`."
+                    if programme_templates.model_names(programme_templates.load(programme.template))
+                    else ""
+                )
+            )
+        fields = ["template", "year", "model"]
+        before = snapshot(programme, fields)
+        programme.template = template.strip().lower()
+        programme.year = _cycle_year(year, clock.today_in(programme.timezone))
+        programme.model = model
+        uow.flush()
+        deadlines = _template_items(uow, actor, programme, tpl)
+        audit(
+            uow,
+            actor,
+            programme,
+            "programme.template",
+            "programme",
+            programme.id,
+            before,
+            snapshot(programme, fields),
+        )
         uow.commit()
         return programme, deadlines
 
@@ -144,10 +214,17 @@ def change_model(actor: Actor, channel_id: str, model: str, uow: UnitOfWork) -> 
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "change the programme's model")
         tpl = programme_templates.load(programme.template) if programme.template else None
+        if tpl is None:
+            raise Conflict(
+                "This programme was set up without a template, so it has no model. Give it one: "
+                "`/consult programme template <template> [--model <model>]` (templates: "
+                + ", ".join(programme_templates.names())
+                + ")."
+            )
         if not programme_templates.model_names(tpl):
             raise Conflict(
-                "This programme's template has no models: the model is a choice of the "
-                "co-commissioning template (`/consult setup ... --template co-commissioning`)."
+                f"This programme's template ({programme.template}) has no models: "
+                "it runs the same whatever the model."
             )
         model = programme_templates.check_model(tpl, model)
         old = programme.model

@@ -1,17 +1,19 @@
-"""`/consult programme model <model>`: change the co-commissioning model later."""
+"""`/consult programme model|template`: change the model later, or give a template."""
 
 from __future__ import annotations
 
 from bot import programme_templates
 from bot.dates import format_date
 from bot.errors import UsageError
-from bot.grammar import choice
+from bot.grammar import choice, parse, parse_int
 from bot.rendering import esc
-from bot.services.programmes import change_model
+from bot.services.programmes import change_model, give_template
 
+from .setup import key_dates_text
 from .subcommand import CommandRequest, subcommand
 
-USAGE = "/consult programme model greater-involvement|joint|delegated|undecided"
+USAGE = """/consult programme model <model>          # greater-involvement|joint|delegated|undecided
+/consult programme template <template> [--year <cycle year>] [--model <model>]   # for a programme set up without one"""
 
 
 def _deadline_line(d) -> str:
@@ -65,14 +67,16 @@ def change_text(change) -> str:
 
 @subcommand(
     "programme",
-    summary="Change the programme's co-commissioning model (its deadlines and duties follow)",
+    summary="Change the programme's model, or give it a template (deadlines and duties follow)",
     usage=USAGE,
     example="/consult programme model delegated",
 )
 def programme_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:
-        raise UsageError("Say what to change: `model`.", USAGE)
-    choice(args[0], ["model"], "programme command", USAGE)
+        raise UsageError("Say what to change: `model` or `template`.", USAGE)
+    if choice(args[0], ["model", "template"], "programme command", USAGE) == "template":
+        _template(req, args[1:])
+        return
     if len(args) != 2:
         raise UsageError(
             "Give one model: "
@@ -86,3 +90,26 @@ def programme_callback(req: CommandRequest, args: list[str]) -> None:
     text = change_text(change)
     req.out.post(req.channel_id, f"<@{req.actor.user_id}> changed the programme's model. " + text)
     req.out.reply(f"Done: the model is now *{change.new}*.")
+
+
+def _template(req: CommandRequest, args: list[str]) -> None:
+    p = parse(args, {"year", "model"}, usage=USAGE)
+    if len(p.words) != 1:
+        raise UsageError(
+            "Give one template: " + ", ".join(programme_templates.names()) + ".",
+            USAGE,
+        )
+    year = parse_int(p.opt("year"), "The year", 2000, 2100) if p.opt("year") else None
+    programme, deadlines = give_template(
+        req.actor, req.channel_id, p.words[0], req.uow, year=year, model=p.opt("model")
+    )
+    lines = [
+        f"<@{req.actor.user_id}> gave the programme the template *{esc(programme.template)}* "
+        f"({programme.year}/{str(programme.year + 1)[-2:]} cycle)."
+    ]
+    lines += key_dates_text(programme, deadlines, year_given=year is not None)
+    req.out.post(req.channel_id, "\n".join(lines))
+    req.out.reply(
+        f"Done: *{esc(programme.name)}* now follows the {esc(programme.template)} template, "
+        f"with {len(deadlines)} key date{'s' if len(deadlines) != 1 else ''}."
+    )

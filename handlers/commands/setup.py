@@ -11,14 +11,14 @@ from bot.services.programmes import setup_programme
 
 from .subcommand import CommandRequest, subcommand
 
-USAGE = '/consult setup "<programme name>" [--template co-commissioning] [--year 2014] [--model greater-involvement|joint|delegated|undecided] [--timezone Europe/London]'
+USAGE = '/consult setup "<programme name>" [--template <template>] [--year <cycle year, default the current cycle>] [--model greater-involvement|joint|delegated|undecided] [--timezone Europe/London]'
 
 
 @subcommand(
     "setup",
     summary="Start a programme in this channel",
     usage=USAGE,
-    example='/consult setup "Hillingdon co-commissioning" --template co-commissioning --year 2014 --model joint',
+    example='/consult setup "Hillingdon co-commissioning" --template co-commissioning --model joint',
 )
 def setup_callback(req: CommandRequest, args: list[str]) -> None:
     p = parse(args, {"template", "year", "timezone", "model"}, usage=USAGE)

@@ -351,3 +351,46 @@ def test_an_import_in_slack_is_all_or_nothing_and_has_a_dry_run(blank):
     assert practices(blank) == {}
     assert "1 added" in slack("stakeholder import", good)
     assert practices(blank) == {"A85002": ("Battle Hill Health Centre", 8100, "Wallsend")}
+
+
+# -- a template for a programme set up without one ------------------------------
+
+
+@freeze_time(NOW)
+def test_a_programme_set_up_without_a_template_can_be_given_one(blank):
+    reply = run(blank, "programme model joint")
+    assert "set up without a template" in reply and "/consult programme template" in reply
+    reply = run(blank, "programme template co-commissioning --model joint")
+    assert "now follows the co-commissioning template, with 4 key dates" in reply
+    with blank.uow() as uow:
+        p = uow.programmes.by_channel("T1", "C1")
+        assert (p.template, p.year, p.model) == ("co-commissioning", 2026, "joint")
+        keys = sorted(d.template_key for d in uow.deadlines.with_template_keys(p.id))
+    assert len(keys) == 4
+    # One template per programme; the model changes as for any templated programme.
+    assert "already uses the template co-commissioning" in run(
+        blank, "programme template co-commissioning"
+    )
+    assert run(blank, "programme model delegated").startswith("Done")
+
+
+@freeze_time(NOW)
+def test_a_template_for_another_cycle_and_bad_template_input(blank):
+    assert "Did you mean `co-commissioning`?" in run(blank, "programme template co-comissioning")
+    assert "must be from 2000 to 2100, not 2999" in run(
+        blank, "programme template co-commissioning --year 2999"
+    )
+    assert "cycle year must be from 2000 to 2031" in run(
+        blank, "programme template co-commissioning --year 2050"
+    )
+    with blank.uow() as uow:
+        assert uow.programmes.by_channel("T1", "C1").template is None
+    assert "2015/16 cycle" not in run(blank, "programme template co-commissioning --year 2015")
+    with blank.uow() as uow:
+        assert uow.programmes.by_channel("T1", "C1").year == 2015
+
+
+def test_the_setup_hint_points_at_the_current_cycle_not_2014(services):
+    reply = run(services, "deadlines")
+    assert "2014" not in reply and "key dates in the current cycle" in reply
+    assert "co-commissioning" in reply
