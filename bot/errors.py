@@ -30,3 +30,12 @@ class Conflict(ConsultError):
 
 class NoProgramme(ConsultError):
     """The channel has no programme yet."""
+
+
+class WhichOne(UsageError):
+    """A word that could mean several things; `options` are (what it would mean, the command
+    that means it), offered as buttons in Slack and as a list in the shell."""
+
+    def __init__(self, message: str, options: list[tuple[str, str]]):
+        super().__init__(message)
+        self.options = options

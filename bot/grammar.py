@@ -28,6 +28,49 @@ _PLAIN_USER = re.compile(r"^@([\w.\-]{1,80})$")
 DATE_OPTIONS = frozenset({"date", "closes", "due", "decision", "on", "since", "until"})
 
 
+class Word(str):
+    """A token, remembering which of its commas were inside quotes.
+
+    `items` is the token as a comma-separated list: a quoted part is one
+    item whatever commas it has (`"Smith, Jones and Partners",E85001` is two).
+    """
+
+    items: list[str]
+
+
+def _word(pieces: list[tuple[str, bool]]) -> Word:
+    word = Word("".join(text for text, _ in pieces))
+    items, current = [], ""
+    for text, quoted in pieces:
+        if quoted:
+            current += text
+            continue
+        parts = text.split(",")
+        current += parts[0]
+        for part in parts[1:]:
+            items.append(current)
+            current = part
+    items.append(current)
+    word.items = items
+    return word
+
+
+def quote(text: str) -> str:
+    """A word as it must be typed to come back as one token (quoted if it needs to be)."""
+    if text and not any(ch.isspace() or ch in ",\"'\u201c\u201d" for ch in text):
+        if not text.startswith(("--", "\u2014", "\u2013")):
+            return text
+    return f"\u201c{text}\u201d" if '"' in text else f'"{text}"'
+
+
+def list_items(words: list[str]) -> list[str]:
+    """The items of a comma-separated list typed as one or more words (`A1, "B, C",D2`)."""
+    items: list[str] = []
+    for w in words:
+        items += getattr(w, "items", None) or w.split(",")
+    return [i.strip() for i in items if i.strip()]
+
+
 def tokenize(text: str) -> list[str]:
     """Split on spaces; "..." (straight or curly) keeps spaces together."""
     tokens: list[str] = []
@@ -38,12 +81,14 @@ def tokenize(text: str) -> list[str]:
             i += 1
             continue
         buf: list[str] = []
+        quoted: list[bool] = []  # per piece of buf: whether it was inside quotes
         while i < n and not text[i].isspace():
             ch = text[i]
-            # A quote opens only at the start of a word or after '=': it's an apostrophe otherwise.
+            # A quote opens only at the start of a word, after '=' or after a list's comma:
+            # it's an apostrophe otherwise.
             if (
                 ch in _OPEN_CLOSE
-                and (not buf or buf[-1] == "=")
+                and (not buf or buf[-1] in ("=", ","))
                 and (ch not in "'\u2018" or not buf)
             ):
                 close = _OPEN_CLOSE[ch]
@@ -56,19 +101,20 @@ def tokenize(text: str) -> list[str]:
                 if j >= n:
                     if ch in "'\u2018":  # a lone apostrophe is just a letter
                         buf.append(ch)
+                        quoted.append(False)
                         i += 1
                         continue
                     raise UsageError(
                         f"A quote ({ch}) is not closed. Put the closing quote after the text."
                     )
                 buf.append(text[i + 1 : j])
+                quoted.append(True)
                 i = j + 1
-                if not buf[-1]:
-                    buf.append("")
                 continue
             buf.append(ch)
+            quoted.append(False)
             i += 1
-        tokens.append("".join(buf))
+        tokens.append(_word(list(zip(buf, quoted, strict=True))))
     return tokens
 
 

@@ -13,6 +13,7 @@ from handlers.interactivity import (
     engagement_form,
     raised_issues,
     reminders,
+    run_command,
     vote_buttons,
     workflow_step,
 )
@@ -25,5 +26,6 @@ def add_listeners(app, services) -> None:
     engagement_form.add_listeners(app, services)
     raised_issues.add_listeners(app, services)
     reminders.add_listeners(app, services)
+    run_command.add_listeners(app, services)  # buttons that answer a question with a command
     vote_buttons.add_listeners(app, services)
     workflow_step.add_listeners(app, services)

@@ -21,7 +21,7 @@ from . import raised_issues as issues_svc
 from .access import audit, is_admin, programme_for, snapshot
 from .directory import lazy_names
 from .spans import check_in_span
-from .stakeholders import resolve
+from .stakeholders import resolve, resolve_in_list
 
 MAX_SUMMARY = 3000
 MAX_TITLE = 500
@@ -100,8 +100,8 @@ def _check(errors: dict[str, str], field_name: str, fn, *args):
 def _resolve_stakeholders(uow: UnitOfWork, programme, refs: list[str], group: str | None) -> list:
     found: dict[int, object] = {}
     for ref in refs:
-        s = resolve(uow, programme, ref)
-        found.setdefault(s.id, s)
+        for s in resolve_in_list(uow, programme, ref):
+            found.setdefault(s.id, s)
     if group is not None:
         members = uow.stakeholders.list(programme.id, group=group.strip())
         if not members:

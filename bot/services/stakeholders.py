@@ -9,7 +9,7 @@ from .. import clock, practice_files
 from ..context import Actor
 from ..errors import Conflict, NotFound, UsageError
 from ..ports import UnitOfWork
-from ..stakeholder_types import TYPES
+from ..stakeholder_types import TYPE_ALIASES, TYPES
 from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, snapshot
 from .duties import ensure_template_duties
@@ -187,6 +187,82 @@ def edit_stakeholder(
         audit(uow, actor, programme, "stakeholder.edit", "stakeholder", s.id, before, after)
         uow.commit()
         return s
+
+
+@dataclass
+class Meaning:
+    """One thing a word in a list of stakeholders could name."""
+
+    label: str  # in the users' words: "the group Wallsend (3 stakeholders)"
+    refs: list[str]  # what to write instead of the word (codes, or names)
+    group: str | None = None  # or this, as `--group`
+    stakeholders: list = field(default_factory=list)  # whom it names
+
+
+class SeveralMeanings(UsageError):
+    """A stakeholder's name that is also a group's or a type's: the asker says which."""
+
+    def __init__(self, ref: str, meanings: list[Meaning]):
+        super().__init__(
+            (
+                f"{ref!r} could mean more than one thing; say which:\n"
+                if len(meanings) > 1
+                else f"No stakeholder is called {ref!r}, but it names this; is it what you meant?\n"
+            )
+            + "\n".join(f"• {m.label}" for m in meanings)
+        )
+        self.ref = ref
+        self.meanings = meanings
+
+
+def _ref_of(s) -> str:
+    return s.code or s.name
+
+
+def _count(n: int) -> str:
+    return f"{n:,} stakeholder{'s' if n != 1 else ''}"
+
+
+def resolve_in_list(uow: UnitOfWork, programme, ref: str) -> list:
+    """The stakeholders a word in a list names: one by code or name, or, when the word is
+    also a group's or a type's name (`Wallsend`, `hwbb`), the asker is asked which was meant.
+
+    A type with a single stakeholder and no name like it is that stakeholder.
+    """
+    ref = ref.strip()
+    if ref and uow.stakeholders.by_code(programme.id, ref) is not None:
+        return [resolve(uow, programme, ref)]
+    others: list[Meaning] = []
+    group = next(
+        (g for g in uow.stakeholders.groups(programme.id) if g.lower() == ref.lower()), None
+    )
+    if group is not None:
+        members = uow.stakeholders.list(programme.id, group=group)
+        others.append(Meaning(f"the group {group} ({_count(len(members))})", [], group, members))
+    type_ = TYPE_ALIASES.get(ref.lower(), ref.lower())
+    typed = uow.stakeholders.list(programme.id, type_) if type_ in TYPES else []
+    if typed:
+        others.append(
+            Meaning(
+                f"every stakeholder of the type {type_} ({_count(len(typed))})",
+                [_ref_of(s) for s in typed],
+                stakeholders=typed,
+            )
+        )
+    if not others:
+        return [resolve(uow, programme, ref)]
+    named = uow.stakeholders.search(programme.id, ref, limit=6)
+    if not named and group is None and len(typed) == 1:
+        return typed
+    meanings = [
+        Meaning(
+            f"the {s.type} {s.name}" + (f" ({s.code})" if s.code else ""), [_ref_of(s)], None, [s]
+        )
+        for s in named[:5]
+    ] + others
+    if len(meanings) > 1 and len({frozenset(s.id for s in m.stakeholders) for m in meanings}) == 1:
+        return meanings[0].stakeholders  # every meaning names the same stakeholders
+    raise SeveralMeanings(ref, meanings)
 
 
 def remove_stakeholder(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork):

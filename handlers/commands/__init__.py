@@ -14,8 +14,9 @@ from dataclasses import replace
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from blocks.choices import choice_blocks
 from bot.dates import noting
-from bot.errors import ConsultError
+from bot.errors import ConsultError, WhichOne
 from bot.grammar import closest, tokenize
 from bot.rendering import defuse, esc
 from bot.services.container import Services
@@ -109,6 +110,8 @@ def dispatch(req: CommandRequest) -> None:
             return
         with noting() as notes:
             sub.run(replace(req, out=_WithDateNotes(req.out, notes)), tokens[1:])
+    except WhichOne as e:  # a question: a button per answer
+        req.out.reply(defuse(e.message), choice_blocks(e.message, e.options))
     except ConsultError as e:
         text = defuse(e.message)  # messages quote what was typed
         usage = (

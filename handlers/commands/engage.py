@@ -6,11 +6,12 @@ from blocks.engagement import engagement_form, logged_text
 from blocks.raised_issues import suggestion_blocks
 from bot import clock
 from bot.coverage import KINDS, POSITIONS
-from bot.errors import UsageError
-from bot.grammar import parse, user_id
+from bot.errors import UsageError, WhichOne
+from bot.grammar import list_items, parse, quote, user_id
 from bot.services import engagements as svc
 from bot.services import raised_issues as issues_svc
 from bot.services.access import programme_for
+from bot.services.stakeholders import SeveralMeanings
 
 from .subcommand import CommandRequest, exporter, subcommand
 
@@ -23,14 +24,14 @@ kinds: {", ".join(KINDS)}
 positions: {", ".join(POSITIONS)}"""
 
 
-def _join_lists(words: list[str]) -> list[str]:
-    """`E85001, E85002` typed with spaces is still one list of stakeholders."""
-    out: list[str] = []
+def _join_lists(words: list[str]) -> list[list[str]]:
+    """`E85001, E85002` typed with spaces is still one list of stakeholders: the words, grouped."""
+    out: list[list[str]] = []
     for w in words:
-        if out and (out[-1].endswith(",") or w.startswith(",")):
-            out[-1] += w
+        if out and (out[-1][-1].endswith(",") or w.startswith(",")):
+            out[-1].append(w)
         else:
-            out.append(w)
+            out.append([w])
     return out
 
 
@@ -56,12 +57,13 @@ def engage_callback(req: CommandRequest, args: list[str]) -> None:
         )
         return
     p = parse(args, {"date", "position", "group", "action", "owner", "due", "issue"}, usage=USAGE)
-    words = _join_lists(p.words)
+    grouped = _join_lists(p.words)
+    words = ["".join(g) for g in grouped]
     group = p.opt("group")
     if group is not None and len(words) == 2:
         refs, kind, summary = [], words[0], words[1]
     elif len(words) == 3:
-        refs, kind, summary = [r for r in words[0].split(",") if r.strip()], words[1], words[2]
+        refs, kind, summary = list_items(grouped[0]), words[1], words[2]
     elif len(words) > 3:
         raise UsageError(
             "Put the summary in quotes, and separate several stakeholders with commas (no spaces).",
@@ -98,12 +100,32 @@ def engage_callback(req: CommandRequest, args: list[str]) -> None:
         )
     except svc.FieldErrors as e:
         raise UsageError(e.message, USAGE) from None
+    except SeveralMeanings as e:
+        raise _which_one(e, refs, kind, summary, p) from None
     text = logged_text(logged)
     if logged.suggestions and not logged.issues:
         e = logged.engagement
         req.out.reply(text, suggestion_blocks(logged.programme.id, e.id, text, logged.suggestions))
     else:
         req.out.reply(text)
+
+
+def _which_one(e: SeveralMeanings, refs: list[str], kind, summary, p) -> WhichOne:
+    """The same engage command for each thing the word could mean, to choose from."""
+    options = []
+    for meaning in e.meanings:
+        new_refs = [r for ref in refs for r in (meaning.refs if ref == e.ref else [ref])]
+        options_ = {name: list(values) for name, values in p.options.items()}
+        if meaning.group:
+            options_["group"] = [meaning.group]
+        words = ["engage"] + ([",".join(quote(r) for r in new_refs)] if new_refs else [])
+        words += [kind, quote(summary)]
+        for name, values in options_.items():
+            words += [f"--{name} {quote(v)}" for v in values]
+        options.append((meaning.label, " ".join(words)))
+    lines = [e.message.split("\n", 1)[0]]
+    lines += [f"• {label}: `/consult {command}`" for label, command in options]
+    return WhichOne("\n".join(lines), options)
 
 
 @exporter("engagements", "the engagement log, one row per engagement and stakeholder")

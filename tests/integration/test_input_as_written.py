@@ -9,7 +9,15 @@ from bot.context import Actor
 from bot.services import stakeholders
 from bot.services.programmes import setup_programme
 from handlers.commands import CommandRequest, dispatch
-from storage.models import Action, Deadline, Engagement, RaisedIssue, Stakeholder, Vote
+from storage.models import (
+    Action,
+    Deadline,
+    Engagement,
+    EngagementStakeholder,
+    RaisedIssue,
+    Stakeholder,
+    Vote,
+)
 
 ADMIN = Actor(team_id="T1", user_id="UADMIN", _is_workspace_admin=True)
 NOW = "2026-12-06 10:00:00"  # a Sunday
@@ -394,3 +402,58 @@ def test_the_setup_hint_points_at_the_current_cycle_not_2014(services):
     reply = run(services, "deadlines")
     assert "2014" not in reply and "key dates in the current cycle" in reply
     assert "co-commissioning" in reply
+
+
+# -- names: a group's or a type's, and commas in a list ----------------------------
+
+
+@freeze_time(NOW)
+def test_a_name_that_is_also_a_group_lists_both_meanings_and_logs_nothing(programme):
+    reply = run(programme, 'engage Wallsend call "Spoke to them"')
+    assert "'Wallsend' could mean more than one thing" in reply
+    assert (
+        '• the practice Wallsend Medical Group (A85003): `/consult engage A85003 call "Spoke to them"`'
+        in reply
+    )
+    assert (
+        '• the group Wallsend (3 stakeholders): `/consult engage call "Spoke to them" --group Wallsend`'
+        in reply
+    )
+    assert rows(programme, Engagement) == []
+    # Each listed command does what its line says.
+    assert "with Wallsend Medical Group (A85003)" in run(
+        programme, 'engage A85003 call "Spoke to them"'
+    )
+
+
+@freeze_time(NOW)
+def test_a_type_names_its_only_stakeholder_or_asks(programme):
+    stakeholders.add_stakeholder(
+        ADMIN, "C1", "hwbb", "North Tyneside Health and Wellbeing Board", programme.uow()
+    )
+    reply = run(programme, 'engage hwbb meeting "Board paper"')
+    assert "meeting with North Tyneside Health and Wellbeing Board" in reply
+    # A name like the type's, of the type's only stakeholder, is that stakeholder.
+    stakeholders.add_stakeholder(ADMIN, "C1", "lmc", "Northumberland LMC", programme.uow())
+    assert "call with Northumberland LMC" in run(programme, 'engage lmc call "Rang"')
+    reply = run(programme, 'engage practices meeting "All of them"')
+    assert "No stakeholder is called 'practices'" in reply
+    assert "every stakeholder of the type practice (3 stakeholders)" in reply
+    assert len(rows(programme, Engagement)) == 2
+
+
+@freeze_time(NOW)
+def test_a_quoted_name_with_a_comma_is_one_item_of_a_list(programme):
+    stakeholders.add_stakeholder(
+        ADMIN, "C1", "practice", "Smith, Jones and Partners", programme.uow(), code="A85009"
+    )
+    for line in [
+        'engage "Smith, Jones and Partners",A85001 call "x"',
+        'engage A85001,"Smith, Jones and Partners" call "x"',
+        'engage A85001, "Smith, Jones and Partners" call "x"',
+    ]:
+        reply = run(programme, line)
+        assert reply.startswith("Logged"), reply
+        assert "Smith, Jones and Partners (A85009)" in reply and "Priory Surgery" in reply
+    with programme.uow() as uow:
+        assert uow.session.query(EngagementStakeholder).count() == 6
