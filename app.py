@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -247,7 +248,7 @@ def shell(settings: Settings, args) -> int:
     services = bootstrap(settings)
     from handlers.console import ConsoleMessenger, directory_names
 
-    console = ConsoleMessenger(sys.stdout, name=directory_names(services))
+    console = ConsoleMessenger(sys.stdout, Path(settings.data_dir), name=directory_names(services))
     services.messenger_for_team = lambda team_id: console
     start_background_work(services, args)
     try:

@@ -29,6 +29,8 @@ class Settings:
     timezone: str = "Europe/London"
     # Fernet keys, newest first, comma-separated: the first encrypts, any decrypts.
     secret_key: str | None = None
+    # Where the shell saves the files it is sent (exports), rather than the current folder.
+    data_dir: str = "consult-data"
 
     @property
     def oauth(self) -> bool:
@@ -142,6 +144,7 @@ def load_settings(
                 )
 
     return Settings(
+        data_dir=_blank_to_none(env.get("CONSULT_DATA_DIR")) or "consult-data",
         database_url=database_url,
         slack_bot_token=_blank_to_none(env.get("SLACK_BOT_TOKEN")),
         slack_signing_secret=_blank_to_none(env.get("SLACK_SIGNING_SECRET")),

@@ -59,7 +59,7 @@ class ConsoleMessenger:
     def __init__(self, out: TextIO, files_dir: Path | None = None, name=None):
         self.out = out
         self.name = name  # user id -> their name in the directory, or None
-        self.files_dir = files_dir or Path.cwd()
+        self.files_dir = files_dir or Path("consult-data")
         self._ts = 0
 
     def _print(self, prefix: str, text: str, blocks) -> None:
@@ -94,9 +94,10 @@ class ConsoleMessenger:
         )
 
     def upload(self, user, filename, content, title, comment) -> None:
+        self.files_dir.mkdir(parents=True, exist_ok=True)
         path = self.files_dir / filename
         path.write_bytes(content)
-        self._print(f"[DM to @{user}] ", f"{comment}\n(file saved as {path})", None)
+        self._print(f"[DM to @{user}] ", f"{comment}\n(file saved as {path.resolve()})", None)
 
     def upload_image(self, filename, content, title, alt) -> str:
         # The shell prints image blocks as their alt text; the picture itself is kept beside
@@ -146,7 +147,9 @@ def run_shell(
     interactive = stdin.isatty()
     if interactive:
         print(f"Consult shell, as @{user} in #{channel}. Type /consult help, or quit.", file=stdout)
-    messenger = ConsoleMessenger(stdout, name=directory_names(services))
+    messenger = ConsoleMessenger(
+        stdout, Path(services.settings.data_dir), name=directory_names(services)
+    )
     actor = Actor(team_id=LOCAL_TEAM, user_id=user, _is_workspace_admin=(user == LOCAL_ADMIN))
     while True:
         if interactive:

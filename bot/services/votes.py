@@ -514,6 +514,14 @@ def _close(
     return VoteView(programme, vote, electors, t, None, uow.votes.aggregate(vote.id))
 
 
+def vote_to_close(actor: Actor, channel_id: str, uow: UnitOfWork, vote_id: int | None = None):
+    """The open vote an admin asks to close, before they confirm it."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "close a vote")
+        return choose_vote(uow, programme, vote_id)
+
+
 def close_vote(
     actor: Actor, channel_id: str, uow: UnitOfWork, vote_id: int | None = None
 ) -> VoteView:

@@ -16,7 +16,9 @@ from .command import cli_command, find_programme
 
 def _configure(parser) -> None:
     parser.add_argument("--programme", required=True, help="the programme's name or channel id")
-    parser.add_argument("--out", required=True, help="the folder to write the pictures to")
+    parser.add_argument(
+        "--out", required=True, help="the folder to write the pictures to (made if need be)"
+    )
     parser.add_argument("--format", choices=("png", "svg"), default="png")
 
 
@@ -37,8 +39,10 @@ def programme_charts(services, programme_id: int) -> list[charts.Chart]:
 def charts_cli(services, args) -> int:
     programme = find_programme(services, args.programme)
     out = Path(args.out)
-    if not out.is_dir():
-        print(f"No such folder: {out}", file=sys.stderr)
+    try:
+        out.mkdir(parents=True, exist_ok=True)  # a new folder is made, as `--out` suggests
+    except OSError as e:
+        print(f"Can't make the folder {out}: {e.strerror or e}", file=sys.stderr)
         return 2
     for chart in programme_charts(services, programme.id):
         path = out / chart.filename(args.format)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.grammar import closest
+
 
 @dataclass
 class CliCommand:
@@ -33,11 +35,29 @@ def cli_command(
 
 
 def find_programme(services, name: str):
-    """`--programme NAME`: the programme's name or its channel id."""
+    """`--programme NAME`: the programme's name or its channel id, or enough of its name to
+    be unique (any case), as stakeholders are named in Slack; otherwise the ones it knows."""
+    wanted = " ".join(name.split()).lower()
     with services.uow() as uow:
-        matches = uow.programmes.by_name_or_channel(name)
-    if not matches:
-        raise SystemExit(f"No programme is called {name!r} (give its name or its channel id).")
+        matches = uow.programmes.by_name_or_channel(" ".join(name.split()))
+        every = uow.programmes.all()
+    if not matches and wanted:
+        matches = [p for p in every if wanted in p.name.lower()]
+    if len(matches) == 1:
+        return matches[0]
     if len(matches) > 1:
-        raise SystemExit(f"Several programmes match {name!r}; give the channel id instead.")
-    return matches[0]
+        raise SystemExit(
+            f"Several programmes match {name!r}; give more of the name, or the channel id:\n"
+            + "\n".join(f"  {p.name} (channel {p.channel_id})" for p in matches[:20])
+        )
+    if not every:
+        raise SystemExit("There is no programme yet: set one up in Slack or the shell first.")
+    hint = closest(wanted, {p.name.lower(): p for p in every})
+    named = next((p.name for p in every if p.name.lower() == hint), None)
+    raise SystemExit(
+        f"No programme is called {name!r}."
+        + (f" Did you mean {named!r}?" if named else "")
+        + " Programmes:\n"
+        + "\n".join(f"  {p.name} (channel {p.channel_id})" for p in every[:20])
+        + (f"\n  …and {len(every) - 20} more" if len(every) > 20 else "")
+    )

@@ -25,7 +25,10 @@ def _configure(parser) -> None:
     parser.add_argument("what", choices=sorted(EXPORTS), help="what to export")
     parser.add_argument("--programme", required=True, help="the programme's name or channel id")
     parser.add_argument(
-        "rest", nargs="*", help="anything the export takes after its name (as in Slack)"
+        "rest",
+        nargs="*",
+        default=[],  # optional: without a default, argparse calls it required
+        help="anything the export takes after its name (as in Slack)",
     )
 
 

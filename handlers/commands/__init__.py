@@ -91,9 +91,32 @@ def usage_block(sub: Subcommand) -> str:
     return f"Usage:\n```{sub.usage}```\nExample: `{sub.example}`"
 
 
+def usage_that_matters(sub: Subcommand | None, usage: str, tokens: list[str]) -> str:
+    """The usage lines of what was typed (`vote close`: its line, not the whole block)."""
+    if usage.startswith("Usage"):  # already written out in full by the command
+        return usage
+    lines = usage.splitlines()
+    syntax = [line for line in lines if line.startswith("/consult")]
+    if sub is not None and len(tokens) > 1:
+        verb = f"/consult {sub.name} {tokens[1].lower()}"
+        mine = [line for line in syntax if line == verb or line.startswith(verb + " ")]
+        if mine:
+            lines = mine
+        elif len(syntax) > 1:  # one form of several: its lines, without the notes
+            lines = syntax
+    shown = "\n".join(lines)
+    example = (
+        f"\nExample: `{sub.example}`"
+        if sub is not None and len(lines) > 1 and sub.example.startswith(lines[0].split(" <")[0])
+        else ""
+    )
+    return f"Usage:\n```{shown}```{example}"
+
+
 def dispatch(req: CommandRequest) -> None:
     """Run one `/consult ...` line. Every outcome is a reply; nothing escapes."""
     sub = None
+    tokens: list[str] = []
     try:
         tokens = tokenize(req.text or "")
         if not tokens:
@@ -114,11 +137,9 @@ def dispatch(req: CommandRequest) -> None:
         req.out.reply(defuse(e.message), choice_blocks(e.message, e.options))
     except ConsultError as e:
         text = defuse(e.message)  # messages quote what was typed
-        usage = (
-            e.usage if e.usage is not None else (usage_block(sub) if sub and _is_usage(e) else None)
-        )
+        usage = e.usage if e.usage is not None else (sub.usage if sub and _is_usage(e) else None)
         if usage:
-            text += "\n" + (usage if usage.startswith("Usage") else f"Usage:\n```{usage}```")
+            text += "\n" + usage_that_matters(sub, usage, tokens)
         req.out.reply(text)
     except (OperationalError, PoolTimeout, DBAPIError) as e:
         if isinstance(e, DBAPIError) and not (

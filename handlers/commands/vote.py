@@ -12,7 +12,7 @@ from blocks.votes import (
 )
 from bot import votes as rules
 from bot.dates import format_datetime, parse_time
-from bot.errors import UsageError
+from bot.errors import UsageError, WhichOne
 from bot.grammar import choice, parse, parse_int, parse_percent
 from bot.rendering import esc
 from bot.services import votes as svc
@@ -26,7 +26,7 @@ USAGE = """/consult vote open "<question>" --closes <date> [--time 17:00] [--rul
 /consult vote cast for|against|abstain [--practice <practice>]   (your own practice, like the buttons)
 /consult vote tally [--weighted]
 /consult vote tally set --for N --against N --abstain N [--for-size N --against-size N --abstain-size N]
-/consult vote close
+/consult vote close [--yes]   (asks first; --yes closes at once)
 /consult vote list
 With several open votes, add --vote <id> (`/consult vote list` shows the ids)."""
 VERBS = ["open", "record", "cast", "tally", "close", "list"]
@@ -111,7 +111,7 @@ def _record(req: CommandRequest, args: list[str]) -> None:
     req.out.reply(
         ballot_reply(outcome)
         + (
-            f" (recorded by <@{req.actor.user_id}> from a {method} ballot)"
+            f" (recorded by <@{req.actor.user_id}> from {'an' if method[0] in 'aeiou' else 'a'} {method} ballot)"
             if outcome.changed
             else ""
         )
@@ -192,9 +192,17 @@ def _tally_set(req: CommandRequest, args: list[str]) -> None:
 
 
 def _close(req: CommandRequest, args: list[str]) -> None:
-    p = parse(args, {"vote"}, usage=USAGE)
+    p = parse(args, {"vote"}, {"yes"}, usage=USAGE)
     if p.words:
-        raise UsageError("`vote close` takes only `--vote <id>`.")
+        raise UsageError("`vote close` takes only `--vote <id>` and `--yes`.")
+    if not p.flag("yes"):  # closing ends the vote for good: ask first
+        vote = svc.vote_to_close(req.actor, req.channel_id, req.uow, _vote_id(p))
+        command = f"vote close --vote {vote.id} --yes"
+        raise WhichOne(
+            f"Close vote #{vote.id} “{vote.question}” now? It ends the vote for good: no more "
+            f"ballots, and the result is posted. To close it, run `/consult {command}`.",
+            [(f"Close vote #{vote.id} now", command)],
+        )
     view = svc.close_vote(req.actor, req.channel_id, req.uow, _vote_id(p))
     svc.post_result(req.services.uow, req.out, view, result_text(view), closed_vote_message(view))
     req.out.reply(f"Closed vote #{view.vote.id}: {view.tally.explain()}")

@@ -47,6 +47,7 @@ def test_bad_input_gets_usage_and_a_suggestion(sqlite_app, slack):
     sqlite_app.command('setup "P"')
     text = sqlite_app.reply("stakeholder add practice")
     assert "Usage" in text and "stakeholder add <type>" in text
+    assert "stakeholder remove" not in text  # the line that matters, not the whole block
 
 
 def test_non_admins_are_refused_with_who_can(sqlite_app, slack):
@@ -200,3 +201,44 @@ def test_shell_imports_local_files(tmp_path):
         env=env,
     )
     assert "1 added" in out.stdout
+
+
+def test_the_shell_writes_files_to_its_data_folder_not_the_current_one(tmp_path):
+    here = tmp_path / "here"
+    here.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CONSULT_DATA"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'c.db'}"
+    commands = '/consult setup "P"\n/consult export engagements\n'
+    for data_dir, folder in [(None, here / "consult-data"), (tmp_path / "mine", tmp_path / "mine")]:
+        if data_dir is not None:
+            env["CONSULT_DATA_DIR"] = str(data_dir)
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "app.py"), "shell", "--no-scheduler"],
+            input=commands,
+            capture_output=True,
+            text=True,
+            cwd=here,
+            env=env,
+            timeout=60,
+        )
+        assert out.returncode == 0, out.stderr
+        assert [p.name for p in folder.iterdir()] == ["p-engagements.csv"], out.stdout
+        assert "file saved as" in out.stdout and str(folder) in out.stdout.replace("\n", "")
+    assert sorted(p.name for p in here.iterdir()) == ["consult-data"]
+
+
+def test_what_the_shell_and_scheduler_leave_in_a_checkout_is_ignored_by_git():
+    names = ["consult.db.scheduler.lock", "consult-data/p-engagements.csv", "consult.db"]
+    out = subprocess.run(
+        ["git", "check-ignore", "--no-index", *names], capture_output=True, text=True, cwd=ROOT
+    )
+    assert out.stdout.split() == names
+
+
+def test_export_usage_does_not_call_its_optional_argument_required(tmp_path):
+    out = _run_app(["export"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"})
+    assert out.returncode == 2
+    assert (
+        "required: what, --programme" in out.stderr
+        and "rest" not in out.stderr.split("required")[1]
+    )

@@ -146,7 +146,16 @@ def test_a_whole_vote_of_40_practices(running_app, slack):
 
     # An admin closes it: the result goes to the channel once, with its figures and checksum.
     assert "Only the programme's admins can close" in app.reply("vote close", user="UOFFICER")
+    # Closing ends it for good, so Slack asks first, with a button; nothing is closed yet.
     reply = app.reply("vote close")
+    assert "Close vote #1" in reply and "ends the vote for good" in reply
+    asked = slack.sent("response")[-1]["blocks"]
+    (button,) = [e for b in asked if b["type"] == "actions" for e in b["elements"]]
+    assert button["text"]["text"] == "Close vote #1 now"
+    assert not [p for p in slack.sent("chat.postMessage") if "has closed" in p.get("text", "")]
+    with app.services.uow() as uow:
+        assert uow.votes.by_id(1).state == "open"
+    reply = click(app, slack, "UADMIN", button["action_id"], button["value"])["text"]
     assert "Closed vote #1" in reply
     result = [p for p in slack.sent("chat.postMessage") if "has closed" in p.get("text", "")]
     assert len(result) == 1 and ("CARRIED" if carried else "NOT CARRIED") in result[0]["text"]

@@ -4,6 +4,8 @@ from datetime import date
 
 import pytest
 from freezegun import freeze_time
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.context import Actor
 from bot.services import stakeholders
@@ -111,6 +113,7 @@ def test_a_date_that_cannot_be_read_is_blamed_not_the_summary(programme):
         ("3 days ago", date(2026, 12, 3)),
         ("2 weeks ago", date(2026, 11, 22)),
         ("a week ago", date(2026, 11, 29)),
+        ("a month ago", date(2026, 11, 6)),
         ("today", date(2026, 12, 6)),
         ("Tuesday 1st December", date(2026, 12, 1)),
         ("20 December", date(2025, 12, 20)),  # not yet this year: last year's
@@ -150,6 +153,7 @@ def test_a_weekday_without_a_year_picks_the_nearest_year_and_says_so(programme):
         ("friday", date(2026, 12, 11)),
         ("in 10 days", date(2026, 12, 16)),
         ("in 2 weeks", date(2026, 12, 20)),
+        ("in a week", date(2026, 12, 13)),
         ("in 3 working days", date(2026, 12, 9)),
         ("in 2 months", date(2027, 2, 6)),
         ("4 March 2027", date(2027, 3, 4)),
@@ -457,3 +461,112 @@ def test_a_quoted_name_with_a_comma_is_one_item_of_a_list(programme):
         assert "Smith, Jones and Partners (A85009)" in reply and "Priory Surgery" in reply
     with programme.uow() as uow:
         assert uow.session.query(EngagementStakeholder).count() == 6
+
+
+# -- small things -------------------------------------------------------------------
+
+
+@freeze_time(NOW)
+def test_closing_a_vote_asks_first_and_yes_closes_it(programme):
+    run(programme, 'vote open "Q" --closes 4 March 2027')
+    reply = run(programme, "vote record A85001 for --method email")
+    assert "from an email ballot" in reply
+    reply = run(programme, "vote close")
+    assert "Close vote #1 “Q” now? It ends the vote for good" in reply
+    assert "`/consult vote close --vote 1 --yes`" in reply
+    assert [v.state for v in rows(programme, Vote)] == ["open"]
+    assert run(programme, "vote close --yes").startswith("Closed vote #1")
+    assert [v.state for v in rows(programme, Vote)] == ["closed"]
+
+
+@freeze_time(NOW)
+def test_an_error_shows_the_usage_line_that_matters(programme):
+    reply = run(programme, "vote close --bogus")
+    assert "`--bogus` is not an option here" in reply
+    assert "/consult vote close [--yes]" in reply
+    assert "vote open" not in reply and "vote record" not in reply
+    reply = run(programme, "stakeholder show")
+    assert "stakeholder show <stakeholder>" in reply or "Say which stakeholder" in reply
+    reply = run(programme, 'engage A85003 call "x" --position maybe')
+    assert "/consult engage <stakeholder>" in reply and "kinds:" not in reply
+
+
+def test_the_command_lines_programme_is_matched_as_in_slack(blank, monkeypatch, capsys):
+    from app import main
+
+    monkeypatch.setenv("DATABASE_URL", blank.settings.database_url)
+    assert main(["export", "engagements", "--programme", "imp"]) == 0
+    with pytest.raises(SystemExit) as e:
+        main(["export", "engagements", "--programme", "Ipm"])
+    assert "No programme is called 'Ipm'. Did you mean 'Imp'? Programmes:\n  Imp" in str(e.value)
+
+
+def test_charts_out_makes_the_folder(blank, monkeypatch, capsys, tmp_path):
+    from app import main
+
+    monkeypatch.setenv("DATABASE_URL", blank.settings.database_url)
+    out = tmp_path / "slides" / "charts"
+    assert main(["charts", "--programme", "Imp", "--out", str(out), "--format", "svg"]) == 0
+    assert sorted(p.suffix for p in out.iterdir()) and all(
+        p.suffix == ".svg" for p in out.iterdir()
+    )
+
+
+# -- property: every written form, typed as a command, stores the day it means -----
+
+WRITTEN_FORMS = [
+    lambda d: f"{d:%Y-%m-%d}",
+    lambda d: f"{d.day} {d:%B} {d.year}",
+    lambda d: f"{d.day} {d:%b} {d.year}",
+    lambda d: f"{d.day}th {d:%B} {d.year}" if d.day in (4, 5, 6, 7, 8, 9) else f"{d.day} {d:%B}",
+    lambda d: f"{d:%B} {d.day}, {d.year}",
+    lambda d: f"{d.day}/{d.month}/{d.year}",
+    lambda d: f"{d:%d/%m/%Y}",
+    lambda d: f"{d.day}.{d.month}.{d.year}",
+    lambda d: f"{d.day}-{d.month}-{d.year}",
+    lambda d: f"{d.day}/{d.month}/{d.year % 100:02d}",
+    lambda d: f"{d:%a} {d.day} {d:%B} {d.year}",
+    lambda d: f"{d:%A} {d.day} {d:%b} {d.year}",
+]
+TODAY = date(2026, 12, 6)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.dates(min_value=date(2025, 1, 1), max_value=TODAY),
+    st.dates(min_value=TODAY, max_value=date(2031, 12, 31)),
+    st.sampled_from(WRITTEN_FORMS),
+    st.booleans(),
+)
+def test_a_date_in_any_written_form_is_stored_as_that_day(programme, past, future, form, quoted):
+    def meant(day: date, text: str, happened: bool) -> date | None:
+        """The day the text means: written without a year, this year's (or, for a day that
+        has happened, the last one up to today)."""
+        if not text.endswith(f"{day:%B}"):
+            return day
+        try:
+            this_year = day.replace(year=TODAY.year)
+        except ValueError:  # 29 February
+            return None
+        return (
+            this_year.replace(year=TODAY.year - 1) if happened and this_year > TODAY else this_year
+        )
+
+    with freeze_time(NOW):
+        text = form(past)
+        typed = f'"{text}"' if quoted else text
+        reply = run(programme, f'engage A85001 call "Rang" --date {typed} --position support')
+        assert reply.startswith("Logged"), (text, reply)
+        assert rows(programme, Engagement)[-1].occurred_on == meant(past, text, True)
+        text = form(future)
+        reply = run(programme, f'action add "Ring back" --due {text} --owner @jane')
+        expected = meant(future, text, False)
+        if expected is None:
+            assert "not a real date" in reply
+        elif expected < TODAY:
+            assert "has passed" in reply
+        else:
+            assert reply.startswith("Added action"), (text, reply)
+            assert rows(programme, Action)[-1].due_on == expected
