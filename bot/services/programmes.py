@@ -60,7 +60,15 @@ def setup_programme(
         existing = uow.programmes.by_channel(actor.team_id, channel_id)
         if existing is not None:
             raise Conflict(
-                f"This channel already runs the programme “{existing.name}”. A channel holds one programme; use another channel for another."
+                f"This channel already runs the programme “{existing.name}”"
+                + (" (archived)" if existing.archived_at else "")
+                + ". A channel holds one programme; use another channel for another."
+                + (
+                    " To give this one a template's key dates, use "
+                    "`/consult programme template <template>`."
+                    if existing.template is None and existing.archived_at is None
+                    else ""
+                )
             )
         if uow.programmes.by_name(actor.team_id, name) is not None:
             raise Conflict(

@@ -571,7 +571,11 @@ def test_the_command_line_writes_the_charts(services, sqlite_url, tmp_path, monk
     assert "positions.png: Member practices by current position, 4 practices" in out
     assert app.main(["charts", "--programme", NAME, "--out", str(tmp_path), "--format", "svg"]) == 0
     assert (tmp_path / "duties.svg").read_text().count("<svg") == 1
-    assert app.main(["charts", "--programme", NAME, "--out", str(tmp_path / "nowhere")]) == 2
+    # A new folder is made; a file where the folder should be is refused.
+    assert app.main(["charts", "--programme", NAME, "--out", str(tmp_path / "new" / "one")]) == 0
+    assert (tmp_path / "new" / "one" / "duties.png").is_file()
+    (tmp_path / "taken").write_text("x")
+    assert app.main(["charts", "--programme", NAME, "--out", str(tmp_path / "taken")]) == 2
 
 
 def test_duty_owners_are_named_deactivated_marked_and_unknown_noted(any_services):

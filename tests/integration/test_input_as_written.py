@@ -372,6 +372,8 @@ def test_an_import_in_slack_is_all_or_nothing_and_has_a_dry_run(blank):
 def test_a_programme_set_up_without_a_template_can_be_given_one(blank):
     reply = run(blank, "programme model joint")
     assert "set up without a template" in reply and "/consult programme template" in reply
+    reply = run(blank, 'setup "Imp" --template co-commissioning')
+    assert "already runs the programme" in reply and "/consult programme template" in reply
     reply = run(blank, "programme template co-commissioning --model joint")
     assert "now follows the co-commissioning template, with 4 key dates" in reply
     with blank.uow() as uow:
