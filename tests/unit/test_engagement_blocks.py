@@ -11,6 +11,7 @@ from blocks.engagement import (
     read_metadata,
     read_picked,
 )
+from bot.grammar import list_items
 from handlers.commands.engage import _join_lists
 
 
@@ -78,5 +79,10 @@ def test_picker_groups_options_by_programme_when_there_are_several():
 
 
 def test_stakeholder_lists_typed_with_spaces_after_commas_stay_one_list():
-    assert _join_lists(["E85001,", "E85002", "meeting", "x"]) == ["E85001,E85002", "meeting", "x"]
-    assert _join_lists(["E85001", ",E85002", "call"]) == ["E85001,E85002", "call"]
+    assert _join_lists(["E85001,", "E85002", "meeting", "x"]) == [
+        ["E85001,", "E85002"],
+        ["meeting"],
+        ["x"],
+    ]
+    assert _join_lists(["E85001", ",E85002", "call"]) == [["E85001", ",E85002"], ["call"]]
+    assert list_items(["E85001", ",E85002"]) == ["E85001", "E85002"]
