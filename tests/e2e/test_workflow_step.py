@@ -8,7 +8,8 @@ _events = itertools.count(1)
 
 
 def _setup(app):
-    app.command('setup "Hillingdon co-commissioning"')
+    # The 2014 cycle: the engagements below are dated in it.
+    app.command('setup "Hillingdon co-commissioning" --template co-commissioning --year 2014')
     app.command('stakeholder add practice "Acorn Surgery" --code E85001 --list-size 8000')
     app.command('stakeholder add lmc "Londonwide LMCs" --code LMC01')
 
