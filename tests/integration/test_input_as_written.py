@@ -260,9 +260,10 @@ def practices(services) -> dict[str, tuple]:
 
 
 @pytest.fixture
-def blank(services):
-    setup_programme(ADMIN, "C1", "Imp", services.uow())
-    return services
+def blank(any_services):
+    """A programme with nothing in it, on SQLite and on PostgreSQL."""
+    setup_programme(ADMIN, "C1", "Imp", any_services.uow())
+    return any_services
 
 
 def test_a_row_whose_fields_do_not_match_the_header_stores_nothing(
