@@ -822,22 +822,33 @@ SUBJECT = (
 )
 
 
-def render_pack(pack: Pack, generated_at: datetime, organisation: str | None = None) -> str:
+KEYWORDS = "evidence pack, engagement, consultation, member vote, duties"
+
+
+def render_pack(
+    pack: Pack,
+    generated_at: datetime,
+    organisation: str | None = None,
+    drawn: dict[str, charts.Chart] | None = None,
+    inline_charts: bool = True,
+) -> str:
+    """The pack as HTML. `inline_charts` False leaves each chart's figure with its caption but
+    without its SVG (the Word file draws the charts as pictures itself)."""
     from markupsafe import Markup
 
     env = html_environment()
     env.filters["local"] = lambda dt: format_datetime(dt, pack.timezone)
     env.filters["maybe_date"] = lambda d: format_date(d) if d else "–"
-    drawn = charts.pack_charts(pack)
+    drawn = charts.pack_charts(pack) if drawn is None else drawn
 
     def chart(name: str) -> Markup:
         """The chart inline as SVG (sharp in print), its alt text under it for every reader."""
         found = drawn.get(name)
         if found is None:
             return Markup("")
-        return Markup('<figure class="chart">{}<figcaption>{}</figcaption></figure>').format(
-            Markup(charts.inline_svg(found)), found.alt
-        )
+        return Markup(
+            '<figure class="chart" data-chart="{}">{}<figcaption>{}</figcaption></figure>'
+        ).format(name, Markup(charts.inline_svg(found)) if inline_charts else "", found.alt)
 
     sections = pack.sections()
     return env.get_template("evidence/pack.html.j2").render(
@@ -848,6 +859,7 @@ def render_pack(pack: Pack, generated_at: datetime, organisation: str | None = N
         ),
         organisation=organisation or pack.programme_name,
         subject=SUBJECT,
+        keywords=KEYWORDS,
         sections=sections,
         heading=dict(sections),
         type_labels=TYPE_LABELS,
@@ -896,20 +908,46 @@ def build_pack_pdf(
     return programme, html_to_pdf(html, title=programme.name)
 
 
-FORMATS = ("html", "pdf")
+def build_pack_docx(
+    uow_factory: Callable[[], UnitOfWork], programme_id: int
+) -> tuple[object, bytes]:
+    """(programme, Word file) of the same pack: the sections as headings, the tables as Word
+    tables, the charts as pictures with their alt text, the fingerprint in the footer."""
+    from ..word import html_to_docx
+
+    made = compute_pack(uow_factory, programme_id)
+    pack, now = made.pack, clock.now()
+    drawn = charts.pack_charts(pack)
+    html = render_pack(pack, now, made.organisation, drawn=drawn, inline_charts=False)
+    return made.programme, html_to_docx(
+        html,
+        drawn,
+        title=pack.programme_name,
+        author=made.organisation or pack.programme_name,
+        subject=SUBJECT,
+        keywords=KEYWORDS,
+        created=now,
+        header=pack.programme_name,
+        footer=f"Fingerprint {pack.fingerprint}",
+    )
+
+
+FORMATS = ("html", "pdf", "docx")
 
 
 def evidence_pack(
     actor: Actor, channel_id: str, uow_factory: Callable[[], UnitOfWork], fmt: str = "html"
 ) -> tuple[object, str, bytes]:
-    """For `/consult evidence [pdf]` (admins): (programme, file name, HTML or PDF bytes)."""
+    """For `/consult evidence [pdf|docx]` (admins): (programme, file name, the file's bytes)."""
     if fmt not in FORMATS:
-        raise UsageError(f"The evidence pack comes as `html` or `pdf`, not `{fmt}`.")
+        raise UsageError(f"The evidence pack comes as `html`, `pdf` or `docx`, not `{fmt}`.")
     with uow_factory() as uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "make the evidence pack")
     if fmt == "pdf":
         programme, content = build_pack_pdf(uow_factory, programme.id)
+    elif fmt == "docx":
+        programme, content = build_pack_docx(uow_factory, programme.id)
     else:
         programme, html = build_pack_html(uow_factory, programme.id)
         content = html.encode("utf-8")
