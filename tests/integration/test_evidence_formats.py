@@ -80,6 +80,8 @@ def test_the_pdf_reads_as_a_board_paper_page_by_page(services, tmp_path):
         for found in DATE.findall(cell):
             shown[found] = shown.get(found, 0) + 1
     assert len(shown) > 20
+    # Nor does a column header ("No / ." in a column too narrow for it).
+    assert len(re.findall(r"No\. +Duty +Due +State +Evidence", text)) >= 3
     short = {d: (n, text.count(d)) for d, n in shown.items() if text.count(d) < n}
     assert short == {}, short
 
@@ -343,3 +345,29 @@ def test_headings_and_closing_lines_never_end_a_page(services, tmp_path):
         assert not any("Generated" in line for line in last[:1]) or len(pages) == 1, n
     # The sweep moved every heading across a page break.
     assert all(len(seen) >= 2 for seen in pages_seen.values()), pages_seen
+
+
+def test_the_author_is_the_workspace_that_installed_consult(services, tmp_path):
+    from datetime import datetime
+
+    from storage.models.slack import slack_installations
+
+    programme, _, _ = build(services)
+    with services.engine.begin() as conn:
+        for name, when in (("Old name", datetime(2014, 1, 1)), ("NHS Hillingdon CCG", None)):
+            conn.execute(
+                slack_installations.insert().values(
+                    client_id="1.2",
+                    app_id="A1",
+                    team_id="T1",
+                    team_name=name,
+                    user_id="UADMIN",
+                    installed_at=when or datetime(2014, 6, 1),
+                )
+            )
+    pdf = pdf_of(services, programme, tmp_path)
+    info = subprocess.run(
+        [_needs("pdfinfo"), str(pdf)], capture_output=True, check=True, text=True
+    ).stdout
+    assert re.search(r"^Author:\s+NHS Hillingdon CCG$", info, re.M), info
+    assert re.search(rf"^Title:\s+{NAME}$", info, re.M), info
