@@ -230,6 +230,10 @@ class _Writer:
     def cell(self, td, cell, bold: bool, italic: bool) -> None:
         paragraph = cell.paragraphs[0]
         self.inline(td, paragraph, bold=bold, italic=italic, cell=cell)
+        # A list or quote opens a paragraph for what may follow it: drop those left empty.
+        for extra in cell.paragraphs:
+            if len(cell.paragraphs) > 1 and not extra.text.strip():
+                extra._element.getparent().remove(extra._element)
 
     # -- inline content -----------------------------------------------------------------------
 
