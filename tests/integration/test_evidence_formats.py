@@ -4,9 +4,11 @@ tags and metadata (PDF/UA-1); the Word file; the HTML pack under an automated ac
 import html as html_lib
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -238,19 +240,27 @@ def test_the_word_file_has_the_sections_tables_pictures_and_fingerprint(
 
 
 def axe_source() -> str:
-    """axe-core, installed from the npm registry at the version tests/axe/package-lock.json pins."""
-    script = AXE / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.is_file():
+    """axe-core from the npm registry, at the version tests/axe/package-lock.json pins, installed
+    once into a cache outside the project (AXE_CACHE, or the system's temporary folder)."""
+    cache = Path(os.environ.get("AXE_CACHE") or Path(tempfile.gettempdir()) / "consult-axe")
+    pinned = json.loads((AXE / "package-lock.json").read_text())["packages"]
+    version = pinned["node_modules/axe-core"]["version"]
+    installed = cache / "node_modules" / "axe-core"
+    have = installed / "package.json"
+    if not have.is_file() or json.loads(have.read_text())["version"] != version:
         npm = shutil.which("npm")
         if npm is None:
             pytest.fail("npm is not installed: run tests/system-deps.sh (Debian's npm)")
+        cache.mkdir(parents=True, exist_ok=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copyfile(AXE / name, cache / name)
         subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(AXE)],
+            [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(cache)],
             check=True,
             capture_output=True,
             timeout=300,
         )
-    return script.read_text(encoding="utf-8")
+    return (installed / "axe.min.js").read_text(encoding="utf-8")
 
 
 RUN_AXE = """<script>{axe}</script>
