@@ -61,6 +61,47 @@ def cells_text(html: str, tags=("td", "th")) -> list[str]:
     return [" ".join(cell.text_content().split()) for tag in tags for cell in tree.iter(tag)]
 
 
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>'
+)
+
+
+def duty_rows(pdf: Path) -> list[tuple[int, float, float]]:
+    """(page, bottom of the Duty cell's text, bottom of the Due cell's text) for each duty row,
+    from the position of every word (pdftotext -bbox): a row starts at its number in the No.
+    column and runs to the next row's number, or to the first text after the table."""
+    out = subprocess.run(
+        [_needs("pdftotext"), "-bbox", str(pdf), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    rows = []
+    for n, page in enumerate(out.split("<page ")[1:], start=1):
+        words = [(float(x), float(y0), float(y1), w) for x, y0, y1, w in WORD.findall(page)]
+        headers = [(x, y) for x, y, _, w in words if w == "No."]
+        for _, hy in headers:
+            line = [(x, w) for x, y, _, w in words if abs(y - hy) < 1]
+            cols = {w: x for x, w in line if w in ("Duty", "Due", "State")}
+            if set(cols) != {"Duty", "Due", "State"}:
+                continue
+            # In the No. column: each row's number, then whatever comes after the table.
+            left = sorted((y, w) for x, y, _, w in words if x < cols["Duty"] - 1 and y > hy + 1)
+            starts = []
+            for y, w in left:
+                if not w.isdigit():
+                    starts.append(y)  # the end of the table
+                    break
+                starts.append(y)
+            else:
+                starts.append(10_000)
+            for top, bottom in zip(starts, starts[1:]):
+                in_row = [(x, y1) for x, y, y1, _ in words if top - 1 < y < bottom - 1]
+                duty = max(y1 for x, y1 in in_row if cols["Duty"] - 1 < x < cols["Due"] - 1)
+                due = max(
+                    (y1 for x, y1 in in_row if cols["Due"] - 1 < x < cols["State"] - 1), default=0
+                )
+                rows.append((n, duty, due))
+    return rows
+
+
 DATE = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}\b")
 
 
@@ -86,6 +127,12 @@ def test_the_pdf_reads_as_a_board_paper_page_by_page(services, tmp_path):
     assert len(re.findall(r"No\. +Duty +Due +State +Evidence", text)) >= 3
     short = {d: (n, text.count(d)) for d, n in shown.items() if text.count(d) < n}
     assert short == {}, short
+
+    # A duty's due cell (its date, and how that date was set) is no taller than the duty.
+    rows = duty_rows(pdf)
+    assert len(rows) >= len(pack.duties) + len(pack.checklist)
+    taller = [(page, round(due - duty)) for page, duty, due in rows if due > duty + 2]
+    assert taller == [], taller
 
     # No page is its header and footer alone, and the last page is more than the closing lines.
     for n, page in enumerate(pages, start=1):
