@@ -428,3 +428,34 @@ def test_the_author_is_the_workspace_that_installed_consult(services, tmp_path):
     ).stdout
     assert re.search(r"^Author:\s+NHS Hillingdon CCG$", info, re.M), info
     assert re.search(rf"^Title:\s+{NAME}$", info, re.M), info
+
+
+def test_practices_are_listed_under_their_localities_those_without_one_last(services):
+    from bot.services import stakeholders
+    from tests.integration.test_evidence_pack import ADMIN
+
+    programme, _, _ = build(services)
+    stakeholders.add_stakeholder(
+        ADMIN, "C1", "practice", "Zenith Surgery", services.uow(), code="E9", list_size=1500
+    )
+    stakeholders.add_stakeholder(
+        ADMIN, "C1", "practice", "Aardvark Practice", services.uow(), code="E8", group="Central"
+    )
+    _, html = evidence.build_pack_html(services.uow, programme.id)
+    tree = lxml_html.document_fromstring(html)
+    section = tree.get_element_by_id("practices")
+    localities = [" ".join(h.text_content().split()) for h in section.iter("h3")]
+    assert localities == [
+        "Central: 1 practice, 0 registered patients",
+        "North: 2 practices, 13,000 registered patients",
+        "South: 2 practices, 5,000 registered patients",
+        "No locality recorded: 1 practice, 1,500 registered patients",
+    ]
+    tables = section.findall(".//table")[1:]  # after the totals by position
+    names = [[row.findall("td")[1].text_content() for row in t.find("tbody")] for t in tables]
+    assert names == [
+        ["Aardvark Practice"],
+        ["Acorn Surgery", "Beacon Practice"],
+        ["Cedar Health Centre", "Dene Surgery"],
+        ["Zenith Surgery"],
+    ]
