@@ -19,6 +19,8 @@ MUTED = (0x5A, 0x65, 0x70)
 NHS_BLUE = (0x00, 0x5E, 0xB8)
 HEADING_LEVEL = {"h1": 0, "h2": 1, "h3": 2}  # h1 is the programme: Word's Title style
 PICTURE_WIDTH_CM = 16.0
+TEXT_WIDTH_CM = 17.4  # A4 less 1.8 cm margins
+TEXT_WIDTH_CHARS = 110  # 8.5 pt Arial across that width, roughly
 SKIPPED = {"nav", "style", "script", "colgroup", "svg", "head"}
 
 
@@ -120,6 +122,38 @@ def _header_and_footer(section, header: str, footer: str) -> None:
     _field(pages, "NUMPAGES")
 
 
+def _column_widths(rows, columns: int) -> list:
+    """Column widths from their content, as the PDF sizes them: a column is at least as wide as
+    its longest word (a date, which never wraps, counts as one word), and shares what is left in
+    proportion to how much text it holds."""
+    from docx.shared import Cm
+
+    longest = [4] * columns
+    text = [0] * columns
+    for tr, _ in rows:
+        i = 0
+        for td in tr:
+            if td.tag not in ("td", "th"):
+                continue
+            span = int(td.get("colspan", 1))
+            if span == 1:
+                words = " ".join(td.text_content().split())
+                dates = re.findall(r"\b[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{4}\b", words)
+                parts = (
+                    dates
+                    + re.sub(r"\b[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{4}\b", "", words).split()
+                )
+                longest[i] = max([longest[i]] + [min(len(w), 30) for w in parts])
+                text[i] += len(words)
+            i += span
+    least = [n + 1.5 for n in longest]  # characters
+    share = [max(t / max(len(rows), 1), 1) for t in text]
+    room = max(TEXT_WIDTH_CHARS - sum(least), 0)
+    chars = [m + room * w / sum(share) for m, w in zip(least, share)]
+    scale = TEXT_WIDTH_CM / sum(chars)
+    return [Cm(c * scale) for c in chars]
+
+
 def _classes(el) -> set[str]:
     return set((el.get("class") or "").split())
 
@@ -214,11 +248,15 @@ class _Writer:
                     cell = cell.merge(cells[i + span - 1])
                 self.cell(td, cell, bold=td.tag == "th", italic="context" in _classes(tr))
                 i += span
-        for paragraph in (p for row in table.rows for c in row.cells for p in c.paragraphs):
-            paragraph.paragraph_format.space_after = Pt(0)
-            for run in paragraph.runs:
-                if run.font.size is None:
-                    run.font.size = Pt(8.5)
+        widths = _column_widths(rows, columns)
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths):
+                cell.width = width
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.space_after = Pt(0)
+                    for run in paragraph.runs:
+                        if run.font.size is None:
+                            run.font.size = Pt(8.5)
         header_rows = sum(1 for _, head in rows if head)
         table_pr = table._tbl.tblPr
         look = OxmlElement("w:tblLook")
