@@ -271,6 +271,10 @@ def test_the_word_file_has_the_sections_tables_pictures_and_fingerprint(
     assert {"Acorn Surgery", "Beacon Practice", "Cedar Health Centre", "Dene Surgery"} <= names
     assert any("13,000" in n for n in names)
     assert any(n.startswith("Statutory: NHS Act 2006 s14Z13(4)") or "s14Z13(4)" in n for n in names)
+    # Columns sized to their content: the duty's number narrow, its title wide, a date whole.
+    duties = next(t for t in tables if t.rows[0].cells[0].text == "No.")
+    no, duty, due = (c.width for c in duties.rows[0].cells[:3])
+    assert no * 4 < duty and due > no * 2
 
     # The charts are pictures, each described by its alt text.
     drawn = charts.pack_charts(pack)
