@@ -69,10 +69,11 @@ class Chart:
     alt: str  # what the chart shows, in words
     kind: str  # bars | positions | weekly | turnout
     rows: tuple[Row, ...] = ()
-    # weekly: (label, counts per week); turnout: (day, practices voted) points
+    # weekly: (label, counts per period); turnout: (day, practices voted) points
     series: tuple = ()
-    weeks: tuple[date, ...] = ()
-    extra: tuple = ()  # turnout: (electorate, quorum practices or None, quorum percent)
+    weeks: tuple[date, ...] = ()  # weekly: the start of each week, month or year drawn
+    # turnout: (electorate, quorum practices or None, quorum percent); weekly: (unit,)
+    extra: tuple = ()
 
     def filename(self, fmt: str = "png") -> str:
         return f"{self.name}.{fmt}"
@@ -174,36 +175,91 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+# The engagement chart draws a bar per week while that stays readable at the pack's width, then
+# a bar per month, then per year: a mistyped year must not squeeze the bars to nothing.
+MAX_WEEKS = 53
+MAX_MONTHS = 48
+MIN_SLOTS = 12  # one week of data is one narrow bar, not a full-width ribbon
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _year(day: date) -> date:
+    return date(day.year, 1, 1)
+
+
+def _next(start: date, unit: str) -> date:
+    if unit == "week":
+        return start + timedelta(weeks=1)
+    if unit == "month":
+        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return date(start.year + 1, 1, 1)
+
+
+def period_unit(first: date, last: date) -> str:
+    """week, month or year: the finest whose bars stay readable across first..last."""
+    if (monday(last) - monday(first)).days // 7 + 1 <= MAX_WEEKS:
+        return "week"
+    if (last.year - first.year) * 12 + last.month - first.month + 1 <= MAX_MONTHS:
+        return "month"
+    return "year"
+
+
+def period_name(start: date, unit: str) -> str:
+    """How a period is named in words: the week of Mon 2 Jun 2014, June 2014, 2014."""
+    if unit == "week":
+        return f"the week of {format_date(start)}"
+    return start.strftime("%B %Y") if unit == "month" else str(start.year)
+
+
 def weekly_chart(dates_by_label: dict[str, list[date]]) -> Chart:
-    """Engagements per week (weeks start on Monday) for each stakeholder type, from the same
-    lists of engagements the pack's tables count, so each row adds up to its table's figure."""
+    """Engagements per week (weeks start on Monday), or per month or year when there are too
+    many weeks to draw, for each stakeholder type, from the same lists of engagements the
+    pack's tables count, so each row adds up to its table's figure."""
     every = [d for ds in dates_by_label.values() for d in ds]
     if not every:
         return Chart(
             "weekly", "Engagement per week", "No engagement has been logged yet.", "weekly"
         )
-    first, last = monday(min(every)), monday(max(every))
-    weeks = tuple(first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1))
-    index = {w: i for i, w in enumerate(weeks)}
+    unit = period_unit(min(every), max(every))
+    start_of = {"week": monday, "month": _month, "year": _year}[unit]
+    first, last = start_of(min(every)), start_of(max(every))
+    periods = [first]
+    while periods[-1] < last:
+        periods.append(_next(periods[-1], unit))
+    index = {p: i for i, p in enumerate(periods)}
     series = []
     words = []
     for label, ds in dates_by_label.items():
-        counts = [0] * len(weeks)
-        for d, n in Counter(monday(d) for d in ds).items():
+        counts = [0] * len(periods)
+        for d, n in Counter(start_of(d) for d in ds).items():
             counts[index[d]] = n
         series.append((label, tuple(counts)))
-        busiest = max(range(len(weeks)), key=lambda i: (counts[i], -i))
+        busiest = max(range(len(periods)), key=lambda i: (counts[i], -i))
         words.append(
-            f"{label} {sum(counts):,} (most in the week of {format_date(weeks[busiest])}: "
+            f"{label} {sum(counts):,} (most in {period_name(periods[busiest], unit)}: "
             f"{counts[busiest]:,})"
         )
-    alt = (
-        f"Engagements logged per week, {_plural(len(weeks), 'week')} from the week of "
-        f"{format_date(first)} to the week of {format_date(last)}, by stakeholder type: "
-        + "; ".join(words)
-        + "."
+    span = (
+        f"from {period_name(first, unit)} to {period_name(last, unit)}"
+        if len(periods) > 1
+        else f"in {period_name(first, unit)}"
     )
-    return Chart("weekly", "Engagement per week", alt, "weekly", series=tuple(series), weeks=weeks)
+    alt = (
+        f"Engagements logged per {unit}, {_plural(len(periods), unit)} {span}, "
+        "by stakeholder type: " + "; ".join(words) + "."
+    )
+    return Chart(
+        "weekly",
+        f"Engagement per {unit}",
+        alt,
+        "weekly",
+        series=tuple(series),
+        weeks=tuple(periods),
+        extra=(unit,),
+    )
 
 
 def weekly_from_pack(pack) -> Chart:
@@ -440,7 +496,7 @@ def _draw_weekly(chart: Chart, Figure):
         ax = fig.add_axes((0.30, 1 - top_margin - band * (i + 1) + band * 0.12, 0.62, band * 0.76))
         ax.bar(range(len(counts)), counts, color=colours[i % len(colours)], width=0.85)
         ax.set_ylim(0, peak * 1.1)
-        ax.set_xlim(-0.6, len(weeks) - 0.4)
+        ax.set_xlim(-0.6, max(len(weeks), MIN_SLOTS) - 0.4)
         ax.set_yticks([])
         ax.set_xticks([])
         for side in ("top", "right", "left"):
@@ -456,14 +512,22 @@ def _draw_weekly(chart: Chart, Figure):
             fontsize=10,
         )
         axes.append(ax)
+    unit = chart.extra[0] if chart.extra else "week"
     last = axes[-1]
     step = max(1, -(-len(weeks) // 5))
     ticks = list(range(0, len(weeks), step))
-    last.set_xticks(ticks, [weeks[i].strftime("%-d %b %Y") for i in ticks], fontsize=8)
-    last.set_xlabel("weeks starting on Monday", fontsize=8)
+    style = {"week": "%-d %b %Y", "month": "%b %Y", "year": "%Y"}[unit]
+    last.set_xticks(ticks, [weeks[i].strftime(style) for i in ticks], fontsize=8)
+    last.set_xlabel(
+        {"week": "weeks starting on Monday", "month": "months", "year": "years"}[unit], fontsize=8
+    )
     last.tick_params(axis="x", length=2)
     fig.text(
-        0.30, 1 - top_margin + 0.01, f"Per week; highest week {peak:,}", fontsize=8, color="#5a6570"
+        0.30,
+        1 - top_margin + 0.01,
+        f"Per {unit}; highest {unit} {peak:,}",
+        fontsize=8,
+        color="#5a6570",
     )
     return fig
 

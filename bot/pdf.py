@@ -25,6 +25,9 @@ HOW_TO_INSTALL = (
 )
 
 
+PDF_VARIANT = "pdf/ua-1"
+
+
 def html_to_pdf(html: str, title: str | None = None) -> bytes:
     # WeasyPrint logs each step, and each SVG style it reads as HTML CSS: not news to an operator.
     for name, level in (("weasyprint", logging.ERROR), ("weasyprint.progress", logging.WARNING)):
@@ -34,9 +37,11 @@ def html_to_pdf(html: str, title: str | None = None) -> bytes:
     except (ImportError, OSError) as e:  # OSError: the Pango shared library is missing
         log.warning("cannot make a PDF: %s", e)
         raise PdfUnavailable(HOW_TO_INSTALL) from e
-    document = HTML(string=html, base_url=None).render()
+    # PDF/UA-1: tagged (headings, tables with their header cells, figures with their alt text),
+    # its language from <html lang>, its title shown in place of the file name.
+    document = HTML(string=html, base_url=None).render(pdf_variant=PDF_VARIANT)
     if title:
         document.metadata.title = title
-    # Fixed creation and modification dates would make the same pack the same file; the
-    # fingerprint on each page already identifies the figures, so the dates say when it was made.
-    return document.write_pdf()
+    # The creation and modification dates come from the page's dcterms meta (when it was made):
+    # the fingerprint on each page already identifies the figures.
+    return document.write_pdf(pdf_variant=PDF_VARIANT)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs from Debian what Consult needs when a machine lacks it. Does nothing when all is there.
 #   tests/system-deps.sh           the test suite: PostgreSQL (throwaway clusters), headless
-#                                  Chromium (the evidence pack's browser test), Pango (PDFs) and
-#                                  poppler-utils (pdftotext and pdftoppm read the PDFs back)
+#                                  Chromium (the evidence pack's browser and accessibility tests),
+#                                  npm (fetches axe-core, tests/axe), Pango (PDFs) and
+#                                  poppler-utils (pdftotext, pdftoppm, pdfinfo, pdffonts read PDFs back)
 #   tests/system-deps.sh runtime   running Consult: Pango, which WeasyPrint needs for PDFs
 # Waits up to five minutes for another apt/dpkg run to finish instead of failing on its lock.
 set -euo pipefail
@@ -14,6 +15,7 @@ fc-list 2>/dev/null | grep -qi 'DejaVu Sans' || need+=(fonts-dejavu-core)
 if [ "${1:-test}" != "runtime" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v pg_virtualenv >/dev/null 2>&1 || need+=(postgresql postgresql-common)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v npm >/dev/null 2>&1 || need+=(npm)
   command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -211,6 +211,23 @@ class PracticeRow:
 
 
 @dataclass
+class Locality:
+    """Member practices of one locality (their group in the register), as the pack lists them."""
+
+    name: str
+    rows: list[PracticeRow]
+
+    @property
+    def summary(self) -> str:
+        patients = sum(r.list_size or 0 for r in self.rows)
+        n = len(self.rows)
+        return f"{n:,} practice{'s' if n != 1 else ''}, {patients:,} registered patients"
+
+
+NO_LOCALITY = "No locality recorded"
+
+
+@dataclass
 class VoteSummary:
     id: int
     question: str
@@ -293,6 +310,35 @@ class Pack:
     cancelled: list = field(default_factory=list)  # duties the chosen model does not need
     model: str | None = None
     documents: list = field(default_factory=list)  # the template's source documents
+
+    def practices_by_locality(self) -> list[Locality]:
+        """The practices under their locality headings, in the register's order (by locality,
+        then name), practices with no locality last."""
+        named: dict[str, list[PracticeRow]] = {}
+        for r in self.practices:
+            named.setdefault(r.group or NO_LOCALITY, []).append(r)
+        last = named.pop(NO_LOCALITY, None)
+        out = [Locality(name, rows) for name, rows in named.items()]
+        return out + ([Locality(NO_LOCALITY, last)] if last else [])
+
+    def sections(self) -> list[tuple[str, str]]:
+        """(anchor, heading) of each section in order: the contents list, the headings, the
+        PDF's bookmarks and the Word file's headings all come from here."""
+        titles = [
+            ("summary", "Summary"),
+            ("engagement", "How member practices and local stakeholders were engaged"),
+            ("issues", "You said, we did: the issues raised"),
+            ("practices", "Positions of member practices"),
+            ("vote", "Member vote"),
+            ("duties", "Duties by kind, with sources and evidence"),
+        ]
+        if self.checklist:
+            titles.append(("eoi", "Expression of interest checklist (sections A to H)"))
+        titles.append(("timeline", "Timeline of key dates"))
+        if self.documents:
+            titles.append(("sources", "Source documents"))
+        numbered = [(key, f"{n}. {title}") for n, (key, title) in enumerate(titles, start=1)]
+        return numbered + [("log", "Appendix: the engagement log")]
 
 
 def _local_date(dt: datetime, tz: str) -> date:
@@ -770,26 +816,52 @@ def fingerprint(pack: Pack) -> str:
 # -- rendering -----------------------------------------------------------------
 
 
-def render_pack(pack: Pack, generated_at: datetime) -> str:
+SUBJECT = (
+    "Evidence pack: engagement of member practices and local stakeholders, the issues they "
+    "raised, the member vote, and duties with their sources and evidence"
+)
+
+
+KEYWORDS = "evidence pack, engagement, consultation, member vote, duties"
+
+
+def render_pack(
+    pack: Pack,
+    generated_at: datetime,
+    organisation: str | None = None,
+    drawn: dict[str, charts.Chart] | None = None,
+    inline_charts: bool = True,
+) -> str:
+    """The pack as HTML. `inline_charts` False leaves each chart's figure with its caption but
+    without its SVG (the Word file draws the charts as pictures itself)."""
     from markupsafe import Markup
 
     env = html_environment()
     env.filters["local"] = lambda dt: format_datetime(dt, pack.timezone)
     env.filters["maybe_date"] = lambda d: format_date(d) if d else "–"
-    drawn = charts.pack_charts(pack)
+    drawn = charts.pack_charts(pack) if drawn is None else drawn
 
     def chart(name: str) -> Markup:
         """The chart inline as SVG (sharp in print), its alt text under it for every reader."""
         found = drawn.get(name)
         if found is None:
             return Markup("")
-        return Markup('<figure class="chart">{}<figcaption>{}</figcaption></figure>').format(
-            Markup(charts.inline_svg(found)), found.alt
-        )
+        return Markup(
+            '<figure class="chart" data-chart="{}">{}<figcaption>{}</figcaption></figure>'
+        ).format(name, Markup(charts.inline_svg(found)) if inline_charts else "", found.alt)
 
+    sections = pack.sections()
     return env.get_template("evidence/pack.html.j2").render(
         pack=pack,
         generated=format_datetime(generated_at, pack.timezone),
+        generated_iso=generated_at.astimezone(ZoneInfo(pack.timezone)).isoformat(
+            timespec="seconds"
+        ),
+        organisation=organisation or pack.programme_name,
+        subject=SUBJECT,
+        keywords=KEYWORDS,
+        sections=sections,
+        heading=dict(sections),
         type_labels=TYPE_LABELS,
         state_labels=duty_rules.STATE_LABELS,
         chart=chart,
@@ -801,39 +873,81 @@ def pack_filename(programme, fmt: str = "html") -> str:
     return f"evidence-pack-{slug}-{clock.today_in(programme.timezone).isoformat()}.{fmt}"
 
 
-def build_pack_html(uow_factory: Callable[[], UnitOfWork], programme_id: int) -> tuple[object, str]:
-    """(programme, HTML) of a programme's evidence pack, read in one transaction."""
+@dataclass
+class Computed:
+    """A pack's figures and who it is for, read in one transaction."""
+
+    programme: object
+    pack: Pack
+    organisation: str | None  # the Slack workspace's name, where an installation recorded it
+
+
+def compute_pack(uow_factory: Callable[[], UnitOfWork], programme_id: int) -> Computed:
     with uow_factory() as uow:
         programme = uow.programmes.get(programme_id)
         pack = compute(gather(uow, programme))
-    return programme, render_pack(pack, clock.now())
+        organisation = uow.programmes.workspace_name(programme.team_id)
+    return Computed(programme, pack, organisation)
+
+
+def build_pack_html(uow_factory: Callable[[], UnitOfWork], programme_id: int) -> tuple[object, str]:
+    """(programme, HTML) of a programme's evidence pack, read in one transaction."""
+    made = compute_pack(uow_factory, programme_id)
+    return made.programme, render_pack(made.pack, clock.now(), made.organisation)
 
 
 def build_pack_pdf(
     uow_factory: Callable[[], UnitOfWork], programme_id: int
 ) -> tuple[object, bytes]:
-    """(programme, PDF) of the same pack: A4, the programme's name at the top of every page, the
-    page number and the fingerprint at the bottom."""
+    """(programme, PDF) of the same pack: A4, PDF/UA-1 (tagged, en-GB, the programme as its
+    title), the programme's name at the top of every page, the page number and the
+    fingerprint at the bottom, a contents page and a bookmark for every section."""
     from ..pdf import html_to_pdf
 
     programme, html = build_pack_html(uow_factory, programme_id)
-    return programme, html_to_pdf(html, title=f"Evidence pack: {programme.name}")
+    return programme, html_to_pdf(html, title=programme.name)
 
 
-FORMATS = ("html", "pdf")
+def build_pack_docx(
+    uow_factory: Callable[[], UnitOfWork], programme_id: int
+) -> tuple[object, bytes]:
+    """(programme, Word file) of the same pack: the sections as headings, the tables as Word
+    tables, the charts as pictures with their alt text, the fingerprint in the footer."""
+    from ..word import html_to_docx
+
+    made = compute_pack(uow_factory, programme_id)
+    pack, now = made.pack, clock.now()
+    drawn = charts.pack_charts(pack)
+    html = render_pack(pack, now, made.organisation, drawn=drawn, inline_charts=False)
+    return made.programme, html_to_docx(
+        html,
+        drawn,
+        title=pack.programme_name,
+        author=made.organisation or pack.programme_name,
+        subject=SUBJECT,
+        keywords=KEYWORDS,
+        created=now,
+        header=pack.programme_name,
+        footer=f"Fingerprint {pack.fingerprint}",
+    )
+
+
+FORMATS = ("html", "pdf", "docx")
 
 
 def evidence_pack(
     actor: Actor, channel_id: str, uow_factory: Callable[[], UnitOfWork], fmt: str = "html"
 ) -> tuple[object, str, bytes]:
-    """For `/consult evidence [pdf]` (admins): (programme, file name, HTML or PDF bytes)."""
+    """For `/consult evidence [pdf|docx]` (admins): (programme, file name, the file's bytes)."""
     if fmt not in FORMATS:
-        raise UsageError(f"The evidence pack comes as `html` or `pdf`, not `{fmt}`.")
+        raise UsageError(f"The evidence pack comes as `html`, `pdf` or `docx`, not `{fmt}`.")
     with uow_factory() as uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "make the evidence pack")
     if fmt == "pdf":
         programme, content = build_pack_pdf(uow_factory, programme.id)
+    elif fmt == "docx":
+        programme, content = build_pack_docx(uow_factory, programme.id)
     else:
         programme, html = build_pack_html(uow_factory, programme.id)
         content = html.encode("utf-8")

@@ -1,4 +1,4 @@
-"""`python app.py evidence --programme NAME [--format html|pdf] --out FILE`: write the evidence pack."""
+"""`python app.py evidence --programme NAME [--format html|pdf|docx] --out FILE`: the evidence pack."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from bot.pdf import PdfUnavailable
-from bot.services.evidence import FORMATS, build_pack_html, build_pack_pdf
+from bot.services.evidence import FORMATS, build_pack_docx, build_pack_html, build_pack_pdf
 
 from .command import cli_command, find_programme
 
@@ -17,13 +17,16 @@ def _configure(parser) -> None:
         "--format",
         choices=FORMATS,
         default="html",
-        help="html (printable in a browser, the default) or pdf (A4, ready to attach)",
+        help="html (printable in a browser, the default), pdf (A4, tagged PDF/UA-1, ready to "
+        "attach) or docx (Word, to put into a board paper)",
     )
     parser.add_argument("--out", required=True, help="the file to write (- for standard output)")
 
 
 @cli_command(
-    "evidence", "Write a programme's evidence pack (printable HTML, or PDF) to a file", _configure
+    "evidence",
+    "Write a programme's evidence pack (printable HTML, PDF or Word) to a file",
+    _configure,
 )
 def evidence_cli(services, args) -> int:
     programme = find_programme(services, args.programme)
@@ -37,6 +40,8 @@ def evidence_cli(services, args) -> int:
         except PdfUnavailable as e:
             print(e.message, file=sys.stderr)
             return 1
+    elif args.format == "docx":
+        _, content = build_pack_docx(services.uow, programme.id)
     else:
         _, html = build_pack_html(services.uow, programme.id)
         content = html.encode("utf-8")

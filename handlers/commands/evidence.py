@@ -9,7 +9,18 @@ from bot.services import evidence as svc
 from .subcommand import CommandRequest, subcommand
 
 USAGE = """/consult evidence        # admins: the evidence pack (HTML, printable), sent to you privately
-/consult evidence pdf    # the same as an A4 PDF, ready to attach to board papers"""
+/consult evidence pdf    # the same as an A4 PDF (tagged, accessible), ready to attach to board papers
+/consult evidence docx   # the same as a Word file, to put into a board paper"""
+
+HOW = {
+    "pdf": "an A4 PDF with a contents page, bookmarks, page numbers and the fingerprint on every "
+    "page, tagged for screen readers, ready to attach to a submission or a board report",
+    "docx": "a Word file with the same sections as headings, the tables as Word tables and the "
+    "fingerprint in the footer, to put into a board paper from your template",
+    "html": "open it in a browser and print it, or save it as PDF, to attach to a submission "
+    "or a board report (`/consult evidence pdf` makes the PDF for you, `/consult evidence docx` "
+    "a Word file)",
+}
 
 
 @subcommand(
@@ -22,18 +33,13 @@ def evidence_callback(req: CommandRequest, args: list[str]) -> None:
     fmt = args[0].lower() if args else "html"
     if len(args) > 1 or fmt not in svc.FORMATS:
         raise UsageError(
-            "`/consult evidence` takes nothing (HTML) or `pdf`, e.g. `/consult evidence pdf`."
+            "`/consult evidence` takes nothing (HTML), `pdf` or `docx`, "
+            "e.g. `/consult evidence pdf` or `/consult evidence docx`."
         )
     programme, filename, content = svc.evidence_pack(
         req.actor, req.channel_id, req.services.uow, fmt
     )
-    how = (
-        "an A4 PDF with page numbers and the fingerprint on every page, ready to attach to a "
-        "submission or a board report"
-        if fmt == "pdf"
-        else "open it in a browser and print it, or save it as PDF, to attach to a submission "
-        "or a board report (`/consult evidence pdf` makes the PDF for you)"
-    )
+    how = HOW[fmt]
     req.out.upload(
         req.actor.user_id,
         filename,

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Programme, Role
+from storage.models.slack import slack_installations
 
 
 class ProgrammeRepository:
@@ -18,6 +19,17 @@ class ProgrammeRepository:
 
     def get(self, programme_id: int) -> Programme | None:
         return self.session.get(Programme, programme_id)
+
+    def workspace_name(self, team_id: str) -> str | None:
+        """The Slack workspace's name as its latest installation recorded it (the organisation
+        a pack is written for), or None where Consult runs with a single token."""
+        t = slack_installations
+        return self.session.scalar(
+            select(t.c.team_name)
+            .where(t.c.team_id == team_id, t.c.team_name.is_not(None))
+            .order_by(t.c.installed_at.desc(), t.c.id.desc())
+            .limit(1)
+        )
 
     def revision_by_channel(self, team_id: str, channel_id: str):
         """(id, revision, timezone) of the channel's programme, or None: one indexed read."""

@@ -38,7 +38,7 @@ def test_evidence_pack_is_sent_privately_to_an_admin(sqlite_app, slack):
 def test_evidence_pack_as_pdf_is_sent_privately(sqlite_app, slack):
     app = sqlite_app
     app.command('setup "Hillingdon" --template co-commissioning --year 2014')
-    assert "takes nothing (HTML) or `pdf`" in app.reply("evidence docx")
+    assert "takes nothing (HTML), `pdf` or `docx`" in app.reply("evidence odt")
     assert slack.sent("files.getUploadURLExternal") == []
     reply = app.reply("evidence pdf")
     assert "sent you the evidence pack" in reply and ".pdf" in reply
@@ -49,3 +49,26 @@ def test_evidence_pack_as_pdf_is_sent_privately(sqlite_app, slack):
     [done] = slack.sent("files.completeUploadExternal")
     assert done["channel_id"] == "DUADMIN"
     assert "A4 PDF" in done["initial_comment"]
+
+
+def test_evidence_pack_as_word_is_sent_privately(sqlite_app, slack):
+    import io
+
+    import docx
+
+    app = sqlite_app
+    app.command('setup "Hillingdon" --template co-commissioning --year 2014')
+    assert "takes nothing (HTML), `pdf` or `docx`" in app.reply("evidence docx please")
+    assert slack.sent("files.getUploadURLExternal") == []
+    reply = app.reply("evidence DOCX")
+    assert "sent you the evidence pack" in reply and ".docx" in reply
+    [ask] = slack.sent("files.getUploadURLExternal")
+    assert ask["filename"].startswith("evidence-pack-hillingdon-")
+    assert ask["filename"].endswith(".docx")
+    [done] = slack.sent("files.completeUploadExternal")
+    assert done["channel_id"] == "DUADMIN"  # the admin's direct message, not the channel
+    assert "Word file" in done["initial_comment"]
+    [upload] = [u for u in slack.uploads.values() if u.get("content")]
+    document = docx.Document(io.BytesIO(upload["content"]))
+    assert document.paragraphs[0].text == "Hillingdon"
+    assert document.core_properties.title == "Hillingdon"

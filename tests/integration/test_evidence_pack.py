@@ -528,7 +528,7 @@ def test_the_command_line_writes_a_pdf(services, sqlite_url, tmp_path, monkeypat
     assert out.read_bytes()[:5] == b"%PDF-"
     assert "Wrote the evidence pack (PDF)" in capsys.readouterr().out
     with pytest.raises(SystemExit):
-        app.main(["evidence", "--programme", NAME, "--format", "docx", "--out", str(out)])
+        app.main(["evidence", "--programme", NAME, "--format", "odt", "--out", str(out)])
 
 
 def test_without_weasyprint_the_pdf_is_refused_clearly(services, monkeypatch):

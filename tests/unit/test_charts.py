@@ -129,6 +129,59 @@ def test_the_coverage_picture_fills_its_bar_as_far_as_the_figure():
     assert abs(best - 0.6) < 0.02, best
 
 
+def _bar_runs(image, colour: str) -> list[int]:
+    """Widths in pixels of the runs of a colour along the row where it covers the most."""
+    rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    best: list[int] = []
+    for y in range(image.height):
+        runs, run = [], 0
+        for x in range(image.width):
+            if all(abs(a - b) <= 12 for a, b in zip(image.getpixel((x, y)), rgb)):
+                run += 1
+            elif run:
+                runs.append(run)
+                run = 0
+        if run:
+            runs.append(run)
+        if sum(runs) > sum(best):
+            best = runs
+    return best
+
+
+def test_one_week_of_engagement_is_one_narrow_bar_not_a_ribbon():
+    chart = charts.weekly_chart({"Member practices": [date(2026, 12, 1), date(2026, 12, 3)]})
+    assert chart.title == "Engagement per week" and chart.weeks == (date(2026, 11, 30),)
+    assert chart.alt.startswith("Engagements logged per week, 1 week in the week of Mon 30 Nov")
+    [bar] = _bar_runs(_png(chart), charts.OKABE_ITO["blue"])
+    assert 10 < bar < image_width() / 12, bar
+
+
+def image_width() -> int:
+    return int(charts.WIDTH_INCHES * charts.DPI)
+
+
+def test_a_year_and_more_of_engagement_is_drawn_per_month():
+    days = [date(2025, 1, 6), date(2025, 1, 20), date(2026, 3, 2)]
+    chart = charts.weekly_chart({"Member practices": days})
+    assert chart.title == "Engagement per month"
+    assert chart.weeks[0] == date(2025, 1, 1) and chart.weeks[-1] == date(2026, 3, 1)
+    assert len(chart.weeks) == 15 and dict(chart.series)["Member practices"][0] == 2
+    assert "(most in January 2025: 2)" in chart.alt
+    assert "15 months from January 2025 to March 2026" in chart.alt
+
+
+def test_a_mistyped_year_gives_bars_per_year_that_can_still_be_seen():
+    """One engagement dated 1999 among 2026's: 28 bars a year wide, not 1,406 invisible weeks."""
+    days = [date(1999, 12, 3)] + [date(2026, 6, 1 + i) for i in range(8)]
+    chart = charts.weekly_chart({"Member practices": days})
+    assert chart.title == "Engagement per year" and len(chart.weeks) == 28
+    assert dict(chart.series)["Member practices"][-1] == 8
+    runs = _bar_runs(_png(chart), charts.OKABE_ITO["blue"])
+    assert len(runs) == 2 and min(runs) >= 8, runs  # 1999 and 2026, each a visible bar
+    svg = charts.draw(chart, "svg").decode()
+    assert ">1999<" in svg or "1999" in svg
+
+
 def test_svg_keeps_labels_as_text_and_ids_unique_per_chart():
     report = practices_report()
     one = charts.inline_svg(charts.coverage_from_report(report))
