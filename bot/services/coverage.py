@@ -22,19 +22,32 @@ def duty_states(uow: UnitOfWork, programme_id: int) -> list[DutyState]:
     return [DutyState(d.id, d.title, d.state, d.due_on) for d in uow.duties.list(programme_id)]
 
 
+def stakeholder_facts(uow: UnitOfWork, programme, type: str | None = None) -> list[StakeholderFact]:
+    """Each live stakeholder with when it was last engaged, its position and its ratings."""
+    stakeholders = uow.stakeholders.list(programme.id, type)
+    last = uow.engagements.last_engaged(programme.id)
+    positions = uow.engagements.latest_positions(programme.id)
+    return [
+        StakeholderFact(
+            s.id,
+            s.type,
+            s.name,
+            s.code,
+            s.list_size,
+            last.get(s.id),
+            positions.get(s.id),
+            s.influence,
+            s.interest,
+        )
+        for s in stakeholders
+    ]
+
+
 def coverage_report(
     uow: UnitOfWork, programme, days: int, today: date, type: str | None = None
 ) -> CoverageReport:
     """The coverage of a programme (inside an open unit of work)."""
-    stakeholders = uow.stakeholders.list(programme.id, type)
-    last = uow.engagements.last_engaged(programme.id)
-    positions = uow.engagements.latest_positions(programme.id)
-    facts = [
-        StakeholderFact(
-            s.id, s.type, s.name, s.code, s.list_size, last.get(s.id), positions.get(s.id)
-        )
-        for s in stakeholders
-    ]
+    facts = stakeholder_facts(uow, programme, type)
     return build_report(programme.name, facts, days, today, duty_states(uow, programme.id))
 
 

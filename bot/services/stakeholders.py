@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 
 from .. import clock, practice_files
 from ..context import Actor
+from ..coverage import DEFAULT_DAYS
 from ..errors import Conflict, NotFound, UsageError
 from ..ports import UnitOfWork
+from ..stakeholder_map import HIGHEST, LOWEST, StakeholderMap, build_map
 from ..stakeholder_types import TYPES
 from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, snapshot
+from .coverage import stakeholder_facts
 from .duties import ensure_template_duties
 
 MAX_NAME = 200
@@ -159,6 +162,46 @@ def remove_stakeholder(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork)
         audit(uow, actor, programme, "stakeholder.remove", "stakeholder", s.id, before, snapshot(s))
         uow.commit()
         return s
+
+
+RATINGS = ["influence", "interest"]
+
+
+def rate_stakeholder(
+    actor: Actor, channel_id: str, ref: str, influence: int, interest: int, uow: UnitOfWork
+):
+    """Record how much a stakeholder matters to the decision; the earlier rating stays in the audit trail."""
+    for name, value in (("influence", influence), ("interest", interest)):
+        if not LOWEST <= value <= HIGHEST:
+            raise UsageError(f"`--{name}` must be a whole number from {LOWEST} to {HIGHEST}.")
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "rate stakeholders")
+        s = resolve(uow, programme, ref)
+        before = snapshot(s, RATINGS)
+        s.influence, s.interest = influence, interest
+        audit(
+            uow,
+            actor,
+            programme,
+            "stakeholder.rate",
+            "stakeholder",
+            s.id,
+            before,
+            snapshot(s, RATINGS),
+        )
+        uow.commit()
+        return s, before
+
+
+def stakeholder_map(
+    actor: Actor, channel_id: str, uow: UnitOfWork, days: int = DEFAULT_DAYS
+) -> StakeholderMap:
+    """Every stakeholder in its quadrant, with its current position and when last engaged."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        today = clock.today_in(programme.timezone)
+        return build_map(programme.name, stakeholder_facts(uow, programme), today, days)
 
 
 @dataclass
