@@ -12,6 +12,7 @@ from bot.errors import UsageError
 from bot.grammar import channel_id, choice
 from bot.rendering import esc
 from bot.services import digests as svc
+from bot.services.pictures import shared_picture
 
 from .subcommand import CommandRequest, subcommand
 
@@ -37,11 +38,25 @@ def digest_callback(req: CommandRequest, args: list[str]) -> None:
     if verb == "now":
         if rest:
             raise UsageError("`/consult digest now` takes nothing after it.")
-        messages = []
+        messages, plain = [], []
         for rendered in svc.show_digest(req.actor, req.channel_id, req.uow):
-            messages += digest_messages(rendered)
-        for message in ephemeral_messages(messages):
-            req.out.reply(message.text, message.blocks)
+            # The weekly digest's charts, each uploaded once per distinct picture; text bars
+            # for any that cannot be, and for all of them if Slack will not show the images.
+            images = {
+                p.name: file_id
+                for p in rendered.pictures
+                if (
+                    file_id := shared_picture(
+                        req.services.uow, req.out, rendered.programme_id, p.chart
+                    )
+                )
+            }
+            messages += digest_messages(rendered, images=images)
+            plain += digest_messages(rendered)
+        fallbacks = ephemeral_messages(plain) if len(plain) == len(messages) else []
+        for n, message in enumerate(ephemeral_messages(messages)):
+            fallback = fallbacks[n].blocks if n < len(fallbacks) else None
+            req.out.reply(message.text, message.blocks, fallback_blocks=fallback)
     elif verb == "schedule":
         schedule(req, rest)
     else:
