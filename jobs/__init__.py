@@ -15,7 +15,16 @@ from datetime import datetime
 
 from storage.uow import one_connection
 
-from . import digests, directory, duties, reminders, retention, slack_events, votes
+from . import (
+    digests,
+    directory,
+    duties,
+    personal_digests,
+    reminders,
+    retention,
+    slack_events,
+    votes,
+)
 
 log = logging.getLogger("consult.jobs")
 
@@ -33,6 +42,7 @@ SWEEPS: dict[str, Sweep] = {
         Sweep("digests", digests.sweep_digests),
         Sweep("directory", directory.sweep_directory, every_seconds=600),
         Sweep("duty-reminders", duties.send_duty_reminders),
+        Sweep("personal-digests", personal_digests.send_personal_digests),
         Sweep("forget_old_slack_events", slack_events.forget_old_slack_events, every_seconds=3600),
         Sweep("reminders", reminders.send_due_reminders),
         Sweep("retention.purge", retention.purge_expired_programmes, every_seconds=3600),

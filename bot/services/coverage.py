@@ -14,6 +14,7 @@ from ..errors import UsageError
 from ..ports import UnitOfWork
 from . import read_models
 from .access import programme_for
+from .personal_digests import setting_in
 
 MAX_DAYS = 3660
 
@@ -90,6 +91,7 @@ class HomeProgramme:
 class Home:
     programmes: list[HomeProgramme]
     more: int  # programmes left out to stay within Slack's limits
+    personal: object = None  # bot.services.personal_digests.PersonalSetting: their own digest
 
 
 def home_for(actor: Actor, uow: UnitOfWork, days: int = DEFAULT_DAYS) -> Home:
@@ -120,4 +122,4 @@ def home_for(actor: Actor, uow: UnitOfWork, days: int = DEFAULT_DAYS) -> Home:
                     uow.raised_issues.count(programme.id),
                 )
             )
-        return Home(shown, max(0, len(programmes) - MAX_HOME_PROGRAMMES))
+        return Home(shown, max(0, len(programmes) - MAX_HOME_PROGRAMMES), setting_in(uow, actor))

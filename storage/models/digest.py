@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -21,6 +21,24 @@ class DigestFollow(Base):
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PersonalDigest(Base):
+    """`/consult digest me daily|weekly [<day>]`: one person's own digest, sent as a DM.
+
+    One row per person per workspace (it covers every programme of the workspace they
+    take part in); turning it off deletes the row."""
+
+    __tablename__ = "personal_digest"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    frequency: Mapped[str] = mapped_column(String(8))  # daily | weekly
+    weekday: Mapped[int] = mapped_column(Integer, default=0)  # weekly: 0 = Monday
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # Migration 0007_digest: "engagements logged this week", per programme (declared here, with the
