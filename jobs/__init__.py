@@ -42,13 +42,14 @@ SWEEPS: dict[str, Sweep] = {
         Sweep("digests", digests.sweep_digests),
         Sweep("directory", directory.sweep_directory, every_seconds=600),
         Sweep("duty-reminders", duties.send_duty_reminders),
-        Sweep("personal-digests", personal_digests.send_personal_digests),
         Sweep("forget_old_slack_events", slack_events.forget_old_slack_events, every_seconds=3600),
         Sweep("reminders", reminders.send_due_reminders),
         Sweep("retention.purge", retention.purge_expired_programmes, every_seconds=3600),
         Sweep("votes.close", votes.close_votes),
         Sweep("votes.remind", votes.remind_voters),
         Sweep("votes.turnout", votes.warn_low_turnout),
+        # Last: at national scale its 09:00 tick is the longest, and nothing waits behind it.
+        Sweep("personal-digests", personal_digests.send_personal_digests),
     ]
 }
 

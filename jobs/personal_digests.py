@@ -20,6 +20,9 @@ from .sending import send_each
 # chat.postMessage allows about one message a second per conversation, with bursts; each
 # DM is its own conversation, but a workspace-wide burst of thousands is still spaced.
 DM_SPACING_SECONDS = 0.05
+# At most this many per tick, so that the sweep stays well inside its minute and the
+# reminders and votes behind it keep their time; the rest go at the next ticks.
+MAX_PER_SWEEP = 500
 
 
 def render(services, item: DueMessage, now: datetime):
@@ -39,7 +42,7 @@ def send_personal_digests(services, now: datetime) -> int:
     """Send what is due; one failing send never stops the others. Returns how many were sent."""
     return send_each(
         services,
-        personal_digests.personal_digests_due(services.uow, now),
+        personal_digests.personal_digests_due(services.uow, now)[:MAX_PER_SWEEP],
         lambda item: render(services, item, now),
         unsure_means_unsent=True,
     )

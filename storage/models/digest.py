@@ -8,7 +8,10 @@ from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
-from .engagement import Engagement
+from .deadline import DeadlineOwner
+from .duty import Duty
+from .engagement import Action, Engagement
+from .raised_issue import RaisedIssue
 
 
 class DigestFollow(Base):
@@ -44,3 +47,10 @@ class PersonalDigest(Base):
 # Migration 0007_digest: "engagements logged this week", per programme (declared here, with the
 # digest that reads it, rather than in the engagement module).
 Index("ix_engagement_programme_logged", Engagement.programme_id, Engagement.logged_at)
+
+# Migration 0021_personal_digest: what one person owns, read by owner for their own digest
+# (declared here, with the digest that reads them).
+Index("ix_action_owner_state", Action.owner_id, Action.state)
+Index("ix_deadline_owner_user", DeadlineOwner.user_id)
+Index("ix_duty_owner_state", Duty.owner_id, Duty.state)
+Index("ix_raised_issue_response_owner", RaisedIssue.response_owner)

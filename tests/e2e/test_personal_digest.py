@@ -224,3 +224,19 @@ def test_the_home_tab_shows_the_setting_and_changes_it(sqlite_app, slack):
     view = view if isinstance(view, dict) else json.loads(view)
     assert "Your own digest comes *every working day at 09:00*" in json.dumps(view)
     assert "every working day at 09:00" in app.reply("digest me")
+
+
+def test_a_big_sweep_is_spread_over_ticks_and_not_marked_late(sqlite_app, slack, monkeypatch):
+    app = sqlite_app
+    setup(app)
+    app.command('action add "Jane\'s call" --owner <@UJANE> --due tomorrow')
+    app.command("digest me daily")
+    app.command("digest me daily", user="UJANE")
+    monkeypatch.setattr(jobs.personal_digests, "MAX_PER_SWEEP", 1)
+    day = next_day(is_working_day)
+    sweep(app, at(day))
+    assert len(dms(slack, "UADMIN")) + len(dms(slack, "UJANE")) == 1
+    sweep(app, at(day, "09:20:00"))  # the next ticks take the rest, on time
+    sweep(app, at(day, "09:21:00"))
+    assert len(dms(slack, "UADMIN")) == 1 and len(dms(slack, "UJANE")) == 1
+    assert "Sent late" not in json.dumps(dms(slack, "UADMIN") + dms(slack, "UJANE"))

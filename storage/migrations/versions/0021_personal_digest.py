@@ -25,7 +25,16 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.UniqueConstraint("team_id", "user_id"),
     )
+    # A person's own digest reads what they own by owner, across the workspace's programmes.
+    op.create_index("ix_action_owner_state", "action", ["owner_id", "state"])
+    op.create_index("ix_deadline_owner_user", "deadline_owner", ["user_id"])
+    op.create_index("ix_duty_owner_state", "duty", ["owner_id", "state"])
+    op.create_index("ix_raised_issue_response_owner", "raised_issue", ["response_owner"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_raised_issue_response_owner", "raised_issue")
+    op.drop_index("ix_duty_owner_state", "duty")
+    op.drop_index("ix_deadline_owner_user", "deadline_owner")
+    op.drop_index("ix_action_owner_state", "action")
     op.drop_table("personal_digest")
