@@ -229,7 +229,7 @@ def test_the_address_without_ics_is_a_page_saying_how_to_subscribe(running_app, 
         and "<title>Subscribe to Hillingdon co-commissioning</title>" in html
     )
     assert f'<a href="{webcal}">' in html  # the webcal:// link, clickable
-    assert f'<code id="address">{url}</code>' in html  # the plain address to paste
+    assert f'<a href="{url}"><code id="address">{url}</code></a>' in html  # the plain link
     for step in ("Outlook on the web", "Subscribe from web", "From Internet", "Google Calendar"):
         assert step in html, step
     assert "Outlook decides when it checks" in html and "several hours" in html
