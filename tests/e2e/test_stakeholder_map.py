@@ -176,3 +176,20 @@ def test_pack_and_export_list_who_did_not_respond_and_the_ratings(sqlite_app, sl
     never_engaged = {r["code"] for r in rows if r["what"] == "not engaged"}
     assert never_engaged == {"E2", "E3", "LMC1"}
     assert "takes nothing more" in app.reply("export not-heard please")
+
+
+def test_the_demo_has_a_map_to_look_at(services):
+    from bot.context import Actor
+    from bot.services.demo import load_demo
+    from bot.services.stakeholders import stakeholder_map
+
+    load_demo(services.uow, "T1", "C1", "UADMIN")
+    load_demo(services.uow, "T1", "C1", "UADMIN")  # again: nothing changes
+    m = stakeholder_map(Actor("T1", "UADMIN"), "C1", services.uow())
+    assert all(m.quadrants.values()), {k: len(v) for k, v in m.quadrants.items()}
+    assert m.quiet() and m.unrated
+    with services.uow() as uow:
+        rated = uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "stakeholder.rate")
+        ).all()
+    assert len(rated) == m.rated
