@@ -196,7 +196,13 @@ def personal_digests_due(uow_factory, now: datetime) -> list[DueMessage]:
                 )
             )
         settled = uow.deadlines.sent_among(m.key for m in due)
-    return [m for m in due if m.key not in settled]
+        due = [m for m in due if m.key not in settled]
+        # Slack refuses a DM to a deactivated account: do not ask it every minute all day.
+        gone = set()
+        for team in {m.about.team_id for m in due}:
+            people = uow.people.named(team, [m.recipient for m in due if m.about.team_id == team])
+            gone |= {(team, p.user_id) for p in people.values() if p.deleted}
+    return [m for m in due if (m.about.team_id, m.recipient) not in gone]
 
 
 def personal_digest_of(uow_factory, item: DueMessage, now: datetime) -> rules.PersonalDigest:

@@ -240,3 +240,22 @@ def test_a_big_sweep_is_spread_over_ticks_and_not_marked_late(sqlite_app, slack,
     sweep(app, at(day, "09:21:00"))
     assert len(dms(slack, "UADMIN")) == 1 and len(dms(slack, "UJANE")) == 1
     assert "Sent late" not in json.dumps(dms(slack, "UADMIN") + dms(slack, "UJANE"))
+
+
+def test_no_digest_for_a_deactivated_account(sqlite_app, slack):
+    from bot.people import Person
+
+    app = sqlite_app
+    setup(app)
+    app.command('action add "Jane\'s call" --owner <@UJANE> --due tomorrow')
+    app.command("digest me daily", user="UJANE")
+    with app.services.uow() as uow:
+        uow.people.save(
+            "T1", Person("UJANE", "jane", "Jane Doe", deleted=True), datetime.now(LONDON)
+        )
+        uow.commit()
+    day = next_day(is_working_day)
+    sweep(app, at(day))
+    assert dms(slack, "UJANE") == []
+    with app.services.uow() as uow:
+        assert uow.deliveries.get(f"personal-digest:T1:UJANE:{day.isoformat()}") is None
