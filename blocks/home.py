@@ -9,6 +9,7 @@ from bot.dates import format_date, format_datetime, working_days_between
 from bot.rendering import esc
 
 from .kit import MAX_VIEW_BLOCKS, button, context, divider, header, image, section
+from .personal_digest import home_switch
 
 LOG_BUTTON = "home_log_engagement"
 ITEMS = 5  # actions, deadlines and votes shown per programme
@@ -117,6 +118,8 @@ def home_view(home, pictures: dict[int, str] | None = None) -> dict:
             "elements": [button(LOG_BUTTON, "Log engagement", style="primary")],
         },
     ]
+    if getattr(home, "personal", None) is not None:
+        blocks += home_switch(home.personal)
     if not home.programmes:
         blocks.append(
             section(

@@ -16,6 +16,7 @@ of a legend, and alt text on every image.
 from __future__ import annotations
 
 import io
+import math
 import re
 import threading
 from collections import Counter
@@ -169,6 +170,61 @@ def duties_chart(done: int, open_: int, na: int) -> Chart:
         else "No statutory duties recorded."
     )
     return Chart("duties", "Statutory duties", alt, "bars", drawn)
+
+
+MAP_LABEL = 18  # characters of a stakeholder's name written beside its point
+
+
+def stakeholder_map_chart(m) -> Chart:
+    """From bot.stakeholder_map.StakeholderMap (`/consult stakeholder map --chart`)."""
+    return map_chart(m.programme, m.quadrants, len(m.unrated))
+
+
+def map_chart(programme: str, quadrants: dict[str, list], unrated: int) -> Chart:
+    """Each rated stakeholder (name, code, influence, interest, position) at its influence and
+    interest, coloured by its current position; the rows count each quadrant."""
+    from .stakeholder_map import HIGH, QUADRANTS
+
+    rated = sum(len(v) for v in quadrants.values())
+    rows, words, points = [], [], []
+    for name, _, _ in QUADRANTS:
+        entries = quadrants.get(name, [])
+        rows.append(Row(name, len(entries), f"{len(entries):,}", OKABE_ITO["blue"], rated))
+        if entries:
+            shown = ", ".join(f"{e.name} ({e.position or 'no position'})" for e in entries[:8]) + (
+                f" and {len(entries) - 8:,} more" if len(entries) > 8 else ""
+            )
+            words.append(f"{name} {len(entries):,}: {shown}")
+        for e in entries:
+            label = e.code or (
+                e.name if len(e.name) <= MAP_LABEL else e.name[: MAP_LABEL - 1] + "…"
+            )
+            points.append((label, e.influence, e.interest, e.position or "unknown"))
+    alt = (
+        f"Stakeholder map of {programme}: {_plural(rated, 'stakeholder')} rated by influence "
+        f"and interest (1 to 5, {HIGH} and above high); " + "; ".join(words) + "."
+        if rated
+        else f"No stakeholder of {programme} has been rated by influence and interest yet."
+    )
+    if unrated:
+        alt += f" {_plural(unrated, 'stakeholder')} not rated."
+    return Chart(
+        "stakeholder-map",
+        "Stakeholders by influence and interest",
+        alt,
+        "map",
+        tuple(rows),
+        series=tuple(points),
+        extra=(HIGH,),
+    )
+
+
+def stakeholder_map_from_pack(pack) -> Chart:
+    """The same picture from the pack's own rows (bot.services.evidence.MapRow)."""
+    quadrants: dict[str, list] = {}
+    for r in pack.stakeholder_map:
+        quadrants.setdefault(r.quadrant, []).append(r)
+    return map_chart(pack.programme_name, quadrants, pack.unrated)
 
 
 def monday(day: date) -> date:
@@ -330,6 +386,8 @@ def pack_charts(pack) -> dict[str, Chart]:
     }
     if pack.practices:
         charts["positions"] = positions_from_pack(pack)
+    if getattr(pack, "stakeholder_map", None):
+        charts["stakeholder-map"] = stakeholder_map_from_pack(pack)
     for v in pack.votes:
         turnout = getattr(v, "turnout", None)
         if turnout is not None:
@@ -400,6 +458,7 @@ def _paint(chart: Chart, Figure):
         "positions": _draw_positions,
         "weekly": _draw_weekly,
         "turnout": _draw_turnout,
+        "map": _draw_map,
     }[chart.kind]
     fig = painter(chart, Figure)
     fig.suptitle(chart.title, x=0.01, ha="left", fontsize=12, fontweight="bold")
@@ -574,4 +633,77 @@ def _draw_turnout(chart: Chart, Figure):
         [t + timedelta(hours=12) for t in ticks], [d.strftime("%-d %b %Y") for d in ticks]
     )
     ax.set_ylabel("practices voted")
+    return fig
+
+
+def _draw_map(chart: Chart, Figure):
+    (high,) = chart.extra
+    fig = Figure(figsize=(WIDTH_INCHES, 6.4))
+    ax = fig.add_axes((0.09, 0.09, 0.86, 0.80))
+    edge = high - 0.5
+    ax.set_xlim(0.5, 6.0)  # room for the labels of the most interested
+    ax.set_ylim(0.5, 5.5)
+    ax.axvline(edge, color="#c9d1d8", linewidth=1.5)
+    ax.axhline(edge, color="#c9d1d8", linewidth=1.5)
+    corners = {  # (x, y, ha, va) of each quadrant's name
+        "manage closely": (5.95, 5.45, "right", "top"),
+        "keep satisfied": (0.55, 5.45, "left", "top"),
+        "keep informed": (5.95, 0.55, "right", "bottom"),
+        "monitor": (0.55, 0.55, "left", "bottom"),
+    }
+    for r in chart.rows:
+        x, y, ha, va = corners[r.label]
+        ax.text(
+            x,
+            y,
+            f"{r.label} ({r.text})",
+            ha=ha,
+            va=va,
+            fontsize=10,
+            fontweight="bold",
+            color="#5a6570",
+        )
+    # Stakeholders with the same ratings share a point: spread them in a small ring.
+    at: dict[tuple[int, int], list] = {}
+    for p in chart.series:
+        at.setdefault((p[2], p[1]), []).append(p)
+    for (x, y), group in at.items():
+        for i, (label, _, _, position) in enumerate(group[:12]):
+            dx = dy = 0.0
+            if len(group) > 1:
+                angle = 2 * math.pi * i / min(len(group), 12)
+                dx, dy = 0.28 * math.cos(angle), 0.28 * math.sin(angle)
+            colour = POSITION_COLOURS.get(position, POSITION_COLOURS["unknown"])
+            ax.scatter(
+                [x + dx], [y + dy], s=60, color=colour, edgecolor=INK, linewidth=0.5, zorder=3
+            )
+            ax.text(x + dx + 0.08, y + dy, label, fontsize=7, va="center", zorder=4)
+        if len(group) > 12:
+            ax.text(x, y - 0.42, f"+{len(group) - 12:,} more", fontsize=7, ha="center")
+    ax.set_xticks([1, 2, 3, 4, 5])
+    ax.set_yticks([1, 2, 3, 4, 5])
+    ax.set_xlabel("interest")
+    ax.set_ylabel("influence")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    handles = [
+        ax.scatter(
+            [],
+            [],
+            s=40,
+            color=c,
+            edgecolor=INK,
+            linewidth=0.5,
+            label="no position" if k == "unknown" else k,
+        )
+        for k, c in POSITION_COLOURS.items()
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 1.09),
+        ncol=5,
+        frameon=False,
+        fontsize=8,
+    )
     return fig

@@ -46,6 +46,8 @@ class StakeholderFact:
     list_size: int | None = None
     last_engaged: date | None = None
     position: str | None = None
+    influence: int | None = None  # 1 to 5, None: not rated (the stakeholder map)
+    interest: int | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ class CoverageReport:
     positions: list[PositionShare] = field(default_factory=list)  # member practices only
     practice_list_size: int = 0
     duties: list[DutyState] = field(default_factory=list)
+    # Rated "manage closely" on the stakeholder map and not engaged within `days`: named first.
+    manage_closely_quiet: list[NotEngaged] = field(default_factory=list)
 
     @property
     def since(self) -> date:
@@ -145,7 +149,22 @@ def build_report(
     types = sorted(by_type.values(), key=lambda t: (order.get(t.type, len(TYPES)), t.type))
     practices = [f for f in facts if f.type == "practice"]
     positions, total_size = practice_positions(practices)
-    return CoverageReport(programme, days, today, types, positions, total_size, list(duties or []))
+    from .stakeholder_map import MANAGE_CLOSELY, quadrant
+
+    quiet = sorted(
+        (
+            NotEngaged(f.id, f.name, f.code, f.last_engaged)
+            for f in facts
+            if f.influence is not None
+            and f.interest is not None
+            and quadrant(f.influence, f.interest) == MANAGE_CLOSELY
+            and not is_engaged(f.last_engaged, today, days)
+        ),
+        key=_overdue_order,
+    )
+    return CoverageReport(
+        programme, days, today, types, positions, total_size, list(duties or []), quiet
+    )
 
 
 def practice_positions(practices: list[StakeholderFact]) -> tuple[list[PositionShare], int]:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         DutyEvidence,
         Elector,
         Engagement,
+        PersonalDigest,
         Programme,
         PurgeLog,
         RaisedIssue,
@@ -469,6 +470,32 @@ class PeopleRepository(Protocol):
     def teams_with_programmes(self) -> list[str]: ...
 
 
+class PersonalDigestRepository(Protocol):
+    """Personal digests: the settings, and what one person owns across a workspace."""
+
+    def setting(self, team_id: str, user_id: str) -> PersonalDigest | None: ...
+
+    def set(
+        self, team_id: str, user_id: str, frequency: str, weekday: int, timezone: str, at: datetime
+    ) -> PersonalDigest: ...
+
+    def stop(self, team_id: str, user_id: str) -> bool: ...
+
+    def all(self) -> list[PersonalDigest]: ...
+
+    def actions(self, team_id: str, user_id: str) -> list[tuple[Programme, Action]]: ...
+
+    def deadlines(
+        self, team_id: str, user_id: str, until: date
+    ) -> list[tuple[Programme, Deadline]]: ...
+
+    def duties(self, team_id: str, user_id: str, until: date) -> list[tuple[Programme, Duty]]: ...
+
+    def votes(self, team_id: str, user_id: str) -> list[tuple[Programme, Vote, Stakeholder]]: ...
+
+    def issues(self, team_id: str, user_id: str) -> list[tuple[Programme, RaisedIssue]]: ...
+
+
 class UnitOfWork(Protocol):
     """`with uow:` opens the transaction; leaving it rolls back what was not committed."""
 
@@ -487,6 +514,7 @@ class UnitOfWork(Protocol):
     personal_data: PersonalDataRepository
     retention: RetentionRepository
     people: PeopleRepository
+    personal_digests: PersonalDigestRepository
 
     @property
     def memo(self) -> dict:

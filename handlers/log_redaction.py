@@ -3,7 +3,8 @@
 Installed once at start (app.py main), this rewrites every log record as it
 is made, before any handler sees it: Slack tokens (xoxb-, xoxp-, xapp-...),
 response_url addresses (each one lets its holder answer for the app for 30
-minutes), calendar feed tokens in /calendar/<token>.ics paths, and the
+minutes), calendar feed tokens in /calendar/<token>.ics paths (and the pages at
+/calendar/<token>), and the
 signing and client secrets themselves are replaced, in the message, its
 arguments, and any traceback.
 """
@@ -23,8 +24,8 @@ _PATTERNS = [
         lambda m: f"{m.group(1)}-{REDACTED}",
     ),
     (
-        re.compile(r"(/calendar/)[^/\s\"'?#<>]+?(\.ics)"),
-        lambda m: f"{m.group(1)}{REDACTED}{m.group(2)}",
+        re.compile(r"(/calendar/)[^/\s\"'?#<>.]+(\.ics)?"),
+        lambda m: f"{m.group(1)}{REDACTED}{m.group(2) or ''}",
     ),
     (re.compile(r"(https://hooks\.slack\.com/)[^\s\"'<>]+"), lambda m: f"{m.group(1)}{REDACTED}"),
 ]

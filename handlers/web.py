@@ -1,4 +1,4 @@
-"""The HTTP surface: Slack at /slack/events, health, and calendar feeds.
+"""The HTTP surface: Slack at /slack/events, health, calendar feeds and their pages.
 
 A plain WSGI callable, served by waitress in production and in tests.
 """
@@ -19,6 +19,7 @@ log = logging.getLogger("consult.web")
 Route = tuple[set[str], re.Pattern, Callable]
 ROUTES: list[Route] = [
     ({"GET", "HEAD"}, re.compile(r"/calendar/(?P<token>[^/]{1,100})\.ics"), calendar.calendar_feed),
+    ({"GET", "HEAD"}, re.compile(r"/calendar/(?P<token>[^/.]{1,100})"), calendar.calendar_page),
 ]
 
 

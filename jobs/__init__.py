@@ -15,7 +15,16 @@ from datetime import datetime
 
 from storage.uow import one_connection
 
-from . import digests, directory, duties, reminders, retention, slack_events, votes
+from . import (
+    digests,
+    directory,
+    duties,
+    personal_digests,
+    reminders,
+    retention,
+    slack_events,
+    votes,
+)
 
 log = logging.getLogger("consult.jobs")
 
@@ -39,6 +48,8 @@ SWEEPS: dict[str, Sweep] = {
         Sweep("votes.close", votes.close_votes),
         Sweep("votes.remind", votes.remind_voters),
         Sweep("votes.turnout", votes.warn_low_turnout),
+        # Last: at national scale its 09:00 tick is the longest, and nothing waits behind it.
+        Sweep("personal-digests", personal_digests.send_personal_digests),
     ]
 }
 

@@ -48,6 +48,7 @@ SCOPE: dict[str, str] = {
     "slack_installations": "team_id = :team",
     "person": "team_id = :team",
     "slack_request": "team_id = :team",
+    "personal_digest": "team_id = :team",
 }
 
 # The programme a row belongs to (tables outside any programme are absent).
@@ -96,6 +97,7 @@ PERSON_COLUMNS: list[tuple[str, str]] = [
     ("engagement_raised_issue", "tagged_by"),
     ("slack_installations", "user_id"),  # who installed Consult in the workspace
     ("person", "user_id"),  # the directory: their names (deleted, not pseudonymised, on forget)
+    ("personal_digest", "user_id"),  # their own digest's setting (deleted on forget)
 ]
 
 # Free text where a user id can appear (a <@U123> mention, a DM's ledger key, JSON).
@@ -238,6 +240,16 @@ class PersonalDataRepository:
         ).rowcount
         if n:
             changed["person (names removed)"] = n
+        # Nobody is left to send their own digest to.
+        n = self.session.execute(
+            text(
+                "DELETE FROM personal_digest WHERE user_id = :uid "
+                f"AND {_scope('personal_digest', team)}"
+            ),
+            params,
+        ).rowcount
+        if n:
+            changed["personal_digest (stopped)"] = n
         for table, column in PERSON_COLUMNS:
             n = self.session.execute(
                 text(

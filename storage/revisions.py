@@ -28,7 +28,7 @@ from storage.models import Base
 
 # Tables whose rows say nothing Consult shows about a programme.
 NOT_CONTENT = frozenset(
-    {"delivery", "slack_request", "slack_event", "person", "purge_log"}
+    {"delivery", "slack_request", "slack_event", "person", "purge_log", "personal_digest"}
     | {"slack_bots", "slack_installations", "slack_oauth_states"}
 )
 

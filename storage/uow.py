@@ -24,6 +24,7 @@ from storage.repositories.duties import DutyRepository
 from storage.repositories.engagements import EngagementRepository
 from storage.repositories.feeds import CalendarFeedRepository
 from storage.repositories.people import PeopleRepository
+from storage.repositories.personal_digests import PersonalDigestRepository
 from storage.repositories.programmes import ProgrammeRepository
 from storage.repositories.raised_issues import RaisedIssueRepository
 from storage.repositories.retention import RetentionRepository
@@ -91,6 +92,7 @@ class UnitOfWork:
         self.personal_data = PersonalDataRepository(session)
         self.retention = RetentionRepository(session)
         self.people = PeopleRepository(session)
+        self.personal_digests = PersonalDigestRepository(session)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -83,6 +83,9 @@ def main(argv=None) -> int:
         small(stack([work / "weekly.png", work / "turnout-1.png"])).save(
             args.out / "pack-charts.png", optimize=True
         )
+        small(Image.open(work / "stakeholder-map.png"), colours=256).save(
+            args.out / "stakeholder-map.png", optimize=True
+        )
         # The pack's first page and the page with the practices' positions chart.
         positions_page = next(
             p

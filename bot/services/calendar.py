@@ -66,6 +66,11 @@ def addresses(public_base_url: str, token: str) -> tuple[str, str]:
     return web, "webcal://" + web.split("://", 1)[1]
 
 
+def page_address(public_base_url: str, token: str) -> str:
+    """The feed's page for people: the same address without `.ics` (GET /calendar/<token>)."""
+    return f"{public_base_url.rstrip('/')}/calendar/{token}"
+
+
 def _feed_snapshot(feed) -> dict:
     # Never the token's hash: the audit trail is readable by admins, feeds are not theirs.
     return {
@@ -81,6 +86,7 @@ class IssuedFeed:
     kind: str
     web: str
     webcal: str
+    page: str
     # Addresses turned off by this request: all earlier ones (rotate) or the asker's least used (cap).
     turned_off: list[dict] = field(default_factory=list)
     rotated: bool = False
@@ -143,7 +149,8 @@ def issue_feed(
         feed, token = _issue(uow, actor, programme, kind)
         uow.commit()
         web, webcal = addresses(public_base_url, token)
-        return IssuedFeed(programme.name, feed.id, kind, web, webcal, turned_off)
+        page = page_address(public_base_url, token)
+        return IssuedFeed(programme.name, feed.id, kind, web, webcal, page, turned_off)
 
 
 def rotate_feed(
@@ -172,7 +179,14 @@ def rotate_feed(
         uow.commit()
         web, webcal = addresses(public_base_url, token)
         return IssuedFeed(
-            programme.name, feed.id, kind, web, webcal, [_usage(f) for f in old], rotated=True
+            programme.name,
+            feed.id,
+            kind,
+            web,
+            webcal,
+            page_address(public_base_url, token),
+            [_usage(f) for f in old],
+            rotated=True,
         )
 
 
@@ -206,11 +220,41 @@ def feed_status(actor: Actor, channel_id: str, uow: UnitOfWork):
         return programme, [_usage(f) for f in uow.feeds.live(programme.id)]
 
 
+@dataclass(frozen=True)
+class SubscribePage:
+    """What the page at a feed's address without `.ics` shows (how to subscribe to it)."""
+
+    programme_name: str
+    kind: str
+    web: str
+    webcal: str
+
+
+def subscribe_page(uow: UnitOfWork, token: str, public_base_url: str) -> SubscribePage | None:
+    """The page behind a live address, or None for any token that is not one (as fetch_feed).
+
+    Opening the page is not a fetch of the feed: it is not counted as one."""
+    if not well_formed(token):
+        return None
+    digest = hash_token(token)
+    with uow:
+        feed = uow.feeds.by_token_hash(digest)
+        if (
+            feed is None
+            or not hmac.compare_digest(feed.token_hash, digest)
+            or feed.revoked_at is not None
+        ):
+            return None
+        programme = uow.programmes.get(feed.programme_id)
+        web, webcal = addresses(public_base_url, token)
+        return SubscribePage(programme.name, feed.kind, web, webcal)
+
+
 # -- serving a feed -------------------------------------------------------------
 
 # Raise when bot/calendar_feed.py changes what it writes for the same items, so
 # that every subscriber's ETag changes and clients fetch the new bytes.
-FEED_FORMAT = 2  # 2: provisional dates are TENTATIVE, with their sources
+FEED_FORMAT = 3  # 2: provisional dates are TENTATIVE, with their sources; 3: how to act on each
 
 
 @dataclass
@@ -409,6 +453,8 @@ def _deadline_item(d, owners: list[str], tz: str) -> CalendarItem:
         details.append(d.notes)
     if remind_days and not done:
         details.append(f"Consult reminds the channel {_remind_text(remind_days)}.")
+    if not done:
+        details.append(_act_on(d))
     details.append(f"Consult #{d.id}")
     title = _short(d.title) if d.kind == "meeting" else _short(f"Deadline: {d.title}")
     if tentative:
@@ -437,6 +483,19 @@ def _deadline_item(d, owners: list[str], tz: str) -> CalendarItem:
     )
 
 
+def _act_on(d) -> str:
+    """What to type in the programme's channel to act on a deadline or meeting from the calendar."""
+    if d.kind == "meeting":
+        return (
+            f"To move it, type `/consult meeting move {d.id} <date> --time HH:MM` in the programme's "
+            f"channel; to cancel it, `/consult meeting cancel {d.id}`."
+        )
+    return (
+        f"When it is met, type `/consult deadline done {d.id}` in the programme's channel; "
+        f"to move it, `/consult deadline move {d.id} <date>`."
+    )
+
+
 _RULES = {
     "simple": "simple majority",
     "absolute": "absolute majority of the electorate",
@@ -460,7 +519,8 @@ def _vote_item(v, mark, tz: str) -> CalendarItem:
     details.append(
         "The vote has closed; the result is in the channel."
         if closed
-        else "Vote with the buttons on the vote message in the channel."
+        else "To vote: the For, Against and Abstain buttons on the vote message in the channel, "
+        "or type `/consult vote cast for|against|abstain` there; `/consult vote tally` shows how it stands."
     )
     details.append(f"Consult vote #{v.id}")
     title = _short(("Vote closed: " if closed else "Vote closes: ") + v.question)
@@ -484,7 +544,10 @@ def _duty_item(d, mark) -> CalendarItem:
     qualifiers = duty_rules.due_qualifiers(d)
     if qualifiers:
         details.append("Due date: " + "; ".join(qualifiers) + ".")
-    details.append(f"Mark it with `/consult duty done {d.id}` and its evidence.")
+    details.append(
+        f"When it is done, type `/consult duty done {d.id} --evidence <link or engagement id>` "
+        "in the programme's channel."
+    )
     tentative = bool(getattr(d, "provisional", False))
     return CalendarItem(
         kind="duty",
@@ -508,7 +571,11 @@ def _action_item(a, mark) -> CalendarItem:
         updated=updated,
         sequence=sequence,
         day=a.due_on,
-        details=(a.title, f"Consult action #{a.id}"),
+        details=(
+            a.title,
+            f"When it is done, type `/consult action done {a.id}` in the programme's channel.",
+            f"Consult action #{a.id}",
+        ),
         owners=(a.owner_id,),
         alarm=_all_day_alarm(a.due_on, reminders.ACTION_REMIND_DAYS),
     )

@@ -14,6 +14,7 @@ from ..errors import UsageError
 from ..ports import UnitOfWork
 from . import read_models
 from .access import programme_for
+from .personal_digests import setting_in
 
 MAX_DAYS = 3660
 
@@ -22,19 +23,32 @@ def duty_states(uow: UnitOfWork, programme_id: int) -> list[DutyState]:
     return [DutyState(d.id, d.title, d.state, d.due_on) for d in uow.duties.list(programme_id)]
 
 
+def stakeholder_facts(uow: UnitOfWork, programme, type: str | None = None) -> list[StakeholderFact]:
+    """Each live stakeholder with when it was last engaged, its position and its ratings."""
+    stakeholders = uow.stakeholders.list(programme.id, type)
+    last = uow.engagements.last_engaged(programme.id)
+    positions = uow.engagements.latest_positions(programme.id)
+    return [
+        StakeholderFact(
+            s.id,
+            s.type,
+            s.name,
+            s.code,
+            s.list_size,
+            last.get(s.id),
+            positions.get(s.id),
+            s.influence,
+            s.interest,
+        )
+        for s in stakeholders
+    ]
+
+
 def coverage_report(
     uow: UnitOfWork, programme, days: int, today: date, type: str | None = None
 ) -> CoverageReport:
     """The coverage of a programme (inside an open unit of work)."""
-    stakeholders = uow.stakeholders.list(programme.id, type)
-    last = uow.engagements.last_engaged(programme.id)
-    positions = uow.engagements.latest_positions(programme.id)
-    facts = [
-        StakeholderFact(
-            s.id, s.type, s.name, s.code, s.list_size, last.get(s.id), positions.get(s.id)
-        )
-        for s in stakeholders
-    ]
+    facts = stakeholder_facts(uow, programme, type)
     return build_report(programme.name, facts, days, today, duty_states(uow, programme.id))
 
 
@@ -77,6 +91,7 @@ class HomeProgramme:
 class Home:
     programmes: list[HomeProgramme]
     more: int  # programmes left out to stay within Slack's limits
+    personal: object = None  # bot.services.personal_digests.PersonalSetting: their own digest
 
 
 def home_for(actor: Actor, uow: UnitOfWork, days: int = DEFAULT_DAYS) -> Home:
@@ -107,4 +122,4 @@ def home_for(actor: Actor, uow: UnitOfWork, days: int = DEFAULT_DAYS) -> Home:
                     uow.raised_issues.count(programme.id),
                 )
             )
-        return Home(shown, max(0, len(programmes) - MAX_HOME_PROGRAMMES))
+        return Home(shown, max(0, len(programmes) - MAX_HOME_PROGRAMMES), setting_in(uow, actor))

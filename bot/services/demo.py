@@ -8,7 +8,7 @@ from collections.abc import Callable
 from .. import clock
 from ..context import Actor
 from ..ports import UnitOfWork
-from . import deadlines, duties, engagements, raised_issues, votes
+from . import deadlines, duties, engagements, raised_issues, stakeholders, votes
 from .programmes import setup_programme
 
 DEMO_NAME = "Demo CCG co-commissioning"
@@ -21,6 +21,7 @@ DEMO_DATA = [
     deadlines.demo_data,
     votes.demo_data,
     duties.demo_data,
+    stakeholders.demo_data,  # ratings for the stakeholder map, after the engagement log
 ]
 
 

@@ -215,6 +215,7 @@ class RenderedDigest:
     sections: list[RenderedSection]
     notes: list[str] = field(default_factory=list)  # mrkdwn, small print
     pictures: list[Picture] = field(default_factory=list)  # after the headline
+    programme_id: int | None = None  # whose pictures these are; None for a roll-up
 
 
 # Wording shared by the templates.
@@ -273,6 +274,27 @@ def digest_pictures(d: Digest) -> list[Picture]:
     return [Picture(c.name, c.title, c.alt, charts.text_bars(c), c) for c in chosen]
 
 
+def rollup_pictures(r: Rollup) -> list[Picture]:
+    """The weekly digest's two charts over the followed programmes: coverage with a bar per
+    programme, and the member practices of them all by position."""
+    if not r.lines:
+        return []
+    chosen = [
+        charts.coverage_chart(
+            [(line.programme, line.engaged, line.stakeholders) for line in r.lines], COVERAGE_DAYS
+        )
+    ]
+    totals: dict[str, list[int]] = {}
+    for line in r.lines:
+        for share in line.positions:
+            n = totals.setdefault(share.position, [0, 0])
+            n[0] += share.count
+            n[1] += share.list_size
+    if any(count for count, _ in totals.values()):
+        chosen.append(charts.positions_chart([(p, n, size) for p, (n, size) in totals.items()]))
+    return [Picture(c.name, c.title, c.alt, charts.text_bars(c), c) for c in chosen]
+
+
 # -- /consult digest now ---------------------------------------------------------------------------
 
 
@@ -285,11 +307,11 @@ def show_digest(actor: Actor, channel_id: str, uow: UnitOfWork) -> list[Rendered
         programme = uow.programmes.by_channel(actor.team_id, channel_id)
         if programme is not None:
             today = now.astimezone(ZoneInfo(programme.timezone)).date()
-            shown.append(
-                render_digest(
-                    compose(uow, programme, window_before(now, programme.timezone), today)
-                )
+            rendered = render_digest(
+                compose(uow, programme, window_before(now, programme.timezone), today)
             )
+            rendered.programme_id = programme.id
+            shown.append(rendered)
         followed = uow.digests.followed_by(actor.team_id, channel_id)
         if followed:
             shown.append(render_rollup(compose_rollup(uow, followed, now)))
@@ -465,6 +487,7 @@ class RollupLine:
     open_votes: int
     next_deadline: UpcomingDeadline | None
     open_duties: int
+    positions: list = field(default_factory=list)  # bot.coverage.PositionShare of its practices
 
 
 @dataclass
@@ -513,6 +536,7 @@ def compose_rollup(uow: UnitOfWork, programmes, now: datetime, late: bool = Fals
                 len(open_votes),
                 upcoming,
                 len(uow.duties.list(p.id, ("open",))),
+                report.positions,
             )
         )
     return Rollup(as_of, tz, lines, late)
@@ -527,6 +551,7 @@ def render_rollup(r: Rollup) -> RenderedDigest:
         head,
         [RenderedSection("rollup", render("digest/rollup.j2", **ctx))],
         [render("digest/rollup_footer.j2", **ctx)],
+        rollup_pictures(r),
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from .. import charts, clock, programme_templates
+from .. import charts, clock, programme_templates, stakeholder_map
 from .. import duties as duty_rules
 from .. import raised_issues as issue_rules
 from .. import votes as vote_rules
@@ -30,6 +30,7 @@ from ..errors import UsageError
 from ..people import Names
 from ..ports import UnitOfWork
 from ..rendering import html_environment
+from ..spreadsheet import csv_bytes
 from ..stakeholder_types import TYPE_LABELS, TYPES
 from .access import programme_for, require_admin
 from .directory import names_for
@@ -289,6 +290,42 @@ class TimelineEntry:
 
 
 @dataclass
+class NotHeardRow:
+    """A stakeholder who did not respond: did not vote in a closed vote, or was never engaged."""
+
+    type_label: str
+    name: str
+    code: str | None
+    group: str | None
+    list_size: int | None
+
+
+@dataclass
+class NonVoters:
+    """A closed vote's eligible practices that did not vote."""
+
+    vote_id: int
+    question: str
+    closed_at: datetime | None
+    electorate: int
+    rows: list[NotHeardRow]
+    counted_at_meeting: bool = False  # an aggregate count: who voted was not recorded
+
+
+@dataclass
+class MapRow:
+    """A rated stakeholder on the stakeholder map."""
+
+    quadrant: str
+    type_label: str
+    name: str
+    code: str | None
+    influence: int
+    interest: int
+    position: str | None
+
+
+@dataclass
 class Pack:
     programme_name: str
     template_title: str | None
@@ -310,6 +347,11 @@ class Pack:
     cancelled: list = field(default_factory=list)  # duties the chosen model does not need
     model: str | None = None
     documents: list = field(default_factory=list)  # the template's source documents
+    # Who did not respond: each closed vote's non-voters, and per type those never engaged.
+    non_voters: list[NonVoters] = field(default_factory=list)
+    not_engaged: list[tuple[str, list[NotHeardRow]]] = field(default_factory=list)
+    stakeholder_map: list[MapRow] = field(default_factory=list)  # rated stakeholders, by quadrant
+    unrated: int = 0
 
     def practices_by_locality(self) -> list[Locality]:
         """The practices under their locality headings, in the register's order (by locality,
@@ -338,7 +380,11 @@ class Pack:
         if self.documents:
             titles.append(("sources", "Source documents"))
         numbered = [(key, f"{n}. {title}") for n, (key, title) in enumerate(titles, start=1)]
-        return numbered + [("log", "Appendix: the engagement log")]
+        return numbered + [
+            ("log", "Appendix: the engagement log"),
+            ("map", "Appendix: the stakeholder map"),
+            ("not-heard", "Appendix: who did not respond"),
+        ]
 
 
 def _local_date(dt: datetime, tz: str) -> date:
@@ -453,9 +499,77 @@ def compute(rec: Records) -> Pack:
         timeline=timeline_of(rec, votes, duty_rows, totals),
         source=source_counts(rec),
         duty_counts={s: sum(1 for r in statutory if r.state == s) for s in duty_rules.STATES},
+        non_voters=non_voters_of(rec),
+        not_engaged=not_engaged_of(live, per_stakeholder),
+        stakeholder_map=map_rows(live, positions),
+        unrated=sum(1 for s in live if s.influence is None or s.interest is None),
     )
     pack.fingerprint = fingerprint(pack)
     return pack
+
+
+def _not_heard(s) -> NotHeardRow:
+    return NotHeardRow(TYPE_LABELS.get(s.type, s.type), s.name, s.code, s.group_name, s.list_size)
+
+
+def non_voters_of(rec: Records) -> list[NonVoters]:
+    """For each closed vote, the practices of its electorate with no ballot, by name."""
+    people = {s.id: s for s in rec.stakeholders}
+    out = []
+    for v in rec.votes:
+        if v.state != "closed":
+            continue
+        electors = rec.electors.get(v.id, [])
+        voted = {b.stakeholder_id for b in rec.ballots.get(v.id, [])}
+        aggregate = v.id in rec.aggregates
+        rows = (
+            []
+            if aggregate
+            else sorted(
+                (
+                    _not_heard(people[e.stakeholder_id])
+                    for e in electors
+                    if e.stakeholder_id not in voted and e.stakeholder_id in people
+                ),
+                key=lambda r: ((r.group or "").lower(), r.name.lower()),
+            )
+        )
+        out.append(NonVoters(v.id, v.question, v.closed_at, len(electors), rows, aggregate))
+    return out
+
+
+def not_engaged_of(live: list, per_stakeholder: dict[int, list]) -> list[tuple[str, list]]:
+    """Per stakeholder type, in the register's order: those with no engagement in the log."""
+    out = []
+    for t in TYPES:
+        rows = sorted(
+            (_not_heard(s) for s in live if s.type == t and s.id not in per_stakeholder),
+            key=lambda r: ((r.group or "").lower(), r.name.lower()),
+        )
+        if rows:
+            out.append((TYPE_LABELS[t], rows))
+    return out
+
+
+def map_rows(live: list, positions: dict) -> list[MapRow]:
+    """The rated stakeholders, quadrant by quadrant, most influential and interested first."""
+    order = {name: i for i, (name, _, _) in enumerate(stakeholder_map.QUADRANTS)}
+    rows = [
+        MapRow(
+            stakeholder_map.quadrant(s.influence, s.interest),
+            TYPE_LABELS.get(s.type, s.type),
+            s.name,
+            s.code,
+            s.influence,
+            s.interest,
+            positions.get(s.id, (None,))[0],
+        )
+        for s in live
+        if s.influence is not None and s.interest is not None
+    ]
+    return sorted(
+        rows, key=lambda r: (order[r.quadrant], -r.influence, -r.interest, r.name.lower())
+    )
 
 
 def engagements_per_stakeholder(rec: Records) -> dict[int, list]:
@@ -930,6 +1044,60 @@ def build_pack_docx(
         header=pack.programme_name,
         footer=f"Fingerprint {pack.fingerprint}",
     )
+
+
+NOT_HEARD_HEADER = [
+    "what",
+    "vote",
+    "question",
+    "vote closed at",
+    "stakeholder type",
+    "code",
+    "name",
+    "locality or CCG",
+    "list size",
+]
+
+
+def not_heard_csv(actor: Actor, channel_id: str, uow: UnitOfWork) -> tuple[object, bytes, str]:
+    """(programme, CSV, a sentence of counts): the evidence pack's "who did not respond", one row
+    per closed vote and practice that did not vote, then one per stakeholder never engaged."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        pack = compute(gather(uow, programme))
+    rows = []
+    for v in pack.non_voters:
+        for r in v.rows:
+            rows.append(
+                [
+                    "did not vote",
+                    v.vote_id,
+                    v.question,
+                    v.closed_at.isoformat() if v.closed_at else "",
+                ]
+                + [r.type_label, r.code, r.name, r.group, r.list_size]
+            )
+    for _, group in pack.not_engaged:
+        for r in group:
+            rows.append(
+                ["not engaged", "", "", "", r.type_label, r.code, r.name, r.group, r.list_size]
+            )
+    voters = sum(len(v.rows) for v in pack.non_voters)
+    quiet = sum(len(g) for _, g in pack.not_engaged)
+    counted = [v.vote_id for v in pack.non_voters if v.counted_at_meeting]
+    comment = (
+        f"Who did not respond in {programme.name}: {voters:,} non-voting practice"
+        f"{'s' if voters != 1 else ''} across {len(pack.non_voters):,} closed vote"
+        f"{'s' if len(pack.non_voters) != 1 else ''}, and {quiet:,} stakeholder"
+        f"{'s' if quiet != 1 else ''} never engaged."
+    )
+    if counted:
+        comment += (
+            " Counted at a meeting, so with no list of who voted: vote "
+            + ", ".join(f"#{n}" for n in counted)
+            + "."
+        )
+    return programme, csv_bytes(NOT_HEARD_HEADER, rows), comment
 
 
 FORMATS = ("html", "pdf", "docx")

@@ -22,12 +22,13 @@ log = logging.getLogger("consult.pictures")
 KIND = "picture"
 
 
-def picture_key(programme_id: int, chart, png: bytes) -> str:
-    return f"{KIND}:{programme_id}:{chart.name}:{hashlib.sha256(png).hexdigest()[:32]}"
+def picture_key(programme_id: int | None, chart, png: bytes) -> str:
+    owner = "rollup" if programme_id is None else programme_id  # a roll-up's: several programmes
+    return f"{KIND}:{owner}:{chart.name}:{hashlib.sha256(png).hexdigest()[:32]}"
 
 
 def shared_picture(
-    uow_factory: Callable[[], UnitOfWork], messenger, programme_id: int, chart
+    uow_factory: Callable[[], UnitOfWork], messenger, programme_id: int | None, chart
 ) -> str | None:
     """The Slack file id of this chart's picture, uploaded now if these figures have not been
     drawn before; None if it cannot be uploaded (the caller shows text bars instead)."""

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import clock, practice_files
 from ..context import Actor
+from ..coverage import DEFAULT_DAYS
 from ..errors import Conflict, NotFound, UsageError
 from ..ports import UnitOfWork
+from ..stakeholder_map import HIGHEST, LOWEST, StakeholderMap, build_map
 from ..stakeholder_types import TYPE_ALIASES, TYPES
 from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, snapshot
+from .coverage import stakeholder_facts
 from .duties import ensure_template_duties
 
 MAX_NAME = 200
@@ -275,6 +279,93 @@ def remove_stakeholder(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork)
         audit(uow, actor, programme, "stakeholder.remove", "stakeholder", s.id, before, snapshot(s))
         uow.commit()
         return s
+
+
+RATINGS = ["influence", "interest"]
+
+
+def rate_stakeholder(
+    actor: Actor, channel_id: str, ref: str, influence: int, interest: int, uow: UnitOfWork
+):
+    """Record how much a stakeholder matters to the decision; the earlier rating stays in the audit trail."""
+    for name, value in (("influence", influence), ("interest", interest)):
+        if not LOWEST <= value <= HIGHEST:
+            raise UsageError(f"`--{name}` must be a whole number from {LOWEST} to {HIGHEST}.")
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "rate stakeholders")
+        s = resolve(uow, programme, ref)
+        before = snapshot(s, RATINGS)
+        s.influence, s.interest = influence, interest
+        audit(
+            uow,
+            actor,
+            programme,
+            "stakeholder.rate",
+            "stakeholder",
+            s.id,
+            before,
+            snapshot(s, RATINGS),
+        )
+        uow.commit()
+        return s, before
+
+
+def stakeholder_map(
+    actor: Actor, channel_id: str, uow: UnitOfWork, days: int = DEFAULT_DAYS
+) -> StakeholderMap:
+    """Every stakeholder in its quadrant, with its current position and when last engaged."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        today = clock.today_in(programme.timezone)
+        return build_map(programme.name, stakeholder_facts(uow, programme), today, days)
+
+
+# The demo's ratings: the bodies whose say matters most, and the largest practices rated high.
+DEMO_RATINGS = {
+    "LMC01": (5, 5),
+    "NHSE01": (5, 2),
+    "HWBB01": (4, 3),
+    "HW01": (2, 5),
+    "PG01": (2, 4),
+    "LA01": (3, 2),
+    "GB01": (5, 4),
+}
+
+
+def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
+    """Ratings for the stakeholder map: the other bodies as DEMO_RATINGS, the twelve largest
+    practices by list size (the five largest high influence; interest high if engaged so far),
+    and the three smallest low on both."""
+    with uow_factory() as uow:
+        stakeholders = uow.stakeholders.list(programme.id)
+        if any(s.influence is not None for s in stakeholders):
+            return
+        practices = sorted(
+            (s for s in stakeholders if s.type == "practice"),
+            key=lambda s: -(s.list_size or 0),
+        )
+        engaged = uow.engagements.last_engaged(programme.id)
+        ratings = {s.id: DEMO_RATINGS[s.code] for s in stakeholders if s.code in DEMO_RATINGS}
+        for rank, s in enumerate(practices[:12]):
+            ratings[s.id] = (4 if rank < 5 else 2, 4 if s.id in engaged else 2)
+        for s in practices[-3:]:  # the three smallest: watched, little more
+            ratings[s.id] = (1, 2)
+        for s in stakeholders:
+            if s.id in ratings:
+                before = snapshot(s, RATINGS)
+                s.influence, s.interest = ratings[s.id]
+                audit(
+                    uow,
+                    actor,
+                    programme,
+                    "stakeholder.rate",
+                    "stakeholder",
+                    s.id,
+                    before,
+                    snapshot(s, RATINGS),
+                )
+        uow.commit()
 
 
 @dataclass

@@ -28,13 +28,15 @@ def subscribe_text(issued: svc.IssuedFeed) -> str:
         "anyone who has it can read the calendar.",
         issued.web,
         issued.webcal,
+        f"Step by step for Outlook on the web and the desktop, Google and Apple (open it in a browser): {issued.page}",
         "*Subscribe* (don't import: an imported copy never updates):",
         "• *Outlook*: Add calendar > Subscribe from web, paste the first address, name it, Import.",
         "• *Google Calendar*: Other calendars + > From URL, paste the first address, Add calendar.",
         "• *Apple Calendar*: File > New Calendar Subscription on a Mac, paste the first address; "
         "on an iPhone or iPad, tap the webcal:// address.",
-        "Changes reach your calendar when it next refreshes: Microsoft's servers refresh subscribed "
-        "calendars every few hours (Google's up to a day), so allow for that lag.",
+        "Changes reach your calendar when it next refreshes, and Outlook decides when that is: "
+        "Microsoft's servers refresh subscribed calendars every few hours (Google's up to a day), "
+        "so a change may take hours to show.",
         "Consult shows this address only now; it keeps just a fingerprint of it. Asking again gives you "
         "another address, and this one keeps working"
         + (

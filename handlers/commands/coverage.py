@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from blocks.kit import MAX_BLOCKS, image, section, section_chunks
 from blocks.raised_issues import issue_coverage_text
 from bot import charts
 from bot.coverage import DEFAULT_DAYS, CoverageReport, bar, percent
@@ -12,10 +11,10 @@ from bot.grammar import parse, parse_int
 from bot.rendering import esc
 from bot.services.access import programme_for
 from bot.services.coverage import MAX_DAYS, show_coverage
-from bot.services.pictures import shared_picture
 from bot.services.raised_issues import issue_coverage
 from bot.stakeholder_types import TYPES
 
+from .pictures import picture_blocks
 from .stakeholder import stakeholder_type
 from .subcommand import CommandRequest, subcommand
 
@@ -40,6 +39,15 @@ def coverage_text(report: CoverageReport, names_per_type: int = 10, duties: bool
     ]
     if not report.types:
         lines.append("The register is empty. Add stakeholders with `/consult stakeholder add`.")
+    if report.manage_closely_quiet:
+        quiet = report.manage_closely_quiet
+        lines.append(
+            f"\n*Manage closely, not heard from within {report.days:,} days* "
+            f"({len(quiet):,}, from `/consult stakeholder map`), longest silent first:"
+        )
+        lines += [f"• {not_engaged_line(n, report.today)}" for n in quiet[:names_per_type]]
+        if len(quiet) > names_per_type:
+            lines.append(f"• …and {len(quiet) - names_per_type:,} more")
     for t in report.types:
         lines.append(
             f"\n*{t.label}*: {t.engaged:,} of {t.total:,} engaged `{bar(t.engaged, t.total)}`"
@@ -106,19 +114,10 @@ def coverage_callback(req: CommandRequest, args: list[str]) -> None:
 def chart_blocks(
     req: CommandRequest, report: CoverageReport, text: str
 ) -> tuple[list[dict], list[dict]]:
-    """The charts as image blocks (each uploaded once per distinct picture), then the text; and
-    the same with text bars for every chart, for when Slack will not show a picture. A chart that
-    cannot be uploaded shows as its text bars in both."""
+    """Coverage's charts (the digest's two) above its text; see picture_blocks."""
     with req.uow as uow:
-        programme = programme_for(uow, req.actor, req.channel_id)
-        programme_id = programme.id
+        programme_id = programme_for(uow, req.actor, req.channel_id).id
     wanted = [charts.coverage_from_report(report)]
     if report.of_type("practice") is not None:
         wanted.append(charts.positions_from_report(report))
-    blocks, bars = [], []
-    for c in wanted:
-        file_id = shared_picture(req.services.uow, req.out, programme_id, c)
-        bars.append(section(charts.text_bars(c)))
-        blocks.append(image(file_id, c.title, c.alt) if file_id else bars[-1])
-    body = [section(chunk) for chunk in section_chunks(text)][: MAX_BLOCKS - len(blocks)]
-    return blocks + body, bars + body
+    return picture_blocks(req, programme_id, wanted, text)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from blocks.digest import digest_messages, ephemeral_messages
+from blocks.kit import section
+from blocks.personal_digest import personal_digest_message
 from bot import clock
 from bot.dates import WEEKDAYS, format_date, format_datetime, parse_time
 from bot.digest import parse_weekday
@@ -12,6 +14,8 @@ from bot.errors import UsageError
 from bot.grammar import channel_id, choice
 from bot.rendering import esc
 from bot.services import digests as svc
+from bot.services import personal_digests
+from bot.services.pictures import shared_picture
 
 from .subcommand import CommandRequest, subcommand
 
@@ -20,14 +24,16 @@ USAGE = """/consult digest [now]                          the digest as of now, 
 /consult digest schedule <weekday> <HH:MM>     post it on another day or time (admins)
 /consult digest schedule off                   stop the weekly post (admins)
 /consult digest follow <#channel>              add this programme to that channel's weekly roll-up (admins)
-/consult digest unfollow <#channel>            take it out again (admins)"""
+/consult digest unfollow <#channel>            take it out again (admins)
+/consult digest me                             your own digest: its setting, and what it says now
+/consult digest me daily|weekly [<day>]|off    get your own digest as a direct message (or stop it)"""
 
-VERBS = ["now", "schedule", "follow", "unfollow"]
+VERBS = ["now", "schedule", "follow", "unfollow", "me"]
 
 
 @subcommand(
     "digest",
-    summary="The weekly digest: see it now, change when it is posted, roll-ups",
+    summary="The weekly digest: see it now, change when it is posted, roll-ups; your own digest",
     usage=USAGE,
     example="/consult digest schedule monday 09:00",
 )
@@ -37,13 +43,29 @@ def digest_callback(req: CommandRequest, args: list[str]) -> None:
     if verb == "now":
         if rest:
             raise UsageError("`/consult digest now` takes nothing after it.")
-        messages = []
+        messages, plain = [], []
         for rendered in svc.show_digest(req.actor, req.channel_id, req.uow):
-            messages += digest_messages(rendered)
-        for message in ephemeral_messages(messages):
-            req.out.reply(message.text, message.blocks)
+            # The weekly digest's charts, each uploaded once per distinct picture; text bars
+            # for any that cannot be, and for all of them if Slack will not show the images.
+            images = {
+                p.name: file_id
+                for p in rendered.pictures
+                if (
+                    file_id := shared_picture(
+                        req.services.uow, req.out, rendered.programme_id, p.chart
+                    )
+                )
+            }
+            messages += digest_messages(rendered, images=images)
+            plain += digest_messages(rendered)
+        fallbacks = ephemeral_messages(plain) if len(plain) == len(messages) else []
+        for n, message in enumerate(ephemeral_messages(messages)):
+            fallback = fallbacks[n].blocks if n < len(fallbacks) else None
+            req.out.reply(message.text, message.blocks, fallback_blocks=fallback)
     elif verb == "schedule":
         schedule(req, rest)
+    elif verb == "me":
+        personal(req, rest)
     else:
         if len(rest) != 1:
             raise UsageError(f"Name the channel, e.g. `/consult digest {verb} #area-team`.")
@@ -60,6 +82,56 @@ def digest_callback(req: CommandRequest, args: list[str]) -> None:
         else:
             programme = svc.unfollow_digest(req.actor, req.channel_id, follower, req.uow)
             req.out.reply(f"*{esc(programme.name)}* is no longer in <#{follower}>'s roll-up.")
+
+
+ME_USAGE = "/consult digest me daily|weekly [<day>]|off"
+
+
+def personal(req: CommandRequest, rest: list[str]) -> None:
+    tz = req.services.settings.timezone
+    if not rest:
+        setting = personal_digests.personal_setting(req.actor, req.uow)
+        d = personal_digests.show_personal(req.actor, req.uow, tz)
+        lines = [describe_personal(setting)]
+        if d.empty:
+            lines.append("Right now there is nothing for you: no digest would be sent.")
+            req.out.reply("\n".join(lines))
+            return
+        text, blocks = personal_digest_message(d, setting.frequency)
+        req.out.reply("\n".join(lines) + "\n" + text, [section("\n".join(lines))] + blocks)
+        return
+    frequency = choice(rest[0], ["daily", "weekly", "off"], "digest frequency", ME_USAGE)
+    weekday = 0
+    if frequency == "weekly" and len(rest) == 2:
+        weekday = parse_weekday(rest[1])
+        if weekday is None:
+            raise UsageError(
+                f"{rest[1][:40]!r} is not a weekday. Use one of: {', '.join(WEEKDAYS)}.", ME_USAGE
+            )
+    elif len(rest) != 1:
+        raise UsageError(
+            "Say `daily`, `weekly` (and a day, e.g. `weekly friday`) or `off`.", ME_USAGE
+        )
+    setting = personal_digests.set_personal_digest(
+        req.actor, req.channel_id, frequency, req.uow, weekday=weekday, default_timezone=tz
+    )
+    req.out.reply(describe_personal(setting))
+
+
+def describe_personal(s) -> str:
+    if s.frequency == "off":
+        return (
+            "Your own digest is off. `/consult digest me daily` or `weekly [<day>]` sends you, as "
+            "a direct message, your open actions, the deadlines and duties you own in the next two "
+            "weeks, the votes you can still cast and the issues you own."
+        )
+    return (
+        f"Your own digest comes {s.describe()} ({s.timezone}) as a direct message from Consult: "
+        "your open actions, the deadlines and duties you own in the next two weeks, the votes you "
+        "can still cast and the issues you own, across your programmes. Nothing is sent when "
+        f"there is nothing. Next: {format_date(s.next_at.date())} at {s.next_at:%H:%M}. "
+        "`/consult digest me off` stops it."
+    )
 
 
 def schedule(req: CommandRequest, rest: list[str]) -> None:

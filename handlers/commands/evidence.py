@@ -6,7 +6,7 @@ from bot.errors import UsageError
 from bot.rendering import esc
 from bot.services import evidence as svc
 
-from .subcommand import CommandRequest, subcommand
+from .subcommand import CommandRequest, exporter, subcommand
 
 USAGE = """/consult evidence        # admins: the evidence pack (HTML, printable), sent to you privately
 /consult evidence pdf    # the same as an A4 PDF (tagged, accessible), ready to attach to board papers
@@ -50,3 +50,18 @@ def evidence_callback(req: CommandRequest, args: list[str]) -> None:
     req.out.reply(
         f"I've sent you the evidence pack for *{esc(programme.name)}* in a direct message ({filename})."
     )
+
+
+@exporter(
+    "not-heard",
+    "who did not respond: each closed vote's non-voting practices, and stakeholders never engaged",
+)
+def export_not_heard(req: CommandRequest, args: list[str]):
+    if args:
+        raise UsageError("`/consult export not-heard` takes nothing more.")
+    programme, content, comment = svc.not_heard_csv(req.actor, req.channel_id, req.uow)
+    safe = (
+        "".join(c if c.isalnum() else "-" for c in programme.name.lower()).strip("-")[:60]
+        or "programme"
+    )
+    return f"{safe}-not-heard.csv", content, comment

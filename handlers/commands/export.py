@@ -12,7 +12,7 @@ from __future__ import annotations
 from bot.errors import UsageError
 from bot.grammar import closest
 
-from . import engage, issue, vote
+from . import engage, evidence, issue, vote
 from .subcommand import CommandRequest, Exporter, subcommand
 
 EXPORTS: dict[str, Exporter] = {
@@ -21,6 +21,7 @@ EXPORTS: dict[str, Exporter] = {
         engage.export_engagements,
         vote.export_ballots,
         issue.export_issues,
+        evidence.export_not_heard,
     ]
 }
 

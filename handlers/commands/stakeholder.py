@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from bot import charts
+from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import choice, parse, parse_int, user_id
 from bot.rendering import esc
 from bot.services import stakeholders as svc
+from bot.services.access import programme_for
+from bot.stakeholder_map import HIGH, HIGHEST, LOWEST, QUADRANTS, quadrant
 from bot.stakeholder_types import TYPE_ALIASES, TYPE_LABELS, TYPES
 
+from .pictures import picture_blocks
 from .subcommand import CommandRequest, subcommand
 
 USAGE = """/consult stakeholder add <type> "<name>" [--code <ODS code>] [--list-size N] [--group "<locality or CCG>"]
@@ -18,6 +23,8 @@ USAGE = """/consult stakeholder add <type> "<name>" [--code <ODS code>] [--list-
 /consult stakeholder unlink <stakeholder>
 /consult stakeholder remove <stakeholder>
 /consult stakeholder import [<file name>...] [--commissioner <CCG code>] [--dry-run] [--overwrite]   # CSVs shared in this channel
+/consult stakeholder rate <stakeholder> --influence 1-5 --interest 1-5   # admins: how much it matters
+/consult stakeholder map [--chart]     # the four quadrants, each stakeholder with its current position
 types: """ + ", ".join(TYPES)
 LIST_LIMIT = 60
 
@@ -43,7 +50,7 @@ def describe(s) -> str:
 
 @subcommand(
     "stakeholder",
-    summary="Keep the register of stakeholders (add, list, show, edit, link, remove, import)",
+    summary="Keep the register of stakeholders (add, list, show, edit, link, remove, import, rate, map)",
     usage=USAGE,
     example='/consult stakeholder add practice "Acorn Surgery" --code E85001 --list-size 8200',
     aliases=("stakeholders",),
@@ -51,11 +58,11 @@ def describe(s) -> str:
 def stakeholder_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:
         raise UsageError(
-            "Say what to do with the register: add, list, show, link, unlink or remove."
+            "Say what to do with the register: add, list, show, link, unlink, remove, rate or map."
         )
     verb = choice(
         args[0],
-        ["add", "list", "show", "edit", "link", "unlink", "remove", "import"],
+        ["add", "list", "show", "edit", "link", "unlink", "remove", "import", "rate", "map"],
         "stakeholder command",
         USAGE,
     )
@@ -69,6 +76,8 @@ def stakeholder_callback(req: CommandRequest, args: list[str]) -> None:
         "link": _link,
         "unlink": _unlink,
         "remove": _remove,
+        "rate": _rate,
+        "map": _map,
     }[verb](req, rest)
 
 
@@ -195,7 +204,10 @@ def _show(req: CommandRequest, rest: list[str]) -> None:
             "Say which stakeholder: its code or part of its name (quoted if it has spaces)."
         )
     _, s = svc.show_stakeholder(req.actor, req.channel_id, rest[0], req.uow)
-    req.out.reply(f"{describe(s)}\nType: {TYPE_LABELS[s.type]}")
+    lines = [describe(s), f"Type: {TYPE_LABELS[s.type]}"]
+    if s.influence is not None and s.interest is not None:
+        lines.append(f"On the map: {rating_words(s.influence, s.interest)}")
+    req.out.reply("\n".join(lines))
 
 
 def _link(req: CommandRequest, rest: list[str]) -> None:
@@ -222,3 +234,96 @@ def _remove(req: CommandRequest, rest: list[str]) -> None:
         raise UsageError("Say which stakeholder to remove.")
     s = svc.remove_stakeholder(req.actor, req.channel_id, rest[0], req.uow)
     req.out.reply(f"Removed *{esc(s.name)}* from the register. Its engagement history is kept.")
+
+
+RATE_EXAMPLE = "`/consult stakeholder rate E85001 --influence 4 --interest 5`"
+
+
+def rating_words(influence: int, interest: int) -> str:
+    return f"influence {influence}, interest {interest}: *{quadrant(influence, interest)}*"
+
+
+def _rating(p, name: str) -> int:
+    text = p.opt(name)
+    if text is None:
+        raise UsageError(f"Give both ratings, from {LOWEST} to {HIGHEST}: {RATE_EXAMPLE}.", USAGE)
+    return parse_int(text, f"`--{name}`", LOWEST, HIGHEST)
+
+
+def _rate(req: CommandRequest, rest: list[str]) -> None:
+    p = parse(rest, {"influence", "interest"}, usage=USAGE)
+    if len(p.words) != 1:
+        raise UsageError(
+            f"Say which stakeholder (its code, or its name in quotes) and both ratings: {RATE_EXAMPLE}.",
+            USAGE,
+        )
+    influence, interest = _rating(p, "influence"), _rating(p, "interest")
+    s, before = svc.rate_stakeholder(
+        req.actor, req.channel_id, p.words[0], influence, interest, req.uow
+    )
+    was = (
+        f" (it was {rating_words(before['influence'], before['interest'])})"
+        if before["influence"] is not None and before["interest"] is not None
+        else ""
+    )
+    req.out.reply(
+        f"Rated *{esc(s.name)}*: {rating_words(influence, interest)}{was}. "
+        "`/consult stakeholder map` shows everyone."
+    )
+
+
+def _entry_line(e, today) -> str:
+    label = esc(e.name) + (f" ({esc(e.code)})" if e.code else "")
+    heard = f"last engaged {format_date(e.last_engaged)}" if e.last_engaged else "never engaged"
+    if e.last_engaged and not e.engaged_recently:
+        heard += f" ({(today - e.last_engaged).days:,} days ago)"
+    rating = f"{e.influence}/{e.interest}" if e.influence is not None else "not rated"
+    return f"• {label}: {e.position or 'no position'}; {rating}; {heard}"
+
+
+def map_text(m, per_quadrant: int = 25) -> str:
+    lines = [
+        f"*Stakeholder map of {esc(m.programme)}*: influence and interest from {LOWEST} to "
+        f"{HIGHEST} ({HIGH} and above counts as high); each line is position; influence/interest; "
+        "when last engaged."
+    ]
+    quiet = m.quiet()
+    if quiet:
+        lines.append(
+            f"\n:warning: *Manage closely, not heard from within {m.days:,} days*: "
+            + ", ".join(esc(e.name) for e in quiet[:per_quadrant])
+            + (f" and {len(quiet) - per_quadrant:,} more" if len(quiet) > per_quadrant else "")
+        )
+    for name, who, what in QUADRANTS:
+        entries = m.quadrants[name]
+        lines.append(f"\n*{name.capitalize()}* ({len(entries):,}): {who}; {what}")
+        if not entries:
+            lines.append("• nobody")
+        lines += [_entry_line(e, m.today) for e in entries[:per_quadrant]]
+        if len(entries) > per_quadrant:
+            lines.append(f"• …and {len(entries) - per_quadrant:,} more")
+    if m.unrated:
+        names = ", ".join(esc(e.name) for e in m.unrated[:per_quadrant])
+        more = len(m.unrated) - per_quadrant
+        lines.append(
+            f"\n*Not rated* ({len(m.unrated):,}): {names}"
+            + (f" and {more:,} more" if more > 0 else "")
+            + f". Rate one with {RATE_EXAMPLE}."
+        )
+    return "\n".join(lines)
+
+
+def _map(req: CommandRequest, rest: list[str]) -> None:
+    chart = "--chart" in rest
+    rest = [a for a in rest if a != "--chart"]
+    if rest:
+        raise UsageError("`stakeholder map` takes only `--chart`.", USAGE)
+    m = svc.stakeholder_map(req.actor, req.channel_id, req.uow)
+    text = map_text(m)
+    if not chart:
+        req.out.reply(text)
+        return
+    with req.uow as uow:
+        programme_id = programme_for(uow, req.actor, req.channel_id).id
+    blocks, fallback = picture_blocks(req, programme_id, [charts.stakeholder_map_chart(m)], text)
+    req.out.reply(text, blocks, fallback_blocks=fallback)

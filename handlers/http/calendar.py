@@ -1,4 +1,5 @@
-"""`GET|HEAD /calendar/<token>.ics`: the calendar feed that Outlook, Google and Apple subscribe to.
+"""`GET|HEAD /calendar/<token>.ics`: the calendar feed that Outlook, Google and Apple subscribe to;
+`GET|HEAD /calendar/<token>`: a page for people who open that address in a browser.
 
 Conditional requests (ETag / If-None-Match first, then Last-Modified /
 If-Modified-Since) answer 304 so polling clients download only changes.
@@ -12,7 +13,8 @@ import logging
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
-from bot.services.calendar import FeedBody, fetch_feed
+from bot.rendering import html_environment
+from bot.services.calendar import PERSONAL, FeedBody, fetch_feed, subscribe_page
 
 log = logging.getLogger("consult.calendar")
 
@@ -92,3 +94,51 @@ def calendar_feed(services, environ, match):
         ("Content-Length", str(len(feed.body))),
     ]
     return "200 OK", headers, feed.body
+
+
+def calendar_page(services, environ, match):
+    """How to subscribe to this address, in words, instead of a file download."""
+    page = subscribe_page(services.uow(), match.group("token"), services.settings.public_base_url)
+    if page is None:
+        log.info("calendar page request for an unknown address: 404")
+        return NOT_FOUND
+    personal = page.kind == PERSONAL
+    body = (
+        html_environment()
+        .get_template("calendar/subscribe.html.j2")
+        .render(
+            title=f"{page.programme_name} (mine)" if personal else page.programme_name,
+            what=(
+                f"The deadlines, actions and duties you own in {page.programme_name}"
+                if personal
+                else f"The key dates, meetings and votes of {page.programme_name}"
+            ),
+            web=page.web,
+            webcal=page.webcal,
+            rotate=(
+                "Type /consult calendar mine rotate in the programme's channel: this address "
+                "stops working at once, and you get a new one."
+                if personal
+                else "Ask one of the programme's admins to type /consult calendar rotate in its "
+                "channel: every address of the calendar stops working at once."
+            ),
+        )
+        .encode("utf-8")
+    )
+    return (
+        "200 OK",
+        [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            # The page shows the secret address: never kept by a shared cache, never leaked onwards.
+            ("Cache-Control", "no-store"),
+            ("Referrer-Policy", "no-referrer"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Robots-Tag", "noindex"),
+            (
+                "Content-Security-Policy",
+                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            ),
+        ],
+        body,
+    )

@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 from blocks.home import home_view
 from bot import charts
 from bot.context import Actor
+from bot.services import personal_digests
 from bot.services.coverage import home_for
 from bot.services.pictures import shared_picture
 from handlers.actors import actor_from_payload
@@ -63,3 +64,28 @@ def add_listeners(app, services) -> None:
             publish_home(services, client, actor)
         except Exception:
             log.exception("could not publish the App Home of %s", actor.user_id)
+
+    def switch_personal_digest(body, client, context, frequency: str) -> None:
+        actor = actor_from_payload(body, context)
+        current = personal_digests.personal_setting(actor, services.uow())
+        personal_digests.set_personal_digest(
+            actor,
+            None,
+            frequency,
+            services.uow(),
+            weekday=current.weekday,  # switching to weekly keeps the day chosen before
+            default_timezone=services.settings.timezone,
+        )
+        publish_home(services, client, actor)
+
+    def personal_digest_callback(ack, body, client, context):
+        ack()
+        try:
+            frequency = (body.get("actions") or [{}])[0].get("value")
+            if frequency in ("daily", "weekly", "off"):
+                switch_personal_digest(body, client, context, frequency)
+        except Exception:
+            log.exception("the personal digest switch failed")
+
+    for frequency in ("daily", "weekly", "off"):
+        app.action(f"personal_digest_{frequency}")(personal_digest_callback)

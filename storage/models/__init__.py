@@ -4,7 +4,7 @@ from .base import Base, UTCDateTime, utcnow
 from .calendar import CalendarFeed
 from .deadline import Deadline, DeadlineOwner, ReminderSnooze
 from .delivery import Delivery
-from .digest import DigestFollow
+from .digest import DigestFollow, PersonalDigest
 from .duty import Duty, DutyEvidence
 from .engagement import Action, Engagement, EngagementStakeholder
 from .person import Person
@@ -42,6 +42,7 @@ __all__ = [
     "Duty",
     "DutyEvidence",
     "DigestFollow",
+    "PersonalDigest",
     "SlackEvent",
     "SlackRequest",
     "slack_installations",

@@ -78,6 +78,9 @@ class Stakeholder(Base):
     group_name: Mapped[str | None] = mapped_column(String(200))
     postcode: Mapped[str | None] = mapped_column(String(16))
     linked_user_id: Mapped[str | None] = mapped_column(String(32))
+    # How much it matters to the decision, 1 to 5 each (`/consult stakeholder rate`); None: unrated.
+    influence: Mapped[int | None] = mapped_column(Integer)
+    interest: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Removal is soft: engagements and ballots that name it keep their meaning.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

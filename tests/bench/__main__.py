@@ -40,6 +40,7 @@ from .load import (
 from .plans import (
     UPLOADS_PER_MINUTE,
     explain_paths,
+    personal_digest_sweep,
     render_all_digest_charts,
     render_all_digests,
 )
@@ -529,6 +530,25 @@ def summarise(
         )
         report.say(line, md=line + "\n")
 
+    personal = digest_times.get("personal")
+    if personal and "error" in personal:
+        line = f"Personal digest sweep: failed ({personal['error']})."
+        report.say(line, md=line + "\n")
+    elif personal:
+        n = max(personal["people"], 1)
+        line = (
+            f"Personal digests, every member of every programme opted in ({personal['people']:,} "
+            f"people, daily): the 09:00 sweep took {personal['sweep']:.1f} s, "
+            f"{personal['sweep'] / n * 1000:.1f} ms per person (finding the {personal['due']:,} due: "
+            f"{personal['finding'] * 1000:.0f} ms in all; composing, rendering and the ledger: the "
+            f"rest), sending {personal['dms']:,} DMs (the others had nothing); the next minute's "
+            f"sweep, all settled, {personal['settled'] * 1000:.0f} ms "
+            f"({personal['settled'] / n * 1000:.2f} ms per person). Slack takes the DMs at the "
+            f"sweep's spacing of {personal['spacing'] * 1000:.0f} ms each: "
+            f"{personal['dms'] * personal['spacing']:.0f} s."
+        )
+        report.say(line, md=line + "\n")
+
     report.say("")
     report.say(
         "Query plans (national data set; EXPLAIN ANALYZE of every SELECT each path runs):",
@@ -799,6 +819,8 @@ def main(argv=None) -> int:
         digest_times = {t: render_all_digests(data[t]) for t in ("small", "large")}
         report.say("Rendering every digest with its charts...")
         digest_times["charts"] = render_all_digest_charts(data["large"])
+        report.say("Sweeping every member's personal digest...")
+        digest_times["personal"] = personal_digest_sweep(data["large"])
 
         args.stack = args.servers[0]
         if args.plans_only:

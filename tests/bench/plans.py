@@ -383,3 +383,92 @@ def render_all_digest_charts(dataset: Dataset) -> dict | None:
         "slack_needs": max(uploads_need, posts_need),
         "sweep_pacing": sweep_pacing,
     }
+
+
+class _DMsOnly:
+    """A messenger that takes DMs and counts them: the sweep's own work, without Slack's."""
+
+    def __init__(self):
+        self.dms = 0
+
+    def dm(self, user, text, blocks=None, *, metadata=None):
+        self.dms += 1
+        return f"{self.dms}.000100"
+
+
+def personal_digest_sweep(dataset: Dataset) -> dict | None:
+    """Every member of every programme opted in to a daily personal digest (whoever has a role,
+    speaks for a practice, or owns an action, a deadline, a duty or an issue), then the sweep at
+    09:00 on a working day, in-process with a messenger that only counts DMs: the cost per person
+    of finding what is due, composing and rendering each digest, and the ledger's claim and
+    record; then the next minute's sweep, when everything is settled. None if not there."""
+    try:
+        from bot.dates import is_working_day
+        from bot.services.personal_digests import personal_digests_due
+        from jobs import personal_digests as job
+    except (ImportError, AttributeError):
+        return None
+    from datetime import date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import text as sql
+
+    from storage.uow import one_connection
+
+    members = """
+        SELECT DISTINCT p.team_id, u.user_id FROM (
+            SELECT programme_id, user_id FROM role
+            UNION SELECT programme_id, linked_user_id FROM stakeholder WHERE linked_user_id IS NOT NULL
+            UNION SELECT programme_id, owner_id FROM action
+            UNION SELECT d.programme_id, o.user_id FROM deadline_owner o JOIN deadline d ON d.id = o.deadline_id
+            UNION SELECT programme_id, owner_id FROM duty WHERE owner_id IS NOT NULL
+            UNION SELECT programme_id, response_owner FROM raised_issue WHERE response_owner IS NOT NULL
+        ) u JOIN programme p ON p.id = u.programme_id"""
+    services = _services(dataset.url)
+    day = date.today() + timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    now = datetime(day.year, day.month, day.day, 9, 0, 30, tzinfo=ZoneInfo("Europe/London"))
+    spacing, job.DM_SPACING_SECONDS = job.DM_SPACING_SECONDS, 0
+    try:
+        with services.engine.begin() as conn:
+            conn.execute(sql("DELETE FROM personal_digest"))
+            conn.execute(
+                sql(
+                    "INSERT INTO personal_digest (team_id, user_id, frequency, weekday, timezone, "
+                    f"updated_at) SELECT team_id, user_id, 'daily', 0, 'Europe/London', now() "
+                    f"FROM ({members}) m"
+                )
+            )
+            people = conn.execute(sql("SELECT count(*) FROM personal_digest")).scalar()
+        counter = _DMsOnly()
+        services.messenger_for_team = lambda team: counter
+        t0 = time.perf_counter()
+        due = len(personal_digests_due(services.uow, now))
+        finding = time.perf_counter() - t0
+        # As the scheduler runs a sweep: one connection held for the whole of it.
+        t0 = time.perf_counter()
+        with one_connection(services.engine):
+            job.send_personal_digests(services, now)
+        sweep = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        with one_connection(services.engine):
+            job.send_personal_digests(services, now + timedelta(minutes=1))
+        settled = time.perf_counter() - t0
+        return {
+            "people": people,
+            "due": due,
+            "dms": counter.dms,
+            "finding": finding,
+            "sweep": sweep,
+            "settled": settled,
+            "spacing": spacing,
+        }
+    except Exception as e:
+        return {"error": f"{type(e).__name__}: {e}"}
+    finally:
+        job.DM_SPACING_SECONDS = spacing
+        with services.engine.begin() as conn:
+            conn.execute(sql("DELETE FROM personal_digest"))
+            conn.execute(sql("DELETE FROM delivery WHERE kind = 'personal-digest'"))
+        services.engine.dispose()

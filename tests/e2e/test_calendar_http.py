@@ -170,10 +170,15 @@ def test_malformed_and_unknown_addresses_say_nothing(running_app, slack):
         f"/calendar/{token[:-1]}.ics",
         f"/calendar/{token.swapcase()}.ics",
         "/calendar/%2e%2e%2fetc.ics",
-        f"/calendar/{token}",
         f"/calendar/{token}.ICS",
         f"/calendar/{'A' * 43}.ics",
         f"/calendar/{'Z' * 500}.ics",
+        # The page without .ics: the same silence for anything that is not a live address.
+        "/calendar/abc",
+        f"/calendar/{token[:-1]}",
+        f"/calendar/{token.swapcase()}",
+        f"/calendar/{'A' * 43}",
+        f"/calendar/{token}.html",
     ):
         r = running_app.get(path)
         assert (r.status, r.body) == (404, unknown.body), path
@@ -201,3 +206,95 @@ def test_calendar_bad_input_and_no_programme(running_app, slack):
     assert "Did you mean `rotate`" in text and "Usage" in text
     text = running_app.reply("calendar mine mine")
     assert "Usage" in text
+
+
+def test_the_address_without_ics_is_a_page_saying_how_to_subscribe(running_app, slack):
+    setup(running_app, slack)
+    reply = running_app.reply("calendar")
+    url, webcal, path = subscribe(running_app)
+    page_url = url[: -len(".ics")]
+    reply = running_app.reply("calendar")
+    assert re.search(r"Step by step .*: https?://\S+/calendar/[A-Za-z0-9_-]{43}$", reply, re.M)
+    assert "Outlook decides when" in reply and "may take hours" in reply
+
+    page = running_app.get(page_url[len(running_app.settings.public_base_url) :])
+    assert page.status == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    html = page.text
+    assert (
+        '<html lang="en-GB">' in html
+        and "<title>Subscribe to Hillingdon co-commissioning</title>" in html
+    )
+    assert f'<a href="{webcal}">' in html  # the webcal:// link, clickable
+    assert f'<a href="{url}"><code id="address">{url}</code></a>' in html  # the plain link
+    for step in ("Outlook on the web", "Subscribe from web", "From Internet", "Google Calendar"):
+        assert step in html, step
+    assert "Outlook decides when it checks" in html and "several hours" in html
+    assert "/consult calendar rotate" in html
+    head = running_app.get(path[: -len(".ics")], method="HEAD")
+    assert (head.status, head.body) == (200, b"")
+
+    # Opening the page is not a fetch of the feed; the feed and its 304s are as before.
+    assert "last fetched never, 0 fetches" in running_app.reply("calendar status")
+    r = running_app.get(path)
+    assert r.status == 200 and r.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert running_app.get(path, {"If-None-Match": r.headers["etag"]}).status == 304
+
+    # After a rotation the page goes with the feed: the ordinary 404.
+    running_app.reply("calendar rotate")
+    unknown = running_app.get("/nothing-here")
+    gone = running_app.get(path[: -len(".ics")])
+    assert (gone.status, gone.body) == (404, unknown.body)
+
+
+def test_a_personal_page_names_the_personal_calendar_and_escapes_names(running_app, slack):
+    running_app.command('setup "Harrow & <Brent> pilot" --template co-commissioning --year 2014')
+    slack.wait_for("chat.postMessage")
+    _, _, path = subscribe(running_app, "calendar mine", user="UJANE")
+    html = running_app.get(path[: -len(".ics")]).text
+    assert "Harrow &amp; &lt;Brent&gt; pilot (mine)" in html and "<Brent>" not in html
+    assert "/consult calendar mine rotate" in html
+
+
+def test_every_event_links_to_slack_and_says_how_to_act_on_it(running_app, slack):
+    import icalendar
+
+    setup(running_app, slack)
+    running_app.command('meeting add "HWBB: draft plan" 9/12/2030 --time 14:00 --owner <@UADMIN>')
+    running_app.command('action add "Call the LMC" --owner <@UADMIN> --due 8/12/2030')
+    with running_app.services.uow() as uow:
+        programme = uow.programmes.by_channel("T1", "C1")
+        uow.session.add(
+            Vote(
+                programme_id=programme.id,
+                question="Support delegated commissioning?",
+                closes_at=datetime(2030, 12, 20, 17, tzinfo=UTC),
+                opened_by="UADMIN",
+            )
+        )
+        uow.commit()
+    _, _, path = subscribe(running_app)
+    _, _, mine = subscribe(running_app, "calendar mine")
+    events = []
+    for p in (path, mine):
+        events += icalendar.Calendar.from_ical(running_app.get(p).body).walk("VEVENT")
+    link = "https://slack.com/app_redirect?channel=C1&team=T1"
+    kinds = set()
+    for ev in events:
+        assert str(ev["URL"]) == link, ev["SUMMARY"]
+        kind = str(ev["UID"]).split("@")[0].split("-")[3]
+        kinds.add(kind)
+        text = str(ev["DESCRIPTION"])
+        done = str(ev["SUMMARY"]).startswith("Done:")
+        expected = {
+            "deadline": "/consult deadline done ",
+            "meeting": "/consult meeting move ",
+            "vote": "/consult vote cast ",
+            "duty": "/consult duty done ",
+            "action": "/consult action done ",
+        }[kind]
+        assert done or expected in text, (kind, text)
+    assert {"deadline", "meeting", "vote", "duty", "action"} <= kinds

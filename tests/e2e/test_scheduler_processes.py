@@ -109,3 +109,99 @@ def test_scheduler_without_slack_explains_what_to_set(tmp_path):
     )
     assert out.returncode == 2
     assert "SLACK_BOT_TOKEN" in out.stderr and "shell" in out.stderr
+
+
+def _timezone_past_nine() -> tuple[str, int]:
+    """A timezone where it is now between 09:00 and 22:00, and its weekday there: a weekly
+    personal digest set for that day is due now, in real time, whatever the hour of the run."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    for tz in ("Europe/London", "Pacific/Kiritimati", "Asia/Tokyo", "America/Los_Angeles"):
+        local = datetime.now(ZoneInfo(tz))
+        if 9 <= local.hour < 22:
+            return tz, local.weekday()
+    raise AssertionError("no timezone at a working hour")  # four zones cover every hour
+
+
+def personal_digest_dms(slack) -> list[str]:
+    return [
+        body["channel"]
+        for body in slack.sent("chat.postMessage")
+        if ((body.get("metadata") or {}).get("event_payload") or {})
+        .get("key", "")
+        .startswith("personal-digest:")
+    ]
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_personal_digests_once_each_through_a_kill_9_of_the_leader(pg_url, slack, tmp_path):
+    """Every person's own digest, as DMs from two scheduler processes: kill -9 the one sending
+    them part way; the other finishes, and nobody hears twice. A DM the killed process sent but
+    had not recorded is settled from its metadata once its claim is stale; one it had claimed but
+    not sent is sent then."""
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    from app import slack_messenger_factory
+    from bot import clock
+    from jobs import personal_digests as job
+
+    people = [f"UP{i:03d}" for i in range(40)]
+    tz, weekday = _timezone_past_nine()
+    services = bootstrap(
+        Settings(database_url=pg_url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url)
+    )
+    services.messenger_for_team = slack_messenger_factory(services)
+    procs = []
+    try:
+        now = clock.now()
+        with services.uow() as uow:
+            programme = uow.programmes.create(
+                team_id="T1", channel_id="C1", name="Programme", timezone=tz, created_by="UADMIN"
+            )
+            for user in people:
+                uow.actions.create(
+                    programme_id=programme.id,
+                    title=f"Call back {user}",
+                    owner_id=user,
+                    due_on=None,
+                    created_by="UADMIN",
+                )
+                uow.personal_digests.set("T1", user, "weekly", weekday, tz, now)
+            uow.commit()
+        logs = [tmp_path / "a.log", tmp_path / "b.log"]
+        procs = [start(pg_url, slack, log) for log in logs]
+        wait_until(lambda: len(personal_digest_dms(slack)) >= 5, 60, "the first digests")
+        first = wait_until(lambda: leader_pid(*logs), 10, "a leader")
+        leader = next(p for p in procs if p.pid == first)
+        leader.send_signal(signal.SIGKILL)
+        leader.wait(10)
+        wait_until(
+            lambda: len(set(personal_digest_dms(slack))) >= len(people) - 1,
+            60,
+            "the survivor to send the rest",
+        )
+        time.sleep(3)  # more ticks: nothing more may come
+        sent = personal_digest_dms(slack)
+        assert len(sent) == len(set(sent)), "someone got their digest twice"
+        # At most one was in flight when the leader died: claimed, and maybe sent. Once the claim
+        # is stale the sweep settles it from Slack (sent) or sends it (not sent): exactly one each.
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                p.wait(20)
+        later = clock.now() + timedelta(minutes=10)
+        job.DM_SPACING_SECONDS = 0
+        with freeze_time(later):
+            job.send_personal_digests(services, later)
+        sent = personal_digest_dms(slack)
+        assert sorted(sent) == sorted(set(sent)) and set(sent) == set(people)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+        services.engine.dispose()

@@ -43,12 +43,13 @@ def test_redact_removes_every_kind_of_secret_and_keeps_the_rest():
     line = (
         f"auth failed for {BOT} and {USER} (app {APP}, rotated xoxe.xoxp-1-Zm9vYmFy); "
         f"signing {SIGNING}, client {CLIENT_SECRET}; feed https://consult.example.org/calendar/{FEED}.ics "
-        f"webcal://h/calendar/{FEED}.ics?x=1; reply to {RESPONSE_URL}"
+        f"webcal://h/calendar/{FEED}.ics?x=1; page https://h/calendar/{FEED} opened; reply to {RESPONSE_URL}"
     )
     clean = redact(line)
     assert secrets_in(clean) == []
     assert "Zm9vYmFy" not in clean
     assert "xoxb-[redacted]" in clean and "/calendar/[redacted].ics" in clean
+    assert "https://h/calendar/[redacted] opened" in clean
     assert clean.startswith("auth failed for") and "https://consult.example.org" in clean
 
 

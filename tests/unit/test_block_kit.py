@@ -263,3 +263,25 @@ def test_kit_pieces_at_their_limits():
         ],
         50,
     )
+
+
+@pytest.mark.parametrize("items,programmes", [(1, 1), (60, 3)])
+def test_personal_digests(items, programmes):
+    from blocks.personal_digest import personal_digest_message
+    from bot.personal_digest import Line, PersonalDigest
+
+    d = PersonalDigest("UADMIN", date(2026, 12, 7))
+    for name in ("actions", "deadlines", "duties", "votes", "issues"):
+        getattr(d, name).extend(
+            Line(f"Programme {i % programmes} {LONG}", f"{MARKUP} {LONG}") for i in range(items)
+        )
+    for frequency, late in (("daily", False), ("weekly", True)):
+        check_message(*personal_digest_message(d, frequency, late))
+
+
+@pytest.mark.parametrize("frequency", ["off", "daily", "weekly"])
+def test_home_view_with_the_personal_digest_switch(frequency):
+    from bot.services.personal_digests import PersonalSetting
+
+    home = Home([big_programme(0)], more=0, personal=PersonalSetting(frequency, 4))
+    check_view(home_view(home))

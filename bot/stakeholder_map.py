@@ -1,0 +1,98 @@
+"""The stakeholder map: influence against interest, in four quadrants.
+
+Pure: stakeholders with their ratings in, the map out. Each rating is 1 to 5;
+3 and above counts as high, so a middling rating errs towards more attention,
+never less. The quadrants are the usual power/interest grid's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .coverage import StakeholderFact, is_engaged
+
+LOWEST, HIGHEST = 1, 5
+HIGH = 3  # a rating of 3 or more is high
+
+MANAGE_CLOSELY = "manage closely"
+KEEP_SATISFIED = "keep satisfied"
+KEEP_INFORMED = "keep informed"
+MONITOR = "monitor"
+# (quadrant, who is in it, what to do): in the order the map lists them.
+QUADRANTS = (
+    (
+        MANAGE_CLOSELY,
+        "high influence, high interest",
+        "involve them fully and hear from them often",
+    ),
+    (KEEP_SATISFIED, "high influence, lower interest", "meet their needs without overloading them"),
+    (KEEP_INFORMED, "lower influence, high interest", "keep them told and listen to them"),
+    (MONITOR, "lower influence, lower interest", "watch for change, with little effort"),
+)
+
+
+def quadrant(influence: int, interest: int) -> str:
+    if influence >= HIGH:
+        return MANAGE_CLOSELY if interest >= HIGH else KEEP_SATISFIED
+    return KEEP_INFORMED if interest >= HIGH else MONITOR
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    id: int
+    type: str
+    name: str
+    code: str | None
+    influence: int | None
+    interest: int | None
+    position: str | None  # its current position; None: none recorded
+    last_engaged: date | None
+    engaged_recently: bool
+
+
+@dataclass
+class StakeholderMap:
+    programme: str
+    today: date
+    days: int  # "heard from recently" means within this many days
+    quadrants: dict[str, list[MapEntry]] = field(default_factory=dict)
+    unrated: list[MapEntry] = field(default_factory=list)
+
+    @property
+    def rated(self) -> int:
+        return sum(len(v) for v in self.quadrants.values())
+
+    def quiet(self, name: str = MANAGE_CLOSELY) -> list[MapEntry]:
+        """Those in a quadrant not heard from within `days`, longest silent first."""
+        return sorted(
+            (e for e in self.quadrants.get(name, []) if not e.engaged_recently),
+            key=lambda e: (e.last_engaged is not None, e.last_engaged or date.min, e.name.lower()),
+        )
+
+
+def build_map(
+    programme: str, facts: list[StakeholderFact], today: date, days: int
+) -> StakeholderMap:
+    m = StakeholderMap(programme, today, days, {name: [] for name, _, _ in QUADRANTS})
+    for f in facts:
+        entry = MapEntry(
+            f.id,
+            f.type,
+            f.name,
+            f.code,
+            f.influence,
+            f.interest,
+            f.position,
+            f.last_engaged,
+            is_engaged(f.last_engaged, today, days),
+        )
+        if f.influence is None or f.interest is None:
+            m.unrated.append(entry)
+        else:
+            m.quadrants[quadrant(f.influence, f.interest)].append(entry)
+    for entries in m.quadrants.values():
+        # The most influential and interested first in each quadrant; names break ties.
+        entries.sort(key=lambda e: (-e.influence, -e.interest, e.name.lower()))
+    m.unrated.sort(key=lambda e: e.name.lower())
+    return m
