@@ -149,10 +149,10 @@ def test_pack_and_export_list_who_did_not_respond_and_the_ratings(sqlite_app, sl
     app.command("stakeholder rate E1 --influence 5 --interest 4")
     assert "Opened vote #1" in app.reply('vote open "Support the plan?" --closes "in 10 days"')
     app.command("vote cast for", user="UGP1")
-    app.command("vote close")
+    app.command("vote close --yes")
     assert "Opened vote #2" in app.reply('vote open "And the budget?" --closes "in 10 days"')
     app.command("vote tally set --for 2 --against 1 --abstain 0")
-    app.command("vote close")
+    app.command("vote close --yes")
 
     with app.services.uow() as uow:
         programme_id = uow.programmes.by_channel("T1", "C1").id
