@@ -269,6 +269,7 @@ class TimelineEntry:
     provisional: bool = False  # a template date moved into this cycle, not confirmed yet
     source: str | None = None
     month_only: bool = False  # the sources give the month, not the day
+    suggestion: str | None = None  # one organisation's own date, offered as a suggestion
 
 
 @dataclass
@@ -641,6 +642,7 @@ def timeline_of(
             d.kind or "deadline",
             provisional=bool(d.provisional) and d.state == "open",
             source=d.source,
+            suggestion=duty_rules.suggestion_of(d) if d.state == "open" else None,
         )
         for d in rec.deadlines
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import duties as duty_rules
 from bot import programme_templates
 from bot.dates import format_date
 from bot.errors import UsageError
@@ -70,8 +71,9 @@ def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
         )
     cycle = f"{programme.year}/{str(programme.year + 1)[-2:]}"
     provisional = [d for d in deadlines if d.provisional]
-    if deadlines and not provisional:
-        lines.append(f"Key dates of the {cycle} cycle, as NHS England and the sources set them:")
+    moved = [d for d in provisional if not duty_rules.suggestion_of(d)]
+    if deadlines and not moved:
+        lines.append(f"Key dates of the {cycle} cycle, as the sources set them:")
     elif deadlines:
         lines.append(
             f"Key dates of the {cycle} cycle"
@@ -80,7 +82,7 @@ def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
             "round; these are its milestones moved into this cycle and off weekends and bank holidays."
         )
     for d in deadlines:
-        mark = " _(provisional: date to confirm)_" if d.provisional else ""
+        mark = f" _({duty_rules.provisional_text(d)})_" if d.provisional else ""
         lines.append(f"• `#{d.id}` {format_date(d.due_on)}{mark}: {esc(d.title)}")
         if d.source:
             lines.append(f"      _Source: {esc(d.source)}_")
@@ -88,7 +90,7 @@ def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
             lines.append(f"      _{esc(d.notes)}_")
     if provisional:
         lines.append(
-            "Confirm each date once NHS England or your CCG has set it: `/consult deadline confirm <id>`, "
+            "Confirm each provisional date once NHS England or your CCG has set it: `/consult deadline confirm <id>`, "
             "or move it: `/consult deadline move <id> <date>`. Until then they show as provisional "
             "everywhere (the calendar feed marks them tentative)."
         )
