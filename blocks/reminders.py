@@ -74,7 +74,11 @@ def describe(view, today: date) -> str:
         line += f". Note: {format_date(d.due_on)} is {view.non_working}"
     source = brief_source(d)
     if source:
-        line += f"\n      _Source: {esc(source)}_"
+        line += f"\n      _{duty_rules.source_label(d)}: {esc(source)}_"
+    set_by = getattr(d, "date_set_by", None)
+    confirmed = duty_rules.date_set_text(d, f"<@{set_by}>", getattr(view, "date_set_on", None))
+    if confirmed:
+        line += f"\n      _{confirmed}._"
     return f"{label} {line}" if d.kind == "meeting" else line
 
 

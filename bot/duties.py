@@ -354,6 +354,21 @@ def provisional_why(item) -> str:
     return "No source gives it: it is the template's 2014/15 date moved into this cycle."
 
 
+def source_label(item) -> str:
+    """`Source` of a template date as the sources set it; for a date moved into another cycle,
+    or once an admin has confirmed or moved it, the sources are the milestone's, not the date's."""
+    moved_into_cycle = getattr(item, "provisional", False) and not suggestion_of(item)
+    return "Milestone's source" if getattr(item, "date_set", None) or moved_into_cycle else "Source"
+
+
+def date_set_text(item, who: str, on: date | None) -> str | None:
+    """`Date confirmed by Pat Lee on Sun 6 Dec 2026` (or moved), for a template date an admin set."""
+    how = getattr(item, "date_set", None)
+    if not how:
+        return None
+    return f"Date {how} by {who}" + (f" on {format_date(on)}" if on else "")
+
+
 def due_qualifiers(duty, brief: bool = False) -> list[str]:
     """What a due date is worth: to confirm (its deadline is provisional), and whose
     suggestion it is when no source gives it."""
