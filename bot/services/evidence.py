@@ -388,7 +388,8 @@ def compute(rec: Records) -> Pack:
     cancelled = [
         r for r in duty_rows if r.section == duty_rules.DUTY and r.state == duty_rules.CANCELLED
     ]
-    statutory = [
+    # Every duty still needed, of every kind: the chart, the counts and the tables share them.
+    needed = [
         r for r in duty_rows if r.section == duty_rules.DUTY and r.state != duty_rules.CANCELLED
     ]
     pack = Pack(
@@ -402,8 +403,8 @@ def compute(rec: Records) -> Pack:
         practices=practices,
         practice_positions=practice_positions(practices),
         votes=votes,
-        duties=statutory,
-        duty_groups=duty_rules.by_kind(statutory),
+        duties=needed,
+        duty_groups=duty_rules.by_kind(needed),
         cancelled=cancelled,
         model=rec.programme.model,
         documents=programme_templates.documents(rec.template) if rec.template else [],
@@ -412,7 +413,7 @@ def compute(rec: Records) -> Pack:
         ],
         timeline=timeline_of(rec, votes, duty_rows, totals),
         source=source_counts(rec),
-        duty_counts={s: sum(1 for r in statutory if r.state == s) for s in duty_rules.STATES},
+        duty_counts={s: sum(1 for r in needed if r.state == s) for s in duty_rules.STATES},
     )
     pack.fingerprint = fingerprint(pack)
     return pack
