@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from bot import duties as duty_rules
-from bot.dates import format_date, working_days_between
-from bot.rendering import esc, plural
+from bot.dates import format_date, time_left
+from bot.rendering import esc
 
 from .kit import actions, button, context, section
 
@@ -44,13 +44,8 @@ def confirm_hint(deadline) -> str:
 
 
 def days_left(due_on: date, today: date) -> str:
-    """How far off a date is, in working days."""
-    if due_on == today:
-        return "today"
-    n = working_days_between(today, due_on)
-    if due_on > today:
-        return f"{plural(n, 'working day')} left" if n else "no working days left"
-    return f"{plural(-n, 'working day')} ago" if n else "just past"
+    """How far off a date is, in working days, as every view counts it."""
+    return time_left(due_on, today)
 
 
 def owners_text(owners: list[str]) -> str:

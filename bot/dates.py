@@ -152,6 +152,17 @@ def working_days_between(start: date, end: date) -> int:
     return count
 
 
+def time_left(due_on: date, today: date) -> str:
+    """How far off a due date is, counted the one way every view counts it: in working days
+    (`today`, `1 working day left`, `12 working days left`, `3 working days overdue`)."""
+    if due_on == today:
+        return "today"
+    n = working_days_between(today, due_on)
+    if due_on > today:
+        return f"{n:,} working day{'s' if n != 1 else ''} left" if n else "no working days left"
+    return f"{-n:,} working day{'s' if n != -1 else ''} overdue" if n else "just past"
+
+
 def non_working_reason(d: date) -> str | None:
     """Why a day is not a working day, for flagging deadlines set on one."""
     if d.weekday() >= 5:

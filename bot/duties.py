@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from . import programme_templates as templates
-from .dates import format_date, working_day_on_or_before
+from .dates import format_date, time_left, working_day_on_or_before
 from .errors import UsageError
 from .typed_text import clean_typed
 
@@ -300,14 +300,8 @@ def parse_evidence(text: str) -> EvidenceRef:
 
 
 def days_word(due_on: date, today: date) -> str:
-    n = (due_on - today).days
-    if n == 0:
-        return "today"
-    if n == 1:
-        return "tomorrow"
-    if n > 0:
-        return f"in {n} days"
-    return f"{-n} day{'s' if n != -1 else ''} overdue"
+    """Time left to a duty's due date, counted as for deadlines: in working days."""
+    return time_left(due_on, today)
 
 
 def listing_order(duty) -> tuple:
