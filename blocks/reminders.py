@@ -43,9 +43,9 @@ def confirm_hint(deadline) -> str:
     )
 
 
-def days_left(due_on: date, today: date) -> str:
+def days_left(due_on: date, today: date, began_on: date | None = None) -> str:
     """How far off a date is, in working days, as every view counts it."""
-    return time_left(due_on, today)
+    return time_left(due_on, today, began_on)
 
 
 def owners_text(owners: list[str]) -> str:
@@ -60,7 +60,7 @@ def describe(view, today: date) -> str:
     if d.kind == "meeting" and d.place:
         line += f", {esc(d.place)}"
     if d.state == "open":
-        line += f" ({days_left(d.due_on, today)})"
+        line += f" ({days_left(d.due_on, today, getattr(view, 'began_on', None))})"
     else:
         line += f" ({d.state})"
     if view.owners:

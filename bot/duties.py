@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from . import programme_templates as templates
-from .dates import format_date, time_left, working_day_on_or_before
+from .dates import format_date, passed_before_start, time_left, working_day_on_or_before
 from .errors import UsageError
 from .typed_text import clean_typed
 
@@ -299,9 +299,19 @@ def parse_evidence(text: str) -> EvidenceRef:
     return EvidenceRef(kind, url=raw)
 
 
-def days_word(due_on: date, today: date) -> str:
+def days_word(due_on: date, today: date, began_on: date | None = None) -> str:
     """Time left to a duty's due date, counted as for deadlines: in working days."""
-    return time_left(due_on, today)
+    return time_left(due_on, today, began_on)
+
+
+def is_overdue(duty, today: date, began_on: date | None) -> bool:
+    """Open, past its due date, and due after the programme began."""
+    return (
+        duty.state == OPEN
+        and duty.due_on is not None
+        and duty.due_on < today
+        and not passed_before_start(duty.due_on, began_on)
+    )
 
 
 def listing_order(duty) -> tuple:

@@ -406,6 +406,7 @@ class DutyListing:
     today: date
     template: dict | None
     votes: dict[int, list] = field(default_factory=dict)  # duty id -> the votes that decide it
+    began_on: date | None = None  # the day the programme was set up
 
 
 def list_duties(
@@ -422,6 +423,7 @@ def list_duties(
             clock.today_in(programme.timezone),
             _template(programme),
             uow.votes.deciding(programme.id),
+            clock.began_on(programme),
         )
 
 
@@ -436,6 +438,7 @@ class DutyDetail:
     excludes: str | None = None
     votes: list = field(default_factory=list)  # the votes linked to decide it
     decided_by_vote: bool = False  # the template says a vote decides it (member support)
+    began_on: date | None = None  # the day the programme was set up
 
 
 def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> DutyDetail:
@@ -458,6 +461,7 @@ def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> 
             item.get("excludes"),
             uow.votes.deciding(programme.id).get(duty.id, []),
             bool(template) and rules.done_when(template, duty.key) == rules.VOTE_CARRIED,
+            clock.began_on(programme),
         )
 
 

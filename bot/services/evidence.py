@@ -25,7 +25,7 @@ from .. import duties as duty_rules
 from .. import raised_issues as issue_rules
 from .. import votes as vote_rules
 from ..context import Actor
-from ..dates import format_date, format_datetime
+from ..dates import BEFORE_START, format_date, format_datetime, passed_before_start
 from ..errors import UsageError
 from ..people import Names
 from ..ports import UnitOfWork
@@ -570,6 +570,7 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
         {v.id: v for v in votes},
         tz,
     )
+    began = clock.began_on(rec.programme)
     duty_rows = [
         DutyRow(
             d.id,
@@ -587,7 +588,12 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
             duty_rules.kind_of(d),
             duty_rules.basis(d),
             d.source,
-            duty_rules.due_qualifiers(d) if d.state == duty_rules.OPEN else [],
+            (
+                duty_rules.due_qualifiers(d)
+                + ([BEFORE_START] if passed_before_start(d.due_on, began) else [])
+                if d.state == duty_rules.OPEN
+                else []
+            ),
             (duty_rules.checklist_item(rec.template, d.key) or {}).get("excludes"),
         )
         for d in rec.duties
@@ -641,10 +647,18 @@ def timeline_of(
     rec: Records, votes: list[VoteSummary], duty_rows: list[DutyRow], totals: dict
 ) -> list[TimelineEntry]:
     tz = rec.programme.timezone
+    began = clock.began_on(rec.programme)
     timeline = [
         TimelineEntry(
             d.due_on,
-            d.title + (f" ({d.state})" if d.state != "open" else ""),
+            d.title
+            + (
+                f" ({d.state})"
+                if d.state != "open"
+                else f" ({BEFORE_START})"
+                if passed_before_start(d.due_on, began)
+                else ""
+            ),
             d.kind or "deadline",
             provisional=bool(d.provisional) and d.state == "open",
             source=d.source,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import duties as rules
 from bot import votes as vote_rules
-from bot.dates import format_date
+from bot.dates import BEFORE_START, format_date, passed_before_start
 from bot.errors import UsageError
 from bot.grammar import choice, parse, user_id
 from bot.rendering import esc
@@ -48,14 +48,14 @@ def vote_facts(duty, votes) -> list[str]:
     return out
 
 
-def duty_line(duty, evidence: int, today, votes=()) -> str:
+def duty_line(duty, evidence: int, today, votes=(), began_on=None) -> str:
     parts = [
         f"{STATE_MARK.get(duty.state, '?')} *{duty.id}* {esc(duty.title)}{_short_statute(duty.statute)}"
     ]
     facts = []
     if duty.state == rules.OPEN and duty.due_on:
-        overdue = duty.due_on < today
-        when = f"due {format_date(duty.due_on)} ({rules.days_word(duty.due_on, today)})"
+        overdue = rules.is_overdue(duty, today, began_on)
+        when = f"due {format_date(duty.due_on)} ({rules.days_word(duty.due_on, today, began_on)})"
         facts.append(f"*{when}*" if overdue else when)
         facts += [f"_{q}_" for q in rules.due_qualifiers(duty, brief=True)]
     elif duty.state == rules.CANCELLED:
@@ -103,15 +103,21 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
         return
     today = listing.today
     counts = {s: sum(1 for d in rows if d.state == s) for s in rules.STATES}
-    overdue = sum(1 for d in rows if d.state == rules.OPEN and d.due_on and d.due_on < today)
+    overdue = sum(1 for d in rows if rules.is_overdue(d, today, listing.began_on))
+    before = sum(
+        1 for d in rows if d.state == rules.OPEN and passed_before_start(d.due_on, listing.began_on)
+    )
     title = (
         "Expression of interest checklist (sections A to H of NHS England's letter)"
         if section == rules.EOI
         else "Duties"
     )
+    notes = ([f"{overdue} overdue"] if overdue else []) + (
+        [f"{before} {BEFORE_START}"] if before else []
+    )
     head = (
         f"*{name}: {title}*\n{counts[rules.OPEN]} open"
-        + (f" ({overdue} overdue)" if overdue else "")
+        + (f" ({', '.join(notes)})" if notes else "")
         + f", {counts[rules.DONE]} done, {counts[rules.NA]} not applicable"
     )
     lines = [head]
@@ -126,6 +132,7 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
                     listing.evidence_counts.get(duty.id, 0),
                     today,
                     listing.votes.get(duty.id, ()),
+                    listing.began_on,
                 )
             )
             if section == rules.EOI and duty.state == rules.OPEN:
@@ -197,7 +204,7 @@ def _show(req: CommandRequest, rest: list[str]) -> None:
         req.actor, req.channel_id, _one(rest, "Say which duty, by its number."), req.uow
     )
     d = detail.duty
-    lines = [duty_line(d, len(detail.evidence), detail.today, detail.votes)]
+    lines = [duty_line(d, len(detail.evidence), detail.today, detail.votes, detail.began_on)]
     lines.append(f"What it is: {esc(rules.basis(d))}")
     lines.append(f"Source: {esc(d.source) if d.source else 'none recorded (a duty added by hand)'}")
     if d.due_on:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot import clock, programme_templates
 from bot import duties as duty_rules
-from bot import programme_templates
 from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import parse, parse_int
@@ -54,6 +54,16 @@ def setup_callback(req: CommandRequest, args: list[str]) -> None:
     req.out.reply(f"Done: *{esc(programme.name)}* is set up here.")
 
 
+def _next_cycle(template, programme, today) -> int:
+    """The first cycle whose key dates are all today or later."""
+    year = today.year - 1
+    while any(
+        d.due_on < today for d in programme_templates.key_dates(template, year, programme.model)
+    ):
+        year += 1
+    return year
+
+
 def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
     """The setup reply's key dates: each with its source, and the provisional ones said to be
     so, with how to confirm or move them."""
@@ -88,6 +98,19 @@ def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
             lines.append(f"      _Source: {esc(d.source)}_")
         if d.notes:
             lines.append(f"      _{esc(d.notes)}_")
+    today = clock.today_in(programme.timezone)
+    passed = [d for d in deadlines if d.due_on < today]
+    if passed:
+        first = passed[0]
+        lines.append(
+            f"{len(passed)} of these dates {'have' if len(passed) != 1 else 'has'} passed already "
+            f"(the first: {esc(first.title)}, {format_date(first.due_on)}): "
+            f"{'they are' if len(passed) != 1 else 'it is'} shown as passed before the programme "
+            "began, not as overdue, with the duties due by them. To follow another cycle, set the "
+            'programme up again in a new channel with its year: `/consult setup "<name>" '
+            f"--template {programme.template} --year {_next_cycle(template, programme, today)}` "
+            "is the first cycle whose dates are all still to come."
+        )
     if provisional:
         lines.append(
             "Confirm each provisional date once NHS England or your CCG has set it: `/consult deadline confirm <id>`, "
