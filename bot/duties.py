@@ -224,6 +224,15 @@ def next_revision_number(keys) -> int:
     return max(found, default=0) + 1
 
 
+def per_board_duties(template: dict | None, model: str | None) -> list[dict]:
+    """The template's duties owed to each Health and Wellbeing Board (under this model)."""
+    return [
+        d
+        for d in (template or {}).get("duties", [])
+        if d.get("per") == "hwbb" and templates.applies(d, model)
+    ]
+
+
 def template_key(duty_key: str) -> str:
     """`hwbb-opinion:12` -> `hwbb-opinion`: the template entry a stored duty came from."""
     return duty_key.split(":", 1)[0]

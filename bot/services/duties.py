@@ -407,6 +407,7 @@ class DutyListing:
     template: dict | None
     votes: dict[int, list] = field(default_factory=dict)  # duty id -> the votes that decide it
     began_on: date | None = None  # the day the programme was set up
+    hwbbs: int = 0  # Health and Wellbeing Boards in the register
 
 
 def list_duties(
@@ -424,6 +425,7 @@ def list_duties(
             _template(programme),
             uow.votes.deciding(programme.id),
             clock.began_on(programme),
+            len(_hwbbs(uow, programme)),
         )
 
 

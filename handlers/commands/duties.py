@@ -88,6 +88,7 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
     listing = svc.list_duties(req.actor, req.channel_id, req.uow, section=section)
     rows = listing.duties
     name = esc(listing.programme.name)
+    board_hint = _board_hint(listing) if section == rules.DUTY else None
     if not rows:
         if section == rules.EOI:
             req.out.reply(
@@ -145,11 +146,31 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
                 lines.append(f"      Source: _{esc(rules.brief_source(duty))}_")
     if len(rows) > LIST_LIMIT:
         lines.append(f"…and {len(rows) - LIST_LIMIT} more (done or not applicable).")
+    if board_hint:
+        lines.append(f"\n{board_hint}")
     lines.append(
         "\nMark one done: `/consult duty done <id> --evidence <link or engagement number>` · "
         "`/consult duty show <id>` for its evidence"
     )
     req.out.reply("\n".join(lines))
+
+
+def _board_hint(listing) -> str | None:
+    """With no HWBB in the register, the duties owed to each board are missing: say so, and how
+    adding the board brings them."""
+    if listing.hwbbs:
+        return None
+    owed = rules.per_board_duties(listing.template, listing.programme.model)
+    if not owed:
+        return None
+    sections = sorted({d["statute"].split()[-1] for d in owed if d.get("statute")})
+    return (
+        ":information_source: No Health and Wellbeing Board is in the register, so the "
+        f"{len(owed)} duties owed to each board"
+        + (f" ({', '.join(sections)} of the NHS Act 2006 among them)" if sections else "")
+        + ' are not listed yet. Add each board with `/consult stakeholder add hwbb "<name>"` '
+        "and its duties follow."
+    )
 
 
 def _one(rest: list[str], what: str) -> str:
