@@ -48,7 +48,7 @@ class PersonalDigest(Base):
 # digest that reads it, rather than in the engagement module).
 Index("ix_engagement_programme_logged", Engagement.programme_id, Engagement.logged_at)
 
-# Migration 0021_personal_digest: what one person owns, read by owner for their own digest
+# Migration 0024_personal_digest: what one person owns, read by owner for their own digest
 # (declared here, with the digest that reads them).
 Index("ix_action_owner_state", Action.owner_id, Action.state)
 Index("ix_deadline_owner_user", DeadlineOwner.user_id)

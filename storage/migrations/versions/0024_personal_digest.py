@@ -1,14 +1,14 @@
 """Personal digests: who gets their own digest as a DM, daily or weekly.
 
-Revision ID: 0021_personal_digest
-Revises: 0020_stakeholder_rating
+Revision ID: 0024_personal_digest
+Revises: 0023_stakeholder_rating
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_personal_digest"
-down_revision = "0020_stakeholder_rating"
+revision = "0024_personal_digest"
+down_revision = "0023_stakeholder_rating"
 branch_labels = None
 depends_on = None
 
