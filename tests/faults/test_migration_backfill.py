@@ -30,7 +30,7 @@ def test_earlier_votes_and_member_vote_dates_are_brought_up_to_date(db_url):
             support = uow.duties.by_key(1, "member-practice-support").id
         s.run(f'vote open "Support?" --closes "in 10 days" --duty {support}')
         s.run("vote record E1 for")
-        s.run("vote close")
+        s.run("vote close --yes")
         engine = services.engine
         with engine.connect() as conn:
             counts = {t: _count(conn, t) for t in ("vote", "elector", "ballot", "duty_evidence")}

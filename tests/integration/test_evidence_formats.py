@@ -382,7 +382,7 @@ def test_headings_and_closing_lines_never_end_a_page(services, tmp_path):
     # Each heading, and what must be on its page under it: the chart under the section's
     # introduction, a duty (with its source) under each kind's heading.
     follows = {
-        "6. Duties by kind": "Statutory duties: 2 done",
+        "6. Duties by kind": "of every kind: 2 done",
         "Statutory duties (4)": "Source:",
         "National guidance (3)": "Source:",
         "CCG constitution (1)": "Source:",

@@ -53,16 +53,16 @@ def test_the_pack_renders_for_every_state(services):
     # Votes: carried, lost, short of quorum, counted in a meeting, and one still open.
     s.run('vote open "Carried?" --closes "in 10 days"')
     s.run("vote record E1 for")
-    s.run("vote close")
+    s.run("vote close --yes")
     s.run('vote open "Lost?" --closes "in 10 days"')
     s.run("vote record E1 against")
-    s.run("vote close")
+    s.run("vote close --yes")
     s.run('vote open "Quorate?" --closes "in 10 days" --quorum 90%')
     s.run("vote record E1 for")
-    s.run("vote close")
+    s.run("vote close --yes")
     s.run('vote open "Met?" --closes "in 10 days"')
     s.run("vote tally set --for 2 --against 1 --abstain 0")
-    s.run("vote close")
+    s.run("vote close --yes")
     s.run('vote open "Still open?" --closes "in 10 days"')
     # Issues: open, responded, plan changed, not taken forward, and one merged into another.
     for name in ("Workload", "Conflicts", "Access", "Estates", "Parking"):

@@ -23,7 +23,7 @@ def test_a_vote_that_decides_no_duty_changes_none(services):
     s, support = _programme(services)
     s.run('vote open "Should we hold a summer party?" --closes "in 10 days"')
     s.run("vote record E1 for")
-    assert "Carried" in s.run("vote close")
+    assert "Carried" in s.run("vote close --yes")
     assert _state(services, support) == "open"
     shown = s.run(f"duty show {support}")
     assert f"--duty {support}" in shown and "Only a vote linked to it" in shown
@@ -38,7 +38,7 @@ def test_a_linked_vote_short_of_quorum_leaves_the_duty_open_and_says_why(service
     )
     assert f"Decides duty {support}" in opened
     s.run("vote record E1 for")
-    closed = s.run("vote close")
+    closed = s.run("vote close --yes")
     assert f"Duty *{support}*" in closed and "stays open: the vote did not carry" in closed
     assert "below the 50% quorum" in closed
     assert _state(services, support) == "open"
@@ -53,7 +53,7 @@ def test_a_linked_vote_that_carries_discharges_it_and_is_named_everywhere(servic
     s.run(f'vote open "Support the change?" --closes "in 10 days" --quorum 50% --duty {support}')
     s.run("vote record E1 for")
     s.run("vote record E2 for")
-    assert "is done, with this vote as its evidence" in s.run("vote close")
+    assert "is done, with this vote as its evidence" in s.run("vote close --yes")
     assert _state(services, support) == "done"
     named = "done by vote #1 “Support the change?”, carried"
     assert named in s.run("duties")
@@ -66,13 +66,13 @@ def test_duty_done_with_a_vote_links_an_open_one_and_records_a_closed_one(servic
     s, support = _programme(services)
     s.run('vote open "Lost?" --closes "in 10 days"')
     s.run("vote record E1 against")
-    s.run("vote close")
+    s.run("vote close --yes")
     s.run('vote open "Support?" --closes "in 10 days"')
     linked = s.run(f"duty done {support} --vote 2")
     assert "still open; it now decides" in linked and _state(services, support) == "open"
     assert "to be decided by vote #2" in s.run("duties")
     s.run("vote record E1 for")
-    s.run("vote close")
+    s.run("vote close --yes")
     assert _state(services, support) == "done"
     # Bad input changes nothing and says how to do it right.
     assert "not a vote number" in s.run(f"duty done {support} --vote party")
