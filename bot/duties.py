@@ -1,7 +1,7 @@
 """Duties and the expression-of-interest checklist: the rules, no storage.
 
 A template (bot/data/programme_templates/*.json) lists its duties as data: a key, a
-title, its kind (statutory, national guidance, CCG constitution, local
+title, its kind (statutory, case law, national guidance, the body's constitution, local
 decision), the section of the Act only where the sources cite one, its
 sources, the models it applies to, whether there is one per Health and
 Wellbeing Board or one for the programme, and a due date tied to one of the
@@ -29,16 +29,21 @@ DUTY, EOI = "duty", "eoi"  # sections: duties, expression-of-interest checklist
 # Cancelled: not needed under the programme's model; kept with its evidence, never deleted.
 CANCELLED = "cancelled"
 # What a duty is, from where its force comes: an Act (with the section where the sources cite
-# one), national guidance, the CCG's constitution, or the programme's own decision.
+# one), case law, national guidance, the body's constitution (a CCG's, an ICB's: the template
+# says whose), or the programme's own decision.
 STATUTORY, GUIDANCE, CONSTITUTION, LOCAL = "statutory", "guidance", "constitution", "local"
-KINDS = (STATUTORY, GUIDANCE, CONSTITUTION, LOCAL)
+# Case law: what the courts have held a consultation must meet (the Gunning principles).
+CASE_LAW = "case-law"
+KINDS = (STATUTORY, CASE_LAW, GUIDANCE, CONSTITUTION, LOCAL)
 KIND_LABELS = {
     STATUTORY: "Statutory duties",
+    CASE_LAW: "Case law",
     GUIDANCE: "National guidance",
-    CONSTITUTION: "CCG constitution",
+    CONSTITUTION: "Constitution",
     LOCAL: "Local decisions",
 }
 VOTE_CARRIED = "vote-carried"  # a duty that the member vote discharges
+MODEL_CHOSEN = "model-chosen"  # a duty that choosing the programme's model discharges
 MAX_URL = 1000
 MAX_TEXT = 2000
 
@@ -80,14 +85,21 @@ class Due:
     provisional: bool
 
 
-def due_date(template: dict, year: int | None, due: dict | None, model: str | None = None) -> Due:
+def due_date(
+    template: dict,
+    year: int | None,
+    due: dict | None,
+    model: str | None = None,
+    decision: date | None = None,
+) -> Due:
     """A due date tied to a template deadline (`{"deadline": key, "days_before": n}`, or
-    `{"by_model": {model: key}}`) on the cycle starting in `year`.
+    `{"by_model": {model: key}}`) on the cycle starting in `year` (or placed from the
+    programme's `decision` date, for a template dated from it).
 
     A date the sources do not give (`"suggested"`: why this date) is the programme's own
     suggestion, and always a working day. It is provisional when its deadline is.
     """
-    if not due or year is None:
+    if not due:
         return Due(None, None, None, False)
     anchor = due.get("deadline") or due.get("by_model", {}).get(model or "")
     if anchor is None:
@@ -97,7 +109,10 @@ def due_date(template: dict, year: int | None, due: dict | None, model: str | No
         raise ValueError(
             f"template {template.get('name')!r}: duty tied to unknown key date {anchor!r}"
         )
-    on, provisional = templates.cycle_date(template, item["date"], year)
+    placed = templates.item_date(template, item, year, decision)
+    if placed is None:
+        return Due(None, None, None, False)
+    on, provisional = placed
     on = on - timedelta(days=int(due.get("days_before", 0)))
     note = due.get("suggested")
     if note:
@@ -109,8 +124,10 @@ def _title(text: str, **names) -> str:
     return text.format(**names)
 
 
-def _plan(template, d, year, model, key, title, stakeholder_id, section=DUTY) -> PlannedDuty:
-    due = due_date(template, year, d.get("due"), model)
+def _plan(
+    template, d, year, model, key, title, stakeholder_id, section=DUTY, decision=None
+) -> PlannedDuty:
+    due = due_date(template, year, d.get("due"), model, decision)
     return PlannedDuty(
         key,
         section,
@@ -126,66 +143,74 @@ def _plan(template, d, year, model, key, title, stakeholder_id, section=DUTY) ->
     )
 
 
+def register_types(template: dict) -> set[str]:
+    """The stakeholder types whose members the template's duties are planned for."""
+    out = set()
+    for d in template.get("duties", []) + template.get("revision_duties", []):
+        out |= {d[k] for k in ("for_each", "for_several", "for_chosen") if d.get(k)}
+    return out
+
+
+def chooser(template: dict | None, duty_key: str) -> dict | None:
+    """The `chooses` part of a duty that settles which stakeholder another duty is for
+    (e.g. which board takes up a standing invitation), or None."""
+    base = template_key(duty_key)
+    for d in (template or {}).get("duties", []):
+        if d["key"] == base:
+            return d.get("chooses")
+    return None
+
+
+def choosers(template: dict | None) -> list[tuple[str, dict]]:
+    """(chooser duty key, its `chooses`) for every duty that chooses a stakeholder."""
+    return [
+        (d["key"], d["chooses"]) for d in (template or {}).get("duties", []) if d.get("chooses")
+    ]
+
+
 def planned_duties(
     template: dict,
     year: int | None,
-    hwbbs: list[tuple[int, str]],
+    register: dict[str, list[tuple[int, str]]],
     model: str | None = None,
-    invited: tuple[int, str] | None = None,
+    chosen: dict[str, tuple[int, str]] | None = None,
+    decision: date | None = None,
 ) -> list[PlannedDuty]:
-    """Every duty and checklist item the template asks of a programme under `model` with these
-    HWBBs (id, name). `invited` is the HWBB that takes up the committee's standing invitation:
-    the only one, or the one agreed with them when there are several."""
-    if invited is None and len(hwbbs) == 1:
-        invited = hwbbs[0]
+    """Every duty and checklist item the template asks of a programme under `model`, given
+    the register's stakeholders (id, name) of each type its duties are per. A duty
+    `for_each` type comes once per such stakeholder; `for_several` once when there are
+    several; `for_chosen` for the one chosen (`chosen`, by duty key), or the only one."""
+    chosen = dict(chosen or {})
     out: list[PlannedDuty] = []
+
+    def plan(d, key, title, sid, section=DUTY):
+        return _plan(template, d, year, model, key, title, sid, section, decision)
+
     for d in template.get("duties", []):
         if not templates.applies(d, model):
             continue
-        per = d.get("per")
-        if per == "hwbb":
-            for sid, name in hwbbs:
-                out.append(
-                    _plan(
-                        template,
-                        d,
-                        year,
-                        model,
-                        f"{d['key']}:{sid}",
-                        _title(d["title"], hwbb=name),
-                        sid,
-                    )
-                )
-        elif per == "several-hwbbs":
-            if len(hwbbs) > 1:
-                names = ", ".join(name for _, name in hwbbs)
-                out.append(
-                    _plan(template, d, year, model, d["key"], _title(d["title"], hwbbs=names), None)
-                )
-        elif per == "invited-hwbb":
-            if invited is not None:
-                sid, name = invited
-                out.append(
-                    _plan(template, d, year, model, d["key"], _title(d["title"], hwbb=name), sid)
-                )
+        if d.get("for_each"):
+            for sid, name in register.get(d["for_each"], []):
+                out.append(plan(d, f"{d['key']}:{sid}", _title(d["title"], name=name), sid))
+        elif d.get("for_several"):
+            members = register.get(d["for_several"], [])
+            if len(members) > 1:
+                names = ", ".join(name for _, name in members)
+                out.append(plan(d, d["key"], _title(d["title"], names=names), None))
+        elif d.get("for_chosen"):
+            members = register.get(d["for_chosen"], [])
+            pick = chosen.get(d["key"]) or (members[0] if len(members) == 1 else None)
+            if pick is not None:
+                sid, name = pick
+                out.append(plan(d, d["key"], _title(d["title"], name=name), sid))
         else:
-            out.append(_plan(template, d, year, model, d["key"], d["title"], None))
+            out.append(plan(d, d["key"], d["title"], None))
     checklist = template.get("checklist")
     if checklist:
         for item in checklist["items"]:
             item = {"due": checklist.get("due"), "kind": GUIDANCE} | item
-            out.append(
-                _plan(
-                    template,
-                    item,
-                    year,
-                    model,
-                    item["key"],
-                    f"{item['letter']}. {item['title']}",
-                    None,
-                    section=EOI,
-                )
-            )
+            label = f"{item['letter']}. {item['title']}" if item.get("letter") else item["title"]
+            out.append(plan(item, item["key"], label, None, section=EOI))
     return out
 
 
@@ -193,16 +218,17 @@ def revision_duties(
     template: dict,
     number: int,
     what_changed: str,
-    hwbbs: list[tuple[int, str]],
+    register: dict[str, list[tuple[int, str]]],
     due_on: date | None,
 ) -> list[PlannedDuty]:
-    """s14Z12: after a significant revision, consult each HWBB again and send it a copy."""
+    """A significant revision (the template's `revision_duties`): each duty again, once per
+    stakeholder of its type."""
     label = f"revision {number}: {what_changed}"
     return [
         PlannedDuty(
             f"{d['key']}:r{number}:{sid}",
             DUTY,
-            _title(d["title"], hwbb=name, revision=label),
+            _title(d["title"], name=name, revision=label),
             d.get("statute"),
             sid,
             due_on,
@@ -210,7 +236,7 @@ def revision_duties(
             templates.cite(template, d.get("source")),
         )
         for d in template.get("revision_duties", [])
-        for sid, name in hwbbs
+        for sid, name in register.get(d.get("for_each", ""), [])
     ]
 
 
@@ -239,8 +265,9 @@ def days_before(template: dict, duty_key: str) -> int:
         if d["key"] == base:
             return int((d.get("due") or {}).get("days_before", 0))
     checklist = template.get("checklist") or {}
-    if any(i["key"] == base for i in checklist.get("items", [])):
-        return int((checklist.get("due") or {}).get("days_before", 0))
+    for i in checklist.get("items", []):
+        if i["key"] == base:
+            return int((i.get("due") or checklist.get("due") or {}).get("days_before", 0))
     return 0
 
 
@@ -356,19 +383,26 @@ def kind_of(duty) -> str:
     return getattr(duty, "kind", None) if getattr(duty, "kind", None) in KINDS else LOCAL
 
 
-def basis(duty) -> str:
+def kind_label(kind: str, template: dict | None = None) -> str:
+    """A kind's heading, as the template words it (`"kind_labels"`: e.g. whose constitution)."""
+    return ((template or {}).get("kind_labels") or {}).get(kind) or KIND_LABELS[kind]
+
+
+def basis(duty, template: dict | None = None) -> str:
     """`Statutory: NHS Act 2006 s14Z13(4)` / `National guidance` ...: the kind, with the section
-    of the Act only where the sources cite one."""
+    of the Act (or the case) only where the sources cite one."""
     kind = kind_of(duty)
-    label = {STATUTORY: "Statutory", GUIDANCE: "National guidance"}.get(kind, KIND_LABELS[kind])
+    label = {STATUTORY: "Statutory", GUIDANCE: "National guidance"}.get(
+        kind, kind_label(kind, template)
+    )
     statute = getattr(duty, "statute", None)
-    return f"{label}: {statute}" if statute and kind == STATUTORY else label
+    return f"{label}: {statute}" if statute and kind in (STATUTORY, CASE_LAW) else label
 
 
-def by_kind(duties) -> list[tuple[str, str, list]]:
-    """(kind, heading, duties) in the order statutory, guidance, constitution, local; the
-    duties keep their order within each kind; kinds with none are left out."""
+def by_kind(duties, template: dict | None = None) -> list[tuple[str, str, list]]:
+    """(kind, heading, duties) in the order statutory, case law, guidance, constitution, local;
+    the duties keep their order within each kind; kinds with none are left out."""
     groups: dict[str, list] = {k: [] for k in KINDS}
     for d in duties:
         groups[kind_of(d)].append(d)
-    return [(k, KIND_LABELS[k], groups[k]) for k in KINDS if groups[k]]
+    return [(k, kind_label(k, template), groups[k]) for k in KINDS if groups[k]]

@@ -10,7 +10,7 @@ from ..context import Actor
 from ..errors import Forbidden, NoProgramme
 from ..ports import UnitOfWork
 
-SETUP_HINT = 'This channel has no programme yet. Start one with `/consult setup "<programme name>"` (add `--template co-commissioning --year 2014` for the co-commissioning key dates).'
+SETUP_HINT = "This channel has no programme yet. Start one with `/consult setup \"<programme name>\"`, adding a template for its key dates and duties (`/consult templates` lists them: e.g. `--template co-commissioning --year 2014` for a CCG's co-commissioning, `--template service-change --decision <date>` for an ICB's service change consultation)."
 
 
 def programme_for(uow: UnitOfWork, actor: Actor, channel_id: str):

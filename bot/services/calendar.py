@@ -398,8 +398,8 @@ def _deadline_item(d, owners: list[str], tz: str) -> CalendarItem:
     tentative = bool(getattr(d, "provisional", False)) and not done
     if tentative:
         details.append(
-            "Provisional: date to confirm. No source gives it; it is the template's 2014/15 "
-            f"date moved into this cycle. Confirm it with `/consult deadline confirm {d.id}`."
+            "Provisional: date to confirm. No source gives it; the programme placed it from its "
+            f"template. Confirm it with `/consult deadline confirm {d.id}`."
         )
     if getattr(d, "source", None):
         details.append(f"Source: {d.source}")

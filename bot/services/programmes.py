@@ -26,11 +26,14 @@ def setup_programme(
     year: int | None = None,
     timezone: str = "Europe/London",
     model: str | None = None,
+    decision: date | None = None,
 ):
     """Bind the channel to a new programme; the asker becomes its admin.
 
     The template's deadlines that apply under the model are created with their
-    sources; outside the documented cycle their dates are provisional.
+    sources; outside the documented cycle their dates are provisional. A template
+    dated from the decision places them back from `decision` (required for it), each
+    the programme's choice and provisional.
     Returns (programme, deadlines created from the template).
     """
     name = " ".join(clean_typed(name, "The programme's name").split())
@@ -54,7 +57,30 @@ def setup_programme(
             "`--model` goes with `--template`: it says which of the template's items apply."
         )
     model = programme_templates.check_model(tpl, model)
-    if tpl is not None and year is None:
+    dated_from_decision = programme_templates.is_decision_dated(tpl)
+    if decision is not None and not dated_from_decision:
+        with_decision = [
+            t["name"]
+            for t in programme_templates.summaries()
+            if programme_templates.is_decision_dated(t)
+        ]
+        raise UsageError(
+            "`--decision` goes with a template dated from the decision: "
+            + ", ".join(f"`--template {n}`" for n in with_decision)
+            + "."
+        )
+    if dated_from_decision:
+        if year is not None:
+            raise UsageError(
+                f"The {tpl['name']} template is dated from the decision, not a yearly cycle: "
+                "give `--decision <date>` instead of `--year`."
+            )
+        if decision is None:
+            raise UsageError(
+                f"The {tpl['name']} template places its dates back from the decision: give "
+                f"the date the decision is planned for, e.g. `{tpl.get('setup_example', '')}`."
+            )
+    elif tpl is not None and year is None:
         year = current_cycle(clock.today_in(timezone))
     with uow:
         existing = uow.programmes.by_channel(actor.team_id, channel_id)
@@ -93,7 +119,7 @@ def setup_programme(
         )
         deadlines = []
         if tpl is not None:
-            for planned in programme_templates.key_dates(tpl, year, model):
+            for planned in programme_templates.key_dates(tpl, year, model, decision):
                 deadlines.append(_create_deadline(uow, actor, programme, planned))
         ensure_template_duties(uow, actor, programme)
         uow.commit()
@@ -101,8 +127,9 @@ def setup_programme(
 
 
 def current_cycle(today) -> int:
-    """The cycle a programme set up today is in: a cycle runs from its expression of interest
-    in June to its new arrangements the next April, so before April it is last year's."""
+    """The cycle a programme set up today is in: a cycle runs from April (e.g. a
+    co-commissioning cycle, from its expression of interest in June to its new arrangements
+    the next April), so before April it is last year's."""
     return today.year if today.month >= 4 else today.year - 1
 
 
@@ -145,9 +172,11 @@ def change_model(actor: Actor, channel_id: str, model: str, uow: UnitOfWork) -> 
         require_admin(uow, actor, programme, "change the programme's model")
         tpl = programme_templates.load(programme.template) if programme.template else None
         if not programme_templates.model_names(tpl):
+            with_models = [t["name"] for t in programme_templates.summaries() if t.get("models")]
             raise Conflict(
-                "This programme's template has no models: the model is a choice of the "
-                "co-commissioning template (`/consult setup ... --template co-commissioning`)."
+                "This programme's template has no models: a model is a choice of "
+                + (", ".join(f"the {n} template" for n in with_models) or "none")
+                + "."
             )
         model = programme_templates.check_model(tpl, model)
         old = programme.model

@@ -101,10 +101,9 @@ def add_stakeholder(
             group_name=group,
         )
         audit(uow, actor, programme, "stakeholder.add", "stakeholder", s.id, after=snapshot(s))
-        if type == "hwbb":
-            ensure_template_duties(
-                uow, actor, programme
-            )  # a Health and Wellbeing Board brings its duties
+        # A stakeholder of a type the template's duties are per (e.g. a Health and Wellbeing
+        # Board) brings its duties; for other types this adds nothing.
+        ensure_template_duties(uow, actor, programme)
         uow.commit()
         return s
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from blocks import reminders as blocks
-from bot import clock, reminders
+from bot import clock, programme_templates, reminders
 from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import choice, parse, parse_int, user_id
@@ -240,8 +240,8 @@ def deadlines_callback(req: CommandRequest, args: list[str]) -> None:
     if provisional:
         lines.append(
             f"\n:warning: {len(provisional)} date{'s are' if len(provisional) != 1 else ' is'} "
-            "provisional: the template's 2014/15 dates moved into this cycle (off weekends and "
-            "bank holidays). No source gives them. Confirm each with `/consult deadline confirm "
+            f"provisional: {programme_templates.provisional_why(programme.template)}. No source "
+            "gives them. Confirm each with `/consult deadline confirm "
             "<id>` or move it with `/consult deadline move <id> <date>`."
         )
     if upcoming:

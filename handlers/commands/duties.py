@@ -1,8 +1,9 @@
-"""`/consult duties` and `/consult duty ...`: statutory duties and the EoI checklist."""
+"""`/consult duties` and `/consult duty ...`: duties by kind and the template's checklist."""
 
 from __future__ import annotations
 
 from bot import duties as rules
+from bot import programme_templates
 from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import choice, parse, user_id
@@ -12,17 +13,17 @@ from bot.services.programmes import parse_date_in_programme
 
 from .subcommand import CommandRequest, subcommand
 
-LIST_USAGE = """/consult duties              # duties grouped by kind (statutory, guidance, constitution, local), open first
-/consult duties eoi          # the expression of interest checklist (sections A to H)"""
+LIST_USAGE = """/consult duties              # duties grouped by kind (statutory, case law, guidance, constitution, local), open first
+/consult duties checklist    # the template's checklist (co-commissioning: `eoi`, sections A to H; service-change: `gunning`)"""
 USAGE = """/consult duty show <id>
-/consult duty done <id> [--evidence <url | engagement number | message link>] [--board "<hwbb>"]   # --board: the HWBB agreed for the committee
+/consult duty done <id> [--evidence <url | engagement number | message link>] [--board "<name>"]   # --board: the stakeholder agreed, for a duty that chooses one (e.g. the HWBB invited to the committee)
 /consult duty na <id> "<reason>"
 /consult duty reopen <id>
 /consult duty evidence <id> <url | engagement number | message link>
 /consult duty owner <id> <@user>        (or `none`)
 /consult duty note <id> "<text>"
 /consult duty due <id> <date>           (or `none`)
-/consult duty revision "<what changed>" [--due <date>]   # a significant revision: consult each HWBB again (s14Z12)"""
+/consult duty revision "<what changed>" [--due <date>]   # a significant revision, for a template with revision duties (co-commissioning: consult each HWBB again, s14Z12)"""
 VERBS = ["show", "done", "na", "reopen", "evidence", "owner", "note", "due", "revision"]
 LIST_LIMIT = 40
 STATE_MARK = {rules.OPEN: "○", rules.DONE: "✓", rules.NA: "–", rules.CANCELLED: "×"}
@@ -56,41 +57,46 @@ def duty_line(duty, evidence: int, today) -> str:
 
 @subcommand(
     "duties",
-    summary="Duties by kind, with their sources, and the expression of interest checklist",
+    summary="Duties by kind, with their sources, and the template's checklist",
     usage=LIST_USAGE,
-    example="/consult duties eoi",
+    example="/consult duties checklist",
 )
 def duties_callback(req: CommandRequest, args: list[str]) -> None:
+    words = ["duties", "checklist"] + [
+        c["word"] for t in programme_templates.summaries() if (c := t.get("checklist"))
+    ]
     if len(args) > 1:
-        raise UsageError("Give at most one word: `eoi` for the expression of interest checklist.")
+        raise UsageError("Give at most one word: `checklist` for the template's checklist.")
     section = rules.DUTY
     if args:
-        word = choice(args[0], ["eoi", "duties", "checklist"], "list of duties", LIST_USAGE)
+        word = choice(args[0], words, "list of duties", LIST_USAGE)
         section = rules.DUTY if word == "duties" else rules.EOI
     listing = svc.list_duties(req.actor, req.channel_id, req.uow, section=section)
     rows = listing.duties
     name = esc(listing.programme.name)
+    checklist = (listing.template or {}).get("checklist") or {}
     if not rows:
         if section == rules.EOI:
             req.out.reply(
-                f"*{name}* has no expression of interest checklist: it comes with the co-commissioning "
-                'template (`/consult setup "<name>" --template co-commissioning`).'
+                f"*{name}* has no checklist: it comes with a template that has one "
+                f"({_templates_with('checklist')}; `/consult templates` lists them)."
+            )
+        elif listing.template:
+            how = programme_templates.text(listing.template, "no_duties")
+            req.out.reply(
+                f"*{name}* has no duties yet. They come with its template"
+                + (f": {how}." if how else ".")
             )
         else:
             req.out.reply(
-                f"*{name}* has no duties yet. They come with the co-commissioning template and its "
-                "model, one statutory set for each Health and Wellbeing Board in the register "
-                '(`/consult stakeholder add hwbb "<name>"`).'
+                f"*{name}* has no duties: they come with a template (`/consult templates` lists "
+                "them; `/consult programme template <template>` gives one to this programme)."
             )
         return
     today = listing.today
     counts = {s: sum(1 for d in rows if d.state == s) for s in rules.STATES}
     overdue = sum(1 for d in rows if d.state == rules.OPEN and d.due_on and d.due_on < today)
-    title = (
-        "Expression of interest checklist (sections A to H of NHS England's letter)"
-        if section == rules.EOI
-        else "Duties"
-    )
+    title = checklist.get("heading", "Checklist") if section == rules.EOI else "Duties"
     head = (
         f"*{name}: {title}*\n{counts[rules.OPEN]} open"
         + (f" ({overdue} overdue)" if overdue else "")
@@ -98,7 +104,9 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
     )
     lines = [head]
     shown = rows[:LIST_LIMIT]
-    groups = [(None, None, shown)] if section == rules.EOI else rules.by_kind(shown)
+    groups = (
+        [(None, None, shown)] if section == rules.EOI else rules.by_kind(shown, listing.template)
+    )
     for _kind, heading, duties in groups:
         lines.append(f"\n*{heading}*" if heading else "")
         for duty in duties:
@@ -106,7 +114,9 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
             if section == rules.EOI and duty.state == rules.OPEN:
                 item = rules.checklist_item(listing.template, duty.key) or {}
                 if item.get("asks"):
-                    lines.append(f"      NHS England asks: _{esc(item['asks'])}_")
+                    lines.append(
+                        f"      {checklist.get('asks_label', 'It asks')}: _{esc(item['asks'])}_"
+                    )
                 if item.get("excludes"):
                     lines.append(f"      Outside the scope: _{esc(item['excludes'])}_")
             if duty.source:
@@ -118,6 +128,10 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
         "`/consult duty show <id>` for its evidence"
     )
     req.out.reply("\n".join(lines))
+
+
+def _templates_with(part: str) -> str:
+    return ", ".join(t["name"] for t in programme_templates.summaries() if t.get(part)) or "none"
 
 
 def _one(rest: list[str], what: str) -> str:
@@ -167,16 +181,19 @@ def _show(req: CommandRequest, rest: list[str]) -> None:
     )
     d = detail.duty
     lines = [duty_line(d, len(detail.evidence), detail.today)]
-    lines.append(f"What it is: {esc(rules.basis(d))}")
+    lines.append(f"What it is: {esc(rules.basis(d, detail.template))}")
     lines.append(f"Source: {esc(d.source) if d.source else 'none recorded (a duty added by hand)'}")
     if d.due_on:
         lines.append(f"Due: {esc(rules.due_text(d))}")
         if d.due_note or d.provisional:
             lines.append(f"Move it with `/consult duty due {d.id} <date>`.")
+    checklist = (detail.template or {}).get("checklist") or {}
     if detail.asks:
-        lines.append(f"NHS England asks: _{esc(detail.asks)}_")
+        lines.append(f"{checklist.get('asks_label', 'It asks')}: _{esc(detail.asks)}_")
     if detail.excludes:
-        lines.append(f"Outside the scope, in NHS England's letter: _{esc(detail.excludes)}_")
+        lines.append(
+            f"{checklist.get('excludes_label', 'Outside the scope')}: _{esc(detail.excludes)}_"
+        )
     if d.notes:
         lines.append(f"Note: {esc(d.notes)}")
     if detail.evidence:
@@ -188,7 +205,7 @@ def _show(req: CommandRequest, rest: list[str]) -> None:
 def _done(req: CommandRequest, rest: list[str]) -> None:
     p = parse(rest, {"evidence", "board"}, usage=USAGE)
     if p.opt("board") is not None:
-        agreed, invitation, _created = svc.agree_invited_hwbb(
+        agreed, invitation, _created = svc.choose_stakeholder(
             req.actor,
             req.channel_id,
             _one(p.words, "Say which duty is done, by its number."),

@@ -1,4 +1,4 @@
-"""`/consult programme model <model>`: change the co-commissioning model later."""
+"""`/consult programme model <model>`: change the programme's model later (for a template with models)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def change_text(change) -> str:
 
 @subcommand(
     "programme",
-    summary="Change the programme's co-commissioning model (its deadlines and duties follow)",
+    summary="Change the programme's model, for a template with models (its deadlines and duties follow)",
     usage=USAGE,
     example="/consult programme model delegated",
 )
@@ -76,8 +76,10 @@ def programme_callback(req: CommandRequest, args: list[str]) -> None:
     if len(args) != 2:
         raise UsageError(
             "Give one model: "
-            + ", ".join(
-                programme_templates.model_names(programme_templates.load("co-commissioning"))
+            + "; ".join(
+                f"{t['name']}: {', '.join(programme_templates.model_names(t))}"
+                for t in programme_templates.summaries()
+                if t.get("models")
             )
             + ".",
             USAGE,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot import programme_templates
-from bot.dates import format_date
+from bot import clock, programme_templates
+from bot.dates import format_date, parse_date
 from bot.errors import UsageError
 from bot.grammar import parse, parse_int
 from bot.rendering import esc
@@ -11,7 +11,10 @@ from bot.services.programmes import setup_programme
 
 from .subcommand import CommandRequest, subcommand
 
-USAGE = '/consult setup "<programme name>" [--template co-commissioning] [--year 2014] [--model greater-involvement|joint|delegated|undecided] [--timezone Europe/London]'
+USAGE = """/consult setup "<programme name>" [--timezone Europe/London]
+/consult setup "<programme name>" --template co-commissioning [--year 2014] [--model greater-involvement|joint|delegated|undecided]
+/consult setup "<programme name>" --template service-change --decision <date>
+`/consult templates` lists the templates, what each is for and its sources."""
 
 
 @subcommand(
@@ -21,7 +24,12 @@ USAGE = '/consult setup "<programme name>" [--template co-commissioning] [--year
     example='/consult setup "Hillingdon co-commissioning" --template co-commissioning --year 2014 --model joint',
 )
 def setup_callback(req: CommandRequest, args: list[str]) -> None:
-    p = parse(args, {"template", "year", "timezone", "model"}, usage=USAGE)
+    p = parse(args, {"template", "year", "timezone", "model", "decision"}, usage=USAGE)
+    decision_text = p.opt("decision")
+    if decision_text is not None and len(p.words) > 1:
+        # `--decision 4 March 2027` unquoted: the words after the name are the date's.
+        decision_text = " ".join([decision_text, *p.words[1:]])
+        p.words = p.words[:1]
     if len(p.words) != 1:
         raise UsageError(
             "Give the programme's name, in quotes if it has spaces."
@@ -30,6 +38,9 @@ def setup_callback(req: CommandRequest, args: list[str]) -> None:
         )
     year = parse_int(p.opt("year"), "The year", 2000, 2100) if p.opt("year") else None
     timezone = p.opt("timezone") or req.services.settings.timezone
+    decision = (
+        parse_date(decision_text, clock.today_in(timezone)) if decision_text is not None else None
+    )
     programme, deadlines = setup_programme(
         req.actor,
         req.channel_id,
@@ -39,15 +50,21 @@ def setup_callback(req: CommandRequest, args: list[str]) -> None:
         year=year,
         timezone=timezone,
         model=p.opt("model"),
+        decision=decision,
     )
     lines = [
         f"<@{req.actor.user_id}> set up the programme *{esc(programme.name)}* in this channel "
         f"(timezone {programme.timezone}). They are its admin."
     ]
-    if programme.template:
+    template = programme_templates.load(programme.template) if programme.template else None
+    if template:
         lines += key_dates_text(programme, deadlines, year_given=year is not None)
+    types = programme_templates.stakeholder_types(template)
     lines.append(
-        "Next: add stakeholders with `/consult stakeholder add`, or import member practices; `/consult help` lists everything."
+        'Next: add stakeholders with `/consult stakeholder add <type> "<name>"`'
+        + (f" (this template's types: {', '.join(f'`{t}`' for t in types)})" if types else "")
+        + ("; or import member practices" if "practice" in types else "")
+        + "; `/consult help` lists everything."
     )
     req.out.post(req.channel_id, "\n".join(lines))
     req.out.reply(f"Done: *{esc(programme.name)}* is set up here.")
@@ -62,23 +79,37 @@ def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
         lines.append(
             f"Model: *{programme.model}* ({programme_templates.model_label(template, programme.model)})."
             + (
-                " The proforma deadline and the committee, invitation and conflicts-of-interest "
-                "duties come when you choose: `/consult programme model joint|delegated|greater-involvement`."
+                " " + programme_templates.text(template, "undecided_model")
                 if programme.model == programme_templates.UNDECIDED
                 else " Change it with `/consult programme model <model>`."
             )
         )
-    cycle = f"{programme.year}/{str(programme.year + 1)[-2:]}"
     provisional = [d for d in deadlines if d.provisional]
-    if deadlines and not provisional:
-        lines.append(f"Key dates of the {cycle} cycle, as NHS England and the sources set them:")
-    elif deadlines:
+    if programme_templates.is_decision_dated(template):
         lines.append(
-            f"Key dates of the {cycle} cycle"
-            + ("" if year_given else " (the current cycle: no `--year` was given)")
-            + f": *provisional*. The sources date only the {programme_templates.documented_year(template)}/15 "
-            "round; these are its milestones moved into this cycle and off weekends and bank holidays."
+            "Key dates, placed back from the decision date you gave"
+            + (
+                ": *provisional*. No source sets them: each is the programme's choice, "
+                "shown with why, until you confirm or move it."
+                if provisional
+                else ":"
+            )
         )
+    else:
+        cycle = f"{programme.year}/{str(programme.year + 1)[-2:]}"
+        documented = programme_templates.documented_year(template)
+        if deadlines and not provisional:
+            lines.append(
+                f"Key dates of the {cycle} cycle, "
+                f"{programme_templates.text(template, 'cycle_sources', 'as the sources set them')}:"
+            )
+        elif deadlines:
+            lines.append(
+                f"Key dates of the {cycle} cycle"
+                + ("" if year_given else " (the current cycle: no `--year` was given)")
+                + f": *provisional*. The sources date only the {documented}/{str(documented + 1)[-2:]} "
+                "round; these are its milestones moved into this cycle and off weekends and bank holidays."
+            )
     for d in deadlines:
         mark = " _(provisional: date to confirm)_" if d.provisional else ""
         lines.append(f"• `#{d.id}` {format_date(d.due_on)}{mark}: {esc(d.title)}")
@@ -87,8 +118,9 @@ def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
         if d.notes:
             lines.append(f"      _{esc(d.notes)}_")
     if provisional:
+        who = programme_templates.text(template, "confirm_who", "whoever sets it")
         lines.append(
-            "Confirm each date once NHS England or your CCG has set it: `/consult deadline confirm <id>`, "
+            f"Confirm each date once {who} has set it: `/consult deadline confirm <id>`, "
             "or move it: `/consult deadline move <id> <date>`. Until then they show as provisional "
             "everywhere (the calendar feed marks them tentative)."
         )
