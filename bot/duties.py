@@ -113,7 +113,10 @@ def due_date(
     if placed is None:
         return Due(None, None, None, False)
     on, provisional = placed
-    on = on - timedelta(days=int(due.get("days_before", 0)))
+    days = int(due.get("days_before", 0))
+    on = on - timedelta(days=days)
+    # Placed away from a date given at set-up: the programme's choice, to confirm.
+    provisional = provisional or (templates.is_decision_dated(template) and days != 0)
     note = due.get("suggested")
     if note:
         on = working_day_on_or_before(on)
@@ -269,6 +272,20 @@ def days_before(template: dict, duty_key: str) -> int:
         if i["key"] == base:
             return int((i.get("due") or checklist.get("due") or {}).get("days_before", 0))
     return 0
+
+
+def span(item: dict | None, key_dates: dict[str, date]) -> str | None:
+    """What a checklist item measures between two of the programme's key dates (`"span":
+    {"from": key, "to": key, "what": ...}`), e.g. `The length chosen: 12 weeks (... to ...)`."""
+    spec = (item or {}).get("span")
+    if not spec or spec["from"] not in key_dates or spec["to"] not in key_dates:
+        return None
+    start, end = key_dates[spec["from"]], key_dates[spec["to"]]
+    days = (end - start).days
+    length = f"{days // 7} weeks" + (f" {days % 7} days" if days % 7 else "")
+    if days < 0:
+        length = f"{-days} days the wrong way round"
+    return f"{spec['what']}: {length} ({format_date(start)} to {format_date(end)})"
 
 
 def checklist_item(template: dict | None, duty_key: str) -> dict | None:

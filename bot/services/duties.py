@@ -216,13 +216,17 @@ def follow_deadline(uow: UnitOfWork, actor: Actor, programme, deadline) -> list:
     for duty in uow.duties.list(programme.id, states=(rules.OPEN,)):
         if duty.due_anchor != deadline.template_key:
             continue
-        due_on = deadline.due_on - timedelta(days=rules.days_before(template, duty.key))
+        days = rules.days_before(template, duty.key)
+        due_on = deadline.due_on - timedelta(days=days)
         if duty.due_note:
             due_on = working_day_on_or_before(due_on)
-        if (duty.due_on, duty.provisional) == (due_on, deadline.provisional):
+        provisional = deadline.provisional or (
+            programme_templates.is_decision_dated(template) and days != 0
+        )
+        if (duty.due_on, duty.provisional) == (due_on, provisional):
             continue
         old = snapshot(duty)
-        duty.due_on, duty.provisional, duty.updated_at = due_on, deadline.provisional, clock.now()
+        duty.due_on, duty.provisional, duty.updated_at = due_on, provisional, clock.now()
         audit(uow, actor, programme, "duty.due", "duty", duty.id, old, snapshot(duty))
         changed.append(duty)
     return changed
@@ -345,6 +349,28 @@ class DutyListing:
     evidence_counts: dict[int, int]
     today: date
     template: dict | None
+    spans: dict = field(default_factory=dict)  # duty id -> what it measures between key dates
+
+
+def key_dates_of(uow: UnitOfWork, programme) -> dict[str, date]:
+    """The programme's template key dates, as they stand (confirmed, moved or provisional)."""
+    return {
+        d.template_key: d.due_on
+        for d in uow.deadlines.with_template_keys(programme.id)
+        if d.state != "cancelled"
+    }
+
+
+def spans_of(uow: UnitOfWork, programme, template, duties) -> dict[int, str]:
+    """For checklist items that measure a span between key dates: duty id -> the span."""
+    if not any(i.get("span") for i in ((template or {}).get("checklist") or {}).get("items", [])):
+        return {}
+    dates = key_dates_of(uow, programme)
+    return {
+        d.id: text
+        for d in duties
+        if (text := rules.span(rules.checklist_item(template, d.key), dates))
+    }
 
 
 def list_duties(
@@ -354,12 +380,14 @@ def list_duties(
         programme = programme_for(uow, actor, channel_id)
         rows = uow.duties.list(programme.id, states=rules.STATES, section=section)
         rows.sort(key=rules.listing_order)
+        template = _template(programme)
         return DutyListing(
             programme,
             rows,
             uow.duties.evidence_counts(programme.id),
             clock.today_in(programme.timezone),
-            _template(programme),
+            template,
+            spans_of(uow, programme, template, rows),
         )
 
 
@@ -373,6 +401,7 @@ class DutyDetail:
     asks: str | None
     excludes: str | None = None
     template: dict | None = None
+    span: str | None = None
 
 
 def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> DutyDetail:
@@ -383,7 +412,8 @@ def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> 
         engagements = uow.duties.records.engagements_by_id(
             programme.id, [e.engagement_id for e in evidence if e.engagement_id]
         )
-        item = rules.checklist_item(_template(programme), duty.key) or {}
+        template = _template(programme)
+        item = rules.checklist_item(template, duty.key) or {}
         return DutyDetail(
             programme,
             duty,
@@ -392,7 +422,8 @@ def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> 
             clock.today_in(programme.timezone),
             item.get("asks"),
             item.get("excludes"),
-            _template(programme),
+            template,
+            spans_of(uow, programme, template, [duty]).get(duty.id),
         )
 
 

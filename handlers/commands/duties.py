@@ -117,8 +117,11 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
                     lines.append(
                         f"      {checklist.get('asks_label', 'It asks')}: _{esc(item['asks'])}_"
                     )
+                if duty.id in listing.spans:
+                    lines.append(f"      {esc(listing.spans[duty.id])}")
                 if item.get("excludes"):
-                    lines.append(f"      Outside the scope: _{esc(item['excludes'])}_")
+                    label = checklist.get("excludes_label", "Outside the scope")
+                    lines.append(f"      {label}: _{esc(item['excludes'])}_")
             if duty.source:
                 lines.append(f"      Source: _{esc(rules.brief_source(duty))}_")
     if len(rows) > LIST_LIMIT:
@@ -188,6 +191,8 @@ def _show(req: CommandRequest, rest: list[str]) -> None:
         if d.due_note or d.provisional:
             lines.append(f"Move it with `/consult duty due {d.id} <date>`.")
     checklist = (detail.template or {}).get("checklist") or {}
+    if detail.span:
+        lines.append(esc(detail.span))
     if detail.asks:
         lines.append(f"{checklist.get('asks_label', 'It asks')}: _{esc(detail.asks)}_")
     if detail.excludes:

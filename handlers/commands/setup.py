@@ -117,6 +117,12 @@ def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
             lines.append(f"      _Source: {esc(d.source)}_")
         if d.notes:
             lines.append(f"      _{esc(d.notes)}_")
+    past = [d for d in deadlines if d.due_on < clock.today_in(programme.timezone)]
+    if past and programme_templates.is_decision_dated(template):
+        lines.append(
+            f":warning: {len(past)} of these dates {'is' if len(past) == 1 else 'are'} already "
+            "past: mark what is done (`/consult deadline done <id>`) and move the rest."
+        )
     if provisional:
         who = programme_templates.text(template, "confirm_who", "whoever sets it")
         lines.append(

@@ -1,0 +1,140 @@
+"""An Integrated Care Board's service change consultation (the `service-change` template),
+through signed requests with the Slack stand-in: templates listed with their sources, set-up
+from a decision date, its stakeholder types, duties by kind with sources, the Gunning
+checklist with its spans, no member vote, and bad input refused without a change."""
+
+from storage.models import Deadline, Duty, Programme
+
+SETUP = 'setup "North ICB stroke services" --template service-change --decision 4 March 2031'
+
+
+def _rows(app, model):
+    with app.services.uow() as uow:
+        return list(uow.session.query(model).order_by(model.id))
+
+
+def test_templates_lists_each_with_what_it_is_for_and_its_sources(sqlite_app):
+    listing = sqlite_app.reply("templates")
+    assert "*co-commissioning*: Primary care co-commissioning" in listing
+    assert "*service-change*: NHS service change consultation (Integrated Care Board)" in listing
+    assert "For an Integrated Care Board's engagement team" in listing
+    assert "`hosc`, `vcse`" in listing
+    assert "Member vote: none. an Integrated Care Board is not a membership body" in listing
+    assert "https://hertsandwestessex.icb.nhs.uk/us/constitution/9" in listing
+    full = sqlite_app.reply("templates service-change")
+    assert "co-commissioning" not in full.split("Set up:")[0]
+    assert "https://www.legislation.gov.uk:443/ukpga/2006/41/schedule/10A" in full
+    assert "…and" not in full  # every source, not the first few
+    assert "There is no template called 'service-chang'" in sqlite_app.reply(
+        "templates service-chang"
+    )
+
+
+def test_setup_places_the_key_dates_back_from_the_decision(sqlite_app, slack):
+    app = sqlite_app
+    assert "Done: *North ICB stroke services* is set up here." in app.reply(SETUP)
+    post = slack.wait_for("chat.postMessage")[-1]["text"]
+    assert "Key dates, placed back from the decision date you gave: *provisional*" in post
+    assert "Tue 4 Mar 2031: Decision by the ICB board" in post
+    assert "(provisional: date to confirm)_: Public consultation opens" in post
+    assert "The programme's choice: 52 weeks before the decision. No source sets this date." in post
+    assert "`hosc`, `vcse`, `healthwatch`" in post
+    deadlines = {d.template_key: d for d in _rows(app, Deadline)}
+    assert list(deadlines)[0] == "pre-consultation" and list(deadlines)[-1] == "evaluation"
+    assert not deadlines["decision"].provisional
+    assert all(d.provisional for k, d in deadlines.items() if k != "decision")
+    opens, closes = deadlines["consultation-opens"], deadlines["consultation-closes"]
+    assert (closes.due_on - opens.due_on).days == 84  # 12 weeks, the programme's choice
+    assert deadlines["pre-consultation"].due_on < opens.due_on < deadlines["decision"].due_on
+    [programme] = _rows(app, Programme)
+    assert programme.template == "service-change" and programme.year is None
+
+
+def test_duties_carry_their_kind_and_sources_and_no_co_commissioning(sqlite_app):
+    app = sqlite_app
+    app.command(SETUP)
+    duties = {d.key: d for d in _rows(app, Duty)}
+    assert duties["involve-applies"].kind == "statutory"
+    assert duties["involve-applies"].statute == "NHS Act 2006 s14Z45(2)"
+    assert "hertsandwestessex.icb.nhs.uk/us/constitution/9" in duties["involve-applies"].source
+    assert duties["notify-secretary-of-state"].statute == "NHS Act 2006 Sch 10A para 2"
+    assert duties["constitution-principles"].kind == "constitution"
+    assert duties["public-consultation"].kind == "case-law"
+    assert duties["call-in"].due_on is None  # only a direction starts its 6 months
+    assert "6 months from the direction" in duties["call-in"].title
+    assert not any(k.startswith(("hwbb", "eoi", "member")) for k in duties)
+    listing = app.reply("duties")
+    for heading in ("*Statutory duties*", "*Case law*", "*National guidance*"):
+        assert heading in listing
+    assert "*ICB constitution*" in listing and "CCG" not in listing
+    assert "*Local decisions*" in listing
+    shown = app.reply(f"duty show {duties['equality-inequalities'].id}")
+    assert "What it is: Statutory: Equality Act 2010 s149; NHS Act 2006 s14Z35" in shown
+
+
+def test_the_gunning_principles_are_a_checklist_with_the_length_against_the_advice(sqlite_app):
+    app = sqlite_app
+    app.command(SETUP)
+    gunning = app.reply("duties gunning")
+    assert "The Gunning principles" in gunning and "4 open" in gunning
+    for title in ("1. Formative stage", "2. Enough information", "3. Adequate time"):
+        assert title in gunning
+    assert "4. Conscientious consideration" in gunning
+    assert "The length chosen: 12 weeks (Tue 24 Sep 2030 to Tue 17 Dec 2030)" in gunning
+    assert "From the consultation's close to the decision: 11 weeks" in gunning
+    assert "Advice on length (advice, not law)" in gunning
+    assert "lawyers advise caution below 3 months" in gunning
+    # Moving the close moves the length shown: it is read from the key dates as they stand.
+    closes = next(d for d in _rows(app, Deadline) if d.template_key == "consultation-closes")
+    app.reply(f"deadline move {closes.id} 31 December 2030")
+    assert "The length chosen: 14 weeks (Tue 24 Sep 2030 to Tue 31 Dec 2030)" in app.reply(
+        "duties checklist"
+    )
+
+
+def test_no_member_vote_and_the_vote_commands_say_so(sqlite_app, slack):
+    app = sqlite_app
+    app.command(SETUP)
+    app.command('stakeholder add hosc "North County Council Health Scrutiny Committee"')
+    for command in ('vote open "Close the unit?" --closes 1/3/2031', "vote tally", "vote close"):
+        reply = app.reply(command)
+        assert "runs under the service-change template, which has no member vote" in reply
+        assert "not a membership body" in reply
+    with app.services.uow() as uow:
+        from storage.models import Vote
+
+        assert uow.session.query(Vote).count() == 0
+
+
+def test_bad_set_up_is_refused_and_changes_nothing(sqlite_app):
+    app = sqlite_app
+    for bad, says in [
+        (
+            'setup "North" --template service-change',
+            "places its dates back from the decision: give the date",
+        ),
+        (
+            'setup "North" --template service-change --year 2030',
+            "give `--decision &lt;date>` instead of `--year`",
+        ),
+        (
+            'setup "North" --template co-commissioning --decision 4/3/2031',
+            "`--decision` goes with a template dated from the decision: `--template service-change`",
+        ),
+        ('setup "North" --template service-change --decision someday', "date"),
+        ('setup "North" --template service-change --model joint', "`--model` goes with"),
+    ]:
+        assert says in app.reply(bad), bad
+    assert _rows(app, Programme) == []
+
+
+def test_hosc_and_vcse_are_stakeholder_types(sqlite_app):
+    app = sqlite_app
+    app.command(SETUP)
+    assert "health overview and scrutiny committees" in app.reply(
+        'stakeholder add hosc "North County Council HOSC"'
+    )
+    assert "voluntary, community and social enterprise" in app.reply(
+        'stakeholder add vcse "North Stroke Association"'
+    )
+    assert "North Stroke Association" in app.reply("stakeholder list vcse")
