@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import duties as rules
 from bot import programme_templates
+from bot import votes as vote_rules
 from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import choice, parse, user_id
@@ -17,6 +18,7 @@ LIST_USAGE = """/consult duties              # duties grouped by kind (statutory
 /consult duties checklist    # the template's checklist (co-commissioning: `eoi`, sections A to H; service-change: `gunning`)"""
 USAGE = """/consult duty show <id>
 /consult duty done <id> [--evidence <url | engagement number | message link>] [--board "<name>"]   # --board: the stakeholder agreed, for a duty that chooses one (e.g. the HWBB invited to the committee)
+/consult duty done <id> --vote <vote id>   # a vote that carried under its rule and quorum (an open one: decides it at closing)
 /consult duty na <id> "<reason>"
 /consult duty reopen <id>
 /consult duty evidence <id> <url | engagement number | message link>
@@ -33,7 +35,21 @@ def _short_statute(statute: str | None) -> str:
     return f" _{esc(statute)}_" if statute else ""
 
 
-def duty_line(duty, evidence: int, today) -> str:
+def vote_facts(duty, votes) -> list[str]:
+    """The votes linked to decide a duty: the one that discharged it, or what is pending."""
+    out = []
+    for vote in votes:
+        if vote.state == "open":
+            out.append(f"to be decided by vote #{vote.id}")
+        elif vote_rules.stored_result(vote).get("carried"):
+            if duty.state == rules.DONE:
+                out.append(f"done by vote #{vote.id} “{esc(vote.question)}”, carried")
+        else:
+            out.append(f"vote #{vote.id} did not carry")
+    return out
+
+
+def duty_line(duty, evidence: int, today, votes=()) -> str:
     parts = [
         f"{STATE_MARK.get(duty.state, '?')} *{duty.id}* {esc(duty.title)}{_short_statute(duty.statute)}"
     ]
@@ -47,8 +63,10 @@ def duty_line(duty, evidence: int, today) -> str:
         facts.append(f"cancelled: {esc(duty.reason or '')}")
     elif duty.state == rules.NA:
         facts.append(f"not applicable: {esc(duty.reason or '')}")
-    elif duty.state == rules.DONE:
+    decided = vote_facts(duty, votes)
+    if duty.state == rules.DONE and not any(f.startswith("done by") for f in decided):
         facts.append("done")
+    facts += decided
     if duty.owner_id:
         facts.append(f"owner <@{duty.owner_id}>")
     facts.append(f"{evidence} evidence" if evidence else "no evidence yet")
@@ -110,7 +128,14 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
     for _kind, heading, duties in groups:
         lines.append(f"\n*{heading}*" if heading else "")
         for duty in duties:
-            lines.append(duty_line(duty, listing.evidence_counts.get(duty.id, 0), today))
+            lines.append(
+                duty_line(
+                    duty,
+                    listing.evidence_counts.get(duty.id, 0),
+                    today,
+                    listing.votes.get(duty.id, ()),
+                )
+            )
             if section == rules.EOI and duty.state == rules.OPEN:
                 item = rules.checklist_item(listing.template, duty.key) or {}
                 if item.get("asks"):
@@ -143,14 +168,20 @@ def _one(rest: list[str], what: str) -> str:
     return rest[0]
 
 
-def _evidence_line(row, engagements) -> str:
+def _evidence_line(row, engagements, votes) -> str:
     if row.kind == "engagement":
         e = engagements.get(row.engagement_id)
         if e is None:
             return f"engagement {row.engagement_id}"
         return f"engagement {e.id}: {format_date(e.occurred_on)}, {esc(e.kind)}: {esc(e.summary[:200])}"
     if row.kind == "vote":
-        return f"vote {row.vote_id} carried"
+        vote = votes.get(row.vote_id)
+        return (
+            f"vote #{vote.id} “{esc(vote.question)}”, carried"
+            + (f" (closed {format_date(vote.closed_at.date())})" if vote.closed_at else "")
+            if vote is not None
+            else f"vote #{row.vote_id}, carried"
+        )
     return f"<{row.url}>" if row.kind == "url" else f"<{row.url}|message in Slack>"
 
 
@@ -183,7 +214,7 @@ def _show(req: CommandRequest, rest: list[str]) -> None:
         req.actor, req.channel_id, _one(rest, "Say which duty, by its number."), req.uow
     )
     d = detail.duty
-    lines = [duty_line(d, len(detail.evidence), detail.today)]
+    lines = [duty_line(d, len(detail.evidence), detail.today, detail.votes)]
     lines.append(f"What it is: {esc(rules.basis(d, detail.template))}")
     lines.append(f"Source: {esc(d.source) if d.source else 'none recorded (a duty added by hand)'}")
     if d.due_on:
@@ -201,14 +232,37 @@ def _show(req: CommandRequest, rest: list[str]) -> None:
         )
     if d.notes:
         lines.append(f"Note: {esc(d.notes)}")
+    if d.state == rules.OPEN and detail.decided_by_vote and not detail.votes:
+        lines.append(
+            f'A vote decides it: open one with `/consult vote open "<question>" --closes <date> '
+            f"--duty {d.id}`, or give a closed one with `/consult duty done {d.id} --vote <vote id>`. "
+            "Only a vote linked to it, carried under its rule and quorum, discharges it."
+        )
     if detail.evidence:
         lines.append("Evidence:")
-        lines += [f"• {_evidence_line(e, detail.engagements)}" for e in detail.evidence]
+        votes = {v.id: v for v in detail.votes}
+        lines += [f"• {_evidence_line(e, detail.engagements, votes)}" for e in detail.evidence]
     req.out.reply("\n".join(lines))
 
 
 def _done(req: CommandRequest, rest: list[str]) -> None:
-    p = parse(rest, {"evidence", "board"}, usage=USAGE)
+    p = parse(rest, {"evidence", "board", "vote"}, usage=USAGE)
+    if p.opt("vote") is not None:
+        if p.opt("board") is not None:
+            raise UsageError("Give `--vote` or `--board`, not both.")
+        ref = _one(p.words, "Say which duty the vote decides, by its number.")
+        decision = svc.complete_duty_by_vote(req.actor, req.channel_id, ref, p.opt("vote"), req.uow)
+        for more in p.all("evidence"):
+            svc.add_duty_evidence(req.actor, req.channel_id, ref, more, req.uow)
+        duty, vote = decision.duty, decision.vote
+        req.out.reply(
+            f"Vote #{vote.id} is still open; it now decides *{duty.id}* {esc(duty.title)}: "
+            "if it carries under its rule and quorum, the duty is done with it as evidence."
+            if decision.linked_only
+            else f"Done: *{duty.id}* {esc(duty.title)}, by vote #{vote.id} "
+            f"“{esc(vote.question)}”, which carried."
+        )
+        return
     if p.opt("board") is not None:
         agreed, invitation, _created = svc.choose_stakeholder(
             req.actor,

@@ -113,6 +113,7 @@ def build(svc):
     }
     with svc.uow() as uow:
         draft = uow.duties.by_key(programme.id, f"hwbb-draft-plan:{hwbb.id}")
+        support = uow.duties.by_key(programme.id, "member-practice-support")
     with freeze_time("2014-11-21 12:00:00"):
         duties.complete_duty(
             ADMIN,
@@ -123,7 +124,12 @@ def build(svc):
         )
     with freeze_time("2015-02-10 10:00:00"):
         view = votes.open_vote(
-            ADMIN, "C1", "Take on joint commissioning?", svc.uow(), closes_on=date(2015, 3, 4)
+            ADMIN,
+            "C1",
+            "Take on joint commissioning?",
+            svc.uow(),
+            closes_on=date(2015, 3, 4),
+            duty=str(support.id),  # the vote decides member practices' support
         )
         for code, choice in (("E1", "for"), ("E2", "for"), ("E3", "against")):
             votes.record_ballot(ADMIN, "C1", code, choice, svc.uow())
