@@ -259,6 +259,7 @@ class DutyRow:
     source: str | None = None
     due_notes: list[str] = field(default_factory=list)  # provisional, the programme's suggestion
     excludes: str | None = None
+    span: str | None = None  # what a checklist item measures between key dates
 
 
 @dataclass
@@ -293,6 +294,32 @@ class Pack:
     cancelled: list = field(default_factory=list)  # duties the chosen model does not need
     model: str | None = None
     documents: list = field(default_factory=list)  # the template's source documents
+    wording: dict = field(default_factory=dict)  # what the template calls things (pack_wording)
+
+
+def pack_wording(template: dict | None) -> dict:
+    """What the pack shows and how it words it, from the programme's template's data (a
+    programme without a template gets every section): whether the member practices and the
+    member vote belong, whose constitution, what the checklist is."""
+    checklist = (template or {}).get("checklist") or {}
+    types = programme_templates.stakeholder_types(template)
+    return {
+        "has_vote": programme_templates.has_vote(template),
+        "has_practices": template is None or "practice" in types,
+        "body": programme_templates.text(template, "body", "the programme"),
+        "engaged": programme_templates.text(
+            template, "engaged", "member practices and local stakeholders"
+        ),
+        "constitution": duty_rules.kind_label(duty_rules.CONSTITUTION, template).lower(),
+        "checklist_heading": checklist.get("short", "Checklist"),
+        "checklist_note": checklist.get("note"),
+        "asks_label": checklist.get("asks_label", "It asks"),
+        "excludes_label": checklist.get("excludes_label", "Outside the scope"),
+        "provisional_why": programme_templates.text(
+            template, "provisional_why", "the programme's own choice of dates"
+        ),
+        "context_label": programme_templates.text(template, "context_label", "Context"),
+    }
 
 
 def _local_date(dt: datetime, tz: str) -> date:
@@ -401,6 +428,7 @@ def compute(rec: Records) -> Pack:
         cancelled=cancelled,
         model=rec.programme.model,
         documents=programme_templates.documents(rec.template) if rec.template else [],
+        wording=pack_wording(rec.template),
         checklist=[
             r for r in duty_rows if r.section == duty_rules.EOI and r.state != duty_rules.CANCELLED
         ],
@@ -563,6 +591,11 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
         {v.id: v for v in votes},
         tz,
     )
+    key_dates = {
+        d.template_key: d.due_on
+        for d in rec.deadlines
+        if getattr(d, "template_key", None) and d.state != "cancelled"
+    }
     duty_rows = [
         DutyRow(
             d.id,
@@ -582,6 +615,7 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
             d.source,
             duty_rules.due_qualifiers(d) if d.state == duty_rules.OPEN else [],
             (duty_rules.checklist_item(rec.template, d.key) or {}).get("excludes"),
+            duty_rules.span(duty_rules.checklist_item(rec.template, d.key), key_dates),
         )
         for d in rec.duties
     ]

@@ -138,3 +138,31 @@ def test_hosc_and_vcse_are_stakeholder_types(sqlite_app):
         'stakeholder add vcse "North Stroke Association"'
     )
     assert "North Stroke Association" in app.reply("stakeholder list vcse")
+
+
+def test_home_tab_and_calendar_feed_show_the_programme(sqlite_app, slack):
+    import json
+
+    from tests.unit.test_calendar_feed import parse_three
+
+    from .test_calendar_http import subscribe
+
+    app = sqlite_app
+    app.command(SETUP)
+    app.command('stakeholder add hosc "North County Council HOSC"')
+    app.command('engage HOSC meeting "Early briefing on the options" --date 2/12/2026')
+    assert (
+        app.event(
+            {"type": "app_home_opened", "user": "UADMIN", "channel": "D1", "tab": "home"}
+        ).status
+        == 200
+    )
+    view = slack.wait_for("views.publish")[-1]["view"]
+    home = json.dumps(view if isinstance(view, dict) else json.loads(view))
+    assert "North ICB stroke services" in home and "scrutiny" in home.lower()
+    _url, _webcal, path = subscribe(app)
+    feed = app.get(path).text
+    summaries = [e["summary"] for e in parse_three(feed.encode()).values()]
+    assert any("Public consultation closes" in s for s in summaries)
+    assert any("Decision by the ICB board" in s for s in summaries)
+    assert "STATUS:TENTATIVE" in feed  # the provisional dates
