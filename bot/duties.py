@@ -289,6 +289,67 @@ def span(item: dict | None, key_dates: dict[str, date]) -> str | None:
     return f"{spec['what']}: {length} ({format_date(start)} to {format_date(end)})"
 
 
+@dataclass(frozen=True)
+class RecordedFacts:
+    """What Consult already records that a duty's evidence can point to (`"shows"` in the
+    template): per stakeholder type, (in the register, engaged, latest engagement); and the
+    issues raised, (all, answered)."""
+
+    by_type: dict[str, tuple[int, int, date | None]]
+    issues: tuple[int, int]
+
+
+def recorded_facts(stakeholders, engagements, links, issue_states) -> RecordedFacts:
+    """From the register, the live log (engagement id -> stakeholder ids) and issues' states."""
+    latest: dict[int, date] = {}
+    for e in engagements:
+        for sid in links.get(e.id, []):
+            latest[sid] = max(latest.get(sid, e.occurred_on), e.occurred_on)
+    by_type: dict[str, tuple[int, int, date | None]] = {}
+    for s in stakeholders:
+        n, engaged, last = by_type.get(s.type, (0, 0, None))
+        when = latest.get(s.id)
+        if when is not None:
+            engaged += 1
+            last = max(last, when) if last else when
+        by_type[s.type] = (n + 1, engaged, last)
+    states = list(issue_states)
+    answered = sum(1 for x in states if x != "open")  # an issue's own states (bot/raised_issues)
+    return RecordedFacts(by_type, (len(states), answered))
+
+
+def shown_facts(item: dict | None, facts: RecordedFacts | None) -> list[str]:
+    """The recorded facts a template item points to as its evidence, e.g. `Health overview and
+    scrutiny committees engaged: 1 of 1 (latest Wed 2 Dec 2026)`, `Issues raised: 3, of which
+    2 answered ("you said, we did")`."""
+    from .stakeholder_types import TYPE_LABELS
+
+    out = []
+    for what in (item or {}).get("shows", []) if facts else []:
+        if what == "issues":
+            total, answered = facts.issues
+            out.append(f'Issues raised: {total}, of which {answered} answered ("you said, we did")')
+        elif what.startswith("engaged:"):
+            kind = what.split(":", 1)[1]
+            n, engaged, last = facts.by_type.get(kind, (0, 0, None))
+            label = TYPE_LABELS.get(kind, kind)
+            out.append(
+                f"{label} engaged: {engaged} of {n}"
+                + (f" (latest {format_date(last)})" if last else "")
+                + ("" if n else f" (none in the register: `/consult stakeholder add {kind}`)")
+            )
+    return out
+
+
+def item_of(template: dict | None, duty_key: str) -> dict | None:
+    """The template entry (duty or checklist item) a stored duty came from."""
+    base = template_key(duty_key)
+    for d in (template or {}).get("duties", []):
+        if d["key"] == base:
+            return d
+    return checklist_item(template, base)
+
+
 def checklist_item(template: dict | None, duty_key: str) -> dict | None:
     for item in ((template or {}).get("checklist") or {}).get("items", []):
         if item["key"] == duty_key:

@@ -486,6 +486,17 @@ class DutyDetail:
     decided_by_vote: bool = False  # the template says a vote decides it (member support)
     template: dict | None = None
     span: str | None = None
+    facts: list = field(default_factory=list)  # what the log records that it points to
+
+
+def recorded_facts_of(uow: UnitOfWork, programme) -> rules.RecordedFacts:
+    r = uow.duties.records
+    return rules.recorded_facts(
+        r.stakeholders(programme.id),
+        r.engagements(programme.id),
+        r.engagement_links(programme.id),
+        [i.state for i in uow.raised_issues.ranked(programme.id)],
+    )
 
 
 def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> DutyDetail:
@@ -511,6 +522,12 @@ def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> 
             and rules.done_when(template, duty.key) == rules.VOTE_CARRIED,
             template=template,
             span=spans_of(uow, programme, template, [duty]).get(duty.id),
+            facts=rules.shown_facts(
+                rules.item_of(template, duty.key),
+                recorded_facts_of(uow, programme)
+                if (rules.item_of(template, duty.key) or {}).get("shows")
+                else None,
+            ),
         )
 
 

@@ -260,6 +260,7 @@ class DutyRow:
     due_notes: list[str] = field(default_factory=list)  # provisional, the programme's suggestion
     excludes: str | None = None
     span: str | None = None  # what a checklist item measures between key dates
+    facts: list[str] = field(default_factory=list)  # what the log records that it points to
 
 
 @dataclass
@@ -596,6 +597,12 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
         for d in rec.deadlines
         if getattr(d, "template_key", None) and d.state != "cancelled"
     }
+    facts = duty_rules.recorded_facts(
+        rec.stakeholders,
+        rec.engagements,
+        rec.links,
+        [r.issue.state for r in rec.raised_issues],
+    )
     duty_rows = [
         DutyRow(
             d.id,
@@ -616,6 +623,7 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
             duty_rules.due_qualifiers(d) if d.state == duty_rules.OPEN else [],
             (duty_rules.checklist_item(rec.template, d.key) or {}).get("excludes"),
             duty_rules.span(duty_rules.checklist_item(rec.template, d.key), key_dates),
+            duty_rules.shown_facts(duty_rules.item_of(rec.template, d.key), facts),
         )
         for d in rec.duties
     ]

@@ -224,6 +224,8 @@ def _show(req: CommandRequest, rest: list[str]) -> None:
     checklist = (detail.template or {}).get("checklist") or {}
     if detail.span:
         lines.append(esc(detail.span))
+    if detail.facts:
+        lines.append("From the log: " + "; ".join(esc(f) for f in detail.facts) + ".")
     if detail.asks:
         lines.append(f"{checklist.get('asks_label', 'It asks')}: _{esc(detail.asks)}_")
     if detail.excludes:

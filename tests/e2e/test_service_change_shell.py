@@ -30,6 +30,8 @@ COMMANDS = f"""
 /consult duties
 /consult duties gunning
 /consult deadlines
+/consult duty show 6
+/consult duty show 15
 /consult digest now
 /consult vote open "Close the unit?" --closes 1/3/2031
 """
@@ -52,6 +54,9 @@ def test_a_service_change_programme_runs_end_to_end_in_the_shell(tmp_path):
     assert "19 open, 2 done, 1 not applicable" in text  # the 22 duties, after the three above
     assert "The length chosen: 12 weeks (Tue 24 Sep 2030 to Tue 17 Dec 2030)" in text
     assert "dates the programme placed back from its decision date" in text  # deadlines
+    # What the log records, shown where a duty points to it.
+    assert "Health overview and scrutiny committees engaged: 1 of 1 (latest Wed 2 Dec 2026)" in text
+    assert 'From the log: Issues raised: 1, of which 1 answered ("you said, we did")' in text
     assert "WEEKLY DIGEST: NORTH ICB STROKE SERVICES" in text
     assert "Health overview and scrutiny committees" in text
     assert "has no member vote" in text
@@ -77,6 +82,7 @@ def test_a_service_change_programme_runs_end_to_end_in_the_shell(tmp_path):
     assert "https://example.org/north-icb/consultation-document.pdf" in body
     assert "ICB constitution" in body and "Case law" in body
     assert "The length chosen: 12 weeks" in body
+    assert "From the log: Issues raised: 1, of which 1 answered" in body
     assert "Advice on length (advice, not law)" in body
     assert 'href="https://www.legislation.gov.uk:443/ukpga/2006/41/schedule/10A' in body
     assert "dates the programme placed back from its decision date" in body

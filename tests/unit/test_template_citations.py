@@ -65,6 +65,10 @@ def test_each_template_says_what_it_is_for_and_who_its_stakeholders_are(template
 
     assert template["purpose"] and template["title"]
     assert template["stakeholder_types"] and set(template["stakeholder_types"]) <= set(TYPES)
+    checklist = (template.get("checklist") or {}).get("items", [])
+    for item in template.get("duties", []) + checklist:
+        for what in item.get("shows", []):
+            assert what == "issues" or what.split(":", 1)[1] in TYPES, (item["key"], what)
     for d in template.get("duties", []):
         assert d.get("kind") in duties.KINDS, d["key"]
         if d["kind"] != duties.STATUTORY and d["kind"] != duties.CASE_LAW:
