@@ -25,8 +25,9 @@ def when(deadline) -> str:
         text += f", {deadline.due_time}\u2013{deadline.end_time}"
     elif deadline.due_time:
         text += f" at {deadline.due_time}"
-    if getattr(deadline, "provisional", False) and getattr(deadline, "state", "open") == "open":
-        text += f" ({PROVISIONAL})"
+    mark = duty_rules.provisional_text(deadline)
+    if mark:
+        text += f" ({mark})"
     return text
 
 
@@ -73,7 +74,11 @@ def describe(view, today: date) -> str:
         line += f". Note: {format_date(d.due_on)} is {view.non_working}"
     source = brief_source(d)
     if source:
-        line += f"\n      _Source: {esc(source)}_"
+        line += f"\n      _{duty_rules.source_label(d)}: {esc(source)}_"
+    set_by = getattr(d, "date_set_by", None)
+    confirmed = duty_rules.date_set_text(d, f"<@{set_by}>", getattr(view, "date_set_on", None))
+    if confirmed:
+        line += f"\n      _{confirmed}._"
     return f"{label} {line}" if d.kind == "meeting" else line
 
 
@@ -102,11 +107,7 @@ def reminder_text(deadline, owners: list[str], today: date, late_since: str | No
     if owners or deadline.kind != "meeting":
         text += f" Owners: {owners_text(owners)}."
     if getattr(deadline, "provisional", False) and deadline.state == "open":
-        text += (
-            "\n_No source gives this date: it is the template's date moved into this cycle. "
-            + confirm_hint(deadline)
-            + "_"
-        )
+        text += f"\n_{duty_rules.provisional_why(deadline)} {confirm_hint(deadline)}_"
     if late_since:
         text += f"\n_Late: this reminder was due {late_since}; Consult was not running then._"
     return text

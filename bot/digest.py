@@ -169,6 +169,7 @@ class UpcomingDeadline:
     working_days_left: int
     owners: list[str] = field(default_factory=list)
     provisional: bool = False  # a template date not confirmed yet
+    suggestion: str | None = None  # one organisation's own date, offered as a suggestion
 
 
 @dataclass

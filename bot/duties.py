@@ -69,6 +69,7 @@ class PlannedDuty:
     due_anchor: str | None = None  # the template deadline its due date follows
     due_note: str | None = None  # why this date, when no source gives it
     provisional: bool = False
+    due_suggestion: str | None = None  # its deadline is one organisation's own date
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Due:
     anchor: str | None
     note: str | None
     provisional: bool
+    suggestion: str | None = None
 
 
 def due_date(
@@ -121,7 +123,8 @@ def due_date(
     note = due.get("suggested")
     if note:
         on = working_day_on_or_before(on)
-    return Due(on, anchor, note, provisional)
+    suggestion = templates.suggestion_of(item)
+    return Due(on, anchor, note, provisional or bool(suggestion), suggestion)
 
 
 def _title(text: str, **names) -> str:
@@ -144,6 +147,7 @@ def _plan(
         due.anchor,
         due.note,
         due.provisional,
+        due.suggestion,
     )
 
 
@@ -430,12 +434,54 @@ def clean_text(text: str, what: str) -> str:
 PROVISIONAL_MARK = "provisional: date to confirm"
 
 
+def suggestion_of(item) -> str | None:
+    """Whose own date a deadline's (or a duty's due) date is, when one organisation's papers give
+    it and nobody has confirmed it for this programme yet."""
+    if not getattr(item, "provisional", False):
+        return None
+    return getattr(item, "suggestion", None) or getattr(item, "due_suggestion", None)
+
+
+def provisional_text(item) -> str | None:
+    """`provisional: date to confirm`, with whose own date it is where one organisation's
+    papers give it (`...; Hillingdon CCG's own date, offered as a suggestion: ...`)."""
+    if not getattr(item, "provisional", False) or getattr(item, "state", OPEN) != OPEN:
+        return None
+    suggestion = suggestion_of(item)
+    return PROVISIONAL_MARK + (f"; {suggestion}" if suggestion else "")
+
+
+def provisional_why(item) -> str:
+    """Why a provisional date is to confirm, in a sentence."""
+    suggestion = suggestion_of(item)
+    if suggestion:
+        return f"It is {suggestion[0].lower()}{suggestion[1:]}."
+    return "No source gives it: the programme placed it from its template."
+
+
+def source_label(item) -> str:
+    """`Source` of a template date as the sources set it; for a date moved into another cycle,
+    or once an admin has confirmed or moved it, the sources are the milestone's, not the date's."""
+    moved_into_cycle = getattr(item, "provisional", False) and not suggestion_of(item)
+    return "Milestone's source" if getattr(item, "date_set", None) or moved_into_cycle else "Source"
+
+
+def date_set_text(item, who: str, on: date | None) -> str | None:
+    """`Date confirmed by Pat Lee on Sun 6 Dec 2026` (or moved), for a template date an admin set."""
+    how = getattr(item, "date_set", None)
+    if not how:
+        return None
+    return f"Date {how} by {who}" + (f" on {format_date(on)}" if on else "")
+
+
 def due_qualifiers(duty, brief: bool = False) -> list[str]:
     """What a due date is worth: to confirm (its deadline is provisional), and whose
     suggestion it is when no source gives it."""
     out = []
     if getattr(duty, "provisional", False):
         out.append(PROVISIONAL_MARK)
+        if getattr(duty, "due_suggestion", None):
+            out.append(duty.due_suggestion)
     if getattr(duty, "due_note", None):
         out.append(
             f"the programme's suggestion: {duty.due_note}"

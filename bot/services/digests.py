@@ -109,6 +109,7 @@ def compose(uow: UnitOfWork, programme, window: Window, as_of: date, late: bool 
             working_days_between(as_of, x.due_on),
             owners.get(x.id, []),
             bool(getattr(x, "provisional", False)),
+            duty_rules.suggestion_of(x),
         )
         for x in upcoming
     ]

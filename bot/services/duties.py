@@ -95,6 +95,7 @@ def _create(uow: UnitOfWork, actor: Actor, programme, plans) -> list:
             due_anchor=p.due_anchor,
             due_note=p.due_note,
             provisional=p.provisional,
+            due_suggestion=p.due_suggestion,
             state=rules.OPEN,
             created_at=now,
             updated_at=now,
@@ -185,6 +186,7 @@ def reconcile_model(uow: UnitOfWork, actor: Actor, programme, old_model: str | N
             changes.moved.append((duty, duty.due_on))
             duty.due_on, duty.due_anchor = p.due_on, p.due_anchor
             duty.due_note, duty.provisional, duty.updated_at = p.due_note, p.provisional, now
+            duty.due_suggestion = p.due_suggestion
             audit(uow, actor, programme, "duty.due", "duty", duty.id, old, snapshot(duty))
     for key in before.keys() - after.keys():
         duty = uow.duties.by_key(programme.id, key)
@@ -228,6 +230,7 @@ def follow_deadline(uow: UnitOfWork, actor: Actor, programme, deadline) -> list:
             continue
         old = snapshot(duty)
         duty.due_on, duty.provisional, duty.updated_at = due_on, provisional, clock.now()
+        duty.due_suggestion = getattr(deadline, "suggestion", None)
         audit(uow, actor, programme, "duty.due", "duty", duty.id, old, snapshot(duty))
         changed.append(duty)
     return changed

@@ -99,9 +99,11 @@ def gather_issues(uow: UnitOfWork, programme_id: int) -> list[IssueRecord]:
     return out
 
 
-def _owners(duties, raised_issues) -> set[str]:
-    """Everyone the pack names: duty owners and those who answered issues."""
+def _owners(duties, raised_issues, deadlines=()) -> set[str]:
+    """Everyone the pack names: duty owners, those who answered issues, and those who confirmed
+    or moved a template date."""
     owners = {d.owner_id for d in duties if d.owner_id}
+    owners |= {d.date_set_by for d in deadlines if getattr(d, "date_set_by", None)}
     return owners | {r.issue.response_owner for r in raised_issues if r.issue.response_owner}
 
 
@@ -115,6 +117,7 @@ def gather(uow: UnitOfWork, programme) -> Records:
         except UsageError:
             template = None
     duties = r.duties(programme.id)
+    deadlines = r.deadlines(programme.id)
     raised_issues = gather_issues(uow, programme.id)
     return Records(
         programme=programme,
@@ -125,7 +128,7 @@ def gather(uow: UnitOfWork, programme) -> Records:
         electors={v.id: r.electors(v.id) for v in votes},
         ballots={v.id: r.ballots(v.id) for v in votes},
         aggregates={v.id: a for v in votes if (a := r.aggregate(v.id)) is not None},
-        deadlines=r.deadlines(programme.id),
+        deadlines=deadlines,
         duties=duties,
         evidence=uow.duties.evidence_of_programme(programme.id),
         duty_events=r.duty_events(programme.id),
@@ -133,7 +136,7 @@ def gather(uow: UnitOfWork, programme) -> Records:
         template=template,
         raised_issues=raised_issues,
         first_cast={v.id: r.first_cast(v.id) for v in votes},
-        names=names_for(uow, programme.team_id, _owners(duties, raised_issues)),
+        names=names_for(uow, programme.team_id, _owners(duties, raised_issues, deadlines)),
     )
 
 
@@ -271,6 +274,9 @@ class TimelineEntry:
     provisional: bool = False  # a template date moved into this cycle, not confirmed yet
     source: str | None = None
     month_only: bool = False  # the sources give the month, not the day
+    suggestion: str | None = None  # one organisation's own date, offered as a suggestion
+    source_label: str = "Source"  # "Milestone's source" once an admin confirmed or moved the date
+    date_set: str | None = None  # "date confirmed by Pat Lee on Sun 6 Dec 2026"
 
 
 @dataclass
@@ -683,6 +689,13 @@ def timeline_of(
             d.kind or "deadline",
             provisional=bool(d.provisional) and d.state == "open",
             source=d.source,
+            suggestion=duty_rules.suggestion_of(d) if d.state == "open" else None,
+            source_label=duty_rules.source_label(d),
+            date_set=duty_rules.date_set_text(
+                d,
+                rec.names(d.date_set_by) or "an admin",
+                _local_date(d.date_set_at, tz) if d.date_set_at else None,
+            ),
         )
         for d in rec.deadlines
     ]

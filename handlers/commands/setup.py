@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import clock, programme_templates
+from bot import duties as duty_rules
 from bot.dates import format_date, parse_date
 from bot.errors import UsageError
 from bot.grammar import parse, parse_int
@@ -98,7 +99,8 @@ def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
     else:
         cycle = f"{programme.year}/{str(programme.year + 1)[-2:]}"
         documented = programme_templates.documented_year(template)
-        if deadlines and not provisional:
+        moved = [d for d in provisional if not duty_rules.suggestion_of(d)]
+        if deadlines and not moved:
             lines.append(
                 f"Key dates of the {cycle} cycle, "
                 f"{programme_templates.text(template, 'cycle_sources', 'as the sources set them')}:"
@@ -111,7 +113,7 @@ def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
                 "round; these are its milestones moved into this cycle and off weekends and bank holidays."
             )
     for d in deadlines:
-        mark = " _(provisional: date to confirm)_" if d.provisional else ""
+        mark = f" _({duty_rules.provisional_text(d)})_" if d.provisional else ""
         lines.append(f"• `#{d.id}` {format_date(d.due_on)}{mark}: {esc(d.title)}")
         if d.source:
             lines.append(f"      _Source: {esc(d.source)}_")
@@ -126,7 +128,7 @@ def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
     if provisional:
         who = programme_templates.text(template, "confirm_who", "whoever sets it")
         lines.append(
-            f"Confirm each date once {who} has set it: `/consult deadline confirm <id>`, "
+            f"Confirm each provisional date once {who} has set it: `/consult deadline confirm <id>`, "
             "or move it: `/consult deadline move <id> <date>`. Until then they show as provisional "
             "everywhere (the calendar feed marks them tentative)."
         )
