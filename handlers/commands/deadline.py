@@ -244,8 +244,8 @@ def deadlines_callback(req: CommandRequest, args: list[str]) -> None:
         why = []
         if moved:
             why.append(
-                f"{moved} of {programme_templates.provisional_why(programme.template)}, "
-                "which no source gives"
+                f"{moved} {'are' if moved != 1 else 'is'} "
+                f"{programme_templates.provisional_why(programme.template)}, which no source gives"
             )
         if suggested:
             why.append(

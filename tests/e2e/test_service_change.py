@@ -166,3 +166,12 @@ def test_home_tab_and_calendar_feed_show_the_programme(sqlite_app, slack):
     assert any("Public consultation closes" in s for s in summaries)
     assert any("Decision by the ICB board" in s for s in summaries)
     assert "STATUS:TENTATIVE" in feed  # the provisional dates
+
+
+def test_a_decision_soon_says_which_key_dates_are_already_past(sqlite_app, slack):
+    app = sqlite_app
+    app.command('setup "North ICB urgent care" --template service-change --decision in 10 weeks')
+    post = slack.wait_for("chat.postMessage")[-1]["text"]
+    # 52, 44, 30, 24, 23 and 11 weeks before a decision 10 weeks away: six dates already past.
+    assert ":warning: 6 of these dates are already past" in post
+    assert "mark what is done (`/consult deadline done <id>`) and move the rest" in post

@@ -53,7 +53,10 @@ def test_a_service_change_programme_runs_end_to_end_in_the_shell(tmp_path):
     assert "Not applicable: *13* Notify the Secretary of State" in text
     assert "19 open, 2 done, 1 not applicable" in text  # the 22 duties, after the three above
     assert "The length chosen: 12 weeks (Tue 24 Sep 2030 to Tue 17 Dec 2030)" in text
-    assert "dates the programme placed back from its decision date" in text  # deadlines
+    assert (
+        "10 dates are provisional: 10 are dates the programme placed back from its decision "
+        "date (on working days), which no source gives"
+    ) in text  # deadlines
     # What the log records, shown where a duty points to it.
     assert "Health overview and scrutiny committees engaged: 1 of 1 (latest Wed 2 Dec 2026)" in text
     assert 'From the log: Issues raised: 1, of which 1 answered ("you said, we did")' in text
