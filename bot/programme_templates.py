@@ -58,9 +58,31 @@ def load(name: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def load_if_known(name: str | None) -> dict | None:
+    """A programme's template, or None (no template, or one renamed since it was set up)."""
+    try:
+        return load(name) if name else None
+    except UsageError:
+        return None
+
+
 def summaries() -> list[dict]:
     """Every template, for `/consult templates`: its name, title, purpose and sources."""
     return [load(n) for n in names()]
+
+
+def setup_usage(template: dict) -> str:
+    """How `/consult setup` takes this template, for usage lines."""
+    head = f'/consult setup "<programme name>" --template {template["name"]}'
+    if is_decision_dated(template):
+        return head + " --decision <date>"
+    models = model_names(template)
+    year = template.get("documented_year")
+    return (
+        head
+        + (f" [--year {year}]" if year else "")
+        + (f" [--model {'|'.join(models)}]" if models else "")
+    )
 
 
 def is_decision_dated(template: dict | None) -> bool:
@@ -87,11 +109,7 @@ def text(template: dict | None, key: str, default: str = "") -> str:
 
 def provisional_why(name: str | None) -> str:
     """Where a programme's provisional dates come from, in its template's words."""
-    try:
-        template = load(name) if name else None
-    except UsageError:
-        template = None
-    return text(template, "provisional_why", "the programme's own choice of dates")
+    return text(load_if_known(name), "provisional_why", "the programme's own choice of dates")
 
 
 # -- sources -------------------------------------------------------------------

@@ -12,7 +12,11 @@ from bot.services.programmes import change_model
 
 from .subcommand import CommandRequest, subcommand
 
-USAGE = "/consult programme model greater-involvement|joint|delegated|undecided"
+USAGE = "\n".join(
+    f"/consult programme model {'|'.join(programme_templates.model_names(t))}   # {t['name']}"
+    for t in programme_templates.summaries()
+    if t.get("models")
+)
 
 
 def _deadline_line(d) -> str:

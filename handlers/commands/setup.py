@@ -12,10 +12,11 @@ from bot.services.programmes import setup_programme
 
 from .subcommand import CommandRequest, subcommand
 
-USAGE = """/consult setup "<programme name>" [--timezone Europe/London]
-/consult setup "<programme name>" --template co-commissioning [--year 2014] [--model greater-involvement|joint|delegated|undecided]
-/consult setup "<programme name>" --template service-change --decision <date>
-`/consult templates` lists the templates, what each is for and its sources."""
+USAGE = "\n".join(
+    ['/consult setup "<programme name>" [--timezone Europe/London]']
+    + [programme_templates.setup_usage(t) for t in programme_templates.summaries()]
+    + ["`/consult templates` lists the templates, what each is for and its sources."]
+)
 
 
 @subcommand(
