@@ -45,7 +45,7 @@ def templates_callback(req: CommandRequest, args: list[str]) -> None:
             + (
                 esc(t["vote"]["what"])
                 if programme_templates.has_vote(t)
-                else "none. " + esc(programme_templates.no_vote_reason(t))
+                else "none: " + esc(programme_templates.no_vote_reason(t))
             )
         )
         shown = docs if chosen else docs[:BRIEF_SOURCES]

@@ -19,7 +19,7 @@ def test_templates_lists_each_with_what_it_is_for_and_its_sources(sqlite_app):
     assert "*service-change*: NHS service change consultation (Integrated Care Board)" in listing
     assert "For an Integrated Care Board's engagement team" in listing
     assert "`hosc`, `vcse`" in listing
-    assert "Member vote: none. an Integrated Care Board is not a membership body" in listing
+    assert "Member vote: none: an Integrated Care Board is not a membership body" in listing
     assert "https://hertsandwestessex.icb.nhs.uk/us/constitution/9" in listing
     full = sqlite_app.reply("templates service-change")
     assert "co-commissioning" not in full.split("Set up:")[0]
