@@ -52,3 +52,9 @@ TYPE_ALIASES = {
     "voluntary": "vcse",
     "charity": "vcse",
 }
+
+
+def in_order(first: list[str] | None = None) -> list[str]:
+    """Every type, a template's own ones first in its order (`first`), then the rest."""
+    first = [t for t in (first or []) if t in TYPES]
+    return first + [t for t in TYPES if t not in first]

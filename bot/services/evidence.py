@@ -30,7 +30,7 @@ from ..errors import UsageError
 from ..people import Names
 from ..ports import UnitOfWork
 from ..rendering import html_environment
-from ..stakeholder_types import TYPE_LABELS, TYPES
+from ..stakeholder_types import TYPE_LABELS, TYPES, in_order
 from .access import programme_for, require_admin
 from .directory import names_for
 
@@ -462,7 +462,7 @@ def type_summaries(
     people = {s.id: s for s in rec.stakeholders}
     types = []
     engagement_log: dict[str, list[EngagementRow]] = {}
-    for t in TYPES:
+    for t in in_order(programme_templates.stakeholder_types(rec.template)):
         members = [s for s in live if s.type == t]
         touching = [
             e

@@ -27,6 +27,7 @@ COMMANDS = f"""
 /consult duty done 6 --evidence 1
 /consult duty done 24 --evidence https://example.org/north-icb/consultation-document.pdf
 /consult duty na 13 "Not notifiable: consultation of the local authority began before 31 January 2024"
+/consult coverage
 /consult duties
 /consult duties gunning
 /consult deadlines
@@ -60,6 +61,14 @@ def test_a_service_change_programme_runs_end_to_end_in_the_shell(tmp_path):
     # What the log records, shown where a duty points to it.
     assert "Health overview and scrutiny committees engaged: 1 of 1 (latest Wed 2 Dec 2026)" in text
     assert 'From the log: Issues raised: 1, of which 1 answered ("you said, we did")' in text
+    # Coverage lists the template's own types first, in its order.
+    coverage = text.split("> /consult coverage", 1)[1].split("> /consult duties", 1)[0]
+    assert (
+        coverage.index("*Health overview and scrutiny committees*: 1 of 1 engaged")
+        < (coverage.index("*Voluntary, community and social enterprise organisations*"))
+        < coverage.index("*Healthwatch*")
+        < coverage.index("*Local authorities*")
+    )
     assert "WEEKLY DIGEST: NORTH ICB STROKE SERVICES" in text
     assert "Health overview and scrutiny committees" in text
     assert "has no member vote" in text
@@ -86,6 +95,7 @@ def test_a_service_change_programme_runs_end_to_end_in_the_shell(tmp_path):
     assert "ICB constitution" in body and "Case law" in body
     assert "The length chosen: 12 weeks" in body
     assert "From the log: Issues raised: 1, of which 1 answered" in body
+    assert body.index("Health overview and scrutiny committees") < body.index("Healthwatch")
     assert "Advice on length (advice, not law)" in body
     assert 'href="https://www.legislation.gov.uk:443/ukpga/2006/41/schedule/10A' in body
     assert "dates the programme placed back from its decision date" in body
