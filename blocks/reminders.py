@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from bot import duties as duty_rules
-from bot.dates import format_date, working_days_between
-from bot.rendering import esc, plural
+from bot.dates import format_date, time_left
+from bot.rendering import esc
 
 from .kit import actions, button, context, section
 
@@ -43,14 +43,9 @@ def confirm_hint(deadline) -> str:
     )
 
 
-def days_left(due_on: date, today: date) -> str:
-    """How far off a date is, in working days."""
-    if due_on == today:
-        return "today"
-    n = working_days_between(today, due_on)
-    if due_on > today:
-        return f"{plural(n, 'working day')} left" if n else "no working days left"
-    return f"{plural(-n, 'working day')} ago" if n else "just past"
+def days_left(due_on: date, today: date, began_on: date | None = None) -> str:
+    """How far off a date is, in working days, as every view counts it."""
+    return time_left(due_on, today, began_on)
 
 
 def owners_text(owners: list[str]) -> str:
@@ -65,7 +60,7 @@ def describe(view, today: date) -> str:
     if d.kind == "meeting" and d.place:
         line += f", {esc(d.place)}"
     if d.state == "open":
-        line += f" ({days_left(d.due_on, today)})"
+        line += f" ({days_left(d.due_on, today, getattr(view, 'began_on', None))})"
     else:
         line += f" ({d.state})"
     if view.owners:

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from . import programme_templates as templates
-from .dates import format_date, working_day_on_or_before
+from .dates import format_date, passed_before_start, time_left, working_day_on_or_before
 from .errors import UsageError
 from .typed_text import clean_typed
 
@@ -253,6 +253,16 @@ def next_revision_number(keys) -> int:
     return max(found, default=0) + 1
 
 
+def per_stakeholder_duties(template: dict | None, model: str | None) -> dict[str, list[dict]]:
+    """The template's duties owed to each stakeholder of a type (`for_each`: e.g. each Health
+    and Wellbeing Board), under this model, by type."""
+    out: dict[str, list[dict]] = {}
+    for d in (template or {}).get("duties", []):
+        if d.get("for_each") and templates.applies(d, model):
+            out.setdefault(d["for_each"], []).append(d)
+    return out
+
+
 def template_key(duty_key: str) -> str:
     """`hwbb-opinion:12` -> `hwbb-opinion`: the template entry a stored duty came from."""
     return duty_key.split(":", 1)[0]
@@ -404,15 +414,19 @@ def parse_evidence(text: str) -> EvidenceRef:
     return EvidenceRef(kind, url=raw)
 
 
-def days_word(due_on: date, today: date) -> str:
-    n = (due_on - today).days
-    if n == 0:
-        return "today"
-    if n == 1:
-        return "tomorrow"
-    if n > 0:
-        return f"in {n} days"
-    return f"{-n} day{'s' if n != -1 else ''} overdue"
+def days_word(due_on: date, today: date, began_on: date | None = None) -> str:
+    """Time left to a duty's due date, counted as for deadlines: in working days."""
+    return time_left(due_on, today, began_on)
+
+
+def is_overdue(duty, today: date, began_on: date | None) -> bool:
+    """Open, past its due date, and due after the programme began."""
+    return (
+        duty.state == OPEN
+        and duty.due_on is not None
+        and duty.due_on < today
+        and not passed_before_start(duty.due_on, began_on)
+    )
 
 
 def listing_order(duty) -> tuple:

@@ -38,6 +38,7 @@ class DeadlineView:
     non_working: str | None = None
     # The day (in the programme's timezone) an admin confirmed or moved its template date.
     date_set_on: date | None = None
+    began_on: date | None = None  # the day the programme was set up
 
 
 def _date_set_on(deadline, tz: str | None) -> date | None:
@@ -336,6 +337,7 @@ def list_deadlines(actor: Actor, channel_id: str, uow: UnitOfWork, include_all: 
                     owners[d.id],
                     non_working_reason(d.due_on),
                     _date_set_on(d, programme.timezone),
+                    clock.began_on(programme),
                 )
                 for d in rows
             ]

@@ -434,6 +434,9 @@ class DutyListing:
     template: dict | None
     spans: dict = field(default_factory=dict)  # duty id -> what it measures between key dates
     votes: dict[int, list] = field(default_factory=dict)  # duty id -> the votes that decide it
+    began_on: date | None = None  # the day the programme was set up
+    # How many of each type the template's duties are per the register holds (e.g. HWBBs).
+    register_counts: dict[str, int] = field(default_factory=dict)
 
 
 def key_dates_of(uow: UnitOfWork, programme) -> dict[str, date]:
@@ -473,6 +476,10 @@ def list_duties(
             template,
             spans=spans_of(uow, programme, template, rows),
             votes=uow.votes.deciding(programme.id),
+            began_on=clock.began_on(programme),
+            register_counts={t: len(m) for t, m in _register(uow, programme, template).items()}
+            if template
+            else {},
         )
 
 
@@ -487,6 +494,7 @@ class DutyDetail:
     excludes: str | None = None
     votes: list = field(default_factory=list)  # the votes linked to decide it
     decided_by_vote: bool = False  # the template says a vote decides it (member support)
+    began_on: date | None = None  # the day the programme was set up
     template: dict | None = None
     span: str | None = None
     facts: list = field(default_factory=list)  # what the log records that it points to
@@ -531,6 +539,7 @@ def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> 
                 if (rules.item_of(template, duty.key) or {}).get("shows")
                 else None,
             ),
+            began_on=clock.began_on(programme),
         )
 
 

@@ -25,7 +25,7 @@ from .. import duties as duty_rules
 from .. import raised_issues as issue_rules
 from .. import votes as vote_rules
 from ..context import Actor
-from ..dates import format_date, format_datetime
+from ..dates import BEFORE_START, format_date, format_datetime, passed_before_start
 from ..errors import UsageError
 from ..people import Names
 from ..ports import UnitOfWork
@@ -416,7 +416,8 @@ def compute(rec: Records) -> Pack:
     cancelled = [
         r for r in duty_rows if r.section == duty_rules.DUTY and r.state == duty_rules.CANCELLED
     ]
-    statutory = [
+    # Every duty still needed, of every kind: the chart, the counts and the tables share them.
+    needed = [
         r for r in duty_rows if r.section == duty_rules.DUTY and r.state != duty_rules.CANCELLED
     ]
     pack = Pack(
@@ -430,8 +431,8 @@ def compute(rec: Records) -> Pack:
         practices=practices,
         practice_positions=practice_positions(practices),
         votes=votes,
-        duties=statutory,
-        duty_groups=duty_rules.by_kind(statutory, rec.template),
+        duties=needed,
+        duty_groups=duty_rules.by_kind(needed, rec.template),
         cancelled=cancelled,
         model=rec.programme.model,
         documents=programme_templates.documents(rec.template) if rec.template else [],
@@ -441,7 +442,7 @@ def compute(rec: Records) -> Pack:
         ],
         timeline=timeline_of(rec, votes, duty_rows, totals),
         source=source_counts(rec),
-        duty_counts={s: sum(1 for r in statutory if r.state == s) for s in duty_rules.STATES},
+        duty_counts={s: sum(1 for r in needed if r.state == s) for s in duty_rules.STATES},
     )
     pack.fingerprint = fingerprint(pack)
     return pack
@@ -609,6 +610,7 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
         rec.links,
         [r.issue.state for r in rec.raised_issues],
     )
+    began = clock.began_on(rec.programme)
     duty_rows = [
         DutyRow(
             d.id,
@@ -626,7 +628,12 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
             duty_rules.kind_of(d),
             duty_rules.basis(d, rec.template),
             d.source,
-            duty_rules.due_qualifiers(d) if d.state == duty_rules.OPEN else [],
+            (
+                duty_rules.due_qualifiers(d)
+                + ([BEFORE_START] if passed_before_start(d.due_on, began) else [])
+                if d.state == duty_rules.OPEN
+                else []
+            ),
             (duty_rules.checklist_item(rec.template, d.key) or {}).get("excludes"),
             duty_rules.span(duty_rules.checklist_item(rec.template, d.key), key_dates),
             duty_rules.shown_facts(duty_rules.item_of(rec.template, d.key), facts),
@@ -682,10 +689,18 @@ def timeline_of(
     rec: Records, votes: list[VoteSummary], duty_rows: list[DutyRow], totals: dict
 ) -> list[TimelineEntry]:
     tz = rec.programme.timezone
+    began = clock.began_on(rec.programme)
     timeline = [
         TimelineEntry(
             d.due_on,
-            d.title + (f" ({d.state})" if d.state != "open" else ""),
+            d.title
+            + (
+                f" ({d.state})"
+                if d.state != "open"
+                else f" ({BEFORE_START})"
+                if passed_before_start(d.due_on, began)
+                else ""
+            ),
             d.kind or "deadline",
             provisional=bool(d.provisional) and d.state == "open",
             source=d.source,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import duties as rules
 from bot import programme_templates
 from bot import votes as vote_rules
-from bot.dates import format_date
+from bot.dates import BEFORE_START, format_date, passed_before_start
 from bot.errors import UsageError
 from bot.grammar import choice, parse, user_id
 from bot.rendering import esc
@@ -49,14 +49,14 @@ def vote_facts(duty, votes) -> list[str]:
     return out
 
 
-def duty_line(duty, evidence: int, today, votes=()) -> str:
+def duty_line(duty, evidence: int, today, votes=(), began_on=None) -> str:
     parts = [
         f"{STATE_MARK.get(duty.state, '?')} *{duty.id}* {esc(duty.title)}{_short_statute(duty.statute)}"
     ]
     facts = []
     if duty.state == rules.OPEN and duty.due_on:
-        overdue = duty.due_on < today
-        when = f"due {format_date(duty.due_on)} ({rules.days_word(duty.due_on, today)})"
+        overdue = rules.is_overdue(duty, today, began_on)
+        when = f"due {format_date(duty.due_on)} ({rules.days_word(duty.due_on, today, began_on)})"
         facts.append(f"*{when}*" if overdue else when)
         facts += [f"_{q}_" for q in rules.due_qualifiers(duty, brief=True)]
     elif duty.state == rules.CANCELLED:
@@ -93,6 +93,7 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
     rows = listing.duties
     name = esc(listing.programme.name)
     checklist = (listing.template or {}).get("checklist") or {}
+    register_hints = _register_hints(listing) if section == rules.DUTY else []
     if not rows:
         if section == rules.EOI:
             req.out.reply(
@@ -113,11 +114,17 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
         return
     today = listing.today
     counts = {s: sum(1 for d in rows if d.state == s) for s in rules.STATES}
-    overdue = sum(1 for d in rows if d.state == rules.OPEN and d.due_on and d.due_on < today)
+    overdue = sum(1 for d in rows if rules.is_overdue(d, today, listing.began_on))
+    before = sum(
+        1 for d in rows if d.state == rules.OPEN and passed_before_start(d.due_on, listing.began_on)
+    )
     title = checklist.get("heading", "Checklist") if section == rules.EOI else "Duties"
+    notes = ([f"{overdue} overdue"] if overdue else []) + (
+        [f"{before} {BEFORE_START}"] if before else []
+    )
     head = (
         f"*{name}: {title}*\n{counts[rules.OPEN]} open"
-        + (f" ({overdue} overdue)" if overdue else "")
+        + (f" ({', '.join(notes)})" if notes else "")
         + f", {counts[rules.DONE]} done, {counts[rules.NA]} not applicable"
     )
     lines = [head]
@@ -134,6 +141,7 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
                     listing.evidence_counts.get(duty.id, 0),
                     today,
                     listing.votes.get(duty.id, ()),
+                    listing.began_on,
                 )
             )
             if section == rules.EOI and duty.state == rules.OPEN:
@@ -151,6 +159,8 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
                 lines.append(f"      Source: _{esc(rules.brief_source(duty))}_")
     if len(rows) > LIST_LIMIT:
         lines.append(f"…and {len(rows) - LIST_LIMIT} more (done or not applicable).")
+    for hint in register_hints:
+        lines.append(f"\n{hint}")
     lines.append(
         "\nMark one done: `/consult duty done <id> --evidence <link or engagement number>` · "
         "`/consult duty show <id>` for its evidence"
@@ -160,6 +170,33 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
 
 def _templates_with(part: str) -> str:
     return ", ".join(t["name"] for t in programme_templates.summaries() if t.get(part)) or "none"
+
+
+def _register_hints(listing) -> list[str]:
+    """With nobody of a type in the register that the template's duties are owed to each of
+    (e.g. no Health and Wellbeing Board), those duties are missing: say so, and how adding one
+    brings them. The words for each type are the template's (`register_hints`)."""
+    out = []
+    words_of = (listing.template or {}).get("register_hints") or {}
+    owed_by_type = rules.per_stakeholder_duties(listing.template, listing.programme.model)
+    for type_, owed in owed_by_type.items():
+        if listing.register_counts.get(type_):
+            continue
+        words = words_of.get(type_, {})
+        each = words.get("each", "one")
+        statutes = sorted({d["statute"] for d in owed if d.get("statute")})
+        acts = {x.rsplit(" ", 1)[0] for x in statutes}
+        among = (
+            f" ({', '.join(x.rsplit(' ', 1)[1] for x in statutes)} of the {acts.pop()} among them)"
+            if len(acts) == 1
+            else (f" ({', '.join(statutes)} among them)" if statutes else "")
+        )
+        out.append(
+            f":information_source: {words.get('none', f'No {type_} is in the register')}, so the "
+            f"{len(owed)} duties owed to each {each}{among} are not listed yet. Add each {each} "
+            f'with `/consult stakeholder add {type_} "<name>"` and its duties follow.'
+        )
+    return out
 
 
 def _one(rest: list[str], what: str) -> str:
@@ -214,7 +251,7 @@ def _show(req: CommandRequest, rest: list[str]) -> None:
         req.actor, req.channel_id, _one(rest, "Say which duty, by its number."), req.uow
     )
     d = detail.duty
-    lines = [duty_line(d, len(detail.evidence), detail.today, detail.votes)]
+    lines = [duty_line(d, len(detail.evidence), detail.today, detail.votes, detail.began_on)]
     lines.append(f"What it is: {esc(rules.basis(d, detail.template))}")
     lines.append(f"Source: {esc(d.source) if d.source else 'none recorded (a duty added by hand)'}")
     if d.due_on:

@@ -72,6 +72,16 @@ def setup_callback(req: CommandRequest, args: list[str]) -> None:
     req.out.reply(f"Done: *{esc(programme.name)}* is set up here.")
 
 
+def _next_cycle(template, programme, today) -> int:
+    """The first cycle whose key dates are all today or later."""
+    year = today.year - 1
+    while any(
+        d.due_on < today for d in programme_templates.key_dates(template, year, programme.model)
+    ):
+        year += 1
+    return year
+
+
 def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
     """The setup reply's key dates: each with its source, and the provisional ones said to be
     so, with how to confirm or move them."""
@@ -120,11 +130,24 @@ def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
             lines.append(f"      _Source: {esc(d.source)}_")
         if d.notes:
             lines.append(f"      _{esc(d.notes)}_")
-    past = [d for d in deadlines if d.due_on < clock.today_in(programme.timezone)]
-    if past and programme_templates.is_decision_dated(template):
+    today = clock.today_in(programme.timezone)
+    passed = [d for d in deadlines if d.due_on < today]
+    if passed:
+        first = passed[0]
         lines.append(
-            f":warning: {len(past)} of these dates {'is' if len(past) == 1 else 'are'} already "
-            "past: mark what is done (`/consult deadline done <id>`) and move the rest."
+            f"{len(passed)} of these dates {'have' if len(passed) != 1 else 'has'} passed already "
+            f"(the first: {esc(first.title)}, {format_date(first.due_on)}): "
+            f"{'they are' if len(passed) != 1 else 'it is'} shown as passed before the programme "
+            "began, not as overdue, with the duties due by them. "
+            + (
+                "Mark what is done (`/consult deadline done <id>`) and move the rest, or set the "
+                "programme up again with a later `--decision`."
+                if programme_templates.is_decision_dated(template)
+                else "To follow another cycle, set the "
+                'programme up again in a new channel with its year: `/consult setup "<name>" '
+                f"--template {programme.template} --year {_next_cycle(template, programme, today)}` "
+                "is the first cycle whose dates are all still to come."
+            )
         )
     if provisional:
         who = programme_templates.text(template, "confirm_who", "whoever sets it")

@@ -173,5 +173,7 @@ def test_a_decision_soon_says_which_key_dates_are_already_past(sqlite_app, slack
     app.command('setup "North ICB urgent care" --template service-change --decision in 10 weeks')
     post = slack.wait_for("chat.postMessage")[-1]["text"]
     # 52, 44, 30, 24, 23 and 11 weeks before a decision 10 weeks away: six dates already past.
-    assert ":warning: 6 of these dates are already past" in post
-    assert "mark what is done (`/consult deadline done <id>`) and move the rest" in post
+    assert "6 of these dates have passed already (the first: Pre-consultation engagement" in post
+    assert "shown as passed before the programme began, not as overdue" in post
+    assert "Mark what is done (`/consult deadline done <id>`) and move the rest" in post
+    assert "--year" not in post.split("passed already", 1)[1]

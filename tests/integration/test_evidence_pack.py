@@ -493,7 +493,7 @@ def test_the_pdf_is_a4_with_header_page_numbers_fingerprint_and_no_cut_rows(serv
         "Share of registered patients",
         "3 voted (75%)",
         "Engagement per week",
-        "Statutory duties",
+        "Duties of every kind",
         "2 of 8",
     ):
         assert figure in text, figure

@@ -88,3 +88,16 @@ def test_the_pack_renders_for_every_state(services):
         assert shown in html, shown
     assert "Joint commissioning proforma to NHS England" not in html  # cancelled: left out
     assert "Parking" not in html.split("You said, we did", 1)[1].split("</table>", 1)[0]
+
+
+def test_the_duties_chart_counts_the_tables_under_it(services):
+    s = Session(services)
+    s.run('setup "Hill" --template co-commissioning --year 2014 --model joint')
+    s.run('stakeholder add hwbb "Hillingdon HWBB"')
+    section = s.pack().split('<section id="duties"', 1)[1].split("</section>", 1)[0]
+    tables = [
+        int(n) for n in re.findall(r'<h3 class="kind" id="kind-\w+">[^<(]+\((\d+)\)', section)
+    ]
+    [of] = re.findall(r"not applicable, of (\d+)", section.split("<h3", 1)[0])[:1]
+    assert sum(tables) == int(of) == 8
+    assert "Statutory duties: 0 done" not in section  # the chart is not only the statutory ones
