@@ -126,3 +126,22 @@ def test_a_citation_missing_from_the_sources_file_would_fail():
     facts = _facts()
     assert "https://example.org/not-a-source" not in facts
     assert "reg 99" not in " ".join(facts.split()).lower()
+
+
+@pytest.mark.parametrize("offset", range(0, 400, 37))
+def test_service_change_dates_fall_in_the_steps_order_on_working_days(offset):
+    from datetime import date, timedelta
+
+    from bot.dates import is_working_day
+
+    decision = date(2027, 1, 4) + timedelta(days=offset)
+    planned = programme_templates.key_dates(SERVICE_CHANGE, None, decision=decision)
+    assert [p.key for p in planned] == [d["key"] for d in SERVICE_CHANGE["deadlines"]]
+    assert [p.due_on for p in planned] == sorted(p.due_on for p in planned)
+    for p in planned:
+        if p.key == "decision":
+            assert p.due_on == decision and not p.provisional
+        else:
+            assert p.provisional and is_working_day(p.due_on), p
+    # Without a decision date there is nothing to place.
+    assert programme_templates.key_dates(SERVICE_CHANGE, None) == []
