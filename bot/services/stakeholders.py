@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import clock, practice_files
+from .. import clock, practice_files, programme_templates
+from .. import duties as duty_rules
 from ..context import Actor
 from ..errors import Conflict, NotFound, UsageError
 from ..ports import UnitOfWork
@@ -101,9 +102,11 @@ def add_stakeholder(
             group_name=group,
         )
         audit(uow, actor, programme, "stakeholder.add", "stakeholder", s.id, after=snapshot(s))
-        # A stakeholder of a type the template's duties are per (e.g. a Health and Wellbeing
-        # Board) brings its duties; for other types this adds nothing.
-        ensure_template_duties(uow, actor, programme)
+        template = programme_templates.load_if_known(programme.template)
+        if template and type in duty_rules.register_types(template):
+            # A stakeholder of a type the template's duties are per (e.g. a Health and
+            # Wellbeing Board) brings its duties.
+            ensure_template_duties(uow, actor, programme)
         uow.commit()
         return s
 
