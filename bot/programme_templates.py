@@ -49,7 +49,7 @@ def names() -> list[str]:
 @lru_cache(maxsize=16)
 def load(name: str) -> dict:
     path = TEMPLATE_DIR / f"{name}.json"
-    if not path.is_file():
+    if name not in names():  # only the files in the folder: never a path typed in a command
         hint = closest(name, names())
         raise UsageError(
             f"There is no template called {name!r}. Templates: {', '.join(names())}."

@@ -28,6 +28,12 @@ def test_templates_lists_each_with_what_it_is_for_and_its_sources(sqlite_app):
     assert "There is no template called 'service-chang'" in sqlite_app.reply(
         "templates service-chang"
     )
+    # Only the template files: a path is not a template's name, even to a JSON file that exists.
+    for name in ("../programme_templates/service-change", "/etc/../" + "x"):
+        assert "There is no template called" in sqlite_app.reply(f'templates "{name}"')
+        assert "There is no template called" in sqlite_app.reply(
+            f'setup "P" --template "{name}" --decision 4/3/2031'
+        )
 
 
 def test_setup_places_the_key_dates_back_from_the_decision(sqlite_app, slack):
