@@ -326,6 +326,7 @@ def pack_wording(template: dict | None) -> dict:
             template, "provisional_why", "the programme's own choice of dates"
         ),
         "context_label": programme_templates.text(template, "context_label", "Context"),
+        "not_found": list((template or {}).get("not_found", [])),
     }
 
 

@@ -51,6 +51,9 @@ def templates_callback(req: CommandRequest, args: list[str]) -> None:
         shown = docs if chosen else docs[:BRIEF_SOURCES]
         lines.append(f"Sources ({len(docs)}):")
         lines += [_source_line(d) for d in shown]
+        if chosen and t.get("not_found"):
+            lines.append("What no source found sets:")
+            lines += [f"      – {esc(x)}" for x in t["not_found"]]
         if len(shown) < len(docs):
             lines.append(
                 f"      …and {len(docs) - len(shown)} more: `/consult templates {t['name']}`"

@@ -25,6 +25,8 @@ def test_templates_lists_each_with_what_it_is_for_and_its_sources(sqlite_app):
     assert "co-commissioning" not in full.split("Set up:")[0]
     assert "https://www.legislation.gov.uk:443/ukpga/2006/41/schedule/10A" in full
     assert "…and" not in full  # every source, not the first few
+    assert "What no source found sets:" in full
+    assert "A statutory minimum length for the public consultation" in full
     assert "There is no template called 'service-chang'" in sqlite_app.reply(
         "templates service-chang"
     )

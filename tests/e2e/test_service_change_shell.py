@@ -99,3 +99,5 @@ def test_a_service_change_programme_runs_end_to_end_in_the_shell(tmp_path):
     assert "Advice on length (advice, not law)" in body
     assert 'href="https://www.legislation.gov.uk:443/ukpga/2006/41/schedule/10A' in body
     assert "dates the programme placed back from its decision date" in body
+    assert "What no source found sets" in body
+    assert "How long the scrutiny committee has to comment" in body
