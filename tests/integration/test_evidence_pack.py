@@ -605,7 +605,7 @@ def test_duty_owners_are_named_deactivated_marked_and_unknown_noted(any_services
     _, html = evidence.build_pack_html(any_services.uow, programme.id)
     assert "owner Jane &lt;b&gt;Patel&lt;/b&gt;" in html
     assert "owner Sam Old (deactivated)" in html
-    assert "owner UNOBODY (not in the workspace directory)" in html
+    assert "owner UNOBODY (not yet looked up)" in html
 
 
 def _chromium(*args, profile):
