@@ -185,3 +185,39 @@ def test_a_decision_soon_says_which_key_dates_are_already_past(sqlite_app, slack
     assert "shown as passed before the programme began, not as overdue" in post
     assert "Mark what is done (`/consult deadline done <id>`) and move the rest" in post
     assert "--year" not in post.split("passed already", 1)[1]
+
+
+def test_from_slack_engagement_issues_duties_with_evidence_and_the_pack(sqlite_app, slack):
+    app = sqlite_app
+    app.command(SETUP)
+    app.command('stakeholder add hosc "North County Council HOSC"')
+    app.command('stakeholder add vcse "North Stroke Association"')
+    app.command('issue add "Travel times"')
+    assert "Logged engagement #1" in app.reply(
+        'engage HOSC meeting "Early briefing on the options" --date 2/12/2026'
+    )
+    assert "Issues: *Travel times*" in app.reply(
+        'engage Association event "Survivors on #travel-times" --date 3/12/2026 --position oppose'
+    )
+    assert "plan changed" in app.reply(
+        'issue respond 1 "A shuttle bus added to the preferred option" --state plan-changed'
+    )
+    duties = {d.key: d for d in _rows(app, Duty)}
+    early = duties["scrutiny-early-contact"].id
+    assert f"Done: *{early}*" in app.reply(f"duty done {early} --evidence 1")
+    shown = app.reply(f"duty show {early}")
+    assert "From the log: Health overview and scrutiny committees engaged: 1 of 1" in shown
+    assert "engagement 1: Wed 2 Dec 2026, meeting: Early briefing on the options" in shown
+    gunning2 = duties["gunning-2"].id
+    assert "1 piece of evidence" in app.reply(
+        f"duty done {gunning2} --evidence https://example.org/north/consultation.pdf"
+    )
+    assert "sent you the evidence pack" in app.reply("evidence")
+    [done] = slack.sent("files.completeUploadExternal")
+    assert done["channel_id"] == "DUADMIN"
+    [upload] = [u for u in slack.uploads.values() if u["complete"]]
+    html = upload["content"].decode("utf-8")
+    assert "with what the ICB did about each" in html
+    assert "A shuttle bus added to the preferred option" in html
+    assert "https://example.org/north/consultation.pdf" in html
+    assert "Member vote" not in html and "member practices" not in html.lower()
