@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import clock, programme_templates, roles
 from ..context import Actor
-from ..dates import parse_date
+from ..dates import format_date, parse_date
 from ..errors import Conflict, UsageError
 from ..ports import UnitOfWork
 from ..typed_text import clean_typed
@@ -80,6 +80,7 @@ def setup_programme(
                 f"The {tpl['name']} template places its dates back from the decision: give "
                 f"the date the decision is planned for, e.g. `{tpl.get('setup_example', '')}`."
             )
+        check_decision(tpl, decision, clock.today_in(timezone))
     elif tpl is not None and year is None:
         year = current_cycle(clock.today_in(timezone))
     with uow:
@@ -124,6 +125,26 @@ def setup_programme(
         ensure_template_duties(uow, actor, programme)
         uow.commit()
         return programme, deadlines
+
+
+MAX_YEARS_AHEAD = 10  # a decision further off than this is a typing slip
+
+
+def check_decision(template: dict, decision: date, today: date) -> None:
+    """A decision date the template's key dates can be placed back from: not before the
+    template's own earliest (e.g. when ICBs came into being), not decades ahead."""
+    earliest = template.get("earliest_decision") or {}
+    if earliest and decision < date.fromisoformat(earliest["date"]):
+        raise UsageError(
+            f"{format_date(decision)} is before {earliest['why']}: give the date the decision "
+            "is planned for."
+        )
+    latest = date(today.year + MAX_YEARS_AHEAD, 12, 31)
+    if decision > latest:
+        raise UsageError(
+            f"{format_date(decision)} is more than {MAX_YEARS_AHEAD} years away: give the date "
+            "the decision is planned for."
+        )
 
 
 def current_cycle(today) -> int:

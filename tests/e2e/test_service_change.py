@@ -130,6 +130,14 @@ def test_bad_set_up_is_refused_and_changes_nothing(sqlite_app):
             "`--decision` goes with a template dated from the decision: `--template service-change`",
         ),
         ('setup "North" --template service-change --decision someday', "date"),
+        (
+            'setup "North" --template service-change --decision 4/3/2022',
+            "is before Integrated Care Boards took over on 1 July 2022",
+        ),
+        (
+            'setup "North" --template service-change --decision 4/3/9999',
+            "is more than 10 years away",
+        ),
         ('setup "North" --template service-change --model joint', "`--model` goes with"),
     ]:
         assert says in app.reply(bad), bad

@@ -34,6 +34,8 @@ def _refs(template):
     for period in template.get("periods", []):
         for ref in period["source"]:
             yield "period", period["what"], ref
+    for ref in (template.get("earliest_decision") or {}).get("source", []):
+        yield "earliest decision", "earliest_decision", ref
 
 
 @pytest.mark.parametrize("template", ALL, ids=lambda t: t["name"])
