@@ -134,9 +134,28 @@ def _move(req: CommandRequest, rest: list[str], usage: str) -> None:
         req.channel_id,
         f"<@{req.actor.user_id}> moved the {what} *{esc(d.title)}* (`#{d.id}`) "
         f"from {format_date(old)} to {blocks.when(d)} ({blocks.days_left(d.due_on, today)}). "
-        "Reminders follow the new date.",
+        "Reminders follow the new date."
+        + (
+            f" The {len(view.followed)} key dates still to confirm that are placed from it "
+            "moved with it: "
+            + "; ".join(
+                f"`#{x.id}` {esc(x.title)}: {format_date(was)} → {format_date(x.due_on)}"
+                for x, was in view.followed
+            )
+            + "."
+            if view.followed
+            else ""
+        ),
     )
-    req.out.reply(f"`#{d.id}` is now on {blocks.when(d)}." + blocks.non_working_note(view))
+    req.out.reply(
+        f"`#{d.id}` is now on {blocks.when(d)}."
+        + blocks.non_working_note(view)
+        + (
+            f" {len(view.followed)} key dates placed from it moved with it."
+            if view.followed
+            else ""
+        )
+    )
 
 
 @subcommand(

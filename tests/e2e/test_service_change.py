@@ -229,3 +229,25 @@ def test_from_slack_engagement_issues_duties_with_evidence_and_the_pack(sqlite_a
     assert "A shuttle bus added to the preferred option" in html
     assert "https://example.org/north/consultation.pdf" in html
     assert "Member vote" not in html and "member practices" not in html.lower()
+
+
+def test_moving_the_decision_moves_the_key_dates_still_to_confirm(sqlite_app, slack):
+    app = sqlite_app
+    app.command(SETUP)
+    keys = {d.template_key: d for d in _rows(app, Deadline)}
+    app.command(f"deadline confirm {keys['stage-1'].id}")
+    reply = app.reply(f"deadline move {keys['decision'].id} 1/4/2031")  # 4 weeks later
+    assert "key dates placed from it moved with it" in reply
+    post = slack.wait_for("chat.postMessage")[-1]["text"]
+    assert "Public consultation closes: Tue 17 Dec 2030 → Tue 14 Jan 2031" in post
+    after = {d.template_key: d for d in _rows(app, Deadline)}
+    assert after["decision"].due_on.isoformat() == "2031-04-01"
+    assert after["consultation-closes"].due_on.isoformat() == "2031-01-14"
+    assert after["consultation-closes"].provisional  # still the programme's choice
+    # The date confirmed by hand stays where it was.
+    assert after["stage-1"].due_on == keys["stage-1"].due_on and not after["stage-1"].provisional
+    duties = {d.key: d for d in _rows(app, Duty)}
+    assert duties["public-consultation"].due_on.isoformat() == "2031-01-14"
+    assert "The length chosen: 12 weeks (Tue 22 Oct 2030 to Tue 14 Jan 2031)" in app.reply(
+        "duties gunning"
+    )
