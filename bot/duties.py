@@ -28,7 +28,7 @@ DUTY, EOI = "duty", "eoi"  # sections: duties, expression-of-interest checklist
 # Cancelled: not needed under the programme's model; kept with its evidence, never deleted.
 CANCELLED = "cancelled"
 # Every state a duty can reach, as people read it (the pack shows cancelled ones too).
-STATE_LABELS = {OPEN: "open", DONE: "done", NA: "not applicable", CANCELLED: "not needed now"}
+STATE_LABELS = {OPEN: "open", DONE: "done", NA: "not applicable", CANCELLED: "cancelled"}
 # What a duty is, from where its force comes: an Act (with the section where the sources cite
 # one), case law, national guidance, the body's constitution (a CCG's, an ICB's: the template
 # says whose), or the programme's own decision.

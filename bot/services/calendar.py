@@ -211,7 +211,8 @@ def feed_status(actor: Actor, channel_id: str, uow: UnitOfWork):
 
 # Raise when bot/calendar_feed.py changes what it writes for the same items, so
 # that every subscriber's ETag changes and clients fetch the new bytes.
-FEED_FORMAT = 2  # 2: provisional dates are TENTATIVE, with their sources
+# 3: one CCG's own dates offered as suggestions; milestones' sources; who set a date.
+FEED_FORMAT = 3
 
 
 @dataclass
