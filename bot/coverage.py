@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .stakeholder_types import TYPE_LABELS, TYPES
+from .stakeholder_types import TYPE_LABELS, TYPES, in_order
 
 KINDS = ["meeting", "email", "letter", "call", "event", "survey", "board-paper", "other"]
 KIND_ALIASES = {
@@ -133,7 +133,10 @@ def build_report(
     days: int,
     today: date,
     duties: list[DutyState] | None = None,
+    type_order: list[str] | None = None,
 ) -> CoverageReport:
+    """`type_order`: the programme's template's own types first, in its order (e.g. the
+    scrutiny committee first for a service change), then the rest in the register's order."""
     by_type: dict[str, TypeCoverage] = {}
     for f in facts:
         t = by_type.get(f.type)
@@ -145,7 +148,7 @@ def build_report(
             t.not_engaged.append(NotEngaged(f.id, f.name, f.code, f.last_engaged))
     for t in by_type.values():
         t.not_engaged.sort(key=_overdue_order)
-    order = {name: i for i, name in enumerate(TYPES)}
+    order = {name: i for i, name in enumerate(in_order(type_order))}
     types = sorted(by_type.values(), key=lambda t: (order.get(t.type, len(TYPES)), t.type))
     practices = [f for f in facts if f.type == "practice"]
     positions, total_size = practice_positions(practices)

@@ -1,7 +1,7 @@
 """Duties and the expression-of-interest checklist: the rules, no storage.
 
 A template (bot/data/programme_templates/*.json) lists its duties as data: a key, a
-title, its kind (statutory, national guidance, CCG constitution, local
+title, its kind (statutory, case law, national guidance, the body's constitution, local
 decision), the section of the Act only where the sources cite one, its
 sources, the models it applies to, whether there is one per Health and
 Wellbeing Board or one for the programme, and a due date tied to one of the
@@ -30,16 +30,21 @@ CANCELLED = "cancelled"
 # Every state a duty can reach, as people read it (the pack shows cancelled ones too).
 STATE_LABELS = {OPEN: "open", DONE: "done", NA: "not applicable", CANCELLED: "cancelled"}
 # What a duty is, from where its force comes: an Act (with the section where the sources cite
-# one), national guidance, the CCG's constitution, or the programme's own decision.
+# one), case law, national guidance, the body's constitution (a CCG's, an ICB's: the template
+# says whose), or the programme's own decision.
 STATUTORY, GUIDANCE, CONSTITUTION, LOCAL = "statutory", "guidance", "constitution", "local"
-KINDS = (STATUTORY, GUIDANCE, CONSTITUTION, LOCAL)
+# Case law: what the courts have held a consultation must meet (the Gunning principles).
+CASE_LAW = "case-law"
+KINDS = (STATUTORY, CASE_LAW, GUIDANCE, CONSTITUTION, LOCAL)
 KIND_LABELS = {
     STATUTORY: "Statutory duties",
+    CASE_LAW: "Case law",
     GUIDANCE: "National guidance",
-    CONSTITUTION: "CCG constitution",
+    CONSTITUTION: "Constitution",
     LOCAL: "Local decisions",
 }
 VOTE_CARRIED = "vote-carried"  # a duty that the member vote discharges
+MODEL_CHOSEN = "model-chosen"  # a duty that choosing the programme's model discharges
 MAX_URL = 1000
 MAX_TEXT = 2000
 
@@ -83,14 +88,21 @@ class Due:
     suggestion: str | None = None
 
 
-def due_date(template: dict, year: int | None, due: dict | None, model: str | None = None) -> Due:
+def due_date(
+    template: dict,
+    year: int | None,
+    due: dict | None,
+    model: str | None = None,
+    decision: date | None = None,
+) -> Due:
     """A due date tied to a template deadline (`{"deadline": key, "days_before": n}`, or
-    `{"by_model": {model: key}}`) on the cycle starting in `year`.
+    `{"by_model": {model: key}}`) on the cycle starting in `year` (or placed from the
+    programme's `decision` date, for a template dated from it).
 
     A date the sources do not give (`"suggested"`: why this date) is the programme's own
     suggestion, and always a working day. It is provisional when its deadline is.
     """
-    if not due or year is None:
+    if not due:
         return Due(None, None, None, False)
     anchor = due.get("deadline") or due.get("by_model", {}).get(model or "")
     if anchor is None:
@@ -100,8 +112,14 @@ def due_date(template: dict, year: int | None, due: dict | None, model: str | No
         raise ValueError(
             f"template {template.get('name')!r}: duty tied to unknown key date {anchor!r}"
         )
-    on, provisional = templates.cycle_date(template, item["date"], year)
-    on = on - timedelta(days=int(due.get("days_before", 0)))
+    placed = templates.item_date(template, item, year, decision)
+    if placed is None:
+        return Due(None, None, None, False)
+    on, provisional = placed
+    days = int(due.get("days_before", 0))
+    on = on - timedelta(days=days)
+    # Placed away from a date given at set-up: the programme's choice, to confirm.
+    provisional = provisional or (templates.is_decision_dated(template) and days != 0)
     note = due.get("suggested")
     if note:
         on = working_day_on_or_before(on)
@@ -113,8 +131,10 @@ def _title(text: str, **names) -> str:
     return text.format(**names)
 
 
-def _plan(template, d, year, model, key, title, stakeholder_id, section=DUTY) -> PlannedDuty:
-    due = due_date(template, year, d.get("due"), model)
+def _plan(
+    template, d, year, model, key, title, stakeholder_id, section=DUTY, decision=None
+) -> PlannedDuty:
+    due = due_date(template, year, d.get("due"), model, decision)
     return PlannedDuty(
         key,
         section,
@@ -131,66 +151,74 @@ def _plan(template, d, year, model, key, title, stakeholder_id, section=DUTY) ->
     )
 
 
+def register_types(template: dict) -> set[str]:
+    """The stakeholder types whose members the template's duties are planned for."""
+    out = set()
+    for d in template.get("duties", []) + template.get("revision_duties", []):
+        out |= {d[k] for k in ("for_each", "for_several", "for_chosen") if d.get(k)}
+    return out
+
+
+def chooser(template: dict | None, duty_key: str) -> dict | None:
+    """The `chooses` part of a duty that settles which stakeholder another duty is for
+    (e.g. which board takes up a standing invitation), or None."""
+    base = template_key(duty_key)
+    for d in (template or {}).get("duties", []):
+        if d["key"] == base:
+            return d.get("chooses")
+    return None
+
+
+def choosers(template: dict | None) -> list[tuple[str, dict]]:
+    """(chooser duty key, its `chooses`) for every duty that chooses a stakeholder."""
+    return [
+        (d["key"], d["chooses"]) for d in (template or {}).get("duties", []) if d.get("chooses")
+    ]
+
+
 def planned_duties(
     template: dict,
     year: int | None,
-    hwbbs: list[tuple[int, str]],
+    register: dict[str, list[tuple[int, str]]],
     model: str | None = None,
-    invited: tuple[int, str] | None = None,
+    chosen: dict[str, tuple[int, str]] | None = None,
+    decision: date | None = None,
 ) -> list[PlannedDuty]:
-    """Every duty and checklist item the template asks of a programme under `model` with these
-    HWBBs (id, name). `invited` is the HWBB that takes up the committee's standing invitation:
-    the only one, or the one agreed with them when there are several."""
-    if invited is None and len(hwbbs) == 1:
-        invited = hwbbs[0]
+    """Every duty and checklist item the template asks of a programme under `model`, given
+    the register's stakeholders (id, name) of each type its duties are per. A duty
+    `for_each` type comes once per such stakeholder; `for_several` once when there are
+    several; `for_chosen` for the one chosen (`chosen`, by duty key), or the only one."""
+    chosen = dict(chosen or {})
     out: list[PlannedDuty] = []
+
+    def plan(d, key, title, sid, section=DUTY):
+        return _plan(template, d, year, model, key, title, sid, section, decision)
+
     for d in template.get("duties", []):
         if not templates.applies(d, model):
             continue
-        per = d.get("per")
-        if per == "hwbb":
-            for sid, name in hwbbs:
-                out.append(
-                    _plan(
-                        template,
-                        d,
-                        year,
-                        model,
-                        f"{d['key']}:{sid}",
-                        _title(d["title"], hwbb=name),
-                        sid,
-                    )
-                )
-        elif per == "several-hwbbs":
-            if len(hwbbs) > 1:
-                names = ", ".join(name for _, name in hwbbs)
-                out.append(
-                    _plan(template, d, year, model, d["key"], _title(d["title"], hwbbs=names), None)
-                )
-        elif per == "invited-hwbb":
-            if invited is not None:
-                sid, name = invited
-                out.append(
-                    _plan(template, d, year, model, d["key"], _title(d["title"], hwbb=name), sid)
-                )
+        if d.get("for_each"):
+            for sid, name in register.get(d["for_each"], []):
+                out.append(plan(d, f"{d['key']}:{sid}", _title(d["title"], name=name), sid))
+        elif d.get("for_several"):
+            members = register.get(d["for_several"], [])
+            if len(members) > 1:
+                names = ", ".join(name for _, name in members)
+                out.append(plan(d, d["key"], _title(d["title"], names=names), None))
+        elif d.get("for_chosen"):
+            members = register.get(d["for_chosen"], [])
+            pick = chosen.get(d["key"]) or (members[0] if len(members) == 1 else None)
+            if pick is not None:
+                sid, name = pick
+                out.append(plan(d, d["key"], _title(d["title"], name=name), sid))
         else:
-            out.append(_plan(template, d, year, model, d["key"], d["title"], None))
+            out.append(plan(d, d["key"], d["title"], None))
     checklist = template.get("checklist")
     if checklist:
         for item in checklist["items"]:
             item = {"due": checklist.get("due"), "kind": GUIDANCE} | item
-            out.append(
-                _plan(
-                    template,
-                    item,
-                    year,
-                    model,
-                    item["key"],
-                    f"{item['letter']}. {item['title']}",
-                    None,
-                    section=EOI,
-                )
-            )
+            label = f"{item['letter']}. {item['title']}" if item.get("letter") else item["title"]
+            out.append(plan(item, item["key"], label, None, section=EOI))
     return out
 
 
@@ -198,16 +226,17 @@ def revision_duties(
     template: dict,
     number: int,
     what_changed: str,
-    hwbbs: list[tuple[int, str]],
+    register: dict[str, list[tuple[int, str]]],
     due_on: date | None,
 ) -> list[PlannedDuty]:
-    """s14Z12: after a significant revision, consult each HWBB again and send it a copy."""
+    """A significant revision (the template's `revision_duties`): each duty again, once per
+    stakeholder of its type."""
     label = f"revision {number}: {what_changed}"
     return [
         PlannedDuty(
             f"{d['key']}:r{number}:{sid}",
             DUTY,
-            _title(d["title"], hwbb=name, revision=label),
+            _title(d["title"], name=name, revision=label),
             d.get("statute"),
             sid,
             due_on,
@@ -215,7 +244,7 @@ def revision_duties(
             templates.cite(template, d.get("source")),
         )
         for d in template.get("revision_duties", [])
-        for sid, name in hwbbs
+        for sid, name in register.get(d.get("for_each", ""), [])
     ]
 
 
@@ -224,13 +253,14 @@ def next_revision_number(keys) -> int:
     return max(found, default=0) + 1
 
 
-def per_board_duties(template: dict | None, model: str | None) -> list[dict]:
-    """The template's duties owed to each Health and Wellbeing Board (under this model)."""
-    return [
-        d
-        for d in (template or {}).get("duties", [])
-        if d.get("per") == "hwbb" and templates.applies(d, model)
-    ]
+def per_stakeholder_duties(template: dict | None, model: str | None) -> dict[str, list[dict]]:
+    """The template's duties owed to each stakeholder of a type (`for_each`: e.g. each Health
+    and Wellbeing Board), under this model, by type."""
+    out: dict[str, list[dict]] = {}
+    for d in (template or {}).get("duties", []):
+        if d.get("for_each") and templates.applies(d, model):
+            out.setdefault(d["for_each"], []).append(d)
+    return out
 
 
 def template_key(duty_key: str) -> str:
@@ -253,9 +283,85 @@ def days_before(template: dict, duty_key: str) -> int:
         if d["key"] == base:
             return int((d.get("due") or {}).get("days_before", 0))
     checklist = template.get("checklist") or {}
-    if any(i["key"] == base for i in checklist.get("items", [])):
-        return int((checklist.get("due") or {}).get("days_before", 0))
+    for i in checklist.get("items", []):
+        if i["key"] == base:
+            return int((i.get("due") or checklist.get("due") or {}).get("days_before", 0))
     return 0
+
+
+def span(item: dict | None, key_dates: dict[str, date]) -> str | None:
+    """What a checklist item measures between two of the programme's key dates (`"span":
+    {"from": key, "to": key, "what": ...}`), e.g. `The length chosen: 12 weeks (... to ...)`."""
+    spec = (item or {}).get("span")
+    if not spec or spec["from"] not in key_dates or spec["to"] not in key_dates:
+        return None
+    start, end = key_dates[spec["from"]], key_dates[spec["to"]]
+    days = (end - start).days
+    length = f"{days // 7} weeks" + (f" {days % 7} days" if days % 7 else "")
+    if days < 0:
+        length = f"{-days} days the wrong way round"
+    return f"{spec['what']}: {length} ({format_date(start)} to {format_date(end)})"
+
+
+@dataclass(frozen=True)
+class RecordedFacts:
+    """What Consult already records that a duty's evidence can point to (`"shows"` in the
+    template): per stakeholder type, (in the register, engaged, latest engagement); and the
+    issues raised, (all, answered)."""
+
+    by_type: dict[str, tuple[int, int, date | None]]
+    issues: tuple[int, int]
+
+
+def recorded_facts(stakeholders, engagements, links, issue_states) -> RecordedFacts:
+    """From the register, the live log (engagement id -> stakeholder ids) and issues' states."""
+    latest: dict[int, date] = {}
+    for e in engagements:
+        for sid in links.get(e.id, []):
+            latest[sid] = max(latest.get(sid, e.occurred_on), e.occurred_on)
+    by_type: dict[str, tuple[int, int, date | None]] = {}
+    for s in stakeholders:
+        n, engaged, last = by_type.get(s.type, (0, 0, None))
+        when = latest.get(s.id)
+        if when is not None:
+            engaged += 1
+            last = max(last, when) if last else when
+        by_type[s.type] = (n + 1, engaged, last)
+    states = list(issue_states)
+    answered = sum(1 for x in states if x != "open")  # an issue's own states (bot/raised_issues)
+    return RecordedFacts(by_type, (len(states), answered))
+
+
+def shown_facts(item: dict | None, facts: RecordedFacts | None) -> list[str]:
+    """The recorded facts a template item points to as its evidence, e.g. `Health overview and
+    scrutiny committees engaged: 1 of 1 (latest Wed 2 Dec 2026)`, `Issues raised: 3, of which
+    2 answered ("you said, we did")`."""
+    from .stakeholder_types import TYPE_LABELS
+
+    out = []
+    for what in (item or {}).get("shows", []) if facts else []:
+        if what == "issues":
+            total, answered = facts.issues
+            out.append(f'Issues raised: {total}, of which {answered} answered ("you said, we did")')
+        elif what.startswith("engaged:"):
+            kind = what.split(":", 1)[1]
+            n, engaged, last = facts.by_type.get(kind, (0, 0, None))
+            label = TYPE_LABELS.get(kind, kind)
+            out.append(
+                f"{label} engaged: {engaged} of {n}"
+                + (f" (latest {format_date(last)})" if last else "")
+                + ("" if n else f" (none in the register: `/consult stakeholder add {kind}`)")
+            )
+    return out
+
+
+def item_of(template: dict | None, duty_key: str) -> dict | None:
+    """The template entry (duty or checklist item) a stored duty came from."""
+    base = template_key(duty_key)
+    for d in (template or {}).get("duties", []):
+        if d["key"] == base:
+            return d
+    return checklist_item(template, base)
 
 
 def checklist_item(template: dict | None, duty_key: str) -> dict | None:
@@ -364,7 +470,7 @@ def provisional_why(item) -> str:
     suggestion = suggestion_of(item)
     if suggestion:
         return f"It is {suggestion[0].lower()}{suggestion[1:]}."
-    return "No source gives it: it is the template's 2014/15 date moved into this cycle."
+    return "No source gives it: the programme placed it from its template."
 
 
 def source_label(item) -> str:
@@ -416,19 +522,26 @@ def kind_of(duty) -> str:
     return getattr(duty, "kind", None) if getattr(duty, "kind", None) in KINDS else LOCAL
 
 
-def basis(duty) -> str:
+def kind_label(kind: str, template: dict | None = None) -> str:
+    """A kind's heading, as the template words it (`"kind_labels"`: e.g. whose constitution)."""
+    return ((template or {}).get("kind_labels") or {}).get(kind) or KIND_LABELS[kind]
+
+
+def basis(duty, template: dict | None = None) -> str:
     """`Statutory: NHS Act 2006 s14Z13(4)` / `National guidance` ...: the kind, with the section
-    of the Act only where the sources cite one."""
+    of the Act (or the case) only where the sources cite one."""
     kind = kind_of(duty)
-    label = {STATUTORY: "Statutory", GUIDANCE: "National guidance"}.get(kind, KIND_LABELS[kind])
+    label = {STATUTORY: "Statutory", GUIDANCE: "National guidance"}.get(
+        kind, kind_label(kind, template)
+    )
     statute = getattr(duty, "statute", None)
-    return f"{label}: {statute}" if statute and kind == STATUTORY else label
+    return f"{label}: {statute}" if statute and kind in (STATUTORY, CASE_LAW) else label
 
 
-def by_kind(duties) -> list[tuple[str, str, list]]:
-    """(kind, heading, duties) in the order statutory, guidance, constitution, local; the
-    duties keep their order within each kind; kinds with none are left out."""
+def by_kind(duties, template: dict | None = None) -> list[tuple[str, str, list]]:
+    """(kind, heading, duties) in the order statutory, case law, guidance, constitution, local;
+    the duties keep their order within each kind; kinds with none are left out."""
     groups: dict[str, list] = {k: [] for k in KINDS}
     for d in duties:
         groups[kind_of(d)].append(d)
-    return [(k, KIND_LABELS[k], groups[k]) for k in KINDS if groups[k]]
+    return [(k, kind_label(k, template), groups[k]) for k in KINDS if groups[k]]

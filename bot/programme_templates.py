@@ -14,15 +14,23 @@ A date that one organisation's papers give as its own (`suggestion` says whose, 
 words shown beside the date) is offered as a suggestion in every cycle, the documented
 one included: it too is provisional until an admin confirms or moves it.
 
-Items may apply to some co-commissioning models only (`models`); a template
-without `models` at the top has no model.
+A template dated from the programme's decision (`"dated_from": "decision"`)
+places each key date `days_from_decision` before (negative) or after it. No
+source sets those dates, so each is the programme's choice (`note`) and
+provisional until confirmed; the decision itself is the date given at set-up.
+
+Items may apply to some of a template's models only (`models`); a template
+without `models` at the top has no model. What a template is for (`purpose`),
+the stakeholder types it brings, whether a member vote belongs to it (`vote`),
+how its duties' kinds are labelled and what its checklist is called are data
+too, so nothing in the code names one template.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,13 +49,67 @@ def names() -> list[str]:
 @lru_cache(maxsize=16)
 def load(name: str) -> dict:
     path = TEMPLATE_DIR / f"{name}.json"
-    if not path.is_file():
+    if name not in names():  # only the files in the folder: never a path typed in a command
         hint = closest(name, names())
         raise UsageError(
             f"There is no template called {name!r}. Templates: {', '.join(names())}."
             + (f" Did you mean `{hint}`?" if hint else "")
         )
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_if_known(name: str | None) -> dict | None:
+    """A programme's template, or None (no template, or one renamed since it was set up)."""
+    try:
+        return load(name) if name else None
+    except UsageError:
+        return None
+
+
+def summaries() -> list[dict]:
+    """Every template, for `/consult templates`: its name, title, purpose and sources."""
+    return [load(n) for n in names()]
+
+
+def setup_usage(template: dict) -> str:
+    """How `/consult setup` takes this template, for usage lines."""
+    head = f'/consult setup "<programme name>" --template {template["name"]}'
+    if is_decision_dated(template):
+        return head + " --decision <date>"
+    models = model_names(template)
+    year = template.get("documented_year")
+    return (
+        head
+        + (f" [--year {year}]" if year else "")
+        + (f" [--model {'|'.join(models)}]" if models else "")
+    )
+
+
+def is_decision_dated(template: dict | None) -> bool:
+    return (template or {}).get("dated_from") == "decision"
+
+
+def has_vote(template: dict | None) -> bool:
+    """Whether a member vote belongs to programmes of this template (no template: it may)."""
+    return template is None or bool(template.get("vote"))
+
+
+def no_vote_reason(template: dict) -> str:
+    return template.get("no_vote") or f"The {template['name']} template has no member vote."
+
+
+def stakeholder_types(template: dict | None) -> list[str]:
+    return list((template or {}).get("stakeholder_types", []))
+
+
+def text(template: dict | None, key: str, default: str = "") -> str:
+    """A piece of wording a template words its own way (`"texts"`), or the default."""
+    return (template or {}).get("texts", {}).get(key, default)
+
+
+def provisional_why(name: str | None) -> str:
+    """Where a programme's provisional dates come from, in its template's words."""
+    return text(load_if_known(name), "provisional_why", "the programme's own choice of dates")
 
 
 # -- sources -------------------------------------------------------------------
@@ -65,7 +127,9 @@ def cite(template: dict, refs: list[dict] | None, brief: bool = False) -> str | 
     for ref in refs[:1] if brief else refs:
         doc = docs[ref["doc"]]
         parts = [doc["short"], doc["date"]] + ([ref["at"]] if ref.get("at") else [])
-        out.append(", ".join(parts))
+        out.append(
+            ", ".join(p for p in parts if p) + (f" ({doc['url']})" if doc.get("url") else "")
+        )
     return "; ".join(out)
 
 
@@ -86,8 +150,11 @@ def check_model(template: dict | None, model: str | None) -> str | None:
     models = model_names(template)
     if not models:
         if model:
+            with_models = [t["name"] for t in summaries() if t.get("models")]
             raise UsageError(
-                "`--model` goes with a template that has models: `--template co-commissioning`."
+                "`--model` goes with a template that has models: "
+                + ", ".join(f"`--template {n}`" for n in with_models)
+                + "."
             )
         return None
     if model is None:
@@ -163,19 +230,45 @@ def suggestion_of(item: dict | None) -> str | None:
     return (item or {}).get("suggestion")
 
 
-def key_dates(template: dict, year: int, model: str | None = None) -> list[PlannedDeadline]:
-    """The template's deadlines that apply under `model`, for the cycle starting in `year`."""
+def decision_date(decision: date, item: dict) -> tuple[date, bool]:
+    """A key date placed from the decision: (date, provisional). The decision itself is the
+    date given; any other is the programme's choice, on a working day, to confirm."""
+    days = int(item.get("days_from_decision", 0))
+    if days == 0:
+        return decision, False
+    return working_day_on_or_before(decision + timedelta(days=days)), True
+
+
+def item_date(
+    template: dict, item: dict, year: int | None, decision: date | None
+) -> tuple[date, bool] | None:
+    """A template deadline's date for a programme: from its cycle or its decision."""
+    if is_decision_dated(template):
+        return decision_date(decision, item) if decision is not None else None
+    if year is None:
+        return None
+    return cycle_date(template, item["date"], year)
+
+
+def key_dates(
+    template: dict, year: int | None, model: str | None = None, decision: date | None = None
+) -> list[PlannedDeadline]:
+    """The template's deadlines that apply under `model`, for the cycle starting in `year`
+    (or placed from the `decision` date, for a template dated from it)."""
     out = []
     for d in template.get("deadlines", []):
         if not applies(d, model):
             continue
-        due, provisional = cycle_date(template, d["date"], year)
+        placed = item_date(template, d, year, decision)
+        if placed is None:
+            continue
+        due, provisional = placed
         out.append(
             PlannedDeadline(
                 d["key"],
                 d["title"],
                 due,
-                _on(d["date"]),
+                _on(d["date"]) if d.get("date") else due,
                 provisional or bool(suggestion_of(d)),
                 cite(template, d.get("source")),
                 d.get("note"),

@@ -1,4 +1,5 @@
-"""The stakeholder register's vocabulary (SPEC section 2)."""
+"""The stakeholder register's vocabulary (SPEC sections 2 and 8): every template's types; each
+template names the ones it brings (its `stakeholder_types`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ TYPES = [
     "patient-group",
     "provider",
     "governing-body",
+    "hosc",
+    "vcse",
     "other",
 ]
 
@@ -25,6 +28,8 @@ TYPE_LABELS = {
     "patient-group": "Patient groups",
     "provider": "Providers",
     "governing-body": "Governing body",
+    "hosc": "Health overview and scrutiny committees",
+    "vcse": "Voluntary, community and social enterprise organisations",
     "other": "Others",
 }
 
@@ -42,4 +47,14 @@ TYPE_ALIASES = {
     "nhs-england": "nhse",
     "gb": "governing-body",
     "trust": "provider",
+    "scrutiny": "hosc",
+    "osc": "hosc",
+    "voluntary": "vcse",
+    "charity": "vcse",
 }
+
+
+def in_order(first: list[str] | None = None) -> list[str]:
+    """Every type, a template's own ones first in its order (`first`), then the rest."""
+    first = [t for t in (first or []) if t in TYPES]
+    return first + [t for t in TYPES if t not in first]

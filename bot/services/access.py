@@ -11,8 +11,9 @@ from ..errors import Forbidden, NoProgramme
 from ..ports import UnitOfWork
 
 SETUP_HINT = (
-    'This channel has no programme yet. Start one with `/consult setup "<programme name>"` '
-    "(add `--template <template>` for a template's key dates in the current cycle; templates: "
+    'This channel has no programme yet. Start one with `/consult setup "<programme name>"`, '
+    "adding `--template <template>` for a template's key dates and duties in the current cycle "
+    "(`/consult templates` lists them, what each is for and its sources: "
     + ", ".join(programme_templates.names())
     + ")."
 )

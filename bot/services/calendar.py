@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from .. import clock, reminders
+from .. import clock, programme_templates, reminders
 from .. import duties as duty_rules
 from ..calendar_feed import CalendarItem, FeedInfo, build_calendar
 from ..context import Actor
@@ -383,8 +383,10 @@ def feed_contents(
             _vote_item(v, marks.get(("vote", v.id)), programme.timezone)
             for v in uow.feeds.votes(programme.id)
         ]
+    template = programme_templates.load_if_known(programme.template)
     items += [
-        _duty_item(d, marks.get(("duty", d.id))) for d in uow.feeds.duties(programme.id, owner)
+        _duty_item(d, marks.get(("duty", d.id)), template)
+        for d in uow.feeds.duties(programme.id, owner)
     ]
     if personal:
         items += [
@@ -542,9 +544,9 @@ def _vote_item(v, mark, tz: str) -> CalendarItem:
     )
 
 
-def _duty_item(d, mark) -> CalendarItem:
+def _duty_item(d, mark, template=None) -> CalendarItem:
     updated, sequence = _stamp(d.updated_at or d.created_at, mark)
-    details = [d.title, duty_rules.basis(d)]
+    details = [d.title, duty_rules.basis(d, template)]
     if d.source:
         details.append(f"Source: {d.source}")
     qualifiers = duty_rules.due_qualifiers(d)

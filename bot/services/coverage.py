@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from .. import clock
+from .. import clock, programme_templates
 from ..context import Actor
 from ..coverage import DEFAULT_DAYS, CoverageReport, DutyState, StakeholderFact, build_report
 from ..errors import UsageError
@@ -49,7 +49,16 @@ def coverage_report(
 ) -> CoverageReport:
     """The coverage of a programme (inside an open unit of work)."""
     facts = stakeholder_facts(uow, programme, type)
-    return build_report(programme.name, facts, days, today, duty_states(uow, programme.id))
+    return build_report(
+        programme.name,
+        facts,
+        days,
+        today,
+        duty_states(uow, programme.id),
+        programme_templates.stakeholder_types(
+            programme_templates.load_if_known(programme.template)
+        ),
+    )
 
 
 def show_coverage(

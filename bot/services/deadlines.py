@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .. import clock, reminders
+from .. import clock, programme_templates, reminders
 from ..context import Actor
 from ..dates import add_working_days, format_date, non_working_reason, parse_time
 from ..errors import Conflict, Forbidden, NotFound, UsageError
@@ -40,6 +40,8 @@ class DeadlineView:
     # The day (in the programme's timezone) an admin confirmed or moved its template date.
     date_set_on: date | None = None
     began_on: date | None = None  # the day the programme was set up
+    # Key dates placed from this one (a decision date) that moved with it: (deadline, old date).
+    followed: list = field(default_factory=list)
 
 
 def _date_set_on(deadline, tz: str | None) -> date | None:
@@ -281,9 +283,39 @@ def move_deadline(
             after=snapshot(deadline),
         )
         follow_deadline(uow, actor, programme, deadline)
+        followed = _replace_from_decision(uow, actor, programme, deadline)
         view = _view(uow, deadline)
+        view.followed = followed
         uow.commit()
         return programme, old, view
+
+
+def _replace_from_decision(uow: UnitOfWork, actor: Actor, programme, decision) -> list:
+    """The decision date of a template dated from it moved: its key dates that are still the
+    programme's unconfirmed choice (open, provisional, never confirmed or moved by hand) are
+    placed back from the new date, and the duties due with them follow."""
+    template = programme_templates.load_if_known(programme.template)
+    if not programme_templates.is_decision_dated(template) or decision.template_key != (
+        template.get("decision_key", "decision")
+    ):
+        return []
+    moved = []
+    for d in uow.deadlines.with_template_keys(programme.id):
+        item = programme_templates.deadline_item(template, d.template_key)
+        if d.id == decision.id or item is None or d.state != "open" or not d.provisional:
+            continue
+        if getattr(d, "date_set", None):
+            continue
+        due_on, _provisional = programme_templates.decision_date(decision.due_on, item)
+        if due_on == d.due_on:
+            continue
+        before = snapshot(d)
+        moved.append((d, d.due_on))
+        d.due_on = due_on
+        _changed(d)
+        audit(uow, actor, programme, "deadline.move", "deadline", d.id, before, snapshot(d))
+        follow_deadline(uow, actor, programme, d)
+    return moved
 
 
 def confirm_deadline(actor: Actor, channel_id: str, deadline_id: int, uow: UnitOfWork):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .. import charts, clock, votes
+from .. import charts, clock, programme_templates, votes
 from .. import duties as duty_rules
 from .. import raised_issues as issue_rules
 from ..context import Actor
@@ -149,7 +149,8 @@ def compose(uow: UnitOfWork, programme, window: Window, as_of: date, late: bool 
             heading,
         )
         for _, heading, rows in duty_rules.by_kind(
-            [x for x in open_duties if duty_rules.is_overdue(x, as_of, began)]
+            [x for x in open_duties if duty_rules.is_overdue(x, as_of, began)],
+            programme_templates.load_if_known(programme.template),
         )
         for x in rows
     ]

@@ -19,10 +19,6 @@ from .access import audit, programme_for, require_admin, snapshot
 from .deliveries import DueMessage
 from .spans import check_in_span
 
-INVITATION = "hwbb-standing-invitation"
-AGREE_INVITEE = "hwbb-agree-invitee"
-CHOOSE_MODEL = "choose-model"
-
 
 def _template(programme) -> dict | None:
     if not programme.template:
@@ -33,26 +29,50 @@ def _template(programme) -> dict | None:
         return None
 
 
-def _hwbbs(uow: UnitOfWork, programme) -> list[tuple[int, str]]:
-    return [(s.id, s.name) for s in uow.stakeholders.list(programme.id, "hwbb")]
+def _register(uow: UnitOfWork, programme, template: dict) -> dict[str, list[tuple[int, str]]]:
+    """The register's stakeholders (id, name) of each type the template's duties are per."""
+    return {
+        t: [(s.id, s.name) for s in uow.stakeholders.list(programme.id, t)]
+        for t in rules.register_types(template)
+    }
 
 
-def _invited(uow: UnitOfWork, programme, hwbbs) -> tuple[int, str] | None:
-    """The HWBB that takes up the committee's standing invitation: the one already invited (its
-    duty keeps it, whatever its state), else the only one in the register."""
-    duty = uow.duties.by_key(programme.id, INVITATION)
-    if duty is not None and duty.stakeholder_id is not None:
-        names = dict(hwbbs)
-        if duty.stakeholder_id in names:
-            return duty.stakeholder_id, names[duty.stakeholder_id]
-    return hwbbs[0] if len(hwbbs) == 1 else None
+def _chosen(uow: UnitOfWork, programme, template, register) -> dict[str, tuple[int, str]]:
+    """For each duty that is for a chosen stakeholder: the one it is already for (its duty
+    keeps it, whatever its state). Without one, the plan takes the only one in the register."""
+    out = {}
+    for _key, spec in rules.choosers(template):
+        duty = uow.duties.by_key(programme.id, spec["for"])
+        if duty is not None and duty.stakeholder_id is not None:
+            names = dict(register.get(spec["type"], []))
+            if duty.stakeholder_id in names:
+                out[spec["for"]] = (duty.stakeholder_id, names[duty.stakeholder_id])
+    return out
 
 
-def plan(uow: UnitOfWork, programme, template: dict, model: str | None) -> list:
+def decision_on(uow: UnitOfWork, programme, template: dict | None) -> date | None:
+    """The decision date a programme of a decision-dated template was set up with: its
+    decision key date, as confirmed or moved since."""
+    if not programme_templates.is_decision_dated(template):
+        return None
+    key = template.get("decision_key", "decision")
+    for d in uow.deadlines.with_template_keys(programme.id):
+        if d.template_key == key:
+            return d.due_on
+    return None
+
+
+def plan(uow: UnitOfWork, programme, template: dict, model: str | None, chosen=None) -> list:
     """The duties the template asks of this programme under `model`."""
-    hwbbs = _hwbbs(uow, programme)
+    register = _register(uow, programme, template)
+    picks = _chosen(uow, programme, template, register) | dict(chosen or {})
     return rules.planned_duties(
-        template, programme.year, hwbbs, model, _invited(uow, programme, hwbbs)
+        template,
+        programme.year,
+        register,
+        model,
+        picks,
+        decision_on(uow, programme, template),
     )
 
 
@@ -89,7 +109,8 @@ def _create(uow: UnitOfWork, actor: Actor, programme, plans) -> list:
 
 def ensure_template_duties(uow: UnitOfWork, actor: Actor, programme) -> list:
     """Create the duties the programme's template asks for under its model and it does not
-    have yet: one set per HWBB in the register, plus the programme-wide ones and the checklist.
+    have yet: one set per stakeholder of the types its duties are per (e.g. each HWBB in the
+    register), plus the programme-wide ones and the checklist.
 
     Idempotent (each duty has a stable key, unique per programme); runs inside
     the caller's unit of work, which commits.
@@ -98,27 +119,29 @@ def ensure_template_duties(uow: UnitOfWork, actor: Actor, programme) -> list:
     if not template or not (template.get("duties") or template.get("checklist")):
         return []
     created = _create(uow, actor, programme, plan(uow, programme, template, programme.model))
-    _hold_invitation(uow, actor, programme)
+    for key, spec in rules.choosers(template):
+        _hold_chosen(uow, actor, programme, key, spec)
     return created
 
 
-def _hold_invitation(uow: UnitOfWork, actor: Actor, programme) -> None:
-    """A second HWBB joined after the only one was to be invited: the invitation waits (is
-    cancelled, kept) until the CCG and the boards agree which of them takes it up."""
-    agree = uow.duties.by_key(programme.id, AGREE_INVITEE)
-    invitation = uow.duties.by_key(programme.id, INVITATION)
+def _hold_chosen(uow: UnitOfWork, actor: Actor, programme, key: str, spec: dict) -> None:
+    """A second stakeholder of the type joined after the only one was chosen (e.g. a second
+    HWBB, when the only one was to be invited): the chosen duty waits (is cancelled, kept)
+    until the choice is agreed."""
+    agree = uow.duties.by_key(programme.id, key)
+    held = uow.duties.by_key(programme.id, spec["for"])
     if (
         agree is None
         or agree.state != rules.OPEN
-        or invitation is None
-        or invitation.state != rules.OPEN
-        or uow.duties.evidence(invitation.id)
+        or held is None
+        or held.state != rules.OPEN
+        or uow.duties.evidence(held.id)
     ):
         return
-    old = snapshot(invitation)
-    invitation.state, invitation.updated_at = rules.CANCELLED, clock.now()
-    invitation.reason = f"Waiting for the agreement on which board is invited (duty {agree.id})"
-    audit(uow, actor, programme, "duty.cancel", "duty", invitation.id, old, snapshot(invitation))
+    old = snapshot(held)
+    held.state, held.updated_at = rules.CANCELLED, clock.now()
+    held.reason = spec["held"].format(id=agree.id)
+    audit(uow, actor, programme, "duty.cancel", "duty", held.id, old, snapshot(held))
 
 
 @dataclass
@@ -170,7 +193,7 @@ def reconcile_model(uow: UnitOfWork, actor: Actor, programme, old_model: str | N
         duty = uow.duties.by_key(programme.id, key)
         if duty is None or duty.state == rules.CANCELLED:
             continue
-        if key == CHOOSE_MODEL and duty.state == rules.OPEN:
+        if rules.done_when(template, key) == rules.MODEL_CHOSEN and duty.state == rules.OPEN:
             old = snapshot(duty)
             duty.state, duty.updated_at = rules.DONE, now
             duty.notes = f"Model chosen: {programme.model}."
@@ -197,95 +220,99 @@ def follow_deadline(uow: UnitOfWork, actor: Actor, programme, deadline) -> list:
     for duty in uow.duties.list(programme.id, states=(rules.OPEN,)):
         if duty.due_anchor != deadline.template_key:
             continue
-        due_on = deadline.due_on - timedelta(days=rules.days_before(template, duty.key))
+        days = rules.days_before(template, duty.key)
+        due_on = deadline.due_on - timedelta(days=days)
         if duty.due_note:
             due_on = working_day_on_or_before(due_on)
-        if (duty.due_on, duty.provisional) == (due_on, deadline.provisional):
+        provisional = deadline.provisional or (
+            programme_templates.is_decision_dated(template) and days != 0
+        )
+        if (duty.due_on, duty.provisional) == (due_on, provisional):
             continue
         old = snapshot(duty)
-        duty.due_on, duty.provisional, duty.updated_at = due_on, deadline.provisional, clock.now()
+        duty.due_on, duty.provisional, duty.updated_at = due_on, provisional, clock.now()
         duty.due_suggestion = getattr(deadline, "suggestion", None)
         audit(uow, actor, programme, "duty.due", "duty", duty.id, old, snapshot(duty))
         changed.append(duty)
     return changed
 
 
-def agree_invited_hwbb(
-    actor: Actor, channel_id: str, duty_ref: str, hwbb_ref: str, uow: UnitOfWork
+def choose_stakeholder(
+    actor: Actor, channel_id: str, duty_ref: str, choice_ref: str, uow: UnitOfWork
 ):
-    """The CCG and its Health and Wellbeing Boards agreed which board is invited to attend the
-    commissioning committee: the agreement duty is done, and the standing invitation goes to
-    that board. Returns (agreement duty, invitation duty, created?)."""
+    """A duty that settles which stakeholder another duty is for (e.g. which Health and
+    Wellbeing Board is invited to the commissioning committee) is done with that choice, and
+    the other duty goes to the one chosen. Returns (choosing duty, chosen duty, created?)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "change duties")
         duty = _duty(uow, programme, duty_ref)
-        if rules.template_key(duty.key) != AGREE_INVITEE:
+        template = _template(programme)
+        spec = rules.chooser(template, duty.key)
+        if spec is None:
             raise UsageError(
-                "`--board` goes with the duty to agree which Health and Wellbeing Board is "
-                "invited to the commissioning committee."
+                "`--board` goes with a duty that settles which stakeholder another duty is for"
+                + (
+                    f": {', '.join(f'duty {d.id}' for d in _choosing_duties(uow, programme, template))}."
+                    if _choosing_duties(uow, programme, template)
+                    else "; this programme has none."
+                )
             )
-        hwbbs = _hwbbs(uow, programme)
-        board = _pick_hwbb(hwbbs, hwbb_ref)
+        members = [(s.id, s.name) for s in uow.stakeholders.list(programme.id, spec["type"])]
+        pick = _pick(members, choice_ref, spec)
         now = clock.now()
         if duty.state != rules.DONE:
             old = snapshot(duty)
             duty.state, duty.reason, duty.updated_at = rules.DONE, None, now
-            duty.notes = f"Agreed: {board[1]} is invited."
+            duty.notes = spec["done_note"].format(name=pick[1])
             audit(uow, actor, programme, "duty.done", "duty", duty.id, old, snapshot(duty))
-        template = _template(programme)
-        invitation = uow.duties.by_key(programme.id, INVITATION)
+        held = uow.duties.by_key(programme.id, spec["for"])
         created = False
-        if invitation is None:
-            plans = rules.planned_duties(template, programme.year, hwbbs, programme.model, board)
-            made = _create(uow, actor, programme, [p for p in plans if p.key == INVITATION])
-            invitation, created = (made[0], True) if made else (None, False)
-        elif invitation.state == rules.CANCELLED or invitation.stakeholder_id != board[0]:
-            if invitation.state == rules.DONE:
-                raise Conflict(
-                    f"Duty {invitation.id} (the standing invitation) is {invitation.state} "
-                    "already; reopen it first to send it to another board."
-                )
-            p = next(
+        planned = next(
+            (
                 p
-                for p in rules.planned_duties(
-                    template, programme.year, hwbbs, programme.model, board
+                for p in plan(uow, programme, template, programme.model, {spec["for"]: pick})
+                if p.key == spec["for"]
+            ),
+            None,
+        )
+        if held is None:
+            made = _create(uow, actor, programme, [planned] if planned else [])
+            held, created = (made[0], True) if made else (None, False)
+        elif held.state == rules.CANCELLED or held.stakeholder_id != pick[0]:
+            if held.state == rules.DONE:
+                raise Conflict(
+                    f"Duty {held.id} ({held.title}) is {held.state} already; reopen it first "
+                    f"to give it to another {spec.get('noun', 'stakeholder')}."
                 )
-                if p.key == INVITATION
-            )
-            old = snapshot(invitation)
-            invitation.stakeholder_id, invitation.title, invitation.updated_at = (
-                board[0],
-                p.title,
-                now,
-            )
-            invitation.state, invitation.reason = rules.OPEN, None
-            audit(
-                uow,
-                actor,
-                programme,
-                "duty.retarget",
-                "duty",
-                invitation.id,
-                old,
-                snapshot(invitation),
-            )
+            old = snapshot(held)
+            held.stakeholder_id, held.title, held.updated_at = pick[0], planned.title, now
+            held.state, held.reason = rules.OPEN, None
+            audit(uow, actor, programme, "duty.retarget", "duty", held.id, old, snapshot(held))
         uow.commit()
-        return duty, invitation, created
+        return duty, held, created
 
 
-def _pick_hwbb(hwbbs, ref: str) -> tuple[int, str]:
+def _choosing_duties(uow: UnitOfWork, programme, template) -> list:
+    return [
+        d
+        for key, _spec in rules.choosers(template)
+        if (d := uow.duties.by_key(programme.id, key)) is not None
+    ]
+
+
+def _pick(members, ref: str, spec: dict) -> tuple[int, str]:
     text = ref.strip().lower()
-    found = [h for h in hwbbs if text and (text == str(h[0]) or text in h[1].lower())]
+    found = [m for m in members if text and (text == str(m[0]) or text in m[1].lower())]
     if len(found) != 1:
-        names = "; ".join(name for _, name in hwbbs)
+        names = "; ".join(name for _, name in members)
         raise UsageError(
             (
-                f"{ref!r} matches several boards"
+                f"{ref!r} matches several {spec.get('nouns', 'stakeholders')}"
                 if found
-                else f"No Health and Wellbeing Board matches {ref!r}"
+                else f"{spec.get('none', 'No stakeholder matches')} {ref!r}"
             )
-            + f". The boards: {names}."
+            + f". The {spec.get('nouns', 'stakeholders')}: {names}."
         )
     return found[0]
 
@@ -406,9 +433,32 @@ class DutyListing:
     evidence_counts: dict[int, int]
     today: date
     template: dict | None
+    spans: dict = field(default_factory=dict)  # duty id -> what it measures between key dates
     votes: dict[int, list] = field(default_factory=dict)  # duty id -> the votes that decide it
     began_on: date | None = None  # the day the programme was set up
-    hwbbs: int = 0  # Health and Wellbeing Boards in the register
+    # How many of each type the template's duties are per the register holds (e.g. HWBBs).
+    register_counts: dict[str, int] = field(default_factory=dict)
+
+
+def key_dates_of(uow: UnitOfWork, programme) -> dict[str, date]:
+    """The programme's template key dates, as they stand (confirmed, moved or provisional)."""
+    return {
+        d.template_key: d.due_on
+        for d in uow.deadlines.with_template_keys(programme.id)
+        if d.state != "cancelled"
+    }
+
+
+def spans_of(uow: UnitOfWork, programme, template, duties) -> dict[int, str]:
+    """For checklist items that measure a span between key dates: duty id -> the span."""
+    if not any(i.get("span") for i in ((template or {}).get("checklist") or {}).get("items", [])):
+        return {}
+    dates = key_dates_of(uow, programme)
+    return {
+        d.id: text
+        for d in duties
+        if (text := rules.span(rules.checklist_item(template, d.key), dates))
+    }
 
 
 def list_duties(
@@ -418,15 +468,19 @@ def list_duties(
         programme = programme_for(uow, actor, channel_id)
         rows = uow.duties.list(programme.id, states=rules.STATES, section=section)
         rows.sort(key=rules.listing_order)
+        template = _template(programme)
         return DutyListing(
             programme,
             rows,
             uow.duties.evidence_counts(programme.id),
             clock.today_in(programme.timezone),
-            _template(programme),
-            uow.votes.deciding(programme.id),
-            clock.began_on(programme),
-            len(_hwbbs(uow, programme)),
+            template,
+            spans=spans_of(uow, programme, template, rows),
+            votes=uow.votes.deciding(programme.id),
+            began_on=clock.began_on(programme),
+            register_counts={t: len(m) for t, m in _register(uow, programme, template).items()}
+            if template
+            else {},
         )
 
 
@@ -442,6 +496,19 @@ class DutyDetail:
     votes: list = field(default_factory=list)  # the votes linked to decide it
     decided_by_vote: bool = False  # the template says a vote decides it (member support)
     began_on: date | None = None  # the day the programme was set up
+    template: dict | None = None
+    span: str | None = None
+    facts: list = field(default_factory=list)  # what the log records that it points to
+
+
+def recorded_facts_of(uow: UnitOfWork, programme) -> rules.RecordedFacts:
+    r = uow.duties.records
+    return rules.recorded_facts(
+        r.stakeholders(programme.id),
+        r.engagements(programme.id),
+        r.engagement_links(programme.id),
+        [i.state for i in uow.raised_issues.ranked(programme.id)],
+    )
 
 
 def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> DutyDetail:
@@ -462,9 +529,18 @@ def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> 
             clock.today_in(programme.timezone),
             item.get("asks"),
             item.get("excludes"),
-            uow.votes.deciding(programme.id).get(duty.id, []),
-            bool(template) and rules.done_when(template, duty.key) == rules.VOTE_CARRIED,
-            clock.began_on(programme),
+            votes=uow.votes.deciding(programme.id).get(duty.id, []),
+            decided_by_vote=bool(template)
+            and rules.done_when(template, duty.key) == rules.VOTE_CARRIED,
+            template=template,
+            span=spans_of(uow, programme, template, [duty]).get(duty.id),
+            facts=rules.shown_facts(
+                rules.item_of(template, duty.key),
+                recorded_facts_of(uow, programme)
+                if (rules.item_of(template, duty.key) or {}).get("shows")
+                else None,
+            ),
+            began_on=clock.began_on(programme),
         )
 
 
@@ -518,10 +594,12 @@ def complete_duty(
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "change duties")
         duty = _duty(uow, programme, duty_ref)
-        if rules.template_key(duty.key) == AGREE_INVITEE and duty.state != rules.DONE:
+        spec = rules.chooser(_template(programme), duty.key)
+        if spec is not None and duty.state != rules.DONE:
             raise UsageError(
-                "Name the Health and Wellbeing Board agreed for the committee: "
-                f'`/consult duty done {duty.id} --board "<board>"`. Its standing invitation follows.'
+                f"{spec['ask']}: "
+                f'`/consult duty done {duty.id} --board "<{spec.get("noun", "name")}>"`. '
+                + spec.get("follows", "The duty that waits for the choice follows.")
             )
         if duty.state == rules.CANCELLED:
             raise Conflict(
@@ -632,8 +710,9 @@ def set_duty_due(
 def record_revision(
     actor: Actor, channel_id: str, what_changed: str, uow: UnitOfWork, due_on: date | None = None
 ):
-    """A significant revision of the commissioning plan (s14Z12): consult each HWBB again and send
-    it a copy. Returns (revision number, duties created)."""
+    """A significant revision (e.g. of a CCG's commissioning plan, s14Z12): the template's
+    revision duties, once per stakeholder of their type. Returns (revision number, duties
+    created)."""
     what_changed = rules.clean_text(what_changed, "What changed")
     if len(what_changed) > 300:
         raise UsageError(
@@ -644,22 +723,32 @@ def record_revision(
         require_admin(uow, actor, programme, "record a significant revision")
         template = _template(programme)
         if not template or not template.get("revision_duties"):
+            with_revisions = [
+                t["name"] for t in programme_templates.summaries() if t.get("revision_duties")
+            ]
             raise Conflict(
-                "This programme's template has no duties for a significant revision "
-                "(set it up with `--template co-commissioning`)."
+                "This programme's template has no duties for a significant revision"
+                + (
+                    f" (templates with them: {', '.join(with_revisions)})."
+                    if with_revisions
+                    else "."
+                )
             )
-        hwbbs = _hwbbs(uow, programme)
-        if not hwbbs:
+        register = _register(uow, programme, template)
+        if not any(register.values()):
             raise Conflict(
-                "The register has no Health and Wellbeing Board to consult again. "
-                'Add one first: `/consult stakeholder add hwbb "<name>"`.'
+                programme_templates.text(
+                    template,
+                    "revision_none",
+                    "The register has nobody the revision duties are for yet.",
+                )
             )
         number = rules.next_revision_number(uow.duties.keys(programme.id))
         created = _create(
             uow,
             actor,
             programme,
-            rules.revision_duties(template, number, what_changed, hwbbs, due_on),
+            rules.revision_duties(template, number, what_changed, register, due_on),
         )
         audit(
             uow,

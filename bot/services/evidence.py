@@ -31,7 +31,7 @@ from ..people import Names
 from ..ports import UnitOfWork
 from ..rendering import html_environment
 from ..spreadsheet import csv_bytes
-from ..stakeholder_types import TYPE_LABELS, TYPES
+from ..stakeholder_types import TYPE_LABELS, TYPES, in_order
 from .access import programme_for, require_admin
 from .directory import names_for
 
@@ -280,6 +280,8 @@ class DutyRow:
     source: str | None = None
     due_notes: list[str] = field(default_factory=list)  # provisional, the programme's suggestion
     excludes: str | None = None
+    span: str | None = None  # what a checklist item measures between key dates
+    facts: list[str] = field(default_factory=list)  # what the log records that it points to
 
 
 @dataclass
@@ -358,6 +360,7 @@ class Pack:
     not_engaged: list[tuple[str, list[NotHeardRow]]] = field(default_factory=list)
     stakeholder_map: list[MapRow] = field(default_factory=list)  # rated stakeholders, by quadrant
     unrated: int = 0
+    wording: dict = field(default_factory=dict)  # what the template calls things (pack_wording)
 
     def practices_by_locality(self) -> list[Locality]:
         """The practices under their locality headings, in the register's order (by locality,
@@ -372,16 +375,19 @@ class Pack:
     def sections(self) -> list[tuple[str, str]]:
         """(anchor, heading) of each section in order: the contents list, the headings, the
         PDF's bookmarks and the Word file's headings all come from here."""
+        wording = self.wording or pack_wording(None)
         titles = [
             ("summary", "Summary"),
-            ("engagement", "How member practices and local stakeholders were engaged"),
+            ("engagement", f"How {wording['engaged']} were engaged"),
             ("issues", "You said, we did: the issues raised"),
-            ("practices", "Positions of member practices"),
-            ("vote", "Member vote"),
-            ("duties", "Duties by kind, with sources and evidence"),
         ]
+        if wording["has_practices"]:
+            titles.append(("practices", "Positions of member practices"))
+        if wording["has_vote"]:
+            titles.append(("vote", "Member vote"))
+        titles.append(("duties", "Duties by kind, with sources and evidence"))
         if self.checklist:
-            titles.append(("eoi", "Expression of interest checklist (sections A to H)"))
+            titles.append(("eoi", wording["checklist_heading"]))
         titles.append(("timeline", "Timeline of key dates"))
         if self.documents:
             titles.append(("sources", "Source documents"))
@@ -391,6 +397,32 @@ class Pack:
             ("map", "Appendix: the stakeholder map"),
             ("not-heard", "Appendix: who did not respond"),
         ]
+
+
+def pack_wording(template: dict | None) -> dict:
+    """What the pack shows and how it words it, from the programme's template's data (a
+    programme without a template gets every section): whether the member practices and the
+    member vote belong, whose constitution, what the checklist is."""
+    checklist = (template or {}).get("checklist") or {}
+    types = programme_templates.stakeholder_types(template)
+    return {
+        "has_vote": programme_templates.has_vote(template),
+        "has_practices": template is None or "practice" in types,
+        "body": programme_templates.text(template, "body", "the programme"),
+        "engaged": programme_templates.text(
+            template, "engaged", "member practices and local stakeholders"
+        ),
+        "constitution": duty_rules.kind_label(duty_rules.CONSTITUTION, template).lower(),
+        "checklist_heading": checklist.get("short", "Checklist"),
+        "checklist_note": checklist.get("note"),
+        "asks_label": checklist.get("asks_label", "It asks"),
+        "excludes_label": checklist.get("excludes_label", "Outside the scope"),
+        "provisional_why": programme_templates.text(
+            template, "provisional_why", "the programme's own choice of dates"
+        ),
+        "context_label": programme_templates.text(template, "context_label", "Context"),
+        "not_found": list((template or {}).get("not_found", [])),
+    }
 
 
 def _local_date(dt: datetime, tz: str) -> date:
@@ -496,10 +528,11 @@ def compute(rec: Records) -> Pack:
         practice_positions=practice_positions(practices),
         votes=votes,
         duties=needed,
-        duty_groups=duty_rules.by_kind(needed),
+        duty_groups=duty_rules.by_kind(needed, rec.template),
         cancelled=cancelled,
         model=rec.programme.model,
         documents=programme_templates.documents(rec.template) if rec.template else [],
+        wording=pack_wording(rec.template),
         checklist=[
             r for r in duty_rows if r.section == duty_rules.EOI and r.state != duty_rules.CANCELLED
         ],
@@ -594,7 +627,7 @@ def type_summaries(
     people = {s.id: s for s in rec.stakeholders}
     types = []
     engagement_log: dict[str, list[EngagementRow]] = {}
-    for t in TYPES:
+    for t in in_order(programme_templates.stakeholder_types(rec.template)):
         members = [s for s in live if s.type == t]
         touching = [
             e
@@ -730,6 +763,17 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
         {v.id: v for v in votes},
         tz,
     )
+    key_dates = {
+        d.template_key: d.due_on
+        for d in rec.deadlines
+        if getattr(d, "template_key", None) and d.state != "cancelled"
+    }
+    facts = duty_rules.recorded_facts(
+        rec.stakeholders,
+        rec.engagements,
+        rec.links,
+        [r.issue.state for r in rec.raised_issues],
+    )
     began = clock.began_on(rec.programme)
     duty_rows = [
         DutyRow(
@@ -746,7 +790,7 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
             [evidence_item(ev, lookups) for ev in rec.evidence.get(d.id, [])],
             duty_rules.checklist_asks(rec.template, d.key),
             duty_rules.kind_of(d),
-            duty_rules.basis(d),
+            duty_rules.basis(d, rec.template),
             d.source,
             (
                 duty_rules.due_qualifiers(d)
@@ -755,6 +799,8 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
                 else []
             ),
             (duty_rules.checklist_item(rec.template, d.key) or {}).get("excludes"),
+            duty_rules.span(duty_rules.checklist_item(rec.template, d.key), key_dates),
+            duty_rules.shown_facts(duty_rules.item_of(rec.template, d.key), facts),
         )
         for d in rec.duties
     ]

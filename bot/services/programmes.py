@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import clock, programme_templates, roles
 from ..context import Actor
-from ..dates import parse_date
+from ..dates import format_date, parse_date
 from ..errors import Conflict, UsageError
 from ..ports import UnitOfWork
 from ..typed_text import clean_typed
@@ -26,11 +26,14 @@ def setup_programme(
     year: int | None = None,
     timezone: str = "Europe/London",
     model: str | None = None,
+    decision: date | None = None,
 ):
     """Bind the channel to a new programme; the asker becomes its admin.
 
     The template's deadlines that apply under the model are created with their
-    sources; outside the documented cycle their dates are provisional.
+    sources; outside the documented cycle their dates are provisional. A template
+    dated from the decision places them back from `decision` (required for it), each
+    the programme's choice and provisional.
     Returns (programme, deadlines created from the template).
     """
     name = " ".join(clean_typed(name, "The programme's name").split())
@@ -54,8 +57,7 @@ def setup_programme(
             "`--model` goes with `--template`: it says which of the template's items apply."
         )
     model = programme_templates.check_model(tpl, model)
-    if tpl is not None:
-        year = _cycle_year(year, clock.today_in(timezone))
+    year = _dating(tpl, year, decision, clock.today_in(timezone))
     with uow:
         existing = uow.programmes.by_channel(actor.team_id, channel_id)
         if existing is not None:
@@ -99,7 +101,7 @@ def setup_programme(
             programme.id,
             after=snapshot(programme),
         )
-        deadlines = _template_items(uow, actor, programme, tpl)
+        deadlines = _template_items(uow, actor, programme, tpl, decision)
         uow.commit()
         return programme, deadlines
 
@@ -117,11 +119,46 @@ def _cycle_year(year: int | None, today: date) -> int:
     return year
 
 
-def _template_items(uow: UnitOfWork, actor: Actor, programme, tpl: dict | None) -> list:
+def _dating(tpl: dict | None, year: int | None, decision: date | None, today: date) -> int | None:
+    """The cycle year a template's key dates are for (the one given, or the current one); for
+    a template dated from the decision, None, once the decision date is checked."""
+    dated_from_decision = programme_templates.is_decision_dated(tpl)
+    if decision is not None and not dated_from_decision:
+        with_decision = [
+            t["name"]
+            for t in programme_templates.summaries()
+            if programme_templates.is_decision_dated(t)
+        ]
+        raise UsageError(
+            "`--decision` goes with a template dated from the decision: "
+            + ", ".join(f"`--template {n}`" for n in with_decision)
+            + "."
+        )
+    if dated_from_decision:
+        if year is not None:
+            raise UsageError(
+                f"The {tpl['name']} template is dated from the decision, not a yearly cycle: "
+                "give `--decision <date>` instead of `--year`."
+            )
+        if decision is None:
+            raise UsageError(
+                f"The {tpl['name']} template places its dates back from the decision: give "
+                f"the date the decision is planned for, e.g. `{tpl.get('setup_example', '')}`."
+            )
+        check_decision(tpl, decision, today)
+        return None
+    return _cycle_year(year, today) if tpl is not None else None
+
+
+def _template_items(
+    uow: UnitOfWork, actor: Actor, programme, tpl: dict | None, decision: date | None = None
+) -> list:
     """The template's key dates (as deadlines) and duties for the programme's cycle and model."""
     deadlines = []
     if tpl is not None:
-        for planned in programme_templates.key_dates(tpl, programme.year, programme.model):
+        for planned in programme_templates.key_dates(
+            tpl, programme.year, programme.model, decision
+        ):
             deadlines.append(_create_deadline(uow, actor, programme, planned))
     ensure_template_duties(uow, actor, programme)
     return deadlines
@@ -135,6 +172,7 @@ def give_template(
     *,
     year: int | None = None,
     model: str | None = None,
+    decision: date | None = None,
 ):
     """`/consult programme template <template>`: a template for a programme set up without one.
 
@@ -160,10 +198,10 @@ def give_template(
         fields = ["template", "year", "model"]
         before = snapshot(programme, fields)
         programme.template = template.strip().lower()
-        programme.year = _cycle_year(year, clock.today_in(programme.timezone))
+        programme.year = _dating(tpl, year, decision, clock.today_in(programme.timezone))
         programme.model = model
         uow.flush()
-        deadlines = _template_items(uow, actor, programme, tpl)
+        deadlines = _template_items(uow, actor, programme, tpl, decision)
         audit(
             uow,
             actor,
@@ -178,9 +216,30 @@ def give_template(
         return programme, deadlines
 
 
+MAX_YEARS_AHEAD = 10  # a decision further off than this is a typing slip
+
+
+def check_decision(template: dict, decision: date, today: date) -> None:
+    """A decision date the template's key dates can be placed back from: not before the
+    template's own earliest (e.g. when ICBs came into being), not decades ahead."""
+    earliest = template.get("earliest_decision") or {}
+    if earliest and decision < date.fromisoformat(earliest["date"]):
+        raise UsageError(
+            f"{format_date(decision)} is before {earliest['why']}: give the date the decision "
+            "is planned for."
+        )
+    latest = date(today.year + MAX_YEARS_AHEAD, 12, 31)
+    if decision > latest:
+        raise UsageError(
+            f"{format_date(decision)} is more than {MAX_YEARS_AHEAD} years away: give the date "
+            "the decision is planned for."
+        )
+
+
 def current_cycle(today) -> int:
-    """The cycle a programme set up today is in: a cycle runs from its expression of interest
-    in June to its new arrangements the next April, so before April it is last year's."""
+    """The cycle a programme set up today is in: a cycle runs from April (e.g. a
+    co-commissioning cycle, from its expression of interest in June to its new arrangements
+    the next April), so before April it is last year's."""
     return today.year if today.month >= 4 else today.year - 1
 
 
@@ -231,9 +290,11 @@ def change_model(actor: Actor, channel_id: str, model: str, uow: UnitOfWork) -> 
                 + ")."
             )
         if not programme_templates.model_names(tpl):
+            with_models = [t["name"] for t in programme_templates.summaries() if t.get("models")]
             raise Conflict(
-                f"This programme's template ({programme.template}) has no models: "
-                "it runs the same whatever the model."
+                "This programme's template has no models: a model is a choice of "
+                + (", ".join(f"the {n} template" for n in with_models) or "none")
+                + "."
             )
         model = programme_templates.check_model(tpl, model)
         old = programme.model

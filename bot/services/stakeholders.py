@@ -6,7 +6,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .. import clock, practice_files
+from .. import clock, practice_files, programme_templates
+from .. import duties as duty_rules
 from ..context import Actor
 from ..coverage import DEFAULT_DAYS
 from ..errors import Conflict, NotFound, UsageError
@@ -106,10 +107,11 @@ def add_stakeholder(
             group_name=group,
         )
         audit(uow, actor, programme, "stakeholder.add", "stakeholder", s.id, after=snapshot(s))
-        if type == "hwbb":
-            ensure_template_duties(
-                uow, actor, programme
-            )  # a Health and Wellbeing Board brings its duties
+        template = programme_templates.load_if_known(programme.template)
+        if template and type in duty_rules.register_types(template):
+            # A stakeholder of a type the template's duties are per (e.g. a Health and
+            # Wellbeing Board) brings its duties.
+            ensure_template_duties(uow, actor, programme)
         uow.commit()
         return s
 

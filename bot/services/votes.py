@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .. import clock
+from .. import clock, programme_templates
 from .. import votes as rules
 from ..context import Actor
 from ..dates import format_datetime, local_to_utc
@@ -47,6 +47,25 @@ LINK_HINT = (
 
 def _describe(vote, tz: str) -> str:
     return f"#{vote.id} “{esc(vote.question)}” (closes {format_datetime(vote.closes_at, tz)})"
+
+
+def require_member_vote(actor: Actor, channel_id: str, uow: UnitOfWork) -> None:
+    """The vote commands belong to templates with a member vote (and to programmes without a
+    template); under any other template they say so and change nothing."""
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        if not programme.template:
+            return
+        try:
+            template = programme_templates.load(programme.template)
+        except UsageError:  # a template renamed since the programme was set up
+            return
+        if not programme_templates.has_vote(template):
+            raise Conflict(
+                f"*{programme.name}* runs under the {template['name']} template, which has no "
+                f"member vote: {programme_templates.no_vote_reason(template)} The vote commands "
+                "are for templates with one (`/consult templates` lists them)."
+            )
 
 
 def choose_vote(uow: UnitOfWork, programme, vote_id: int | None, *, allow_closed: bool = False):

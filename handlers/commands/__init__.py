@@ -40,6 +40,7 @@ from . import (
     roles,
     setup,
     stakeholder,
+    templates,
     vote,
 )
 from .subcommand import CommandRequest, Subcommand
@@ -52,6 +53,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     fn.subcommand.name: fn.subcommand
     for fn in [
         setup.setup_callback,
+        templates.templates_callback,
         programme.programme_callback,
         stakeholder.stakeholder_callback,
         engage.engage_callback,

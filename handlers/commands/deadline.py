@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from blocks import reminders as blocks
-from bot import clock, reminders
+from bot import clock, programme_templates, reminders
 from bot import duties as duty_rules
 from bot.dates import format_date
 from bot.errors import UsageError
@@ -134,9 +134,28 @@ def _move(req: CommandRequest, rest: list[str], usage: str) -> None:
         req.channel_id,
         f"<@{req.actor.user_id}> moved the {what} *{esc(d.title)}* (`#{d.id}`) "
         f"from {format_date(old)} to {blocks.when(d)} ({blocks.days_left(d.due_on, today)}). "
-        "Reminders follow the new date.",
+        "Reminders follow the new date."
+        + (
+            f" The {len(view.followed)} key dates still to confirm that are placed from it "
+            "moved with it: "
+            + "; ".join(
+                f"`#{x.id}` {esc(x.title)}: {format_date(was)} → {format_date(x.due_on)}"
+                for x, was in view.followed
+            )
+            + "."
+            if view.followed
+            else ""
+        ),
     )
-    req.out.reply(f"`#{d.id}` is now on {blocks.when(d)}." + blocks.non_working_note(view))
+    req.out.reply(
+        f"`#{d.id}` is now on {blocks.when(d)}."
+        + blocks.non_working_note(view)
+        + (
+            f" {len(view.followed)} key dates placed from it moved with it."
+            if view.followed
+            else ""
+        )
+    )
 
 
 @subcommand(
@@ -244,13 +263,12 @@ def deadlines_callback(req: CommandRequest, args: list[str]) -> None:
         why = []
         if moved:
             why.append(
-                f"{moved} {'are' if moved != 1 else 'is'} the template's 2014/15 "
-                f"date{'s' if moved != 1 else ''} moved into this cycle (off weekends and bank "
-                "holidays), which no source gives"
+                f"{moved} {'are' if moved != 1 else 'is'} "
+                f"{programme_templates.provisional_why(programme.template)}, which no source gives"
             )
         if suggested:
             why.append(
-                f"{suggested} {'are' if suggested != 1 else 'is'} one CCG's own "
+                f"{suggested} {'are' if suggested != 1 else 'is'} one organisation's own "
                 f"date{'s' if suggested != 1 else ''}, offered as a suggestion"
             )
         lines.append(

@@ -1,8 +1,9 @@
-"""`/consult duties` and `/consult duty ...`: statutory duties and the EoI checklist."""
+"""`/consult duties` and `/consult duty ...`: duties by kind and the template's checklist."""
 
 from __future__ import annotations
 
 from bot import duties as rules
+from bot import programme_templates
 from bot import votes as vote_rules
 from bot.dates import BEFORE_START, format_date, passed_before_start
 from bot.errors import UsageError
@@ -13,10 +14,10 @@ from bot.services.programmes import parse_date_in_programme
 
 from .subcommand import CommandRequest, subcommand
 
-LIST_USAGE = """/consult duties              # duties grouped by kind (statutory, guidance, constitution, local), open first
-/consult duties eoi          # the expression of interest checklist (sections A to H)"""
+LIST_USAGE = """/consult duties              # duties grouped by kind (statutory, case law, guidance, constitution, local), open first
+/consult duties checklist    # the template's checklist (co-commissioning: `eoi`, sections A to H; service-change: `gunning`)"""
 USAGE = """/consult duty show <id>
-/consult duty done <id> [--evidence <url | engagement number | message link>] [--board "<hwbb>"]   # --board: the HWBB agreed for the committee
+/consult duty done <id> [--evidence <url | engagement number | message link>] [--board "<name>"]   # --board: the stakeholder agreed, for a duty that chooses one (e.g. the HWBB invited to the committee)
 /consult duty done <id> --vote <vote id>   # a vote that carried under its rule and quorum (an open one: decides it at closing)
 /consult duty na <id> "<reason>"
 /consult duty reopen <id>
@@ -24,7 +25,7 @@ USAGE = """/consult duty show <id>
 /consult duty owner <id> <@user>        (or `none`)
 /consult duty note <id> "<text>"
 /consult duty due <id> <date>           (or `none`)
-/consult duty revision "<what changed>" [--due <date>]   # a significant revision: consult each HWBB again (s14Z12)"""
+/consult duty revision "<what changed>" [--due <date>]   # a significant revision, for a template with revision duties (co-commissioning: consult each HWBB again, s14Z12)"""
 VERBS = ["show", "done", "na", "reopen", "evidence", "owner", "note", "due", "revision"]
 LIST_LIMIT = 40
 STATE_MARK = {rules.OPEN: "○", rules.DONE: "✓", rules.NA: "–", rules.CANCELLED: "×"}
@@ -74,32 +75,41 @@ def duty_line(duty, evidence: int, today, votes=(), began_on=None) -> str:
 
 @subcommand(
     "duties",
-    summary="Duties by kind, with their sources, and the expression of interest checklist",
+    summary="Duties by kind, with their sources, and the template's checklist",
     usage=LIST_USAGE,
-    example="/consult duties eoi",
+    example="/consult duties checklist",
 )
 def duties_callback(req: CommandRequest, args: list[str]) -> None:
+    words = ["duties", "checklist"] + [
+        c["word"] for t in programme_templates.summaries() if (c := t.get("checklist"))
+    ]
     if len(args) > 1:
-        raise UsageError("Give at most one word: `eoi` for the expression of interest checklist.")
+        raise UsageError("Give at most one word: `checklist` for the template's checklist.")
     section = rules.DUTY
     if args:
-        word = choice(args[0], ["eoi", "duties", "checklist"], "list of duties", LIST_USAGE)
+        word = choice(args[0], words, "list of duties", LIST_USAGE)
         section = rules.DUTY if word == "duties" else rules.EOI
     listing = svc.list_duties(req.actor, req.channel_id, req.uow, section=section)
     rows = listing.duties
     name = esc(listing.programme.name)
-    board_hint = _board_hint(listing) if section == rules.DUTY else None
+    checklist = (listing.template or {}).get("checklist") or {}
+    register_hints = _register_hints(listing) if section == rules.DUTY else []
     if not rows:
         if section == rules.EOI:
             req.out.reply(
-                f"*{name}* has no expression of interest checklist: it comes with the co-commissioning "
-                'template (`/consult setup "<name>" --template co-commissioning`).'
+                f"*{name}* has no checklist: it comes with a template that has one "
+                f"({_templates_with('checklist')}; `/consult templates` lists them)."
+            )
+        elif listing.template:
+            how = programme_templates.text(listing.template, "no_duties")
+            req.out.reply(
+                f"*{name}* has no duties yet. They come with its template"
+                + (f": {how}." if how else ".")
             )
         else:
             req.out.reply(
-                f"*{name}* has no duties yet. They come with the co-commissioning template and its "
-                "model, one statutory set for each Health and Wellbeing Board in the register "
-                '(`/consult stakeholder add hwbb "<name>"`).'
+                f"*{name}* has no duties: they come with a template (`/consult templates` lists "
+                "them; `/consult programme template <template>` gives one to this programme)."
             )
         return
     today = listing.today
@@ -108,11 +118,7 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
     before = sum(
         1 for d in rows if d.state == rules.OPEN and passed_before_start(d.due_on, listing.began_on)
     )
-    title = (
-        "Expression of interest checklist (sections A to H of NHS England's letter)"
-        if section == rules.EOI
-        else "Duties"
-    )
+    title = checklist.get("heading", "Checklist") if section == rules.EOI else "Duties"
     notes = ([f"{overdue} overdue"] if overdue else []) + (
         [f"{before} {BEFORE_START}"] if before else []
     )
@@ -123,7 +129,9 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
     )
     lines = [head]
     shown = rows[:LIST_LIMIT]
-    groups = [(None, None, shown)] if section == rules.EOI else rules.by_kind(shown)
+    groups = (
+        [(None, None, shown)] if section == rules.EOI else rules.by_kind(shown, listing.template)
+    )
     for _kind, heading, duties in groups:
         lines.append(f"\n*{heading}*" if heading else "")
         for duty in duties:
@@ -139,15 +147,20 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
             if section == rules.EOI and duty.state == rules.OPEN:
                 item = rules.checklist_item(listing.template, duty.key) or {}
                 if item.get("asks"):
-                    lines.append(f"      NHS England asks: _{esc(item['asks'])}_")
+                    lines.append(
+                        f"      {checklist.get('asks_label', 'It asks')}: _{esc(item['asks'])}_"
+                    )
+                if duty.id in listing.spans:
+                    lines.append(f"      {esc(listing.spans[duty.id])}")
                 if item.get("excludes"):
-                    lines.append(f"      Outside the scope: _{esc(item['excludes'])}_")
+                    label = checklist.get("excludes_label", "Outside the scope")
+                    lines.append(f"      {label}: _{esc(item['excludes'])}_")
             if duty.source:
                 lines.append(f"      Source: _{esc(rules.brief_source(duty))}_")
     if len(rows) > LIST_LIMIT:
         lines.append(f"…and {len(rows) - LIST_LIMIT} more (done or not applicable).")
-    if board_hint:
-        lines.append(f"\n{board_hint}")
+    for hint in register_hints:
+        lines.append(f"\n{hint}")
     lines.append(
         "\nMark one done: `/consult duty done <id> --evidence <link or engagement number>` · "
         "`/consult duty show <id>` for its evidence"
@@ -155,22 +168,35 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
     req.out.reply("\n".join(lines))
 
 
-def _board_hint(listing) -> str | None:
-    """With no HWBB in the register, the duties owed to each board are missing: say so, and how
-    adding the board brings them."""
-    if listing.hwbbs:
-        return None
-    owed = rules.per_board_duties(listing.template, listing.programme.model)
-    if not owed:
-        return None
-    sections = sorted({d["statute"].split()[-1] for d in owed if d.get("statute")})
-    return (
-        ":information_source: No Health and Wellbeing Board is in the register, so the "
-        f"{len(owed)} duties owed to each board"
-        + (f" ({', '.join(sections)} of the NHS Act 2006 among them)" if sections else "")
-        + ' are not listed yet. Add each board with `/consult stakeholder add hwbb "<name>"` '
-        "and its duties follow."
-    )
+def _templates_with(part: str) -> str:
+    return ", ".join(t["name"] for t in programme_templates.summaries() if t.get(part)) or "none"
+
+
+def _register_hints(listing) -> list[str]:
+    """With nobody of a type in the register that the template's duties are owed to each of
+    (e.g. no Health and Wellbeing Board), those duties are missing: say so, and how adding one
+    brings them. The words for each type are the template's (`register_hints`)."""
+    out = []
+    words_of = (listing.template or {}).get("register_hints") or {}
+    owed_by_type = rules.per_stakeholder_duties(listing.template, listing.programme.model)
+    for type_, owed in owed_by_type.items():
+        if listing.register_counts.get(type_):
+            continue
+        words = words_of.get(type_, {})
+        each = words.get("each", "one")
+        statutes = sorted({d["statute"] for d in owed if d.get("statute")})
+        acts = {x.rsplit(" ", 1)[0] for x in statutes}
+        among = (
+            f" ({', '.join(x.rsplit(' ', 1)[1] for x in statutes)} of the {acts.pop()} among them)"
+            if len(acts) == 1
+            else (f" ({', '.join(statutes)} among them)" if statutes else "")
+        )
+        out.append(
+            f":information_source: {words.get('none', f'No {type_} is in the register')}, so the "
+            f"{len(owed)} duties owed to each {each}{among} are not listed yet. Add each {each} "
+            f'with `/consult stakeholder add {type_} "<name>"` and its duties follow.'
+        )
+    return out
 
 
 def _one(rest: list[str], what: str) -> str:
@@ -226,16 +252,23 @@ def _show(req: CommandRequest, rest: list[str]) -> None:
     )
     d = detail.duty
     lines = [duty_line(d, len(detail.evidence), detail.today, detail.votes, detail.began_on)]
-    lines.append(f"What it is: {esc(rules.basis(d))}")
+    lines.append(f"What it is: {esc(rules.basis(d, detail.template))}")
     lines.append(f"Source: {esc(d.source) if d.source else 'none recorded (a duty added by hand)'}")
     if d.due_on:
         lines.append(f"Due: {esc(rules.due_text(d))}")
         if d.due_note or d.provisional:
             lines.append(f"Move it with `/consult duty due {d.id} <date>`.")
+    checklist = (detail.template or {}).get("checklist") or {}
+    if detail.span:
+        lines.append(esc(detail.span))
+    if detail.facts:
+        lines.append("From the log: " + "; ".join(esc(f) for f in detail.facts) + ".")
     if detail.asks:
-        lines.append(f"NHS England asks: _{esc(detail.asks)}_")
+        lines.append(f"{checklist.get('asks_label', 'It asks')}: _{esc(detail.asks)}_")
     if detail.excludes:
-        lines.append(f"Outside the scope, in NHS England's letter: _{esc(detail.excludes)}_")
+        lines.append(
+            f"{checklist.get('excludes_label', 'Outside the scope')}: _{esc(detail.excludes)}_"
+        )
     if d.notes:
         lines.append(f"Note: {esc(d.notes)}")
     if d.state == rules.OPEN and detail.decided_by_vote and not detail.votes:
@@ -270,7 +303,7 @@ def _done(req: CommandRequest, rest: list[str]) -> None:
         )
         return
     if p.opt("board") is not None:
-        agreed, invitation, _created = svc.agree_invited_hwbb(
+        agreed, invitation, _created = svc.choose_stakeholder(
             req.actor,
             req.channel_id,
             _one(p.words, "Say which duty is done, by its number."),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot import clock, programme_templates
 from bot import duties as duty_rules
-from bot import programme_templates
-from bot.dates import format_date
+from bot.dates import format_date, parse_date
 from bot.errors import UsageError
 from bot.grammar import choice, parse, parse_int
 from bot.rendering import esc
@@ -13,8 +13,17 @@ from bot.services.programmes import change_model, give_template
 from .setup import key_dates_text
 from .subcommand import CommandRequest, subcommand
 
-USAGE = """/consult programme model <model>          # greater-involvement|joint|delegated|undecided
-/consult programme template <template> [--year <cycle year>] [--model <model>]   # for a programme set up without one"""
+USAGE = "\n".join(
+    [
+        f"/consult programme model {'|'.join(programme_templates.model_names(t))}   # {t['name']}"
+        for t in programme_templates.summaries()
+        if t.get("models")
+    ]
+    + [
+        "/consult programme template <template> [--year <cycle year> | --decision <date>] "
+        "[--model <model>]   # for a programme set up without one"
+    ]
+)
 
 
 def _deadline_line(d) -> str:
@@ -81,8 +90,10 @@ def programme_callback(req: CommandRequest, args: list[str]) -> None:
     if len(args) != 2:
         raise UsageError(
             "Give one model: "
-            + ", ".join(
-                programme_templates.model_names(programme_templates.load("co-commissioning"))
+            + "; ".join(
+                f"{t['name']}: {', '.join(programme_templates.model_names(t))}"
+                for t in programme_templates.summaries()
+                if t.get("models")
             )
             + ".",
             USAGE,
@@ -94,19 +105,35 @@ def programme_callback(req: CommandRequest, args: list[str]) -> None:
 
 
 def _template(req: CommandRequest, args: list[str]) -> None:
-    p = parse(args, {"year", "model"}, usage=USAGE)
+    p = parse(args, {"year", "model", "decision"}, usage=USAGE)
     if len(p.words) != 1:
         raise UsageError(
             "Give one template: " + ", ".join(programme_templates.names()) + ".",
             USAGE,
         )
     year = parse_int(p.opt("year"), "The year", 2000, 2100) if p.opt("year") else None
+    decision = p.opt("decision")
     programme, deadlines = give_template(
-        req.actor, req.channel_id, p.words[0], req.uow, year=year, model=p.opt("model")
+        req.actor,
+        req.channel_id,
+        p.words[0],
+        req.uow,
+        year=year,
+        model=p.opt("model"),
+        decision=(
+            parse_date(decision, clock.today_in(req.services.settings.timezone))
+            if decision is not None
+            else None
+        ),
+    )
+    cycle = (
+        f" ({programme.year}/{str(programme.year + 1)[-2:]} cycle)"
+        if programme.year is not None
+        else ""
     )
     lines = [
-        f"<@{req.actor.user_id}> gave the programme the template *{esc(programme.template)}* "
-        f"({programme.year}/{str(programme.year + 1)[-2:]} cycle)."
+        f"<@{req.actor.user_id}> gave the programme the template *{esc(programme.template)}*"
+        f"{cycle}."
     ]
     lines += key_dates_text(programme, deadlines, year_given=year is not None)
     req.out.post(req.channel_id, "\n".join(lines))

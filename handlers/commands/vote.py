@@ -51,6 +51,7 @@ def vote_callback(req: CommandRequest, args: list[str]) -> None:
     if not args:
         raise UsageError("Say what to do with the vote: open, record, tally, close or list.")
     verb = choice(args[0], VERBS, "vote command", USAGE)
+    svc.require_member_vote(req.actor, req.channel_id, req.uow)
     {
         "open": _open,
         "record": _record,

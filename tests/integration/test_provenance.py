@@ -207,9 +207,9 @@ def test_two_hwbbs_agree_which_is_invited_then_the_invitation(any_services):
     with pytest.raises(UsageError, match="--board"):
         duties.complete_duty(ADMIN, "C1", str(agree.id), any_services.uow())
     with pytest.raises(UsageError, match="No Health and Wellbeing Board matches"):
-        duties.agree_invited_hwbb(ADMIN, "C1", str(agree.id), "Brent", any_services.uow())
+        duties.choose_stakeholder(ADMIN, "C1", str(agree.id), "Brent", any_services.uow())
 
-    done, invitation, _ = duties.agree_invited_hwbb(
+    done, invitation, _ = duties.choose_stakeholder(
         ADMIN, "C1", str(agree.id), "ealing", any_services.uow()
     )
     assert done.state == "done" and "Ealing HWBB" in done.notes

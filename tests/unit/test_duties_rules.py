@@ -12,7 +12,7 @@ TEMPLATE = programme_templates.load("co-commissioning")
 
 def test_each_hwbb_gets_its_own_statutory_set_and_the_rest_come_once():
     hwbbs = [(7, "Hillingdon HWBB"), (9, "Ealing HWBB")]
-    plans = duties.planned_duties(TEMPLATE, 2014, hwbbs, "delegated")
+    plans = duties.planned_duties(TEMPLATE, 2014, {"hwbb": hwbbs}, "delegated")
     keys = [p.key for p in plans]
     assert len(keys) == len(set(keys))
     per_hwbb = {"hwbb-draft-plan", "hwbb-opinion", "hwbb-opinion-statement"}
@@ -28,20 +28,27 @@ def test_each_hwbb_gets_its_own_statutory_set_and_the_rest_come_once():
         "member-practice-support",
         "conflicts-of-interest",
     }
-    agreed = duties.planned_duties(TEMPLATE, 2014, hwbbs, "delegated", invited=hwbbs[1])
+    agreed = duties.planned_duties(
+        TEMPLATE, 2014, {"hwbb": hwbbs}, "delegated", {"hwbb-standing-invitation": hwbbs[1]}
+    )
     invitation = next(p for p in agreed if p.key == "hwbb-standing-invitation")
     assert invitation.stakeholder_id == 9 and "Ealing HWBB" in invitation.title
     assert [p.title[0] for p in plans if p.section == "eoi"] == list("ABCDEFGH")
 
 
 def test_one_hwbb_is_invited_directly_without_an_agreement():
-    plans = {p.key: p for p in duties.planned_duties(TEMPLATE, 2014, [(1, "HWBB")], "joint")}
+    plans = {
+        p.key: p for p in duties.planned_duties(TEMPLATE, 2014, {"hwbb": [(1, "HWBB")]}, "joint")
+    }
     assert "hwbb-agree-invitee" not in plans
     assert plans["hwbb-standing-invitation"].stakeholder_id == 1
 
 
 def test_due_dates_are_tied_to_the_template_key_dates_of_the_cycle():
-    plans = {p.key: p for p in duties.planned_duties(TEMPLATE, 2014, [(1, "HWBB")], "delegated")}
+    plans = {
+        p.key: p
+        for p in duties.planned_duties(TEMPLATE, 2014, {"hwbb": [(1, "HWBB")]}, "delegated")
+    }
     assert plans["eoi-a"].due_on == date(2014, 6, 20)
     assert plans["member-practice-support"].due_on == date(2015, 3, 4)
     assert plans["hwbb-draft-plan:1"].due_on == date(2015, 2, 4)  # 8 weeks before April
@@ -50,15 +57,18 @@ def test_due_dates_are_tied_to_the_template_key_dates_of_the_cycle():
     # Only what follows Hillingdon CCG's own vote date is to confirm: a suggestion, not fixed.
     assert {k for k, p in plans.items() if p.provisional} == {"member-practice-support"}
     assert plans["member-practice-support"].due_suggestion.startswith("Hillingdon CCG's own date")
-    later = {p.key: p for p in duties.planned_duties(TEMPLATE, 2015, [(1, "HWBB")], "delegated")}
+    later = {
+        p.key: p
+        for p in duties.planned_duties(TEMPLATE, 2015, {"hwbb": [(1, "HWBB")]}, "delegated")
+    }
     assert later["eoi-a"].due_on == date(2015, 6, 19)  # 20 June 2015 is a Saturday
     assert all(p.provisional for p in later.values())
-    assert {p.due_on for p in duties.planned_duties(TEMPLATE, None, [])} == {None}
+    assert {p.due_on for p in duties.planned_duties(TEMPLATE, None, {})} == {None}
 
 
 def test_revision_duties_are_numbered_and_per_hwbb():
     plans = duties.revision_duties(
-        TEMPLATE, 2, "Budget rewritten", [(3, "A board"), (4, "B board")], None
+        TEMPLATE, 2, "Budget rewritten", {"hwbb": [(3, "A board"), (4, "B board")]}, None
     )
     assert sorted(p.key for p in plans) == [
         "revision-consult:r2:3",

@@ -298,6 +298,8 @@ def test_no_provisional_template_date_or_duty_falls_on_a_weekend_or_bank_holiday
         for d in programme_templates.key_dates(TEMPLATE, year, model):
             assert is_working_day(d.due_on), (year, model, d.key, d.due_on)
         hwbbs = [(1, "A"), (2, "B")]
-        for p in duties.planned_duties(TEMPLATE, year, hwbbs, model, invited=hwbbs[0]):
+        for p in duties.planned_duties(
+            TEMPLATE, year, {"hwbb": hwbbs}, model, {"hwbb-standing-invitation": hwbbs[0]}
+        ):
             assert p.due_on is None or is_working_day(p.due_on), (year, model, p.key)
             assert p.provisional and p.source
