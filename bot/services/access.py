@@ -12,7 +12,7 @@ from ..ports import UnitOfWork
 
 SETUP_HINT = (
     'This channel has no programme yet. Start one with `/consult setup "<programme name>"`, '
-    "adding `--template <template>` for a template's key dates and duties in the current cycle "
+    "adding `--template <template>` for a template's key dates in the current cycle and its duties "
     "(`/consult templates` lists them, what each is for and its sources: "
     + ", ".join(programme_templates.names())
     + ")."
