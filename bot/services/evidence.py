@@ -1004,13 +1004,21 @@ def fingerprint(pack: Pack) -> str:
 # -- rendering -----------------------------------------------------------------
 
 
-SUBJECT = (
-    "Evidence pack: engagement of member practices and local stakeholders, the issues they "
-    "raised, the member vote, and duties with their sources and evidence"
-)
+def subject_of(pack: Pack) -> str:
+    """The document's subject (HTML description, PDF and Word properties), in the template's
+    words: a template without a member vote does not mention one."""
+    wording = pack.wording or pack_wording(None)
+    vote = " the member vote," if wording["has_vote"] else ""
+    return (
+        f"Evidence pack: engagement of {wording['engaged']}, the issues they raised,{vote} "
+        "and duties with their sources and evidence"
+    )
 
 
-KEYWORDS = "evidence pack, engagement, consultation, member vote, duties"
+def keywords_of(pack: Pack) -> str:
+    wording = pack.wording or pack_wording(None)
+    vote = ", member vote" if wording["has_vote"] else ""
+    return f"evidence pack, engagement, consultation{vote}, duties"
 
 
 def render_pack(
@@ -1046,8 +1054,8 @@ def render_pack(
             timespec="seconds"
         ),
         organisation=organisation or pack.programme_name,
-        subject=SUBJECT,
-        keywords=KEYWORDS,
+        subject=subject_of(pack),
+        keywords=keywords_of(pack),
         sections=sections,
         heading=dict(sections),
         type_labels=TYPE_LABELS,
@@ -1112,8 +1120,8 @@ def build_pack_docx(
         drawn,
         title=pack.programme_name,
         author=made.organisation or pack.programme_name,
-        subject=SUBJECT,
-        keywords=KEYWORDS,
+        subject=subject_of(pack),
+        keywords=keywords_of(pack),
         created=now,
         header=pack.programme_name,
         footer=f"Fingerprint {pack.fingerprint}",
