@@ -297,20 +297,19 @@ def rate_stakeholder(
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "rate stakeholders")
         s = resolve(uow, programme, ref)
-        before = snapshot(s, RATINGS)
-        s.influence, s.interest = influence, interest
-        audit(
-            uow,
-            actor,
-            programme,
-            "stakeholder.rate",
-            "stakeholder",
-            s.id,
-            before,
-            snapshot(s, RATINGS),
-        )
+        before = _rate(uow, actor, programme, s, influence, interest)
         uow.commit()
         return s, before
+
+
+def _rate(uow: UnitOfWork, actor: Actor, programme, s, influence: int, interest: int) -> dict:
+    """Set a stakeholder's ratings, in the audit trail; returns what they were."""
+    before = snapshot(s, RATINGS)
+    s.influence, s.interest = influence, interest
+    audit(
+        uow, actor, programme, "stakeholder.rate", "stakeholder", s.id, before, snapshot(s, RATINGS)
+    )
+    return before
 
 
 def stakeholder_map(
@@ -355,18 +354,7 @@ def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) ->
             ratings[s.id] = (1, 2)
         for s in stakeholders:
             if s.id in ratings:
-                before = snapshot(s, RATINGS)
-                s.influence, s.interest = ratings[s.id]
-                audit(
-                    uow,
-                    actor,
-                    programme,
-                    "stakeholder.rate",
-                    "stakeholder",
-                    s.id,
-                    before,
-                    snapshot(s, RATINGS),
-                )
+                _rate(uow, actor, programme, s, *ratings[s.id])
         uow.commit()
 
 
