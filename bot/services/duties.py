@@ -206,11 +206,17 @@ def follow_deadline(uow: UnitOfWork, actor: Actor, programme, deadline) -> list:
 
 
 def agree_invited_hwbb(
-    actor: Actor, channel_id: str, duty_ref: str, hwbb_ref: str, uow: UnitOfWork
+    actor: Actor,
+    channel_id: str,
+    duty_ref: str,
+    hwbb_ref: str,
+    uow: UnitOfWork,
+    evidence: list[str] = (),
 ):
     """The CCG and its Health and Wellbeing Boards agreed which board is invited to attend the
-    commissioning committee: the agreement duty is done, and the standing invitation goes to
-    that board. Returns (agreement duty, invitation duty, created?)."""
+    commissioning committee (shown by `evidence`, or evidence added before): the agreement duty
+    is done, and the standing invitation goes to that board. Returns (agreement duty,
+    invitation duty, created?)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "change duties")
@@ -222,6 +228,12 @@ def agree_invited_hwbb(
             )
         hwbbs = _hwbbs(uow, programme)
         board = _pick_hwbb(hwbbs, hwbb_ref)
+        if duty.state != rules.DONE:
+            _require_evidence(
+                uow, duty, evidence, f'/consult duty done {duty.id} --board "<board>"'
+            )
+        for ref in evidence:
+            _add_evidence(uow, actor, programme, duty, ref)
         now = clock.now()
         if duty.state != rules.DONE:
             old = snapshot(duty)
@@ -413,6 +425,16 @@ def _add_evidence(uow: UnitOfWork, actor: Actor, programme, duty, ref_text: str)
     return row, True
 
 
+def _require_evidence(uow: UnitOfWork, duty, evidence, command: str) -> None:
+    """A duty is done when something shows it: the evidence given now, or added before."""
+    if not evidence and not uow.duties.evidence(duty.id):
+        raise Conflict(
+            f"Duty {duty.id} has no evidence yet, so it can't be marked done: give it with "
+            f"`{command} --evidence <link or engagement number>`, or first with "
+            f"`/consult duty evidence {duty.id} <link or engagement number>`."
+        )
+
+
 def complete_duty(
     actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork, evidence: list[str] = ()
 ):
@@ -434,6 +456,7 @@ def complete_duty(
             raise Conflict(
                 f"Duty {duty.id} is already done. Add evidence with `/consult duty evidence {duty.id} <link>`."
             )
+        _require_evidence(uow, duty, evidence, f"/consult duty done {duty.id}")
         for ref in evidence:
             _add_evidence(uow, actor, programme, duty, ref)
         if duty.state != rules.DONE:

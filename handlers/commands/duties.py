@@ -15,7 +15,7 @@ from .subcommand import CommandRequest, subcommand
 LIST_USAGE = """/consult duties              # duties grouped by kind (statutory, guidance, constitution, local), open first
 /consult duties eoi          # the expression of interest checklist (sections A to H)"""
 USAGE = """/consult duty show <id>
-/consult duty done <id> [--evidence <url | engagement number | message link>] [--board "<hwbb>"]   # --board: the HWBB agreed for the committee
+/consult duty done <id> --evidence <url | engagement number | message link> [--board "<hwbb>"]   # no evidence, no done (unless added before); --board: the HWBB agreed for the committee
 /consult duty na <id> "<reason>"
 /consult duty reopen <id>
 /consult duty evidence <id> <url | engagement number | message link>
@@ -194,9 +194,8 @@ def _done(req: CommandRequest, rest: list[str]) -> None:
             _one(p.words, "Say which duty is done, by its number."),
             p.opt("board"),
             req.uow,
+            evidence=p.all("evidence"),
         )
-        for ref in p.all("evidence"):
-            svc.add_duty_evidence(req.actor, req.channel_id, str(agreed.id), ref, req.uow)
         req.out.reply(
             f"Done: *{agreed.id}* {esc(agreed.notes or '')}"
             + (
@@ -213,12 +212,9 @@ def _done(req: CommandRequest, rest: list[str]) -> None:
         req.uow,
         evidence=p.all("evidence"),
     )
-    tail = (
-        f" It has {count} piece{'s' if count != 1 else ''} of evidence."
-        if count
-        else f" It has no evidence yet: add it with `/consult duty evidence {duty.id} <link or engagement number>`."
+    req.out.reply(
+        f"Done: *{duty.id}* {esc(duty.title)}. It has {count} piece{'s' if count != 1 else ''} of evidence."
     )
-    req.out.reply(f"Done: *{duty.id}* {esc(duty.title)}.{tail}")
 
 
 def _na(req: CommandRequest, rest: list[str]) -> None:

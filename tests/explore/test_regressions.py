@@ -1,0 +1,51 @@
+"""Every sequence the exploration found failing, kept as it printed it (shell input, clock moves
+and files as comments) and replayed with the same invariants after every step
+(tests/explore/world.py: `replay`). Each names the defect it found; some also check the
+replies and the stored state the fix gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.console import plain
+
+from .world import replay
+
+
+@pytest.fixture
+def world_of():
+    worlds = []
+
+    def run(script: str):
+        world = replay(script)
+        worlds.append(world)
+        return world
+
+    yield run
+    for world in worlds:
+        world.close()
+
+
+def state_of(world, duty_id: int) -> str:
+    return world.ids("SELECT state FROM duty WHERE id = :d", d=duty_id)[0]
+
+
+# A duty could be marked done with nothing to show for it (`duty done 1` alone).
+DONE_WITHOUT_EVIDENCE = """
+# clock 2014-05-12 09:00 UTC
+/consult setup "Hillingdon co-commissioning" --template co-commissioning --model greater-involvement
+/consult duty done 1
+"""
+
+
+def test_a_duty_is_done_only_with_evidence(world_of):
+    world = world_of(DONE_WITHOUT_EVIDENCE)
+    refused = plain(world.out.texts[-1])  # as the shell prints it
+    assert "Duty 1 has no evidence yet, so it can't be marked done" in refused
+    assert "/consult duty done 1 --evidence <link or engagement number>" in refused
+    assert state_of(world, 1) == "open"
+    # Evidence added first, then `duty done` alone is enough.
+    world.run("/consult duty evidence 1 https://example.org/eoi.pdf")
+    assert world.run("/consult duty done 1")[-1].startswith("Done: *1* A. CCG(s) involved.")
+    assert state_of(world, 1) == "done"
+    world.check(pdf=False)
