@@ -64,8 +64,9 @@ def check_programme(world, programme, pdf: bool) -> None:
     if seen not in world.packs_rendered:  # the same figures on the same day render the same
         render_pack(pack, clock.now())
         world.packs_rendered.add(seen)
-    if pdf:
+    if pdf and ("pdf", *seen) not in world.packs_rendered:
         build_pack_pdf(services.uow, pid)
+        world.packs_rendered.add(("pdf", *seen))
     engaged_ever = sum(t.engaged for t in ever.types)
     assert pack.totals["engaged"] == engaged_ever, (
         f"the pack says {pack.totals['engaged']} stakeholders engaged, coverage says {engaged_ever}"

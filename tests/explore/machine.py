@@ -56,6 +56,9 @@ READS = [
     "export ballots",
     "evidence",
     "retention",
+    "engage",  # no arguments: the form
+    "digest",
+    "calendar",
 ]
 
 picks = st.integers(min_value=0, max_value=10_000)

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from .machine import ConsultMachine, machine_on
+from .world import FOUND_THIS_RUN, InvariantBroken
 
 MINUTES = float(os.environ.get("EXPLORE_MINUTES", "0"))  # 0: the bounded run of `make test`
 EXAMPLES = int(os.environ.get("EXPLORE_EXAMPLES", "6"))
@@ -38,12 +39,22 @@ def _explore(machine) -> None:
     if not MINUTES:
         run_state_machine_as_test(machine, settings=_settings(long=False))
         return
-    # A long run: rounds of fresh random sequences until the time is up (each round ends early
-    # on the first failure, shrunk and printed as shell input).
+    # A long run: rounds of fresh random sequences until the time is up. A round ends on its
+    # first failure, shrunk and printed as shell input; the run goes on looking for other kinds
+    # of failure, and fails at the end with every one it found (also written to EXPLORE_OUT).
     engines = 2 if os.environ.get("DATABASE_URL_PG") else 1
     stop = time.monotonic() + MINUTES * 60 / engines
+    found: list[InvariantBroken] = []
     while time.monotonic() < stop:
-        run_state_machine_as_test(machine, settings=_settings(long=True))
+        try:
+            run_state_machine_as_test(machine, settings=_settings(long=True))
+        except InvariantBroken as e:
+            found.append(e)
+            FOUND_THIS_RUN.add(e.kind)
+            if os.environ.get("EXPLORE_OUT"):
+                with open(os.environ["EXPLORE_OUT"], "a") as out:
+                    out.write(f"## {e.what}\n{e.script}\n\n")
+    assert not found, f"{len(found)} kinds of failure:\n\n" + "\n\n".join(map(str, found))
 
 
 def test_explore_on_sqlite():
