@@ -28,6 +28,8 @@ STATE_LABELS = {OPEN: "open", DONE: "done", NA: "not applicable"}
 DUTY, EOI = "duty", "eoi"  # sections: duties, expression-of-interest checklist
 # Cancelled: not needed under the programme's model; kept with its evidence, never deleted.
 CANCELLED = "cancelled"
+# Evidence that is a decision made in Consult itself (the model chosen), not a link or a record.
+DECISION = "decision"
 # What a duty is, from where its force comes: an Act (with the section where the sources cite
 # one), national guidance, the CCG's constitution, or the programme's own decision.
 STATUTORY, GUIDANCE, CONSTITUTION, LOCAL = "statutory", "guidance", "constitution", "local"

@@ -170,6 +170,11 @@ def reconcile_model(uow: UnitOfWork, actor: Actor, programme, old_model: str | N
             old = snapshot(duty)
             duty.state, duty.updated_at = rules.DONE, now
             duty.notes = f"Model chosen: {programme.model}."
+            # The choice itself is its evidence: who made it, and when, with the note above.
+            row = uow.duties.add_evidence(
+                duty_id=duty.id, kind=rules.DECISION, added_by=actor.user_id, added_at=now
+            )
+            audit(uow, actor, programme, "duty.evidence", "duty", duty.id, after=snapshot(row))
             audit(uow, actor, programme, "duty.done", "duty", duty.id, old, snapshot(duty))
             changes.done.append(duty)
         elif duty.state == rules.OPEN and not uow.duties.evidence(duty.id):

@@ -134,6 +134,8 @@ def _evidence_line(row, engagements) -> str:
         return f"engagement {e.id}: {format_date(e.occurred_on)}, {esc(e.kind)}: {esc(e.summary[:200])}"
     if row.kind == "vote":
         return f"vote {row.vote_id} carried"
+    if row.kind == rules.DECISION:
+        return f"the model chosen with `/consult programme model` by <@{row.added_by}>, {format_date(row.added_at.date())}"
     return f"<{row.url}>" if row.kind == "url" else f"<{row.url}|message in Slack>"
 
 

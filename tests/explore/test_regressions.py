@@ -49,3 +49,21 @@ def test_a_duty_is_done_only_with_evidence(world_of):
     assert world.run("/consult duty done 1")[-1].startswith("Done: *1* A. CCG(s) involved.")
     assert state_of(world, 1) == "done"
     world.check(pdf=False)
+
+
+# Choosing the model marked "Decide which model to propose" done with no evidence at all.
+MODEL_CHOSEN_WITHOUT_EVIDENCE = """
+# clock 2014-05-12 09:00 UTC
+/consult setup "Hillingdon co-commissioning" --template co-commissioning --year 2027 --model undecided
+/consult programme model greater-involvement
+/consult programme model joint
+"""
+
+
+def test_choosing_the_model_is_the_evidence_of_deciding_it(world_of):
+    world = world_of(MODEL_CHOSEN_WITHOUT_EVIDENCE)
+    decide = world.ids("SELECT id FROM duty WHERE key = 'choose-model'")[0]
+    assert state_of(world, decide) == "done"
+    shown = plain(world.run(f"/consult duty show {decide}")[-1])
+    assert "Note: Model chosen: greater-involvement." in shown
+    assert "Evidence:\n• the model chosen with `/consult programme model` by @admin" in shown
