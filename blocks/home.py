@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from bot import duties as duty_rules
 from bot.coverage import bar, percent
 from bot.dates import format_date, format_datetime, working_days_between
 from bot.rendering import esc
@@ -52,7 +53,7 @@ def deadlines_section(deadlines: list, today) -> str:
     for d in deadlines[:ITEMS]:
         left = working_days_between(today, d.due_on)
         lines.append(
-            f"• {format_date(d.due_on)}{' _(provisional: date to confirm)_' if getattr(d, 'provisional', False) else ''}: "
+            f"• {format_date(d.due_on)}{f' _({mark})_' if (mark := duty_rules.provisional_text(d)) else ''}: "
             f"{esc(d.title[:200])} ({left:,} working day{'s' if left != 1 else ''} left)"
         )
     return "\n".join(lines) + _more(len(deadlines), ITEMS)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from bot import duties as duty_rules
-from bot.dates import format_date, working_days_between
-from bot.rendering import esc, plural
+from bot.dates import format_date, time_left
+from bot.rendering import esc
 
 from .kit import actions, button, context, section
 
@@ -25,8 +25,9 @@ def when(deadline) -> str:
         text += f", {deadline.due_time}\u2013{deadline.end_time}"
     elif deadline.due_time:
         text += f" at {deadline.due_time}"
-    if getattr(deadline, "provisional", False) and getattr(deadline, "state", "open") == "open":
-        text += f" ({PROVISIONAL})"
+    mark = duty_rules.provisional_text(deadline)
+    if mark:
+        text += f" ({mark})"
     return text
 
 
@@ -42,14 +43,9 @@ def confirm_hint(deadline) -> str:
     )
 
 
-def days_left(due_on: date, today: date) -> str:
-    """How far off a date is, in working days."""
-    if due_on == today:
-        return "today"
-    n = working_days_between(today, due_on)
-    if due_on > today:
-        return f"{plural(n, 'working day')} left" if n else "no working days left"
-    return f"{plural(-n, 'working day')} ago" if n else "just past"
+def days_left(due_on: date, today: date, began_on: date | None = None) -> str:
+    """How far off a date is, in working days, as every view counts it."""
+    return time_left(due_on, today, began_on)
 
 
 def owners_text(owners: list[str]) -> str:
@@ -64,7 +60,7 @@ def describe(view, today: date) -> str:
     if d.kind == "meeting" and d.place:
         line += f", {esc(d.place)}"
     if d.state == "open":
-        line += f" ({days_left(d.due_on, today)})"
+        line += f" ({days_left(d.due_on, today, getattr(view, 'began_on', None))})"
     else:
         line += f" ({d.state})"
     if view.owners:
@@ -73,7 +69,11 @@ def describe(view, today: date) -> str:
         line += f". Note: {format_date(d.due_on)} is {view.non_working}"
     source = brief_source(d)
     if source:
-        line += f"\n      _Source: {esc(source)}_"
+        line += f"\n      _{duty_rules.source_label(d)}: {esc(source)}_"
+    set_by = getattr(d, "date_set_by", None)
+    confirmed = duty_rules.date_set_text(d, f"<@{set_by}>", getattr(view, "date_set_on", None))
+    if confirmed:
+        line += f"\n      _{confirmed}._"
     return f"{label} {line}" if d.kind == "meeting" else line
 
 
@@ -102,11 +102,7 @@ def reminder_text(deadline, owners: list[str], today: date, late_since: str | No
     if owners or deadline.kind != "meeting":
         text += f" Owners: {owners_text(owners)}."
     if getattr(deadline, "provisional", False) and deadline.state == "open":
-        text += (
-            "\n_No source gives this date: it is the template's date moved into this cycle. "
-            + confirm_hint(deadline)
-            + "_"
-        )
+        text += f"\n_{duty_rules.provisional_why(deadline)} {confirm_hint(deadline)}_"
     if late_since:
         text += f"\n_Late: this reminder was due {late_since}; Consult was not running then._"
     return text

@@ -59,6 +59,7 @@ def vote_message(view) -> tuple[str, list[dict]]:
             f"*Electorate*\n{electorate_text(vote, view.tally)}",
             f"*Opened by*\n<@{vote.opened_by}>",
         ),
+        *([section(decides_text(view))] if getattr(view, "duty", None) is not None else []),
         actions(f"vote_{vote.id}", buttons),
         context(
             "The person linked to a practice votes for it with these buttons; only the latest choice counts "
@@ -66,6 +67,28 @@ def vote_message(view) -> tuple[str, list[dict]]:
         ),
     ]
     return text, blocks
+
+
+def decides_text(view) -> str:
+    """The duty a vote decides, as the vote's message says it."""
+    duty = view.duty
+    return (
+        f"*Decides duty {duty.id}*: {esc(duty.title)}. Carried under its rule"
+        + (" and quorum" if view.vote.quorum_percent else "")
+        + ", the duty is done with this vote as its evidence; otherwise it stays open."
+    )
+
+
+def decision_text(view) -> str | None:
+    """What the closed vote did to the duty it decides, if it decides one."""
+    duty, t = getattr(view, "duty", None), view.tally
+    if duty is None:
+        return None
+    if t.carried and duty.state == "done":
+        return f"Duty *{duty.id}* {esc(duty.title)} is done, with this vote as its evidence."
+    if t.carried:
+        return f"Duty *{duty.id}* {esc(duty.title)} is {duty.state}, so the vote did not change it."
+    return f"Duty *{duty.id}* {esc(duty.title)} stays open: the vote did not carry. {t.explain()}"
 
 
 def closed_vote_message(view) -> tuple[str, list[dict]]:
@@ -216,6 +239,9 @@ def result_text(view) -> str:
         f"{terms(vote)}. Checksum of the ballots (sha256): `{t.checksum}`. "
         "`/consult export ballots` gives the ballots, which reproduce it."
     )
+    decided = decision_text(view)
+    if decided:
+        lines.append(decided)
     return "\n".join(lines)
 
 

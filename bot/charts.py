@@ -155,19 +155,25 @@ def positions_from_pack(pack) -> Chart:
     )
 
 
-def duties_chart(done: int, open_: int, na: int) -> Chart:
+def duties_chart(
+    done: int, open_: int, na: int, by_kind: list[tuple[str, int]] | None = None
+) -> Chart:
+    """Duties of every kind (statutory, national guidance, constitution, local) by state: the
+    same set as the pack's tables under it, `by_kind` saying how many each table holds."""
     total = done + open_ + na
     drawn = (
         Row("done", done, f"{done:,}", DUTY_COLOURS["done"], total),
         Row("open", open_, f"{open_:,}", DUTY_COLOURS["open"], total),
         Row("not applicable", na, f"{na:,}", DUTY_COLOURS["na"], total),
     )
+    kinds = "; ".join(f"{label.lower()} {n:,}" for label, n in by_kind or [])
     alt = (
-        f"Statutory duties: {done:,} done, {open_:,} open and {na:,} not applicable, of {total:,}."
+        f"Duties of every kind: {done:,} done, {open_:,} open and {na:,} not applicable, "
+        f"of {total:,}" + (f" ({kinds})." if kinds else ".")
         if total
-        else "No statutory duties recorded."
+        else "No duties recorded."
     )
-    return Chart("duties", "Statutory duties", alt, "bars", drawn)
+    return Chart("duties", "Duties of every kind", alt, "bars", drawn)
 
 
 def monday(day: date) -> date:
@@ -270,6 +276,7 @@ def pack_charts(pack) -> dict[str, Chart]:
             pack.duty_counts.get("done", 0),
             pack.duty_counts.get("open", 0),
             pack.duty_counts.get("na", 0),
+            [(heading, len(rows)) for _, heading, rows in pack.duty_groups],
         ),
     }
     if pack.practices:

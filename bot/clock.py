@@ -10,6 +10,12 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def began_on(programme) -> date | None:
+    """The day (in its timezone) a programme was set up: dates before it had passed already."""
+    created = getattr(programme, "created_at", None)
+    return created.astimezone(ZoneInfo(programme.timezone)).date() if created else None
+
+
 def today_in(tz: str, at: datetime | None = None) -> date:
     """The date in timezone `tz` (a programme's) now, or at the moment `at` (a sweep's)."""
     return (at or now()).astimezone(ZoneInfo(tz)).date()

@@ -152,6 +152,29 @@ def working_days_between(start: date, end: date) -> int:
     return count
 
 
+BEFORE_START = "passed before the programme began"
+
+
+def passed_before_start(due_on: date | None, began_on: date | None) -> bool:
+    """A date that had passed before the programme was set up (a mid-cycle start, or a past
+    cycle): it was never the programme's to meet, so it is not overdue."""
+    return due_on is not None and began_on is not None and due_on < began_on
+
+
+def time_left(due_on: date, today: date, began_on: date | None = None) -> str:
+    """How far off a due date is, counted the one way every view counts it: in working days
+    (`today`, `1 working day left`, `12 working days left`, `3 working days overdue`), or
+    `passed before the programme began` for a date before the programme was set up."""
+    if passed_before_start(due_on, began_on):
+        return BEFORE_START
+    if due_on == today:
+        return "today"
+    n = working_days_between(today, due_on)
+    if due_on > today:
+        return f"{n:,} working day{'s' if n != 1 else ''} left" if n else "no working days left"
+    return f"{-n:,} working day{'s' if n != -1 else ''} overdue" if n else "just past"
+
+
 def non_working_reason(d: date) -> str | None:
     """Why a day is not a working day, for flagging deadlines set on one."""
     if d.weekday() >= 5:

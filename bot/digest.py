@@ -169,6 +169,7 @@ class UpcomingDeadline:
     working_days_left: int
     owners: list[str] = field(default_factory=list)
     provisional: bool = False  # a template date not confirmed yet
+    suggestion: str | None = None  # one organisation's own date, offered as a suggestion
 
 
 @dataclass
@@ -234,6 +235,10 @@ class Digest:
     engaged_recently: int = 0  # stakeholders engaged within COVERAGE_DAYS
     stakeholders: int = 0
     open_duties: int = 0
+    # Open deadlines and duties whose dates had passed before the programme was set up: never
+    # the programme's to meet, so not overdue; counted here, listed by `deadlines --all`.
+    before_start: int = 0
+    began_on: date | None = None
     coverage: object = (
         None  # bot.coverage.CoverageReport the counts above come from (the charts too)
     )

@@ -18,18 +18,19 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from . import programme_templates as templates
-from .dates import format_date, working_day_on_or_before
+from .dates import format_date, passed_before_start, time_left, working_day_on_or_before
 from .errors import UsageError
 from .typed_text import clean_typed
 
 OPEN, DONE, NA = "open", "done", "na"
 STATES = (OPEN, DONE, NA)
-STATE_LABELS = {OPEN: "open", DONE: "done", NA: "not applicable"}
 DUTY, EOI = "duty", "eoi"  # sections: duties, expression-of-interest checklist
 # Cancelled: not needed under the programme's model; kept with its evidence, never deleted.
 CANCELLED = "cancelled"
 # Evidence that is a decision made in Consult itself (the model chosen), not a link or a record.
 DECISION = "decision"
+# Every state a duty can reach, as people read it (the pack shows cancelled ones too).
+STATE_LABELS = {OPEN: "open", DONE: "done", NA: "not applicable", CANCELLED: "not needed now"}
 # What a duty is, from where its force comes: an Act (with the section where the sources cite
 # one), national guidance, the CCG's constitution, or the programme's own decision.
 STATUTORY, GUIDANCE, CONSTITUTION, LOCAL = "statutory", "guidance", "constitution", "local"
@@ -65,6 +66,7 @@ class PlannedDuty:
     due_anchor: str | None = None  # the template deadline its due date follows
     due_note: str | None = None  # why this date, when no source gives it
     provisional: bool = False
+    due_suggestion: str | None = None  # its deadline is one organisation's own date
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Due:
     anchor: str | None
     note: str | None
     provisional: bool
+    suggestion: str | None = None
 
 
 def due_date(template: dict, year: int | None, due: dict | None, model: str | None = None) -> Due:
@@ -104,7 +107,8 @@ def due_date(template: dict, year: int | None, due: dict | None, model: str | No
     note = due.get("suggested")
     if note:
         on = working_day_on_or_before(on)
-    return Due(on, anchor, note, provisional)
+    suggestion = templates.suggestion_of(item)
+    return Due(on, anchor, note, provisional or bool(suggestion), suggestion)
 
 
 def _title(text: str, **names) -> str:
@@ -125,6 +129,7 @@ def _plan(template, d, year, model, key, title, stakeholder_id, section=DUTY) ->
         due.anchor,
         due.note,
         due.provisional,
+        due.suggestion,
     )
 
 
@@ -221,6 +226,15 @@ def next_revision_number(keys) -> int:
     return max(found, default=0) + 1
 
 
+def per_board_duties(template: dict | None, model: str | None) -> list[dict]:
+    """The template's duties owed to each Health and Wellbeing Board (under this model)."""
+    return [
+        d
+        for d in (template or {}).get("duties", [])
+        if d.get("per") == "hwbb" and templates.applies(d, model)
+    ]
+
+
 def template_key(duty_key: str) -> str:
     """`hwbb-opinion:12` -> `hwbb-opinion`: the template entry a stored duty came from."""
     return duty_key.split(":", 1)[0]
@@ -296,15 +310,19 @@ def parse_evidence(text: str) -> EvidenceRef:
     return EvidenceRef(kind, url=raw)
 
 
-def days_word(due_on: date, today: date) -> str:
-    n = (due_on - today).days
-    if n == 0:
-        return "today"
-    if n == 1:
-        return "tomorrow"
-    if n > 0:
-        return f"in {n} days"
-    return f"{-n} day{'s' if n != -1 else ''} overdue"
+def days_word(due_on: date, today: date, began_on: date | None = None) -> str:
+    """Time left to a duty's due date, counted as for deadlines: in working days."""
+    return time_left(due_on, today, began_on)
+
+
+def is_overdue(duty, today: date, began_on: date | None) -> bool:
+    """Open, past its due date, and due after the programme began."""
+    return (
+        duty.state == OPEN
+        and duty.due_on is not None
+        and duty.due_on < today
+        and not passed_before_start(duty.due_on, began_on)
+    )
 
 
 def listing_order(duty) -> tuple:
@@ -326,12 +344,54 @@ def clean_text(text: str, what: str) -> str:
 PROVISIONAL_MARK = "provisional: date to confirm"
 
 
+def suggestion_of(item) -> str | None:
+    """Whose own date a deadline's (or a duty's due) date is, when one organisation's papers give
+    it and nobody has confirmed it for this programme yet."""
+    if not getattr(item, "provisional", False):
+        return None
+    return getattr(item, "suggestion", None) or getattr(item, "due_suggestion", None)
+
+
+def provisional_text(item) -> str | None:
+    """`provisional: date to confirm`, with whose own date it is where one organisation's
+    papers give it (`...; Hillingdon CCG's own date, offered as a suggestion: ...`)."""
+    if not getattr(item, "provisional", False) or getattr(item, "state", OPEN) != OPEN:
+        return None
+    suggestion = suggestion_of(item)
+    return PROVISIONAL_MARK + (f"; {suggestion}" if suggestion else "")
+
+
+def provisional_why(item) -> str:
+    """Why a provisional date is to confirm, in a sentence."""
+    suggestion = suggestion_of(item)
+    if suggestion:
+        return f"It is {suggestion[0].lower()}{suggestion[1:]}."
+    return "No source gives it: it is the template's 2014/15 date moved into this cycle."
+
+
+def source_label(item) -> str:
+    """`Source` of a template date as the sources set it; for a date moved into another cycle,
+    or once an admin has confirmed or moved it, the sources are the milestone's, not the date's."""
+    moved_into_cycle = getattr(item, "provisional", False) and not suggestion_of(item)
+    return "Milestone's source" if getattr(item, "date_set", None) or moved_into_cycle else "Source"
+
+
+def date_set_text(item, who: str, on: date | None) -> str | None:
+    """`Date confirmed by Pat Lee on Sun 6 Dec 2026` (or moved), for a template date an admin set."""
+    how = getattr(item, "date_set", None)
+    if not how:
+        return None
+    return f"Date {how} by {who}" + (f" on {format_date(on)}" if on else "")
+
+
 def due_qualifiers(duty, brief: bool = False) -> list[str]:
     """What a due date is worth: to confirm (its deadline is provisional), and whose
     suggestion it is when no source gives it."""
     out = []
     if getattr(duty, "provisional", False):
         out.append(PROVISIONAL_MARK)
+        if getattr(duty, "due_suggestion", None):
+            out.append(duty.due_suggestion)
     if getattr(duty, "due_note", None):
         out.append(
             f"the programme's suggestion: {duty.due_note}"

@@ -1,7 +1,9 @@
 """People's names, where a Slack mention cannot render (a calendar, a printed pack, a CSV).
 
 The directory is per workspace. A deactivated person is still shown, marked as
-such; an id the directory does not know is shown as itself, with a note.
+such; an id the directory does not know yet is shown as itself, noted as not yet looked up
+(Consult looks up everyone it writes down, soon after); one that Slack's directory does not
+have is noted as not in it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 NOT_IN_DIRECTORY = "not in the workspace directory"
+NOT_LOOKED_UP = "not yet looked up"
 DEACTIVATED = "deactivated"
 
 
@@ -31,7 +34,9 @@ class Person:
 
 def name_of(user_id: str, person: Person | None) -> str:
     if person is None:
-        return f"{user_id} ({NOT_IN_DIRECTORY})"
+        return f"{user_id} ({NOT_LOOKED_UP})"
+    if not any(n and n.strip() for n in (person.real_name, person.display_name)):
+        return f"{user_id} ({NOT_IN_DIRECTORY})"  # looked up: Slack's directory has no one by it
     if person.deleted:
         return f"{person.name} ({DEACTIVATED})"
     return person.name

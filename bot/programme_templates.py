@@ -10,6 +10,10 @@ that cycle's years and off weekends and English bank holidays. Those dates
 are provisional: no source gives them, so they are shown as "date to
 confirm" until an admin confirms or moves each one.
 
+A date that one organisation's papers give as its own (`suggestion` says whose, in the
+words shown beside the date) is offered as a suggestion in every cycle, the documented
+one included: it too is provisional until an admin confirms or moves it.
+
 Items may apply to some co-commissioning models only (`models`); a template
 without `models` at the top has no model.
 """
@@ -151,6 +155,12 @@ class PlannedDeadline:
     provisional: bool
     source: str
     note: str | None
+    suggestion: str | None = None  # one organisation's own date, offered as a suggestion
+
+
+def suggestion_of(item: dict | None) -> str | None:
+    """Whose own date a template date is, as shown beside it (None: the sources set it)."""
+    return (item or {}).get("suggestion")
 
 
 def key_dates(template: dict, year: int, model: str | None = None) -> list[PlannedDeadline]:
@@ -166,9 +176,10 @@ def key_dates(template: dict, year: int, model: str | None = None) -> list[Plann
                 d["title"],
                 due,
                 _on(d["date"]),
-                provisional,
+                provisional or bool(suggestion_of(d)),
                 cite(template, d.get("source")),
                 d.get("note"),
+                suggestion_of(d),
             )
         )
     return out

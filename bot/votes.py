@@ -414,3 +414,13 @@ def turnout_warning_at(closes_at: datetime, tz: str) -> datetime:
     """One working day before the closing day, 09:00 local: when low turnout is flagged to the channel."""
     closing_day = closes_at.astimezone(ZoneInfo(tz)).date()
     return local_to_utc(add_working_days(closing_day, -1), REMINDER_TIME, tz)
+
+
+def stored_result(vote) -> dict:
+    """A closed vote's figures as recorded when it closed (`carried`, `explanation`...)."""
+    import json
+
+    try:
+        return json.loads(vote.result or "{}")
+    except ValueError:
+        return {}

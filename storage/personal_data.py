@@ -77,6 +77,7 @@ PERSON_COLUMNS: list[tuple[str, str]] = [
     ("action", "owner_id"),
     ("action", "created_by"),
     ("deadline", "created_by"),
+    ("deadline", "date_set_by"),  # who confirmed or moved a template date
     ("deadline_owner", "user_id"),
     ("reminder_snooze", "user_id"),
     ("delivery", "recipient"),

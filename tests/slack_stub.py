@@ -67,6 +67,7 @@ class SlackStub:
         self.socket_url = None
         # The workspace directory: Slack user objects by id, for users.info and users.list.
         self.directory: dict[str, dict] = {}
+        self.not_found: set[str] = set()  # ids users.info answers user_not_found for
         # What real Slack would refuse, or show badly: checked on every message and view sent.
         self.problems: list[str] = []
         # Calls of these methods wait, unrecorded, until release() (see hold()).
@@ -222,6 +223,8 @@ class SlackStub:
             return 200, {"ok": True, "url": self.socket_url()}, {}
         if method == "users.info":
             user = body.get("user")
+            if user in self.not_found:
+                return 200, {"ok": False, "error": "user_not_found"}, {}
             found = dict(self.directory.get(user) or {"id": user})
             found.update(is_admin=user in self.admins, is_owner=False)
             return 200, {"ok": True, "user": found}, {}

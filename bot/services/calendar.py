@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from .. import clock, reminders
 from .. import duties as duty_rules
@@ -210,7 +211,8 @@ def feed_status(actor: Actor, channel_id: str, uow: UnitOfWork):
 
 # Raise when bot/calendar_feed.py changes what it writes for the same items, so
 # that every subscriber's ETag changes and clients fetch the new bytes.
-FEED_FORMAT = 2  # 2: provisional dates are TENTATIVE, with their sources
+# 3: one CCG's own dates offered as suggestions; milestones' sources; who set a date.
+FEED_FORMAT = 3
 
 
 @dataclass
@@ -398,11 +400,14 @@ def _deadline_item(d, owners: list[str], tz: str) -> CalendarItem:
     tentative = bool(getattr(d, "provisional", False)) and not done
     if tentative:
         details.append(
-            "Provisional: date to confirm. No source gives it; it is the template's 2014/15 "
-            f"date moved into this cycle. Confirm it with `/consult deadline confirm {d.id}`."
+            f"Provisional: date to confirm. {duty_rules.provisional_why(d)} "
+            f"Confirm it with `/consult deadline confirm {d.id}`."
         )
     if getattr(d, "source", None):
-        details.append(f"Source: {d.source}")
+        details.append(f"{duty_rules.source_label(d)}: {d.source}")
+    if getattr(d, "date_set", None) and d.date_set_at:
+        on = d.date_set_at.astimezone(ZoneInfo(tz)).date()
+        details.append(f"Date {d.date_set} in Consult on {format_date(on)}.")
     if done:
         details.append(f"This {label.lower()} is done.")
     if d.notes:

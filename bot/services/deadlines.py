@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from .. import clock, reminders
 from ..context import Actor
@@ -35,13 +36,22 @@ class DeadlineView:
     owners: list[str] = field(default_factory=list)
     # Why its date is not a working day (weekend or bank holiday), for flagging.
     non_working: str | None = None
+    # The day (in the programme's timezone) an admin confirmed or moved its template date.
+    date_set_on: date | None = None
+    began_on: date | None = None  # the day the programme was set up
 
 
-def _view(uow: UnitOfWork, deadline) -> DeadlineView:
+def _date_set_on(deadline, tz: str | None) -> date | None:
+    at = getattr(deadline, "date_set_at", None)
+    return at.astimezone(ZoneInfo(tz)).date() if at and tz else (at.date() if at else None)
+
+
+def _view(uow: UnitOfWork, deadline, tz: str | None = None) -> DeadlineView:
     return DeadlineView(
         deadline,
         uow.deadlines.owners([deadline.id])[deadline.id],
         non_working_reason(deadline.due_on),
+        _date_set_on(deadline, tz),
     )
 
 
@@ -70,6 +80,11 @@ def _find(uow: UnitOfWork, programme, deadline_id: int):
             f"This programme has no deadline or meeting #{deadline_id}. `/consult deadlines --all` lists them with their numbers."
         )
     return deadline
+
+
+def _date_set(deadline, how: str, actor: Actor) -> None:
+    """A template date an admin confirmed or moved: by whom and when, shown beside it."""
+    deadline.date_set, deadline.date_set_by, deadline.date_set_at = how, actor.user_id, clock.now()
 
 
 def _changed(deadline) -> None:
@@ -250,6 +265,8 @@ def move_deadline(
         old = deadline.due_on
         deadline.due_on, deadline.due_time, deadline.end_time = due_on, new_time, new_end
         deadline.provisional = False  # a date an admin chose is a date, not a guess
+        if deadline.template_key:
+            _date_set(deadline, "moved", actor)
         _changed(deadline)
         audit(
             uow,
@@ -285,6 +302,7 @@ def confirm_deadline(actor: Actor, channel_id: str, deadline_id: int, uow: UnitO
             )
         before = snapshot(deadline)
         deadline.provisional = False
+        _date_set(deadline, "confirmed", actor)
         _changed(deadline)
         audit(
             uow,
@@ -313,7 +331,16 @@ def list_deadlines(actor: Actor, channel_id: str, uow: UnitOfWork, include_all: 
             states = ("open", "done", "cancelled") if include_all else ("open",)
             rows = uow.deadlines.list(programme.id, states)
             owners = uow.deadlines.owners([d.id for d in rows])
-            views = [DeadlineView(d, owners[d.id], non_working_reason(d.due_on)) for d in rows]
+            views = [
+                DeadlineView(
+                    d,
+                    owners[d.id],
+                    non_working_reason(d.due_on),
+                    _date_set_on(d, programme.timezone),
+                    clock.began_on(programme),
+                )
+                for d in rows
+            ]
             upcoming = [
                 v for v in views if v.deadline.state == "open" and v.deadline.due_on >= today
             ]

@@ -18,7 +18,7 @@ from .. import duties as duty_rules
 from .. import raised_issues as issue_rules
 from ..context import Actor
 from ..coverage import bar
-from ..dates import format_date, working_days_between
+from ..dates import format_date, passed_before_start, working_days_between
 from ..digest import (
     COVERAGE_DAYS,
     DEADLINE_DAYS,
@@ -97,6 +97,8 @@ def compose(uow: UnitOfWork, programme, window: Window, as_of: date, late: bool 
     d.coverage = report
 
     deadlines = uow.deadlines.list(pid)
+    began = clock.began_on(programme)
+    d.began_on = began
     last = as_of + timedelta(days=DEADLINE_DAYS)
     upcoming = [x for x in deadlines if as_of <= x.due_on <= last]
     owners = uow.deadlines.owners([x.id for x in deadlines]) if deadlines else {}
@@ -109,6 +111,7 @@ def compose(uow: UnitOfWork, programme, window: Window, as_of: date, late: bool 
             working_days_between(as_of, x.due_on),
             owners.get(x.id, []),
             bool(getattr(x, "provisional", False)),
+            duty_rules.suggestion_of(x),
         )
         for x in upcoming
     ]
@@ -123,7 +126,7 @@ def compose(uow: UnitOfWork, programme, window: Window, as_of: date, late: bool 
             bool(getattr(x, "provisional", False)),
         )
         for x in deadlines
-        if x.due_on < as_of and x.kind == "deadline"
+        if x.due_on < as_of and x.kind == "deadline" and not passed_before_start(x.due_on, began)
     ]
     d.overdue_actions = [
         Overdue(
@@ -146,10 +149,15 @@ def compose(uow: UnitOfWork, programme, window: Window, as_of: date, late: bool 
             heading,
         )
         for _, heading, rows in duty_rules.by_kind(
-            [x for x in open_duties if x.due_on is not None and x.due_on < as_of]
+            [x for x in open_duties if duty_rules.is_overdue(x, as_of, began)]
         )
         for x in rows
     ]
+    d.before_start = sum(
+        1
+        for x in [*open_duties, *(x for x in deadlines if x.kind == "deadline")]
+        if passed_before_start(x.due_on, began)
+    )
     d.votes = [vote_standing(uow, programme, v, as_of) for v in uow.votes.open_votes(pid)]
     d.new_issues = [
         IssueLine(i.id, i.name, i.stakeholders, i.engagements, i.first_raised_on)

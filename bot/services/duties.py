@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from .. import clock, programme_templates, reminders
 from .. import duties as rules
+from .. import votes as vote_rules
 from ..context import Actor
 from ..dates import working_day_on_or_before
 from ..errors import Conflict, NotFound, UsageError
@@ -74,6 +75,7 @@ def _create(uow: UnitOfWork, actor: Actor, programme, plans) -> list:
             due_anchor=p.due_anchor,
             due_note=p.due_note,
             provisional=p.provisional,
+            due_suggestion=p.due_suggestion,
             state=rules.OPEN,
             created_at=now,
             updated_at=now,
@@ -161,6 +163,7 @@ def reconcile_model(uow: UnitOfWork, actor: Actor, programme, old_model: str | N
             changes.moved.append((duty, duty.due_on))
             duty.due_on, duty.due_anchor = p.due_on, p.due_anchor
             duty.due_note, duty.provisional, duty.updated_at = p.due_note, p.provisional, now
+            duty.due_suggestion = p.due_suggestion
             audit(uow, actor, programme, "duty.due", "duty", duty.id, old, snapshot(duty))
     for key in before.keys() - after.keys():
         duty = uow.duties.by_key(programme.id, key)
@@ -205,6 +208,7 @@ def follow_deadline(uow: UnitOfWork, actor: Actor, programme, deadline) -> list:
             continue
         old = snapshot(duty)
         duty.due_on, duty.provisional, duty.updated_at = due_on, deadline.provisional, clock.now()
+        duty.due_suggestion = getattr(deadline, "suggestion", None)
         audit(uow, actor, programme, "duty.due", "duty", duty.id, old, snapshot(duty))
         changed.append(duty)
     return changed
@@ -302,31 +306,110 @@ def _pick_hwbb(hwbbs, ref: str) -> tuple[int, str]:
     return found[0]
 
 
-def on_vote_carried(uow: UnitOfWork, actor: Actor, programme, vote_id: int) -> list:
-    """A carried member vote discharges the duties that wait for it, with the vote as evidence.
+def _vote_evidence(uow: UnitOfWork, actor: Actor, programme, duty, vote_id: int) -> None:
+    """The vote as the duty's evidence, once."""
+    if any(e.kind == "vote" and e.vote_id == vote_id for e in uow.duties.evidence(duty.id)):
+        return
+    row = uow.duties.add_evidence(
+        duty_id=duty.id,
+        kind="vote",
+        vote_id=vote_id,
+        added_by=actor.user_id,
+        added_at=clock.now(),
+    )
+    audit(uow, actor, programme, "duty.evidence", "duty", duty.id, after=snapshot(row))
+
+
+def _done_by_vote(uow: UnitOfWork, actor: Actor, programme, duty, vote_id: int) -> None:
+    _vote_evidence(uow, actor, programme, duty, vote_id)
+    if duty.state != rules.DONE:
+        before = snapshot(duty)
+        duty.state, duty.reason, duty.updated_at = rules.DONE, None, clock.now()
+        audit(uow, actor, programme, "duty.done", "duty", duty.id, before, snapshot(duty))
+
+
+def on_vote_closed(uow: UnitOfWork, actor: Actor, programme, vote, carried: bool):
+    """A vote has closed: carried under its own rule and quorum, it discharges the one duty it
+    was linked to, with the vote as its evidence. A vote that did not carry, or one linked to no
+    duty, changes no duty. Returns the linked duty (or None).
 
     Runs inside the caller's unit of work (the one that closes the vote).
     """
-    template = _template(programme)
-    if not template:
-        return []
-    done = []
-    for duty in uow.duties.list(programme.id, states=(rules.OPEN,)):
-        if rules.done_when(template, duty.key) != rules.VOTE_CARRIED:
-            continue
-        before = snapshot(duty)
-        duty.state, duty.reason, duty.updated_at = rules.DONE, None, clock.now()
-        row = uow.duties.add_evidence(
-            duty_id=duty.id,
-            kind="vote",
-            vote_id=vote_id,
-            added_by=actor.user_id,
-            added_at=clock.now(),
+    if vote.duty_id is None:
+        return None
+    duty = uow.duties.get(programme.id, vote.duty_id)
+    if duty is not None and carried and duty.state in (rules.OPEN, rules.DONE):
+        _done_by_vote(uow, actor, programme, duty, vote.id)
+    return duty
+
+
+def linkable_duty(uow: UnitOfWork, programme, duty_ref: str):
+    """The duty a vote is to decide: one of the programme's, still open."""
+    duty = _duty(uow, programme, duty_ref)
+    if duty.state != rules.OPEN:
+        raise Conflict(
+            f"Duty {duty.id} is {rules.STATE_LABELS.get(duty.state, duty.state)}, so no vote can "
+            f"decide it. Reopen it first with `/consult duty reopen {duty.id}`."
+            if duty.state in (rules.DONE, rules.NA)
+            else f"Duty {duty.id} is not needed now ({duty.reason}), so no vote can decide it."
         )
-        audit(uow, actor, programme, "duty.evidence", "duty", duty.id, after=snapshot(row))
-        audit(uow, actor, programme, "duty.done", "duty", duty.id, before, snapshot(duty))
-        done.append(duty)
-    return done
+    return duty
+
+
+@dataclass
+class VoteDecision:
+    """What `duty done <id> --vote <vote>` did: linked an open vote, or recorded a carried one."""
+
+    duty: object
+    vote: object
+    linked_only: bool  # the vote is still open: it decides the duty when it closes
+
+
+def complete_duty_by_vote(
+    actor: Actor, channel_id: str, duty_ref: str, vote_ref: str, uow: UnitOfWork
+) -> VoteDecision:
+    """A vote as a duty's evidence: a closed vote that carried under its own rule and quorum
+    discharges the duty; an open one is linked, to decide it when it closes; a vote that did
+    not carry changes nothing and says why."""
+    text = vote_ref.strip().lstrip("#")
+    if not text.isdigit():
+        raise UsageError(
+            f"{vote_ref!r} is not a vote number. `/consult vote list` shows the votes."
+        )
+    with uow:
+        programme = programme_for(uow, actor, channel_id)
+        require_admin(uow, actor, programme, "change duties")
+        duty = _duty(uow, programme, duty_ref)
+        vote = uow.votes.get(programme.id, int(text))
+        if vote is None:
+            raise NotFound(
+                f"There is no vote #{text} in this programme. `/consult vote list` shows them."
+            )
+        if vote.duty_id is not None and vote.duty_id != duty.id:
+            raise Conflict(
+                f"Vote #{vote.id} decides duty {vote.duty_id}, not {duty.id}: a vote decides one duty."
+            )
+        if duty.state == rules.DONE and any(
+            e.kind == "vote" and e.vote_id == vote.id for e in uow.duties.evidence(duty.id)
+        ):
+            raise Conflict(f"Duty {duty.id} is already done, with vote #{vote.id} as evidence.")
+        if duty.state != rules.DONE:
+            linkable_duty(uow, programme, str(duty.id))
+        if vote.state == "closed":
+            result = vote_rules.stored_result(vote)
+            if not result.get("carried"):
+                raise Conflict(
+                    f"Vote #{vote.id} did not carry, so it does not discharge duty {duty.id}: "
+                    f"{result.get('explanation') or 'no result'} The duty stays as it was."
+                )
+        before = snapshot(vote)
+        vote.duty_id = duty.id
+        if before.get("duty_id") != duty.id:
+            audit(uow, actor, programme, "vote.link", "vote", vote.id, before, snapshot(vote))
+        if vote.state == "closed":
+            _done_by_vote(uow, actor, programme, duty, vote.id)
+        uow.commit()
+        return VoteDecision(duty, vote, linked_only=vote.state != "closed")
 
 
 # -- reading -------------------------------------------------------------------
@@ -339,6 +422,9 @@ class DutyListing:
     evidence_counts: dict[int, int]
     today: date
     template: dict | None
+    votes: dict[int, list] = field(default_factory=dict)  # duty id -> the votes that decide it
+    began_on: date | None = None  # the day the programme was set up
+    hwbbs: int = 0  # Health and Wellbeing Boards in the register
 
 
 def list_duties(
@@ -354,6 +440,9 @@ def list_duties(
             uow.duties.evidence_counts(programme.id),
             clock.today_in(programme.timezone),
             _template(programme),
+            uow.votes.deciding(programme.id),
+            clock.began_on(programme),
+            len(_hwbbs(uow, programme)),
         )
 
 
@@ -366,6 +455,9 @@ class DutyDetail:
     today: date
     asks: str | None
     excludes: str | None = None
+    votes: list = field(default_factory=list)  # the votes linked to decide it
+    decided_by_vote: bool = False  # the template says a vote decides it (member support)
+    began_on: date | None = None  # the day the programme was set up
 
 
 def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> DutyDetail:
@@ -376,7 +468,8 @@ def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> 
         engagements = uow.duties.records.engagements_by_id(
             programme.id, [e.engagement_id for e in evidence if e.engagement_id]
         )
-        item = rules.checklist_item(_template(programme), duty.key) or {}
+        template = _template(programme)
+        item = rules.checklist_item(template, duty.key) or {}
         return DutyDetail(
             programme,
             duty,
@@ -385,6 +478,9 @@ def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> 
             clock.today_in(programme.timezone),
             item.get("asks"),
             item.get("excludes"),
+            uow.votes.deciding(programme.id).get(duty.id, []),
+            bool(template) and rules.done_when(template, duty.key) == rules.VOTE_CARRIED,
+            clock.began_on(programme),
         )
 
 

@@ -25,7 +25,7 @@ from .. import duties as duty_rules
 from .. import raised_issues as issue_rules
 from .. import votes as vote_rules
 from ..context import Actor
-from ..dates import format_date, format_datetime
+from ..dates import BEFORE_START, format_date, format_datetime, passed_before_start
 from ..errors import UsageError
 from ..people import Names
 from ..ports import UnitOfWork
@@ -99,9 +99,11 @@ def gather_issues(uow: UnitOfWork, programme_id: int) -> list[IssueRecord]:
     return out
 
 
-def _owners(duties, raised_issues) -> set[str]:
-    """Everyone the pack names: duty owners and those who answered issues."""
+def _owners(duties, raised_issues, deadlines=()) -> set[str]:
+    """Everyone the pack names: duty owners, those who answered issues, and those who confirmed
+    or moved a template date."""
     owners = {d.owner_id for d in duties if d.owner_id}
+    owners |= {d.date_set_by for d in deadlines if getattr(d, "date_set_by", None)}
     return owners | {r.issue.response_owner for r in raised_issues if r.issue.response_owner}
 
 
@@ -115,6 +117,7 @@ def gather(uow: UnitOfWork, programme) -> Records:
         except UsageError:
             template = None
     duties = r.duties(programme.id)
+    deadlines = r.deadlines(programme.id)
     raised_issues = gather_issues(uow, programme.id)
     return Records(
         programme=programme,
@@ -125,7 +128,7 @@ def gather(uow: UnitOfWork, programme) -> Records:
         electors={v.id: r.electors(v.id) for v in votes},
         ballots={v.id: r.ballots(v.id) for v in votes},
         aggregates={v.id: a for v in votes if (a := r.aggregate(v.id)) is not None},
-        deadlines=r.deadlines(programme.id),
+        deadlines=deadlines,
         duties=duties,
         evidence=uow.duties.evidence_of_programme(programme.id),
         duty_events=r.duty_events(programme.id),
@@ -133,7 +136,7 @@ def gather(uow: UnitOfWork, programme) -> Records:
         template=template,
         raised_issues=raised_issues,
         first_cast={v.id: r.first_cast(v.id) for v in votes},
-        names=names_for(uow, programme.team_id, _owners(duties, raised_issues)),
+        names=names_for(uow, programme.team_id, _owners(duties, raised_issues, deadlines)),
     )
 
 
@@ -269,6 +272,9 @@ class TimelineEntry:
     provisional: bool = False  # a template date moved into this cycle, not confirmed yet
     source: str | None = None
     month_only: bool = False  # the sources give the month, not the day
+    suggestion: str | None = None  # one organisation's own date, offered as a suggestion
+    source_label: str = "Source"  # "Milestone's source" once an admin confirmed or moved the date
+    date_set: str | None = None  # "date confirmed by Pat Lee on Sun 6 Dec 2026"
 
 
 @dataclass
@@ -382,7 +388,8 @@ def compute(rec: Records) -> Pack:
     cancelled = [
         r for r in duty_rows if r.section == duty_rules.DUTY and r.state == duty_rules.CANCELLED
     ]
-    statutory = [
+    # Every duty still needed, of every kind: the chart, the counts and the tables share them.
+    needed = [
         r for r in duty_rows if r.section == duty_rules.DUTY and r.state != duty_rules.CANCELLED
     ]
     pack = Pack(
@@ -396,8 +403,8 @@ def compute(rec: Records) -> Pack:
         practices=practices,
         practice_positions=practice_positions(practices),
         votes=votes,
-        duties=statutory,
-        duty_groups=duty_rules.by_kind(statutory),
+        duties=needed,
+        duty_groups=duty_rules.by_kind(needed),
         cancelled=cancelled,
         model=rec.programme.model,
         documents=programme_templates.documents(rec.template) if rec.template else [],
@@ -406,7 +413,7 @@ def compute(rec: Records) -> Pack:
         ],
         timeline=timeline_of(rec, votes, duty_rows, totals),
         source=source_counts(rec),
-        duty_counts={s: sum(1 for r in statutory if r.state == s) for s in duty_rules.STATES},
+        duty_counts={s: sum(1 for r in needed if r.state == s) for s in duty_rules.STATES},
     )
     pack.fingerprint = fingerprint(pack)
     return pack
@@ -563,6 +570,7 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
         {v.id: v for v in votes},
         tz,
     )
+    began = clock.began_on(rec.programme)
     duty_rows = [
         DutyRow(
             d.id,
@@ -580,7 +588,12 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
             duty_rules.kind_of(d),
             duty_rules.basis(d),
             d.source,
-            duty_rules.due_qualifiers(d) if d.state == duty_rules.OPEN else [],
+            (
+                duty_rules.due_qualifiers(d)
+                + ([BEFORE_START] if passed_before_start(d.due_on, began) else [])
+                if d.state == duty_rules.OPEN
+                else []
+            ),
             (duty_rules.checklist_item(rec.template, d.key) or {}).get("excludes"),
         )
         for d in rec.duties
@@ -640,13 +653,28 @@ def timeline_of(
     rec: Records, votes: list[VoteSummary], duty_rows: list[DutyRow], totals: dict
 ) -> list[TimelineEntry]:
     tz = rec.programme.timezone
+    began = clock.began_on(rec.programme)
     timeline = [
         TimelineEntry(
             d.due_on,
-            d.title + (f" ({d.state})" if d.state != "open" else ""),
+            d.title
+            + (
+                f" ({d.state})"
+                if d.state != "open"
+                else f" ({BEFORE_START})"
+                if passed_before_start(d.due_on, began)
+                else ""
+            ),
             d.kind or "deadline",
             provisional=bool(d.provisional) and d.state == "open",
             source=d.source,
+            suggestion=duty_rules.suggestion_of(d) if d.state == "open" else None,
+            source_label=duty_rules.source_label(d),
+            date_set=duty_rules.date_set_text(
+                d,
+                rec.names(d.date_set_by) or "an admin",
+                _local_date(d.date_set_at, tz) if d.date_set_at else None,
+            ),
         )
         for d in rec.deadlines
     ]

@@ -115,6 +115,7 @@ def _create_deadline(uow: UnitOfWork, actor: Actor, programme, planned):
         template_key=planned.key,
         source=planned.source,
         provisional=planned.provisional,
+        suggestion=planned.suggestion,
         notes=planned.note,
         created_by=actor.user_id,
         created_at=now,

@@ -27,7 +27,7 @@ from . import read_models
 from .access import audit, programme_for, require_admin, require_returning_officer, snapshot
 from .deliveries import DueMessage, send_once
 from .directory import lazy_names
-from .duties import on_vote_carried
+from .duties import linkable_duty, on_vote_closed
 from .stakeholders import resolve
 
 log = logging.getLogger("consult.votes")
@@ -119,6 +119,7 @@ class VoteView:
     tally: rules.Tally
     forecast: rules.Forecast | None = None
     aggregate: object | None = None
+    duty: object | None = None  # the duty the vote decides (linked with --duty)
 
 
 def _positions(uow: UnitOfWork, programme, ids: list[int]) -> dict[int, str]:
@@ -174,6 +175,7 @@ def open_vote(
     weighted: bool = False,
     group: str | None = None,
     now: datetime | None = None,
+    duty: str | None = None,
 ) -> VoteView:
     question = " ".join(clean_typed(question, "The question").split())
     if not question or len(question) > MAX_QUESTION:
@@ -215,6 +217,7 @@ def open_vote(
                     f"practice(s) have none: {names}. Set their list sizes first, or open it unweighted."
                 )
         group_name = practices[0].group_name if group else None
+        decides = linkable_duty(uow, programme, duty) if duty is not None else None
         vote = uow.votes.create(
             programme_id=programme.id,
             question=question,
@@ -226,6 +229,7 @@ def open_vote(
             state="open",
             opened_by=actor.user_id,
             opened_at=now,
+            duty_id=decides.id if decides else None,
         )
         uow.votes.add_electors(vote.id, {p.id: p.list_size or 0 for p in practices})
         audit(
@@ -245,7 +249,7 @@ def open_vote(
         )
         uow.commit()
         electors, t = count_vote(uow, vote)
-        return VoteView(programme, vote, electors, t)
+        return VoteView(programme, vote, electors, t, duty=decides)
 
 
 def set_message(uow: UnitOfWork, vote_id: int, ts: str | None) -> None:
@@ -506,10 +510,10 @@ def _close(
     vote.mode = t.mode
     vote.result, vote.checksum = _result_json(t), t.checksum
     audit(uow, actor, programme, "vote.close", "vote", vote.id, before, snapshot(vote))
-    if t.carried:  # member practices' support: the duty the vote discharges
-        on_vote_carried(uow, actor, programme, vote.id)
+    # Only the duty it was linked to, and only when carried under its own rule and quorum.
+    duty = on_vote_closed(uow, actor, programme, vote, t.carried)
     uow.commit()
-    return VoteView(programme, vote, electors, t, None, uow.votes.aggregate(vote.id))
+    return VoteView(programme, vote, electors, t, None, uow.votes.aggregate(vote.id), duty)
 
 
 def close_vote(
@@ -547,7 +551,8 @@ def closed_view(uow_factory: Callable[[], UnitOfWork], vote_id: int) -> VoteView
         vote = uow.votes.by_id(vote_id)
         programme = uow.programmes.get(vote.programme_id)
         electors, t = count_vote(uow, vote)
-        return VoteView(programme, vote, electors, t, None, uow.votes.aggregate(vote.id))
+        duty = uow.duties.get(programme.id, vote.duty_id) if vote.duty_id else None
+        return VoteView(programme, vote, electors, t, None, uow.votes.aggregate(vote.id), duty)
 
 
 def result_key(vote_id: int) -> str:
@@ -744,8 +749,11 @@ def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) ->
         if uow.votes.list(programme.id):
             return
         practices = uow.stakeholders.list(programme.id, "practice")
+        # The demo's vote decides member practices' support, as a real one would be linked.
+        support = uow.duties.by_key(programme.id, "member-practice-support")
         vote = uow.votes.create(
             programme_id=programme.id,
+            duty_id=support.id if support is not None and support.state == "open" else None,
             question=DEMO_QUESTION.format(year=year),
             closes_at=closes_at,
             rule="simple",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from blocks import reminders as blocks
 from bot import clock, reminders
+from bot import duties as duty_rules
 from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import choice, parse, parse_int, user_id
@@ -238,10 +239,23 @@ def deadlines_callback(req: CommandRequest, args: list[str]) -> None:
         if getattr(v.deadline, "provisional", False) and v.deadline.state == "open"
     ]
     if provisional:
+        suggested = sum(1 for v in provisional if duty_rules.suggestion_of(v.deadline))
+        moved = len(provisional) - suggested
+        why = []
+        if moved:
+            why.append(
+                f"{moved} {'are' if moved != 1 else 'is'} the template's 2014/15 "
+                f"date{'s' if moved != 1 else ''} moved into this cycle (off weekends and bank "
+                "holidays), which no source gives"
+            )
+        if suggested:
+            why.append(
+                f"{suggested} {'are' if suggested != 1 else 'is'} one CCG's own "
+                f"date{'s' if suggested != 1 else ''}, offered as a suggestion"
+            )
         lines.append(
             f"\n:warning: {len(provisional)} date{'s are' if len(provisional) != 1 else ' is'} "
-            "provisional: the template's 2014/15 dates moved into this cycle (off weekends and "
-            "bank holidays). No source gives them. Confirm each with `/consult deadline confirm "
+            f"provisional: {'; '.join(why)}. Confirm each with `/consult deadline confirm "
             "<id>` or move it with `/consult deadline move <id> <date>`."
         )
     if upcoming:

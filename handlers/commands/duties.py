@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot import duties as rules
-from bot.dates import format_date
+from bot import votes as vote_rules
+from bot.dates import BEFORE_START, format_date, passed_before_start
 from bot.errors import UsageError
 from bot.grammar import choice, parse, user_id
 from bot.rendering import esc
@@ -16,6 +17,7 @@ LIST_USAGE = """/consult duties              # duties grouped by kind (statutory
 /consult duties eoi          # the expression of interest checklist (sections A to H)"""
 USAGE = """/consult duty show <id>
 /consult duty done <id> --evidence <url | engagement number | message link> [--board "<hwbb>"]   # no evidence, no done (unless added before); --board: the HWBB agreed for the committee
+/consult duty done <id> --vote <vote id>   # a vote that carried under its rule and quorum (an open one: decides it at closing)
 /consult duty na <id> "<reason>"
 /consult duty reopen <id>
 /consult duty evidence <id> <url | engagement number | message link>
@@ -32,22 +34,38 @@ def _short_statute(statute: str | None) -> str:
     return f" _{esc(statute)}_" if statute else ""
 
 
-def duty_line(duty, evidence: int, today) -> str:
+def vote_facts(duty, votes) -> list[str]:
+    """The votes linked to decide a duty: the one that discharged it, or what is pending."""
+    out = []
+    for vote in votes:
+        if vote.state == "open":
+            out.append(f"to be decided by vote #{vote.id}")
+        elif vote_rules.stored_result(vote).get("carried"):
+            if duty.state == rules.DONE:
+                out.append(f"done by vote #{vote.id} “{esc(vote.question)}”, carried")
+        else:
+            out.append(f"vote #{vote.id} did not carry")
+    return out
+
+
+def duty_line(duty, evidence: int, today, votes=(), began_on=None) -> str:
     parts = [
         f"{STATE_MARK.get(duty.state, '?')} *{duty.id}* {esc(duty.title)}{_short_statute(duty.statute)}"
     ]
     facts = []
     if duty.state == rules.OPEN and duty.due_on:
-        overdue = duty.due_on < today
-        when = f"due {format_date(duty.due_on)} ({rules.days_word(duty.due_on, today)})"
+        overdue = rules.is_overdue(duty, today, began_on)
+        when = f"due {format_date(duty.due_on)} ({rules.days_word(duty.due_on, today, began_on)})"
         facts.append(f"*{when}*" if overdue else when)
         facts += [f"_{q}_" for q in rules.due_qualifiers(duty, brief=True)]
     elif duty.state == rules.CANCELLED:
         facts.append(f"cancelled: {esc(duty.reason or '')}")
     elif duty.state == rules.NA:
         facts.append(f"not applicable: {esc(duty.reason or '')}")
-    elif duty.state == rules.DONE:
+    decided = vote_facts(duty, votes)
+    if duty.state == rules.DONE and not any(f.startswith("done by") for f in decided):
         facts.append("done")
+    facts += decided
     if duty.owner_id:
         facts.append(f"owner <@{duty.owner_id}>")
     facts.append(f"{evidence} evidence" if evidence else "no evidence yet")
@@ -70,6 +88,7 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
     listing = svc.list_duties(req.actor, req.channel_id, req.uow, section=section)
     rows = listing.duties
     name = esc(listing.programme.name)
+    board_hint = _board_hint(listing) if section == rules.DUTY else None
     if not rows:
         if section == rules.EOI:
             req.out.reply(
@@ -85,15 +104,21 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
         return
     today = listing.today
     counts = {s: sum(1 for d in rows if d.state == s) for s in rules.STATES}
-    overdue = sum(1 for d in rows if d.state == rules.OPEN and d.due_on and d.due_on < today)
+    overdue = sum(1 for d in rows if rules.is_overdue(d, today, listing.began_on))
+    before = sum(
+        1 for d in rows if d.state == rules.OPEN and passed_before_start(d.due_on, listing.began_on)
+    )
     title = (
         "Expression of interest checklist (sections A to H of NHS England's letter)"
         if section == rules.EOI
         else "Duties"
     )
+    notes = ([f"{overdue} overdue"] if overdue else []) + (
+        [f"{before} {BEFORE_START}"] if before else []
+    )
     head = (
         f"*{name}: {title}*\n{counts[rules.OPEN]} open"
-        + (f" ({overdue} overdue)" if overdue else "")
+        + (f" ({', '.join(notes)})" if notes else "")
         + f", {counts[rules.DONE]} done, {counts[rules.NA]} not applicable"
     )
     lines = [head]
@@ -102,7 +127,15 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
     for _kind, heading, duties in groups:
         lines.append(f"\n*{heading}*" if heading else "")
         for duty in duties:
-            lines.append(duty_line(duty, listing.evidence_counts.get(duty.id, 0), today))
+            lines.append(
+                duty_line(
+                    duty,
+                    listing.evidence_counts.get(duty.id, 0),
+                    today,
+                    listing.votes.get(duty.id, ()),
+                    listing.began_on,
+                )
+            )
             if section == rules.EOI and duty.state == rules.OPEN:
                 item = rules.checklist_item(listing.template, duty.key) or {}
                 if item.get("asks"):
@@ -113,11 +146,31 @@ def duties_callback(req: CommandRequest, args: list[str]) -> None:
                 lines.append(f"      Source: _{esc(rules.brief_source(duty))}_")
     if len(rows) > LIST_LIMIT:
         lines.append(f"…and {len(rows) - LIST_LIMIT} more (done or not applicable).")
+    if board_hint:
+        lines.append(f"\n{board_hint}")
     lines.append(
         "\nMark one done: `/consult duty done <id> --evidence <link or engagement number>` · "
         "`/consult duty show <id>` for its evidence"
     )
     req.out.reply("\n".join(lines))
+
+
+def _board_hint(listing) -> str | None:
+    """With no HWBB in the register, the duties owed to each board are missing: say so, and how
+    adding the board brings them."""
+    if listing.hwbbs:
+        return None
+    owed = rules.per_board_duties(listing.template, listing.programme.model)
+    if not owed:
+        return None
+    sections = sorted({d["statute"].split()[-1] for d in owed if d.get("statute")})
+    return (
+        ":information_source: No Health and Wellbeing Board is in the register, so the "
+        f"{len(owed)} duties owed to each board"
+        + (f" ({', '.join(sections)} of the NHS Act 2006 among them)" if sections else "")
+        + ' are not listed yet. Add each board with `/consult stakeholder add hwbb "<name>"` '
+        "and its duties follow."
+    )
 
 
 def _one(rest: list[str], what: str) -> str:
@@ -126,14 +179,20 @@ def _one(rest: list[str], what: str) -> str:
     return rest[0]
 
 
-def _evidence_line(row, engagements) -> str:
+def _evidence_line(row, engagements, votes) -> str:
     if row.kind == "engagement":
         e = engagements.get(row.engagement_id)
         if e is None:
             return f"engagement {row.engagement_id}"
         return f"engagement {e.id}: {format_date(e.occurred_on)}, {esc(e.kind)}: {esc(e.summary[:200])}"
     if row.kind == "vote":
-        return f"vote {row.vote_id} carried"
+        vote = votes.get(row.vote_id)
+        return (
+            f"vote #{vote.id} “{esc(vote.question)}”, carried"
+            + (f" (closed {format_date(vote.closed_at.date())})" if vote.closed_at else "")
+            if vote is not None
+            else f"vote #{row.vote_id}, carried"
+        )
     if row.kind == rules.DECISION:
         return f"the model chosen with `/consult programme model` by <@{row.added_by}>, {format_date(row.added_at.date())}"
     return f"<{row.url}>" if row.kind == "url" else f"<{row.url}|message in Slack>"
@@ -168,7 +227,7 @@ def _show(req: CommandRequest, rest: list[str]) -> None:
         req.actor, req.channel_id, _one(rest, "Say which duty, by its number."), req.uow
     )
     d = detail.duty
-    lines = [duty_line(d, len(detail.evidence), detail.today)]
+    lines = [duty_line(d, len(detail.evidence), detail.today, detail.votes, detail.began_on)]
     lines.append(f"What it is: {esc(rules.basis(d))}")
     lines.append(f"Source: {esc(d.source) if d.source else 'none recorded (a duty added by hand)'}")
     if d.due_on:
@@ -181,14 +240,37 @@ def _show(req: CommandRequest, rest: list[str]) -> None:
         lines.append(f"Outside the scope, in NHS England's letter: _{esc(detail.excludes)}_")
     if d.notes:
         lines.append(f"Note: {esc(d.notes)}")
+    if d.state == rules.OPEN and detail.decided_by_vote and not detail.votes:
+        lines.append(
+            f'A vote decides it: open one with `/consult vote open "<question>" --closes <date> '
+            f"--duty {d.id}`, or give a closed one with `/consult duty done {d.id} --vote <vote id>`. "
+            "Only a vote linked to it, carried under its rule and quorum, discharges it."
+        )
     if detail.evidence:
         lines.append("Evidence:")
-        lines += [f"• {_evidence_line(e, detail.engagements)}" for e in detail.evidence]
+        votes = {v.id: v for v in detail.votes}
+        lines += [f"• {_evidence_line(e, detail.engagements, votes)}" for e in detail.evidence]
     req.out.reply("\n".join(lines))
 
 
 def _done(req: CommandRequest, rest: list[str]) -> None:
-    p = parse(rest, {"evidence", "board"}, usage=USAGE)
+    p = parse(rest, {"evidence", "board", "vote"}, usage=USAGE)
+    if p.opt("vote") is not None:
+        if p.opt("board") is not None:
+            raise UsageError("Give `--vote` or `--board`, not both.")
+        ref = _one(p.words, "Say which duty the vote decides, by its number.")
+        decision = svc.complete_duty_by_vote(req.actor, req.channel_id, ref, p.opt("vote"), req.uow)
+        for more in p.all("evidence"):
+            svc.add_duty_evidence(req.actor, req.channel_id, ref, more, req.uow)
+        duty, vote = decision.duty, decision.vote
+        req.out.reply(
+            f"Vote #{vote.id} is still open; it now decides *{duty.id}* {esc(duty.title)}: "
+            "if it carries under its rule and quorum, the duty is done with it as evidence."
+            if decision.linked_only
+            else f"Done: *{duty.id}* {esc(duty.title)}, by vote #{vote.id} "
+            f"“{esc(vote.question)}”, which carried."
+        )
+        return
     if p.opt("board") is not None:
         agreed, invitation, _created = svc.agree_invited_hwbb(
             req.actor,

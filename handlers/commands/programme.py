@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import duties as duty_rules
 from bot import programme_templates
 from bot.dates import format_date
 from bot.errors import UsageError
@@ -15,7 +16,7 @@ USAGE = "/consult programme model greater-involvement|joint|delegated|undecided"
 
 
 def _deadline_line(d) -> str:
-    mark = " (provisional: date to confirm)" if d.provisional else ""
+    mark = f" ({duty_rules.provisional_text(d)})" if duty_rules.provisional_text(d) else ""
     return f"`#{d.id}` {format_date(d.due_on)}{mark}: {esc(d.title)}"
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot import programme_templates
+from bot import clock, programme_templates
+from bot import duties as duty_rules
 from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import parse, parse_int
@@ -53,6 +54,16 @@ def setup_callback(req: CommandRequest, args: list[str]) -> None:
     req.out.reply(f"Done: *{esc(programme.name)}* is set up here.")
 
 
+def _next_cycle(template, programme, today) -> int:
+    """The first cycle whose key dates are all today or later."""
+    year = today.year - 1
+    while any(
+        d.due_on < today for d in programme_templates.key_dates(template, year, programme.model)
+    ):
+        year += 1
+    return year
+
+
 def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
     """The setup reply's key dates: each with its source, and the provisional ones said to be
     so, with how to confirm or move them."""
@@ -70,8 +81,9 @@ def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
         )
     cycle = f"{programme.year}/{str(programme.year + 1)[-2:]}"
     provisional = [d for d in deadlines if d.provisional]
-    if deadlines and not provisional:
-        lines.append(f"Key dates of the {cycle} cycle, as NHS England and the sources set them:")
+    moved = [d for d in provisional if not duty_rules.suggestion_of(d)]
+    if deadlines and not moved:
+        lines.append(f"Key dates of the {cycle} cycle, as the sources set them:")
     elif deadlines:
         lines.append(
             f"Key dates of the {cycle} cycle"
@@ -80,15 +92,28 @@ def key_dates_text(programme, deadlines, year_given: bool) -> list[str]:
             "round; these are its milestones moved into this cycle and off weekends and bank holidays."
         )
     for d in deadlines:
-        mark = " _(provisional: date to confirm)_" if d.provisional else ""
+        mark = f" _({duty_rules.provisional_text(d)})_" if d.provisional else ""
         lines.append(f"• `#{d.id}` {format_date(d.due_on)}{mark}: {esc(d.title)}")
         if d.source:
             lines.append(f"      _Source: {esc(d.source)}_")
         if d.notes:
             lines.append(f"      _{esc(d.notes)}_")
+    today = clock.today_in(programme.timezone)
+    passed = [d for d in deadlines if d.due_on < today]
+    if passed:
+        first = passed[0]
+        lines.append(
+            f"{len(passed)} of these dates {'have' if len(passed) != 1 else 'has'} passed already "
+            f"(the first: {esc(first.title)}, {format_date(first.due_on)}): "
+            f"{'they are' if len(passed) != 1 else 'it is'} shown as passed before the programme "
+            "began, not as overdue, with the duties due by them. To follow another cycle, set the "
+            'programme up again in a new channel with its year: `/consult setup "<name>" '
+            f"--template {programme.template} --year {_next_cycle(template, programme, today)}` "
+            "is the first cycle whose dates are all still to come."
+        )
     if provisional:
         lines.append(
-            "Confirm each date once NHS England or your CCG has set it: `/consult deadline confirm <id>`, "
+            "Confirm each provisional date once NHS England or your CCG has set it: `/consult deadline confirm <id>`, "
             "or move it: `/consult deadline move <id> <date>`. Until then they show as provisional "
             "everywhere (the calendar feed marks them tentative)."
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from blocks.votes import (
     ballot_reply,
     closed_vote_message,
+    decides_text,
+    decision_text,
     result_text,
     tally_text,
     vote_list_text,
@@ -21,7 +23,7 @@ from bot.services.programmes import parse_date_in_programme
 
 from .subcommand import CommandRequest, exporter, subcommand
 
-USAGE = """/consult vote open "<question>" --closes <date> [--time 17:00] [--rule simple|absolute|two-thirds] [--quorum 50%] [--weighted] [--group "<group>"]
+USAGE = """/consult vote open "<question>" --closes <date> [--time 17:00] [--rule simple|absolute|two-thirds] [--quorum 50%] [--weighted] [--group "<group>"] [--duty <id>]
 /consult vote record <practice> for|against|abstain [--method paper|email|meeting]
 /consult vote cast for|against|abstain [--practice <practice>]   (your own practice, like the buttons)
 /consult vote tally [--weighted]
@@ -60,7 +62,9 @@ def vote_callback(req: CommandRequest, args: list[str]) -> None:
 
 
 def _open(req: CommandRequest, args: list[str]) -> None:
-    p = parse(args, {"closes", "time", "rule", "quorum", "group"}, {"weighted"}, usage=USAGE)
+    p = parse(
+        args, {"closes", "time", "rule", "quorum", "group", "duty"}, {"weighted"}, usage=USAGE
+    )
     if len(p.words) != 1:
         raise UsageError(
             'Give the question in quotes, e.g. `vote open "Take on joint commissioning?" --closes 4/3/2015`.'
@@ -86,6 +90,7 @@ def _open(req: CommandRequest, args: list[str]) -> None:
         quorum=quorum,
         weighted=p.flag("weighted"),
         group=p.opt("group"),
+        duty=p.opt("duty"),
     )
     text, blocks = vote_message(view)
     ts = req.out.post(req.channel_id, text, blocks)
@@ -94,6 +99,7 @@ def _open(req: CommandRequest, args: list[str]) -> None:
         f"Opened vote #{view.vote.id} for {view.tally.practices.electorate:,} member practices; it closes "
         f"{format_datetime(view.vote.closes_at, view.programme.timezone)}. Link each practice's voice with "
         "`/consult stakeholder link <practice> @person` so they can vote with the buttons."
+        + (f"\n{decides_text(view)}" if view.duty is not None else "")
     )
 
 
@@ -197,7 +203,10 @@ def _close(req: CommandRequest, args: list[str]) -> None:
         raise UsageError("`vote close` takes only `--vote <id>`.")
     view = svc.close_vote(req.actor, req.channel_id, req.uow, _vote_id(p))
     svc.post_result(req.services.uow, req.out, view, result_text(view), closed_vote_message(view))
-    req.out.reply(f"Closed vote #{view.vote.id}: {view.tally.explain()}")
+    decided = decision_text(view)
+    req.out.reply(
+        f"Closed vote #{view.vote.id}: {view.tally.explain()}" + (f"\n{decided}" if decided else "")
+    )
 
 
 def _list(req: CommandRequest, args: list[str]) -> None:

@@ -33,6 +33,14 @@ class Deadline(Base):
     # a template date moved into another cycle is provisional until an admin confirms or moves it.
     source: Mapped[str | None] = mapped_column(Text)
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # One organisation's own date, offered as a suggestion (whose, as shown beside the date
+    # while it is provisional): "Hillingdon CCG's own date, offered as a suggestion: ...".
+    suggestion: Mapped[str | None] = mapped_column(Text)
+    # A template date an admin confirmed or moved: how (confirmed | moved), by whom, when. Its
+    # source is then the milestone's, not the date's.
+    date_set: Mapped[str | None] = mapped_column(String(16))
+    date_set_by: Mapped[str | None] = mapped_column(String(32))
+    date_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sequence: Mapped[int] = mapped_column(
         Integer, default=0
     )  # raised on every change (iCalendar SEQUENCE)

@@ -33,6 +33,8 @@ class Duty(Base):
     due_anchor: Mapped[str | None] = mapped_column(String(64))  # template deadline it follows
     due_note: Mapped[str | None] = mapped_column(Text)  # the programme's suggestion: why this date
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Its deadline is one organisation's own date, offered as a suggestion (shown while provisional).
+    due_suggestion: Mapped[str | None] = mapped_column(Text)
     owner_id: Mapped[str | None] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), default="open")  # open|done|na|cancelled
     reason: Mapped[str | None] = mapped_column(Text)

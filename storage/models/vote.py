@@ -37,6 +37,9 @@ class Vote(Base):
     result: Mapped[str | None] = mapped_column(Text)  # JSON of the figures at closing
     checksum: Mapped[str | None] = mapped_column(String(64))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The duty this vote decides: carried under its rule and quorum, it discharges that duty.
+    # No foreign key (see migration 0020); duties are never deleted.
+    duty_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class Elector(Base):

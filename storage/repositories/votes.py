@@ -68,6 +68,18 @@ class VoteRepository:
             )
         )
 
+    def deciding(self, programme_id: int) -> dict[int, list[Vote]]:
+        """duty id -> the votes linked to decide it, oldest first."""
+        out: dict[int, list[Vote]] = {}
+        q = (
+            select(Vote)
+            .where(Vote.programme_id == programme_id, Vote.duty_id.is_not(None))
+            .order_by(Vote.id)
+        )
+        for vote in self.session.scalars(q):
+            out.setdefault(vote.duty_id, []).append(vote)
+        return out
+
     def due_to_close(self, now: datetime) -> list[Vote]:
         return list(
             self.session.scalars(

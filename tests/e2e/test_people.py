@@ -57,7 +57,7 @@ def test_a_person_is_looked_up_when_first_seen_and_renamed_by_user_change(runnin
     )
     _wait_for_name(running_app, "UADMIN", "Alex Smith (deactivated)")
     # Another workspace's directory is its own.
-    assert _name(running_app, "UADMIN", team="T2") == "UADMIN (not in the workspace directory)"
+    assert _name(running_app, "UADMIN", team="T2") == "UADMIN (not yet looked up)"
 
 
 def test_the_daily_sweep_pages_the_directory_once_a_day(sqlite_app, slack, monkeypatch):
@@ -81,3 +81,32 @@ def test_the_daily_sweep_pages_the_directory_once_a_day(sqlite_app, slack, monke
     with freeze_time("2026-03-03 03:00:00"):  # the next day: again
         sweep_directory(services, clock.now())
     assert len(slack.sent("users.list")) == 6
+
+
+def test_people_named_as_owners_are_looked_up_off_the_request_path(sqlite_app, slack):
+    app = sqlite_app
+    slack.directory["UPAT"] = slack_user("UPAT", "Pat Lee", "pat")
+    slack.directory["UJO"] = slack_user("UJO", "Jo Khan", "jo")
+    slack.not_found.add("UGONE")
+    app.command('setup "Hillingdon" --template co-commissioning --year 2014')
+    app.wait_until_known("UADMIN")
+    # Named before anyone looked them up: said so, not that they are absent.
+    assert _name(app, "UPAT") == "UPAT (not yet looked up)"
+    reply = app.reply(
+        'deadline add "Locality plans" in 20 days --owner <@UPAT|pat> --owner <@UGONE>'
+    )
+    assert "Added deadline" in reply
+    assert app.reply("duty owner 1 <@UJO|jo>").startswith("<@UJO>")
+    app.wait_until_known("UPAT", "UGONE", "UJO")
+    _wait_for_name(app, "UPAT", "Pat Lee")
+    _wait_for_name(app, "UJO", "Jo Khan")
+    assert _name(app, "UGONE") == "UGONE (not in the workspace directory)"
+    # Each once, whoever named them and however often.
+    app.command('deadline add "Board paper" in 30 days --owner <@UPAT|pat>')
+    looked_up = [b["user"] for b in slack.sent("users.info")]
+    assert sorted(looked_up) == ["UADMIN", "UGONE", "UJO", "UPAT"]
+    # The calendar feed names them.
+    feed = app.reply("calendar")
+    path = "/calendar/" + feed.split("/calendar/", 1)[1].split(".ics", 1)[0] + ".ics"
+    body = app.get(path).text.replace("\r\n ", "")
+    assert "Pat Lee" in body and "UGONE (not in the workspace directory)" in body

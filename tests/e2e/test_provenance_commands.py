@@ -68,12 +68,17 @@ def test_a_2026_programme_is_provisional_everywhere_until_confirmed(running_app,
     assert "Only the programme's admins" in refused
 
 
-def test_2014_dates_are_the_documented_ones_and_not_provisional(running_app, slack):
+def test_2014_dates_are_the_documented_ones_and_only_the_local_one_is_provisional(
+    running_app, slack
+):
     app = running_app
     app.command('setup "Hillingdon" --template co-commissioning --year 2014 --model joint')
     slack.wait_for("chat.postMessage")
     post = _posts(slack)[-1]
-    assert "as NHS England and the sources set them" in post and "provisional" not in post
+    assert "as the sources set them" in post
+    # Only Hillingdon CCG's own vote date is to confirm: offered as a suggestion, not as fixed.
+    [marked] = [line for line in post.splitlines() if "provisional" in line and "•" in line]
+    assert "Member practice vote" in marked and "Hillingdon CCG's own date" in marked
     assert "Fri 20 Jun 2014" in post and "Fri 30 Jan 2015" in post and "Fri 9 Jan 2015" not in post
 
 

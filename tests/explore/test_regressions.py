@@ -67,3 +67,21 @@ def test_choosing_the_model_is_the_evidence_of_deciding_it(world_of):
     shown = plain(world.run(f"/consult duty show {decide}")[-1])
     assert "Note: Model chosen: greater-involvement." in shown
     assert "Evidence:\n• the model chosen with `/consult programme model` by @admin" in shown
+
+
+# The evidence pack failed (UndefinedError on 'cancelled') once a duty was cancelled: here, a
+# second HWBB holds the first one's standing invitation. (Issue 23's first "Seen" item, fixed
+# on its own branch; the exploration found it on its first run.)
+PACK_AFTER_A_CANCELLED_DUTY = """
+# clock 2014-05-12 09:00 UTC
+/consult setup "Hillingdon co-commissioning" --template co-commissioning --model joint
+/consult stakeholder add hwbb "Hillingdon HWBB"
+/consult stakeholder add hwbb "Harrow HWBB"
+/consult evidence
+"""
+
+
+def test_the_pack_renders_after_a_duty_is_cancelled(world_of):
+    world = world_of(PACK_AFTER_A_CANCELLED_DUTY)
+    assert world.ids("SELECT count(*) FROM duty WHERE state = 'cancelled'") == [1]
+    assert "evidence pack" in world.out.texts[-1].lower()

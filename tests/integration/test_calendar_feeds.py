@@ -620,7 +620,7 @@ def test_owners_are_named_deactivated_marked_unknown_noted_and_a_rename_moves_th
     token = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
     first = fetch(any_services, token)
     assert _owners_line(first, "Locality board") == (
-        "Owners: Jane Patel, UNOBODY (not in the workspace directory)"
+        "Owners: Jane Patel, UNOBODY (not yet looked up)"
     )
     assert _owners_line(first, "Statement") == "Owner: Sam Old (deactivated)"
     # Nothing changed: the cheap path answers with the same ETag, without reading the items.

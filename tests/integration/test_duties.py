@@ -252,29 +252,44 @@ def test_significant_revision_consults_each_hwbb_again(any_services):
     ]
 
 
-def test_a_carried_vote_discharges_member_practices_support(any_services):
+def test_a_carried_vote_discharges_only_the_duty_it_is_linked_to(any_services):
     svc = any_services
     programme = setup(svc)
     from bot import clock
 
+    support = by_key(svc, programme, "member-practice-support")
     with svc.uow() as uow:
-        vote = uow.votes.create(
-            programme_id=programme.id, question="Join?", closes_at=clock.now(), opened_by="UADMIN"
+        unlinked = uow.votes.create(
+            programme_id=programme.id, question="Party?", closes_at=clock.now(), opened_by="UADMIN"
+        )
+        linked = uow.votes.create(
+            programme_id=programme.id,
+            question="Join?",
+            closes_at=clock.now(),
+            opened_by="UADMIN",
+            duty_id=support.id,
         )
         uow.commit()
-        vote_id = vote.id
+        unlinked_id, vote_id = unlinked.id, linked.id
     with svc.uow() as uow:
-        done = duties.on_vote_carried(uow, ADMIN, uow.programmes.get(programme.id), vote_id)
+        p = uow.programmes.get(programme.id)
+        # A carried vote that decides no duty changes none.
+        assert duties.on_vote_closed(uow, ADMIN, p, uow.votes.by_id(unlinked_id), True) is None
+        # A linked vote that did not carry leaves its duty open.
+        assert duties.on_vote_closed(uow, ADMIN, p, uow.votes.by_id(vote_id), False).state == "open"
+        done = duties.on_vote_closed(uow, ADMIN, p, uow.votes.by_id(vote_id), True)
         uow.commit()
-    assert [d.key for d in done] == ["member-practice-support"]
+    assert done.key == "member-practice-support"
     duty = by_key(svc, programme, "member-practice-support")
     with svc.uow() as uow:
         evidence = uow.duties.evidence(duty.id)
         assert duty.state == "done" and [(e.kind, e.vote_id) for e in evidence] == [
             ("vote", vote_id)
         ]
-        # Nothing else changed, and a second call finds nothing open to discharge.
+        # Nothing else changed, and a second call adds nothing.
         assert uow.duties.by_key(programme.id, "conflicts-of-interest").state == "open"
-        assert duties.on_vote_carried(uow, ADMIN, uow.programmes.get(programme.id), vote_id) == []
+        p = uow.programmes.get(programme.id)
+        duties.on_vote_closed(uow, ADMIN, p, uow.votes.by_id(vote_id), True)
+        assert len(uow.duties.evidence(duty.id)) == 1
         assert uow.session.scalar(select(Vote).where(Vote.id == vote_id)).state == "open"
         assert any(e.action == "duty.done" for e in uow.session.scalars(select(AuditEvent)))

@@ -64,7 +64,11 @@ def test_reminders_go_at_nine_on_the_moved_day_once_to_channel_and_owner(any_ser
     assert sweep(svc, "2014-12-24 09:00:00") == 2
     assert [(kind, to) for kind, to, _, _ in recorder.sent] == [("post", "C1"), ("dm", "UJANE")]
     kind, to, text, metadata = recorder.sent[0]
-    assert f"*{duty.id}*" in text and "Fri 9 Jan 2015 (in 16 days)" in text and "<@UJANE>" in text
+    assert (
+        f"*{duty.id}*" in text
+        and "Fri 9 Jan 2015 (9 working days left)" in text
+        and "<@UJANE>" in text
+    )
     assert metadata["event_payload"]["key"].startswith(f"duty:{duty.id}:2015-01-09:2014-12-24:")
     assert sweep(svc, "2014-12-24 09:01:00") == 0  # never twice
     assert sweep(svc, "2014-12-26 09:00:00") == 0  # Boxing Day's reminder already went on the 24th
@@ -79,7 +83,7 @@ def test_after_downtime_only_the_latest_missed_reminder_goes_marked_late(any_ser
     assert sweep(svc, "2015-01-08 11:00:00") == 2
     texts = [t for _, _, t, _ in recorder.sent]
     assert all("(Late: this reminder was due Thu 8 Jan 2015 09:00)" in t for t in texts)
-    assert all("tomorrow" in t for t in texts)
+    assert all("1 working day left" in t for t in texts)
     with any_services.uow() as uow:
         rows = [uow.deliveries.get(m["event_payload"]["key"]) for _, _, _, m in recorder.sent]
     assert all(r.state == "sent" and r.late for r in rows)

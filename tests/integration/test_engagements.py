@@ -269,7 +269,7 @@ def test_export_is_one_row_per_engagement_and_stakeholder_with_formulas_neutrali
         ("UJANE", "Jane Patel"),
         ("UJANE", "Jane Patel"),
         ("UJANE", "Jane Patel"),
-        ("UADMIN", "UADMIN (not in the workspace directory)"),
+        ("UADMIN", "UADMIN (not yet looked up)"),
     ]
     assert rows[0]["summary"] == '\'=HYPERLINK("http://evil")' and rows[0]["date"] == "2015-01-02"
     assert rows[2]["summary"] == "Café, “quoted”\nsecond line" and rows[2]["status"] == "withdrawn"

@@ -113,6 +113,7 @@ def build(svc):
     }
     with svc.uow() as uow:
         draft = uow.duties.by_key(programme.id, f"hwbb-draft-plan:{hwbb.id}")
+        support = uow.duties.by_key(programme.id, "member-practice-support")
     with freeze_time("2014-11-21 12:00:00"):
         duties.complete_duty(
             ADMIN,
@@ -123,7 +124,12 @@ def build(svc):
         )
     with freeze_time("2015-02-10 10:00:00"):
         view = votes.open_vote(
-            ADMIN, "C1", "Take on joint commissioning?", svc.uow(), closes_on=date(2015, 3, 4)
+            ADMIN,
+            "C1",
+            "Take on joint commissioning?",
+            svc.uow(),
+            closes_on=date(2015, 3, 4),
+            duty=str(support.id),  # the vote decides member practices' support
         )
         for code, choice in (("E1", "for"), ("E2", "for"), ("E3", "against")):
             votes.record_ballot(ADMIN, "C1", code, choice, svc.uow())
@@ -232,7 +238,10 @@ def test_the_figures_match_the_known_data_set(any_services):
     assert groups["constitution"] == [support]
     assert all(r.source for r in pack.duties + pack.checklist)
     assert any("the programme's suggestion" in n for n in opinion.due_notes)
-    assert not any(t.provisional for t in pack.timeline)  # 2014/15: the documented dates
+    # 2014/15: the documented dates; only Hillingdon CCG's own vote date is offered to confirm.
+    assert [t.what for t in pack.timeline if t.provisional] == [
+        "Member practice vote on the constitution change"
+    ]
     context = {(t.on, t.kind) for t in pack.timeline if t.kind == "context"}
     assert (date(2014, 5, 1), "context") in context and (date(2014, 12, 18), "context") in context
     assert {d["key"] for d in pack.documents} >= {"eoi-letter", "hwbb-letter", "nwl-paper"}
@@ -484,7 +493,7 @@ def test_the_pdf_is_a4_with_header_page_numbers_fingerprint_and_no_cut_rows(serv
         "Share of registered patients",
         "3 voted (75%)",
         "Engagement per week",
-        "Statutory duties",
+        "Duties of every kind",
         "2 of 8",
     ):
         assert figure in text, figure
@@ -596,7 +605,7 @@ def test_duty_owners_are_named_deactivated_marked_and_unknown_noted(any_services
     _, html = evidence.build_pack_html(any_services.uow, programme.id)
     assert "owner Jane &lt;b&gt;Patel&lt;/b&gt;" in html
     assert "owner Sam Old (deactivated)" in html
-    assert "owner UNOBODY (not in the workspace directory)" in html
+    assert "owner UNOBODY (not yet looked up)" in html
 
 
 def _chromium(*args, profile):

@@ -296,8 +296,6 @@ def test_the_directory_is_in_subject_access_and_forgetting_removes_the_names(hel
     assert [r["real_name"] for r in found["held"]["person"]] == ["Jane Patel"]
     forget_person(ADMIN, "C1", JANE.user_id, services.uow())
     with services.uow() as uow:
-        assert names_for(uow, "T1", [JANE.user_id])(JANE.user_id).endswith(
-            "(not in the workspace directory)"
-        )
+        assert names_for(uow, "T1", [JANE.user_id])(JANE.user_id).endswith("(not yet looked up)")
         # Another workspace's directory is that workspace's to forget.
         assert names_for(uow, "T2", [JANE.user_id])(JANE.user_id) == "Other Workspace Jane"

@@ -103,7 +103,7 @@ def test_you_said_we_did_against_a_known_data_set(any_services):
         "plan changed",
         "Lay chair and a published register of interests",
         date(2014, 10, 1),
-        "UADMIN (not in the workspace directory)",  # no directory entry: the id, with a note
+        "UADMIN (not yet looked up)",  # no directory entry: the id, with a note
     )
     assert (w.state, w.reason) == (
         "not-taken-forward",

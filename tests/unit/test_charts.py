@@ -92,13 +92,16 @@ def test_turnout_chart_counts_day_by_day_against_the_quorum():
 
 
 def test_duties_chart():
-    chart = charts.duties_chart(5, 3, 1)
+    chart = charts.duties_chart(5, 3, 1, [("Statutory duties", 6), ("National guidance", 3)])
     assert [(r.label, r.value) for r in chart.rows] == [
         ("done", 5),
         ("open", 3),
         ("not applicable", 1),
     ]
-    assert chart.alt == "Statutory duties: 5 done, 3 open and 1 not applicable, of 9."
+    assert chart.alt == (
+        "Duties of every kind: 5 done, 3 open and 1 not applicable, of 9 "
+        "(statutory duties 6; national guidance 3)."
+    )
 
 
 def _png(chart) -> Image.Image:

@@ -275,7 +275,9 @@ def test_citations_read_document_date_and_place():
 def test_2014_dates_are_exact_and_other_years_move_off_non_working_days():
     exact = programme_templates.key_dates(TEMPLATE, 2014)
     assert {d.key: d.due_on for d in exact} == {k: v[0] for k, v in DEADLINES.items()}
-    assert not any(d.provisional for d in exact)
+    # Only Hillingdon CCG's own vote date is offered as a suggestion, to confirm.
+    assert {d.key for d in exact if d.provisional} == {"member-vote"}
+    assert {d.key for d in exact if d.suggestion} == {"member-vote"}
     later = {d.key: d for d in programme_templates.key_dates(TEMPLATE, 2026)}
     assert later["expression-of-interest"].due_on == date(2026, 6, 19)  # 20 June 2026: a Saturday
     assert later["delegated-proforma"].due_on == date(2027, 1, 8)  # 9 January 2027: a Saturday

@@ -1,0 +1,28 @@
+"""Who confirmed (or moved) a template date, and when: a confirmed date says so, and its
+milestone's source is no longer shown as the source of the date.
+
+Revision ID: 0022_deadline_date_set
+Revises: 0021_suggested_dates
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0022_deadline_date_set"
+down_revision = "0021_suggested_dates"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("deadline") as batch:
+        batch.add_column(sa.Column("date_set", sa.String(length=16), nullable=True))
+        batch.add_column(sa.Column("date_set_by", sa.String(length=32), nullable=True))
+        batch.add_column(sa.Column("date_set_at", sa.DateTime(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("deadline") as batch:
+        batch.drop_column("date_set_at")
+        batch.drop_column("date_set_by")
+        batch.drop_column("date_set")
