@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot import clock
 from bot import duties as duty_rules
+from bot import votes as vote_rules
 from bot.digest import COVERAGE_DAYS, window_before
 from bot.services import votes as vote_service
 from bot.services.audit_trail import describe, verify_trail
@@ -105,6 +106,19 @@ def check_programme(world, programme, pdf: bool) -> None:
     for d in duties:
         if d.state == duty_rules.DONE and not evidence.get(d.id):
             raise AssertionError(f"duty {d.id} ({d.title[:60]}) is done without evidence")
+    # A vote is a duty's evidence only when linked to it and carried under its own rule.
+    for duty_id, vote_id in world.ids_pairs(
+        "SELECT e.duty_id, e.vote_id FROM duty_evidence e JOIN duty d ON d.id = e.duty_id"
+        " WHERE d.programme_id = :p AND e.kind = 'vote'",
+        p=pid,
+    ):
+        vote = next((v for v in records.votes if v.id == vote_id), None)
+        assert vote is not None and vote.duty_id == duty_id, (
+            f"vote {vote_id} is evidence of duty {duty_id} without being linked to it"
+        )
+        assert vote.state == "closed" and vote_rules.stored_result(vote).get("carried"), (
+            f"vote {vote_id} is evidence of duty {duty_id} but did not carry"
+        )
 
     # Each open vote's turnout is the same in the tally, the digest and the pack.
     pack_votes = {v.id: v.tally for v in pack.votes}

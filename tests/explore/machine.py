@@ -350,8 +350,9 @@ class ConsultMachine(RuleBasedStateMachine):
         quorum=st.sampled_from([None, 50, 75]),
         weighted=st.booleans(),
         group=st.sampled_from(GROUPS),
+        duty=st.one_of(st.none(), picks),
     )
-    def open_vote(self, closes, rule_, quorum, weighted, group):
+    def open_vote(self, closes, rule_, quorum, weighted, group, duty):
         line = (
             f'vote open "Take on joint commissioning?" --closes '
             f"{day(self.today() + timedelta(days=closes))} --rule {rule_}"
@@ -359,7 +360,15 @@ class ConsultMachine(RuleBasedStateMachine):
         line += f" --quorum {quorum}%" if quorum else ""
         line += " --weighted" if weighted else ""
         line += f' --group "{group}"' if group else ""
+        line += f" --duty {self._duty(duty)}" if duty is not None else ""
         self.run(line)
+
+    @precondition(lambda self: self.set_up)
+    @rule(duty=picks, vote=picks)
+    def decide_duty_by_vote(self, duty, vote):
+        """A duty linked afterwards to a vote, open or closed."""
+        vid = self._pick("SELECT id FROM vote WHERE programme_id = :p ORDER BY id", vote)
+        self.run(f"duty done {self._duty(duty)} --vote {vid}")
 
     @precondition(lambda self: self.set_up)
     @rule(choice=st.sampled_from(CHOICES), pick=picks, officer=st.booleans())

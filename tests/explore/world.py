@@ -229,8 +229,11 @@ class World:
 
     def ids(self, sql: str, **params) -> list[int]:
         """Ids the next step can name, read straight from the tables."""
+        return [row[0] for row in self.ids_pairs(sql, **params)]
+
+    def ids_pairs(self, sql: str, **params) -> list[tuple]:
         with self.services.engine.connect() as conn:
-            return [row[0] for row in conn.execute(text(sql), params)]
+            return [tuple(row) for row in conn.execute(text(sql), params)]
 
     # -- invariants
 
