@@ -8,6 +8,7 @@ files as comments), so a failing sequence prints as something to paste into
 
 from __future__ import annotations
 
+import atexit
 import io
 import logging
 import os
@@ -66,6 +67,7 @@ _templates: dict[str, str] = {}
 def _sqlite_template() -> str:
     if "sqlite" not in _templates:
         folder = Path(tempfile.mkdtemp(prefix="consult-explore-"))
+        atexit.register(shutil.rmtree, folder, True)
         url = f"sqlite:///{folder / 'template.db'}"
         bootstrap(Settings(database_url=url)).engine.dispose()
         _templates["sqlite"] = str(folder / "template.db")
@@ -78,10 +80,16 @@ def _pg_template(pg_url: str) -> str:
         admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
         url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
         bootstrap(Settings(database_url=url)).engine.dispose()
         _templates["pg"] = name
+
+        def drop_template():
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+        atexit.register(drop_template)  # a server of one's own keeps no leftovers
     return _templates["pg"]
 
 
