@@ -206,6 +206,7 @@ class World:
     def run(self, line: str) -> list[str]:
         """One `/consult` line, as typed in the shell; what Consult said back."""
         self.script.append(line)
+        print(f"> {line}", file=self.out.out)
         first = len(self.out.texts)
         run_line(self.services, ACTOR, CHANNEL, self.out, line)
         return self.out.texts[first:]
