@@ -235,11 +235,12 @@ def agree_invited_hwbb(
                 "`--board` goes with the duty to agree which Health and Wellbeing Board is "
                 "invited to the commissioning committee."
             )
+        _refuse_cancelled(duty)
         hwbbs = _hwbbs(uow, programme)
         board = _pick_hwbb(hwbbs, hwbb_ref)
         if duty.state != rules.DONE:
             _require_evidence(
-                uow, duty, evidence, f'/consult duty done {duty.id} --board "<board>"'
+                uow, duty, evidence, f'/consult duty done {duty.id} --board "{board[1]}"'
             )
         for ref in evidence:
             _add_evidence(uow, actor, programme, duty, ref)
@@ -251,7 +252,7 @@ def agree_invited_hwbb(
             audit(uow, actor, programme, "duty.done", "duty", duty.id, old, snapshot(duty))
         template = _template(programme)
         invitation = uow.duties.by_key(programme.id, INVITATION)
-        created = False
+        created, planned = False, None
         if invitation is None:
             plans = rules.planned_duties(template, programme.year, hwbbs, programme.model, board)
             made = _create(uow, actor, programme, [p for p in plans if p.key == INVITATION])
@@ -262,17 +263,21 @@ def agree_invited_hwbb(
                     f"Duty {invitation.id} (the standing invitation) is {invitation.state} "
                     "already; reopen it first to send it to another board."
                 )
-            p = next(
-                p
-                for p in rules.planned_duties(
-                    template, programme.year, hwbbs, programme.model, board
-                )
-                if p.key == INVITATION
+            planned = next(
+                (
+                    p
+                    for p in rules.planned_duties(
+                        template, programme.year, hwbbs, programme.model, board
+                    )
+                    if p.key == INVITATION
+                ),
+                None,
             )
+        if planned is not None:  # None: the model has no committee to invite a board to
             old = snapshot(invitation)
             invitation.stakeholder_id, invitation.title, invitation.updated_at = (
                 board[0],
-                p.title,
+                planned.title,
                 now,
             )
             invitation.state, invitation.reason = rules.OPEN, None
@@ -526,6 +531,13 @@ def _add_evidence(uow: UnitOfWork, actor: Actor, programme, duty, ref_text: str)
     return row, True
 
 
+def _refuse_cancelled(duty) -> None:
+    if duty.state == rules.CANCELLED:
+        raise Conflict(
+            f"Duty {duty.id} was cancelled: {duty.reason}. It comes back if the model changes back."
+        )
+
+
 def _require_evidence(uow: UnitOfWork, duty, evidence, command: str) -> None:
     """A duty is done when something shows it: the evidence given now, or added before."""
     if not evidence and not uow.duties.evidence(duty.id):
@@ -549,10 +561,7 @@ def complete_duty(
                 "Name the Health and Wellbeing Board agreed for the committee: "
                 f'`/consult duty done {duty.id} --board "<board>"`. Its standing invitation follows.'
             )
-        if duty.state == rules.CANCELLED:
-            raise Conflict(
-                f"Duty {duty.id} was cancelled: {duty.reason}. It comes back if the model changes back."
-            )
+        _refuse_cancelled(duty)
         if duty.state == rules.DONE and not evidence:
             raise Conflict(
                 f"Duty {duty.id} is already done. Add evidence with `/consult duty evidence {duty.id} <link>`."

@@ -85,3 +85,44 @@ def test_the_pack_renders_after_a_duty_is_cancelled(world_of):
     world = world_of(PACK_AFTER_A_CANCELLED_DUTY)
     assert world.ids("SELECT count(*) FROM duty WHERE state = 'cancelled'") == [1]
     assert "evidence pack" in world.out.texts[-1].lower()
+
+
+# `duty done <id> --board` on the agreement duty once a change of model had cancelled it:
+# "something went wrong" (StopIteration: the model plans no invitation to send).
+AGREE_AFTER_IT_WAS_CANCELLED = """
+# clock 2014-05-12 09:00 UTC
+/consult setup "Hillingdon co-commissioning" --template co-commissioning --model delegated
+/consult stakeholder add hwbb "Hillingdon HWBB"
+/consult stakeholder add hwbb "Harrow HWBB"
+/consult programme model undecided
+/consult duty done 20 --evidence https://example.org/plan.pdf --board "Hillingdon HWBB"
+"""
+
+
+def test_a_cancelled_agreement_is_refused_and_nothing_changes(world_of):
+    world = world_of(AGREE_AFTER_IT_WAS_CANCELLED)
+    refused = plain(world.out.texts[-1])
+    assert refused.startswith("Duty 20 was cancelled: Not needed under undecided.")
+    assert state_of(world, 20) == "cancelled"
+    assert world.ids("SELECT count(*) FROM duty_evidence WHERE duty_id = 20") == [0]
+
+
+# The same agreement kept open by its evidence through the change of model: done, and no
+# invitation is sent under a model with no committee (it was StopIteration too).
+AGREE_UNDER_A_MODEL_WITHOUT_A_COMMITTEE = """
+# clock 2014-05-12 09:00 UTC
+/consult setup "Hillingdon co-commissioning" --template co-commissioning --model delegated
+/consult stakeholder add hwbb "Hillingdon HWBB"
+/consult stakeholder add hwbb "Harrow HWBB"
+/consult duty evidence 20 https://example.org/minutes.pdf
+/consult programme model undecided
+/consult duty done 20 --board "Hillingdon HWBB"
+"""
+
+
+def test_an_agreement_kept_through_a_change_of_model_is_done_without_an_invitation(world_of):
+    world = world_of(AGREE_UNDER_A_MODEL_WITHOUT_A_COMMITTEE)
+    assert plain(world.out.texts[-1]).startswith("Done: *20* Agreed: Hillingdon HWBB is invited.")
+    assert state_of(world, 20) == "done"
+    invitation = world.ids("SELECT state FROM duty WHERE key LIKE 'hwbb-standing-invitation%'")
+    assert invitation == ["cancelled"]

@@ -51,7 +51,8 @@ class InvariantBroken(AssertionError):
     @property
     def kind(self) -> str:
         """What broke, without the numbers that differ between sequences."""
-        return re.sub(r"\d+", "N", self.what.splitlines()[0])[:200]
+        first = re.sub(r"\(ref [0-9a-f]+\)", "", self.what.splitlines()[0])
+        return re.sub(r"\d+", "N", first)[:200]
 
 
 # A long run goes on after a failure, looking for other defects: the kinds found so far.
