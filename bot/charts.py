@@ -166,7 +166,7 @@ def duties_chart(
         Row("open", open_, f"{open_:,}", DUTY_COLOURS["open"], total),
         Row("not applicable", na, f"{na:,}", DUTY_COLOURS["na"], total),
     )
-    kinds = "; ".join(f"{label.lower()} {n:,}" for label, n in by_kind or [])
+    kinds = "; ".join(f"{label} {n:,}" for label, n in by_kind or [])
     alt = (
         f"Duties of every kind: {done:,} done, {open_:,} open and {na:,} not applicable, "
         f"of {total:,}" + (f" ({kinds})." if kinds else ".")

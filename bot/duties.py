@@ -30,7 +30,7 @@ CANCELLED = "cancelled"
 # Evidence that is a decision made in Consult itself (the model chosen), not a link or a record.
 DECISION = "decision"
 # Every state a duty can reach, as people read it (the pack shows cancelled ones too).
-STATE_LABELS = {OPEN: "open", DONE: "done", NA: "not applicable", CANCELLED: "not needed now"}
+STATE_LABELS = {OPEN: "open", DONE: "done", NA: "not applicable", CANCELLED: "cancelled"}
 # What a duty is, from where its force comes: an Act (with the section where the sources cite
 # one), national guidance, the CCG's constitution, or the programme's own decision.
 STATUTORY, GUIDANCE, CONSTITUTION, LOCAL = "statutory", "guidance", "constitution", "local"

@@ -16,9 +16,10 @@ def test_the_pack_renders_after_a_second_board_cancels_the_invitation(services):
     s.run('stakeholder add hwbb "Hillingdon HWBB"')
     said = s.run('stakeholder add hwbb "Ealing HWBB"')
     html = s.pack()
-    # The first board's invitation waits for the agreement: kept, and shown as not needed now.
-    assert "Not needed under the chosen model (1)" in html
-    assert "Issue Hillingdon HWBB a standing invitation" in html and "not needed now" in html
+    # The first board's invitation waits for the agreement: kept, shown as cancelled, and why.
+    assert "Cancelled: not needed now (1)" in html
+    assert "Issue Hillingdon HWBB a standing invitation" in html
+    assert ">cancelled</span>" in html and "Waiting for the agreement" in html
     assert said  # the board was added
 
 
@@ -30,7 +31,7 @@ def test_the_pack_renders_after_the_model_goes_back_to_greater_involvement(servi
         "programme model greater-involvement"
     )
     html = s.pack()
-    assert "Not needed under the chosen model" in html
+    assert "Cancelled: not needed now" in html and "Not needed under greater-involvement" in html
     assert "Win member practices&#39; support" in html
 
 
@@ -72,7 +73,7 @@ def test_the_pack_renders_for_every_state(services):
     s.run("issue merge Parking Estates")
     html = s.pack()
     for shown in (
-        "not needed now",
+        ">cancelled</span>",
         "not applicable",
         "Covered by the ICS board",
         "Expression of interest to NHS England (sections A to H) (done)",

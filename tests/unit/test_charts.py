@@ -100,7 +100,7 @@ def test_duties_chart():
     ]
     assert chart.alt == (
         "Duties of every kind: 5 done, 3 open and 1 not applicable, of 9 "
-        "(statutory duties 6; national guidance 3)."
+        "(Statutory duties 6; National guidance 3)."
     )
 
 

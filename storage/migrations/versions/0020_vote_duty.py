@@ -18,8 +18,7 @@ depends_on = None
 def upgrade() -> None:
     # A plain column, no foreign key: adding one rebuilds the vote table on SQLite, and its
     # children (electors, ballots, tallies) would go with the old table. Duties are never deleted.
-    with op.batch_alter_table("vote") as batch:
-        batch.add_column(sa.Column("duty_id", sa.Integer(), nullable=True))
+    op.add_column("vote", sa.Column("duty_id", sa.Integer(), nullable=True))
     op.create_index("ix_vote_duty_id", "vote", ["duty_id"])
     op.execute(
         "UPDATE vote SET duty_id = (SELECT MIN(e.duty_id) FROM duty_evidence e "
@@ -29,6 +28,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain DROP COLUMN, as upgrade adds them: a batch copy would cascade-delete child rows.
     op.drop_index("ix_vote_duty_id", table_name="vote")
-    with op.batch_alter_table("vote") as batch:
-        batch.drop_column("duty_id")
+    op.drop_column("vote", "duty_id")

@@ -20,10 +20,8 @@ HILLINGDON = "Hillingdon CCG's own date, offered as a suggestion: each CCG sets 
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("deadline") as batch:
-        batch.add_column(sa.Column("suggestion", sa.Text(), nullable=True))
-    with op.batch_alter_table("duty") as batch:
-        batch.add_column(sa.Column("due_suggestion", sa.Text(), nullable=True))
+    op.add_column("deadline", sa.Column("suggestion", sa.Text(), nullable=True))
+    op.add_column("duty", sa.Column("due_suggestion", sa.Text(), nullable=True))
     untouched = (
         "template_key = 'member-vote' AND state = 'open' AND sequence = 0 AND programme_id IN "
         "(SELECT id FROM programme WHERE template = 'co-commissioning')"
@@ -43,7 +41,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("duty") as batch:
-        batch.drop_column("due_suggestion")
-    with op.batch_alter_table("deadline") as batch:
-        batch.drop_column("suggestion")
+    # Plain DROP COLUMN, as upgrade adds them: a batch copy would cascade-delete child rows.
+    op.drop_column("duty", "due_suggestion")
+    op.drop_column("deadline", "suggestion")

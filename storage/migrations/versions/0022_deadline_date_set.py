@@ -15,14 +15,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("deadline") as batch:
-        batch.add_column(sa.Column("date_set", sa.String(length=16), nullable=True))
-        batch.add_column(sa.Column("date_set_by", sa.String(length=32), nullable=True))
-        batch.add_column(sa.Column("date_set_at", sa.DateTime(), nullable=True))
+    op.add_column("deadline", sa.Column("date_set", sa.String(length=16), nullable=True))
+    op.add_column("deadline", sa.Column("date_set_by", sa.String(length=32), nullable=True))
+    op.add_column("deadline", sa.Column("date_set_at", sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("deadline") as batch:
-        batch.drop_column("date_set_at")
-        batch.drop_column("date_set_by")
-        batch.drop_column("date_set")
+    # Plain DROP COLUMN, as upgrade adds them: a batch copy would cascade-delete child rows.
+    op.drop_column("deadline", "date_set_at")
+    op.drop_column("deadline", "date_set_by")
+    op.drop_column("deadline", "date_set")
