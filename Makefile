@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: run test test-unit test-integration test-e2e lint format bench soak profile install install-dev migrate clean
+.PHONY: run test test-unit test-integration test-e2e explore lint format bench soak profile install install-dev migrate clean
 
 # Runtime dependencies only (what `make run` needs).
 $(STAMP): pyproject.toml requirements.lock
@@ -48,6 +48,14 @@ test-integration: install-dev
 test-e2e: install-dev
 	tests/system-deps.sh
 	tests/with-postgres.sh $(PY) -m pytest tests/e2e tests/security $(PYTEST_ARGS)
+
+# Random sequences of real /consult commands for EXPLORE_MINUTES (default 10; split between
+# SQLite and the throwaway PostgreSQL), invariants checked after every step. A failure prints
+# the shrunk sequence as shell input (README, "Exploring the command surface").
+EXPLORE_MINUTES ?= 10
+explore: install-dev
+	tests/system-deps.sh
+	EXPLORE_MINUTES=$(EXPLORE_MINUTES) tests/with-postgres.sh $(PY) -m pytest tests/explore/test_explore.py -x -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -27,6 +27,8 @@ STATES = (OPEN, DONE, NA)
 DUTY, EOI = "duty", "eoi"  # sections: duties, expression-of-interest checklist
 # Cancelled: not needed under the programme's model; kept with its evidence, never deleted.
 CANCELLED = "cancelled"
+# Evidence that is a decision made in Consult itself (the model chosen), not a link or a record.
+DECISION = "decision"
 # Every state a duty can reach, as people read it (the pack shows cancelled ones too).
 STATE_LABELS = {OPEN: "open", DONE: "done", NA: "not applicable", CANCELLED: "cancelled"}
 # What a duty is, from where its force comes: an Act (with the section where the sources cite

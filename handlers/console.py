@@ -142,15 +142,13 @@ def directory_names(services, team_id: str = LOCAL_TEAM):
 def run_shell(
     services, user: str, channel: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
 ) -> int:
-    from handlers.commands import CommandRequest, dispatch
-
     interactive = stdin.isatty()
     if interactive:
         print(f"Consult shell, as @{user} in #{channel}. Type /consult help, or quit.", file=stdout)
     messenger = ConsoleMessenger(
         stdout, Path(services.settings.data_dir), name=directory_names(services)
     )
-    actor = Actor(team_id=LOCAL_TEAM, user_id=user, _is_workspace_admin=(user == LOCAL_ADMIN))
+    actor = shell_actor(user)
     while True:
         if interactive:
             print("> ", end="", file=stdout, flush=True)
@@ -164,13 +162,23 @@ def run_shell(
             break
         if not interactive:
             print(f"> {line}", file=stdout)
-        if not line.startswith("/consult"):
-            messenger.reply("Type a slash command, like /consult help.")
-            continue
-        text = line[len("/consult") :].strip()
-        dispatch(
-            CommandRequest(
-                actor=actor, channel_id=channel, text=text, services=services, out=messenger
-            )
-        )
+        run_line(services, actor, channel, messenger, line)
     return 0
+
+
+def shell_actor(user: str = LOCAL_ADMIN) -> Actor:
+    """Who types in the shell: the local admin is a workspace admin, anyone else is not."""
+    return Actor(team_id=LOCAL_TEAM, user_id=user, _is_workspace_admin=(user == LOCAL_ADMIN))
+
+
+def run_line(services, actor: Actor, channel: str, messenger, line: str) -> None:
+    """One line typed in the shell, through the same dispatcher as Slack's `/consult`."""
+    from handlers.commands import CommandRequest, dispatch
+
+    if not line.startswith("/consult"):
+        messenger.reply("Type a slash command, like /consult help.")
+        return
+    text = line[len("/consult") :].strip()
+    dispatch(
+        CommandRequest(actor=actor, channel_id=channel, text=text, services=services, out=messenger)
+    )

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import io
 
-from bot.context import Actor
 from handlers.commands import CommandRequest, dispatch
-from handlers.console import LOCAL_ADMIN, LOCAL_TEAM, ConsoleMessenger
+from handlers.console import LOCAL_ADMIN, ConsoleMessenger, shell_actor
 
 
 class _Messenger(ConsoleMessenger):
@@ -28,7 +27,7 @@ class Session:
     def __init__(self, services, user: str = LOCAL_ADMIN, channel: str = "C1"):
         self.services = services
         self.channel = channel
-        self.actor = Actor(LOCAL_TEAM, user, _is_workspace_admin=(user == LOCAL_ADMIN))
+        self.actor = shell_actor(user)
         self.files: dict[str, bytes] = {}
 
     def run(self, text: str) -> str:

@@ -197,6 +197,11 @@ def reconcile_model(uow: UnitOfWork, actor: Actor, programme, old_model: str | N
             old = snapshot(duty)
             duty.state, duty.updated_at = rules.DONE, now
             duty.notes = f"Model chosen: {programme.model}."
+            # The choice itself is its evidence: who made it, and when, with the note above.
+            row = uow.duties.add_evidence(
+                duty_id=duty.id, kind=rules.DECISION, added_by=actor.user_id, added_at=now
+            )
+            audit(uow, actor, programme, "duty.evidence", "duty", duty.id, after=snapshot(row))
             audit(uow, actor, programme, "duty.done", "duty", duty.id, old, snapshot(duty))
             changes.done.append(duty)
         elif duty.state == rules.OPEN and not uow.duties.evidence(duty.id):
@@ -238,11 +243,17 @@ def follow_deadline(uow: UnitOfWork, actor: Actor, programme, deadline) -> list:
 
 
 def choose_stakeholder(
-    actor: Actor, channel_id: str, duty_ref: str, choice_ref: str, uow: UnitOfWork
+    actor: Actor,
+    channel_id: str,
+    duty_ref: str,
+    choice_ref: str,
+    uow: UnitOfWork,
+    evidence: list[str] = (),
 ):
     """A duty that settles which stakeholder another duty is for (e.g. which Health and
-    Wellbeing Board is invited to the commissioning committee) is done with that choice, and
-    the other duty goes to the one chosen. Returns (choosing duty, chosen duty, created?)."""
+    Wellbeing Board is invited to the commissioning committee) is done with that choice, once
+    something shows it (`evidence`, or evidence added before), and the other duty goes to the
+    one chosen. Returns (choosing duty, chosen duty, created?)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "change duties")
@@ -258,8 +269,15 @@ def choose_stakeholder(
                     else "; this programme has none."
                 )
             )
+        _refuse_cancelled(duty)
         members = [(s.id, s.name) for s in uow.stakeholders.list(programme.id, spec["type"])]
         pick = _pick(members, choice_ref, spec)
+        if duty.state != rules.DONE:
+            _require_evidence(
+                uow, duty, evidence, f'/consult duty done {duty.id} --board "{pick[1]}"'
+            )
+        for ref in evidence:
+            _add_evidence(uow, actor, programme, duty, ref)
         now = clock.now()
         if duty.state != rules.DONE:
             old = snapshot(duty)
@@ -279,7 +297,10 @@ def choose_stakeholder(
         if held is None:
             made = _create(uow, actor, programme, [planned] if planned else [])
             held, created = (made[0], True) if made else (None, False)
-        elif held.state == rules.CANCELLED or held.stakeholder_id != pick[0]:
+        # planned None: the model has nothing for the choice to go to (no committee)
+        elif planned is not None and (
+            held.state == rules.CANCELLED or held.stakeholder_id != pick[0]
+        ):
             if held.state == rules.DONE:
                 raise Conflict(
                     f"Duty {held.id} ({held.title}) is {held.state} already; reopen it first "
@@ -586,6 +607,23 @@ def _add_evidence(uow: UnitOfWork, actor: Actor, programme, duty, ref_text: str)
     return row, True
 
 
+def _refuse_cancelled(duty) -> None:
+    if duty.state == rules.CANCELLED:
+        raise Conflict(
+            f"Duty {duty.id} was cancelled: {duty.reason}. It comes back if the model changes back."
+        )
+
+
+def _require_evidence(uow: UnitOfWork, duty, evidence, command: str) -> None:
+    """A duty is done when something shows it: the evidence given now, or added before."""
+    if not evidence and not uow.duties.evidence(duty.id):
+        raise Conflict(
+            f"Duty {duty.id} has no evidence yet, so it can't be marked done: give it with "
+            f"`{command} --evidence <link or engagement number>`, or first with "
+            f"`/consult duty evidence {duty.id} <link or engagement number>`."
+        )
+
+
 def complete_duty(
     actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork, evidence: list[str] = ()
 ):
@@ -601,14 +639,12 @@ def complete_duty(
                 f'`/consult duty done {duty.id} --board "<{spec.get("noun", "name")}>"`. '
                 + spec.get("follows", "The duty that waits for the choice follows.")
             )
-        if duty.state == rules.CANCELLED:
-            raise Conflict(
-                f"Duty {duty.id} was cancelled: {duty.reason}. It comes back if the model changes back."
-            )
+        _refuse_cancelled(duty)
         if duty.state == rules.DONE and not evidence:
             raise Conflict(
                 f"Duty {duty.id} is already done. Add evidence with `/consult duty evidence {duty.id} <link>`."
             )
+        _require_evidence(uow, duty, evidence, f"/consult duty done {duty.id}")
         for ref in evidence:
             _add_evidence(uow, actor, programme, duty, ref)
         if duty.state != rules.DONE:

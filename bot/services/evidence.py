@@ -845,6 +845,12 @@ def evidence_item(ev, lookups: EvidenceLookups) -> EvidenceItem:
         return EvidenceItem(
             "vote", text, on=_local_date(v.closed_at, tz) if v and v.closed_at else None
         )
+    if ev.kind == duty_rules.DECISION:
+        return EvidenceItem(
+            ev.kind,
+            "The model chosen in Consult (programme model)",
+            on=_local_date(ev.added_at, tz),
+        )
     label = "Slack message: " if ev.kind == "permalink" else "Document: "
     return EvidenceItem(ev.kind, label + ev.url, url=ev.url, on=_local_date(ev.added_at, tz))
 

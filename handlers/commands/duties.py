@@ -17,7 +17,7 @@ from .subcommand import CommandRequest, subcommand
 LIST_USAGE = """/consult duties              # duties grouped by kind (statutory, case law, guidance, constitution, local), open first
 /consult duties checklist    # the template's checklist (co-commissioning: `eoi`, sections A to H; service-change: `gunning`)"""
 USAGE = """/consult duty show <id>
-/consult duty done <id> [--evidence <url | engagement number | message link>] [--board "<name>"]   # --board: the stakeholder agreed, for a duty that chooses one (e.g. the HWBB invited to the committee)
+/consult duty done <id> --evidence <url | engagement number | message link> [--board "<name>"]   # no evidence, no done (unless added before); --board: the stakeholder agreed, for a duty that chooses one (e.g. the HWBB invited to the committee)
 /consult duty done <id> --vote <vote id>   # a vote that carried under its rule and quorum (an open one: decides it at closing)
 /consult duty na <id> "<reason>"
 /consult duty reopen <id>
@@ -219,6 +219,8 @@ def _evidence_line(row, engagements, votes) -> str:
             if vote is not None
             else f"vote #{row.vote_id}, carried"
         )
+    if row.kind == rules.DECISION:
+        return f"the model chosen with `/consult programme model` by <@{row.added_by}>, {format_date(row.added_at.date())}"
     return f"<{row.url}>" if row.kind == "url" else f"<{row.url}|message in Slack>"
 
 
@@ -309,9 +311,8 @@ def _done(req: CommandRequest, rest: list[str]) -> None:
             _one(p.words, "Say which duty is done, by its number."),
             p.opt("board"),
             req.uow,
+            evidence=p.all("evidence"),
         )
-        for ref in p.all("evidence"):
-            svc.add_duty_evidence(req.actor, req.channel_id, str(agreed.id), ref, req.uow)
         req.out.reply(
             f"Done: *{agreed.id}* {esc(agreed.notes or '')}"
             + (
@@ -328,12 +329,9 @@ def _done(req: CommandRequest, rest: list[str]) -> None:
         req.uow,
         evidence=p.all("evidence"),
     )
-    tail = (
-        f" It has {count} piece{'s' if count != 1 else ''} of evidence."
-        if count
-        else f" It has no evidence yet: add it with `/consult duty evidence {duty.id} <link or engagement number>`."
+    req.out.reply(
+        f"Done: *{duty.id}* {esc(duty.title)}. It has {count} piece{'s' if count != 1 else ''} of evidence."
     )
-    req.out.reply(f"Done: *{duty.id}* {esc(duty.title)}.{tail}")
 
 
 def _na(req: CommandRequest, rest: list[str]) -> None:

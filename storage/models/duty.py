@@ -48,7 +48,7 @@ class DutyEvidence(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     duty_id: Mapped[int] = mapped_column(ForeignKey("duty.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # engagement | url | permalink | vote
+    kind: Mapped[str] = mapped_column(String(16))  # engagement | url | permalink | vote | decision
     engagement_id: Mapped[int | None] = mapped_column(
         ForeignKey("engagement.id", ondelete="SET NULL")
     )

@@ -123,7 +123,9 @@ def test_two_hwbbs_agree_which_is_invited(running_app, slack):
     assert "Issue Hillingdon HWBB a standing invitation" not in listing  # waits for the agreement
     needs = app.reply(f"duty done {agree}")
     assert "--board" in needs
-    reply = app.reply(f'duty done {agree} --board "Ealing"')
+    needs = app.reply(f'duty done {agree} --board "Ealing"')
+    assert "no evidence yet" in needs and "--evidence" in needs
+    reply = app.reply(f'duty done {agree} --board "Ealing" --evidence https://example.org/minutes')
     assert reply.startswith(f"Done: *{agree}* Agreed: Ealing HWBB is invited.")
     assert "Issue Ealing HWBB a standing invitation" in reply
     listing = app.reply("duties")

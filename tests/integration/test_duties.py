@@ -219,7 +219,7 @@ def test_only_admins_change_duties_and_the_refusal_names_them(any_services):
         with pytest.raises(Forbidden, match="<@UADMIN>"):
             attempt()
     programmes.grant_role(ADMIN, "C1", "UOTHER", "admin", svc.uow())
-    done, _ = duties.complete_duty(OTHER, "C1", str(duty.id), svc.uow())
+    done, _ = duties.complete_duty(OTHER, "C1", str(duty.id), svc.uow(), ["https://example.org/a"])
     assert done.state == "done"
 
 

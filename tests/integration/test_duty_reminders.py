@@ -93,6 +93,6 @@ def test_a_done_duty_is_not_reminded(any_services):
     svc = any_services
     programme, duty, recorder = prepare(svc)
     with freeze_time("2014-12-20 12:00:00"):
-        duties.complete_duty(ADMIN, "C1", str(duty.id), svc.uow())
+        duties.complete_duty(ADMIN, "C1", str(duty.id), svc.uow(), ["https://example.org/plan"])
     assert sweep(svc, "2014-12-24 09:00:00") == 0
     assert recorder.sent == []

@@ -209,8 +209,14 @@ def test_two_hwbbs_agree_which_is_invited_then_the_invitation(any_services):
     with pytest.raises(UsageError, match="No Health and Wellbeing Board matches"):
         duties.choose_stakeholder(ADMIN, "C1", str(agree.id), "Brent", any_services.uow())
 
+    # The agreement is done when something shows it: the minutes, say.
+    with pytest.raises(Conflict, match="no evidence yet"):
+        duties.choose_stakeholder(ADMIN, "C1", str(agree.id), "ealing", any_services.uow())
+    _, dus = rows(any_services, programme)
+    assert dus["hwbb-agree-invitee"].state == "open"
+    assert dus["hwbb-standing-invitation"].state == "cancelled"
     done, invitation, _ = duties.choose_stakeholder(
-        ADMIN, "C1", str(agree.id), "ealing", any_services.uow()
+        ADMIN, "C1", str(agree.id), "ealing", any_services.uow(), ["https://example.org/minutes"]
     )
     assert done.state == "done" and "Ealing HWBB" in done.notes
     assert invitation.state == "open" and invitation.stakeholder_id == b.id
