@@ -54,7 +54,7 @@ def test_a_duty_is_done_only_with_evidence(world_of):
 # Choosing the model marked "Decide which model to propose" done with no evidence at all.
 MODEL_CHOSEN_WITHOUT_EVIDENCE = """
 # clock 2014-05-12 09:00 UTC
-/consult setup "Hillingdon co-commissioning" --template co-commissioning --year 2027 --model undecided
+/consult setup "Hillingdon co-commissioning" --template co-commissioning --year 2014 --model undecided
 /consult programme model greater-involvement
 /consult programme model joint
 """
