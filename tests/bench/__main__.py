@@ -538,7 +538,8 @@ def summarise(
         n = max(personal["people"], 1)
         line = (
             f"Personal digests, every member of every programme opted in ({personal['people']:,} "
-            f"people, daily): the 09:00 sweep took {personal['sweep']:.1f} s, "
+            f"people, daily): the sweeps from 09:00 ({personal['ticks']} a minute apart, at most "
+            f"{personal['per_tick']:,} people each) took {personal['sweep']:.1f} s in all, "
             f"{personal['sweep'] / n * 1000:.1f} ms per person (finding the {personal['due']:,} due: "
             f"{personal['finding'] * 1000:.0f} ms in all; composing, rendering and the ledger: the "
             f"rest), sending {personal['dms']:,} DMs (the others had nothing); the next minute's "

@@ -144,6 +144,8 @@ def test_the_personal_digest_sweep_measure(pg_url):
     assert "error" not in found, found
     assert found["people"] > 0 and found["due"] == found["people"]
     assert 0 < found["dms"] <= found["people"]  # those with nothing get no DM
+    # A tick takes at most per_tick people: the sweeps go on until everyone is settled.
+    assert found["ticks"] == -(-found["people"] // found["per_tick"])
     engine = create_engine(pg_url)
     try:
         with engine.connect() as conn:  # it leaves nothing behind for the other measurements
