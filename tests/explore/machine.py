@@ -33,6 +33,15 @@ OTHERS = {
     "patient-group": ["Patient Reference Group"],
     "nhse": ["NHS England London"],
 }
+# The service-change template: ICBs took over from CCGs on 1 July 2022 (the template
+# refuses a decision before then), and the bodies it engages.
+ICBS_BEGAN = date(2022, 7, 1)
+ICB_OTHERS = [
+    ("hosc", "North County Council HOSC"),
+    ("vcse", "North Stroke Association"),
+    ("healthwatch", "Healthwatch North"),
+    ("provider", "North Hospitals NHS Trust"),
+]
 GROUPS = [None, "North", "South"]
 KINDS = ["meeting", "email", "letter", "call", "event", "survey", "board-paper", "other"]
 POSITIONS = [None, "support", "oppose", "undecided", "neutral"]
@@ -44,6 +53,8 @@ READS = [
     "coverage practice",
     "duties",
     "duties eoi",
+    "duties gunning",
+    "templates",
     "deadlines",
     "deadlines --all",
     "actions",
@@ -121,6 +132,22 @@ class ConsultMachine(RuleBasedStateMachine):
     @initialize(start=st.sampled_from(STARTS))
     def begin(self, start):
         self.world = World(start, self.engine_name)
+
+    @precondition(lambda self: not self.set_up and self.today() >= ICBS_BEGAN)
+    @rule(
+        weeks=st.integers(min_value=6, max_value=160),
+        others=st.sets(st.sampled_from(ICB_OTHERS), min_size=1),
+    )
+    def setup_service_change(self, weeks, others):
+        """An ICB's service change consultation, its decision some weeks ahead, and the
+        bodies it engages (the rules that follow use whatever template the programme has)."""
+        decision = day(self.today() + timedelta(weeks=weeks))
+        self.run(
+            f'setup "North ICB stroke services" --template service-change --decision {decision}'
+        )
+        self.set_up = self.world.programme() is not None
+        for type_, name in sorted(others):
+            self.run(f"stakeholder add {type_} {quoted(name)}")
 
     @precondition(lambda self: not self.set_up)
     @rule(
