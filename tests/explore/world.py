@@ -19,6 +19,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import matplotlib.dates  # noqa: F401 (see below)
 from freezegun import freeze_time
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -38,6 +39,10 @@ WENT_WRONG = "something went wrong"
 PDF_EVERY = int(os.environ.get("EXPLORE_PDF_EVERY", "10"))
 # Hypothesis reads the real clock for its own bookkeeping.
 NOT_FROZEN = ["hypothesis"]
+# matplotlib registers its date converter when matplotlib.dates is first imported: imported
+# under a frozen clock, it is registered for freezegun's stand-in date class only, and the
+# real dates PostgreSQL's driver returns then cannot be drawn (a chart of a vote's turnout).
+# Imported here, before any clock is frozen, it is registered as in production.
 
 
 class InvariantBroken(AssertionError):
