@@ -231,6 +231,15 @@ class SubscribePage:
     webcal: str
 
 
+def _live(feed, digest: str) -> bool:
+    """Whether a feed found by a token's hash is a live address (compared in constant time)."""
+    return (
+        feed is not None
+        and hmac.compare_digest(feed.token_hash, digest)
+        and feed.revoked_at is None
+    )
+
+
 def subscribe_page(uow: UnitOfWork, token: str, public_base_url: str) -> SubscribePage | None:
     """The page behind a live address, or None for any token that is not one (as fetch_feed).
 
@@ -240,11 +249,7 @@ def subscribe_page(uow: UnitOfWork, token: str, public_base_url: str) -> Subscri
     digest = hash_token(token)
     with uow:
         feed = uow.feeds.by_token_hash(digest)
-        if (
-            feed is None
-            or not hmac.compare_digest(feed.token_hash, digest)
-            or feed.revoked_at is not None
-        ):
+        if not _live(feed, digest):
             return None
         programme = uow.programmes.get(feed.programme_id)
         web, webcal = addresses(public_base_url, token)
@@ -302,11 +307,7 @@ def fetch_feed(uow: UnitOfWork, token: str) -> FeedBody | None:
     digest = hash_token(token)
     with uow:
         feed = uow.feeds.lookup(digest)
-        if (
-            feed is None
-            or not hmac.compare_digest(feed.token_hash, digest)
-            or feed.revoked_at is not None
-        ):
+        if not _live(feed, digest):
             return None
         now = clock.now().replace(microsecond=0)
         uow.feeds.record_fetch(feed.id, now)
