@@ -29,8 +29,9 @@ log = logging.getLogger("consult.calendar")
 
 FLUSH_SECONDS = 5.0
 
-_buffers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+# Every buffer still in use, for the write at exit; each belongs to its database's
+# UnitOfWorkFactory, which hands it to the calendar feeds repository.
+_live: weakref.WeakSet[FetchBuffer] = weakref.WeakSet()
 
 
 class FetchBuffer:
@@ -42,6 +43,7 @@ class FetchBuffer:
         self._pending: dict[int, tuple[int, datetime]] = {}
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        _live.add(self)
 
     def add(self, feed_id: int, at: datetime) -> None:
         with self._lock:
@@ -104,18 +106,9 @@ class FetchBuffer:
         self._wake.set()
 
 
-def buffer_for(engine: Engine) -> FetchBuffer:
-    """The process's buffer for this database."""
-    with _lock:
-        found = _buffers.get(engine)
-        if found is None:
-            found = _buffers[engine] = FetchBuffer(engine)
-        return found
-
-
 def flush_all() -> None:
-    """Write every buffer now (at shutdown)."""
-    for found in list(_buffers.values()):
+    """Write every live buffer now (at exit)."""
+    for found in list(_live):
         try:
             found.flush()
         except Exception:

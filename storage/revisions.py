@@ -2,8 +2,8 @@
 
 `programme.revision` is the programme's change counter: every commit that
 changes what Consult shows about a programme raises it by one, in the same
-transaction (AuditRepository's before-commit step, which already locks each
-touched programme's row). Read models cached per process compare it with
+transaction (UnitOfWork.commit(), in the step that also extends each
+programme's audit chain under a lock on its row). Read models cached per process compare it with
 one indexed read (bot/services/read_models.py).
 
 A transaction touches a programme when it:
@@ -22,7 +22,7 @@ mark), and a feed's fetch statistics (written with Core DML, untouched).
 from __future__ import annotations
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from storage.models import Base
 
@@ -34,6 +34,7 @@ NOT_CONTENT = frozenset(
 
 _KEY = "consult.touched_programmes"
 _VIA = "consult.touched_via"
+_WROTE = "consult.wrote"
 
 
 def _parent_fk(table):
@@ -91,27 +92,35 @@ def _value(state, column: str):
     return state.committed_state.get(column)
 
 
-def track(sessions: sessionmaker) -> None:
-    """Collect the programmes each session's flushes touch (listeners on the sessionmaker: set
-    up once, not per unit of work, whose listeners of its own cost more than its session)."""
+def watch_writes(sessions: sessionmaker) -> None:
+    """Note, on each session of `sessions`, what its transaction writes: whether it wrote at all
+    (the worker's ledger note) and which programmes it touched. Flushes before the commit (a
+    query's autoflush) empty the session's lists of changed rows, so they are read as they
+    happen; UnitOfWork.commit() and rollback() clear the notes."""
 
     @event.listens_for(sessions, "after_flush")
-    def _after_flush(session, _ctx):
+    def _after_flush(session: Session, _ctx: object) -> None:
+        session.info[_WROTE] = True
         for obj in (*session.new, *session.dirty, *session.deleted):
             if obj in session.dirty and not session.is_modified(obj, include_collections=False):
                 continue
             _note(session, obj)
 
-    @event.listens_for(sessions, "after_commit")
-    def _after_commit(session):
-        session.info.pop(_KEY, None)
-        session.info.pop(_VIA, None)
+    @event.listens_for(sessions, "do_orm_execute")
+    def _statement(state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            state.session.info[_WROTE] = True
 
-    @event.listens_for(sessions, "after_soft_rollback")
-    def _after_rollback(session, previous_transaction):
-        if previous_transaction.parent is None:
-            session.info.pop(_KEY, None)
-            session.info.pop(_VIA, None)
+
+def wrote(session: Session) -> bool:
+    """The transaction has written something (flushed rows or run a write statement)."""
+    return bool(session.info.get(_WROTE))
+
+
+def forget(session: Session) -> None:
+    """The transaction ended: start the next one's notes afresh."""
+    for key in (_KEY, _VIA, _WROTE):
+        session.info.pop(key, None)
 
 
 def programmes_touched(session: Session) -> set[int]:

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, case, delete, event, insert, or_, select, text, update
+from sqlalchemy import Connection, bindparam, case, delete, insert, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -228,32 +228,11 @@ def forget_done(engine) -> int:
         ).rowcount
 
 
-# A request's changes and the note that they were made commit together: whatever
-# transaction a listener commits while a worker runs a request also marks the
-# request "committed". A retry after a crash then knows not to make them again.
-@event.listens_for(Session, "do_orm_execute")
-def _note_statement_writes(state) -> None:
-    if running_request.get() is not None and (
-        state.is_insert or state.is_update or state.is_delete
-    ):
-        state.session.info["consult_wrote"] = True
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flushed_writes(session, _context) -> None:
-    if running_request.get() is not None:
-        session.info["consult_wrote"] = True
-
-
-@event.listens_for(Session, "before_commit")
-def _mark_changes_committed(session) -> None:
-    key = running_request.get()
-    if key is None:
-        return
-    session.flush()
-    if session.info.pop("consult_wrote", False):
-        session.connection().execute(
-            update(SlackRequest)
-            .where(SlackRequest.key == key, SlackRequest.state == "running")
-            .values(state="committed")
-        )
+def note_changes_made(session: Session, key: str) -> None:
+    """In the transaction that makes a running request's changes: they are made. It commits
+    with them, so a retry after a crash knows not to make them again (UnitOfWork.commit())."""
+    session.connection().execute(
+        update(SlackRequest)
+        .where(SlackRequest.key == key, SlackRequest.state == "running")
+        .values(state="committed")
+    )

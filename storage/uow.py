@@ -13,10 +13,11 @@ from contextvars import ContextVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import revisions
+from storage import revisions, slack_requests
+from storage.feed_fetches import FetchBuffer
 from storage.personal_data import PersonalDataRepository
 from storage.repositories.actions import ActionRepository
-from storage.repositories.audit import AuditRepository
+from storage.repositories.audit import AuditRepository, extend_chains_and_raise_revisions
 from storage.repositories.deadlines import DeadlineRepository
 from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.digests import DigestRepository
@@ -66,11 +67,13 @@ def held_connection(engine: Engine) -> Connection | None:
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker, memo: dict | None = None):
+    def __init__(self, session_factory: sessionmaker, memo: dict, fetches: FetchBuffer):
         self._session_factory = session_factory
         self.session: Session | None = None
-        # Per-process state shared by every unit of work on this database (read models' cache).
-        self.memo = memo if memo is not None else {}
+        # Per-process state shared by every unit of work on this database: the read models'
+        # cache, and the calendar fetches counted but not yet written.
+        self.memo = memo
+        self._fetches = fetches
 
     def __enter__(self) -> UnitOfWork:
         held = held_connection(self._session_factory.kw["bind"])
@@ -85,7 +88,7 @@ class UnitOfWork:
         self.deadlines = DeadlineRepository(session)
         self.deliveries = DeliveryRepository(session)
         self.votes = VoteRepository(session)
-        self.feeds = CalendarFeedRepository(session)
+        self.feeds = CalendarFeedRepository(session, self._fetches)
         self.duties = DutyRepository(session)
         self.digests = DigestRepository(session)
         self.raised_issues = RaisedIssueRepository(session)
@@ -102,10 +105,27 @@ class UnitOfWork:
         self.session = None
 
     def commit(self) -> None:
-        self.session.commit()
+        """Commit the transaction, and with it, in this order:
+        1. each changed programme's audit chain extended, and its revision raised (read models
+           compare it), under a short lock on the programme's row;
+        2. when a worker is running a Slack request: the ledger's note that the request's
+           changes are made, so that a retry after a crash does not make them twice.
+        """
+        session = self.session
+        with session.no_autoflush:
+            changed = revisions.programmes_touched(session)
+            extend_chains_and_raise_revisions(self.audit, changed)
+        request = slack_requests.running_request.get()
+        if request is not None:
+            session.flush()
+            if revisions.wrote(session):
+                slack_requests.note_changes_made(session, request)
+        session.commit()
+        revisions.forget(session)
 
     def rollback(self) -> None:
         self.session.rollback()
+        revisions.forget(self.session)
 
     def flush(self) -> None:
         self.session.flush()
@@ -117,8 +137,9 @@ class UnitOfWorkFactory:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
-        revisions.track(self.session_factory)
+        revisions.watch_writes(self.session_factory)
         self.memo: dict = {}
+        self.fetches = FetchBuffer(engine)
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.memo)
+        return UnitOfWork(self.session_factory, self.memo, self.fetches)

@@ -1,19 +1,17 @@
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit_chain
 from storage.models import AuditEvent, Programme
 from storage.models.base import utcnow
-from storage.revisions import programmes_touched
 
 
 class AuditRepository:
     def __init__(self, session: Session):
         self.session = session
         self._unchained: list[AuditEvent] = []
-        event.listen(session, "before_commit", self._chain_pending)
 
     def record(self, **values) -> None:
         """Add an entry; one in a programme is linked into its hash chain at commit."""
@@ -22,50 +20,6 @@ class AuditRepository:
         self.session.add(entry)
         if entry.programme_id is not None:
             self._unchained.append(entry)
-
-    def _chain_pending(self, session: Session) -> None:
-        """Number and link this transaction's entries, per programme, as it commits,
-        and raise the revision of every programme it changed (storage/revisions.py).
-
-        Each programme's row is locked (FOR NO KEY UPDATE, which inserts that
-        merely reference the programme do not wait for) while its head is read
-        and moved. Taken last, just before the commit, the lock is held for a
-        moment and nothing else is waited for while holding it, so writers take
-        turns without deadlocks and two entries written at once never fork the
-        chain; SQLite's write lock does the same. The unique (programme, seq)
-        backs it up in the database.
-        """
-        if session.in_nested_transaction():
-            return  # a savepoint's release: the lock waits for the real commit
-        entries = [
-            e
-            for e in self._unchained
-            if e.seq is None and (inspect(e).pending or inspect(e).persistent)
-        ]
-        self._unchained = []
-        with session.no_autoflush:
-            touched = programmes_touched(session)
-            audited = {e.programme_id for e in entries}
-            for programme_id in sorted(touched | audited):
-                row = session.execute(
-                    select(Programme.audit_seq, Programme.audit_head)
-                    .where(Programme.id == programme_id)
-                    .with_for_update(key_share=True)
-                ).one_or_none()
-                if row is None and programme_id not in audited:
-                    continue  # deleted in this very transaction (a purge)
-                values = {"revision": Programme.revision + 1}
-                if programme_id in audited:
-                    seq, head = row
-                    seq, head = seq or 0, head or audit_chain.GENESIS
-                    for entry in (e for e in entries if e.programme_id == programme_id):
-                        seq += 1
-                        entry.seq, entry.prev_hash = seq, head
-                        entry.hash = head = audit_chain.hash_of(entry)
-                    values |= {"audit_seq": seq, "audit_head": head}
-                session.execute(
-                    update(Programme).where(Programme.id == programme_id).values(**values)
-                )
 
     def chain(self, programme_id: int):
         """The programme's trail in chain order, streamed."""
@@ -89,3 +43,45 @@ class AuditRepository:
         if entity_id is not None:
             q = q.where(AuditEvent.entity_id == entity_id)
         return list(self.session.scalars(q.order_by(AuditEvent.id).limit(limit)))
+
+
+def extend_chains_and_raise_revisions(audit: AuditRepository, changed: set[int]) -> None:
+    """Just before the commit (UnitOfWork.commit()): number and link this transaction's
+    entries into each programme's chain, and raise the revision of every programme it
+    `changed` (storage/revisions.py) or audited.
+
+    Each programme's row is locked (FOR NO KEY UPDATE, which inserts that
+    merely reference the programme do not wait for) while its head is read
+    and moved. Taken last, just before the commit, the lock is held for a
+    moment and nothing else is waited for while holding it, so writers take
+    turns without deadlocks and two entries written at once never fork the
+    chain; SQLite's write lock does the same. The unique (programme, seq)
+    backs it up in the database.
+    """
+    session = audit.session
+    entries = [
+        e
+        for e in audit._unchained
+        if e.seq is None and (inspect(e).pending or inspect(e).persistent)
+    ]
+    audit._unchained = []
+    with session.no_autoflush:
+        audited = {e.programme_id for e in entries}
+        for programme_id in sorted(changed | audited):
+            row = session.execute(
+                select(Programme.audit_seq, Programme.audit_head)
+                .where(Programme.id == programme_id)
+                .with_for_update(key_share=True)
+            ).one_or_none()
+            if row is None and programme_id not in audited:
+                continue  # deleted in this very transaction (a purge)
+            values = {"revision": Programme.revision + 1}
+            if programme_id in audited:
+                seq, head = row
+                seq, head = seq or 0, head or audit_chain.GENESIS
+                for entry in (e for e in entries if e.programme_id == programme_id):
+                    seq += 1
+                    entry.seq, entry.prev_hash = seq, head
+                    entry.hash = head = audit_chain.hash_of(entry)
+                values |= {"audit_seq": seq, "audit_head": head}
+            session.execute(update(Programme).where(Programme.id == programme_id).values(**values))

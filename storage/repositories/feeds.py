@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage import feed_fetches
+from storage.feed_fetches import FetchBuffer
 from storage.models import (
     Action,
     AuditEvent,
@@ -27,8 +27,9 @@ SHOWN_VOTE_STATES = ("open", "closed")
 
 
 class CalendarFeedRepository:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, fetches: FetchBuffer):
         self.session = session
+        self.fetches = fetches  # this process's fetch counts for the database, not yet written
 
     # -- addresses ------------------------------------------------------------
     def create(self, **values) -> CalendarFeed:
@@ -94,11 +95,11 @@ class CalendarFeedRepository:
     def record_fetch(self, feed_id: int, at: datetime) -> None:
         """One fetch, counted in this process and written with others a few seconds later
         (storage/feed_fetches.py), so a fetch writes nothing on its request."""
-        feed_fetches.buffer_for(self.session.get_bind().engine).add(feed_id, at)
+        self.fetches.add(feed_id, at)
 
     def flush_fetches(self) -> None:
         """Write this process's fetches not yet written (before showing them)."""
-        feed_fetches.buffer_for(self.session.get_bind().engine).flush()
+        self.fetches.flush()
 
     def remember_content(
         self, feed_id: int, etag: str, mark: str, changed_at: datetime | None

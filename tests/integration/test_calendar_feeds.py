@@ -662,7 +662,7 @@ def test_fetches_are_counted_in_memory_and_written_in_batches_that_add_up(db_url
         assert written() == (0, None)  # nothing written by the fetches themselves
         _, rows = cal.feed_status(ADMIN, "C1", one.uow())  # writes this instance's first
         assert rows[0].fetch_count == 3 and rows[0].last_fetched_at is not None
-        feed_fetches.buffer_for(two.engine).flush()
+        two.uow.fetches.flush()
         assert written()[0] == 5
         fetch(two, token)  # and the background flush writes it within seconds, unprompted
         give_up = wallclock.monotonic() + 30
