@@ -1,8 +1,10 @@
 """The `/consult` slash command: the list of subcommands, and one dispatcher.
 
-Each module in this package declares its subcommands with @subcommand
-(handlers/commands/subcommand.py); SUBCOMMANDS below lists them. The Slack
-listener and the local shell both call `dispatch`.
+Each module in this package declares its subcommands with @subcommand, and
+its exports with @exporter (handlers/commands/subcommand.py); COMMAND_MODULES
+below lists the modules, and is the only list: SUBCOMMANDS and EXPORTS are
+what its modules declare. The Slack listener and the local shell both call
+`dispatch`.
 """
 
 from __future__ import annotations
@@ -43,43 +45,42 @@ from . import (
     templates,
     vote,
 )
-from .subcommand import CommandRequest, Subcommand
+from .subcommand import CommandRequest, Exporter, Subcommand, exporters_of, subcommands_of
 
 log = logging.getLogger("consult.commands")
 
 
-# Every subcommand, in the order `/consult help` lists them.
+# Every command module, in the order `/consult help` lists their subcommands (a module's
+# own in the order it declares them). A module left out is unreachable, and fails
+# tests/unit/test_subcommands.py.
+COMMAND_MODULES = [
+    setup,
+    templates,
+    programme,
+    stakeholder,
+    engage,
+    engagement,
+    actions,
+    coverage,
+    issue,
+    deadline,
+    duties,
+    vote,
+    evidence,
+    calendar,
+    digest,
+    roles,
+    person,
+    retention,
+    export,
+    help,
+]
 SUBCOMMANDS: dict[str, Subcommand] = {
-    fn.subcommand.name: fn.subcommand
-    for fn in [
-        setup.setup_callback,
-        templates.templates_callback,
-        programme.programme_callback,
-        stakeholder.stakeholder_callback,
-        engage.engage_callback,
-        engagement.engagement_callback,
-        actions.actions_callback,
-        actions.action_callback,
-        coverage.coverage_callback,
-        issue.issues_callback,
-        issue.issue_callback,
-        deadline.deadline_callback,
-        deadline.meeting_callback,
-        deadline.deadlines_callback,
-        duties.duties_callback,
-        vote.vote_callback,
-        duties.duty_callback,
-        evidence.evidence_callback,
-        calendar.calendar_callback,
-        digest.digest_callback,
-        roles.admin_callback,
-        roles.officer_callback,
-        roles.roles_callback,
-        person.person_callback,
-        retention.retention_callback,
-        export.export_callback,
-        help.help_callback,
-    ]
+    sub.name: sub for module in COMMAND_MODULES for sub in subcommands_of(module)
+}
+# What `/consult export <what>` (and `python app.py export`) can export.
+EXPORTS: dict[str, Exporter] = {
+    found.name: found for module in COMMAND_MODULES for found in exporters_of(module)
 }
 ALIASES: dict[str, str] = {alias: sub.name for sub in SUBCOMMANDS.values() for alias in sub.aliases}
 
