@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.people import Person
 from bot.services import directory as svc
+from handlers.errors import answers_errors
 
 
 def person_from_slack(user: dict) -> Person:
@@ -25,7 +26,8 @@ def person_from_slack(user: dict) -> Person:
 
 def add_listeners(app, services) -> None:
     @app.event("user_change")
-    def user_change_callback(event, context):
+    @answers_errors  # an event: a failure is only logged
+    def user_change_callback(event, body, context):
         user = event.get("user") or {}
         team = context.team_id or user.get("team_id")
         if team and user.get("id"):

@@ -10,11 +10,7 @@ what its modules declare. The Slack listener and the local shell both call
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import replace
-
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from blocks.choices import choice_blocks
 from bot.dates import noting
@@ -22,6 +18,7 @@ from bot.errors import ConsultError, WhichOne
 from bot.grammar import closest, tokenize
 from bot.rendering import defuse, esc
 from bot.services.container import Services
+from handlers.errors import failure_reply
 
 from . import (
     actions,
@@ -144,18 +141,8 @@ def dispatch(req: CommandRequest) -> None:
         if usage:
             text += "\n" + usage_that_matters(sub, usage, tokens)
         req.out.reply(text)
-    except (OperationalError, PoolTimeout, DBAPIError) as e:
-        if isinstance(e, DBAPIError) and not (
-            e.connection_invalidated or isinstance(e, OperationalError)
-        ):
-            _internal_error(req, e)
-            return
-        log.warning("database unavailable: %s", type(e).__name__)
-        req.out.reply(
-            "Consult can't reach its database just now, so nothing was changed. Please try again in a minute."
-        )
     except Exception as e:  # the last line of defence: a clear reply, never silence
-        _internal_error(req, e)
+        _reply_failure(req, failure_reply(e, "command"))
 
 
 class _WithDateNotes:
@@ -189,24 +176,21 @@ def _is_usage(e: ConsultError) -> bool:
     return isinstance(e, UsageError)
 
 
-def _internal_error(req: CommandRequest, e: Exception) -> None:
-    ref = secrets.token_hex(4)
-    log.exception("command failed (ref %s)", ref)
+def _reply_failure(req: CommandRequest, text: str) -> None:
     try:
-        req.out.reply(
-            f"Sorry, something went wrong on Consult's side and nothing was changed. "
-            f"Please try again; if it keeps happening, tell your Consult admin (reference {ref})."
-        )
+        req.out.reply(text)
     except Exception:
-        log.exception("could not send the error reply (ref %s)", ref)
+        log.exception("could not send the error reply")
 
 
 def add_listeners(app, services: Services) -> None:
     """Wire `/consult` into a Bolt app: ack first, then the work."""
     from handlers.actors import actor_from_payload
+    from handlers.errors import answers_errors
     from handlers.slack_messenger import SlackMessenger
 
     @app.command("/consult")
+    @answers_errors  # dispatch answers a command's own errors; this, anything before it
     def consult_callback(ack, body, respond, client, context):
         ack()
         dispatch(
