@@ -39,7 +39,7 @@ def bootstrap(settings: Settings, migrate: bool = True) -> Services:
 
 def slack_messenger_factory(services: Services):
     """Jobs reach a workspace with its bot token."""
-    from handlers.bolt_app import make_client
+    from handlers.pipeline.client import make_client
     from handlers.slack_messenger import SlackMessenger
 
     clients = {}
@@ -121,7 +121,7 @@ class Web:
 
 def prepare_web(settings: Settings, args, migrate: bool) -> Web:
     """The database, the queue and the Bolt app (which checks the bot token with Slack)."""
-    from handlers.bolt_app import make_bolt_app
+    from handlers.pipeline import Role, make_bolt_app
 
     services = bootstrap(settings, migrate=migrate)
     services.messenger_for_team = slack_messenger_factory(services)
@@ -142,7 +142,7 @@ def prepare_web(settings: Settings, args, migrate: bool) -> Web:
             "Set DATABASE_URL to a PostgreSQL database, or leave --processes at 1."
         )
     try:
-        bolt = make_bolt_app(services, queue)  # checks the bot token with Slack
+        bolt = make_bolt_app(services, Role.WEB, queue)  # checks the bot token with Slack
     except Exception as e:
         raise _slack_unreachable(e) from None
     return Web(services, queue, bolt)
@@ -201,18 +201,18 @@ def make_queue(services: Services, concurrency: int = 8, stall_seconds: float = 
 
 def start_worker(services: Services, queue):
     """Queued Slack requests run on this process's worker threads (returns the workers' Bolt app)."""
-    from handlers.bolt_app import make_bolt_app
-    from handlers.deferred import make_runner
+    from handlers.pipeline import Role, make_bolt_app
+    from handlers.pipeline.worker import make_runner
 
-    worker_app = make_bolt_app(services, worker=True)
+    worker_app = make_bolt_app(services, Role.WORKER)
     queue.start_worker(make_runner(services, worker_app, queue.stall_seconds))
     return worker_app
 
 
 def worker(settings: Settings, args) -> int:
     """Runs acknowledged Slack requests from the queue (PostgreSQL); as many as you like."""
-    from handlers.bolt_app import make_bolt_app
-    from handlers.deferred import make_runner
+    from handlers.pipeline import Role, make_bolt_app
+    from handlers.pipeline.worker import make_runner
 
     if not (settings.slack_bot_token or settings.oauth):
         raise SettingsError(
@@ -227,7 +227,7 @@ def worker(settings: Settings, args) -> int:
             "A separate worker needs PostgreSQL: on SQLite the worker runs inside "
             "`python app.py serve`. Set DATABASE_URL to a PostgreSQL database."
         )
-    run = make_runner(services, make_bolt_app(services, worker=True), queue.stall_seconds)
+    run = make_runner(services, make_bolt_app(services, Role.WORKER), queue.stall_seconds)
     log.info("Consult worker %s taking Slack requests from the queue", os.getpid())
     queue.run_worker(run)
     return 0

@@ -1,4 +1,5 @@
 """Slack's edge: listeners that parse payloads, ack at once, call services, reply.
 
-handlers/listeners.py wires every listener into a Bolt app.
+handlers/pipeline/ is the way in for Slack requests: the Bolt app, its middleware, and
+handlers/pipeline/listeners.py, which wires every listener into it.
 """

@@ -317,6 +317,8 @@ def _unchecked_pool(**pool_args):
 
 # procrastinate's own SQL function for deferring, as its defer() calls it; the queueing
 # lock is the request's key (`fresh.key`: the ledger row written in the same statement).
+# Private to procrastinate: tests/unit/test_procrastinate_sql.py pins its name and
+# signature in the version requirements.lock installs.
 _DEFER_SQL = (
     "procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, fresh.key, "
     "CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])"

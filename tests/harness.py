@@ -76,7 +76,7 @@ class RunningApp:
         from slack_bolt.adapter.wsgi import SlackRequestHandler
 
         from app import make_queue, slack_messenger_factory, start_worker
-        from handlers.bolt_app import make_bolt_app
+        from handlers.pipeline import Role, make_bolt_app
         from handlers.web import make_wsgi_app
 
         self.slack = slack
@@ -92,7 +92,7 @@ class RunningApp:
         # As `serve` does: the web app acks and queues; a worker in this process does the work
         # (worker=False: as `serve --no-worker`, for a `python app.py worker` beside it).
         self.queue = make_queue(self.services, concurrency=4)
-        self.web_bolt = make_bolt_app(self.services, self.queue)
+        self.web_bolt = make_bolt_app(self.services, Role.WEB, self.queue)
         # `bolt` is where the listeners run: the worker's app (the web app only queues).
         self.bolt = start_worker(self.services, self.queue) if worker else self.web_bolt
         wsgi = make_wsgi_app(self.services, SlackRequestHandler(self.web_bolt))

@@ -20,7 +20,7 @@ class _Quiet:
 
 
 def _configure(parser) -> None:
-    from handlers.commands.export import EXPORTS
+    from handlers.commands import EXPORTS
 
     parser.add_argument("what", choices=sorted(EXPORTS), help="what to export")
     parser.add_argument("--programme", required=True, help="the programme's name or channel id")

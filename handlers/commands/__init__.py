@@ -1,18 +1,16 @@
 """The `/consult` slash command: the list of subcommands, and one dispatcher.
 
-Each module in this package declares its subcommands with @subcommand
-(handlers/commands/subcommand.py); SUBCOMMANDS below lists them. The Slack
-listener and the local shell both call `dispatch`.
+Each module in this package declares its subcommands with @subcommand, and
+its exports with @exporter (handlers/commands/subcommand.py); COMMAND_MODULES
+below lists the modules, and is the only list: SUBCOMMANDS and EXPORTS are
+what its modules declare. The Slack listener and the local shell both call
+`dispatch`.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import replace
-
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from blocks.choices import choice_blocks
 from bot.dates import noting
@@ -20,6 +18,7 @@ from bot.errors import ConsultError, WhichOne
 from bot.grammar import closest, tokenize
 from bot.rendering import defuse, esc
 from bot.services.container import Services
+from handlers.errors import failure_reply
 
 from . import (
     actions,
@@ -43,43 +42,42 @@ from . import (
     templates,
     vote,
 )
-from .subcommand import CommandRequest, Subcommand
+from .subcommand import CommandRequest, Exporter, Subcommand, exporters_of, subcommands_of
 
 log = logging.getLogger("consult.commands")
 
 
-# Every subcommand, in the order `/consult help` lists them.
+# Every command module, in the order `/consult help` lists their subcommands (a module's
+# own in the order it declares them). A module left out is unreachable, and fails
+# tests/unit/test_subcommands.py.
+COMMAND_MODULES = [
+    setup,
+    templates,
+    programme,
+    stakeholder,
+    engage,
+    engagement,
+    actions,
+    coverage,
+    issue,
+    deadline,
+    duties,
+    vote,
+    evidence,
+    calendar,
+    digest,
+    roles,
+    person,
+    retention,
+    export,
+    help,
+]
 SUBCOMMANDS: dict[str, Subcommand] = {
-    fn.subcommand.name: fn.subcommand
-    for fn in [
-        setup.setup_callback,
-        templates.templates_callback,
-        programme.programme_callback,
-        stakeholder.stakeholder_callback,
-        engage.engage_callback,
-        engagement.engagement_callback,
-        actions.actions_callback,
-        actions.action_callback,
-        coverage.coverage_callback,
-        issue.issues_callback,
-        issue.issue_callback,
-        deadline.deadline_callback,
-        deadline.meeting_callback,
-        deadline.deadlines_callback,
-        duties.duties_callback,
-        vote.vote_callback,
-        duties.duty_callback,
-        evidence.evidence_callback,
-        calendar.calendar_callback,
-        digest.digest_callback,
-        roles.admin_callback,
-        roles.officer_callback,
-        roles.roles_callback,
-        person.person_callback,
-        retention.retention_callback,
-        export.export_callback,
-        help.help_callback,
-    ]
+    sub.name: sub for module in COMMAND_MODULES for sub in subcommands_of(module)
+}
+# What `/consult export <what>` (and `python app.py export`) can export.
+EXPORTS: dict[str, Exporter] = {
+    found.name: found for module in COMMAND_MODULES for found in exporters_of(module)
 }
 ALIASES: dict[str, str] = {alias: sub.name for sub in SUBCOMMANDS.values() for alias in sub.aliases}
 
@@ -143,18 +141,8 @@ def dispatch(req: CommandRequest) -> None:
         if usage:
             text += "\n" + usage_that_matters(sub, usage, tokens)
         req.out.reply(text)
-    except (OperationalError, PoolTimeout, DBAPIError) as e:
-        if isinstance(e, DBAPIError) and not (
-            e.connection_invalidated or isinstance(e, OperationalError)
-        ):
-            _internal_error(req, e)
-            return
-        log.warning("database unavailable: %s", type(e).__name__)
-        req.out.reply(
-            "Consult can't reach its database just now, so nothing was changed. Please try again in a minute."
-        )
     except Exception as e:  # the last line of defence: a clear reply, never silence
-        _internal_error(req, e)
+        _reply_failure(req, failure_reply(e, "command"))
 
 
 class _WithDateNotes:
@@ -188,24 +176,21 @@ def _is_usage(e: ConsultError) -> bool:
     return isinstance(e, UsageError)
 
 
-def _internal_error(req: CommandRequest, e: Exception) -> None:
-    ref = secrets.token_hex(4)
-    log.exception("command failed (ref %s)", ref)
+def _reply_failure(req: CommandRequest, text: str) -> None:
     try:
-        req.out.reply(
-            f"Sorry, something went wrong on Consult's side and nothing was changed. "
-            f"Please try again; if it keeps happening, tell your Consult admin (reference {ref})."
-        )
+        req.out.reply(text)
     except Exception:
-        log.exception("could not send the error reply (ref %s)", ref)
+        log.exception("could not send the error reply")
 
 
 def add_listeners(app, services: Services) -> None:
     """Wire `/consult` into a Bolt app: ack first, then the work."""
     from handlers.actors import actor_from_payload
+    from handlers.errors import answers_errors
     from handlers.slack_messenger import SlackMessenger
 
     @app.command("/consult")
+    @answers_errors  # dispatch answers a command's own errors; this, anything before it
     def consult_callback(ack, body, respond, client, context):
         ack()
         dispatch(

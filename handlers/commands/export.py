@@ -1,6 +1,6 @@
 """`/consult export <what>`: a file, uploaded privately to the asker.
 
-What can be exported is the EXPORTS list below: each is a function
+What can be exported is EXPORTS (handlers/commands/__init__.py): each is a function
 `(req, args) -> (filename, content bytes, comment)`, declared with
 `@exporter(name, summary)` beside its feature's command, that raises
 ConsultError for anything the asker must put right. The command line
@@ -12,27 +12,20 @@ from __future__ import annotations
 from bot.errors import UsageError
 from bot.grammar import closest
 
-from . import engage, evidence, issue, vote
 from .subcommand import CommandRequest, Exporter, subcommand
-
-EXPORTS: dict[str, Exporter] = {
-    fn.exporter.name: fn.exporter
-    for fn in [
-        engage.export_engagements,
-        vote.export_ballots,
-        issue.export_issues,
-        evidence.export_not_heard,
-    ]
-}
 
 
 def usage() -> str:
+    from . import EXPORTS  # what the command modules declare, gathered once they are all read
+
     lines = ["/consult export <what>"]
     lines += [f"  {name}: {EXPORTS[name].summary}" for name in sorted(EXPORTS)]
     return "\n".join(lines)
 
 
 def find_exporter(word: str | None) -> Exporter:
+    from . import EXPORTS
+
     if not word:
         raise UsageError("Say what to export: " + ", ".join(sorted(EXPORTS)) + ".", usage())
     found = EXPORTS.get(word.lower())

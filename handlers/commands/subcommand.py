@@ -1,9 +1,10 @@
 """What a `/consult` subcommand is: the request it gets, and how it declares itself.
 
 A command module writes `@subcommand(name, summary=..., usage=..., example=...)`
-on its callback; the list in handlers/commands/__init__.py is what makes it
-reachable. `@exporter` does the same for `/consult export <what>`, listed in
-handlers/commands/export.py.
+on its callback, and `@exporter(name, summary)` on what `/consult export <what>`
+runs. The decorator notes the declaration against its module; the list of
+command modules in handlers/commands/__init__.py (the only list) makes every
+subcommand and exporter of a listed module reachable.
 """
 
 from __future__ import annotations
@@ -43,16 +44,6 @@ class Subcommand:
     aliases: tuple[str, ...] = ()
 
 
-def subcommand(name: str, *, summary: str, usage: str, example: str, aliases: tuple[str, ...] = ()):
-    """Declares the callback's subcommand on it, as `callback.subcommand`."""
-
-    def decorate(fn):
-        fn.subcommand = Subcommand(name, summary, usage, example, fn, aliases)
-        return fn
-
-    return decorate
-
-
 @dataclass
 class Exporter:
     name: str
@@ -60,11 +51,41 @@ class Exporter:
     run: Callable[[CommandRequest, list[str]], tuple[str, bytes, str]]
 
 
+# What each command module declares, by module name, in the order it declares it.
+_declared: dict[str, list[Subcommand | Exporter]] = {}
+
+
+def _declare(fn, declaration: Subcommand | Exporter) -> None:
+    _declared.setdefault(fn.__module__, []).append(declaration)
+
+
+def subcommands_of(module) -> list[Subcommand]:
+    """The subcommands `module` declares, in its order."""
+    return [d for d in _declared.get(module.__name__, []) if isinstance(d, Subcommand)]
+
+
+def exporters_of(module) -> list[Exporter]:
+    return [d for d in _declared.get(module.__name__, []) if isinstance(d, Exporter)]
+
+
+def subcommand(name: str, *, summary: str, usage: str, example: str, aliases: tuple[str, ...] = ()):
+    """Declares the callback as `/consult <name>` (also set on it, as `callback.subcommand`)."""
+
+    def decorate(fn):
+        fn.subcommand = Subcommand(name, summary, usage, example, fn, aliases)
+        _declare(fn, fn.subcommand)
+        return fn
+
+    return decorate
+
+
 def exporter(name: str, summary: str):
-    """Declares `fn(req, args) -> (filename, content bytes, comment)` as `fn.exporter`."""
+    """Declares `fn(req, args) -> (filename, content bytes, comment)` as `/consult export <name>`
+    (also set on it, as `fn.exporter`)."""
 
     def decorate(fn):
         fn.exporter = Exporter(name, summary, fn)
+        _declare(fn, fn.exporter)
         return fn
 
     return decorate

@@ -13,6 +13,7 @@ from bot.services import personal_digests
 from bot.services.coverage import home_for
 from bot.services.pictures import shared_picture
 from handlers.actors import actor_from_payload
+from handlers.errors import answers_errors
 from handlers.slack_messenger import SlackMessenger
 
 log = logging.getLogger("consult.home")
@@ -55,15 +56,12 @@ def home_pictures(services, messenger, home) -> dict[int, str]:
 
 def add_listeners(app, services) -> None:
     @app.event("app_home_opened")
+    @answers_errors  # an event: a failure is only logged
     def app_home_opened_callback(body, event, client, context):
         # Events are acknowledged by Bolt; only the Home tab (not Messages) gets a view.
         if event.get("tab", "home") != "home":
             return
-        actor = actor_from_payload(body, context)
-        try:
-            publish_home(services, client, actor)
-        except Exception:
-            log.exception("could not publish the App Home of %s", actor.user_id)
+        publish_home(services, client, actor_from_payload(body, context))
 
     def switch_personal_digest(body, client, context, frequency: str) -> None:
         actor = actor_from_payload(body, context)
@@ -78,14 +76,12 @@ def add_listeners(app, services) -> None:
         )
         publish_home(services, client, actor)
 
+    @answers_errors  # a button on the Home tab: no reply address, so a failure is logged
     def personal_digest_callback(ack, body, client, context):
         ack()
-        try:
-            frequency = (body.get("actions") or [{}])[0].get("value")
-            if frequency in ("daily", "weekly", "off"):
-                switch_personal_digest(body, client, context, frequency)
-        except Exception:
-            log.exception("the personal digest switch failed")
+        frequency = (body.get("actions") or [{}])[0].get("value")
+        if frequency in ("daily", "weekly", "off"):
+            switch_personal_digest(body, client, context, frequency)
 
     for frequency in ("daily", "weekly", "off"):
         app.action(f"personal_digest_{frequency}")(personal_digest_callback)

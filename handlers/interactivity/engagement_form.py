@@ -23,6 +23,7 @@ from bot.errors import ConsultError
 from bot.services import engagements as svc
 from bot.services import raised_issues as issues_svc
 from handlers.actors import actor_from_payload
+from handlers.errors import answers_errors
 
 log = logging.getLogger("consult.engagement_form")
 SHORTCUT = "log_engagement"
@@ -138,16 +139,12 @@ def submit_form(services, ack, body, client, context, view) -> None:
         ack(response_action="errors", errors={"stakeholders": e.message[:300]})
         return
     ack()
-    try:
-        confirm(
-            client, meta["c"] or logged.programme.channel_id, actor.user_id, logged_text(logged)
-        )
-    except Exception:
-        log.exception("could not confirm engagement #%s to %s", logged.engagement.id, actor.user_id)
+    confirm(client, meta["c"] or logged.programme.channel_id, actor.user_id, logged_text(logged))
 
 
 def add_listeners(app, services) -> None:
     @app.shortcut(SHORTCUT)
+    @answers_errors
     def log_as_engagement_callback(ack, body, client, context):
         ack()
         message = body.get("message") or {}
@@ -164,23 +161,20 @@ def add_listeners(app, services) -> None:
         )
 
     @app.action(LOG_BUTTON)
+    @answers_errors
     def home_log_engagement_callback(ack, body, client, context):
         ack()
         open_form(services, client, body, context, channel=None, source="modal")
 
     @app.options(PICKER_ACTION)
+    @answers_errors  # a failed search offers no options
     def stakeholder_options_callback(ack, body, context):
         meta = read_metadata((body.get("view") or {}).get("private_metadata"))
         actor = actor_from_payload(body, context)
-        try:
-            found = svc.suggest_stakeholders(
-                actor, meta["p"], body.get("value") or "", services.uow()
-            )
-        except Exception:
-            log.exception("stakeholder search failed")
-            found = []
+        found = svc.suggest_stakeholders(actor, meta["p"], body.get("value") or "", services.uow())
         ack(**picker_options(found))
 
     @app.view(FORM_CALLBACK)
+    @answers_errors  # field errors are answered on their fields by submit_form
     def engagement_form_callback(ack, body, client, context, view):
         submit_form(services, ack, body, client, context, view)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
 from blocks import raised_issues as blocks
-from bot.errors import ConsultError
 from bot.services import raised_issues as svc
 from handlers.actors import actor_from_payload
-
-log = logging.getLogger("consult.raised_issues")
+from handlers.errors import answers_errors
 
 
 def confirm(services, body, respond) -> None:
@@ -23,38 +20,29 @@ def confirm(services, body, respond) -> None:
         )
         return
     programme_id, engagement_id, issue_id = value
-    try:
-        _programme, e, tagged = svc.tag_engagement(
-            actor_from_payload(body),
-            None,
-            engagement_id,
-            [str(issue_id)],
-            services.uow(),
-            source="suggestion",
-            programme_id=programme_id,
-        )
-    except ConsultError as err:  # e.g. clicked twice: already tagged
-        respond(text=err.message, response_type="ephemeral", replace_original=False)
-        return
+    # A ConsultError (e.g. clicked twice: already tagged) is answered by @answers_errors.
+    _programme, e, tagged = svc.tag_engagement(
+        actor_from_payload(body),
+        None,
+        engagement_id,
+        [str(issue_id)],
+        services.uow(),
+        source="suggestion",
+        programme_id=programme_id,
+    )
     respond(text=blocks.tagged_text(e.id, tagged), replace_original=True)
 
 
 def add_listeners(app, services) -> None:
     @app.action(re.compile(f"^{blocks.CONFIRM_ACTION}_\\d+$"))
-    def raised_issue_confirm_callback(ack, body, respond):
+    @answers_errors
+    def raised_issue_confirm_callback(ack, body, respond, context):
         ack()
-        try:
-            confirm(services, body, respond)
-        except Exception:
-            log.exception("the suggestion button failed")
-            respond(
-                text="Sorry, something went wrong on Consult's side and nothing was changed. Please try again.",
-                response_type="ephemeral",
-                replace_original=False,
-            )
+        confirm(services, body, respond)
 
     @app.action(blocks.IGNORE_ACTION)
-    def raised_issue_ignore_callback(ack, body, respond):
+    @answers_errors
+    def raised_issue_ignore_callback(ack, body, respond, context):
         ack()
         engagement = ((body.get("actions") or [{}])[0]).get("value", "")
         respond(

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from blocks import reminders as blocks
 from bot.dates import format_date
-from bot.errors import ConsultError
 from bot.rendering import esc
 from bot.services import deadlines as svc
 from handlers.actors import actor_from_payload
-
-log = logging.getLogger("consult.reminders")
+from handlers.errors import answers_errors
 
 
 def _deadline_id(body) -> int | None:
@@ -34,11 +30,7 @@ def mark_done(services, body, client, respond) -> None:
         )
         return
     actor = actor_from_payload(body, client=client)
-    try:
-        programme, view, newly = svc.complete_from_reminder(actor, deadline_id, services.uow())
-    except ConsultError as e:
-        _tell(respond, e.message)
-        return
+    programme, view, newly = svc.complete_from_reminder(actor, deadline_id, services.uow())
     d = view.deadline
     if not newly:
         _tell(respond, f"*{esc(d.title)}* (`#{d.id}`) is already done.")
@@ -62,11 +54,7 @@ def snooze(services, body, client, respond) -> None:
         _tell(respond, "That button doesn't say which deadline it is for.")
         return
     actor = actor_from_payload(body, client=client)
-    try:
-        programme, d, remind_on = svc.snooze_reminder(actor, deadline_id, services.uow())
-    except ConsultError as e:
-        _tell(respond, e.message)
-        return
+    programme, d, remind_on = svc.snooze_reminder(actor, deadline_id, services.uow())
     _tell(
         respond,
         f"I'll DM you about *{esc(d.title)}* (`#{d.id}`) again on {format_date(remind_on)} at 09:00. "
@@ -76,25 +64,13 @@ def snooze(services, body, client, respond) -> None:
 
 def add_listeners(app, services) -> None:
     @app.action(blocks.DONE_ACTION)
-    def deadline_done_callback(ack, body, client, respond):
+    @answers_errors
+    def deadline_done_callback(ack, body, client, respond, context):
         ack()
-        try:
-            mark_done(services, body, client, respond)
-        except Exception:
-            log.exception("the Mark done button failed")
-            _tell(
-                respond,
-                "Sorry, something went wrong on Consult's side and nothing was changed. Please try again.",
-            )
+        mark_done(services, body, client, respond)
 
     @app.action(blocks.SNOOZE_ACTION)
-    def deadline_snooze_callback(ack, body, client, respond):
+    @answers_errors
+    def deadline_snooze_callback(ack, body, client, respond, context):
         ack()
-        try:
-            snooze(services, body, client, respond)
-        except Exception:
-            log.exception("the snooze button failed")
-            _tell(
-                respond,
-                "Sorry, something went wrong on Consult's side and nothing was changed. Please try again.",
-            )
+        snooze(services, body, client, respond)

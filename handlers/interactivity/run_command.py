@@ -10,6 +10,7 @@ import re
 
 from blocks.choices import RUN_ACTION
 from handlers.actors import actor_from_payload
+from handlers.errors import answers_errors
 
 
 def add_listeners(app, services) -> None:
@@ -17,6 +18,7 @@ def add_listeners(app, services) -> None:
     from handlers.slack_messenger import SlackMessenger
 
     @app.action(re.compile(f"^{RUN_ACTION}_\\d+$"))
+    @answers_errors  # dispatch answers the command's own errors, as when it is typed
     def run_command_callback(ack, body, respond, client, context):
         ack()
         action = (body.get("actions") or [{}])[0]

@@ -3,19 +3,14 @@ for a person who speaks for several practices. Every answer is ephemeral to the 
 
 from __future__ import annotations
 
-import logging
 import re
-import secrets
-
-from sqlalchemy.exc import DBAPIError
 
 from blocks.votes import CHOICE_ACTIONS, PICK_PREFIX, ballot_reply, practice_picker
 from bot.context import Actor
 from bot.errors import ConsultError
 from bot.services import votes as svc
 from handlers.actors import actor_from_payload
-
-log = logging.getLogger("consult.votes")
+from handlers.errors import answers_errors
 
 _CHOICE_BY_ACTION = {action: choice for choice, action in CHOICE_ACTIONS.items()}
 _PICK = re.compile(rf"^{PICK_PREFIX}\d+$")
@@ -25,24 +20,13 @@ _PICK_VALUE = re.compile(r"^(\d{1,12}):(for|against|abstain):(\d{1,12})$")
 def handle_click(
     services, actor: Actor, vote_id: int, choice: str, stakeholder_id: int | None
 ) -> dict:
-    """What to answer a click with: respond() keyword arguments (pure of Slack, testable)."""
+    """What to answer a click with: respond() keyword arguments (pure of Slack, testable).
+    Why a ballot was refused is the answer itself (it replaces a practice picker); any other
+    failure is answered by @answers_errors."""
     try:
         outcome = svc.ballot_from_button(actor, vote_id, choice, services.uow(), stakeholder_id)
     except ConsultError as e:
         return {"text": e.message}
-    except DBAPIError:
-        log.warning("database unavailable during a vote click", exc_info=True)
-        return {
-            "text": "Consult can't reach its database just now, so nothing was recorded. Please click again "
-            "in a minute."
-        }
-    except Exception:
-        ref = secrets.token_hex(4)
-        log.exception("vote click failed (ref %s)", ref)
-        return {
-            "text": f"Sorry, something went wrong on Consult's side and nothing was recorded. Please try again; "
-            f"if it keeps happening, tell your Consult admin (reference {ref})."
-        }
     if isinstance(outcome, svc.PracticeChoice):
         text, blocks = practice_picker(outcome)
         return {"text": text, "blocks": blocks}
@@ -51,7 +35,8 @@ def handle_click(
 
 def add_listeners(app, services) -> None:
     @app.action(re.compile(r"^vote_(for|against|abstain)$"))
-    def vote_button_callback(ack, body, action, respond, client):
+    @answers_errors
+    def vote_button_callback(ack, body, action, respond, client, context):
         ack()
         try:
             vote_id = int(action.get("value", ""))
@@ -72,7 +57,8 @@ def add_listeners(app, services) -> None:
         respond(response_type="ephemeral", replace_original=False, **answer)
 
     @app.action(_PICK)
-    def vote_pick_callback(ack, body, action, respond, client):
+    @answers_errors
+    def vote_pick_callback(ack, body, action, respond, client, context):
         ack()
         m = _PICK_VALUE.match(action.get("value", ""))
         if m is None:

@@ -9,18 +9,12 @@ message the command would give, and nothing is recorded.
 
 from __future__ import annotations
 
-import logging
-import re
-
 from bot.context import Actor
 from bot.errors import ConsultError
 from bot.services import engagements as svc
-
-log = logging.getLogger("consult.workflow")
+from handlers.errors import answers_errors
 
 CALLBACK_ID = "log_engagement"
-# Slack's mrkdwn for code and emphasis means nothing in Workflow Builder's error text.
-_MARKUP = re.compile(r"[`*_]")
 
 
 def _text(inputs: dict, name: str) -> str | None:
@@ -31,39 +25,26 @@ def _text(inputs: dict, name: str) -> str | None:
     return value or None
 
 
-def step_error(error: ConsultError) -> str:
-    return _MARKUP.sub("", error.message)
-
-
 def add_listeners(app, services) -> None:
     @app.function(CALLBACK_ID)
-    def log_engagement_step(inputs, body, context, complete, fail):
+    @answers_errors  # bad inputs and failures end the step with their message (fail())
+    def log_engagement_step(inputs, body, context, complete):
         actor = Actor(
             team_id=context.team_id or body.get("team_id") or "",
             user_id=_text(inputs, "logged_by") or context.bot_user_id or "workflow",
         )
         refs = [r.strip() for r in (_text(inputs, "stakeholders") or "").split(",") if r.strip()]
-        try:
-            if not refs:
-                raise ConsultError(
-                    "Give the stakeholders: their codes or names, separated by commas."
-                )
-            logged = svc.log_engagement(
-                actor,
-                _text(inputs, "channel") or "",
-                refs,
-                _text(inputs, "kind"),
-                _text(inputs, "summary"),
-                services.uow(),
-                on=_text(inputs, "date"),
-                position=_text(inputs, "position"),
-                source="workflow",
-            )
-        except ConsultError as e:
-            fail(step_error(e))
-            return
-        except Exception:
-            log.exception("the workflow step could not log an engagement")
-            fail("Consult could not record the engagement just now; try the workflow again.")
-            return
+        if not refs:
+            raise ConsultError("Give the stakeholders: their codes or names, separated by commas.")
+        logged = svc.log_engagement(
+            actor,
+            _text(inputs, "channel") or "",
+            refs,
+            _text(inputs, "kind"),
+            _text(inputs, "summary"),
+            services.uow(),
+            on=_text(inputs, "date"),
+            position=_text(inputs, "position"),
+            source="workflow",
+        )
         complete(outputs={"engagement_id": str(logged.engagement.id)})

@@ -40,7 +40,7 @@ def _ack_time(socket_slack, slack) -> float:
 def measure(handler_name: str, refreshes: int, steady: int) -> dict[str, list[float]]:
     from app import bootstrap, slack_messenger_factory
     from bot.settings import Settings
-    from handlers.bolt_app import make_bolt_app
+    from handlers.pipeline import Role, make_bolt_app
 
     from ..slack_stub import SlackStub
     from ..socket_stub import SocketModeStub
@@ -56,7 +56,7 @@ def measure(handler_name: str, refreshes: int, steady: int) -> dict[str, list[fl
     )
     services = bootstrap(settings)
     services.messenger_for_team = slack_messenger_factory(services)
-    bolt = make_bolt_app(services)
+    bolt = make_bolt_app(services, Role.WEB)
     if handler_name == "stock":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

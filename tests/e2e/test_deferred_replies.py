@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from bot.clock import now
-from handlers.deferred import make_runner
+from handlers.pipeline.worker import make_runner
 from storage import slack_requests
 from storage.models import Engagement, SlackRequest
 

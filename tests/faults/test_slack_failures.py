@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings
-from handlers.bolt_app import make_client, retry_handlers
+from handlers.pipeline.client import make_client, retry_handlers
 from handlers.slack_messenger import SlackMessenger
 
 

@@ -1,8 +1,15 @@
-"""Every Bolt listener, wired into the app in one place (bolt_app.make_bolt_app calls this).
+"""Every Bolt listener, wired into the app in one place (make_bolt_app calls this).
 
 Each module named here has `add_listeners(app, services)`, which declares
 its listeners with Bolt's decorators. A new listener module is added to
 this list.
+
+Listeners start with `ack()`. On the web, `defer_to_workers` has usually
+answered Slack already and the listener runs later in a worker, where `ack()`
+does nothing; it stays so that a listener reads the same wherever it runs, and
+because some requests do run on the web: with no queue, when the queue is down,
+and a search menu's options and a form's submission, which answer *in* their
+ack (handlers/pipeline/defer.py).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from handlers.interactivity import (
 
 
 def add_listeners(app, services) -> None:
-    people.add_listeners(app, services)  # the directory of names: first sight, user_change
+    people.add_listeners(app, services)  # user_change: the directory of names
     commands.add_listeners(app, services)  # the /consult slash command
     app_home.add_listeners(app, services)
     engagement_form.add_listeners(app, services)
