@@ -24,6 +24,13 @@ LOGGERS_SHOWN = 3
 LATE_AFTER = timedelta(minutes=15)  # posted later than this after the scheduled time: marked late
 
 
+# A position given by an engagement, as storage reads it for the digest:
+# (stakeholder_id, occurred_on, logged_at, engagement_id, position).
+PositionRow = tuple[int, date, datetime, int, str | None]
+# stakeholder_id -> (name, code, type), for stakeholders still in the register.
+StakeholderNames = dict[int, tuple[str, str | None, str]]
+
+
 # -- when --------------------------------------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ log = logging.getLogger("consult.calendar")
 
 FLUSH_SECONDS = 5.0
 
-_buffers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_buffers: weakref.WeakKeyDictionary[Engine, FetchBuffer] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
