@@ -193,6 +193,7 @@ class DigestRepository:
             for sid, occurred_on, logged_at, eid, position in self.session.execute(
                 _WINDOW_POSITIONS, window
             )
+            if position is not None  # the query's own condition; narrows the type
         ]
         ids = sorted({r[0] for r in rows})
         names: StakeholderNames = {}
