@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 GENESIS = "0" * 64  # the "entry before" the first one
 
@@ -27,9 +28,9 @@ def _at(value: datetime) -> str:
 
 def entry_hash(
     *,
-    programme_id: int,
-    seq: int,
-    prev_hash: str,
+    programme_id: int | None,
+    seq: int | None,
+    prev_hash: str | None,
     team_id: str,
     actor: str,
     at: datetime,
@@ -60,7 +61,42 @@ def entry_hash(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def hash_of(entry) -> str:
+class AuditEntry(Protocol):
+    """What the chain reads of an entry (storage's AuditEvent row has all of it).
+
+    Outside a programme, or where the trail was damaged, the chain fields may be
+    missing; the hash is still defined (they are null in its canonical JSON).
+    """
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def programme_id(self) -> int | None: ...
+    @property
+    def seq(self) -> int | None: ...
+    @property
+    def prev_hash(self) -> str | None: ...
+    @property
+    def hash(self) -> str | None: ...
+    @property
+    def team_id(self) -> str: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def entity(self) -> str: ...
+    @property
+    def entity_id(self) -> int | None: ...
+    @property
+    def before(self) -> str | None: ...
+    @property
+    def after(self) -> str | None: ...
+
+
+def hash_of(entry: AuditEntry) -> str:
     """The hash an entry (any object with the audit fields) should carry."""
     return entry_hash(
         programme_id=entry.programme_id,
@@ -97,7 +133,7 @@ class Verdict:
         return self.first_break is None
 
 
-def verify(entries: Iterable, head_seq: int | None, head_hash: str | None) -> Verdict:
+def verify(entries: Iterable[AuditEntry], head_seq: int | None, head_hash: str | None) -> Verdict:
     """Walk the trail in stored order (by seq, then id) and report the first break.
 
     `head_seq`/`head_hash` are what the programme remembers as the last entry.

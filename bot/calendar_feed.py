@@ -62,7 +62,7 @@ class CalendarItem:
     # A provisional date (no source gives it; an admin has not confirmed it): STATUS:TENTATIVE.
     tentative: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if (self.day is None) == (self.start is None):
             raise ValueError("a calendar item is either all-day (day) or timed (start)")
         if self.start is not None and self.start.tzinfo is None:
@@ -132,6 +132,7 @@ def _event(info: FeedInfo, item: CalendarItem, link: str) -> Event:
         # Deadlines mark a day; they should not show the whole day as busy.
         ev.add("x-microsoft-cdo-alldayevent", "TRUE")
     else:
+        assert item.start is not None  # __post_init__: an item is all-day or timed
         start = _utc(item.start)
         end = (
             _utc(item.end)
@@ -163,12 +164,12 @@ def _event(info: FeedInfo, item: CalendarItem, link: str) -> Event:
     return ev
 
 
-def _order(item: CalendarItem) -> tuple:
-    when = (
-        item.start.astimezone(UTC)
-        if item.start is not None
-        else datetime.combine(item.day, datetime.min.time(), UTC)
-    )
+def _order(item: CalendarItem) -> tuple[datetime, str, int]:
+    if item.start is not None:
+        when = item.start.astimezone(UTC)
+    else:
+        assert item.day is not None  # __post_init__: an item is all-day or timed
+        when = datetime.combine(item.day, datetime.min.time(), UTC)
     return (when, item.kind, item.item_id)
 
 
@@ -186,4 +187,5 @@ def build_calendar(info: FeedInfo, items: list[CalendarItem]) -> bytes:
     link = channel_link(info.team_id, info.channel_id)
     for item in sorted(items, key=_order):
         cal.add_component(_event(info, item, link))
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()  # icalendar leaves to_ical's return type unannotated
+    return ical

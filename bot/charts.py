@@ -20,10 +20,21 @@ import math
 import re
 import threading
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .dates import format_date
+
+if TYPE_CHECKING:  # matplotlib is imported only when a picture is drawn
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
+    from matplotlib.typing import RcKeyType
+
+    from .coverage import CoverageReport
+    from .services.evidence import Pack
+    from .stakeholder_map import StakeholderMap
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -63,6 +74,12 @@ class Row:
     whole: float = 0.0  # the bar's full length (a track behind it), 0 for none
 
 
+# What a chart's `series` holds, by kind.
+WeeklySeries = tuple[str, tuple[int, ...]]  # weekly: (label, counts per period)
+TurnoutPoint = tuple[date, int]  # turnout: (day, practices voted)
+MapPoint = tuple[str, int, int, str]  # map: (label, influence, interest, position)
+
+
 @dataclass(frozen=True)
 class Chart:
     name: str  # a file name stem: coverage, positions, weekly, turnout-3, duties
@@ -70,11 +87,11 @@ class Chart:
     alt: str  # what the chart shows, in words
     kind: str  # bars | positions | weekly | turnout
     rows: tuple[Row, ...] = ()
-    # weekly: (label, counts per period); turnout: (day, practices voted) points
-    series: tuple = ()
+    series: tuple[WeeklySeries, ...] | tuple[TurnoutPoint, ...] | tuple[MapPoint, ...] = ()
     weeks: tuple[date, ...] = ()  # weekly: the start of each week, month or year drawn
-    # turnout: (electorate, quorum practices or None, quorum percent); weekly: (unit,)
-    extra: tuple = ()
+    # turnout: (electorate, quorum practices or None, quorum percent); weekly: (unit,);
+    # map: (the rating from which one counts as high,)
+    extra: tuple[int, int | None, int | None] | tuple[str] | tuple[int] | tuple[()] = ()
 
     def filename(self, fmt: str = "png") -> str:
         return f"{self.name}.{fmt}"
@@ -115,7 +132,7 @@ def coverage_chart(rows: list[tuple[str, int, int]], days: int | None) -> Chart:
     return Chart("coverage", f"Engaged {when}", alt, "bars", drawn)
 
 
-def coverage_from_report(report) -> Chart:
+def coverage_from_report(report: CoverageReport) -> Chart:
     """From bot.coverage.CoverageReport (the coverage command, the digest, the Home tab)."""
     return coverage_chart([(t.label, t.engaged, t.total) for t in report.types], report.days)
 
@@ -124,8 +141,8 @@ def positions_chart(rows: list[tuple[str, int, int]]) -> Chart:
     """Member practices by current position: (position, practices, registered list size)."""
     practices = sum(r[1] for r in rows)
     patients = sum(r[2] for r in rows)
-    drawn = []
-    words = []
+    drawn: list[Row] = []
+    words: list[str] = []
     for position, count, size in rows:
         key = position if position in POSITION_COLOURS else "unknown"
         label = "no position" if key == "unknown" else position
@@ -144,11 +161,11 @@ def positions_chart(rows: list[tuple[str, int, int]]) -> Chart:
     return Chart("positions", "Member practices by position", alt, "positions", tuple(drawn))
 
 
-def positions_from_report(report) -> Chart:
+def positions_from_report(report: CoverageReport) -> Chart:
     return positions_chart([(p.position, p.count, p.list_size) for p in report.positions])
 
 
-def positions_from_pack(pack) -> Chart:
+def positions_from_pack(pack: Pack) -> Chart:
     return positions_chart(
         [
             ("unknown" if label == "no position stated" else label, n, size)
@@ -181,18 +198,35 @@ def duties_chart(
 MAP_LABEL = 18  # characters of a stakeholder's name written beside its point
 
 
-def stakeholder_map_chart(m) -> Chart:
+class _Rated(Protocol):
+    """A stakeholder on the map: bot.stakeholder_map.MapEntry, or the pack's MapRow."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def code(self) -> str | None: ...
+    @property
+    def influence(self) -> int | None: ...
+    @property
+    def interest(self) -> int | None: ...
+    @property
+    def position(self) -> str | None: ...
+
+
+def stakeholder_map_chart(m: StakeholderMap) -> Chart:
     """From bot.stakeholder_map.StakeholderMap (`/consult stakeholder map --chart`)."""
     return map_chart(m.programme, m.quadrants, len(m.unrated))
 
 
-def map_chart(programme: str, quadrants: dict[str, list], unrated: int) -> Chart:
+def map_chart(programme: str, quadrants: Mapping[str, Sequence[_Rated]], unrated: int) -> Chart:
     """Each rated stakeholder (name, code, influence, interest, position) at its influence and
     interest, coloured by its current position; the rows count each quadrant."""
     from .stakeholder_map import HIGH, QUADRANTS
 
     rated = sum(len(v) for v in quadrants.values())
-    rows, words, points = [], [], []
+    rows: list[Row] = []
+    words: list[str] = []
+    points: list[MapPoint] = []
     for name, _, _ in QUADRANTS:
         entries = quadrants.get(name, [])
         rows.append(Row(name, len(entries), f"{len(entries):,}", OKABE_ITO["blue"], rated))
@@ -205,6 +239,7 @@ def map_chart(programme: str, quadrants: dict[str, list], unrated: int) -> Chart
             label = e.code or (
                 e.name if len(e.name) <= MAP_LABEL else e.name[: MAP_LABEL - 1] + "…"
             )
+            assert e.influence is not None and e.interest is not None  # a quadrant's are rated
             points.append((label, e.influence, e.interest, e.position or "unknown"))
     alt = (
         f"Stakeholder map of {programme}: {_plural(rated, 'stakeholder')} rated by influence "
@@ -225,9 +260,9 @@ def map_chart(programme: str, quadrants: dict[str, list], unrated: int) -> Chart
     )
 
 
-def stakeholder_map_from_pack(pack) -> Chart:
+def stakeholder_map_from_pack(pack: Pack) -> Chart:
     """The same picture from the pack's own rows (bot.services.evidence.MapRow)."""
-    quadrants: dict[str, list] = {}
+    quadrants: dict[str, list[_Rated]] = {}
     for r in pack.stakeholder_map:
         quadrants.setdefault(r.quadrant, []).append(r)
     return map_chart(pack.programme_name, quadrants, pack.unrated)
@@ -292,8 +327,8 @@ def weekly_chart(dates_by_label: dict[str, list[date]]) -> Chart:
     while periods[-1] < last:
         periods.append(_next(periods[-1], unit))
     index = {p: i for i, p in enumerate(periods)}
-    series = []
-    words = []
+    series: list[WeeklySeries] = []
+    words: list[str] = []
     for label, ds in dates_by_label.items():
         counts = [0] * len(periods)
         for d, n in Counter(start_of(d) for d in ds).items():
@@ -324,7 +359,7 @@ def weekly_chart(dates_by_label: dict[str, list[date]]) -> Chart:
     )
 
 
-def weekly_from_pack(pack) -> Chart:
+def weekly_from_pack(pack: Pack) -> Chart:
     return weekly_chart(
         {label: [e.occurred_on for e in rows] for label, rows in pack.engagement_log.items()}
     )
@@ -345,7 +380,8 @@ def turnout_chart(
     until = max(until, opened_on)
     days = [opened_on + timedelta(days=i) for i in range((until - opened_on).days + 1)]
     per_day = Counter(max(d, opened_on) for d in first_votes)
-    running, points = 0, []
+    running = 0
+    points: list[TurnoutPoint] = []
     for d in days:
         running += per_day.get(d, 0)
         points.append((d, running))
@@ -379,7 +415,7 @@ def turnout_chart(
     )
 
 
-def pack_charts(pack) -> dict[str, Chart]:
+def pack_charts(pack: Pack) -> dict[str, Chart]:
     """Every chart of the evidence pack, from its own figures."""
     charts = {
         "weekly": weekly_from_pack(pack),
@@ -436,7 +472,7 @@ def draw(chart: Chart, fmt: str = "png") -> bytes:
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
-    style = {
+    style: dict[RcKeyType, Any] = {
         "font.family": FONT,
         "font.size": 10,
         "svg.fonttype": "none",
@@ -459,7 +495,7 @@ def draw(chart: Chart, fmt: str = "png") -> bytes:
     return out.getvalue()
 
 
-def _paint(chart: Chart, Figure):
+def _paint(chart: Chart, Figure: type[MplFigure]) -> MplFigure:
     painter = {
         "bars": _draw_bars,
         "positions": _draw_positions,
@@ -490,7 +526,7 @@ def inline_svg(chart: Chart) -> str:
     return svg[:head_end] + f"<title>{label}</title>" + svg[head_end:]
 
 
-def _frameless(ax) -> None:
+def _frameless(ax: Axes) -> None:
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="y", length=0)
@@ -501,7 +537,7 @@ def _height(rows: int) -> float:
     return 0.65 + 0.42 * max(rows, 1)
 
 
-def _draw_bars(chart: Chart, Figure):
+def _draw_bars(chart: Chart, Figure: type[MplFigure]) -> MplFigure:
     rows = list(chart.rows) or [Row("(none)", 0, "0", TRACK, 1)]
     fig = Figure(figsize=(WIDTH_INCHES, _height(len(rows))))
     h = _height(len(rows))
@@ -520,7 +556,7 @@ def _draw_bars(chart: Chart, Figure):
     return fig
 
 
-def _draw_positions(chart: Chart, Figure):
+def _draw_positions(chart: Chart, Figure: type[MplFigure]) -> MplFigure:
     rows = list(chart.rows)
     h = _height(len(rows)) + 0.25
     fig = Figure(figsize=(WIDTH_INCHES, h))
@@ -548,8 +584,8 @@ def _draw_positions(chart: Chart, Figure):
     return fig
 
 
-def _draw_weekly(chart: Chart, Figure):
-    series = list(chart.series) or [("(none)", (0,))]
+def _draw_weekly(chart: Chart, Figure: type[MplFigure]) -> MplFigure:
+    series = cast("list[WeeklySeries]", list(chart.series)) or [("(none)", (0,))]
     weeks = list(chart.weeks) or [date.today()]
     h = 0.75 + 0.62 * len(series) + 0.35
     fig = Figure(figsize=(WIDTH_INCHES, h))
@@ -578,7 +614,7 @@ def _draw_weekly(chart: Chart, Figure):
             fontsize=10,
         )
         axes.append(ax)
-    unit = chart.extra[0] if chart.extra else "week"
+    unit = cast("tuple[str]", chart.extra)[0] if chart.extra else "week"
     last = axes[-1]
     step = max(1, -(-len(weeks) // 5))
     ticks = list(range(0, len(weeks), step))
@@ -598,18 +634,20 @@ def _draw_weekly(chart: Chart, Figure):
     return fig
 
 
-def _draw_turnout(chart: Chart, Figure):
-    electorate, needed, quorum_percent = chart.extra
-    points = list(chart.series)
+def _draw_turnout(chart: Chart, Figure: type[MplFigure]) -> MplFigure:
+    electorate, needed, quorum_percent = cast("tuple[int, int | None, int | None]", chart.extra)
+    points = cast("list[TurnoutPoint]", list(chart.series))
     fig = Figure(figsize=(WIDTH_INCHES, 3.0))
     ax = fig.add_axes((0.08, 0.12, 0.72, 0.72))
     # Each day's count holds until the next day: the last day is drawn as a full step too.
     xs = [d for d, _ in points] + [points[-1][0] + timedelta(days=1)]
     ys = [n for _, n in points] + [points[-1][1]]
-    ax.step(xs, ys, where="post", color=OKABE_ITO["blue"], linewidth=2)
-    ax.fill_between(xs, ys, step="post", color=OKABE_ITO["blue"], alpha=0.15)
+    # The x values are dates: matplotlib's date converter takes them at run time, but its type
+    # stubs accept only numbers and arrays, hence the ignores below.
+    ax.step(xs, ys, where="post", color=OKABE_ITO["blue"], linewidth=2)  # type: ignore[arg-type]
+    ax.fill_between(xs, ys, step="post", color=OKABE_ITO["blue"], alpha=0.15)  # type: ignore[arg-type]
     ax.set_ylim(0, max(electorate, 1) * 1.05)
-    ax.set_xlim(xs[0], xs[-1])
+    ax.set_xlim(xs[0], xs[-1])  # type: ignore[arg-type]
     ax.text(
         ax.get_xlim()[1],
         ys[-1],
@@ -637,14 +675,15 @@ def _draw_turnout(chart: Chart, Figure):
     first, last = points[0][0], points[-1][0]
     ticks = [first, last] if last != first else [first]
     ax.set_xticks(
-        [t + timedelta(hours=12) for t in ticks], [d.strftime("%-d %b %Y") for d in ticks]
+        [t + timedelta(hours=12) for t in ticks],  # type: ignore[arg-type]  # dates, as above
+        [d.strftime("%-d %b %Y") for d in ticks],
     )
     ax.set_ylabel("practices voted")
     return fig
 
 
-def _draw_map(chart: Chart, Figure):
-    (high,) = chart.extra
+def _draw_map(chart: Chart, Figure: type[MplFigure]) -> MplFigure:
+    (high,) = cast("tuple[int]", chart.extra)
     fig = Figure(figsize=(WIDTH_INCHES, 6.4))
     ax = fig.add_axes((0.09, 0.09, 0.86, 0.80))
     edge = high - 0.5
@@ -671,8 +710,8 @@ def _draw_map(chart: Chart, Figure):
             color="#5a6570",
         )
     # Stakeholders with the same ratings share a point: spread them in a small ring.
-    at: dict[tuple[int, int], list] = {}
-    for p in chart.series:
+    at: dict[tuple[int, int], list[MapPoint]] = {}
+    for p in cast("tuple[MapPoint, ...]", chart.series):
         at.setdefault((p[2], p[1]), []).append(p)
     for (x, y), group in at.items():
         for i, (label, _, _, position) in enumerate(group[:12]):

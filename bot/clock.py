@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 
@@ -10,7 +11,12 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def began_on(programme) -> date | None:
+class _Zoned(Protocol):
+    @property
+    def timezone(self) -> str: ...
+
+
+def began_on(programme: _Zoned) -> date | None:
     """The day (in its timezone) a programme was set up: dates before it had passed already."""
     created = getattr(programme, "created_at", None)
     return created.astimezone(ZoneInfo(programme.timezone)).date() if created else None

@@ -122,7 +122,7 @@ def is_engaged(last: date | None, today: date, days: int) -> bool:
     return last is not None and last >= since(today, days)
 
 
-def _overdue_order(item: NotEngaged):
+def _overdue_order(item: NotEngaged) -> tuple[bool, date, str]:
     # Never engaged first, then the longest ago; names break ties so the order is stable.
     return (item.last_engaged is not None, item.last_engaged or date.min, item.name.lower())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
@@ -64,11 +65,12 @@ _notes: ContextVar[list[str] | None] = ContextVar("date_notes", default=None)
 
 
 @contextmanager
-def noting():
+def noting() -> Iterator[list[str]]:
     """Collect, for the reply, what the date reader decided while reading."""
-    token = _notes.set([])
+    notes: list[str] = []
+    token = _notes.set(notes)
     try:
-        yield _notes.get()
+        yield notes
     finally:
         _notes.reset(token)
 

@@ -7,12 +7,18 @@ leave a gap, across clock changes too), what it says, and its headline.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .dates import WEEKDAYS
 from .stakeholder_types import TYPE_LABELS
+
+if TYPE_CHECKING:
+    from .coverage import TypeCoverage
+    from .votes import Forecast, Tally
 
 DEFAULT_WEEKDAY = 0  # Monday
 DEFAULT_TIME = "09:00"
@@ -22,6 +28,13 @@ DEADLINE_DAYS = 21  # deadlines in the next 3 weeks
 NOT_ENGAGED_SHOWN = 10  # names per stakeholder type before "and N more"
 LOGGERS_SHOWN = 3
 LATE_AFTER = timedelta(minutes=15)  # posted later than this after the scheduled time: marked late
+
+
+# A position given by an engagement, as storage reads it for the digest:
+# (stakeholder_id, occurred_on, logged_at, engagement_id, position).
+PositionRow = tuple[int, date, datetime, int, str]
+# stakeholder_id -> (name, code, type), for stakeholders still in the register.
+StakeholderNames = dict[int, tuple[str, str | None, str]]
 
 
 # -- when --------------------------------------------------------------------------------------
@@ -179,8 +192,8 @@ class VoteStanding:
     question: str
     closes_at: datetime
     working_days_left: int
-    tally: object  # bot.votes.Tally
-    forecast: object | None  # bot.votes.Forecast; None for an aggregate count
+    tally: Tally
+    forecast: Forecast | None  # None for an aggregate count
 
     @property
     def turnout_percent(self) -> int:
@@ -222,9 +235,7 @@ class Digest:
     activity: list[TypeActivity] = field(default_factory=list)
     top_loggers: list[tuple[str, int]] = field(default_factory=list)
     position_changes: list[PositionChange] = field(default_factory=list)
-    not_engaged: list = field(
-        default_factory=list
-    )  # bot.coverage.TypeCoverage with someone not engaged
+    not_engaged: list[TypeCoverage] = field(default_factory=list)  # with someone not engaged
     deadlines: list[UpcomingDeadline] = field(default_factory=list)
     votes: list[VoteStanding] = field(default_factory=list)
     overdue_actions: list[Overdue] = field(default_factory=list)
@@ -301,7 +312,7 @@ def vote_closes(n: int) -> str:
 
 
 def position_changes(
-    rows, window: Window, names: dict[int, tuple[str, str | None, str]]
+    rows: Iterable[PositionRow], window: Window, names: StakeholderNames
 ) -> list[PositionChange]:
     """rows: (stakeholder_id, occurred_on, logged_at, engagement_id, position), logged before the window's end:
     at least every position given in the window and each stakeholder's latest one before it.
@@ -310,8 +321,8 @@ def position_changes(
     happened, then by engagement), as the engagement log defines it. A change is
     notable when the position at the window's end differs from the one at its start.
     """
-    before: dict[int, tuple] = {}
-    after: dict[int, tuple] = {}
+    before: dict[int, tuple[tuple[date, int], str]] = {}
+    after: dict[int, tuple[tuple[date, int], str]] = {}
     for sid, occurred_on, logged_at, eid, position in rows:
         order = (occurred_on, eid)
         if logged_at < window.start and (sid not in before or order > before[sid][0]):

@@ -13,14 +13,19 @@ days are the deadlines' rules (bot/reminders.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from . import programme_templates as templates
 from .dates import format_date, passed_before_start, time_left, working_day_on_or_before
 from .errors import UsageError
+from .programme_templates import Item, Template
 from .typed_text import clean_typed
+
+_T = TypeVar("_T")
 
 OPEN, DONE, NA = "open", "done", "na"
 STATES = (OPEN, DONE, NA)
@@ -91,9 +96,9 @@ class Due:
 
 
 def due_date(
-    template: dict,
+    template: Template,
     year: int | None,
-    due: dict | None,
+    due: Item | None,
     model: str | None = None,
     decision: date | None = None,
 ) -> Due:
@@ -129,12 +134,20 @@ def due_date(
     return Due(on, anchor, note, provisional or bool(suggestion), suggestion)
 
 
-def _title(text: str, **names) -> str:
+def _title(text: str, **names: object) -> str:
     return text.format(**names)
 
 
 def _plan(
-    template, d, year, model, key, title, stakeholder_id, section=DUTY, decision=None
+    template: Template,
+    d: Item,
+    year: int | None,
+    model: str | None,
+    key: str,
+    title: str,
+    stakeholder_id: int | None,
+    section: str = DUTY,
+    decision: date | None = None,
 ) -> PlannedDuty:
     due = due_date(template, year, d.get("due"), model, decision)
     return PlannedDuty(
@@ -153,25 +166,26 @@ def _plan(
     )
 
 
-def register_types(template: dict) -> set[str]:
+def register_types(template: Template) -> set[str]:
     """The stakeholder types whose members the template's duties are planned for."""
-    out = set()
+    out: set[str] = set()
     for d in template.get("duties", []) + template.get("revision_duties", []):
         out |= {d[k] for k in ("for_each", "for_several", "for_chosen") if d.get(k)}
     return out
 
 
-def chooser(template: dict | None, duty_key: str) -> dict | None:
+def chooser(template: Template | None, duty_key: str) -> Item | None:
     """The `chooses` part of a duty that settles which stakeholder another duty is for
     (e.g. which board takes up a standing invitation), or None."""
     base = template_key(duty_key)
     for d in (template or {}).get("duties", []):
         if d["key"] == base:
-            return d.get("chooses")
+            chooses: Item | None = d.get("chooses")
+            return chooses
     return None
 
 
-def choosers(template: dict | None) -> list[tuple[str, dict]]:
+def choosers(template: Template | None) -> list[tuple[str, Item]]:
     """(chooser duty key, its `chooses`) for every duty that chooses a stakeholder."""
     return [
         (d["key"], d["chooses"]) for d in (template or {}).get("duties", []) if d.get("chooses")
@@ -179,7 +193,7 @@ def choosers(template: dict | None) -> list[tuple[str, dict]]:
 
 
 def planned_duties(
-    template: dict,
+    template: Template,
     year: int | None,
     register: dict[str, list[tuple[int, str]]],
     model: str | None = None,
@@ -193,7 +207,7 @@ def planned_duties(
     chosen = dict(chosen or {})
     out: list[PlannedDuty] = []
 
-    def plan(d, key, title, sid, section=DUTY):
+    def plan(d: Item, key: str, title: str, sid: int | None, section: str = DUTY) -> PlannedDuty:
         return _plan(template, d, year, model, key, title, sid, section, decision)
 
     for d in template.get("duties", []):
@@ -225,7 +239,7 @@ def planned_duties(
 
 
 def revision_duties(
-    template: dict,
+    template: Template,
     number: int,
     what_changed: str,
     register: dict[str, list[tuple[int, str]]],
@@ -250,15 +264,15 @@ def revision_duties(
     ]
 
 
-def next_revision_number(keys) -> int:
+def next_revision_number(keys: Iterable[str]) -> int:
     found = [int(m.group(1)) for k in keys if (m := _REVISION.search(k))]
     return max(found, default=0) + 1
 
 
-def per_stakeholder_duties(template: dict | None, model: str | None) -> dict[str, list[dict]]:
+def per_stakeholder_duties(template: Template | None, model: str | None) -> dict[str, list[Item]]:
     """The template's duties owed to each stakeholder of a type (`for_each`: e.g. each Health
     and Wellbeing Board), under this model, by type."""
-    out: dict[str, list[dict]] = {}
+    out: dict[str, list[Item]] = {}
     for d in (template or {}).get("duties", []):
         if d.get("for_each") and templates.applies(d, model):
             out.setdefault(d["for_each"], []).append(d)
@@ -270,15 +284,16 @@ def template_key(duty_key: str) -> str:
     return duty_key.split(":", 1)[0]
 
 
-def done_when(template: dict, duty_key: str) -> str | None:
+def done_when(template: Template, duty_key: str) -> str | None:
     base = template_key(duty_key)
     for d in template.get("duties", []):
         if d["key"] == base:
-            return d.get("done_when")
+            when: str | None = d.get("done_when")
+            return when
     return None
 
 
-def days_before(template: dict, duty_key: str) -> int:
+def days_before(template: Template, duty_key: str) -> int:
     """How many days before its deadline a template duty (or checklist section) is due."""
     base = template_key(duty_key)
     for d in template.get("duties", []):
@@ -291,7 +306,7 @@ def days_before(template: dict, duty_key: str) -> int:
     return 0
 
 
-def span(item: dict | None, key_dates: dict[str, date]) -> str | None:
+def span(item: Item | None, key_dates: dict[str, date]) -> str | None:
     """What a checklist item measures between two of the programme's key dates (`"span":
     {"from": key, "to": key, "what": ...}`), e.g. `The length chosen: 12 weeks (... to ...)`."""
     spec = (item or {}).get("span")
@@ -315,7 +330,28 @@ class RecordedFacts:
     issues: tuple[int, int]
 
 
-def recorded_facts(stakeholders, engagements, links, issue_states) -> RecordedFacts:
+class _Registered(Protocol):
+    """A stakeholder in the register, as recorded_facts reads it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+
+
+class _Engagement(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def occurred_on(self) -> date: ...
+
+
+def recorded_facts(
+    stakeholders: Iterable[_Registered],
+    engagements: Iterable[_Engagement],
+    links: Mapping[int, Iterable[int]],
+    issue_states: Iterable[str],
+) -> RecordedFacts:
     """From the register, the live log (engagement id -> stakeholder ids) and issues' states."""
     latest: dict[int, date] = {}
     for e in engagements:
@@ -334,14 +370,16 @@ def recorded_facts(stakeholders, engagements, links, issue_states) -> RecordedFa
     return RecordedFacts(by_type, (len(states), answered))
 
 
-def shown_facts(item: dict | None, facts: RecordedFacts | None) -> list[str]:
+def shown_facts(item: Item | None, facts: RecordedFacts | None) -> list[str]:
     """The recorded facts a template item points to as its evidence, e.g. `Health overview and
     scrutiny committees engaged: 1 of 1 (latest Wed 2 Dec 2026)`, `Issues raised: 3, of which
     2 answered ("you said, we did")`."""
     from .stakeholder_types import TYPE_LABELS
 
+    if facts is None:
+        return []
     out = []
-    for what in (item or {}).get("shows", []) if facts else []:
+    for what in (item or {}).get("shows", []):
         if what == "issues":
             total, answered = facts.issues
             out.append(f'Issues raised: {total}, of which {answered} answered ("you said, we did")')
@@ -357,27 +395,30 @@ def shown_facts(item: dict | None, facts: RecordedFacts | None) -> list[str]:
     return out
 
 
-def item_of(template: dict | None, duty_key: str) -> dict | None:
+def item_of(template: Template | None, duty_key: str) -> Item | None:
     """The template entry (duty or checklist item) a stored duty came from."""
     base = template_key(duty_key)
-    for d in (template or {}).get("duties", []):
+    duties: list[Item] = (template or {}).get("duties", [])
+    for d in duties:
         if d["key"] == base:
             return d
     return checklist_item(template, base)
 
 
-def checklist_item(template: dict | None, duty_key: str) -> dict | None:
-    for item in ((template or {}).get("checklist") or {}).get("items", []):
+def checklist_item(template: Template | None, duty_key: str) -> Item | None:
+    sections: list[Item] = ((template or {}).get("checklist") or {}).get("items", [])
+    for item in sections:
         if item["key"] == duty_key:
             return item
     return None
 
 
-def checklist_asks(template: dict | None, duty_key: str) -> str | None:
+def checklist_asks(template: Template | None, duty_key: str) -> str | None:
     """What NHS England's letter asks a checklist section to cover."""
     for item in ((template or {}).get("checklist") or {}).get("items", []):
         if item["key"] == duty_key:
-            return item.get("asks")
+            asks: str | None = item.get("asks")
+            return asks
     return None
 
 
@@ -421,7 +462,25 @@ def days_word(due_on: date, today: date, began_on: date | None = None) -> str:
     return time_left(due_on, today, began_on)
 
 
-def is_overdue(duty, today: date, began_on: date | None) -> bool:
+class _Due(Protocol):
+    """A stored duty (or anything dated like one), as the listing rules read it."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def due_on(self) -> date | None: ...
+
+
+class _Listed(_Due, Protocol):
+    @property
+    def section(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def id(self) -> int: ...
+
+
+def is_overdue(duty: _Due, today: date, began_on: date | None) -> bool:
     """Open, past its due date, and due after the programme began."""
     return (
         duty.state == OPEN
@@ -431,7 +490,7 @@ def is_overdue(duty, today: date, began_on: date | None) -> bool:
     )
 
 
-def listing_order(duty) -> tuple:
+def listing_order(duty: _Listed) -> tuple[bool, bool, date, str, int]:
     """Open first (soonest due first, undated last), then done and not applicable."""
     return (duty.state != OPEN, duty.section != DUTY, duty.due_on or date.max, duty.key, duty.id)
 
@@ -450,15 +509,16 @@ def clean_text(text: str, what: str) -> str:
 PROVISIONAL_MARK = "provisional: date to confirm"
 
 
-def suggestion_of(item) -> str | None:
+def suggestion_of(item: object) -> str | None:
     """Whose own date a deadline's (or a duty's due) date is, when one organisation's papers give
     it and nobody has confirmed it for this programme yet."""
     if not getattr(item, "provisional", False):
         return None
-    return getattr(item, "suggestion", None) or getattr(item, "due_suggestion", None)
+    whose: str | None = getattr(item, "suggestion", None) or getattr(item, "due_suggestion", None)
+    return whose
 
 
-def provisional_text(item) -> str | None:
+def provisional_text(item: object) -> str | None:
     """`provisional: date to confirm`, with whose own date it is where one organisation's
     papers give it (`...; Hillingdon CCG's own date, offered as a suggestion: ...`)."""
     if not getattr(item, "provisional", False) or getattr(item, "state", OPEN) != OPEN:
@@ -467,7 +527,7 @@ def provisional_text(item) -> str | None:
     return PROVISIONAL_MARK + (f"; {suggestion}" if suggestion else "")
 
 
-def provisional_why(item) -> str:
+def provisional_why(item: object) -> str:
     """Why a provisional date is to confirm, in a sentence."""
     suggestion = suggestion_of(item)
     if suggestion:
@@ -475,38 +535,45 @@ def provisional_why(item) -> str:
     return "No source gives it: the programme placed it from its template."
 
 
-def source_label(item) -> str:
+def source_label(item: object) -> str:
     """`Source` of a template date as the sources set it; for a date moved into another cycle,
     or once an admin has confirmed or moved it, the sources are the milestone's, not the date's."""
     moved_into_cycle = getattr(item, "provisional", False) and not suggestion_of(item)
     return "Milestone's source" if getattr(item, "date_set", None) or moved_into_cycle else "Source"
 
 
-def date_set_text(item, who: str, on: date | None) -> str | None:
+def date_set_text(item: object, who: str, on: date | None) -> str | None:
     """`Date confirmed by Pat Lee on Sun 6 Dec 2026` (or moved), for a template date an admin set."""
-    how = getattr(item, "date_set", None)
+    how: str | None = getattr(item, "date_set", None)
     if not how:
         return None
     return f"Date {how} by {who}" + (f" on {format_date(on)}" if on else "")
 
 
-def due_qualifiers(duty, brief: bool = False) -> list[str]:
+def due_qualifiers(duty: object, brief: bool = False) -> list[str]:
     """What a due date is worth: to confirm (its deadline is provisional), and whose
     suggestion it is when no source gives it."""
     out = []
     if getattr(duty, "provisional", False):
         out.append(PROVISIONAL_MARK)
-        if getattr(duty, "due_suggestion", None):
-            out.append(duty.due_suggestion)
-    if getattr(duty, "due_note", None):
+        suggestion: str | None = getattr(duty, "due_suggestion", None)
+        if suggestion:
+            out.append(suggestion)
+    note: str | None = getattr(duty, "due_note", None)
+    if note:
         out.append(
-            f"the programme's suggestion: {duty.due_note}"
+            f"the programme's suggestion: {note}"
             + ("" if brief else " (no source gives this date)")
         )
     return out
 
 
-def due_text(duty, brief: bool = False) -> str | None:
+class _Dated(Protocol):
+    @property
+    def due_on(self) -> date | None: ...
+
+
+def due_text(duty: _Dated, brief: bool = False) -> str | None:
     """`Fri 6 Feb 2015 (provisional: date to confirm; the programme's suggestion (...))`."""
     if not duty.due_on:
         return None
@@ -514,36 +581,40 @@ def due_text(duty, brief: bool = False) -> str | None:
     return format_date(duty.due_on) + (f" ({'; '.join(qualifiers)})" if qualifiers else "")
 
 
-def brief_source(duty) -> str | None:
+def brief_source(duty: object) -> str | None:
     """The first of an item's sources (they are joined with "; "), for one-line listings."""
-    source = getattr(duty, "source", None)
+    source: str | None = getattr(duty, "source", None)
     return source.split("; ")[0] + (" (and more)" if "; " in source else "") if source else None
 
 
-def kind_of(duty) -> str:
-    return getattr(duty, "kind", None) if getattr(duty, "kind", None) in KINDS else LOCAL
+def kind_of(duty: object) -> str:
+    kind = getattr(duty, "kind", None)
+    return kind if isinstance(kind, str) and kind in KINDS else LOCAL
 
 
-def kind_label(kind: str, template: dict | None = None) -> str:
+def kind_label(kind: str, template: Template | None = None) -> str:
     """A kind's heading, as the template words it (`"kind_labels"`: e.g. whose constitution)."""
-    return ((template or {}).get("kind_labels") or {}).get(kind) or KIND_LABELS[kind]
+    label: str = ((template or {}).get("kind_labels") or {}).get(kind) or KIND_LABELS[kind]
+    return label
 
 
-def basis(duty, template: dict | None = None) -> str:
+def basis(duty: object, template: Template | None = None) -> str:
     """`Statutory: NHS Act 2006 s14Z13(4)` / `National guidance` ...: the kind, with the section
     of the Act (or the case) only where the sources cite one."""
     kind = kind_of(duty)
     label = {STATUTORY: "Statutory", GUIDANCE: "National guidance"}.get(
         kind, kind_label(kind, template)
     )
-    statute = getattr(duty, "statute", None)
+    statute: str | None = getattr(duty, "statute", None)
     return f"{label}: {statute}" if statute and kind in (STATUTORY, CASE_LAW) else label
 
 
-def by_kind(duties, template: dict | None = None) -> list[tuple[str, str, list]]:
+def by_kind(
+    duties: Iterable[_T], template: Template | None = None
+) -> list[tuple[str, str, list[_T]]]:
     """(kind, heading, duties) in the order statutory, case law, guidance, constitution, local;
     the duties keep their order within each kind; kinds with none are left out."""
-    groups: dict[str, list] = {k: [] for k in KINDS}
+    groups: dict[str, list[_T]] = {k: [] for k in KINDS}
     for d in duties:
         groups[kind_of(d)].append(d)
     return [(k, kind_label(k, template), groups[k]) for k in KINDS if groups[k]]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from .dates import looks_like_date
@@ -138,8 +140,8 @@ class Parsed:
 
 def parse(
     tokens: list[str],
-    value_options: set[str] = frozenset(),
-    flags: set[str] = frozenset(),
+    value_options: AbstractSet[str] = frozenset(),
+    flags: AbstractSet[str] = frozenset(),
     usage: str | None = None,
 ) -> Parsed:
     """Separate `--name value` options and `--flag`s from positional words."""
@@ -207,7 +209,7 @@ def _date_words(tokens: list[str], i: int, value: str) -> tuple[str, int]:
     return " ".join([value, *run]), i + len(run)
 
 
-def closest(word: str, choices) -> str | None:
+def closest(word: str, choices: Collection[str]) -> str | None:
     match = difflib.get_close_matches(word.lower(), sorted(choices), n=1, cutoff=0.5)
     if match:
         return match[0]

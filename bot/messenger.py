@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
+
+# A Block Kit block, view or message metadata: Slack's JSON, open-ended by design.
+Block = dict[str, Any]
 
 
 class Messenger(Protocol):
     def reply(
         self,
         text: str,
-        blocks: list[dict] | None = None,
-        fallback_blocks: list[dict] | None = None,
+        blocks: list[Block] | None = None,
+        fallback_blocks: list[Block] | None = None,
     ) -> None:
         """Ephemeral, to the person who asked; `fallback_blocks` if Slack refuses `blocks`."""
 
@@ -18,10 +21,10 @@ class Messenger(Protocol):
         self,
         channel: str,
         text: str,
-        blocks: list[dict] | None = None,
+        blocks: list[Block] | None = None,
         *,
         thread_ts: str | None = None,
-        metadata: dict | None = None,
+        metadata: Block | None = None,
     ) -> str | None:
         """To a channel, for the whole team; returns the message's ts."""
 
@@ -29,16 +32,16 @@ class Messenger(Protocol):
         self,
         user: str,
         text: str,
-        blocks: list[dict] | None = None,
+        blocks: list[Block] | None = None,
         *,
-        metadata: dict | None = None,
+        metadata: Block | None = None,
     ) -> str | None:
         """A direct message from the bot."""
 
-    def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
+    def update(self, channel: str, ts: str, text: str, blocks: list[Block] | None = None) -> None:
         """Replace a message the bot posted earlier (e.g. a vote's buttons once it closes)."""
 
-    def open_modal(self, view: dict) -> None:
+    def open_modal(self, view: Block) -> None:
         """Open a form for the asker (needs the request's trigger)."""
 
     def upload(self, user: str, filename: str, content: bytes, title: str, comment: str) -> None:

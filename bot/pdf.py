@@ -44,4 +44,5 @@ def html_to_pdf(html: str, title: str | None = None) -> bytes:
         document.metadata.title = title
     # The creation and modification dates come from the page's dcterms meta (when it was made):
     # the fingerprint on each page already identifies the figures.
-    return document.write_pdf(pdf_variant=PDF_VARIANT)
+    pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
+    return pdf

@@ -65,7 +65,7 @@ def detect(text: str) -> str:
     )
 
 
-def _size(text: str, line: int, problems: list[str]) -> int | None:
+def _size(text: str, line: int, problems: list[tuple[int, str]]) -> int | None:
     text = (text or "").strip().replace(",", "")
     if not text:
         return None
@@ -75,14 +75,14 @@ def _size(text: str, line: int, problems: list[str]) -> int | None:
     return int(text)
 
 
-def _visible_name(raw: str, line: int, code: str, problems: list[str]) -> str | bool:
-    """The name without control characters; False (a problem noted) when none of it is visible."""
+def _visible_name(raw: str, line: int, code: str, problems: list[tuple[int, str]]) -> str | None:
+    """The name without control characters; None (a problem noted) when none of it is visible."""
     name = " ".join(strip_controls(raw).split())
     if raw and not is_visible(name):
         problems.append(
             (line, f"the name of {code} has nothing visible once control characters are removed")
         )
-        return False
+        return None
     return name
 
 
@@ -124,10 +124,10 @@ def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
             if not code:
                 problems.append((line, "no organisation code"))
                 continue
-            name = _visible_name(name, line, code, problems)
-            if name is False:
+            visible = _visible_name(name, line, code, problems)
+            if visible is None:
                 continue
-            rows.append(PracticeRow(line, code.upper(), name or None, postcode=postcode or None))
+            rows.append(PracticeRow(line, code.upper(), visible or None, postcode=postcode or None))
     else:
         header = [h.strip().lower() for h in next(reader)]
         index = {h: i for i, h in enumerate(header)}
@@ -142,7 +142,7 @@ def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
                 )
                 continue
 
-            def get(i):
+            def get(i: int | None) -> str:
                 return cols[i].strip() if i is not None and i < len(cols) else ""
 
             code = get(code_col)
@@ -154,17 +154,17 @@ def read(data: bytes | str, commissioner: str | None = None) -> FileReading:
                     PracticeRow(line, code.upper(), list_size=_size(get(size_col), line, problems))
                 )
             else:
-                name = _visible_name(get(index.get("name")), line, code, problems)
-                if name is False:
+                given = _visible_name(get(index.get("name")), line, code, problems)
+                if given is None:
                     continue
-                if not name:
+                if not given:
                     problems.append((line, f"no practice name for {code}"))
                     continue
                 rows.append(
                     PracticeRow(
                         line,
                         code.upper(),
-                        name,
+                        given,
                         _size(get(size_col), line, problems),
                         " ".join(strip_controls(get(index.get("group"))).split()) or None,
                     )

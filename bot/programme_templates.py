@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .dates import working_day_on_or_before
 from .errors import UsageError
@@ -41,13 +42,20 @@ from .grammar import closest
 TEMPLATE_DIR = Path(__file__).parent / "data" / "programme_templates"
 UNDECIDED = "undecided"
 
+# A template, and each of its items (deadline, duty, section...), as its JSON file has them:
+# data whose keys differ by item and by template (the module's docstring lists them).
+Template = dict[str, Any]
+Item = dict[str, Any]
+# A reference to a source: {"doc": <key of the template's "sources">, "at": <where in it>}.
+SourceRef = dict[str, str]
+
 
 def names() -> list[str]:
     return sorted(p.stem for p in TEMPLATE_DIR.glob("*.json"))
 
 
 @lru_cache(maxsize=16)
-def load(name: str) -> dict:
+def load(name: str) -> Template:
     path = TEMPLATE_DIR / f"{name}.json"
     if name not in names():  # only the files in the folder: never a path typed in a command
         hint = closest(name, names())
@@ -55,10 +63,11 @@ def load(name: str) -> dict:
             f"There is no template called {name!r}. Templates: {', '.join(names())}."
             + (f" Did you mean `{hint}`?" if hint else "")
         )
-    return json.loads(path.read_text(encoding="utf-8"))
+    template: Template = json.loads(path.read_text(encoding="utf-8"))
+    return template
 
 
-def load_if_known(name: str | None) -> dict | None:
+def load_if_known(name: str | None) -> Template | None:
     """A programme's template, or None (no template, or one renamed since it was set up)."""
     try:
         return load(name) if name else None
@@ -66,12 +75,12 @@ def load_if_known(name: str | None) -> dict | None:
         return None
 
 
-def summaries() -> list[dict]:
+def summaries() -> list[Template]:
     """Every template, for `/consult templates`: its name, title, purpose and sources."""
     return [load(n) for n in names()]
 
 
-def setup_usage(template: dict) -> str:
+def setup_usage(template: Template) -> str:
     """How `/consult setup` takes this template, for usage lines."""
     head = f'/consult setup "<programme name>" --template {template["name"]}'
     if is_decision_dated(template):
@@ -85,26 +94,28 @@ def setup_usage(template: dict) -> str:
     )
 
 
-def is_decision_dated(template: dict | None) -> bool:
+def is_decision_dated(template: Template | None) -> bool:
     return (template or {}).get("dated_from") == "decision"
 
 
-def has_vote(template: dict | None) -> bool:
+def has_vote(template: Template | None) -> bool:
     """Whether a member vote belongs to programmes of this template (no template: it may)."""
     return template is None or bool(template.get("vote"))
 
 
-def no_vote_reason(template: dict) -> str:
-    return template.get("no_vote") or f"The {template['name']} template has no member vote."
+def no_vote_reason(template: Template) -> str:
+    reason: str = template.get("no_vote") or f"The {template['name']} template has no member vote."
+    return reason
 
 
-def stakeholder_types(template: dict | None) -> list[str]:
+def stakeholder_types(template: Template | None) -> list[str]:
     return list((template or {}).get("stakeholder_types", []))
 
 
-def text(template: dict | None, key: str, default: str = "") -> str:
+def text(template: Template | None, key: str, default: str = "") -> str:
     """A piece of wording a template words its own way (`"texts"`), or the default."""
-    return (template or {}).get("texts", {}).get(key, default)
+    wording: str = (template or {}).get("texts", {}).get(key, default)
+    return wording
 
 
 def provisional_why(name: str | None) -> str:
@@ -115,7 +126,7 @@ def provisional_why(name: str | None) -> str:
 # -- sources -------------------------------------------------------------------
 
 
-def cite(template: dict, refs: list[dict] | None, brief: bool = False) -> str | None:
+def cite(template: Template, refs: list[SourceRef] | None, brief: bool = False) -> str | None:
     """`[{"doc": "hwbb-letter", "at": "Annex A"}]` -> "NHS England letter, 18 Dec 2014, Annex A".
 
     `brief` gives the first source only, for one-line listings.
@@ -133,7 +144,7 @@ def cite(template: dict, refs: list[dict] | None, brief: bool = False) -> str | 
     return "; ".join(out)
 
 
-def documents(template: dict) -> list[dict]:
+def documents(template: Template) -> list[dict[str, str]]:
     """Every source document the template names, with its key, for a list of references."""
     return [{"key": k} | v for k, v in template.get("sources", {}).items()]
 
@@ -141,11 +152,11 @@ def documents(template: dict) -> list[dict]:
 # -- the model -----------------------------------------------------------------
 
 
-def model_names(template: dict | None) -> list[str]:
+def model_names(template: Template | None) -> list[str]:
     return list((template or {}).get("models", {}))
 
 
-def check_model(template: dict | None, model: str | None) -> str | None:
+def check_model(template: Template | None, model: str | None) -> str | None:
     """The model a programme of this template runs under (undecided if not given)."""
     models = model_names(template)
     if not models:
@@ -169,11 +180,12 @@ def check_model(template: dict | None, model: str | None) -> str | None:
     return model
 
 
-def model_label(template: dict | None, model: str | None) -> str:
-    return (template or {}).get("models", {}).get(model or "", model or "")
+def model_label(template: Template | None, model: str | None) -> str:
+    label: str = (template or {}).get("models", {}).get(model or "", model or "")
+    return label
 
 
-def applies(item: dict, model: str | None) -> bool:
+def applies(item: Item, model: str | None) -> bool:
     """Whether a template item exists under this model (items without `models` always do)."""
     wanted = item.get("models")
     return not wanted or model is None or model in wanted
@@ -182,11 +194,12 @@ def applies(item: dict, model: str | None) -> bool:
 # -- dates ---------------------------------------------------------------------
 
 
-def documented_year(template: dict) -> int | None:
-    return template.get("documented_year")
+def documented_year(template: Template) -> int | None:
+    year: int | None = template.get("documented_year")
+    return year
 
 
-def is_documented(template: dict, year: int | None) -> bool:
+def is_documented(template: Template, year: int | None) -> bool:
     """Whether a cycle's dates are the documented ones (not provisional)."""
     return year is not None and year == documented_year(template)
 
@@ -195,7 +208,7 @@ def _on(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def cycle_date(template: dict, text: str, year: int) -> tuple[date, bool]:
+def cycle_date(template: Template, text: str, year: int) -> tuple[date, bool]:
     """A documented date moved into the cycle starting in `year`: (date, provisional).
 
     The documented cycle keeps its dates exactly; any other cycle gets the same
@@ -220,17 +233,18 @@ class PlannedDeadline:
     due_on: date
     documented_on: date
     provisional: bool
-    source: str
+    source: str | None  # None only for a deadline that names no source
     note: str | None
     suggestion: str | None = None  # one organisation's own date, offered as a suggestion
 
 
-def suggestion_of(item: dict | None) -> str | None:
+def suggestion_of(item: Item | None) -> str | None:
     """Whose own date a template date is, as shown beside it (None: the sources set it)."""
-    return (item or {}).get("suggestion")
+    whose: str | None = (item or {}).get("suggestion")
+    return whose
 
 
-def decision_date(decision: date, item: dict) -> tuple[date, bool]:
+def decision_date(decision: date, item: Item) -> tuple[date, bool]:
     """A key date placed from the decision: (date, provisional). The decision itself is the
     date given; any other is the programme's choice, on a working day, to confirm."""
     days = int(item.get("days_from_decision", 0))
@@ -240,7 +254,7 @@ def decision_date(decision: date, item: dict) -> tuple[date, bool]:
 
 
 def item_date(
-    template: dict, item: dict, year: int | None, decision: date | None
+    template: Template, item: Item, year: int | None, decision: date | None
 ) -> tuple[date, bool] | None:
     """A template deadline's date for a programme: from its cycle or its decision."""
     if is_decision_dated(template):
@@ -251,7 +265,7 @@ def item_date(
 
 
 def key_dates(
-    template: dict, year: int | None, model: str | None = None, decision: date | None = None
+    template: Template, year: int | None, model: str | None = None, decision: date | None = None
 ) -> list[PlannedDeadline]:
     """The template's deadlines that apply under `model`, for the cycle starting in `year`
     (or placed from the `decision` date, for a template dated from it)."""
@@ -278,8 +292,9 @@ def key_dates(
     return out
 
 
-def deadline_item(template: dict, key: str) -> dict | None:
-    for d in template.get("deadlines", []):
+def deadline_item(template: Template, key: str) -> Item | None:
+    deadlines: list[Item] = template.get("deadlines", [])
+    for d in deadlines:
         if d["key"] == key:
             return d
     return None
@@ -295,7 +310,9 @@ class Milestone:
     source: str
 
 
-def context_milestones(template: dict | None) -> list[Milestone]:
+def context_milestones(template: Template | None) -> list[Milestone]:
+    if template is None:
+        return []
     return [
         Milestone(
             _on(c["date"]),
@@ -303,14 +320,14 @@ def context_milestones(template: dict | None) -> list[Milestone]:
             c["title"],
             cite(template, c.get("source")) or "",
         )
-        for c in (template or {}).get("context", [])
+        for c in template.get("context", [])
     ]
 
 
 # -- checks --------------------------------------------------------------------
 
 
-def items(template: dict) -> list[tuple[str, dict]]:
+def items(template: Template) -> list[tuple[str, Item]]:
     """Every item of a template that users see as a date, a duty or a section: (what, item)."""
     out = [("deadline", d) for d in template.get("deadlines", [])]
     out += [("context", c) for c in template.get("context", [])]

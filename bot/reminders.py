@@ -13,6 +13,7 @@ late; the earlier ones are never posted.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -73,7 +74,7 @@ def stored_remind_days(text: str | None) -> tuple[int, ...]:
     return tuple(sorted({int(p) for p in text.split(",") if p.strip().isdigit()}, reverse=True))
 
 
-def reminder_days(due_on: date, remind_days) -> list[ReminderDay]:
+def reminder_days(due_on: date, remind_days: Iterable[int]) -> list[ReminderDay]:
     """The days a deadline reminds on, earliest first, moved off non-working days and merged."""
     merged: dict[date, list[int]] = {}
     for n in remind_days:
@@ -88,7 +89,7 @@ def reminder_time(on: date, tz: str) -> datetime:
 
 
 def latest_due(
-    due_on: date, remind_days, tz: str, now: datetime, since: datetime | None = None
+    due_on: date, remind_days: Iterable[int], tz: str, now: datetime, since: datetime | None = None
 ) -> ReminderDay | None:
     """The reminder to send now, if any: the latest whose 09:00 has passed.
 

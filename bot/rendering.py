@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TypedDict
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -17,7 +18,7 @@ from .dates import format_date, format_datetime
 JINJA_DIR = Path(__file__).parent / "jinja"
 
 
-def esc(text) -> str:
+def esc(text: object) -> str:
     """Escape user text for Slack mrkdwn (mentions and links can't be forged)."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -44,7 +45,12 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 # Each template is compiled once per process and kept: the templates ship with the code, so
 # nothing checks their files for changes on every render (auto_reload), and the cache holds
 # every one of them (cache_size=-1: no eviction).
-_COMPILED_ONCE = dict(auto_reload=False, cache_size=-1)
+class _CompiledOnce(TypedDict):
+    auto_reload: bool
+    cache_size: int
+
+
+_COMPILED_ONCE: _CompiledOnce = {"auto_reload": False, "cache_size": -1}
 
 
 @lru_cache(maxsize=1)
@@ -79,5 +85,5 @@ def html_environment() -> Environment:
     return env
 
 
-def render(name: str, **ctx) -> str:
+def render(name: str, **ctx: object) -> str:
     return environment().get_template(name).render(**ctx).strip()

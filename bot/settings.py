@@ -50,7 +50,7 @@ class Settings:
                 "to many workspaces). To try Consult without Slack, run `python app.py shell`."
             )
         if self.socket_mode:
-            if not self.slack_app_token.startswith("xapp-"):
+            if not (self.slack_app_token or "").startswith("xapp-"):
                 raise SettingsError(
                     "SLACK_APP_TOKEN must be an app-level token starting with xapp-."
                 )

@@ -93,6 +93,7 @@ def build_map(
             m.quadrants[quadrant(f.influence, f.interest)].append(entry)
     for entries in m.quadrants.values():
         # The most influential and interested first in each quadrant; names break ties.
-        entries.sort(key=lambda e: (-e.influence, -e.interest, e.name.lower()))
+        # (Everyone in a quadrant is rated: the `or 0` is for the type checker only.)
+        entries.sort(key=lambda e: (-(e.influence or 0), -(e.interest or 0), e.name.lower()))
     m.unrated.sort(key=lambda e: e.name.lower())
     return m

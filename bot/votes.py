@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from .dates import add_working_days, local_to_utc
@@ -74,6 +75,13 @@ class Aggregate:
     def has_sizes(self) -> bool:
         return None not in (self.for_size, self.against_size, self.abstain_size)
 
+    @property
+    def sizes(self) -> tuple[int, int, int] | None:
+        """(for, against, abstain) list sizes when all three are given, else None."""
+        if self.for_size is None or self.against_size is None or self.abstain_size is None:
+            return None
+        return self.for_size, self.against_size, self.abstain_size
+
 
 @dataclass(frozen=True)
 class Figures:
@@ -120,7 +128,10 @@ class Tally:
     @property
     def deciding(self) -> Figures:
         """The figures the rule is applied to: list size when weighted, else practices."""
-        return self.list_size if self.weighted else self.practices
+        if not self.weighted:
+            return self.practices
+        assert self.list_size is not None  # a weighted tally always has its list sizes
+        return self.list_size
 
     @property
     def quorum_needed(self) -> int | None:
@@ -140,9 +151,11 @@ class Tally:
                 + "."
             )
         if self.outcome == NO_QUORUM:
+            needed = self.quorum_needed
+            assert needed is not None  # no quorum is only ever missed when there is one
             return (
                 f"No result: turnout {_n(f.turnout, unit)} is below the {self.quorum_percent}% quorum "
-                f"(needs {_n(self.quorum_needed, unit)} of {_n(f.electorate, unit)})."
+                f"(needs {_n(needed, unit)} of {_n(f.electorate, unit)})."
             )
         if self.rule == "simple":
             if self.outcome == CARRIED:
@@ -257,17 +270,23 @@ def tally(
     )
 
 
-def _tally_aggregate(electors, total_size, agg: Aggregate, rule, quorum_percent, weighted) -> Tally:
+def _tally_aggregate(
+    electors: list[Elector],
+    total_size: int,
+    agg: Aggregate,
+    rule: str,
+    quorum_percent: int | None,
+    weighted: bool,
+) -> Tally:
     problems = check_aggregate(agg, len(electors), total_size, weighted)
     if problems:
         raise ValueError("; ".join(problems))
     practices = Figures(agg.for_count, agg.against_count, agg.abstain_count, len(electors))
-    list_size = (
-        Figures(agg.for_size, agg.against_size, agg.abstain_size, total_size)
-        if agg.has_sizes
-        else None
-    )
-    quorum_met, outcome = decide(rule, list_size if weighted else practices, quorum_percent)
+    given = agg.sizes
+    list_size = Figures(*given, total_size) if given is not None else None
+    deciding = list_size if weighted else practices
+    assert deciding is not None  # check_aggregate: a weighted count gives its list sizes
+    quorum_met, outcome = decide(rule, deciding, quorum_percent)
     return Tally(
         rule,
         quorum_percent,
@@ -299,14 +318,15 @@ def check_aggregate(
         )
     if any(s is not None for s in sizes) and not agg.has_sizes:
         problems.append("give the list size behind all three counts, or none")
-    if agg.has_sizes:
-        if min(sizes) < 0:
+    given = agg.sizes
+    if given is not None:
+        if min(given) < 0:
             problems.append("list sizes cannot be negative")
-        elif sum(sizes) > electorate_size:
+        elif sum(given) > electorate_size:
             problems.append(
-                f"the list sizes add up to {sum(sizes):,} but the electorate's is {electorate_size:,}"
+                f"the list sizes add up to {sum(given):,} but the electorate's is {electorate_size:,}"
             )
-        for count, size, name in zip(counts, sizes, CHOICES):
+        for count, size, name in zip(counts, given, CHOICES):
             if count == 0 and size and size > 0:
                 problems.append(
                     f"no practices voted {name} but a list size of {size:,} is given for it"
@@ -416,11 +436,17 @@ def turnout_warning_at(closes_at: datetime, tz: str) -> datetime:
     return local_to_utc(add_working_days(closing_day, -1), REMINDER_TIME, tz)
 
 
-def stored_result(vote) -> dict:
+class _Recorded(Protocol):
+    @property
+    def result(self) -> str | None: ...
+
+
+def stored_result(vote: _Recorded) -> dict[str, Any]:
     """A closed vote's figures as recorded when it closed (`carried`, `explanation`...)."""
     import json
 
     try:
-        return json.loads(vote.result or "{}")
+        found: dict[str, Any] = json.loads(vote.result or "{}")
+        return found
     except ValueError:
         return {}

@@ -12,8 +12,17 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .charts import Chart, draw
+
+if TYPE_CHECKING:  # python-docx and lxml are imported only when a .docx is made
+    from docx.document import Document
+    from docx.section import Section
+    from docx.shared import Length
+    from docx.table import _Cell
+    from docx.text.paragraph import Paragraph
+    from lxml.html import HtmlElement
 
 MUTED = (0x5A, 0x65, 0x70)
 NHS_BLUE = (0x00, 0x5E, 0xB8)
@@ -69,7 +78,7 @@ def html_to_docx(
     return out.getvalue()
 
 
-def _british_english(document) -> None:
+def _british_english(document: Document) -> None:
     """Every run's language en-GB (spelling checks and screen readers), set once in the
     document's default run properties."""
     from docx.oxml import OxmlElement
@@ -85,7 +94,7 @@ def _british_english(document) -> None:
         lang.set(qn(attr), "en-GB")
 
 
-def _field(paragraph, instruction: str) -> None:
+def _field(paragraph: Paragraph, instruction: str) -> None:
     """A Word field (PAGE, NUMPAGES) that Word fills in when it lays the pages out."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -105,7 +114,8 @@ def _field(paragraph, instruction: str) -> None:
     run._r.append(end)
 
 
-def _header_and_footer(section, header: str, footer: str) -> None:
+def _header_and_footer(section: Section, header: str, footer: str) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt, RGBColor
 
     head = section.header.paragraphs[0]
@@ -115,14 +125,14 @@ def _header_and_footer(section, header: str, footer: str) -> None:
     run = foot.add_run(footer)
     run.font.size, run.font.name, run.font.color.rgb = Pt(6.5), "DejaVu Sans Mono", RGBColor(*MUTED)
     pages = section.footer.add_paragraph()
-    pages.alignment = 2  # right
+    pages.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     pages.add_run("Page ").font.size = Pt(8.5)
     _field(pages, "PAGE")
     pages.add_run(" of ").font.size = Pt(8.5)
     _field(pages, "NUMPAGES")
 
 
-def _column_widths(rows, columns: int) -> list:
+def _column_widths(rows: list[tuple[HtmlElement, bool]], columns: int) -> list[Length]:
     """Column widths from their content, as the PDF sizes them: a column is at least as wide as
     its longest word (a date, which never wraps, counts as one word), and shares what is left in
     proportion to how much text it holds."""
@@ -154,20 +164,20 @@ def _column_widths(rows, columns: int) -> list:
     return [Cm(c * scale) for c in chars]
 
 
-def _classes(el) -> set[str]:
+def _classes(el: HtmlElement) -> set[str]:
     return set((el.get("class") or "").split())
 
 
 class _Writer:
     """Walks the pack's HTML, block by block, into the Word document."""
 
-    def __init__(self, document, charts: dict[str, Chart]):
+    def __init__(self, document: Document, charts: dict[str, Chart]):
         self.document = document
         self.charts = charts
 
     # -- blocks -------------------------------------------------------------------------------
 
-    def blocks(self, parent) -> None:
+    def blocks(self, parent: HtmlElement) -> None:
         for el in parent:
             if not isinstance(el.tag, str) or el.tag in SKIPPED:
                 continue
@@ -190,14 +200,14 @@ class _Writer:
             else:  # header, section, footer, the figures' row: their children in order
                 self.blocks(el)
 
-    def heading(self, el, level: int) -> None:
+    def heading(self, el: HtmlElement, level: int) -> None:
         from docx.shared import RGBColor
 
         paragraph = self.document.add_heading(_text(el), level=level)
         for run in paragraph.runs:
             run.font.color.rgb = RGBColor(*NHS_BLUE)
 
-    def picture(self, figure) -> None:
+    def picture(self, figure: HtmlElement) -> None:
         """The chart as a PNG picture whose description (alt text) is the chart's, and its
         caption under it."""
         from docx.shared import Cm
@@ -212,7 +222,7 @@ class _Writer:
         if caption is not None:
             self.paragraph(caption, self.document.add_paragraph(style="Caption"))
 
-    def table(self, el) -> None:
+    def table(self, el: HtmlElement) -> None:
         from docx.oxml import OxmlElement
         from docx.oxml.ns import qn
         from docx.shared import Pt
@@ -265,7 +275,7 @@ class _Writer:
         table_pr.append(look)
         self.document.add_paragraph()
 
-    def cell(self, td, cell, bold: bool, italic: bool) -> None:
+    def cell(self, td: HtmlElement, cell: _Cell, bold: bool, italic: bool) -> None:
         paragraph = cell.paragraphs[0]
         self.inline(td, paragraph, bold=bold, italic=italic, cell=cell)
         # A list or quote opens a paragraph for what may follow it: drop those left empty.
@@ -275,15 +285,26 @@ class _Writer:
 
     # -- inline content -----------------------------------------------------------------------
 
-    def paragraph(self, el, paragraph) -> None:
+    def paragraph(self, el: HtmlElement, paragraph: Paragraph) -> None:
         self.inline(el, paragraph)
 
-    def inline(self, el, paragraph, bold=False, italic=False, muted=False, mono=False, cell=None):
+    def inline(
+        self,
+        el: HtmlElement,
+        paragraph: Paragraph,
+        bold: bool = False,
+        italic: bool = False,
+        muted: bool = False,
+        mono: bool = False,
+        cell: _Cell | None = None,
+    ) -> None:
         """Text and inline markup of `el` into `paragraph`; in a table cell, a list or a quote
         starts a new paragraph of the cell."""
         from docx.shared import Pt, RGBColor
 
-        def add(text: str, b=bold, i=italic, m=muted, code=mono):
+        def add(
+            text: str, b: bool = bold, i: bool = italic, m: bool = muted, code: bool = mono
+        ) -> None:
             text = re.sub(r"\s+", " ", text)
             if not paragraph.text or paragraph.text.endswith((" ", "\n")):
                 text = text.lstrip()  # HTML's indentation, not a space the reader sees
@@ -328,5 +349,5 @@ class _Writer:
             add(child.tail or "")
 
 
-def _text(el) -> str:
+def _text(el: HtmlElement) -> str:
     return " ".join(el.text_content().split())

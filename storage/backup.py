@@ -47,7 +47,7 @@ class Snapshot:
 
 
 # -- schema versions -------------------------------------------------------------
-def _known_revisions(engine: Engine) -> tuple[set[str], str]:
+def _known_revisions(engine: Engine) -> tuple[set[str], str | None]:
     script = ScriptDirectory.from_config(alembic_config(engine))
     return {r.revision for r in script.walk_revisions()}, script.get_current_head()
 
@@ -144,15 +144,22 @@ def _server_major(engine: Engine) -> int:
         return int(conn.execute(text("SHOW server_version_num")).scalar_one()) // 10000
 
 
+def _version_dir(path: str) -> int:
+    """The major version a /usr/lib/postgresql/<major>/bin path names; 0 when none."""
+    m = re.search(r"/(\d+)/bin/", path)
+    return int(m.group(1)) if m else 0
+
+
 def pg_tool(name: str, server_major: int) -> str:
     """pg_dump or pg_restore of at least the server's major version."""
     candidates = [f"/usr/lib/postgresql/{server_major}/bin/{name}"]
     candidates += sorted(
         (str(p) for p in Path("/usr/lib/postgresql").glob(f"*/bin/{name}")),
-        key=lambda p: -int(re.search(r"/(\d+)/bin/", p).group(1)),
+        key=lambda p: -_version_dir(p),
     )
-    if shutil.which(name):
-        candidates.append(shutil.which(name))
+    on_path = shutil.which(name)
+    if on_path:
+        candidates.append(on_path)
     for path in candidates:
         if not os.access(path, os.X_OK):
             continue

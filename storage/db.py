@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant will do: it names the advisory lock that serialises migrations.
 _MIGRATION_LOCK = 7_401_225
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -27,7 +31,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):
+        def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
             # WAL lets the scheduler and the web server read while one writes;
             # foreign keys are off by default in SQLite.
             cur = dbapi_conn.cursor()
@@ -40,11 +44,13 @@ def make_engine(url: str, **kwargs) -> Engine:
         # pysqlite's own transaction handling defers BEGIN; take it over so
         # that a write transaction takes its lock at BEGIN (no upgrade deadlocks).
         @event.listens_for(engine, "connect")
-        def _no_pysqlite_begin(dbapi_conn, _record):
+        def _no_pysqlite_begin(
+            dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry
+        ) -> None:
             dbapi_conn.isolation_level = None
 
         @event.listens_for(engine, "begin")
-        def _begin(conn):
+        def _begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
@@ -54,7 +60,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def ours(name, type_, parent_names) -> bool:
+def ours(name: str | None, type_: str, parent_names: object) -> bool:
     """Tables Consult's models declare; procrastinate's own (PostgreSQL) belong to its schema."""
     return not (type_ == "table" and name and name.startswith("procrastinate_"))
 
@@ -68,7 +74,7 @@ def alembic_config(engine: Engine) -> Config:
 
 
 @contextmanager
-def _migration_lock(engine: Engine):
+def _migration_lock(engine: Engine) -> Iterator[None]:
     """One migrator at a time, even when several processes start together."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:

@@ -20,7 +20,7 @@ import logging
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, Table, Text, select, update
+from sqlalchemy import Dialect, Engine, Table, Text, select, update
 from sqlalchemy.types import TypeDecorator
 
 from storage.models.slack import slack_bots, slack_installations
@@ -39,7 +39,7 @@ _FERNET_PREFIX = "gAAAAA"
 class TokenKeyError(RuntimeError):
     """A stored token can't be decrypted with the keys in CONSULT_SECRET_KEY."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             "A Slack token in the database can't be decrypted with CONSULT_SECRET_KEY. Was the "
             "key replaced instead of added? Put the old key back after the new one "
@@ -56,7 +56,7 @@ def new_key() -> str:
     return Fernet.generate_key().decode("ascii")
 
 
-class EncryptedToken(TypeDecorator):
+class EncryptedToken(TypeDecorator[str]):
     """A token column: Fernet ciphertext in the database, the token in Python."""
 
     impl = Text
@@ -66,12 +66,12 @@ class EncryptedToken(TypeDecorator):
         super().__init__()
         self.cipher = cipher
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
         return self.cipher.encrypt(value.encode("utf-8")).decode("ascii")
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
         if not value.startswith(_FERNET_PREFIX):

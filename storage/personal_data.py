@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
 from bot import audit_chain
 from storage.revisions import touch
+
+# A row of any table, column by column, as subject access shows it.
+Row = dict[str, object]
 
 _IN_TEAM = "programme_id IN (SELECT id FROM programme WHERE team_id = :team)"
 
@@ -148,13 +153,13 @@ def _scope(table: str, team: str | None) -> str:
     return SCOPE[table] if team is not None else "1=1"
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return value
 
 
-def _rows(session: Session, sql: str, params: dict) -> list[dict]:
+def _rows(session: Session, sql: str, params: dict[str, object]) -> list[Row]:
     return [
         {k: _plain(v) for k, v in row.items()}
         for row in session.execute(text(sql), params).mappings()
@@ -170,9 +175,9 @@ class PersonalDataRepository:
         self.session = session
 
     # -- subject access ----------------------------------------------------------------
-    def about_user(self, user_id: str, team: str | None = None) -> dict[str, list[dict]]:
+    def about_user(self, user_id: str, team: str | None = None) -> dict[str, list[Row]]:
         """Every row that names the user, table by table (tokens left out)."""
-        found: dict[str, list[dict]] = {}
+        found: dict[str, list[Row]] = {}
         tables = sorted({t for t, _ in PERSON_COLUMNS} | {t for t, _ in TEXT_COLUMNS})
         for table in tables:
             ids = [c for t, c in PERSON_COLUMNS if t == table]
@@ -196,8 +201,8 @@ class PersonalDataRepository:
                 found[table] = rows
         return found
 
-    def about_stakeholder(self, stakeholder_id: int) -> dict[str, list[dict]]:
-        found: dict[str, list[dict]] = {}
+    def about_stakeholder(self, stakeholder_id: int) -> dict[str, list[Row]]:
+        found: dict[str, list[Row]] = {}
         for table, where in STAKEHOLDER_TABLES.items():
             rows = _rows(
                 self.session, f"SELECT * FROM {table} WHERE {where}", {"sid": stakeholder_id}
@@ -236,38 +241,51 @@ class PersonalDataRepository:
         changed: dict[str, int] = {}
         params = {"uid": user_id, "pseudonym": pseudonym, "like": _like(user_id), "team": team}
         # Their names in the directory go altogether: a pseudonym beside a name would name them.
-        n = self.session.execute(
-            text(f"DELETE FROM person WHERE user_id = :uid AND {_scope('person', team)}"), params
+        n = cast(
+            "CursorResult[Any]",
+            self.session.execute(
+                text(f"DELETE FROM person WHERE user_id = :uid AND {_scope('person', team)}"),
+                params,
+            ),
         ).rowcount
         if n:
             changed["person (names removed)"] = n
         # Nobody is left to send their own digest to.
-        n = self.session.execute(
-            text(
-                "DELETE FROM personal_digest WHERE user_id = :uid "
-                f"AND {_scope('personal_digest', team)}"
+        n = cast(
+            "CursorResult[Any]",
+            self.session.execute(
+                text(
+                    "DELETE FROM personal_digest WHERE user_id = :uid "
+                    f"AND {_scope('personal_digest', team)}"
+                ),
+                params,
             ),
-            params,
         ).rowcount
         if n:
             changed["personal_digest (stopped)"] = n
         for table, column in PERSON_COLUMNS:
-            n = self.session.execute(
-                text(
-                    f"UPDATE {table} SET {column} = :pseudonym "
-                    f"WHERE {column} = :uid AND {_scope(table, team)}"
+            n = cast(
+                "CursorResult[Any]",
+                self.session.execute(
+                    text(
+                        f"UPDATE {table} SET {column} = :pseudonym "
+                        f"WHERE {column} = :uid AND {_scope(table, team)}"
+                    ),
+                    params,
                 ),
-                params,
             ).rowcount
             if n:
                 changed[f"{table}.{column}"] = n
         for table, column in TEXT_COLUMNS:
-            n = self.session.execute(
-                text(
-                    f"UPDATE {table} SET {column} = REPLACE({column}, :uid, :pseudonym) "
-                    f"WHERE {column} LIKE :like ESCAPE '\\' AND {_scope(table, team)}"
+            n = cast(
+                "CursorResult[Any]",
+                self.session.execute(
+                    text(
+                        f"UPDATE {table} SET {column} = REPLACE({column}, :uid, :pseudonym) "
+                        f"WHERE {column} LIKE :like ESCAPE '\\' AND {_scope(table, team)}"
+                    ),
+                    params,
                 ),
-                params,
             ).rowcount
             if n:
                 changed[f"{table}.{column}"] = n
@@ -319,12 +337,12 @@ class PersonalDataRepository:
 
     def lock_programme(self, programme_id: int) -> None:
         """Hold the programme's chain while it is rewritten (PostgreSQL; SQLite's write lock)."""
-        if self.session.bind.dialect.name == "postgresql":
+        if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(
                 text("SELECT id FROM programme WHERE id = :p FOR NO KEY UPDATE"),
                 {"p": programme_id},
             )
 
 
-def to_json(found: dict) -> str:
+def to_json(found: Mapping[str, object]) -> str:
     return json.dumps(found, indent=2, sort_keys=True, ensure_ascii=False, default=str)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import now
@@ -14,7 +14,7 @@ from storage.models.slack import SlackEvent
 KEEP_FOR = timedelta(days=1)
 
 
-def first_delivery(engine, event_id: str, team_id: str | None) -> bool:
+def first_delivery(engine: Engine, event_id: str, team_id: str | None) -> bool:
     """Record the event id; False when it was recorded before (a repeat)."""
     try:
         with engine.begin() as conn:
@@ -28,7 +28,7 @@ def first_delivery(engine, event_id: str, team_id: str | None) -> bool:
         return False
 
 
-def forget_old_events(engine) -> int:
+def forget_old_events(engine: Engine) -> int:
     with engine.begin() as conn:
         return conn.execute(
             delete(SlackEvent).where(SlackEvent.received_at < now() - KEEP_FOR)

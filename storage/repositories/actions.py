@@ -14,7 +14,7 @@ class ActionRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def create(self, **values) -> Action:
+    def create(self, **values: object) -> Action:
         action = Action(**values)
         self.session.add(action)
         self.session.flush()
@@ -28,15 +28,10 @@ class ActionRepository:
         self, programme_id: int, mine_first: str | None = None, limit: int | None = None
     ) -> list[Action]:
         """Open actions, soonest due first (undated last); with mine_first, that person's first."""
-        order = []
+        q = select(Action).where(Action.programme_id == programme_id, Action.state == "open")
         if mine_first:
-            order.append(case((Action.owner_id == mine_first, 0), else_=1))
-        order += [Action.due_on.is_(None), Action.due_on, Action.id]
-        q = (
-            select(Action)
-            .where(Action.programme_id == programme_id, Action.state == "open")
-            .order_by(*order)
-        )
+            q = q.order_by(case((Action.owner_id == mine_first, 0), else_=1))
+        q = q.order_by(Action.due_on.is_(None), Action.due_on, Action.id)
         return list(self.session.scalars(q.limit(limit) if limit else q))
 
     def open_for_owner(self, team_id: str, owner_id: str) -> list[tuple[Programme, Action]]:
@@ -49,7 +44,7 @@ class ActionRepository:
             )
             .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
         )
-        return [tuple(r) for r in rows]
+        return [(p, a) for p, a in rows]
 
     def overdue(self, programme_id: int, today: date) -> list[Action]:
         return list(

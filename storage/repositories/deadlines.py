@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import delete, select
@@ -17,7 +19,7 @@ class DeadlineRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def create(self, **values) -> Deadline:
+    def create(self, **values: object) -> Deadline:
         deadline = Deadline(**values)
         self.session.add(deadline)
         self.session.flush()
@@ -42,7 +44,7 @@ class DeadlineRepository:
             )
         )
 
-    def with_template_keys(self, programme_id: int) -> list[Deadline]:
+    def with_template_keys(self, programme_id: int) -> builtins.list[Deadline]:
         """The programme's deadlines that came from its template, in any state."""
         return list(
             self.session.scalars(
@@ -53,7 +55,7 @@ class DeadlineRepository:
         )
 
     # -- owners ---------------------------------------------------------------
-    def owners(self, deadline_ids) -> dict[int, list[str]]:
+    def owners(self, deadline_ids: Iterable[int]) -> dict[int, builtins.list[str]]:
         ids = list(deadline_ids)
         found: dict[int, list[str]] = {i: [] for i in ids}
         for start in range(0, len(ids), 500):
@@ -66,7 +68,7 @@ class DeadlineRepository:
                 found[deadline_id].append(user)
         return found
 
-    def set_owners(self, deadline_id: int, users) -> None:
+    def set_owners(self, deadline_id: int, users: Iterable[str]) -> None:
         self.session.execute(delete(DeadlineOwner).where(DeadlineOwner.deadline_id == deadline_id))
         touch_via(self.session, Deadline.__table__, deadline_id)
         for user in dict.fromkeys(users):
@@ -74,11 +76,13 @@ class DeadlineRepository:
         self.session.flush()
 
     # -- what the reminder sweep reads ------------------------------------------
-    def open_due_between(self, first: date, last: date) -> list[tuple[Deadline, Programme]]:
+    def open_due_between(
+        self, first: date, last: date
+    ) -> builtins.list[tuple[Deadline, Programme]]:
         """Open deadlines and meetings of every programme due in [first, last], with their programme."""
         return [
-            tuple(row)
-            for row in self.session.execute(
+            (d, p)
+            for d, p in self.session.execute(
                 select(Deadline, Programme)
                 .join(Programme, Programme.id == Deadline.programme_id)
                 .where(Deadline.state == "open", Deadline.due_on >= first, Deadline.due_on <= last)
@@ -87,11 +91,13 @@ class DeadlineRepository:
             )
         ]
 
-    def open_actions_due_between(self, first: date, last: date) -> list[tuple[Action, Programme]]:
+    def open_actions_due_between(
+        self, first: date, last: date
+    ) -> builtins.list[tuple[Action, Programme]]:
         """Open follow-up actions (every programme) due in [first, last]: their owners are reminded."""
         return [
-            tuple(row)
-            for row in self.session.execute(
+            (a, p)
+            for a, p in self.session.execute(
                 select(Action, Programme)
                 .join(Programme, Programme.id == Action.programme_id)
                 .where(
@@ -105,15 +111,15 @@ class DeadlineRepository:
             )
         ]
 
-    def sent_among(self, keys) -> set[str]:
+    def sent_among(self, keys: Iterable[str]) -> set[str]:
         """Which of these delivery keys are already settled (sent), in one query per 500."""
-        keys = list(keys)
+        wanted = list(keys)
         done: set[str] = set()
-        for start in range(0, len(keys), 500):
+        for start in range(0, len(wanted), 500):
             done.update(
                 self.session.scalars(
                     select(Delivery.key).where(
-                        Delivery.key.in_(keys[start : start + 500]), Delivery.state == "sent"
+                        Delivery.key.in_(wanted[start : start + 500]), Delivery.state == "sent"
                     )
                 )
             )
@@ -135,10 +141,10 @@ class DeadlineRepository:
 
     def snoozes_between(
         self, first: date, last: date
-    ) -> list[tuple[ReminderSnooze, Deadline, Programme]]:
+    ) -> builtins.list[tuple[ReminderSnooze, Deadline, Programme]]:
         return [
-            tuple(row)
-            for row in self.session.execute(
+            (s, d, p)
+            for s, d, p in self.session.execute(
                 select(ReminderSnooze, Deadline, Programme)
                 .join(Deadline, Deadline.id == ReminderSnooze.deadline_id)
                 .join(Programme, Programme.id == Deadline.programme_id)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,7 +53,7 @@ class DeliveryRepository:
             .where(Delivery.key == key, Delivery.state == "failed")
             .values(state="claimed", attempts=Delivery.attempts + 1, claimed_at=now, late=late)
         )
-        return taken.rowcount == 1
+        return cast("CursorResult[Any]", taken).rowcount == 1
 
     def take_over_stale(self, key: str, claimed_at: datetime, now: datetime) -> bool:
         """Re-claim a claim left by a process that died mid-send (compare-and-set on claimed_at)."""
@@ -63,7 +64,7 @@ class DeliveryRepository:
             )
             .values(attempts=Delivery.attempts + 1, claimed_at=now)
         )
-        return taken.rowcount == 1
+        return cast("CursorResult[Any]", taken).rowcount == 1
 
     def mark_sent(self, key: str, message_ts: str | None, now: datetime) -> None:
         self.session.execute(

@@ -9,12 +9,25 @@ for one CCG or for every CCG in England.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, false, func, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from bot.digest import PositionRow, StakeholderNames
 from storage.models import (
     Delivery,
     DigestFollow,
@@ -28,7 +41,9 @@ from storage.revisions import touch
 ES = EngagementStakeholder
 
 
-def _in_window(programme_id: int, start: datetime, end: datetime):
+def _in_window(
+    programme_id: int, start: datetime, end: datetime
+) -> tuple[ColumnElement[bool], ...]:
     return (
         Engagement.programme_id == programme_id,
         Engagement.logged_at >= start,
@@ -37,7 +52,10 @@ def _in_window(programme_id: int, start: datetime, end: datetime):
     )
 
 
-def _position_queries():
+def _position_queries() -> tuple[
+    Select[int, date, datetime, int, str | None],
+    Select[int, str, str | None, str, date, datetime, int, str | None],
+]:
     """The two statements position changes run, built once: only their parameters change
     (building them, with their aliases, cost more than running them)."""
     window_positions = (
@@ -117,13 +135,11 @@ class DigestRepository:
 
     # -- the week's engagement ------------------------------------------------------
     def engagement_count(self, programme_id: int, start: datetime, end: datetime) -> int:
-        return int(
-            self.session.scalar(
-                select(func.count())
-                .select_from(Engagement)
-                .where(*_in_window(programme_id, start, end))
-            )
-        )
+        return self.session.execute(
+            select(func.count())
+            .select_from(Engagement)
+            .where(*_in_window(programme_id, start, end))
+        ).scalar_one()
 
     def activity_by_type(
         self, programme_id: int, start: datetime, end: datetime
@@ -156,7 +172,9 @@ class DigestRepository:
         )
         return [(who, int(count)) for who, count in self.session.execute(q)]
 
-    def position_history(self, programme_id: int, start: datetime, end: datetime):
+    def position_history(
+        self, programme_id: int, start: datetime, end: datetime
+    ) -> tuple[list[PositionRow], StakeholderNames]:
         """For the stakeholders given a position by an engagement logged in [start, end):
         the positions given in the window, the latest one given before it, and their names.
 
@@ -170,17 +188,30 @@ class DigestRepository:
         names maps stakeholder_id -> (name, code, type) for stakeholders still in the register.
         """
         window = {"programme_id": programme_id, "start": start, "end": end}
-        rows = [tuple(r) for r in self.session.execute(_WINDOW_POSITIONS, window)]
+        rows: list[PositionRow] = [
+            (sid, occurred_on, logged_at, eid, position)
+            for sid, occurred_on, logged_at, eid, position in self.session.execute(
+                _WINDOW_POSITIONS, window
+            )
+            if position is not None  # the query's own condition; narrows the type
+        ]
         ids = sorted({r[0] for r in rows})
-        names = {}
+        names: StakeholderNames = {}
         for first in range(0, len(ids), 500):
             chunk = {"programme_id": programme_id, "start": start, "ids": ids[first : first + 500]}
-            for sid, name, code, type_, *before in self.session.execute(
-                _LATEST_BEFORE_WINDOW, chunk
-            ):
+            for (
+                sid,
+                name,
+                code,
+                type_,
+                occurred_on,
+                logged_at,
+                eid,
+                position,
+            ) in self.session.execute(_LATEST_BEFORE_WINDOW, chunk):
                 names[sid] = (name, code, type_)
-                if before[-1] is not None:
-                    rows.append((sid, *before))
+                if position is not None:
+                    rows.append((sid, occurred_on, logged_at, eid, position))
         return rows, names
 
     # -- roll-ups ---------------------------------------------------------------------
@@ -210,7 +241,7 @@ class DigestRepository:
             )
         )
         touch(self.session, programme_id)
-        return gone.rowcount > 0
+        return cast("CursorResult[Any]", gone).rowcount > 0
 
     def followed_by(self, team_id: str, channel_id: str) -> list[Programme]:
         """The programmes a channel follows, by name (only the team's own: follows never cross workspaces)."""
@@ -243,19 +274,19 @@ class DigestRepository:
             .distinct()
             .order_by(DigestFollow.team_id, DigestFollow.channel_id)
         )
-        return [tuple(r) for r in self.session.execute(q)]
+        return [(team, channel) for team, channel in self.session.execute(q)]
 
     # -- this week's deliveries -----------------------------------------------------------
-    def delivery_states(self, keys) -> dict[str, str]:
+    def delivery_states(self, keys: Iterable[str]) -> dict[str, str]:
         """The ledger state (claimed | sent | failed) of those of these keys it holds."""
-        keys = list(keys)
+        wanted = list(keys)
         found: dict[str, str] = {}
-        for first in range(0, len(keys), 500):
+        for first in range(0, len(wanted), 500):
             found.update(
                 dict(
                     self.session.execute(
                         select(Delivery.key, Delivery.state).where(
-                            Delivery.key.in_(keys[first : first + 500])
+                            Delivery.key.in_(wanted[first : first + 500])
                         )
                     ).all()
                 )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import builtins
+from collections.abc import Iterable
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +35,7 @@ class DutyRepository:
         self.records = PackRecords(session)
 
     # -- duties --------------------------------------------------------------
-    def create_if_absent(self, **values) -> Duty | None:
+    def create_if_absent(self, **values: object) -> Duty | None:
         """Insert a duty unless the programme already has its key (UNIQUE(programme_id, key) decides
         between two processes); None when it was already there."""
         try:
@@ -69,7 +71,7 @@ class DutyRepository:
             q = q.where(Duty.section == section)
         return list(self.session.scalars(q.order_by(Duty.due_on.is_(None), Duty.due_on, Duty.id)))
 
-    def open_due_between(self, start: date, end: date) -> list[tuple[Duty, Programme]]:
+    def open_due_between(self, start: date, end: date) -> builtins.list[tuple[Duty, Programme]]:
         """Open duties of every programme due in [start, end], for the reminder sweep."""
         q = (
             select(Duty, Programme)
@@ -86,13 +88,13 @@ class DutyRepository:
         return [(d, p) for d, p in self.session.execute(q)]
 
     # -- evidence ------------------------------------------------------------
-    def add_evidence(self, **values) -> DutyEvidence:
+    def add_evidence(self, **values: object) -> DutyEvidence:
         row = DutyEvidence(**values)
         self.session.add(row)
         self.session.flush()
         return row
 
-    def evidence(self, duty_id: int) -> list[DutyEvidence]:
+    def evidence(self, duty_id: int) -> builtins.list[DutyEvidence]:
         return list(
             self.session.scalars(
                 select(DutyEvidence)
@@ -101,7 +103,7 @@ class DutyRepository:
             )
         )
 
-    def evidence_of_programme(self, programme_id: int) -> dict[int, list[DutyEvidence]]:
+    def evidence_of_programme(self, programme_id: int) -> dict[int, builtins.list[DutyEvidence]]:
         q = (
             select(DutyEvidence)
             .join(Duty, Duty.id == DutyEvidence.duty_id)
@@ -167,15 +169,15 @@ class PackRecords:
             out.setdefault(eid, []).append(sid)
         return out
 
-    def engagements_by_id(self, programme_id: int, ids) -> dict[int, Engagement]:
-        ids = list(ids)
-        if not ids:
+    def engagements_by_id(self, programme_id: int, ids: Iterable[int]) -> dict[int, Engagement]:
+        wanted = list(ids)
+        if not wanted:
             return {}
         return {
             e.id: e
             for e in self.session.scalars(
                 select(Engagement).where(
-                    Engagement.programme_id == programme_id, Engagement.id.in_(ids)
+                    Engagement.programme_id == programme_id, Engagement.id.in_(wanted)
                 )
             )
         }
@@ -206,7 +208,7 @@ class PackRecords:
     def aggregate(self, vote_id: int) -> AggregateTally | None:
         return self.session.get(AggregateTally, vote_id)
 
-    def first_cast(self, vote_id: int) -> dict:
+    def first_cast(self, vote_id: int) -> dict[int, datetime]:
         """stakeholder id -> when its first ballot in this vote was recorded (changes come later)."""
         q = (
             select(BallotHistory.stakeholder_id, func.min(BallotHistory.recorded_at))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Engagement, EngagementStakeholder, Programme, Stakeholder
@@ -26,7 +26,7 @@ class EngagementRepository:
         self.session = session
 
     # -- writing -----------------------------------------------------------
-    def create(self, stakeholder_ids: Iterable[int], **values) -> Engagement:
+    def create(self, stakeholder_ids: Iterable[int], **values: object) -> Engagement:
         engagement = Engagement(**values)
         self.session.add(engagement)
         self.session.flush()
@@ -67,7 +67,9 @@ class EngagementRepository:
         )
 
     # -- per-stakeholder questions -----------------------------------------
-    def _stakeholders(self, programme_id: int, stakeholder_ids: Iterable[int] | None):
+    def _stakeholders(
+        self, programme_id: int, stakeholder_ids: Iterable[int] | None
+    ) -> Select[int] | None:
         q = select(Stakeholder.id).where(Stakeholder.programme_id == programme_id)
         if stakeholder_ids is None:
             return q.where(Stakeholder.removed_at.is_(None))
@@ -154,9 +156,11 @@ class EngagementRepository:
         )
         if since is not None:
             q = q.where(Engagement.occurred_on >= since)
-        return self.session.scalar(q)
+        return self.session.execute(q).scalar_one()
 
-    def export_rows(self, programme_id: int, include_withdrawn: bool = True) -> Iterator[tuple]:
+    def export_rows(
+        self, programme_id: int, include_withdrawn: bool = True
+    ) -> Iterator[tuple[Engagement, str, str, str | None]]:
         """One row per engagement and stakeholder, oldest first, streamed in batches:
         (engagement, stakeholder type, name, code)."""
         q = (
@@ -169,8 +173,8 @@ class EngagementRepository:
         )
         if not include_withdrawn:
             q = q.where(Engagement.withdrawn_at.is_(None))
-        for row in self.session.execute(q):
-            yield tuple(row)
+        # Plain tuples, not the driver's rows.
+        yield from ((e, type_, name, code) for e, type_, name, code in self.session.execute(q))
 
     def programmes_touched_by(self, team_id: str, user_id: str) -> list[Programme]:
         """Programmes where the person logged engagement or speaks for a stakeholder."""

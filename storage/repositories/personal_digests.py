@@ -8,8 +8,9 @@ the workspace runs. Archived programmes send nothing, as for reminders.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -28,7 +29,7 @@ from storage.models import (
 )
 
 
-def _live(team_id: str):
+def _live(team_id: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (Programme.team_id == team_id, Programme.archived_at.is_(None))
 
 
@@ -61,7 +62,7 @@ class PersonalDigestRepository:
                 PersonalDigest.team_id == team_id, PersonalDigest.user_id == user_id
             )
         )
-        return bool(done.rowcount)
+        return bool(cast("CursorResult[Any]", done).rowcount)
 
     def all(self) -> list[PersonalDigest]:
         return list(self.session.scalars(select(PersonalDigest).order_by(PersonalDigest.id)))
@@ -74,7 +75,7 @@ class PersonalDigestRepository:
             .where(*_live(team_id), Action.owner_id == user_id, Action.state == "open")
             .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
         )
-        return [tuple(r) for r in rows]
+        return [(p, a) for p, a in rows]
 
     def deadlines(
         self, team_id: str, user_id: str, until: date
@@ -92,7 +93,7 @@ class PersonalDigestRepository:
             )
             .order_by(Deadline.due_on, Deadline.id)
         )
-        return [tuple(r) for r in rows]
+        return [(p, d) for p, d in rows]
 
     def duties(self, team_id: str, user_id: str, until: date) -> list[tuple[Programme, Duty]]:
         rows = self.session.execute(
@@ -107,7 +108,7 @@ class PersonalDigestRepository:
             )
             .order_by(Duty.due_on, Duty.id)
         )
-        return [tuple(r) for r in rows]
+        return [(p, duty) for p, duty in rows]
 
     def votes(self, team_id: str, user_id: str) -> list[tuple[Programme, Vote, Stakeholder]]:
         """Open votes they can still cast: for each practice they speak for with no ballot yet
@@ -129,7 +130,7 @@ class PersonalDigestRepository:
             )
             .order_by(Vote.closes_at, Vote.id, Stakeholder.name)
         )
-        return [tuple(r) for r in rows]
+        return [(p, v, s) for p, v, s in rows]
 
     def issues(self, team_id: str, user_id: str) -> list[tuple[Programme, RaisedIssue]]:
         """Open issues whose response they own."""
@@ -144,4 +145,4 @@ class PersonalDigestRepository:
             )
             .order_by(RaisedIssue.id)
         )
-        return [tuple(r) for r in rows]
+        return [(p, i) for p, i in rows]

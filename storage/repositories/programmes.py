@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Programme, Role
@@ -11,7 +11,7 @@ class ProgrammeRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def create(self, **values) -> Programme:
+    def create(self, **values: object) -> Programme:
         programme = Programme(**values)
         self.session.add(programme)
         self.session.flush()
@@ -31,7 +31,7 @@ class ProgrammeRepository:
             .limit(1)
         )
 
-    def revision_by_channel(self, team_id: str, channel_id: str):
+    def revision_by_channel(self, team_id: str, channel_id: str) -> Row[int, int, str] | None:
         """(id, revision, timezone) of the channel's programme, or None: one indexed read."""
         return self.session.execute(
             select(Programme.id, Programme.revision, Programme.timezone).where(
@@ -87,7 +87,7 @@ class ProgrammeRepository:
             )
         )
 
-    def add_role(self, **values) -> Role:
+    def add_role(self, **values: object) -> Role:
         role = Role(**values)
         self.session.add(role)
         self.session.flush()

@@ -9,10 +9,10 @@ the engagement log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
-from sqlalchemy import delete, false, func, insert, select, union_all, update
+from sqlalchemy import Select, delete, false, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -35,7 +35,7 @@ class RaisedIssueRepository:
         self.session = session
 
     # -- the issues ----------------------------------------------------------
-    def create(self, **values) -> RaisedIssue:
+    def create(self, **values: object) -> RaisedIssue:
         issue = RaisedIssue(stakeholders=0, engagements=0, state="open", **values)
         self.session.add(issue)
         self.session.flush()
@@ -54,7 +54,7 @@ class RaisedIssueRepository:
             )
         )
 
-    def _live(self, programme_id: int):
+    def _live(self, programme_id: int) -> Select[RaisedIssue]:
         return select(RaisedIssue).where(
             RaisedIssue.programme_id == programme_id, RaisedIssue.merged_into_id.is_(None)
         )
@@ -73,11 +73,11 @@ class RaisedIssueRepository:
         return list(self.session.scalars(q))
 
     def count(self, programme_id: int) -> int:
-        return self.session.scalar(
+        return self.session.execute(
             select(func.count())
             .select_from(RaisedIssue)
             .where(RaisedIssue.programme_id == programme_id, RaisedIssue.merged_into_id.is_(None))
-        )
+        ).scalar_one()
 
     def created_since(self, programme_id: int, since: datetime) -> list[RaisedIssue]:
         return list(
@@ -103,7 +103,9 @@ class RaisedIssueRepository:
         )
 
     # -- tags ------------------------------------------------------------------
-    def tag(self, engagement: Engagement, issue_id: int, *, source: str, by: str, at) -> bool:
+    def tag(
+        self, engagement: Engagement, issue_id: int, *, source: str, by: str, at: datetime
+    ) -> bool:
         """Tag an engagement; False if it already carried the issue."""
         if self.session.get(ERI, (engagement.id, issue_id)) is not None:
             return False
@@ -167,7 +169,7 @@ class RaisedIssueRepository:
             .order_by(ERI.occurred_on.desc(), ERI.engagement_id.desc())
             .limit(limit)
         )
-        return [tuple(r) for r in rows]
+        return [(eid, on, summary) for eid, on, summary in rows]
 
     def latest_summaries_of(
         self, issue_ids: Iterable[int], limit: int
@@ -176,7 +178,7 @@ class RaisedIssueRepository:
         short backward scan of ix_engagement_raised_issue_latest, so the cost is
         issues x limit however long the log."""
         ids = list(dict.fromkeys(issue_ids))
-        out: dict[int, list] = {i: [] for i in ids}
+        out: dict[int, list[tuple[int, date, str]]] = {i: [] for i in ids}
         if not ids:
             return out
         parts = [
@@ -223,7 +225,7 @@ class RaisedIssueRepository:
             .where(RIS.raised_issue_id == issue_id)
             .order_by(Stakeholder.type, Stakeholder.name)
         )
-        return [tuple(r) for r in rows]
+        return [(s, raised) for s, raised in rows]
 
     def raisers_by_type(
         self, programme_id: int, issue_ids: Iterable[int]
@@ -247,9 +249,12 @@ class RaisedIssueRepository:
             )
             .group_by(RIS.raised_issue_id, Stakeholder.type)
         )
-        return [tuple(r) for r in rows]
+        # coalesce() never gives None; its type does not know that.
+        return [(issue_id, type_, n, size or 0) for issue_id, type_, n, size in rows]
 
-    def export_rows(self, programme_id: int):
+    def export_rows(
+        self, programme_id: int
+    ) -> Iterator[tuple[RaisedIssue, Stakeholder | None, RaisedIssueStakeholder | None]]:
         """(issue, stakeholder, raised row) for every live issue and who raised it; issues that
         nobody has raised yet come once with stakeholder and row None."""
         q = (
@@ -266,8 +271,8 @@ class RaisedIssueRepository:
             )
             .execution_options(yield_per=1000)
         )
-        for row in self.session.execute(q):
-            yield tuple(row)
+        # Plain tuples, not the driver's rows.
+        yield from ((issue, s, raised) for issue, s, raised in self.session.execute(q))
 
     # -- merging -----------------------------------------------------------------
     def move_tags(self, from_id: int, into_id: int) -> list[int]:
@@ -338,8 +343,8 @@ class RaisedIssueRepository:
                 self.session.delete(row)
         new_rows = []
         for sid, (n, first, last) in fresh.items():
-            row = existing.get(sid)
-            if row is None:
+            current = existing.get(sid)
+            if current is None:
                 new_rows.append(
                     {
                         "raised_issue_id": issue_id,
@@ -350,7 +355,11 @@ class RaisedIssueRepository:
                     }
                 )
             else:
-                row.engagements, row.first_raised_on, row.last_raised_on = n, first, last
+                current.engagements, current.first_raised_on, current.last_raised_on = (
+                    n,
+                    first,
+                    last,
+                )
         self.session.flush()
         if new_rows:
             self.session.execute(insert(RIS), new_rows)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+import builtins
+
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Stakeholder
@@ -10,12 +12,12 @@ class StakeholderRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def _live(self, programme_id: int):
+    def _live(self, programme_id: int) -> Select[Stakeholder]:
         return select(Stakeholder).where(
             Stakeholder.programme_id == programme_id, Stakeholder.removed_at.is_(None)
         )
 
-    def create(self, **values) -> Stakeholder:
+    def create(self, **values: object) -> Stakeholder:
         stakeholder = Stakeholder(**values)
         self.session.add(stakeholder)
         self.session.flush()
@@ -42,7 +44,7 @@ class StakeholderRepository:
                 Stakeholder.programme_id == programme_id, Stakeholder.code.is_not(None)
             )
         )
-        return {s.code.upper(): s for s in rows}
+        return {s.code.upper(): s for s in rows if s.code is not None}
 
     def search(self, programme_id: int, text: str, limit: int = 50) -> list[Stakeholder]:
         """Exact code first, then names containing the text (case-insensitive)."""
@@ -80,7 +82,7 @@ class StakeholderRepository:
             q = q.where(func.lower(Stakeholder.group_name) == group.lower())
         return list(self.session.scalars(q.order_by(Stakeholder.type, Stakeholder.name)))
 
-    def groups(self, programme_id: int) -> list[str]:
+    def groups(self, programme_id: int) -> builtins.list[str]:
         return [
             g
             for g in self.session.scalars(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -23,7 +24,7 @@ class VoteRepository:
         self.session = session
 
     # -- votes -----------------------------------------------------------------
-    def create(self, **values) -> Vote:
+    def create(self, **values: object) -> Vote:
         vote = Vote(**values)
         self.session.add(vote)
         self.session.flush()
@@ -68,7 +69,7 @@ class VoteRepository:
             )
         )
 
-    def deciding(self, programme_id: int) -> dict[int, list[Vote]]:
+    def deciding(self, programme_id: int) -> dict[int, builtins.list[Vote]]:
         """duty id -> the votes linked to decide it, oldest first."""
         out: dict[int, list[Vote]] = {}
         q = (
@@ -77,10 +78,11 @@ class VoteRepository:
             .order_by(Vote.id)
         )
         for vote in self.session.scalars(q):
-            out.setdefault(vote.duty_id, []).append(vote)
+            if vote.duty_id is not None:  # the query's own filter; narrows the type
+                out.setdefault(vote.duty_id, []).append(vote)
         return out
 
-    def due_to_close(self, now: datetime) -> list[Vote]:
+    def due_to_close(self, now: datetime) -> builtins.list[Vote]:
         return list(
             self.session.scalars(
                 select(Vote)
@@ -89,12 +91,12 @@ class VoteRepository:
             )
         )
 
-    def all_open(self) -> list[Vote]:
+    def all_open(self) -> builtins.list[Vote]:
         return list(
             self.session.scalars(select(Vote).where(Vote.state == "open").order_by(Vote.id))
         )
 
-    def closed_since(self, since: datetime) -> list[Vote]:
+    def closed_since(self, since: datetime) -> builtins.list[Vote]:
         return list(
             self.session.scalars(
                 select(Vote)
@@ -111,7 +113,7 @@ class VoteRepository:
         )
         self.session.flush()
 
-    def electorate(self, vote_id: int) -> list[tuple[Elector, Stakeholder]]:
+    def electorate(self, vote_id: int) -> builtins.list[tuple[Elector, Stakeholder]]:
         return [
             (e, s)
             for e, s in self.session.execute(
@@ -134,7 +136,7 @@ class VoteRepository:
     def is_elector(self, vote_id: int, stakeholder_id: int) -> bool:
         return self.session.get(Elector, (vote_id, stakeholder_id)) is not None
 
-    def electors_linked_to(self, vote_id: int, user_id: str) -> list[Stakeholder]:
+    def electors_linked_to(self, vote_id: int, user_id: str) -> builtins.list[Stakeholder]:
         return list(
             self.session.scalars(
                 select(Stakeholder)
@@ -148,7 +150,7 @@ class VoteRepository:
             )
         )
 
-    def unvoted_linked(self, vote_id: int) -> list[Stakeholder]:
+    def unvoted_linked(self, vote_id: int) -> builtins.list[Stakeholder]:
         """Electors with a linked person and no ballot yet (who reminders go to)."""
         voted = select(Ballot.stakeholder_id).where(Ballot.vote_id == vote_id)
         return list(
@@ -166,7 +168,7 @@ class VoteRepository:
         )
 
     # -- ballots -----------------------------------------------------------------
-    def ballots(self, vote_id: int) -> list[Ballot]:
+    def ballots(self, vote_id: int) -> builtins.list[Ballot]:
         return list(
             self.session.scalars(
                 select(Ballot).where(Ballot.vote_id == vote_id).order_by(Ballot.id)
@@ -174,11 +176,9 @@ class VoteRepository:
         )
 
     def ballot_count(self, vote_id: int) -> int:
-        return int(
-            self.session.scalar(
-                select(func.count()).select_from(Ballot).where(Ballot.vote_id == vote_id)
-            )
-        )
+        return self.session.execute(
+            select(func.count()).select_from(Ballot).where(Ballot.vote_id == vote_id)
+        ).scalar_one()
 
     def ballot_of(self, vote_id: int, stakeholder_id: int, lock: bool = False) -> Ballot | None:
         q = select(Ballot).where(Ballot.vote_id == vote_id, Ballot.stakeholder_id == stakeholder_id)
@@ -194,7 +194,7 @@ class VoteRepository:
         method: str,
         recorded_by: str,
         now: datetime,
-    ) -> tuple[Ballot, dict | None, bool]:
+    ) -> tuple[Ballot, dict[str, object] | None, bool]:
         """Insert or update the practice's single ballot; returns (ballot, before, changed).
 
         `before` is the previous ballot's columns (None for a first ballot). When two
@@ -241,7 +241,15 @@ class VoteRepository:
         self.session.flush()
         return existing, before, True
 
-    def _history(self, vote_id, stakeholder_id, choice, method, recorded_by, now) -> None:
+    def _history(
+        self,
+        vote_id: int,
+        stakeholder_id: int,
+        choice: str,
+        method: str,
+        recorded_by: str,
+        now: datetime,
+    ) -> None:
         self.session.add(
             BallotHistory(
                 vote_id=vote_id,
@@ -254,7 +262,7 @@ class VoteRepository:
         )
         self.session.flush()
 
-    def history(self, vote_id: int) -> list[BallotHistory]:
+    def history(self, vote_id: int) -> builtins.list[BallotHistory]:
         return list(
             self.session.scalars(
                 select(BallotHistory)
@@ -267,7 +275,7 @@ class VoteRepository:
     def aggregate(self, vote_id: int) -> AggregateTally | None:
         return self.session.get(AggregateTally, vote_id)
 
-    def set_aggregate(self, vote_id: int, **values) -> AggregateTally:
+    def set_aggregate(self, vote_id: int, **values: object) -> AggregateTally:
         row = self.session.get(AggregateTally, vote_id)
         if row is None:
             row = AggregateTally(vote_id=vote_id, **values)
