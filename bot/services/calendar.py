@@ -265,26 +265,45 @@ def subscribe_page(uow: UnitOfWork, token: str, public_base_url: str) -> Subscri
 FEED_FORMAT = 3
 
 
-@dataclass
+@dataclass(frozen=True)
+class FeedCalendar:
+    """What a feed shows at one change mark: data only, so one process's threads can share it."""
+
+    info: FeedInfo
+    items: tuple[CalendarItem, ...]
+
+    @cached_property
+    def body(self) -> bytes:
+        """Rendered when first sent (a 304 never pays for it); threads that race render the same
+        bytes from the same data."""
+        return build_calendar(self.info, list(self.items))
+
+
+@dataclass(frozen=True)
 class FeedBody:
     feed_id: int
     kind: str
     etag: str  # a fingerprint of what the calendar is made from: same inputs, same bytes
     last_modified: datetime
-    contents: Callable[[], tuple[FeedInfo, list[CalendarItem]]] = field(repr=False)
+    # What it shows; None for a feed known here only by the mark another process stored,
+    # whose items are read (by `read`, with this request's unit of work) only if sent.
+    calendar: FeedCalendar | None = field(default=None, repr=False)
+    read: Callable[[], FeedCalendar] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
-    def _contents(self) -> tuple[FeedInfo, list[CalendarItem]]:
-        return self.contents()
+    def _calendar(self) -> FeedCalendar:
+        if self.calendar is not None:
+            return self.calendar
+        assert self.read is not None, "a feed without its calendar has a way to read it"
+        return self.read()
 
     @property
     def events(self) -> int:
-        return len(self._contents[1])
+        return len(self._calendar.items)
 
-    @cached_property
+    @property
     def body(self) -> bytes:
-        """Read and rendered only when sent: a 304 answer never pays for it."""
-        return build_calendar(*self._contents)
+        return self._calendar.body
 
 
 def fingerprint(info: FeedInfo, items: list) -> str:
@@ -319,18 +338,24 @@ def fetch_feed(uow: UnitOfWork, token: str) -> FeedBody | None:
         kept = cache.get(key, mark)
         if kept is not read_models.MISSING:
             return kept
-
-        def contents(programme_id=feed.programme_id, kind=feed.kind, user_id=feed.user_id):
-            with uow:
-                return feed_contents(uow, uow.programmes.get(programme_id), kind, user_id)
-
         if feed.content_etag and feed.content_mark == mark:
-            # Another process (or this one, before a restart) built it at this mark.
-            body = FeedBody(
-                feed.id, feed.kind, feed.content_etag, feed.content_changed_at, contents
+            # Another process (or this one, before a restart) built it at this mark: the ETag
+            # is known, and only a fetch that is not answered 304 reads the items. Kept here
+            # once read, as data: never this request's unit of work.
+            def read(programme_id=feed.programme_id, kind=feed.kind, user_id=feed.user_id):
+                with uow:
+                    calendar = FeedCalendar(
+                        *_as_data(
+                            feed_contents(uow, uow.programmes.get(programme_id), kind, user_id)
+                        )
+                    )
+                cache.put(key, mark, replace(known, calendar=calendar, read=None))
+                return calendar
+
+            known = FeedBody(
+                feed.id, feed.kind, feed.content_etag, feed.content_changed_at, read=read
             )
-            cache.put(key, mark, body)
-            return body
+            return known
         programme = uow.programmes.get(feed.programme_id)
         info, items = feed_contents(uow, programme, feed.kind, feed.user_id)
         etag = fingerprint(info, items)
@@ -345,10 +370,21 @@ def fetch_feed(uow: UnitOfWork, token: str) -> FeedBody | None:
         uow.feeds.remember_content(feed.id, etag, mark, changed_at)
         uow.commit()
         body = FeedBody(
-            feed.id, feed.kind, etag, changed_at or feed.content_changed_at, lambda: (info, items)
+            feed.id,
+            feed.kind,
+            etag,
+            changed_at or feed.content_changed_at,
+            calendar=FeedCalendar(*_as_data((info, items))),
         )
         cache.put(key, mark, body)
         return body
+
+
+def _as_data(
+    contents: tuple[FeedInfo, list[CalendarItem]],
+) -> tuple[FeedInfo, tuple[CalendarItem, ...]]:
+    info, items = contents
+    return info, tuple(items)
 
 
 def feed_contents(

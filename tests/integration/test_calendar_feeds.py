@@ -672,3 +672,40 @@ def test_fetches_are_counted_in_memory_and_written_in_batches_that_add_up(db_url
     finally:
         one.engine.dispose()
         two.engine.dispose()
+
+
+def test_a_kept_feed_is_data_and_holds_no_unit_of_work(db_url):
+    """A feed another process built is read here only when sent; what this process keeps of it
+    is the calendar's data, never the unit of work of the request that read it."""
+    from storage.uow import UnitOfWork
+
+    def holds_a_unit_of_work(value, depth=0) -> bool:
+        if isinstance(value, UnitOfWork):
+            return True
+        if depth > 4:
+            return False
+        if hasattr(value, "__closure__") and value.__closure__:
+            cells = [c.cell_contents for c in value.__closure__]
+            return any(holds_a_unit_of_work(c, depth + 1) for c in cells)
+        if hasattr(value, "__dict__"):
+            return any(holds_a_unit_of_work(v, depth + 1) for v in vars(value).values())
+        return False
+
+    one = build_services(Settings(database_url=db_url))
+    two = build_services(Settings(database_url=db_url))
+    try:
+        with freeze_time("2014-05-01 10:00:00"):
+            setup_programme(ADMIN, "C1", "P", one.uow())
+            token = token_of(cal.issue_feed(ADMIN, "C1", one.uow(), BASE))
+            built = fetch(one, token)
+            known = fetch(two, token)  # the mark another process stored: nothing read yet
+            assert known.calendar is None and known.etag == built.etag
+            assert known.body == built.body  # read with this request's unit of work when sent
+            kept = fetch(two, token)  # what this process kept once it had read it
+        assert kept.calendar is not None and kept.body == built.body
+        assert not holds_a_unit_of_work(kept)
+        assert holds_a_unit_of_work(known)  # the check can fail: the request's own reader holds one
+    finally:
+        one.engine.dispose()
+        two.engine.dispose()
+
