@@ -708,4 +708,3 @@ def test_a_kept_feed_is_data_and_holds_no_unit_of_work(db_url):
     finally:
         one.engine.dispose()
         two.engine.dispose()
-
