@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import text
@@ -34,7 +35,22 @@ def bootstrap(settings: Settings, migrate: bool = True) -> Services:
         except Exception:
             return False
 
-    return Services(settings=settings, uow=UnitOfWorkFactory(engine), ping=ping, engine=engine)
+    from handlers.oauth import Installations
+
+    installations = Installations(settings, engine)
+    return Services(
+        settings=settings,
+        uow=UnitOfWorkFactory(engine),
+        ping=ping,
+        engine=engine,
+        installations=installations,
+        token_for_team=installations.token_for_team if settings.oauth else None,
+    )
+
+
+def with_slack(services: Services) -> Services:
+    """The same services, with jobs reaching each workspace through Slack's Web API."""
+    return replace(services, messenger_for_team=slack_messenger_factory(services))
 
 
 def slack_messenger_factory(services: Services):
@@ -109,12 +125,12 @@ class Web:
     def __init__(self, services: Services, queue, bolt):
         self.services, self.queue, self.bolt = services, queue, bolt
         self.worker_started = False
+        self.scheduler = None  # the scheduler this process runs, if any
 
     def stop(self) -> None:
         """Leaves the scheduler's leadership and lets the worker's running requests finish."""
-        scheduler = self.services.scheduler
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
         if self.worker_started:
             self.queue.stop()
 
@@ -123,8 +139,7 @@ def prepare_web(settings: Settings, args, migrate: bool) -> Web:
     """The database, the queue and the Bolt app (which checks the bot token with Slack)."""
     from handlers.pipeline import Role, make_bolt_app
 
-    services = bootstrap(settings, migrate=migrate)
-    services.messenger_for_team = slack_messenger_factory(services)
+    services = with_slack(bootstrap(settings, migrate=migrate))
     queue = make_queue(services, args.concurrency)
     if args.no_worker and queue.in_process_only:
         raise SettingsError(
@@ -166,7 +181,7 @@ def start_web(web: Web, args):
         wsgi = make_wsgi_app(web.services, slack_handler=None)
     else:
         wsgi = make_wsgi_app(web.services, slack_handler=SlackRequestHandler(web.bolt))
-    start_background_work(web.services, args)
+    web.scheduler = start_background_work(web.services, args)
     if not args.no_worker:
         start_worker(web.services, web.queue)
         web.worker_started = True
@@ -219,8 +234,7 @@ def worker(settings: Settings, args) -> int:
             "A worker answers in Slack: set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and "
             "SLACK_CLIENT_SECRET when installed to many workspaces)."
         )
-    services = bootstrap(settings)
-    services.messenger_for_team = slack_messenger_factory(services)
+    services = with_slack(bootstrap(settings))
     queue = make_queue(services, args.concurrency, args.stall_seconds)
     if queue.in_process_only:
         raise SettingsError(
@@ -233,28 +247,25 @@ def worker(settings: Settings, args) -> int:
     return 0
 
 
-def start_background_work(services: Services, args) -> None:
-    """The scheduler runs inside serve and shell unless told not to."""
+def start_background_work(services: Services, args):
+    """The scheduler runs inside serve and shell unless told not to; returns it (or None)."""
     if getattr(args, "no_scheduler", False):
-        return
+        return None
     from jobs.scheduler import start_scheduler
 
-    services.scheduler = start_scheduler(services)
+    return start_scheduler(services)
 
 
 def shell(settings: Settings, args) -> int:
-    from handlers.console import run_shell
+    from handlers.console import ConsoleMessenger, directory_names, run_shell
 
-    services = bootstrap(settings)
-    from handlers.console import ConsoleMessenger, directory_names
-
-    console = ConsoleMessenger(sys.stdout, Path(settings.data_dir), name=directory_names(services))
-    services.messenger_for_team = lambda team_id: console
-    start_background_work(services, args)
+    base = bootstrap(settings)
+    console = ConsoleMessenger(sys.stdout, Path(settings.data_dir), name=directory_names(base))
+    services = replace(base, messenger_for_team=lambda team_id: console)
+    scheduler = start_background_work(services, args)
     try:
         return run_shell(services, args.user, args.channel)
     finally:
-        scheduler = services.scheduler
         if scheduler is not None:
             scheduler.shutdown(wait=False)
 

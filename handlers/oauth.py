@@ -3,20 +3,22 @@
 With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set, `GET /slack/install` starts
 Slack's install flow and `/slack/oauth_redirect` finishes it; each workspace's
 bot token is kept in the database (slack_sdk's SQLAlchemy store), found for every
-request by the request's team, and for jobs by `token_for_team`.
+request by the request's team, and for jobs by `Installations.token_for_team`.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.authorization.authorize_result import AuthorizeResult
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from bot.services.container import Services
-from bot.settings import SettingsError
+from bot.settings import Settings, SettingsError
 from storage.installations import (
     DatabaseInstallationStore,
     DatabaseOAuthStateStore,
@@ -77,21 +79,40 @@ class NotInstalled(LookupError):
     """A job wanted to reach a workspace Consult is not (or no longer) installed in."""
 
 
+class Installations:
+    """The workspaces' installations, opened when first needed: their tokens are sealed with
+    CONSULT_SECRET_KEY, which only many-workspace mode requires."""
+
+    def __init__(self, settings: Settings, engine: Engine):
+        self.settings, self.engine = settings, engine
+        self._store: DatabaseInstallationStore | None = None
+        self._lock = threading.Lock()
+
+    def store(self) -> DatabaseInstallationStore:
+        with self._lock:
+            if self._store is None:
+                if not self.settings.secret_key:  # never a plaintext fallback
+                    raise SettingsError(
+                        "CONSULT_SECRET_KEY is not set: installations' tokens are stored "
+                        "encrypted with it. Make one with `python app.py rotate-key --generate`."
+                    )
+                cipher = token_cipher(self.settings.secret_key)
+                seal_plaintext_tokens(self.engine, cipher)
+                self._store = DatabaseInstallationStore(
+                    self.settings.slack_client_id, self.engine, cipher
+                )
+            return self._store
+
+    def token_for_team(self, team_id: str) -> str:
+        """A workspace's bot token, for jobs (requests find theirs through Bolt's authorize)."""
+        token = self.store().bot_token_for_team(team_id)
+        if token is None:
+            raise NotInstalled(f"Consult is not installed in workspace {team_id}")
+        return token
+
+
 def installation_store(services: Services) -> DatabaseInstallationStore:
-    store = services.installation_store
-    if store is None:
-        if not services.settings.secret_key:  # never a plaintext fallback
-            raise SettingsError(
-                "CONSULT_SECRET_KEY is not set: installations' tokens are stored encrypted "
-                "with it. Make one with `python app.py rotate-key --generate`."
-            )
-        cipher = token_cipher(services.settings.secret_key)
-        seal_plaintext_tokens(services.engine, cipher)
-        store = DatabaseInstallationStore(
-            services.settings.slack_client_id, services.engine, cipher
-        )
-        services.installation_store = store
-    return store
+    return services.installations.store()
 
 
 def oauth_options(services: Services, client) -> dict:
@@ -121,18 +142,4 @@ def oauth_options(services: Services, client) -> dict:
         client=client,
         cache_enabled=True,
     )
-    install_token_lookup(services)
     return {"oauth_settings": oauth_settings, "installation_store": store, "authorize": authorize}
-
-
-def install_token_lookup(services: Services) -> None:
-    """Jobs find a workspace's bot token through services.token_for_team."""
-    store = installation_store(services)
-
-    def token_for_team(team_id: str) -> str:
-        token = store.bot_token_for_team(team_id)
-        if token is None:
-            raise NotInstalled(f"Consult is not installed in workspace {team_id}")
-        return token
-
-    services.token_for_team = token_for_team

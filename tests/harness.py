@@ -75,7 +75,7 @@ class RunningApp:
         import waitress.server
         from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-        from app import make_queue, slack_messenger_factory, start_worker
+        from app import make_queue, start_worker, with_slack
         from handlers.pipeline import Role, make_bolt_app
         from handlers.web import make_wsgi_app
 
@@ -87,8 +87,7 @@ class RunningApp:
             slack_api_url=slack.api_url,
             **settings_overrides,
         )
-        self.services = build_services(self.settings)
-        self.services.messenger_for_team = slack_messenger_factory(self.services)
+        self.services = with_slack(build_services(self.settings))
         # As `serve` does: the web app acks and queues; a worker in this process does the work
         # (worker=False: as `serve --no-worker`, for a `python app.py worker` beside it).
         self.queue = make_queue(self.services, concurrency=4)

@@ -12,8 +12,11 @@ from ..ports import UnitOfWork
 from ..settings import Settings
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
+    """Built once, by app.py's bootstrap(); a variant (another messenger) is a
+    dataclasses.replace() of it, never a change to it."""
+
     settings: Settings
     uow: Callable[[], UnitOfWork]  # a fresh unit of work per use case
     # For jobs, which have no request to answer: the messenger of a workspace.
@@ -23,10 +26,9 @@ class Services:
     # The database engine (storage's), for what is not a unit of work: the
     # scheduler's leader lock, the Slack event ledger, the OAuth stores.
     engine: Any = None
-    # With OAuth (many workspaces): a workspace's bot token, and where installations live.
+    # With OAuth (many workspaces): a workspace's bot token, for jobs.
     token_for_team: Callable[[str], str] | None = None
-    installation_store: Any = None
-    # The scheduler running in this process (serve and shell), if any.
-    scheduler: Any = None
+    # The workspaces' installations (handlers/oauth.py), opened when first needed.
+    installations: Any = None
     # When each sweep last ran here (pacing only: what is due lives in the database).
     sweeps_last_run: dict[str, datetime] = field(default_factory=dict)

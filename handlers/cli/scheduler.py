@@ -10,6 +10,7 @@ import logging
 import signal
 import sys
 import threading
+from dataclasses import replace
 
 from .command import cli_command
 
@@ -45,7 +46,7 @@ def scheduler_cli(services, args) -> int:
     if not 1 <= args.tick_seconds <= 3600:
         print("--tick-seconds must be from 1 to 3600.", file=sys.stderr)
         return 2
-    services.messenger_for_team = slack_messenger_factory(services)
+    services = replace(services, messenger_for_team=slack_messenger_factory(services))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import event, text
 
@@ -442,7 +442,7 @@ def personal_digest_sweep(dataset: Dataset) -> dict | None:
             )
             people = conn.execute(sql("SELECT count(*) FROM personal_digest")).scalar()
         counter = _DMsOnly()
-        services.messenger_for_team = lambda team: counter
+        services = replace(services, messenger_for_team=lambda team: counter)
         t0 = time.perf_counter()
         due = len(personal_digests_due(services.uow, now))
         finding = time.perf_counter() - t0

@@ -15,6 +15,7 @@ import argparse
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from .load import percentile
@@ -55,7 +56,7 @@ def measure(handler_name: str, refreshes: int, steady: int) -> dict[str, list[fl
         slack_api_url=slack.api_url,
     )
     services = bootstrap(settings)
-    services.messenger_for_team = slack_messenger_factory(services)
+    services = replace(services, messenger_for_team=slack_messenger_factory(services))
     bolt = make_bolt_app(services, Role.WEB)
     if handler_name == "stock":
         from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from freezegun import freeze_time
 
@@ -66,8 +67,9 @@ def test_the_daily_sweep_pages_the_directory_once_a_day(sqlite_app, slack, monke
     for n in range(450):
         slack.directory[f"U{n:04d}"] = slack_user(f"U{n:04d}", f"Person {n}")
     slack.directory["U0007"] = slack_user("U0007", "Gone Person", deleted=True)
-    services = sqlite_app.services
-    services.messenger_for_team = slack_messenger_factory(services)
+    services = replace(
+        sqlite_app.services, messenger_for_team=slack_messenger_factory(sqlite_app.services)
+    )
     slack.fail("users.list", 1)  # a 429 on the first page: waited out as Retry-After says
     with freeze_time("2026-03-02 03:00:00"):
         sweep_directory(services, clock.now())

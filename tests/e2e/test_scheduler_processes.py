@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -154,7 +155,7 @@ def test_personal_digests_once_each_through_a_kill_9_of_the_leader(pg_url, slack
     services = bootstrap(
         Settings(database_url=pg_url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url)
     )
-    services.messenger_for_team = slack_messenger_factory(services)
+    services = replace(services, messenger_for_team=slack_messenger_factory(services))
     procs = []
     try:
         now = clock.now()

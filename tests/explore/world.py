@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -189,9 +190,11 @@ class World:
         self.url, self._drop = fresh_database(engine_name, self.folder)
         self._frozen = freeze_time(start, ignore=NOT_FROZEN)
         self.clock = self._frozen.start()
-        self.services = bootstrap(Settings(database_url=self.url), migrate=False)
         self.out = Recorder(self.folder)
-        self.services.messenger_for_team = lambda team_id: self.out
+        self.services = replace(
+            bootstrap(Settings(database_url=self.url), migrate=False),
+            messenger_for_team=lambda team_id: self.out,
+        )
         self.errors = ErrorLog()
         logging.getLogger().addHandler(self.errors)
         self.script: list[str] = [f"# clock {clock.now():%Y-%m-%d %H:%M} UTC"]

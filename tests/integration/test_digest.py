@@ -3,6 +3,7 @@ the exact window across a clock change, a 600-stakeholder programme, roll-ups.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date
 
 import pytest
@@ -75,7 +76,7 @@ def sweep_at(db_url, when: str, slack: SlackChannels) -> None:
     """A freshly started app (new services on the same database) running one scheduler tick at `when` (UTC)."""
     with freeze_time(when):
         svc = build_services(Settings(database_url=db_url))
-        svc.messenger_for_team = lambda team_id: slack
+        svc = replace(svc, messenger_for_team=lambda team_id: slack)
         try:
             jobs.run_sweeps(svc, clock.now())
         finally:
@@ -280,7 +281,7 @@ def test_schedule_change_is_audited_and_a_week_still_gets_one_digest(any_service
     with pytest.raises(Forbidden, match="Only the programme's admins"):
         digests.schedule_digest(OTHER, "C1", 2, "10:00", any_services.uow())
     slack = SlackChannels()
-    any_services.messenger_for_team = lambda team: slack
+    any_services = replace(any_services, messenger_for_team=lambda team: slack)
     with freeze_time("2015-03-16 09:00:30"):  # Monday
         jobs.run_sweeps(any_services, clock.now())
     with freeze_time("2015-03-16 12:00"):
@@ -326,7 +327,7 @@ def test_a_channel_following_several_programmes_gets_one_rollup(any_services):
     from storage.models import Duty
 
     slack = SlackChannels()
-    any_services.messenger_for_team = lambda team: slack
+    any_services = replace(any_services, messenger_for_team=lambda team: slack)
     made = [
         make_programme(any_services, f"C{i}", f"CCG {name}")
         for i, name in enumerate(["Brent", "Harrow", "Ealing"])
@@ -525,7 +526,7 @@ def test_the_digest_sweep_checks_out_one_connection_for_all_its_units_of_work(
 
     make_programme(any_services)
     slack = SlackChannels()
-    any_services.messenger_for_team = lambda team: slack
+    any_services = replace(any_services, messenger_for_team=lambda team: slack)
     monkeypatch.setattr(jobs, "SWEEPS", {"digests": jobs.SWEEPS["digests"]})
     here, checkouts = threading.current_thread(), []
 

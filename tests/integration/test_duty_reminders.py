@@ -1,5 +1,6 @@
 """Duty reminders: 09:00 local on the reminder days, moved off holidays, exactly once, latest only after downtime."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from freezegun import freeze_time
@@ -48,8 +49,8 @@ def prepare(svc):
             committee = uow.duties.by_key(programme.id, "committee-lay-majority")
         duties.mark_not_applicable(ADMIN, "C1", str(committee.id), "Set up already", svc.uow())
     recorder = Recorder()
-    svc.messenger_for_team = lambda team: recorder
-    return programme, duty, recorder
+    svc = replace(svc, messenger_for_team=lambda team: recorder)
+    return svc, programme, duty, recorder
 
 
 def sweep(svc, when):
@@ -59,7 +60,7 @@ def sweep(svc, when):
 
 def test_reminders_go_at_nine_on_the_moved_day_once_to_channel_and_owner(any_services):
     svc = any_services
-    programme, duty, recorder = prepare(svc)
+    svc, programme, duty, recorder = prepare(svc)
     assert sweep(svc, "2014-12-24 08:59:00") == 0  # 08:59 London (GMT)
     assert sweep(svc, "2014-12-24 09:00:00") == 2
     assert [(kind, to) for kind, to, _, _ in recorder.sent] == [("post", "C1"), ("dm", "UJANE")]
@@ -77,7 +78,7 @@ def test_reminders_go_at_nine_on_the_moved_day_once_to_channel_and_owner(any_ser
 
 def test_after_downtime_only_the_latest_missed_reminder_goes_marked_late(any_services):
     svc = any_services
-    programme, duty, recorder = prepare(svc)
+    svc, programme, duty, recorder = prepare(svc)
     # Down from before 24 Dec until 8 Jan, 11:00: the 24 Dec and 2 Jan reminders were missed;
     # only 8 Jan's (1 day before) goes, late.
     assert sweep(svc, "2015-01-08 11:00:00") == 2
@@ -91,7 +92,7 @@ def test_after_downtime_only_the_latest_missed_reminder_goes_marked_late(any_ser
 
 def test_a_done_duty_is_not_reminded(any_services):
     svc = any_services
-    programme, duty, recorder = prepare(svc)
+    svc, programme, duty, recorder = prepare(svc)
     with freeze_time("2014-12-20 12:00:00"):
         duties.complete_duty(ADMIN, "C1", str(duty.id), svc.uow(), ["https://example.org/plan"])
     assert sweep(svc, "2014-12-24 09:00:00") == 0

@@ -5,6 +5,7 @@ check, every sweep); posts go over HTTP to the Slack stand-in. The walk
 restarts the "process" every month, as a deployment would.
 """
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -62,7 +63,7 @@ def make_services(url, slack):
     svc = bootstrap(
         Settings(database_url=url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url)
     )
-    svc.messenger_for_team = slack_messenger_factory(svc)
+    svc = replace(svc, messenger_for_team=slack_messenger_factory(svc))
     return svc
 
 

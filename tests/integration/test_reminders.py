@@ -2,6 +2,7 @@
 downtime catch-up, restarts, moves and cancellations, a crash between posting and
 recording, snoozes and follow-up actions."""
 
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,6 +12,7 @@ from app import bootstrap, slack_messenger_factory
 from bot.context import Actor
 from bot.errors import Forbidden
 from bot.services import deadlines as svc
+from bot.services.container import Services
 from bot.services.deadlines import add_deadline
 from bot.services.deliveries import metadata_for
 from bot.services.programmes import setup_programme
@@ -30,7 +32,7 @@ def make_services(url, slack):
     s = bootstrap(
         Settings(database_url=url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url)
     )
-    s.messenger_for_team = slack_messenger_factory(s)
+    s = replace(s, messenger_for_team=slack_messenger_factory(s))
     return s
 
 
@@ -49,6 +51,13 @@ def sweep_at(services, when: str) -> None:
         send_due_reminders(services, datetime.now(UTC))
 
 
+@dataclass(frozen=True)
+class WithIds(Services):
+    """The services, with the programme's deadline ids by title."""
+
+    ids: dict = field(default_factory=dict)
+
+
 def _programme(url, slack):
     with freeze_time("2014-05-01 10:00:00"):
         services = make_services(url, slack)
@@ -63,8 +72,9 @@ def _programme(url, slack):
         )
         # A CCG keeping the joint route open tracks its proforma too, as its own deadline.
         _, joint = add_deadline(ADMIN, "C1", JOINT, date(2015, 1, 30), services.uow())
-    services.ids = {d.title: d.id for d in template} | {JOINT: joint.deadline.id}
-    return services
+    return WithIds(
+        **vars(services), ids={d.title: d.id for d in template} | {JOINT: joint.deadline.id}
+    )
 
 
 @pytest.fixture

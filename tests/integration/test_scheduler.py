@@ -2,6 +2,7 @@
 
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, date, timedelta
 
 import pytest
@@ -24,7 +25,7 @@ def make_services(url, slack):
     s = bootstrap(
         Settings(database_url=url, slack_bot_token="xoxb-test", slack_api_url=slack.api_url)
     )
-    s.messenger_for_team = slack_messenger_factory(s)
+    s = replace(s, messenger_for_team=slack_messenger_factory(s))
     return s
 
 

@@ -2,6 +2,7 @@
 back from the decision remind the channel at 09:00 on their reminder days, once, saying the
 date is provisional; its decision date, given at set-up, is not."""
 
+from dataclasses import replace
 from datetime import date
 
 from freezegun import freeze_time
@@ -23,13 +24,13 @@ def prepare(svc):
             decision=date(2031, 3, 4),
         )
     recorder = Recorder()
-    svc.messenger_for_team = lambda team: recorder
-    return programme, {d.template_key: d for d in deadlines}, recorder
+    svc = replace(svc, messenger_for_team=lambda team: recorder)
+    return svc, programme, {d.template_key: d for d in deadlines}, recorder
 
 
 def test_key_dates_and_duties_remind_with_their_provisional_mark(any_services):
     svc = any_services
-    programme, deadlines, recorder = prepare(svc)
+    svc, programme, deadlines, recorder = prepare(svc)
     closes = deadlines["consultation-closes"]
     assert closes.due_on == date(2030, 12, 17) and closes.provisional
     with freeze_time("2030-12-03 09:00:00"):  # 14 days before, 09:00 London (GMT)
@@ -46,7 +47,7 @@ def test_key_dates_and_duties_remind_with_their_provisional_mark(any_services):
 
 
 def test_the_decision_date_given_is_not_provisional(any_services):
-    programme, deadlines, recorder = prepare(any_services)
+    _, programme, deadlines, recorder = prepare(any_services)
     assert deadlines["decision"].due_on == date(2031, 3, 4)
     assert not deadlines["decision"].provisional
     assert all(d.provisional for k, d in deadlines.items() if k != "decision")

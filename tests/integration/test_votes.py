@@ -6,6 +6,7 @@ import io
 import json
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -383,12 +384,11 @@ def test_forecast_uses_the_latest_engagement_positions(any_services):
 
 def sweep_services(svc_):
     messenger = Recorder()
-    svc_.messenger_for_team = lambda team_id: messenger
-    return messenger
+    return replace(svc_, messenger_for_team=lambda team_id: messenger), messenger
 
 
 def test_auto_close_at_closing_time_exactly_once(any_services):
-    messenger = sweep_services(any_services)
+    any_services, messenger = sweep_services(any_services)
     with freeze_time(BEFORE):
         build(any_services, 4)
         vote = open_(any_services, quorum=50).vote
@@ -434,7 +434,7 @@ def test_auto_close_at_closing_time_exactly_once(any_services):
 
 
 def test_a_result_not_posted_is_posted_by_the_next_sweep(any_services):
-    messenger = sweep_services(any_services)
+    any_services, messenger = sweep_services(any_services)
     with freeze_time(BEFORE):
         build(any_services, 2)
         vote = open_(any_services).vote
@@ -449,7 +449,7 @@ def test_a_result_not_posted_is_posted_by_the_next_sweep(any_services):
 
 
 def test_reminders_go_to_those_who_have_not_voted_and_turnout_warning_once(any_services):
-    messenger = sweep_services(any_services)
+    any_services, messenger = sweep_services(any_services)
     with freeze_time(BEFORE):
         build(any_services, 4)
         stakeholders.link_stakeholder(
@@ -494,7 +494,7 @@ def test_reminders_go_to_those_who_have_not_voted_and_turnout_warning_once(any_s
 
 
 def test_no_turnout_warning_when_quorum_is_met(any_services):
-    messenger = sweep_services(any_services)
+    any_services, messenger = sweep_services(any_services)
     with freeze_time(BEFORE):
         build(any_services, 2)
         vote = open_(any_services, quorum=50).vote

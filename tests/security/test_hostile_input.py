@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -190,7 +191,7 @@ def demo_services(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'consult.db'}"
     services = build_services(Settings(database_url=url))
     load_demo(services.uow, TEAM, CHANNEL, ADMIN)
-    services.messenger_for_team = lambda team: RecordingMessenger()
+    services = replace(services, messenger_for_team=lambda team: RecordingMessenger())
     yield services
     services.engine.dispose()
 
