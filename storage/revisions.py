@@ -21,8 +21,10 @@ mark), and a feed's fetch statistics (written with Core DML, untouched).
 
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from typing import Any
+
+from sqlalchemy import FromClause, Table, event, inspect, select
+from sqlalchemy.orm import InstanceState, ORMExecuteState, Session, sessionmaker
 
 from storage.models import Base
 
@@ -37,7 +39,7 @@ _VIA = "consult.touched_via"
 _WROTE = "consult.wrote"
 
 
-def _parent_fk(table):
+def _parent_fk(table: Table) -> tuple[str, Table] | None:
     """(column, parent table) leading to the programme, for a table without programme_id."""
     for fk in sorted(table.foreign_keys, key=lambda f: f.parent.name):
         if "programme_id" in fk.column.table.c:
@@ -53,7 +55,8 @@ _PARENT = {
 
 
 def touched(session: Session) -> set[int]:
-    return session.info.setdefault(_KEY, set())
+    found: set[int] = session.info.setdefault(_KEY, set())
+    return found
 
 
 def touch(session: Session, programme_id: int | None) -> None:
@@ -62,19 +65,21 @@ def touch(session: Session, programme_id: int | None) -> None:
         touched(session).add(programme_id)
 
 
-def touch_via(session: Session, table, row_id: int | None) -> None:
+def touch_via(session: Session, table: FromClause, row_id: int | None) -> None:
     """Core DML changed a row of `table` (which has programme_id) or of its children."""
     if row_id is not None:
+        # A mapped class's __table__ is typed as any FromClause; ours are all named tables.
+        assert isinstance(table, Table)
         session.info.setdefault(_VIA, set()).add((table.name, row_id))
 
 
-def _note(session: Session, obj) -> None:
+def _note(session: Session, obj: object) -> None:
     table = getattr(obj, "__table__", None)
     if table is None or table.name in NOT_CONTENT:
         return
     state = inspect(obj)
     if table.name == "programme":
-        touch(session, state.identity[0] if state.identity else obj.id)
+        touch(session, state.identity[0] if state.identity else _value(state, "id"))
         return
     if "programme_id" in table.c:
         touch(session, _value(state, "programme_id"))
@@ -85,14 +90,14 @@ def _note(session: Session, obj) -> None:
         touch_via(session, parent_table, _value(state, column))
 
 
-def _value(state, column: str):
+def _value(state: InstanceState[Any], column: str) -> Any:
     """A column's value without loading anything (a deleted row's may only be in committed state)."""
     if column in state.dict:
         return state.dict[column]
     return state.committed_state.get(column)
 
 
-def watch_writes(sessions: sessionmaker) -> None:
+def watch_writes(sessions: sessionmaker[Session]) -> None:
     """Note, on each session of `sessions`, what its transaction writes: whether it wrote at all
     (the worker's ledger note) and which programmes it touched. Flushes before the commit (a
     query's autoflush) empty the session's lists of changed rows, so they are read as they

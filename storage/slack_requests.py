@@ -12,8 +12,21 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, delete, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +36,9 @@ from storage.models.slack import SlackRequest
 # Long after Slack stops retrying and any worker has caught up.
 KEEP_DONE_FOR = timedelta(days=1)
 
+
+# An engine (a connection of its own per step) or the connection a worker's job holds.
+Bind = Engine | Connection
 
 # The request a worker thread is running now (None elsewhere).
 running_request: ContextVar[str | None] = ContextVar("consult_running_request", default=None)
@@ -43,7 +59,7 @@ class Pending:
 
 
 @contextmanager
-def _transaction(bind) -> Iterator[Connection]:
+def _transaction(bind: Bind) -> Iterator[Connection]:
     """A transaction on `bind`: an engine's own connection, or the one a job holds."""
     if isinstance(bind, Connection):
         with bind.begin():
@@ -53,7 +69,9 @@ def _transaction(bind) -> Iterator[Connection]:
             yield conn
 
 
-def _fields(key: str, kind: str, team_id: str | None, body: str, content_type: str) -> dict:
+def _fields(
+    key: str, kind: str, team_id: str | None, body: str, content_type: str
+) -> dict[str, Any]:
     """A new request's row, cut to its columns' lengths."""
     return {
         "key": key[:120],
@@ -66,7 +84,7 @@ def _fields(key: str, kind: str, team_id: str | None, body: str, content_type: s
 
 
 def record(
-    engine,
+    engine: Engine,
     key: str,
     kind: str,
     team_id: str | None,
@@ -98,14 +116,14 @@ _RECORD_THEN = (
 
 
 def record_then(
-    autocommit_engine,
+    autocommit_engine: Engine,
     key: str,
     kind: str,
     team_id: str | None,
     body: str,
     content_type: str,
     then: str,
-    params: dict,
+    params: dict[str, Any],
 ) -> bool:
     """record() in a single statement on PostgreSQL, with `then` in it. False when its Slack
     id is already here. A connection the database dropped is replaced and tried once more."""
@@ -132,7 +150,7 @@ class RunningElsewhere(Exception):
     old): either way this job must not end here, unanswered. The queue tries it again later."""
 
 
-def claim(bind, key: str, running_for: timedelta = timedelta(0)) -> Pending | None:
+def claim(bind: Bind, key: str, running_for: timedelta = timedelta(0)) -> Pending | None:
     """Take a request to run: None when it is done (a retry, or a duplicate job) or unknown;
     RunningElsewhere when another run took it less than `running_for` ago. `running_for` 0
     takes over any run (one process, at its start: whatever it left running is stale); with
@@ -181,13 +199,13 @@ def claim(bind, key: str, running_for: timedelta = timedelta(0)) -> Pending | No
     )
 
 
-def mark_replied(bind, key: str) -> None:
+def mark_replied(bind: Bind, key: str) -> None:
     """The request's reply reached Slack (its own short transaction, straight after the send)."""
     with _transaction(bind) as conn:
         conn.execute(update(SlackRequest).where(SlackRequest.key == key).values(replied_at=now()))
 
 
-def mark_done(bind, key: str) -> None:
+def mark_done(bind: Bind, key: str) -> None:
     with _transaction(bind) as conn:
         conn.execute(
             update(SlackRequest)
@@ -196,7 +214,7 @@ def mark_done(bind, key: str) -> None:
         )
 
 
-def unfinished(engine, limit: int = 1000) -> list[str]:
+def unfinished(engine: Engine, limit: int = 1000) -> list[str]:
     """Keys not yet done, oldest first (what a worker picks up after a restart)."""
     with engine.connect() as conn:
         return list(
@@ -209,17 +227,18 @@ def unfinished(engine, limit: int = 1000) -> list[str]:
         )
 
 
-def depth(engine) -> int:
+def depth(engine: Engine) -> int:
     """How many acknowledged requests are waiting or running."""
-    from sqlalchemy import func
-
     with engine.connect() as conn:
-        return conn.scalar(
-            select(func.count()).select_from(SlackRequest).where(SlackRequest.state != "done")
+        return (
+            conn.scalar(
+                select(func.count()).select_from(SlackRequest).where(SlackRequest.state != "done")
+            )
+            or 0
         )
 
 
-def forget_done(engine) -> int:
+def forget_done(engine: Engine) -> int:
     with engine.begin() as conn:
         return conn.execute(
             delete(SlackRequest).where(

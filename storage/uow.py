@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -67,17 +68,26 @@ def held_connection(engine: Engine) -> Connection | None:
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker, memo: dict, fetches: FetchBuffer):
+    def __init__(
+        self, session_factory: sessionmaker[Session], memo: dict[str, Any], fetches: FetchBuffer
+    ):
         self._session_factory = session_factory
-        self.session: Session | None = None
+        self._session: Session | None = None
         # Per-process state shared by every unit of work on this database: the read models'
         # cache, and the calendar fetches counted but not yet written.
         self.memo = memo
         self._fetches = fetches
 
+    @property
+    def session(self) -> Session:
+        """The open transaction's session (only inside `with uow:`)."""
+        if self._session is None:
+            raise RuntimeError("a unit of work is used inside `with uow:` only")
+        return self._session
+
     def __enter__(self) -> UnitOfWork:
         held = held_connection(self._session_factory.kw["bind"])
-        self.session = session = (
+        self._session = session = (
             self._session_factory(bind=held) if held is not None else self._session_factory()
         )
         self.programmes = ProgrammeRepository(session)
@@ -98,11 +108,11 @@ class UnitOfWork:
         self.personal_digests = PersonalDigestRepository(session)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         # close() rolls back whatever was not committed. Unlike rollback() it
         # leaves loaded objects readable after the block (detached, not expired).
         self.session.close()
-        self.session = None
+        self._session = None
 
     def commit(self) -> None:
         """Commit the transaction, and with it, in this order:
@@ -138,7 +148,7 @@ class UnitOfWorkFactory:
         self.engine = engine
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
         revisions.watch_writes(self.session_factory)
-        self.memo: dict = {}
+        self.memo: dict[str, Any] = {}
         self.fetches = FetchBuffer(engine)
 
     def __call__(self) -> UnitOfWork:

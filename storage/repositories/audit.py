@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import ScalarResult, inspect, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit_chain
@@ -13,7 +13,7 @@ class AuditRepository:
         self.session = session
         self._unchained: list[AuditEvent] = []
 
-    def record(self, **values) -> None:
+    def record(self, **values: object) -> None:
         """Add an entry; one in a programme is linked into its hash chain at commit."""
         values.setdefault("at", utcnow())
         entry = AuditEvent(**values)
@@ -21,7 +21,7 @@ class AuditRepository:
         if entry.programme_id is not None:
             self._unchained.append(entry)
 
-    def chain(self, programme_id: int):
+    def chain(self, programme_id: int) -> ScalarResult[AuditEvent]:
         """The programme's trail in chain order, streamed."""
         return self.session.scalars(
             select(AuditEvent)
@@ -66,7 +66,8 @@ def extend_chains_and_raise_revisions(audit: AuditRepository, changed: set[int])
     ]
     audit._unchained = []
     with session.no_autoflush:
-        audited = {e.programme_id for e in entries}
+        # Only entries in a programme are kept unchained (record()).
+        audited = {e.programme_id for e in entries if e.programme_id is not None}
         for programme_id in sorted(changed | audited):
             row = session.execute(
                 select(Programme.audit_seq, Programme.audit_head)
@@ -75,8 +76,9 @@ def extend_chains_and_raise_revisions(audit: AuditRepository, changed: set[int])
             ).one_or_none()
             if row is None and programme_id not in audited:
                 continue  # deleted in this very transaction (a purge)
-            values = {"revision": Programme.revision + 1}
+            values: dict[str, object] = {"revision": Programme.revision + 1}
             if programme_id in audited:
+                assert row is not None, "a programme is not deleted in a transaction that audits it"
                 seq, head = row
                 seq, head = seq or 0, head or audit_chain.GENESIS
                 for entry in (e for e in entries if e.programme_id == programme_id):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Row, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.feed_fetches import FetchBuffer
@@ -32,7 +33,7 @@ class CalendarFeedRepository:
         self.fetches = fetches  # this process's fetch counts for the database, not yet written
 
     # -- addresses ------------------------------------------------------------
-    def create(self, **values) -> CalendarFeed:
+    def create(self, **values: object) -> CalendarFeed:
         feed = CalendarFeed(**values)
         self.session.add(feed)
         self.session.flush()
@@ -43,7 +44,7 @@ class CalendarFeedRepository:
             select(CalendarFeed).where(CalendarFeed.token_hash == token_hash)
         )
 
-    def lookup(self, token_hash: str):
+    def lookup(self, token_hash: str) -> Row[*tuple[Any, ...]] | None:
         """The feed behind a token hash, with its programme's revision and its workspace
         directory's change mark, in one indexed statement (a 304 needs nothing more); or None."""
         people = (
@@ -90,7 +91,7 @@ class CalendarFeedRepository:
             .where(CalendarFeed.id.in_(feed_ids), CalendarFeed.revoked_at.is_(None))
             .values(revoked_at=at)
         )
-        return result.rowcount
+        return cast("CursorResult[Any]", result).rowcount
 
     def record_fetch(self, feed_id: int, at: datetime) -> None:
         """One fetch, counted in this process and written with others a few seconds later
@@ -106,7 +107,7 @@ class CalendarFeedRepository:
     ) -> None:
         """What the feed now shows (its ETag) and at which change mark: written only when the
         mark moved, so every process after this one answers from the mark alone."""
-        values = {"content_etag": etag, "content_mark": mark}
+        values: dict[str, object] = {"content_etag": etag, "content_mark": mark}
         if changed_at is not None:
             values["content_changed_at"] = changed_at
         self.session.execute(
@@ -187,11 +188,15 @@ class CalendarFeedRepository:
             )
             .group_by(AuditEvent.entity, AuditEvent.entity_id)
         )
-        return {(entity, entity_id): (count, _aware(at)) for entity, entity_id, count, at in rows}
+        return {
+            (entity, entity_id): (count, _aware(at))
+            for entity, entity_id, count, at in rows
+            if entity_id is not None
+        }
 
 
-def _aware(at):
+def _aware(at: datetime | str) -> datetime:
     """Aggregates bypass the column type on some engines: make sure max(at) is aware UTC."""
-    if at is None or isinstance(at, str):
-        return datetime.fromisoformat(at).replace(tzinfo=UTC) if at else None
+    if isinstance(at, str):
+        return datetime.fromisoformat(at).replace(tzinfo=UTC)
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
