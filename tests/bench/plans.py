@@ -298,10 +298,11 @@ def render_all_digests(dataset: Dataset) -> tuple[float | None, int, str]:
     (None, 0, why) when the digest feature is not there yet.
     """
     try:
+        from blocks.digest import render_digest
         from bot.digest import window_before
         from bot.services import digests
 
-        compose, render_digest = digests.compose, digests.render_digest
+        compose = digests.compose
     except (ImportError, AttributeError) as e:
         return None, 0, f"no digest service yet ({e})"
     from zoneinfo import ZoneInfo
@@ -338,6 +339,7 @@ def render_all_digest_charts(dataset: Dataset) -> dict | None:
     seconds in all and in drawing, the pictures drawn and their bytes, and how long Slack's rate
     limits (and the sweep's own spacing) need to post them; None if charts are not there."""
     try:
+        from blocks.digest import render_digest
         from bot.digest import window_before
         from bot.services import digests
         from jobs.digests import POST_SPACING_SECONDS
@@ -357,7 +359,7 @@ def render_all_digest_charts(dataset: Dataset) -> dict | None:
             with services.uow() as uow:
                 programme = uow.programmes.get(p.id)
                 today = now.astimezone(ZoneInfo(programme.timezone)).date()
-                rendered = digests.render_digest(
+                rendered = render_digest(
                     digests.compose(uow, programme, window_before(now, programme.timezone), today)
                 )
             for picture in rendered.pictures:

@@ -10,7 +10,7 @@ from bot.digest import COVERAGE_DAYS, window_before
 from bot.services import votes as vote_service
 from bot.services.audit_trail import describe, verify_trail
 from bot.services.coverage import MAX_DAYS, coverage_report, home_for, show_coverage
-from bot.services.digests import compose, render_digest
+from bot.services.digests import compose
 from bot.services.evidence import build_pack_pdf, compute, gather, render_pack
 
 from ..slack_stub import block_kit_problems
@@ -19,7 +19,7 @@ UNKNOWN_POSITION = {"unknown": "no position stated"}
 
 
 def check_programme(world, programme, pdf: bool) -> None:
-    from blocks.digest import digest_messages
+    from blocks.digest import digest_messages, render_digest
     from blocks.home import home_view
 
     from .world import ACTOR, CHANNEL

@@ -10,6 +10,7 @@ from freezegun import freeze_time
 
 import jobs
 import jobs.digests
+from blocks.digest import render_content
 from blocks.kit import MAX_BLOCKS, MAX_HEADER, MAX_MESSAGE_CHARS, MAX_SECTION
 from bot import clock
 from bot.context import Actor
@@ -314,7 +315,9 @@ def test_digest_now_changes_nothing(any_services):
         ADMIN, "C1", "lmc", "Londonwide LMCs", any_services.uow(), code="LMC1"
     )
     with freeze_time("2015-03-18 12:00"):
-        shown = digests.show_digest(OTHER, "C1", any_services.uow())
+        shown = [
+            render_content(s.content) for s in digests.show_digest(OTHER, "C1", any_services.uow())
+        ]
     assert len(shown) == 1 and shown[0].title == "Weekly digest: Hillingdon CCG"
     assert "1 of 1 not engaged" in shown[0].sections[1].text
     with any_services.uow() as uow:
@@ -368,7 +371,8 @@ def test_a_channel_following_several_programmes_gets_one_rollup(any_services):
             digests.follow_digest(ADMIN, "C0", "CAREA", any_services.uow())
         with pytest.raises(Forbidden):
             digests.follow_digest(OTHER, "C0", "COTHER", any_services.uow())
-        [rollup] = digests.show_digest(OTHER, "CAREA", any_services.uow())
+        [shown] = digests.show_digest(OTHER, "CAREA", any_services.uow())
+        rollup = render_content(shown.content)
     lines = rollup.sections[0].text.split("\n")[1:]
     assert len(lines) == 3  # one line each, by name
     brent, ealing, harrow = lines
@@ -390,7 +394,8 @@ def test_a_channel_following_several_programmes_gets_one_rollup(any_services):
     assert slack.digests("CAREA")[0]["key"] == "digest-rollup:2015-W12:T1:CAREA"
     digests.unfollow_digest(ADMIN, "C0", "CAREA", any_services.uow())
     with freeze_time("2015-03-17 12:00"):
-        [rollup] = digests.show_digest(OTHER, "CAREA", any_services.uow())
+        [shown] = digests.show_digest(OTHER, "CAREA", any_services.uow())
+        rollup = render_content(shown.content)
     assert len(rollup.sections[0].text.split("\n")) == 3
     with any_services.uow() as uow:
         actions = [
@@ -483,7 +488,7 @@ def test_position_changes_read_only_the_window_and_say_what_the_whole_history_sa
     log("2015-03-17 10:00", "EE", "oppose", on="2015-03-17")  # back to oppose by the week's end
 
     with freeze_time("2015-03-18 12:00"):
-        shown = digests.show_digest(OTHER, "C1", svc.uow())
+        shown = [render_content(s.content) for s in digests.show_digest(OTHER, "C1", svc.uow())]
         window = window_before(clock.now(), programme.timezone)
     text = "\n".join(s.text for s in shown[0].sections)
     assert "Position changes (2):" in text

@@ -363,6 +363,7 @@ def test_coverage_of_an_issue_and_its_export(any_services):
 
 
 def test_the_digest_shows_the_weeks_new_issues_and_those_waiting_for_an_answer(any_services):
+    from blocks.digest import render_content
     from bot.services.digests import show_digest
 
     s = any_services
@@ -381,6 +382,7 @@ def test_the_digest_shows_the_weeks_new_issues_and_those_waiting_for_an_answer(a
         svc.add_issue(JANE, "C1", "Brand new", s.uow())
     with freeze_time("2015-01-20 12:00:00"):
         [shown] = show_digest(JANE, "C1", s.uow())
+        shown = render_content(shown.content)
     [section] = [x for x in shown.sections if x.key == "issues"]
     waiting, new = section.text.split("New this week")
     assert (
