@@ -511,25 +511,3 @@ def reminder_of(uow_factory: Callable[[], UnitOfWork], about: DeadlineReminder):
             return None
         programme = uow.programmes.get(d.programme_id)
         return d, programme, uow.deadlines.owners([d.id])[d.id]
-
-
-def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor) -> None:
-    """A Health and Wellbeing Board meeting beside the template's key dates."""
-    with uow_factory() as uow:
-        now = clock.now()
-        meeting = uow.deadlines.create(
-            programme_id=programme.id,
-            kind="meeting",
-            title="Health and Wellbeing Board: draft commissioning plan",
-            due_on=date(programme.year or 2014, 12, 9),
-            due_time="14:00",
-            end_time="16:00",
-            place="Civic Centre, Committee Room 6",
-            remind_days=reminders.format_remind_days(reminders.MEETING_REMIND_DAYS),
-            created_by=actor.user_id,
-            created_at=now,
-            updated_at=now,
-            sequence=0,
-        )
-        audit(uow, actor, programme, "meeting.add", "deadline", meeting.id, after=snapshot(meeting))
-        uow.commit()
