@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from bot.services.container import Services
 from bot.settings import Settings, SettingsError, load_settings
+from handlers.slack_workspaces import slack_messenger_factory
 
 log = logging.getLogger("consult")
 
@@ -35,25 +36,6 @@ def bootstrap(settings: Settings, migrate: bool = True) -> Services:
             return False
 
     return Services(settings=settings, uow=UnitOfWorkFactory(engine), ping=ping, engine=engine)
-
-
-def slack_messenger_factory(services: Services):
-    """Jobs reach a workspace with its bot token."""
-    from handlers.bolt_app import make_client
-    from handlers.slack_messenger import SlackMessenger
-
-    clients = {}
-
-    def for_team(team_id: str):
-        token = services.settings.slack_bot_token
-        token_lookup = services.token_for_team
-        if token_lookup is not None:
-            token = token_lookup(team_id)
-        if token not in clients:
-            clients[token] = make_client(services.settings, token)
-        return SlackMessenger(clients[token])
-
-    return for_team
 
 
 def serve(settings: Settings, args) -> int:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from .. import charts, clock, programme_templates, stakeholder_map
+from .. import charts, clock, programme_templates, ratings
 from .. import duties as duty_rules
 from .. import raised_issues as issue_rules
 from .. import votes as vote_rules
@@ -593,10 +593,10 @@ def not_engaged_of(live: list, per_stakeholder: dict[int, list]) -> list[tuple[s
 
 def map_rows(live: list, positions: dict) -> list[MapRow]:
     """The rated stakeholders, quadrant by quadrant, most influential and interested first."""
-    order = {name: i for i, (name, _, _) in enumerate(stakeholder_map.QUADRANTS)}
+    order = {name: i for i, (name, _, _) in enumerate(ratings.QUADRANTS)}
     rows = [
         MapRow(
-            stakeholder_map.quadrant(s.influence, s.interest),
+            ratings.quadrant(s.influence, s.interest),
             TYPE_LABELS.get(s.type, s.type),
             s.name,
             s.code,

@@ -11,7 +11,8 @@ from ..context import Actor
 from ..coverage import DEFAULT_DAYS
 from ..errors import Conflict, NotFound, UsageError
 from ..ports import UnitOfWork
-from ..stakeholder_map import HIGHEST, LOWEST, StakeholderMap, build_map
+from ..ratings import HIGHEST, LOWEST
+from ..stakeholder_map import StakeholderMap, build_map
 from ..stakeholder_types import TYPE_ALIASES, TYPES
 from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, snapshot
