@@ -35,7 +35,7 @@ def bootstrap(settings: Settings, migrate: bool = True) -> Services:
         except Exception:
             return False
 
-    return Services(settings=settings, uow=UnitOfWorkFactory(engine), ping=ping, engine=engine)
+    return Services(settings=settings, new_uow=UnitOfWorkFactory(engine), ping=ping, engine=engine)
 
 
 def serve(settings: Settings, args) -> int:
@@ -245,7 +245,7 @@ def demo(settings: Settings, args) -> int:
     from bot.services.demo import load_demo
 
     services = bootstrap(settings)
-    programme, created = load_demo(services.uow, args.team, args.channel, args.user)
+    programme, created = load_demo(services.new_uow(), args.team, args.channel, args.user)
     print(
         ("Loaded" if created else "Already loaded:")
         + f" the demo programme “{programme.name}” in #{args.channel}."

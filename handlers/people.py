@@ -68,7 +68,7 @@ class FirstSeen:
         return next()
 
     def look_up(self, client, team: str, user: str) -> None:
-        uow = self.services.uow
+        uow = self.services.new_uow()
         try:
             if svc.is_known(uow, team, user):
                 return
@@ -92,4 +92,4 @@ def add_listeners(app, services) -> None:
         user = event.get("user") or {}
         team = context.team_id or user.get("team_id")
         if team and user.get("id"):
-            svc.remember_people(services.uow, team, [person_from_slack(user)])
+            svc.remember_people(services.new_uow(), team, [person_from_slack(user)])

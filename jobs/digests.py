@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from datetime import datetime
 
 from blocks.digest import Picture, digest_messages, render_content
@@ -36,7 +35,7 @@ TICK_BUDGET_SECONDS = 40.0
 
 
 def sweep_digests(services, now: datetime) -> None:
-    due = digests.digests_due(services.uow, now, services.settings.timezone)
+    due = digests.digests_due(services.new_uow(), now, services.settings.timezone)
     if not due:
         return
     if services.messenger_for_team is None:
@@ -68,7 +67,7 @@ def sweep_digests(services, now: datetime) -> None:
                 return
             pause()
         try:
-            content = digests.compose_due(services.uow, d, now)
+            content = digests.compose_due(services.new_uow(), d, now)
             if content is None:
                 log.info(
                     "digest %s has nothing to send any more (programme gone or nothing followed)",
@@ -82,7 +81,7 @@ def sweep_digests(services, now: datetime) -> None:
                 return [tuple(m) for m in digest_messages(rendered, images=images)]
 
             complete = deliver_digest(
-                services.uow,
+                services.new_uow(),
                 d,
                 services.messenger_for_team(d.team_id),
                 compose,
@@ -110,7 +109,7 @@ def sweep_digests(services, now: datetime) -> None:
 
 
 def deliver_digest(
-    uow_factory: Callable[[], UnitOfWork],
+    uow: UnitOfWork,
     due: DueDigest,
     messenger,
     messages,
@@ -133,8 +132,8 @@ def deliver_digest(
 
     compose = messages if callable(messages) else (lambda _images: messages)
     shown: dict[str, str] = {}
-    if pictures and digests.sent_delivery(uow_factory, due.key) is None:
-        shown = upload_pictures(uow_factory, due, messenger, pictures, pause)
+    if pictures and digests.sent_delivery(uow, due.key) is None:
+        shown = upload_pictures(uow, due, messenger, pictures, pause)
     messages = compose(shown)
 
     def post_first():
@@ -159,7 +158,7 @@ def deliver_digest(
     # (message metadata). Thread replies are not in the channel's history: a stale claim of one is
     # posted again, so a crash at that instant can repeat a reply but never lose it.
     deliver_once(
-        uow_factory,
+        uow,
         due.key,
         programme_id=due.programme_id,
         kind=due.kind,
@@ -168,14 +167,14 @@ def deliver_digest(
         late=due.late,
         already_sent=lookup(messenger, due.channel_id, due.key),
     )
-    parent = digests.sent_delivery(uow_factory, due.key)
+    parent = digests.sent_delivery(uow, due.key)
     if parent is None:
         return False
     for n, (text, blocks) in enumerate(messages[1:], start=2):
         key = due.part_key(n)
         pause()
         deliver_once(
-            uow_factory,
+            uow,
             key,
             programme_id=due.programme_id,
             kind=due.kind,
@@ -184,11 +183,11 @@ def deliver_digest(
             late=due.late,
             already_sent=lambda: None,
         )
-        if digests.sent_delivery(uow_factory, key) is None:
+        if digests.sent_delivery(uow, key) is None:
             return False
     # The whole digest is in Slack: the sweep can stop looking at it this week.
     deliver_once(
-        uow_factory,
+        uow,
         due.done_key,
         programme_id=due.programme_id,
         kind=due.kind,
@@ -199,9 +198,7 @@ def deliver_digest(
     return True
 
 
-def upload_pictures(
-    uow_factory: Callable[[], UnitOfWork], due: DueDigest, messenger, pictures, pause
-) -> dict[str, str]:
+def upload_pictures(uow: UnitOfWork, due: DueDigest, messenger, pictures, pause) -> dict[str, str]:
     """Upload each picture once (the ledger keeps its file id as the delivery's ts); returns the
     ones in Slack. A failed upload is logged and left out: the digest shows its text bars."""
     shown: dict[str, str] = {}
@@ -218,7 +215,7 @@ def upload_pictures(
         if n:
             pause()  # files.getUploadURLExternal and completeUploadExternal: Tier 4 (~100 a minute)
         deliver_once(
-            uow_factory,
+            uow,
             key,
             programme_id=due.programme_id,
             kind=due.kind,
@@ -228,7 +225,7 @@ def upload_pictures(
             ),
             late=due.late,
         )
-        row = digests.sent_delivery(uow_factory, key)
+        row = digests.sent_delivery(uow, key)
         if row is not None and row.message_ts:
             shown[picture.name] = row.message_ts
         else:

@@ -73,6 +73,8 @@ class UnitOfWork:
         self.memo = memo if memo is not None else {}
 
     def __enter__(self) -> UnitOfWork:
+        if self.session is not None:
+            raise RuntimeError("this unit of work is already open; use a second one to nest")
         held = held_connection(self._session_factory.kw["bind"])
         self.session = session = (
             self._session_factory(bind=held) if held is not None else self._session_factory()

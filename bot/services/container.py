@@ -15,7 +15,7 @@ from ..settings import Settings
 @dataclass
 class Services:
     settings: Settings
-    uow: Callable[[], UnitOfWork]  # a fresh unit of work per use case
+    new_uow: Callable[[], UnitOfWork]  # a fresh unit of work, not yet open
     # For jobs, which have no request to answer: the messenger of a workspace.
     messenger_for_team: Callable[[str], Messenger] | None = None
     # True when the database answers (for /healthz).

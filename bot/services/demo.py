@@ -7,7 +7,6 @@ production service imports this module (`python app.py demo` and `make run` do).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from .. import clock, reminders
@@ -106,11 +105,11 @@ def demo_practices() -> list[dict]:
 
 
 def load_demo(
-    uow_factory: Callable[[], UnitOfWork], team_id: str, channel_id: str, admin_user: str
+    uow: UnitOfWork, team_id: str, channel_id: str, admin_user: str
 ) -> tuple[object, bool]:
     """Returns (programme, created). Running it again changes nothing."""
     actor = Actor(team_id=team_id, user_id=admin_user, _is_workspace_admin=True)
-    with uow_factory() as uow:
+    with uow:
         existing = uow.programmes.by_channel(team_id, channel_id)
         if existing is not None:
             return existing, False
@@ -118,7 +117,7 @@ def load_demo(
         actor,
         channel_id,
         DEMO_NAME,
-        uow_factory(),
+        uow,
         template="co-commissioning",
         year=demo_year(clock.today_in("Europe/London")),
         # The sources date only the 2014/15 round: the demo's dates are that round's milestones
@@ -126,14 +125,14 @@ def load_demo(
         # for a real programme until its admins confirm them.
         model="joint",
     )
-    with uow_factory() as uow:
+    with uow:
         for row in demo_practices():
             uow.stakeholders.create(programme_id=programme.id, type="practice", **row)
         for type_, name, code in OTHERS:
             uow.stakeholders.create(programme_id=programme.id, type=type_, name=name, code=code)
         uow.commit()
     for add_demo_data in DEMO_DATA:
-        add_demo_data(uow_factory, programme, actor)
+        add_demo_data(uow, programme, actor)
     return programme, True
 
 
@@ -155,13 +154,13 @@ _DEMO_TOPICS = [
 ]
 
 
-def demo_engagements(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
+def demo_engagements(uow: UnitOfWork, programme, actor: Actor) -> None:
     """A believable spread over the 2014/15 cycle: most practices engaged, positions mixed."""
     rng = random.Random(programme.year or 2014)
     year = programme.year or 2014
     today = clock.today_in(programme.timezone)
     start = date(year, 6, 2)
-    with uow_factory() as uow:
+    with uow:
         stakeholders = uow.stakeholders.list(programme.id)
         practices = [s for s in stakeholders if s.type == "practice"]
         others = {s.type: s for s in stakeholders if s.type != "practice"}
@@ -336,10 +335,10 @@ _DEMO_SAID = [  # (practice index, month, day, summary with #hashtags)
 ]
 
 
-def demo_issues(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
+def demo_issues(uow: UnitOfWork, programme, actor: Actor) -> None:
     """A handful of issues, tagged on the demo's engagements, most with an answer."""
     year = programme.year or 2014
-    with uow_factory() as uow:
+    with uow:
         today = clock.today_in(programme.timezone)
         issues = []
         for name, description, marks, *_ in _DEMO_ISSUES:
@@ -396,9 +395,9 @@ def demo_issues(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) 
 # deadlines
 
 
-def demo_deadlines(uow_factory: Callable[[], UnitOfWork], programme, actor) -> None:
+def demo_deadlines(uow: UnitOfWork, programme, actor) -> None:
     """A Health and Wellbeing Board meeting beside the template's key dates."""
-    with uow_factory() as uow:
+    with uow:
         now = clock.now()
         meeting = uow.deadlines.create(
             programme_id=programme.id,
@@ -427,7 +426,7 @@ DEMO_QUESTION = (
 DEMO_CHOICES = ["for", "for", "against", "for", "abstain", "for", "against", "for"]
 
 
-def demo_votes(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
+def demo_votes(uow: UnitOfWork, programme, actor: Actor) -> None:
     """An open vote on the co-commissioning proposal, closing 4 March of the cycle's second year at 17:00
     local time, with ballots cast by the linked people of some practices (opened in early February, or
     ten days ago if the demo is loaded earlier in the cycle)."""
@@ -437,7 +436,7 @@ def demo_votes(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -
         clock.now() - timedelta(days=10),
     )
     closes_at = local_to_utc(date(year, 3, 4), "17:00", programme.timezone)
-    with uow_factory() as uow:
+    with uow:
         if uow.votes.list(programme.id):
             return
         practices = uow.stakeholders.list(programme.id, "practice")
@@ -500,13 +499,13 @@ def demo_votes(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -
 # duties
 
 
-def demo_duties(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
+def demo_duties(uow: UnitOfWork, programme, actor: Actor) -> None:
     """The demo programme's duties (its HWBB joined after set-up), some done with evidence."""
-    with uow_factory() as uow:
+    with uow:
         programme = uow.programmes.get(programme.id)
         ensure_template_duties(uow, actor, programme)
         uow.commit()
-    with uow_factory() as uow:
+    with uow:
         if any(e for e in uow.duties.evidence_counts(programme.id).values()):
             return  # already evidenced: loading the demo twice changes nothing
         engagements = uow.duties.records.engagements(programme.id)
@@ -521,55 +520,55 @@ def demo_duties(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) 
     channel = programme.channel_id
     eoi_pdf = "https://www.england.nhs.uk/commissioning/pc-co-comms/"
     for letter in "abcdefgh":
-        duty = _demo_duty(uow_factory, programme, f"eoi-{letter}")
+        duty = _demo_duty(uow, programme, f"eoi-{letter}")
         if duty is None:
             continue
         evidence = [eoi_pdf]
         if letter == "g" and with_practices:
             evidence.append(str(with_practices[0].id))
-        complete_duty(actor, channel, str(duty.id), uow_factory(), evidence)
-    _demo_submitted(uow_factory, programme, actor)
-    duty = _demo_duty(uow_factory, programme, "conflicts-of-interest")
+        complete_duty(actor, channel, str(duty.id), uow, evidence)
+    _demo_submitted(uow, programme, actor)
+    duty = _demo_duty(uow, programme, "conflicts-of-interest")
     if duty is not None:
-        set_duty_owner(actor, channel, str(duty.id), actor.user_id, uow_factory())
+        set_duty_owner(actor, channel, str(duty.id), actor.user_id, uow)
         complete_duty(
             actor,
             channel,
             str(duty.id),
-            uow_factory(),
+            uow,
             ["https://www.england.nhs.uk/wp-content/uploads/2014/12/man-confl-int-guid-1214.pdf"],
         )
-    with uow_factory() as uow:
+    with uow:
         hwbb_duties = [
             d for d in uow.duties.list(programme.id) if d.key.startswith("hwbb-draft-plan:")
         ]
     for duty in hwbb_duties:
-        set_duty_owner(actor, channel, str(duty.id), actor.user_id, uow_factory())
+        set_duty_owner(actor, channel, str(duty.id), actor.user_id, uow)
         if with_hwbb:
-            complete_duty(actor, channel, str(duty.id), uow_factory(), [str(with_hwbb[-1].id)])
+            complete_duty(actor, channel, str(duty.id), uow, [str(with_hwbb[-1].id)])
         else:
             note_duty(
                 actor,
                 channel,
                 str(duty.id),
                 "Draft plan goes to the board's next meeting.",
-                uow_factory(),
+                uow,
             )
-    duty = _demo_duty(uow_factory, programme, "healthwatch-representative")
+    duty = _demo_duty(uow, programme, "healthwatch-representative")
     if duty is not None:
         note_duty(
             actor,
             channel,
             str(duty.id),
             "Healthwatch chair to nominate at the March meeting.",
-            uow_factory(),
+            uow,
         )
 
 
-def _demo_submitted(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
+def _demo_submitted(uow: UnitOfWork, programme, actor: Actor) -> None:
     """The demo's expression of interest went in (its sections A to H are evidenced): once its
     date has passed, the deadline is done. Its date stays provisional: nobody confirmed it."""
-    with uow_factory() as uow:
+    with uow:
         eoi = next(
             (
                 d
@@ -580,11 +579,11 @@ def _demo_submitted(uow_factory: Callable[[], UnitOfWork], programme, actor: Act
         )
         today = clock.today_in(programme.timezone)
     if eoi is not None and eoi.due_on < today:
-        close_deadline(actor, programme.channel_id, eoi.id, "done", uow_factory())
+        close_deadline(actor, programme.channel_id, eoi.id, "done", uow)
 
 
-def _demo_duty(uow_factory: Callable[[], UnitOfWork], programme, key: str):
-    with uow_factory() as uow:
+def _demo_duty(uow: UnitOfWork, programme, key: str):
+    with uow:
         return uow.duties.by_key(programme.id, key)
 
 
@@ -602,11 +601,11 @@ DEMO_RATINGS = {
 }
 
 
-def demo_ratings(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
+def demo_ratings(uow: UnitOfWork, programme, actor: Actor) -> None:
     """Ratings for the stakeholder map: the other bodies as DEMO_RATINGS, the twelve largest
     practices by list size (the five largest high influence; interest high if engaged so far),
     and the three smallest low on both."""
-    with uow_factory() as uow:
+    with uow:
         stakeholders = uow.stakeholders.list(programme.id)
         if any(s.influence is not None for s in stakeholders):
             return
@@ -626,7 +625,7 @@ def demo_ratings(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor)
         uow.commit()
 
 
-# Each feature's demo data, `(uow_factory, programme, actor) -> None`, in the order loaded
+# Each feature's demo data, `(uow, programme, actor) -> None`, in the order loaded
 # (one may use what an earlier one added).
 DEMO_DATA = [
     demo_engagements,

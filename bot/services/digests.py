@@ -9,7 +9,6 @@ builds): `digests_due`, `compose_due`, `sent_delivery`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -471,16 +470,14 @@ def rollup_schedule(default_timezone: str) -> Schedule:
     return Schedule(timezone=default_timezone)
 
 
-def digests_due(
-    uow_factory: Callable[[], UnitOfWork], now: datetime, default_timezone: str
-) -> list[DueDigest]:
+def digests_due(uow: UnitOfWork, now: datetime, default_timezone: str) -> list[DueDigest]:
     """Every digest that should go out now, or whose thread is still unfinished this week.
 
     A digest is due from its scheduled local time until the end of that local
     day; one missed for the whole day waits for next week (logged once).
     """
     candidates: list[tuple[str, DueDigest]] = []
-    with uow_factory() as uow:
+    with uow:
         for p in uow.digests.scheduled_programmes():
             candidate = _candidate(
                 schedule_of(p),
@@ -545,12 +542,10 @@ def _candidate(
     )
 
 
-def compose_due(
-    uow_factory: Callable[[], UnitOfWork], due: DueDigest, now: datetime
-) -> Digest | Rollup | None:
+def compose_due(uow: UnitOfWork, due: DueDigest, now: datetime) -> Digest | Rollup | None:
     """What a due delivery says: the exact window before its scheduled time. None if there is
     nothing to send any more (the programme went, or the channel follows nothing)."""
-    with uow_factory() as uow:
+    with uow:
         if due.kind == ROLLUP_KIND:
             followed = uow.digests.followed_by(due.team_id, due.channel_id)
             return compose_rollup(uow, followed, now, due.late) if followed else None
@@ -561,8 +556,8 @@ def compose_due(
         return compose(uow, programme, window, due.scheduled.date(), due.late)
 
 
-def sent_delivery(uow_factory: Callable[[], UnitOfWork], key: str):
+def sent_delivery(uow: UnitOfWork, key: str):
     """The ledger's row for `key` once it is in Slack, else None."""
-    with uow_factory() as uow:
+    with uow:
         row = uow.digests.delivery(key)
         return row if row is not None and row.state == "sent" else None

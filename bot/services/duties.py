@@ -4,7 +4,6 @@ revisions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -813,12 +812,12 @@ class DutyReminder:
     day_on: date  # the reminder day
 
 
-def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[DueMessage]:
+def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
     """Every duty reminder due by `now` (the latest one per duty), to the channel and the owner."""
     start = (now - timedelta(days=reminders.CATCH_UP_DAYS + 2)).date()
     end = (now + timedelta(days=max(reminders.DEFAULT_REMIND_DAYS) + 21)).date()
     due = []
-    with uow_factory() as uow:
+    with uow:
         counts: dict[int, dict[int, int]] = {}
         for duty, programme in uow.duties.open_due_between(start, end):
             tz = programme.timezone

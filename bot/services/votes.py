@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -559,13 +558,13 @@ def close_vote(
         return view
 
 
-def close_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[VoteView]:
+def close_due(uow: UnitOfWork, now: datetime) -> list[VoteView]:
     """Close every vote whose closing time has come. Safe to run in many processes at once."""
     closed = []
-    with uow_factory() as uow:
+    with uow:
         due = [(v.id, v.programme_id) for v in uow.votes.due_to_close(now)]
     for vote_id, programme_id in due:
-        with uow_factory() as uow:
+        with uow:
             programme = uow.programmes.get(programme_id)
             actor = Actor(team_id=programme.team_id, user_id=SCHEDULER)
             view = _close(uow, actor, programme, vote_id, now)
@@ -574,9 +573,9 @@ def close_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[Vote
     return closed
 
 
-def closed_view(uow_factory: Callable[[], UnitOfWork], vote_id: int) -> VoteView:
+def closed_view(uow: UnitOfWork, vote_id: int) -> VoteView:
     """A closed vote's final figures (for posting its result)."""
-    with uow_factory() as uow:
+    with uow:
         vote = uow.votes.by_id(vote_id)
         programme = uow.programmes.get(vote.programme_id)
         electors, t = count_vote(uow, vote)
@@ -590,7 +589,7 @@ def result_key(vote_id: int) -> str:
 
 
 def post_result(
-    uow_factory: Callable[[], UnitOfWork],
+    uow: UnitOfWork,
     messenger,
     view: VoteView,
     text: str,
@@ -602,7 +601,7 @@ def post_result(
     due = DueMessage(
         result_key(view.vote.id), view.programme, channel, False, "vote-result", False, view
     )
-    sent = send_once(uow_factory, messenger, due, lambda: (text, None))
+    sent = send_once(uow, messenger, due, lambda: (text, None))
     if sent and closed_message and view.vote.message_ts:
         try:
             messenger.update(channel, view.vote.message_ts, *closed_message)
@@ -612,10 +611,10 @@ def post_result(
 
 
 def results_to_post(
-    uow_factory: Callable[[], UnitOfWork], now: datetime, within: timedelta = timedelta(days=7)
+    uow: UnitOfWork, now: datetime, within: timedelta = timedelta(days=7)
 ) -> list[int]:
     """Closed votes whose result has not reached the channel (e.g. the poster stopped mid-way)."""
-    with uow_factory() as uow:
+    with uow:
         return [
             v.id
             for v in uow.votes.closed_since(now - within)
@@ -701,11 +700,11 @@ def turnout_key(vote_id: int) -> str:
     return f"vote:{vote_id}:turnout"
 
 
-def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[DueMessage]:
+def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
     """For each open vote with a reminder slot passed (the latest only), a DM to each person
     linked to practices that have not voted yet."""
     due = []
-    with uow_factory() as uow:
+    with uow:
         for vote in uow.votes.all_open():
             if vote.closes_at <= now or uow.votes.aggregate(vote.id) is not None:
                 continue
@@ -726,11 +725,11 @@ def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[
     return due
 
 
-def turnout_warnings_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[DueMessage]:
+def turnout_warnings_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
     """Open votes one working day (or less) from closing whose turnout is below their quorum:
     a warning to the channel, about the vote's view."""
     found = []
-    with uow_factory() as uow:
+    with uow:
         for vote in uow.votes.all_open():
             if vote.quorum_percent is None or vote.closes_at <= now:
                 continue

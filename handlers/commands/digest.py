@@ -51,11 +51,7 @@ def digest_callback(req: CommandRequest, args: list[str]) -> None:
             images = {
                 p.name: file_id
                 for p in rendered.pictures
-                if (
-                    file_id := shared_picture(
-                        req.services.uow, req.out, shown.programme_id, p.chart
-                    )
-                )
+                if (file_id := shared_picture(req.uow, req.out, shown.programme_id, p.chart))
             }
             messages += digest_messages(rendered, images=images)
             plain += digest_messages(rendered)

@@ -57,7 +57,7 @@ def open_form(
     permalink: str | None = None,
 ) -> None:
     actor = actor_from_payload(body, context)
-    programmes, today = svc.form_context(actor, channel, services.uow())
+    programmes, today = svc.form_context(actor, channel, services.new_uow())
     if not programmes:
         view = no_programme_view(NO_PROGRAMME)
     else:
@@ -68,7 +68,7 @@ def open_form(
             source=source,
             summary=summary,
             permalink=permalink,
-            issues=issues_svc.form_choices(actor, [p.id for p in programmes], services.uow()),
+            issues=issues_svc.form_choices(actor, [p.id for p in programmes], services.new_uow()),
         )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -122,7 +122,7 @@ def submit_form(services, ack, body, client, context, view) -> None:
             groups,
             values["kind"],
             values["summary"],
-            services.uow(),
+            services.new_uow(),
             on=values["date"],
             position=values["position"],
             source=meta["s"],
@@ -174,7 +174,7 @@ def add_listeners(app, services) -> None:
         actor = actor_from_payload(body, context)
         try:
             found = svc.suggest_stakeholders(
-                actor, meta["p"], body.get("value") or "", services.uow()
+                actor, meta["p"], body.get("value") or "", services.new_uow()
             )
         except Exception:
             log.exception("stakeholder search failed")

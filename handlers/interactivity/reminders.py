@@ -35,7 +35,7 @@ def mark_done(services, body, client, respond) -> None:
         return
     actor = actor_from_payload(body, client=client)
     try:
-        programme, view, newly = svc.complete_from_reminder(actor, deadline_id, services.uow())
+        programme, view, newly = svc.complete_from_reminder(actor, deadline_id, services.new_uow())
     except ConsultError as e:
         _tell(respond, e.message)
         return
@@ -63,7 +63,7 @@ def snooze(services, body, client, respond) -> None:
         return
     actor = actor_from_payload(body, client=client)
     try:
-        programme, d, remind_on = svc.snooze_reminder(actor, deadline_id, services.uow())
+        programme, d, remind_on = svc.snooze_reminder(actor, deadline_id, services.new_uow())
     except ConsultError as e:
         _tell(respond, e.message)
         return

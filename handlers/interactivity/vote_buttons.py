@@ -27,7 +27,7 @@ def handle_click(
 ) -> dict:
     """What to answer a click with: respond() keyword arguments (pure of Slack, testable)."""
     try:
-        outcome = svc.ballot_from_button(actor, vote_id, choice, services.uow(), stakeholder_id)
+        outcome = svc.ballot_from_button(actor, vote_id, choice, services.new_uow(), stakeholder_id)
     except ConsultError as e:
         return {"text": e.message}
     except DBAPIError:

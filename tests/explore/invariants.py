@@ -29,12 +29,12 @@ def check_programme(world, programme, pdf: bool) -> None:
     today = clock.today_in(programme.timezone)
 
     # The audit trail is intact.
-    trail = verify_trail(services.uow(), pid)
+    trail = verify_trail(services.new_uow(), pid)
     assert trail.verdict.intact, f"audit verify fails: {describe(trail)}"
 
     # `/consult coverage` (a read model kept between requests) is what the records say now.
-    cached = show_coverage(ACTOR, CHANNEL, services.uow())
-    with services.uow() as uow:
+    cached = show_coverage(ACTOR, CHANNEL, services.new_uow())
+    with services.new_uow() as uow:
         programme = uow.programmes.get(pid)
         fresh = coverage_report(uow, programme, COVERAGE_DAYS, today)
         ever = coverage_report(uow, programme, MAX_DAYS, today)
@@ -47,7 +47,7 @@ def check_programme(world, programme, pdf: bool) -> None:
     assert cached == fresh, "`/consult coverage` shows figures older than the records"
 
     # The Home tab and the digest count coverage as `/consult coverage` does.
-    home = home_for(ACTOR, services.uow())
+    home = home_for(ACTOR, services.new_uow())
     mine = [h for h in home.programmes if h.programme.id == pid]
     assert mine, "the programme's admin does not see it on the Home tab"
     assert mine[0].report == fresh, "the Home tab's coverage differs from `/consult coverage`"
@@ -66,7 +66,7 @@ def check_programme(world, programme, pdf: bool) -> None:
         render_pack(pack, clock.now())
         world.packs_rendered.add(seen)
     if pdf and ("pdf", *seen) not in world.packs_rendered:
-        build_pack_pdf(services.uow, pid)
+        build_pack_pdf(services.new_uow(), pid)
         world.packs_rendered.add(("pdf", *seen))
     engaged_ever = sum(t.engaged for t in ever.types)
     assert pack.totals["engaged"] == engaged_ever, (
