@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from bot.services.container import Services
 from bot.settings import Settings, SettingsError, load_settings
+from handlers.slack_workspaces import slack_messenger_factory
 
 log = logging.getLogger("consult")
 
@@ -40,7 +41,7 @@ def bootstrap(settings: Settings, migrate: bool = True) -> Services:
     installations = Installations(settings, engine)
     return Services(
         settings=settings,
-        uow=UnitOfWorkFactory(engine),
+        new_uow=UnitOfWorkFactory(engine),
         ping=ping,
         engine=engine,
         installations=installations,
@@ -51,25 +52,6 @@ def bootstrap(settings: Settings, migrate: bool = True) -> Services:
 def with_slack(services: Services) -> Services:
     """The same services, with jobs reaching each workspace through Slack's Web API."""
     return replace(services, messenger_for_team=slack_messenger_factory(services))
-
-
-def slack_messenger_factory(services: Services):
-    """Jobs reach a workspace with its bot token."""
-    from handlers.pipeline.client import make_client
-    from handlers.slack_messenger import SlackMessenger
-
-    clients = {}
-
-    def for_team(team_id: str):
-        token = services.settings.slack_bot_token
-        token_lookup = services.token_for_team
-        if token_lookup is not None:
-            token = token_lookup(team_id)
-        if token not in clients:
-            clients[token] = make_client(services.settings, token)
-        return SlackMessenger(clients[token])
-
-    return for_team
 
 
 def serve(settings: Settings, args) -> int:
@@ -274,7 +256,7 @@ def demo(settings: Settings, args) -> int:
     from bot.services.demo import load_demo
 
     services = bootstrap(settings)
-    programme, created = load_demo(services.uow, args.team, args.channel, args.user)
+    programme, created = load_demo(services.new_uow(), args.team, args.channel, args.user)
     print(
         ("Loaded" if created else "Already loaded:")
         + f" the demo programme “{programme.name}” in #{args.channel}."

@@ -1,4 +1,5 @@
-"""Block Kit for the weekly digest, within Slack's limits however large the programme.
+"""The weekly digest as Slack shows it: its text (one template per section), its charts, and
+its Block Kit, within Slack's limits however large the programme.
 
 Slack refuses a message with more than 50 blocks, a section text over 3,000
 characters or a header over 150, and (msg_blocks_too_long) one whose blocks
@@ -10,7 +11,24 @@ next block, marked "(continued)".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from bot import charts
+from bot import raised_issues as issue_rules
+from bot.coverage import bar
+from bot.digest import (
+    COVERAGE_DAYS,
+    NOT_ENGAGED_SHOWN,
+    Digest,
+    days_left,
+    headline,
+    in_working_days,
+    late_by,
+    outcome_words,
+    vote_closes,
+)
+from bot.rendering import render
+from bot.services.digests import Rollup
 
 from .kit import (
     EPHEMERAL_REPLIES,
@@ -27,6 +45,136 @@ from .kit import (
     section_chunks,
     text_size,
 )
+
+# -- the digest's text and pictures ---------------------------------------------------------------
+
+
+@dataclass
+class RenderedSection:
+    key: str
+    text: str  # Slack mrkdwn; its first line is the section's title
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A chart for the digest: uploaded to Slack and shown as an image block, or, when that is not
+    possible, its text bars in its place."""
+
+    name: str  # coverage | positions: part of its delivery key
+    title: str
+    alt: str
+    fallback: str  # mrkdwn text bars with the same figures
+    chart: object  # bot.charts.Chart
+
+    def png(self) -> bytes:
+        return charts.draw(self.chart, "png")
+
+
+@dataclass
+class RenderedDigest:
+    title: str  # plain text, for the header
+    headline: str  # mrkdwn
+    sections: list[RenderedSection]
+    notes: list[str] = field(default_factory=list)  # mrkdwn, small print
+    pictures: list[Picture] = field(default_factory=list)  # after the headline
+
+
+# Wording shared by the templates.
+WORDS = dict(
+    bar=bar,
+    days_left=days_left,
+    late_by=late_by,
+    in_working_days=in_working_days,
+    outcome_words=outcome_words,
+    vote_closes=vote_closes,
+)
+
+SECTIONS = ("engagement", "issues", "not_engaged", "deadlines", "votes", "overdue")
+
+
+def render_content(content: Digest | Rollup) -> RenderedDigest:
+    """A programme's digest, or a channel's roll-up, as text and pictures."""
+    return render_rollup(content) if isinstance(content, Rollup) else render_digest(content)
+
+
+def render_digest(d: Digest) -> RenderedDigest:
+    """The digest as text, one template per section; empty sections are left out."""
+    ctx = dict(
+        d=d,
+        tz=d.timezone,
+        shown=NOT_ENGAGED_SHOWN,
+        coverage_days=COVERAGE_DAYS,
+        many=issue_rules.MANY_STAKEHOLDERS,
+        waiting_days=issue_rules.WAITING_DAYS,
+        **WORDS,
+    )
+    present = {
+        "engagement": d.engagements > 0,
+        "issues": bool(d.new_issues or d.waiting_issues),
+        "not_engaged": bool(d.not_engaged),
+        "deadlines": bool(d.deadlines),
+        "votes": bool(d.votes),
+        "overdue": bool(d.overdue_actions or d.overdue_duties or d.overdue_deadlines),
+    }
+    sections = [
+        RenderedSection(name, render(f"digest/{name}.j2", **ctx))
+        for name in SECTIONS
+        if present[name]
+    ]
+    if not present["engagement"]:
+        sections.insert(0, RenderedSection("engagement", render("digest/quiet.j2", **ctx)))
+    notes = [render("digest/footer.j2", **ctx)]
+    return RenderedDigest(
+        render("digest/title.j2", **ctx), headline(d), sections, notes, digest_pictures(d)
+    )
+
+
+def digest_pictures(d: Digest) -> list[Picture]:
+    """Coverage and member practices' positions, from the coverage report the digest's text uses."""
+    report = d.coverage
+    if report is None or not report.types:
+        return []
+    chosen = [charts.coverage_from_report(report)]
+    if any(p.count for p in report.positions):
+        chosen.append(charts.positions_from_report(report))
+    return [Picture(c.name, c.title, c.alt, charts.text_bars(c), c) for c in chosen]
+
+
+def render_rollup(r: Rollup) -> RenderedDigest:
+    ctx = dict(r=r, coverage_days=COVERAGE_DAYS, **WORDS)
+    title = render("digest/rollup_title.j2", **ctx)
+    head = render("digest/rollup_headline.j2", **ctx)
+    return RenderedDigest(
+        title,
+        head,
+        [RenderedSection("rollup", render("digest/rollup.j2", **ctx))],
+        [render("digest/rollup_footer.j2", **ctx)],
+        rollup_pictures(r),
+    )
+
+
+def rollup_pictures(r: Rollup) -> list[Picture]:
+    """The weekly digest's two charts over the followed programmes: coverage with a bar per
+    programme, and the member practices of them all by position."""
+    if not r.lines:
+        return []
+    chosen = [
+        charts.coverage_chart(
+            [(line.programme, line.engaged, line.stakeholders) for line in r.lines], COVERAGE_DAYS
+        )
+    ]
+    totals: dict[str, list[int]] = {}
+    for line in r.lines:
+        for share in line.positions:
+            n = totals.setdefault(share.position, [0, 0])
+            n[0] += share.count
+            n[1] += share.list_size
+    if any(count for count, _ in totals.values()):
+        chosen.append(charts.positions_chart([(p, n, size) for p, (n, size) in totals.items()]))
+    return [Picture(c.name, c.title, c.alt, charts.text_bars(c), c) for c in chosen]
+
+
+# -- Block Kit --------------------------------------------------------------------------------------
 
 
 @dataclass

@@ -221,7 +221,7 @@ def stakeholder_map_chart(m: StakeholderMap) -> Chart:
 def map_chart(programme: str, quadrants: Mapping[str, Sequence[_Rated]], unrated: int) -> Chart:
     """Each rated stakeholder (name, code, influence, interest, position) at its influence and
     interest, coloured by its current position; the rows count each quadrant."""
-    from .stakeholder_map import HIGH, QUADRANTS
+    from .ratings import HIGH, QUADRANTS
 
     rated = sum(len(v) for v in quadrants.values())
     rows: list[Row] = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from .ratings import MANAGE_CLOSELY, quadrant
 from .stakeholder_types import TYPE_LABELS, TYPES, in_order
 
 KINDS = ["meeting", "email", "letter", "call", "event", "survey", "board-paper", "other"]
@@ -152,8 +153,6 @@ def build_report(
     types = sorted(by_type.values(), key=lambda t: (order.get(t.type, len(TYPES)), t.type))
     practices = [f for f in facts if f.type == "practice"]
     positions, total_size = practice_positions(practices)
-    from .stakeholder_map import MANAGE_CLOSELY, quadrant
-
     quiet = sorted(
         (
             NotEngaged(f.id, f.name, f.code, f.last_engaged)

@@ -1,8 +1,10 @@
 """The ports the services work through: a unit of work and its repositories.
 
-Services take a `UnitOfWork` (cosmicpython's AbstractUnitOfWork): one
-transaction, rolled back unless committed, with one typed repository per
-kind of record. storage/uow.py implements it on SQLAlchemy; each method here
+Services take a `UnitOfWork` (cosmicpython's AbstractUnitOfWork), not yet
+open, and open it with `with uow:` for each transaction they need, one at a
+time; each is rolled back unless committed, with one typed repository per
+kind of record. A service that needs two transactions open at once is given
+a second unit of work. storage/uow.py implements it on SQLAlchemy; each method here
 is implemented, with its SQL, in storage/repositories/ under the same name.
 The records are storage's models; they are named here for the type checker
 only, so the core imports no SQL at run time.
@@ -499,7 +501,8 @@ class PersonalDigestRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """`with uow:` opens the transaction; leaving it rolls back what was not committed."""
+    """`with uow:` opens a transaction; leaving it rolls back what was not committed. It can be
+    opened again once closed, but not while open (entering it then raises)."""
 
     programmes: ProgrammeRepository
     stakeholders: StakeholderRepository

@@ -1,8 +1,7 @@
 """The stakeholder map: influence against interest, in four quadrants.
 
-Pure: stakeholders with their ratings in, the map out. Each rating is 1 to 5;
-3 and above counts as high, so a middling rating errs towards more attention,
-never less. The quadrants are the usual power/interest grid's.
+Pure: stakeholders with their ratings in, the map out. The ratings and their
+quadrants are in bot/ratings.py (the coverage report uses them too).
 """
 
 from __future__ import annotations
@@ -11,31 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .coverage import StakeholderFact, is_engaged
-
-LOWEST, HIGHEST = 1, 5
-HIGH = 3  # a rating of 3 or more is high
-
-MANAGE_CLOSELY = "manage closely"
-KEEP_SATISFIED = "keep satisfied"
-KEEP_INFORMED = "keep informed"
-MONITOR = "monitor"
-# (quadrant, who is in it, what to do): in the order the map lists them.
-QUADRANTS = (
-    (
-        MANAGE_CLOSELY,
-        "high influence, high interest",
-        "involve them fully and hear from them often",
-    ),
-    (KEEP_SATISFIED, "high influence, lower interest", "meet their needs without overloading them"),
-    (KEEP_INFORMED, "lower influence, high interest", "keep them told and listen to them"),
-    (MONITOR, "lower influence, lower interest", "watch for change, with little effort"),
-)
-
-
-def quadrant(influence: int, interest: int) -> str:
-    if influence >= HIGH:
-        return MANAGE_CLOSELY if interest >= HIGH else KEEP_SATISFIED
-    return KEEP_INFORMED if interest >= HIGH else MONITOR
+from .ratings import MANAGE_CLOSELY, QUADRANTS, quadrant
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,7 @@ def directory_names(services, team_id: str = LOCAL_TEAM):
     from bot.people import name_of
 
     def name(user_id: str) -> str | None:
-        with services.uow() as uow:
+        with services.new_uow() as uow:
             person = uow.people.named(team_id, [user_id]).get(user_id)
         return name_of(user_id, person) if person else None
 

@@ -31,4 +31,4 @@ def add_listeners(app, services) -> None:
         user = event.get("user") or {}
         team = context.team_id or user.get("team_id")
         if team and user.get("id"):
-            svc.remember_people(services.uow, team, [person_from_slack(user)])
+            svc.remember_people(services.new_uow(), team, [person_from_slack(user)])

@@ -20,7 +20,7 @@ log = logging.getLogger("consult.people")
 def sweep_directory(services, now: datetime) -> None:
     if services.messenger_for_team is None:
         return
-    for team in svc.teams_with_programmes(services.uow):
+    for team in svc.teams_with_programmes(services.new_uow()):
         try:
             messenger = services.messenger_for_team(team)
         except Exception as e:  # say, a workspace that uninstalled Consult
@@ -31,11 +31,11 @@ def sweep_directory(services, now: datetime) -> None:
             continue  # the local shell has no directory to read
 
         def refresh(team=team, pages=pages):
-            svc.refresh_directory(services.uow, team, pages())
+            svc.refresh_directory(services.new_uow(), team, pages())
             return None
 
         deliveries.deliver_once(
-            services.uow,
+            services.new_uow(),
             svc.directory_key(team, now.date()),
             programme_id=None,
             kind="directory",

@@ -25,4 +25,6 @@ def render(item: DueMessage, now: datetime) -> tuple[str, None]:
 
 def send_duty_reminders(services, now: datetime) -> int:
     """Returns how many reminders this call sent; one failing send never stops the others."""
-    return send_each(services, duties.reminders_due(services.uow, now), lambda i: render(i, now))
+    return send_each(
+        services, duties.reminders_due(services.new_uow(), now), lambda i: render(i, now)
+    )

@@ -26,10 +26,10 @@ MAX_PER_SWEEP = 500
 
 
 def render(services, item: DueMessage, now: datetime):
-    d = personal_digests.personal_digest_of(services.uow, item, now)
+    d = personal_digests.personal_digest_of(services.new_uow(), item, now)
     if d.empty:
         return None  # nothing for them this time: settled, not sent
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         row = uow.personal_digests.setting(item.about.team_id, item.about.user_id)
     if row is None:
         return None  # turned off since the sweep read it
@@ -42,7 +42,7 @@ def send_personal_digests(services, now: datetime) -> int:
     """Send what is due; one failing send never stops the others. Returns how many were sent."""
     return send_each(
         services,
-        personal_digests.personal_digests_due(services.uow, now)[:MAX_PER_SWEEP],
+        personal_digests.personal_digests_due(services.new_uow(), now)[:MAX_PER_SWEEP],
         lambda item: render(services, item, now),
         unsure_means_unsent=True,
     )

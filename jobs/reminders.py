@@ -33,7 +33,7 @@ def render(services, item: DueMessage, now: datetime) -> tuple[str, list[dict] |
             action, clock.today_in(tz, now), _late_since(item.about.day_on, tz, now)
         )
         return text, None
-    found = deadlines.reminder_of(services.uow, item.about)
+    found = deadlines.reminder_of(services.new_uow(), item.about)
     if found is None:
         return None
     d, programme, owners = found
@@ -57,7 +57,7 @@ def send_due_reminders(services, now: datetime) -> int:
     """Send what is due; one failing send never stops the others. Returns how many were sent."""
     return send_each(
         services,
-        deadlines.reminders_due(services.uow, now),
+        deadlines.reminders_due(services.new_uow(), now),
         lambda item: render(services, item, now),
         # Without a way to search Slack (the shell), a stale claim is taken as not sent.
         unsure_means_unsent=True,

@@ -6,4 +6,4 @@ from bot.services.retention import purge_due
 
 
 def purge_expired_programmes(services, now) -> None:
-    purge_due(services.uow, now)
+    purge_due(services.new_uow(), now)

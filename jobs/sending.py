@@ -23,7 +23,7 @@ def send_each(
     for item in due:
         try:
             sent += send_once(
-                services.uow,
+                services.new_uow(),
                 services.messenger_for_team(item.programme.team_id),
                 item,
                 lambda item=item: render(item),

@@ -25,13 +25,13 @@ log = logging.getLogger("consult.jobs.votes")
 
 
 def close_votes(services, now: datetime) -> None:
-    for view in svc.close_due(services.uow, now):
+    for view in svc.close_due(services.new_uow(), now):
         log.info("closed vote %s at its closing time", view.vote.id)
     # Post every result not yet in the channel: the ones just closed, and any whose poster stopped.
-    for vote_id in svc.results_to_post(services.uow, now):
-        view = svc.closed_view(services.uow, vote_id)
+    for vote_id in svc.results_to_post(services.new_uow(), now):
+        view = svc.closed_view(services.new_uow(), vote_id)
         svc.post_result(
-            services.uow,
+            services.new_uow(),
             services.messenger_for_team(view.programme.team_id),
             view,
             result_text(view),
@@ -42,7 +42,7 @@ def close_votes(services, now: datetime) -> None:
 def remind_voters(services, now: datetime) -> int:
     return send_each(
         services,
-        svc.reminders_due(services.uow, now),
+        svc.reminders_due(services.new_uow(), now),
         lambda item: (reminder_text(item.about), None),
     )
 
@@ -50,6 +50,6 @@ def remind_voters(services, now: datetime) -> int:
 def warn_low_turnout(services, now: datetime) -> int:
     return send_each(
         services,
-        svc.turnout_warnings_due(services.uow, now),
+        svc.turnout_warnings_due(services.new_uow(), now),
         lambda item: (turnout_warning_text(item.about), None),
     )

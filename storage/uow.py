@@ -86,6 +86,8 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open; use a second one to nest")
         held = held_connection(self._session_factory.kw["bind"])
         self._session = session = (
             self._session_factory(bind=held) if held is not None else self._session_factory()
@@ -142,7 +144,7 @@ class UnitOfWork:
 
 
 class UnitOfWorkFactory:
-    """Makes a fresh unit of work per use case: `with uow_factory() as uow:`."""
+    """Makes a fresh unit of work per use case: `with services.new_uow() as uow:`."""
 
     def __init__(self, engine: Engine):
         self.engine = engine

@@ -120,7 +120,7 @@ class RunningApp:
         (a new name changes what feeds may show, so their cheap 304 path recomputes once)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            with self.services.uow() as uow:
+            with self.services.new_uow() as uow:
                 if all(uow.people.known(team, u) for u in users):
                     return
             time.sleep(0.02)

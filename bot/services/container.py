@@ -18,7 +18,7 @@ class Services:
     dataclasses.replace() of it, never a change to it."""
 
     settings: Settings
-    uow: Callable[[], UnitOfWork]  # a fresh unit of work per use case
+    new_uow: Callable[[], UnitOfWork]  # a fresh unit of work, not yet open
     # For jobs, which have no request to answer: the messenger of a workspace.
     messenger_for_team: Callable[[str], Messenger] | None = None
     # True when the database answers (for /healthz).

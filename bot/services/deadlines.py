@@ -8,7 +8,6 @@ deadline got its current date: reminder times before it are never caught up.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -436,13 +435,13 @@ class ActionReminder:
     day_on: date
 
 
-def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[DueMessage]:
+def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
     """Every deadline, meeting, snoozed and follow-up action reminder that should have been
     sent by `now` (the latest one per item only) and is not yet recorded as sent."""
     window_start = (now - timedelta(days=reminders.CATCH_UP_DAYS + 2)).date()
     window_end = (now + timedelta(days=reminders.MAX_REMIND_DAYS + 2)).date()
     due: list[DueMessage] = []
-    with uow_factory() as uow:
+    with uow:
         items = uow.deadlines.open_due_between(window_start, window_end)
         owners = uow.deadlines.owners([d.id for d, _ in items])
         reminder_days_of = {}
@@ -502,34 +501,12 @@ def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[
     return [m for m in due if m.key not in done]
 
 
-def reminder_of(uow_factory: Callable[[], UnitOfWork], about: DeadlineReminder):
+def reminder_of(uow: UnitOfWork, about: DeadlineReminder):
     """(deadline, programme, owners) as they are now, or None if the deadline was
     closed or moved since its reminder was found due."""
-    with uow_factory() as uow:
+    with uow:
         d = uow.deadlines.get(about.deadline_id)
         if d is None or d.state != "open" or d.due_on != about.due_on:
             return None
         programme = uow.programmes.get(d.programme_id)
         return d, programme, uow.deadlines.owners([d.id])[d.id]
-
-
-def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor) -> None:
-    """A Health and Wellbeing Board meeting beside the template's key dates."""
-    with uow_factory() as uow:
-        now = clock.now()
-        meeting = uow.deadlines.create(
-            programme_id=programme.id,
-            kind="meeting",
-            title="Health and Wellbeing Board: draft commissioning plan",
-            due_on=date(programme.year or 2014, 12, 9),
-            due_time="14:00",
-            end_time="16:00",
-            place="Civic Centre, Committee Room 6",
-            remind_days=reminders.format_remind_days(reminders.MEETING_REMIND_DAYS),
-            created_by=actor.user_id,
-            created_at=now,
-            updated_at=now,
-            sequence=0,
-        )
-        audit(uow, actor, programme, "meeting.add", "deadline", meeting.id, after=snapshot(meeting))
-        uow.commit()

@@ -49,7 +49,7 @@ def lookup(messenger, recipient: str, key: str) -> Callable[[], str | None] | No
 
 
 def deliver_once(
-    uow_factory: Callable[[], UnitOfWork],
+    uow: UnitOfWork,
     key: str,
     *,
     programme_id: int | None,
@@ -65,7 +65,7 @@ def deliver_once(
     for the key in Slack (message metadata) and returns a ts (or True) when found.
     """
     now = clock.now()
-    with uow_factory() as uow:
+    with uow:
         mine = uow.deliveries.claim(
             key, programme_id=programme_id, kind=kind, recipient=recipient, late=late, now=now
         )
@@ -97,18 +97,18 @@ def deliver_once(
         log.warning(
             "delivery %s failed (%s); it will be retried at the next sweep", key, type(e).__name__
         )
-        with uow_factory() as uow:
+        with uow:
             uow.deliveries.mark_failed(key, f"{type(e).__name__}: {e}")
             uow.commit()
         return False
-    with uow_factory() as uow:
+    with uow:
         uow.deliveries.mark_sent(key, ts, clock.now())
         uow.commit()
     return True
 
 
 def send_once(
-    uow_factory: Callable[[], UnitOfWork],
+    uow: UnitOfWork,
     messenger,
     due: DueMessage,
     render: Callable[[], tuple[str, list[dict] | None] | None],
@@ -136,7 +136,7 @@ def send_once(
     if already_sent is None and unsure_means_unsent:
         already_sent = lambda: None  # noqa: E731
     return deliver_once(
-        uow_factory,
+        uow,
         due.key,
         programme_id=due.programme.id,
         kind=due.kind,

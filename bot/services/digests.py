@@ -1,23 +1,22 @@
-"""The weekly digest: what it says, when it is due, and its exactly-once delivery.
+"""The weekly digest: what it says and when it is due.
 
 Use cases: `show_digest` (`/consult digest now`), `schedule_digest` /
 `stop_digest` / `digest_settings`, `follow_digest` / `unfollow_digest`
-(roll-ups). For the sweep: `digests_due`, `compose_due`, `deliver_digest`.
+(roll-ups). For the sweep (jobs/digests.py, which posts what blocks/digest.py
+builds): `digests_due`, `compose_due`, `sent_delivery`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .. import charts, clock, programme_templates, votes
+from .. import clock, programme_templates, votes
 from .. import duties as duty_rules
 from .. import raised_issues as issue_rules
 from ..context import Actor
-from ..coverage import bar
 from ..dates import format_date, passed_before_start, working_days_between
 from ..digest import (
     COVERAGE_DAYS,
@@ -25,7 +24,6 @@ from ..digest import (
     DUE,
     LOGGERS_SHOWN,
     MISSED,
-    NOT_ENGAGED_SHOWN,
     Digest,
     IssueLine,
     Overdue,
@@ -34,27 +32,19 @@ from ..digest import (
     UpcomingDeadline,
     VoteStanding,
     Window,
-    days_left,
-    headline,
-    in_working_days,
     is_late,
-    late_by,
-    outcome_words,
     percent,
     position_changes,
     scheduled_this_week,
     status,
-    vote_closes,
     week_of,
     window_before,
 )
 from ..errors import Conflict, NoProgramme, NotFound, UsageError
 from ..ports import UnitOfWork
-from ..rendering import render
 from . import votes as vote_service
 from .access import SETUP_HINT, audit, programme_for, require_admin, snapshot
 from .coverage import coverage_report
-from .deliveries import deliver_once, lookup, metadata_for
 
 log = logging.getLogger("consult.digest")
 
@@ -196,118 +186,18 @@ def vote_standing(uow: UnitOfWork, programme, vote, as_of: date) -> VoteStanding
     )
 
 
-@dataclass
-class RenderedSection:
-    key: str
-    text: str  # Slack mrkdwn; its first line is the section's title
-
-
-@dataclass(frozen=True)
-class Picture:
-    """A chart for the digest: uploaded to Slack and shown as an image block, or, when that is not
-    possible, its text bars in its place."""
-
-    name: str  # coverage | positions: part of its delivery key
-    title: str
-    alt: str
-    fallback: str  # mrkdwn text bars with the same figures
-    chart: object  # bot.charts.Chart
-
-    def png(self) -> bytes:
-        return charts.draw(self.chart, "png")
-
-
-@dataclass
-class RenderedDigest:
-    title: str  # plain text, for the header
-    headline: str  # mrkdwn
-    sections: list[RenderedSection]
-    notes: list[str] = field(default_factory=list)  # mrkdwn, small print
-    pictures: list[Picture] = field(default_factory=list)  # after the headline
-    programme_id: int | None = None  # whose pictures these are; None for a roll-up
-
-
-# Wording shared by the templates.
-WORDS = dict(
-    bar=bar,
-    days_left=days_left,
-    late_by=late_by,
-    in_working_days=in_working_days,
-    outcome_words=outcome_words,
-    vote_closes=vote_closes,
-)
-
-SECTIONS = ("engagement", "issues", "not_engaged", "deadlines", "votes", "overdue")
-
-
-def render_digest(d: Digest) -> RenderedDigest:
-    """The digest as text, one template per section; empty sections are left out."""
-    ctx = dict(
-        d=d,
-        tz=d.timezone,
-        shown=NOT_ENGAGED_SHOWN,
-        coverage_days=COVERAGE_DAYS,
-        many=issue_rules.MANY_STAKEHOLDERS,
-        waiting_days=issue_rules.WAITING_DAYS,
-        **WORDS,
-    )
-    present = {
-        "engagement": d.engagements > 0,
-        "issues": bool(d.new_issues or d.waiting_issues),
-        "not_engaged": bool(d.not_engaged),
-        "deadlines": bool(d.deadlines),
-        "votes": bool(d.votes),
-        "overdue": bool(d.overdue_actions or d.overdue_duties or d.overdue_deadlines),
-    }
-    sections = [
-        RenderedSection(name, render(f"digest/{name}.j2", **ctx))
-        for name in SECTIONS
-        if present[name]
-    ]
-    if not present["engagement"]:
-        sections.insert(0, RenderedSection("engagement", render("digest/quiet.j2", **ctx)))
-    notes = [render("digest/footer.j2", **ctx)]
-    return RenderedDigest(
-        render("digest/title.j2", **ctx), headline(d), sections, notes, digest_pictures(d)
-    )
-
-
-def digest_pictures(d: Digest) -> list[Picture]:
-    """Coverage and member practices' positions, from the coverage report the digest's text uses."""
-    report = d.coverage
-    if report is None or not report.types:
-        return []
-    chosen = [charts.coverage_from_report(report)]
-    if any(p.count for p in report.positions):
-        chosen.append(charts.positions_from_report(report))
-    return [Picture(c.name, c.title, c.alt, charts.text_bars(c), c) for c in chosen]
-
-
-def rollup_pictures(r: Rollup) -> list[Picture]:
-    """The weekly digest's two charts over the followed programmes: coverage with a bar per
-    programme, and the member practices of them all by position."""
-    if not r.lines:
-        return []
-    chosen = [
-        charts.coverage_chart(
-            [(line.programme, line.engaged, line.stakeholders) for line in r.lines], COVERAGE_DAYS
-        )
-    ]
-    totals: dict[str, list[int]] = {}
-    for line in r.lines:
-        for share in line.positions:
-            n = totals.setdefault(share.position, [0, 0])
-            n[0] += share.count
-            n[1] += share.list_size
-    if any(count for count, _ in totals.values()):
-        chosen.append(charts.positions_chart([(p, n, size) for p, (n, size) in totals.items()]))
-    return [Picture(c.name, c.title, c.alt, charts.text_bars(c), c) for c in chosen]
-
-
 # -- /consult digest now ---------------------------------------------------------------------------
 
 
-def show_digest(actor: Actor, channel_id: str, uow: UnitOfWork) -> list[RenderedDigest]:
+@dataclass(frozen=True)
+class ShownDigest:
+    """One digest `digest now` shows: a programme's, or (programme_id None) a channel's roll-up."""
+
+    programme_id: int | None  # whose pictures these are
+    content: Digest | Rollup
+
+
+def show_digest(actor: Actor, channel_id: str, uow: UnitOfWork) -> list[ShownDigest]:
     """This channel's programme digest as of now (the 7 days before now), and its roll-up if it has one.
     Changes nothing: the weekly schedule and the ledger are untouched."""
     now = clock.now()
@@ -316,14 +206,11 @@ def show_digest(actor: Actor, channel_id: str, uow: UnitOfWork) -> list[Rendered
         programme = uow.programmes.by_channel(actor.team_id, channel_id)
         if programme is not None:
             today = now.astimezone(ZoneInfo(programme.timezone)).date()
-            rendered = render_digest(
-                compose(uow, programme, window_before(now, programme.timezone), today)
-            )
-            rendered.programme_id = programme.id
-            shown.append(rendered)
+            digest = compose(uow, programme, window_before(now, programme.timezone), today)
+            shown.append(ShownDigest(programme.id, digest))
         followed = uow.digests.followed_by(actor.team_id, channel_id)
         if followed:
-            shown.append(render_rollup(compose_rollup(uow, followed, now)))
+            shown.append(ShownDigest(None, compose_rollup(uow, followed, now)))
     if not shown:
         raise NoProgramme(
             SETUP_HINT + " A channel can also get a roll-up of other programmes: run "
@@ -551,19 +438,6 @@ def compose_rollup(uow: UnitOfWork, programmes, now: datetime, late: bool = Fals
     return Rollup(as_of, tz, lines, late)
 
 
-def render_rollup(r: Rollup) -> RenderedDigest:
-    ctx = dict(r=r, coverage_days=COVERAGE_DAYS, **WORDS)
-    title = render("digest/rollup_title.j2", **ctx)
-    head = render("digest/rollup_headline.j2", **ctx)
-    return RenderedDigest(
-        title,
-        head,
-        [RenderedSection("rollup", render("digest/rollup.j2", **ctx))],
-        [render("digest/rollup_footer.j2", **ctx)],
-        rollup_pictures(r),
-    )
-
-
 # -- the weekly sweep ----------------------------------------------------------------------------------
 
 
@@ -584,6 +458,9 @@ class DueDigest:
     def part_key(self, n: int) -> str:
         return f"{self.key}:part{n}"
 
+    def picture_key(self, name: str) -> str:
+        return f"{self.key}:picture:{name}"
+
 
 _reported_missed: set[str] = set()
 
@@ -593,16 +470,14 @@ def rollup_schedule(default_timezone: str) -> Schedule:
     return Schedule(timezone=default_timezone)
 
 
-def digests_due(
-    uow_factory: Callable[[], UnitOfWork], now: datetime, default_timezone: str
-) -> list[DueDigest]:
+def digests_due(uow: UnitOfWork, now: datetime, default_timezone: str) -> list[DueDigest]:
     """Every digest that should go out now, or whose thread is still unfinished this week.
 
     A digest is due from its scheduled local time until the end of that local
     day; one missed for the whole day waits for next week (logged once).
     """
     candidates: list[tuple[str, DueDigest]] = []
-    with uow_factory() as uow:
+    with uow:
         for p in uow.digests.scheduled_programmes():
             candidate = _candidate(
                 schedule_of(p),
@@ -667,154 +542,22 @@ def _candidate(
     )
 
 
-def compose_due(
-    uow_factory: Callable[[], UnitOfWork], due: DueDigest, now: datetime
-) -> RenderedDigest | None:
-    """The digest for a due delivery: the exact window before its scheduled time. None if there is
+def compose_due(uow: UnitOfWork, due: DueDigest, now: datetime) -> Digest | Rollup | None:
+    """What a due delivery says: the exact window before its scheduled time. None if there is
     nothing to send any more (the programme went, or the channel follows nothing)."""
-    with uow_factory() as uow:
+    with uow:
         if due.kind == ROLLUP_KIND:
             followed = uow.digests.followed_by(due.team_id, due.channel_id)
-            return render_rollup(compose_rollup(uow, followed, now, due.late)) if followed else None
+            return compose_rollup(uow, followed, now, due.late) if followed else None
         programme = uow.programmes.get(due.programme_id)
         if programme is None:
             return None
         window = window_before(due.scheduled, programme.timezone)
-        return render_digest(compose(uow, programme, window, due.scheduled.date(), due.late))
+        return compose(uow, programme, window, due.scheduled.date(), due.late)
 
 
-def deliver_digest(
-    uow_factory: Callable[[], UnitOfWork],
-    due: DueDigest,
-    messenger,
-    messages,
-    pause=lambda: None,
-    pictures: list[Picture] | None = None,
-) -> bool:
-    """Post the digest (first message) and its continuation (in the first message's thread), each
-    exactly once. True when all of it is in Slack; otherwise the next sweep finishes it.
-
-    `messages` are (text, blocks) pairs, or, with `pictures`, a function from the pictures that
-    reached Slack ({name: file id}) to those pairs; the first goes to the channel, the rest into
-    its thread. Pictures are uploaded first, each once through the ledger too; one that cannot
-    be uploaded is replaced by its text bars, and never holds up or repeats the digest.
-    """
-
-    def post(key: str, text: str, blocks, thread_ts=None):
-        return lambda: messenger.post(
-            due.channel_id, text, blocks, thread_ts=thread_ts, metadata=metadata_for(key)
-        )
-
-    compose = messages if callable(messages) else (lambda _images: messages)
-    shown: dict[str, str] = {}
-    if pictures and _sent(uow_factory, due.key) is None:
-        shown = upload_pictures(uow_factory, due, messenger, pictures, pause)
-    messages = compose(shown)
-
-    def post_first():
-        text, blocks = messages[0]
-        try:
-            return post(due.key, text, blocks)()
-        except Exception as e:
-            if not shown or "invalid_blocks" not in str(e):
-                raise
-            # Slack may refuse an image it has not finished processing (invalid_blocks): try once
-            # more after a pause, then post the text bars instead of the pictures.
-            log.warning("digest %s with pictures refused (%s); retrying", due.key, e)
-            pause()
-            try:
-                return post(due.key, text, blocks)()
-            except Exception as again:
-                log.warning("digest %s posted with text bars (%s)", due.key, again)
-                text, blocks = compose({})[0]
-                return post(due.key, text, blocks)()
-
-    # A claim left by a process that died mid-post is settled by looking for the key in the channel
-    # (message metadata). Thread replies are not in the channel's history: a stale claim of one is
-    # posted again, so a crash at that instant can repeat a reply but never lose it.
-    deliver_once(
-        uow_factory,
-        due.key,
-        programme_id=due.programme_id,
-        kind=due.kind,
-        recipient=due.channel_id,
-        send=post_first,
-        late=due.late,
-        already_sent=lookup(messenger, due.channel_id, due.key),
-    )
-    parent = _sent(uow_factory, due.key)
-    if parent is None:
-        return False
-    for n, (text, blocks) in enumerate(messages[1:], start=2):
-        key = due.part_key(n)
-        pause()
-        deliver_once(
-            uow_factory,
-            key,
-            programme_id=due.programme_id,
-            kind=due.kind,
-            recipient=due.channel_id,
-            send=post(key, text, blocks, parent.message_ts),
-            late=due.late,
-            already_sent=lambda: None,
-        )
-        if _sent(uow_factory, key) is None:
-            return False
-    # The whole digest is in Slack: the sweep can stop looking at it this week.
-    deliver_once(
-        uow_factory,
-        due.done_key,
-        programme_id=due.programme_id,
-        kind=due.kind,
-        recipient=due.channel_id,
-        send=lambda: parent.message_ts,
-        late=due.late,
-    )
-    return True
-
-
-def picture_key(due: DueDigest, name: str) -> str:
-    return f"{due.key}:picture:{name}"
-
-
-def upload_pictures(
-    uow_factory: Callable[[], UnitOfWork], due: DueDigest, messenger, pictures, pause
-) -> dict[str, str]:
-    """Upload each picture once (the ledger keeps its file id as the delivery's ts); returns the
-    ones in Slack. A failed upload is logged and left out: the digest shows its text bars."""
-    shown: dict[str, str] = {}
-    upload = getattr(messenger, "upload_image", None)
-    if upload is None:
-        return shown
-    for n, picture in enumerate(pictures):
-        key = picture_key(due, picture.name)
-        try:
-            content = picture.png()
-        except Exception:
-            log.exception("digest %s: the %s chart could not be drawn", due.key, picture.name)
-            continue
-        if n:
-            pause()  # files.getUploadURLExternal and completeUploadExternal: Tier 4 (~100 a minute)
-        deliver_once(
-            uow_factory,
-            key,
-            programme_id=due.programme_id,
-            kind=due.kind,
-            recipient=due.channel_id,
-            send=lambda: upload(
-                f"{picture.name}-{week_of(due.scheduled)}.png", content, picture.title, picture.alt
-            ),
-            late=due.late,
-        )
-        row = _sent(uow_factory, key)
-        if row is not None and row.message_ts:
-            shown[picture.name] = row.message_ts
-        else:
-            log.warning("digest %s: the %s chart is shown as text bars", due.key, picture.name)
-    return shown
-
-
-def _sent(uow_factory: Callable[[], UnitOfWork], key: str):
-    with uow_factory() as uow:
+def sent_delivery(uow: UnitOfWork, key: str):
+    """The ledger's row for `key` once it is in Slack, else None."""
+    with uow:
         row = uow.digests.delivery(key)
         return row if row is not None and row.state == "sent" else None

@@ -4,7 +4,7 @@ daily users.list sweep; read wherever a mention cannot render."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 
 from .. import clock
@@ -19,13 +19,13 @@ def names_for(uow: UnitOfWork, team_id: str, user_ids: Iterable[str]) -> Names:
     return Names(uow.people.named(team_id, user_ids))
 
 
-def is_known(uow_factory: Callable[[], UnitOfWork], team_id: str, user_id: str) -> bool:
-    with uow_factory() as uow:
+def is_known(uow: UnitOfWork, team_id: str, user_id: str) -> bool:
+    with uow:
         return uow.people.known(team_id, user_id)
 
 
 def remember_people(
-    uow_factory: Callable[[], UnitOfWork],
+    uow: UnitOfWork,
     team_id: str,
     people: Iterable[Person],
     now: datetime | None = None,
@@ -33,7 +33,7 @@ def remember_people(
     """Record what Slack says of these people; returns how many changed (names, deactivated)."""
     now = now or clock.now()
     changed = 0
-    with uow_factory() as uow:
+    with uow:
         for person in people:
             if person.user_id:
                 changed += uow.people.save(team_id, person, now)
@@ -42,20 +42,20 @@ def remember_people(
 
 
 def refresh_directory(
-    uow_factory: Callable[[], UnitOfWork], team_id: str, pages: Iterable[list[Person]]
+    uow: UnitOfWork, team_id: str, pages: Iterable[list[Person]]
 ) -> tuple[int, int]:
     """The daily sweep's work for one workspace: every page of the directory, saved as it comes
     (a failure part-way keeps what was read). Returns (people seen, changed)."""
     seen = changed = 0
     for page in pages:
         seen += len(page)
-        changed += remember_people(uow_factory, team_id, page)
+        changed += remember_people(uow, team_id, page)
     log.info("directory of %s: %d people, %d changed", team_id, seen, changed)
     return seen, changed
 
 
-def teams_with_programmes(uow_factory: Callable[[], UnitOfWork]) -> list[str]:
-    with uow_factory() as uow:
+def teams_with_programmes(uow: UnitOfWork) -> list[str]:
+    with uow:
         return uow.people.teams_with_programmes()
 
 

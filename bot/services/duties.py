@@ -4,7 +4,6 @@ revisions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -813,12 +812,12 @@ class DutyReminder:
     day_on: date  # the reminder day
 
 
-def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[DueMessage]:
+def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
     """Every duty reminder due by `now` (the latest one per duty), to the channel and the owner."""
     start = (now - timedelta(days=reminders.CATCH_UP_DAYS + 2)).date()
     end = (now + timedelta(days=max(reminders.DEFAULT_REMIND_DAYS) + 21)).date()
     due = []
-    with uow_factory() as uow:
+    with uow:
         counts: dict[int, dict[int, int]] = {}
         for duty, programme in uow.duties.open_due_between(start, end):
             tz = programme.timezone
@@ -838,96 +837,3 @@ def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[
                     DueMessage(key, programme, recipient, is_dm, "duty-reminder", late, about)
                 )
     return due
-
-
-# -- demo ----------------------------------------------------------------------
-
-
-def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
-    """The demo programme's duties (its HWBB joined after set-up), some done with evidence."""
-    with uow_factory() as uow:
-        programme = uow.programmes.get(programme.id)
-        ensure_template_duties(uow, actor, programme)
-        uow.commit()
-    with uow_factory() as uow:
-        if any(e for e in uow.duties.evidence_counts(programme.id).values()):
-            return  # already evidenced: loading the demo twice changes nothing
-        engagements = uow.duties.records.engagements(programme.id)
-        links = uow.duties.records.engagement_links(programme.id)
-        by_type = {s.id: s.type for s in uow.duties.records.stakeholders(programme.id)}
-        with_hwbb = [
-            e for e in engagements if any(by_type.get(s) == "hwbb" for s in links.get(e.id, []))
-        ]
-        with_practices = [
-            e for e in engagements if any(by_type.get(s) == "practice" for s in links.get(e.id, []))
-        ]
-    channel = programme.channel_id
-    eoi_pdf = "https://www.england.nhs.uk/commissioning/pc-co-comms/"
-    for letter in "abcdefgh":
-        duty = _demo_duty(uow_factory, programme, f"eoi-{letter}")
-        if duty is None:
-            continue
-        evidence = [eoi_pdf]
-        if letter == "g" and with_practices:
-            evidence.append(str(with_practices[0].id))
-        complete_duty(actor, channel, str(duty.id), uow_factory(), evidence)
-    _demo_submitted(uow_factory, programme, actor)
-    duty = _demo_duty(uow_factory, programme, "conflicts-of-interest")
-    if duty is not None:
-        set_duty_owner(actor, channel, str(duty.id), actor.user_id, uow_factory())
-        complete_duty(
-            actor,
-            channel,
-            str(duty.id),
-            uow_factory(),
-            ["https://www.england.nhs.uk/wp-content/uploads/2014/12/man-confl-int-guid-1214.pdf"],
-        )
-    with uow_factory() as uow:
-        hwbb_duties = [
-            d for d in uow.duties.list(programme.id) if d.key.startswith("hwbb-draft-plan:")
-        ]
-    for duty in hwbb_duties:
-        set_duty_owner(actor, channel, str(duty.id), actor.user_id, uow_factory())
-        if with_hwbb:
-            complete_duty(actor, channel, str(duty.id), uow_factory(), [str(with_hwbb[-1].id)])
-        else:
-            note_duty(
-                actor,
-                channel,
-                str(duty.id),
-                "Draft plan goes to the board's next meeting.",
-                uow_factory(),
-            )
-    duty = _demo_duty(uow_factory, programme, "healthwatch-representative")
-    if duty is not None:
-        note_duty(
-            actor,
-            channel,
-            str(duty.id),
-            "Healthwatch chair to nominate at the March meeting.",
-            uow_factory(),
-        )
-
-
-def _demo_submitted(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
-    """The demo's expression of interest went in (its sections A to H are evidenced): once its
-    date has passed, the deadline is done. Its date stays provisional: nobody confirmed it."""
-    from .deadlines import close_deadline
-
-    with uow_factory() as uow:
-        eoi = next(
-            (
-                d
-                for d in uow.deadlines.with_template_keys(programme.id)
-                if d.template_key == "expression-of-interest" and d.state == "open"
-            ),
-            None,
-        )
-        today = clock.today_in(programme.timezone)
-    if eoi is not None and eoi.due_on < today:
-        close_deadline(actor, programme.channel_id, eoi.id, "done", uow_factory())
-
-
-def _demo_duty(uow_factory: Callable[[], UnitOfWork], programme, key: str):
-    with uow_factory() as uow:
-        return uow.duties.by_key(programme.id, key)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from .. import clock
 from ..context import Actor
@@ -181,7 +179,7 @@ def _validate(
     return kind, summary, position, day, action
 
 
-def _record(
+def record_engagement(
     uow: UnitOfWork,
     actor: Actor,
     programme,
@@ -196,6 +194,8 @@ def _record(
     logged_at: datetime | None = None,
     tagging: issues_svc.Tagging | None = None,
 ):
+    """Log one engagement, its tags and follow-up, inside an open unit of work (the commands and
+    the demo data both log through here). Returns (engagement, its follow-up action or None)."""
     engagement = uow.engagements.create(
         [s.id for s in stakeholders],
         programme_id=programme.id,
@@ -277,7 +277,7 @@ def log_engagement(
         )
         stakeholders = _resolve_stakeholders(uow, programme, refs, group)
         tagging = issues_svc.read_tags(uow, programme, list(issues), summary, "command")
-        engagement, action = _record(
+        engagement, action = record_engagement(
             uow,
             actor,
             programme,
@@ -371,7 +371,7 @@ def log_engagement_from_form(
                 errors["new_issue"] = e.message
         if errors:
             raise FieldErrors(errors)
-        engagement, action = _record(
+        engagement, action = record_engagement(
             uow,
             actor,
             programme,
@@ -668,131 +668,3 @@ def engagements_csv(actor: Actor, channel_id: str, uow: UnitOfWork) -> tuple[obj
 
         content = csv_bytes(EXPORT_HEADER, rows())
         return programme, content, len(seen)
-
-
-# -- demo ------------------------------------------------------------------------------------
-
-_DEMO_TOPICS = [
-    (
-        "meeting",
-        "Locality meeting: co-commissioning options explained; questions on conflicts of interest",
-    ),
-    ("email", "Sent the expression of interest summary and asked for views"),
-    ("call", "Call with the practice manager about the committee's membership"),
-    ("event", "Members' event on primary care co-commissioning"),
-    ("survey", "Returned the member practice survey on the three models"),
-    ("meeting", "Practice visit: GP partners discussed joint versus delegated commissioning"),
-]
-
-
-def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
-    """A believable spread over the 2014/15 cycle: most practices engaged, positions mixed."""
-    rng = random.Random(programme.year or 2014)
-    year = programme.year or 2014
-    today = clock.today_in(programme.timezone)
-    start = date(year, 6, 2)
-    with uow_factory() as uow:
-        stakeholders = uow.stakeholders.list(programme.id)
-        practices = [s for s in stakeholders if s.type == "practice"]
-        others = {s.type: s for s in stakeholders if s.type != "practice"}
-
-        def log(targets, kind, summary, day, position=None, follow_up=None):
-            if day > today:  # a demo loaded mid-cycle has no engagement from the future
-                return None
-            logged_at = min(clock.now(), datetime.combine(day, time(16, 30), UTC))
-            return _record(
-                uow,
-                actor,
-                programme,
-                targets,
-                kind,
-                summary,
-                day,
-                position,
-                "command",
-                None,
-                follow_up,
-                logged_at,
-            )[0]
-
-        engaged = practices[: int(len(practices) * 0.8)]  # a fifth not yet heard from
-        positions = ["support"] * 5 + ["undecided"] * 3 + ["oppose"] * 2 + ["neutral"]
-        for i, practice in enumerate(engaged):
-            first = start + timedelta(days=rng.randrange(0, 200))
-            kind, summary = _DEMO_TOPICS[i % len(_DEMO_TOPICS)]
-            log([practice], kind, summary, first, rng.choice(positions + [None]))
-            if i % 3 == 0:  # a second contact, where some changed their minds
-                later = first + timedelta(days=rng.randrange(14, 60))
-                log(
-                    [practice],
-                    "meeting",
-                    "Follow-up on the draft committee terms of reference",
-                    later,
-                    rng.choice(positions),
-                )
-        by_locality: dict[str, list] = {}
-        for p in engaged:  # practices that came to nothing stay unheard from
-            by_locality.setdefault(p.group_name or "", []).append(p)
-        for n, (locality, members) in enumerate(sorted(by_locality.items())):
-            if locality:
-                log(
-                    members,
-                    "event",
-                    f"{locality} members' meeting: the case for co-commissioning",
-                    date(year, 9, 10 + 7 * n),
-                )
-        if "lmc" in others:
-            log(
-                [others["lmc"]],
-                "meeting",
-                "LMC liaison meeting: LMC asks for a seat on the committee as an observer",
-                date(year, 7, 15),
-                "undecided",
-                FollowUp(
-                    "Send the LMC the draft terms of reference", actor.user_id, date(year, 8, 1)
-                ),
-            )
-            log(
-                [others["lmc"]],
-                "letter",
-                "LMC letter supporting joint commissioning with safeguards",
-                date(year + 1, 1, 12),
-                "support",
-            )
-        if "healthwatch" in others:
-            log(
-                [others["healthwatch"]],
-                "meeting",
-                "Healthwatch agreed to nominate a non-voting attendee",
-                date(year, 10, 6),
-                "neutral",
-            )
-        if "hwbb" in others:
-            log(
-                [others["hwbb"]],
-                "board-paper",
-                "Draft plan sent to the Health and Wellbeing Board for its opinion",
-                date(year, 11, 20),
-                None,
-                FollowUp(
-                    "Record the HWBB's opinion in the final plan",
-                    actor.user_id,
-                    date(year + 1, 1, 31),
-                ),
-            )
-        if "nhse" in others:
-            log(
-                [others["nhse"]],
-                "call",
-                "Area team call on the expression of interest (sections A to H)",
-                date(year, 6, 12),
-            )
-        if "governing-body" in others:
-            log(
-                [others["governing-body"]],
-                "board-paper",
-                "Governing body paper: recommendation to seek joint commissioning",
-                date(year, 12, 4),
-                "support",
-            )
-        uow.commit()

@@ -15,12 +15,11 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from .. import charts, clock, programme_templates, stakeholder_map
+from .. import charts, clock, programme_templates, ratings
 from .. import duties as duty_rules
 from .. import raised_issues as issue_rules
 from .. import votes as vote_rules
@@ -593,10 +592,10 @@ def not_engaged_of(live: list, per_stakeholder: dict[int, list]) -> list[tuple[s
 
 def map_rows(live: list, positions: dict) -> list[MapRow]:
     """The rated stakeholders, quadrant by quadrant, most influential and interested first."""
-    order = {name: i for i, (name, _, _) in enumerate(stakeholder_map.QUADRANTS)}
+    order = {name: i for i, (name, _, _) in enumerate(ratings.QUADRANTS)}
     rows = [
         MapRow(
-            stakeholder_map.quadrant(s.influence, s.interest),
+            ratings.quadrant(s.influence, s.interest),
             TYPE_LABELS.get(s.type, s.type),
             s.name,
             s.code,
@@ -1084,40 +1083,36 @@ class Computed:
     organisation: str | None  # the Slack workspace's name, where an installation recorded it
 
 
-def compute_pack(uow_factory: Callable[[], UnitOfWork], programme_id: int) -> Computed:
-    with uow_factory() as uow:
+def compute_pack(uow: UnitOfWork, programme_id: int) -> Computed:
+    with uow:
         programme = uow.programmes.get(programme_id)
         pack = compute(gather(uow, programme))
         organisation = uow.programmes.workspace_name(programme.team_id)
     return Computed(programme, pack, organisation)
 
 
-def build_pack_html(uow_factory: Callable[[], UnitOfWork], programme_id: int) -> tuple[object, str]:
+def build_pack_html(uow: UnitOfWork, programme_id: int) -> tuple[object, str]:
     """(programme, HTML) of a programme's evidence pack, read in one transaction."""
-    made = compute_pack(uow_factory, programme_id)
+    made = compute_pack(uow, programme_id)
     return made.programme, render_pack(made.pack, clock.now(), made.organisation)
 
 
-def build_pack_pdf(
-    uow_factory: Callable[[], UnitOfWork], programme_id: int
-) -> tuple[object, bytes]:
+def build_pack_pdf(uow: UnitOfWork, programme_id: int) -> tuple[object, bytes]:
     """(programme, PDF) of the same pack: A4, PDF/UA-1 (tagged, en-GB, the programme as its
     title), the programme's name at the top of every page, the page number and the
     fingerprint at the bottom, a contents page and a bookmark for every section."""
     from ..pdf import html_to_pdf
 
-    programme, html = build_pack_html(uow_factory, programme_id)
+    programme, html = build_pack_html(uow, programme_id)
     return programme, html_to_pdf(html, title=programme.name)
 
 
-def build_pack_docx(
-    uow_factory: Callable[[], UnitOfWork], programme_id: int
-) -> tuple[object, bytes]:
+def build_pack_docx(uow: UnitOfWork, programme_id: int) -> tuple[object, bytes]:
     """(programme, Word file) of the same pack: the sections as headings, the tables as Word
     tables, the charts as pictures with their alt text, the fingerprint in the footer."""
     from ..word import html_to_docx
 
-    made = compute_pack(uow_factory, programme_id)
+    made = compute_pack(uow, programme_id)
     pack, now = made.pack, clock.now()
     drawn = charts.pack_charts(pack)
     html = render_pack(pack, now, made.organisation, drawn=drawn, inline_charts=False)
@@ -1192,19 +1187,19 @@ FORMATS = ("html", "pdf", "docx")
 
 
 def evidence_pack(
-    actor: Actor, channel_id: str, uow_factory: Callable[[], UnitOfWork], fmt: str = "html"
+    actor: Actor, channel_id: str, uow: UnitOfWork, fmt: str = "html"
 ) -> tuple[object, str, bytes]:
     """For `/consult evidence [pdf|docx]` (admins): (programme, file name, the file's bytes)."""
     if fmt not in FORMATS:
         raise UsageError(f"The evidence pack comes as `html`, `pdf` or `docx`, not `{fmt}`.")
-    with uow_factory() as uow:
+    with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "make the evidence pack")
     if fmt == "pdf":
-        programme, content = build_pack_pdf(uow_factory, programme.id)
+        programme, content = build_pack_pdf(uow, programme.id)
     elif fmt == "docx":
-        programme, content = build_pack_docx(uow_factory, programme.id)
+        programme, content = build_pack_docx(uow, programme.id)
     else:
-        programme, html = build_pack_html(uow_factory, programme.id)
+        programme, html = build_pack_html(uow, programme.id)
         content = html.encode("utf-8")
     return programme, pack_filename(programme, fmt), content

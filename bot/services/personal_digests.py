@@ -174,10 +174,10 @@ class DueDigest:
     timezone: str
 
 
-def personal_digests_due(uow_factory, now: datetime) -> list[DueMessage]:
+def personal_digests_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
     """This period's personal digests that should have gone by now and are not settled yet."""
     due = []
-    with uow_factory() as uow:
+    with uow:
         for s in uow.personal_digests.all():
             local = rules.local_now(now, s.timezone)
             if not rules.due_on(s.frequency, s.weekday, local):
@@ -205,7 +205,7 @@ def personal_digests_due(uow_factory, now: datetime) -> list[DueMessage]:
     return [m for m in due if (m.about.team_id, m.recipient) not in gone]
 
 
-def personal_digest_of(uow_factory, item: DueMessage, now: datetime) -> rules.PersonalDigest:
+def personal_digest_of(uow: UnitOfWork, item: DueMessage, now: datetime) -> rules.PersonalDigest:
     about = item.about
-    with uow_factory() as uow:
+    with uow:
         return compose_personal(uow, about.team_id, about.user_id, now, about.timezone)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 
 from .. import charts
 from ..ports import UnitOfWork
@@ -27,9 +26,7 @@ def picture_key(programme_id: int | None, chart, png: bytes) -> str:
     return f"{KIND}:{owner}:{chart.name}:{hashlib.sha256(png).hexdigest()[:32]}"
 
 
-def shared_picture(
-    uow_factory: Callable[[], UnitOfWork], messenger, programme_id: int | None, chart
-) -> str | None:
+def shared_picture(uow: UnitOfWork, messenger, programme_id: int | None, chart) -> str | None:
     """The Slack file id of this chart's picture, uploaded now if these figures have not been
     drawn before; None if it cannot be uploaded (the caller shows text bars instead)."""
     upload = getattr(messenger, "upload_image", None)
@@ -42,13 +39,13 @@ def shared_picture(
         return None
     key = picture_key(programme_id, chart, png)
     deliver_once(
-        uow_factory,
+        uow,
         key,
         programme_id=programme_id,
         kind=KIND,
         recipient="files",
         send=lambda: upload(f"{chart.name}.png", png, chart.title, chart.alt),
     )
-    with uow_factory() as uow:
+    with uow:
         row = uow.deliveries.get(key)
         return row.message_ts if row is not None and row.state == "sent" else None

@@ -9,7 +9,6 @@ record in it, and writes what went to the purge log.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -100,13 +99,13 @@ def reopen_programme(actor: Actor, channel_id: str, uow: UnitOfWork) -> Retentio
     return _change(actor, channel_id, uow, "reopen the programme", "programme.reopen", apply)
 
 
-def purge_due(uow_factory: Callable[[], UnitOfWork], now: datetime, by: str = "scheduler") -> list:
+def purge_due(uow: UnitOfWork, now: datetime, by: str = "scheduler") -> list:
     """Purge every archived programme whose retention period has passed; log each purge."""
     purged = []
-    with uow_factory() as uow:
+    with uow:
         due = [p.id for p in uow.retention.archived() if purge_date(p) <= now]
     for programme_id in due:  # one transaction each: one failure leaves the others done
-        with uow_factory() as uow:
+        with uow:
             programme = uow.programmes.get(programme_id)
             if programme is None or purge_date(programme) is None or purge_date(programme) > now:
                 continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import clock, practice_files, programme_templates
@@ -12,7 +11,8 @@ from ..context import Actor
 from ..coverage import DEFAULT_DAYS
 from ..errors import Conflict, NotFound, UsageError
 from ..ports import UnitOfWork
-from ..stakeholder_map import HIGHEST, LOWEST, StakeholderMap, build_map
+from ..ratings import HIGHEST, LOWEST
+from ..stakeholder_map import StakeholderMap, build_map
 from ..stakeholder_types import TYPE_ALIASES, TYPES
 from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, snapshot
@@ -297,12 +297,12 @@ def rate_stakeholder(
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "rate stakeholders")
         s = resolve(uow, programme, ref)
-        before = _rate(uow, actor, programme, s, influence, interest)
+        before = set_ratings(uow, actor, programme, s, influence, interest)
         uow.commit()
         return s, before
 
 
-def _rate(uow: UnitOfWork, actor: Actor, programme, s, influence: int, interest: int) -> dict:
+def set_ratings(uow: UnitOfWork, actor: Actor, programme, s, influence: int, interest: int) -> dict:
     """Set a stakeholder's ratings, in the audit trail; returns what they were."""
     before = snapshot(s, RATINGS)
     s.influence, s.interest = influence, interest
@@ -320,42 +320,6 @@ def stakeholder_map(
         programme = programme_for(uow, actor, channel_id)
         today = clock.today_in(programme.timezone)
         return build_map(programme.name, stakeholder_facts(uow, programme), today, days)
-
-
-# The demo's ratings: the bodies whose say matters most, and the largest practices rated high.
-DEMO_RATINGS = {
-    "LMC01": (5, 5),
-    "NHSE01": (5, 2),
-    "HWBB01": (4, 3),
-    "HW01": (2, 5),
-    "PG01": (2, 4),
-    "LA01": (3, 2),
-    "GB01": (5, 4),
-}
-
-
-def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
-    """Ratings for the stakeholder map: the other bodies as DEMO_RATINGS, the twelve largest
-    practices by list size (the five largest high influence; interest high if engaged so far),
-    and the three smallest low on both."""
-    with uow_factory() as uow:
-        stakeholders = uow.stakeholders.list(programme.id)
-        if any(s.influence is not None for s in stakeholders):
-            return
-        practices = sorted(
-            (s for s in stakeholders if s.type == "practice"),
-            key=lambda s: -(s.list_size or 0),
-        )
-        engaged = uow.engagements.last_engaged(programme.id)
-        ratings = {s.id: DEMO_RATINGS[s.code] for s in stakeholders if s.code in DEMO_RATINGS}
-        for rank, s in enumerate(practices[:12]):
-            ratings[s.id] = (4 if rank < 5 else 2, 4 if s.id in engaged else 2)
-        for s in practices[-3:]:  # the three smallest: watched, little more
-            ratings[s.id] = (1, 2)
-        for s in stakeholders:
-            if s.id in ratings:
-                _rate(uow, actor, programme, s, *ratings[s.id])
-        uow.commit()
 
 
 @dataclass

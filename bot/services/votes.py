@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -559,13 +558,13 @@ def close_vote(
         return view
 
 
-def close_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[VoteView]:
+def close_due(uow: UnitOfWork, now: datetime) -> list[VoteView]:
     """Close every vote whose closing time has come. Safe to run in many processes at once."""
     closed = []
-    with uow_factory() as uow:
+    with uow:
         due = [(v.id, v.programme_id) for v in uow.votes.due_to_close(now)]
     for vote_id, programme_id in due:
-        with uow_factory() as uow:
+        with uow:
             programme = uow.programmes.get(programme_id)
             actor = Actor(team_id=programme.team_id, user_id=SCHEDULER)
             view = _close(uow, actor, programme, vote_id, now)
@@ -574,9 +573,9 @@ def close_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[Vote
     return closed
 
 
-def closed_view(uow_factory: Callable[[], UnitOfWork], vote_id: int) -> VoteView:
+def closed_view(uow: UnitOfWork, vote_id: int) -> VoteView:
     """A closed vote's final figures (for posting its result)."""
-    with uow_factory() as uow:
+    with uow:
         vote = uow.votes.by_id(vote_id)
         programme = uow.programmes.get(vote.programme_id)
         electors, t = count_vote(uow, vote)
@@ -590,7 +589,7 @@ def result_key(vote_id: int) -> str:
 
 
 def post_result(
-    uow_factory: Callable[[], UnitOfWork],
+    uow: UnitOfWork,
     messenger,
     view: VoteView,
     text: str,
@@ -602,7 +601,7 @@ def post_result(
     due = DueMessage(
         result_key(view.vote.id), view.programme, channel, False, "vote-result", False, view
     )
-    sent = send_once(uow_factory, messenger, due, lambda: (text, None))
+    sent = send_once(uow, messenger, due, lambda: (text, None))
     if sent and closed_message and view.vote.message_ts:
         try:
             messenger.update(channel, view.vote.message_ts, *closed_message)
@@ -612,10 +611,10 @@ def post_result(
 
 
 def results_to_post(
-    uow_factory: Callable[[], UnitOfWork], now: datetime, within: timedelta = timedelta(days=7)
+    uow: UnitOfWork, now: datetime, within: timedelta = timedelta(days=7)
 ) -> list[int]:
     """Closed votes whose result has not reached the channel (e.g. the poster stopped mid-way)."""
-    with uow_factory() as uow:
+    with uow:
         return [
             v.id
             for v in uow.votes.closed_since(now - within)
@@ -701,11 +700,11 @@ def turnout_key(vote_id: int) -> str:
     return f"vote:{vote_id}:turnout"
 
 
-def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[DueMessage]:
+def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
     """For each open vote with a reminder slot passed (the latest only), a DM to each person
     linked to practices that have not voted yet."""
     due = []
-    with uow_factory() as uow:
+    with uow:
         for vote in uow.votes.all_open():
             if vote.closes_at <= now or uow.votes.aggregate(vote.id) is not None:
                 continue
@@ -726,11 +725,11 @@ def reminders_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[
     return due
 
 
-def turnout_warnings_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -> list[DueMessage]:
+def turnout_warnings_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
     """Open votes one working day (or less) from closing whose turnout is below their quorum:
     a warning to the channel, about the vote's view."""
     found = []
-    with uow_factory() as uow:
+    with uow:
         for vote in uow.votes.all_open():
             if vote.quorum_percent is None or vote.closes_at <= now:
                 continue
@@ -753,82 +752,3 @@ def turnout_warnings_due(uow_factory: Callable[[], UnitOfWork], now: datetime) -
                     )
                 )
     return found
-
-
-# -- the demo ------------------------------------------------------------------
-
-DEMO_QUESTION = (
-    "Should the CCG apply to take on joint commissioning of primary care with NHS England "
-    "from 1 April {year}?"
-)
-DEMO_CHOICES = ["for", "for", "against", "for", "abstain", "for", "against", "for"]
-
-
-def demo_data(uow_factory: Callable[[], UnitOfWork], programme, actor: Actor) -> None:
-    """An open vote on the co-commissioning proposal, closing 4 March of the cycle's second year at 17:00
-    local time, with ballots cast by the linked people of some practices (opened in early February, or
-    ten days ago if the demo is loaded earlier in the cycle)."""
-    year = (programme.year or 2014) + 1
-    opened_at = min(
-        local_to_utc(date(year, 2, 2), "09:00", programme.timezone),
-        clock.now() - timedelta(days=10),
-    )
-    closes_at = local_to_utc(date(year, 3, 4), "17:00", programme.timezone)
-    with uow_factory() as uow:
-        if uow.votes.list(programme.id):
-            return
-        practices = uow.stakeholders.list(programme.id, "practice")
-        # The demo's vote decides member practices' support, as a real one would be linked.
-        support = uow.duties.by_key(programme.id, "member-practice-support")
-        vote = uow.votes.create(
-            programme_id=programme.id,
-            duty_id=support.id if support is not None and support.state == "open" else None,
-            question=DEMO_QUESTION.format(year=year),
-            closes_at=closes_at,
-            rule="simple",
-            quorum_percent=50,
-            weighted=False,
-            state="open",
-            opened_by=actor.user_id,
-            opened_at=opened_at,
-        )
-        uow.votes.add_electors(vote.id, {p.id: p.list_size or 0 for p in practices})
-        audit(uow, actor, programme, "vote.open", "vote", vote.id, after=snapshot(vote))
-        # Practices vote by button through their linked person: link a dozen to demo people.
-        for i, p in enumerate(practices[:12]):
-            if p.linked_user_id is None:
-                before = snapshot(p, ["linked_user_id"])
-                p.linked_user_id = f"gp{i + 1}"
-                audit(
-                    uow,
-                    actor,
-                    programme,
-                    "stakeholder.link",
-                    "stakeholder",
-                    p.id,
-                    before,
-                    snapshot(p, ["linked_user_id"]),
-                )
-        for i, (p, choice) in enumerate(zip(practices, DEMO_CHOICES)):
-            voter = Actor(actor.team_id, p.linked_user_id)
-            at = opened_at + timedelta(days=1, hours=i)
-            ballot, before, _ = uow.votes.cast(vote.id, p.id, choice, "slack", voter.user_id, at)
-            audit(
-                uow,
-                voter,
-                programme,
-                "vote.ballot",
-                "ballot",
-                ballot.id,
-                before,
-                {
-                    "vote_id": vote.id,
-                    "stakeholder_id": p.id,
-                    "code": p.code,
-                    "choice": choice,
-                    "method": "slack",
-                    "recorded_by": voter.user_id,
-                    "recorded_at": at.isoformat(),
-                },
-            )
-        uow.commit()

@@ -18,6 +18,6 @@ def _configure(parser) -> None:
 @cli_command("audit", "Check a programme's audit trail (audit verify --programme NAME)", _configure)
 def audit_cli(services, args) -> int:
     programme = find_programme(services, args.programme)
-    check = verify_trail(services.uow(), programme.id)
+    check = verify_trail(services.new_uow(), programme.id)
     print(describe(check))
     return 0 if check.verdict.intact else 1

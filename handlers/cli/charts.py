@@ -24,7 +24,7 @@ def _configure(parser) -> None:
 
 def programme_charts(services, programme_id: int) -> list[charts.Chart]:
     """The digest's charts (the last 30 days), then the evidence pack's."""
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         programme = uow.programmes.get(programme_id)
         report = coverage_report(uow, programme, DEFAULT_DAYS, clock.today_in(programme.timezone))
         pack = evidence.compute(evidence.gather(uow, programme))

@@ -38,7 +38,7 @@ def find_programme(services, name: str):
     """`--programme NAME`: the programme's name or its channel id, or enough of its name to
     be unique (any case), as stakeholders are named in Slack; otherwise the ones it knows."""
     wanted = " ".join(name.split()).lower()
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         matches = uow.programmes.by_name_or_channel(" ".join(name.split()))
         every = uow.programmes.all()
     if not matches and wanted:

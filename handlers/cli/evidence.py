@@ -36,14 +36,14 @@ def evidence_cli(services, args) -> int:
         return 2
     if args.format == "pdf":
         try:
-            _, content = build_pack_pdf(services.uow, programme.id)
+            _, content = build_pack_pdf(services.new_uow(), programme.id)
         except PdfUnavailable as e:
             print(e.message, file=sys.stderr)
             return 1
     elif args.format == "docx":
-        _, content = build_pack_docx(services.uow, programme.id)
+        _, content = build_pack_docx(services.new_uow(), programme.id)
     else:
-        _, html = build_pack_html(services.uow, programme.id)
+        _, html = build_pack_html(services.new_uow(), programme.id)
         content = html.encode("utf-8")
     if out is None:
         sys.stdout.buffer.write(content)

@@ -50,7 +50,7 @@ def import_practices_cli(services, args) -> int:
             actor,
             programme.id,
             files,
-            services.uow(),
+            services.new_uow(),
             commissioner=args.commissioner,
             dry_run=args.dry_run,
             overwrite=args.overwrite,

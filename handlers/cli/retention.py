@@ -22,11 +22,11 @@ def _configure(parser) -> None:
 def retention_cli(services, args) -> int:
     now = clock.now()
     if args.purge_due:
-        for entry in purge_due(services.uow, now, by="command line"):
+        for entry in purge_due(services.new_uow(), now, by="command line"):
             print(
                 f"Purged {entry.programme_name} (archived {entry.archived_at:%Y-%m-%d}): {entry.records}"
             )
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         for p in uow.retention.archived():
             print(
                 f"{p.name}: archived {p.archived_at:%Y-%m-%d}, purge due {purge_date(p):%Y-%m-%d}"

@@ -32,7 +32,7 @@ def _configure(parser) -> None:
     _configure,
 )
 def scheduler_cli(services, args) -> int:
-    from app import slack_messenger_factory
+    from handlers.slack_workspaces import slack_messenger_factory
     from jobs.scheduler import start_scheduler
 
     settings = services.settings

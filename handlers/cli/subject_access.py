@@ -38,7 +38,7 @@ def subject_access_cli(services, args) -> int:
         return 2
     try:
         found = subject_access(
-            services.uow(),
+            services.new_uow(),
             user_id=args.user.strip().strip("<@>") if args.user else None,
             stakeholder=args.stakeholder,
             programme=programme,

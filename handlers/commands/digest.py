@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from blocks.digest import digest_messages, ephemeral_messages
+from blocks.digest import digest_messages, ephemeral_messages, render_content
 from blocks.kit import section
 from blocks.personal_digest import personal_digest_message
 from bot import clock
@@ -44,17 +44,14 @@ def digest_callback(req: CommandRequest, args: list[str]) -> None:
         if rest:
             raise UsageError("`/consult digest now` takes nothing after it.")
         messages, plain = [], []
-        for rendered in svc.show_digest(req.actor, req.channel_id, req.uow):
+        for shown in svc.show_digest(req.actor, req.channel_id, req.uow):
+            rendered = render_content(shown.content)
             # The weekly digest's charts, each uploaded once per distinct picture; text bars
             # for any that cannot be, and for all of them if Slack will not show the images.
             images = {
                 p.name: file_id
                 for p in rendered.pictures
-                if (
-                    file_id := shared_picture(
-                        req.services.uow, req.out, rendered.programme_id, p.chart
-                    )
-                )
+                if (file_id := shared_picture(req.uow, req.out, shown.programme_id, p.chart))
             }
             messages += digest_messages(rendered, images=images)
             plain += digest_messages(rendered)

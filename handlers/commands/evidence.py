@@ -36,9 +36,7 @@ def evidence_callback(req: CommandRequest, args: list[str]) -> None:
             "`/consult evidence` takes nothing (HTML), `pdf` or `docx`, "
             "e.g. `/consult evidence pdf` or `/consult evidence docx`."
         )
-    programme, filename, content = svc.evidence_pack(
-        req.actor, req.channel_id, req.services.uow, fmt
-    )
+    programme, filename, content = svc.evidence_pack(req.actor, req.channel_id, req.uow, fmt)
     how = HOW[fmt]
     req.out.upload(
         req.actor.user_id,

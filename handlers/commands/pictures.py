@@ -18,7 +18,7 @@ def picture_blocks(
     cannot be uploaded shows as its text bars in both."""
     blocks, bars = [], []
     for c in wanted:
-        file_id = shared_picture(req.services.uow, req.out, programme_id, c)
+        file_id = shared_picture(req.uow, req.out, programme_id, c)
         bars.append(section(charts.text_bars(c)))
         blocks.append(image(file_id, c.title, c.alt) if file_id else bars[-1])
     body = [section(chunk) for chunk in section_chunks(text)][: MAX_BLOCKS - len(blocks)]

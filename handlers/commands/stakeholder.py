@@ -6,10 +6,10 @@ from bot import charts
 from bot.dates import format_date
 from bot.errors import UsageError
 from bot.grammar import choice, parse, parse_int, user_id
+from bot.ratings import HIGH, HIGHEST, LOWEST, QUADRANTS, quadrant
 from bot.rendering import esc
 from bot.services import stakeholders as svc
 from bot.services.access import programme_for
-from bot.stakeholder_map import HIGH, HIGHEST, LOWEST, QUADRANTS, quadrant
 from bot.stakeholder_types import TYPE_ALIASES, TYPE_LABELS, TYPES
 
 from .pictures import picture_blocks

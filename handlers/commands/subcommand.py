@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.context import Actor
 from bot.messenger import Messenger
+from bot.ports import UnitOfWork
 from bot.services.container import Services
 
 
@@ -26,9 +28,10 @@ class CommandRequest:
     out: Messenger
     trigger_id: str | None = None
 
-    @property
-    def uow(self):
-        return self.services.uow()
+    @cached_property
+    def uow(self) -> UnitOfWork:
+        """This request's unit of work, not yet open: each service opens it for its transaction."""
+        return self.services.new_uow()
 
 
 Callback = Callable[[CommandRequest, list[str]], None]

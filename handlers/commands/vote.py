@@ -211,7 +211,7 @@ def _close(req: CommandRequest, args: list[str]) -> None:
             [(f"Close vote #{vote.id} now", command)],
         )
     view = svc.close_vote(req.actor, req.channel_id, req.uow, _vote_id(p))
-    svc.post_result(req.services.uow, req.out, view, result_text(view), closed_vote_message(view))
+    svc.post_result(req.uow, req.out, view, result_text(view), closed_vote_message(view))
     decided = decision_text(view)
     req.out.reply(
         f"Closed vote #{view.vote.id}: {view.tally.explain()}" + (f"\n{decided}" if decided else "")

@@ -63,7 +63,7 @@ def _http_date(moment: datetime) -> str:
 
 
 def calendar_feed(services, environ, match):
-    feed = fetch_feed(services.uow(), match.group("token"))
+    feed = fetch_feed(services.new_uow(), match.group("token"))
     if feed is None:
         log.info("calendar feed request for an unknown address: 404")
         return NOT_FOUND
@@ -98,7 +98,9 @@ def calendar_feed(services, environ, match):
 
 def calendar_page(services, environ, match):
     """How to subscribe to this address, in words, instead of a file download."""
-    page = subscribe_page(services.uow(), match.group("token"), services.settings.public_base_url)
+    page = subscribe_page(
+        services.new_uow(), match.group("token"), services.settings.public_base_url
+    )
     if page is None:
         log.info("calendar page request for an unknown address: 404")
         return NOT_FOUND

@@ -25,7 +25,7 @@ MAX_HOME_PICTURES = 3
 
 def publish_home(services, client, actor: Actor) -> None:
     user_id = actor.user_id
-    home = home_for(actor, services.uow())
+    home = home_for(actor, services.new_uow())
     pictures = home_pictures(services, SlackMessenger(client), home)
     try:
         client.views_publish(user_id=user_id, view=home_view(home, pictures))
@@ -48,7 +48,7 @@ def home_pictures(services, messenger, home) -> dict[int, str]:
         chart = charts.coverage_from_report(item.report)
         if not item.report.types:
             continue
-        file_id = shared_picture(services.uow, messenger, item.programme.id, chart)
+        file_id = shared_picture(services.new_uow(), messenger, item.programme.id, chart)
         if file_id:
             found[item.programme.id] = file_id
     return found
@@ -65,12 +65,12 @@ def add_listeners(app, services) -> None:
 
     def switch_personal_digest(body, client, context, frequency: str) -> None:
         actor = actor_from_payload(body, context)
-        current = personal_digests.personal_setting(actor, services.uow())
+        current = personal_digests.personal_setting(actor, services.new_uow())
         personal_digests.set_personal_digest(
             actor,
             None,
             frequency,
-            services.uow(),
+            services.new_uow(),
             weekday=current.weekday,  # switching to weekly keeps the day chosen before
             default_timezone=services.settings.timezone,
         )

@@ -58,7 +58,7 @@ def open_form(
     permalink: str | None = None,
 ) -> None:
     actor = actor_from_payload(body, context)
-    programmes, today = svc.form_context(actor, channel, services.uow())
+    programmes, today = svc.form_context(actor, channel, services.new_uow())
     if not programmes:
         view = no_programme_view(NO_PROGRAMME)
     else:
@@ -69,7 +69,7 @@ def open_form(
             source=source,
             summary=summary,
             permalink=permalink,
-            issues=issues_svc.form_choices(actor, [p.id for p in programmes], services.uow()),
+            issues=issues_svc.form_choices(actor, [p.id for p in programmes], services.new_uow()),
         )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -123,7 +123,7 @@ def submit_form(services, ack, body, client, context, view) -> None:
             groups,
             values["kind"],
             values["summary"],
-            services.uow(),
+            services.new_uow(),
             on=values["date"],
             position=values["position"],
             source=meta["s"],
@@ -171,7 +171,9 @@ def add_listeners(app, services) -> None:
     def stakeholder_options_callback(ack, body, context):
         meta = read_metadata((body.get("view") or {}).get("private_metadata"))
         actor = actor_from_payload(body, context)
-        found = svc.suggest_stakeholders(actor, meta["p"], body.get("value") or "", services.uow())
+        found = svc.suggest_stakeholders(
+            actor, meta["p"], body.get("value") or "", services.new_uow()
+        )
         ack(**picker_options(found))
 
     @app.view(FORM_CALLBACK)

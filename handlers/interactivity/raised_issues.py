@@ -26,7 +26,7 @@ def confirm(services, body, respond) -> None:
         None,
         engagement_id,
         [str(issue_id)],
-        services.uow(),
+        services.new_uow(),
         source="suggestion",
         programme_id=programme_id,
     )

@@ -30,7 +30,7 @@ def mark_done(services, body, client, respond) -> None:
         )
         return
     actor = actor_from_payload(body, client=client)
-    programme, view, newly = svc.complete_from_reminder(actor, deadline_id, services.uow())
+    programme, view, newly = svc.complete_from_reminder(actor, deadline_id, services.new_uow())
     d = view.deadline
     if not newly:
         _tell(respond, f"*{esc(d.title)}* (`#{d.id}`) is already done.")
@@ -54,7 +54,7 @@ def snooze(services, body, client, respond) -> None:
         _tell(respond, "That button doesn't say which deadline it is for.")
         return
     actor = actor_from_payload(body, client=client)
-    programme, d, remind_on = svc.snooze_reminder(actor, deadline_id, services.uow())
+    programme, d, remind_on = svc.snooze_reminder(actor, deadline_id, services.new_uow())
     _tell(
         respond,
         f"I'll DM you about *{esc(d.title)}* (`#{d.id}`) again on {format_date(remind_on)} at 09:00. "

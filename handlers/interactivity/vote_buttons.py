@@ -24,7 +24,7 @@ def handle_click(
     Why a ballot was refused is the answer itself (it replaces a practice picker); any other
     failure is answered by @answers_errors."""
     try:
-        outcome = svc.ballot_from_button(actor, vote_id, choice, services.uow(), stakeholder_id)
+        outcome = svc.ballot_from_button(actor, vote_id, choice, services.new_uow(), stakeholder_id)
     except ConsultError as e:
         return {"text": e.message}
     if isinstance(outcome, svc.PracticeChoice):

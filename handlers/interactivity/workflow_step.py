@@ -42,7 +42,7 @@ def add_listeners(app, services) -> None:
             refs,
             _text(inputs, "kind"),
             _text(inputs, "summary"),
-            services.uow(),
+            services.new_uow(),
             on=_text(inputs, "date"),
             position=_text(inputs, "position"),
             source="workflow",

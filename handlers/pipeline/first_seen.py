@@ -95,7 +95,7 @@ class FirstSeen:
         return next()
 
     def look_up(self, client, team: str, user: str) -> None:
-        uow = self.services.uow
+        uow = self.services.new_uow()
         try:
             if svc.is_known(uow, team, user):
                 return

@@ -143,7 +143,11 @@ def _run_button(services, programme, _text) -> str:
 
     _sid, voter = programme.practice_users[0]
     outcome = votes.ballot_from_button(
-        Actor(programme.team_id, voter, False), programme.vote_id, "against", services.uow(), None
+        Actor(programme.team_id, voter, False),
+        programme.vote_id,
+        "against",
+        services.new_uow(),
+        None,
     )
     return type(outcome).__name__
 
@@ -152,7 +156,7 @@ def _run_you_said(services, programme, _text) -> str:
     """The evidence pack's "You said, we did" section alone: what it reads and computes."""
     from bot.services import evidence
 
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         rows = [evidence.you_said_row(r, 1) for r in evidence.gather_issues(uow, programme.id)]
     return f"{len(rows)} issues, {sum(len(r.quotes) for r in rows)} summaries"
 
@@ -298,10 +302,11 @@ def render_all_digests(dataset: Dataset) -> tuple[float | None, int, str]:
     (None, 0, why) when the digest feature is not there yet.
     """
     try:
+        from blocks.digest import render_digest
         from bot.digest import window_before
         from bot.services import digests
 
-        compose, render_digest = digests.compose, digests.render_digest
+        compose = digests.compose
     except (ImportError, AttributeError) as e:
         return None, 0, f"no digest service yet ({e})"
     from zoneinfo import ZoneInfo
@@ -314,7 +319,7 @@ def render_all_digests(dataset: Dataset) -> tuple[float | None, int, str]:
         size = 0
         now = clock.now()
         for p in dataset.programmes:
-            with services.uow() as uow:
+            with services.new_uow() as uow:
                 programme = uow.programmes.get(p.id)
                 today = now.astimezone(ZoneInfo(programme.timezone)).date()
                 rendered = render_digest(
@@ -338,6 +343,7 @@ def render_all_digest_charts(dataset: Dataset) -> dict | None:
     seconds in all and in drawing, the pictures drawn and their bytes, and how long Slack's rate
     limits (and the sweep's own spacing) need to post them; None if charts are not there."""
     try:
+        from blocks.digest import render_digest
         from bot.digest import window_before
         from bot.services import digests
         from jobs.digests import POST_SPACING_SECONDS
@@ -354,10 +360,10 @@ def render_all_digest_charts(dataset: Dataset) -> dict | None:
         started = time.perf_counter()
         now = clock.now()
         for p in dataset.programmes:
-            with services.uow() as uow:
+            with services.new_uow() as uow:
                 programme = uow.programmes.get(p.id)
                 today = now.astimezone(ZoneInfo(programme.timezone)).date()
-                rendered = digests.render_digest(
+                rendered = render_digest(
                     digests.compose(uow, programme, window_before(now, programme.timezone), today)
                 )
             for picture in rendered.pictures:
@@ -444,13 +450,15 @@ def personal_digest_sweep(dataset: Dataset) -> dict | None:
         counter = _DMsOnly()
         services = replace(services, messenger_for_team=lambda team: counter)
         t0 = time.perf_counter()
-        due = len(personal_digests_due(services.uow, now))
+        due = len(personal_digests_due(services.new_uow(), now))
         finding = time.perf_counter() - t0
         # As the scheduler runs its sweeps, a minute apart (each takes at most MAX_PER_SWEEP),
         # each holding one connection throughout, until no one is left: the time of the ticks
         # alone, not of the checks between them.
         sweep, ticks = 0.0, 0
-        while ticks < 100 and personal_digests_due(services.uow, now + timedelta(minutes=ticks)):
+        while ticks < 100 and personal_digests_due(
+            services.new_uow(), now + timedelta(minutes=ticks)
+        ):
             t0 = time.perf_counter()
             with one_connection(services.engine):
                 job.send_personal_digests(services, now + timedelta(minutes=ticks))

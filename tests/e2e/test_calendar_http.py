@@ -37,7 +37,7 @@ def setup(app, slack):
 def test_subscribe_fetch_and_revalidate(running_app, slack, caplog):
     caplog.set_level(logging.INFO, logger="consult")
     setup(running_app, slack)
-    with running_app.services.uow() as uow:
+    with running_app.services.new_uow() as uow:
         programme = uow.programmes.by_channel("T1", "C1")
         uow.session.add(
             Vote(
@@ -265,7 +265,7 @@ def test_every_event_links_to_slack_and_says_how_to_act_on_it(running_app, slack
     setup(running_app, slack)
     running_app.command('meeting add "HWBB: draft plan" 9/12/2030 --time 14:00 --owner <@UADMIN>')
     running_app.command('action add "Call the LMC" --owner <@UADMIN> --due 8/12/2030')
-    with running_app.services.uow() as uow:
+    with running_app.services.new_uow() as uow:
         programme = uow.programmes.by_channel("T1", "C1")
         uow.session.add(
             Vote(

@@ -154,13 +154,13 @@ def test_meetings_are_listed_with_deadlines(sqlite_app, slack):
         f"Meeting `#{_added_id(reply)}` *HWBB: draft plan*: {format_date(day)}, 14:00\u201316:00, Civic Centre"
         in listing
     )
-    with sqlite_app.services.uow() as uow:
+    with sqlite_app.services.new_uow() as uow:
         m = uow.deadlines.get(_added_id(reply))
         assert (m.kind, m.due_time, m.end_time, m.sequence) == ("meeting", "14:00", "16:00", 0)
     sqlite_app.command(
         f"meeting move {_added_id(reply)} {_iso(day + timedelta(days=1))} --time 15:00 --end 17:00"
     )
-    with sqlite_app.services.uow() as uow:
+    with sqlite_app.services.new_uow() as uow:
         m = uow.deadlines.get(_added_id(reply))
         assert (m.due_time, m.end_time, m.sequence) == ("15:00", "17:00", 1)
 
@@ -203,7 +203,7 @@ def test_reminder_buttons_mark_done_and_snooze(sqlite_app, slack):
     assert done.get("replace_original") in (True, "true") and "marked *Proforma*" in done["text"]
     slack.wait_for("chat.postMessage", posts_before + 1)
     assert slack.sent("chat.postMessage")[-1]["channel"] == "C1"
-    with sqlite_app.services.uow() as uow:
+    with sqlite_app.services.new_uow() as uow:
         assert uow.deadlines.get(deadline_id).state == "done"
     # Done: the snoozed DM never comes.
     assert (

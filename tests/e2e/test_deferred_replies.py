@@ -127,7 +127,7 @@ def test_a_job_checks_out_one_connection_for_its_whole_run(sqlite_app, slack):
         event.remove(engine, "checkout", counted)
     [reply] = slack.sent("response")[-1:]
     assert "Acorn Surgery" in json.dumps(reply)
-    with sqlite_app.services.uow() as uow:
+    with sqlite_app.services.new_uow() as uow:
         assert uow.engagements.latest_positions(1) == {1: "support"}
     assert ("command", "done", 1) in _ledger(sqlite_app)
     assert len(checkouts) == 1

@@ -49,7 +49,7 @@ def test_digest_now_is_shown_only_to_the_asker_and_changes_nothing(running_app, 
     )
     assert len(slack.sent("chat.postMessage")) == posts_before  # nothing posted to the channel
     assert "every Monday at 09:00" in running_app.reply("digest schedule")
-    with running_app.services.uow() as uow:
+    with running_app.services.new_uow() as uow:
         assert not [r for r in uow.deliveries.all_for(1) if r.kind == "digest"]
 
 
@@ -97,7 +97,7 @@ def test_a_429_beyond_the_retries_is_posted_at_the_next_sweep_once(sqlite_app, s
     )  # more than the 5 retries slack_sdk makes
     jobs.run_sweeps(sqlite_app.services, now)
     assert digest_posts(slack) == []
-    with sqlite_app.services.uow() as uow:
+    with sqlite_app.services.new_uow() as uow:
         [row] = [r for r in uow.deliveries.all_for(1) if r.kind == "digest"]
         assert row.state == "failed" and "ratelimited" in row.error
     jobs.run_sweeps(sqlite_app.services, now + timedelta(minutes=1))

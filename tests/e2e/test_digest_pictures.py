@@ -43,7 +43,7 @@ def images(post) -> list[dict]:
 
 
 def picture_rows(app):
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         return {
             r.key.rsplit(":", 1)[-1]: r for r in uow.deliveries.all_for(1) if ":picture:" in r.key
         }

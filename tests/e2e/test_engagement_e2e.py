@@ -20,7 +20,7 @@ def _setup(app):
 
 
 def _engagements(app):
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         return list(uow.session.query(Engagement).order_by(Engagement.id))
 
 
@@ -103,7 +103,7 @@ def test_command_logs_one_engagement_for_each_stakeholder_and_bad_input_changes_
     assert "Logged engagement #2" in running_app.reply(
         'engage meeting "North meeting" --group "north locality"'
     )
-    with running_app.services.uow() as uow:
+    with running_app.services.new_uow() as uow:
         assert len(uow.engagements.stakeholders_of(2)) == 2
     text = running_app.reply("engagement withdraw 1", user="USOMEONE")
     assert "Only <@UADMIN>" in text
@@ -182,7 +182,7 @@ def test_form_opens_suggests_rejects_field_errors_and_logs(sqlite_app, slack):
     )
     confirmation = slack.wait_for("chat.postEphemeral")[-1]
     assert confirmation["user"] == USER and "Logged engagement #1" in confirmation["text"]
-    with sqlite_app.services.uow() as uow:
+    with sqlite_app.services.new_uow() as uow:
         [action] = uow.actions.for_engagement(e.id)
         assert action.owner_id == "UJANE" and action.title == "Send notes"
 
@@ -221,7 +221,7 @@ def test_message_shortcut_prefills_and_keeps_the_permalink(sqlite_app, slack):
     assert summary["element"]["initial_value"] == "LMC say yes, with safeguards"
     meta = json.loads(view["private_metadata"])
     assert meta["s"] == "shortcut" and "1420000000000200" in meta["l"]
-    with sqlite_app.services.uow() as uow:
+    with sqlite_app.services.new_uow() as uow:
         lmc = uow.stakeholders.by_code(1, "LMC01")
     _submit(
         sqlite_app,

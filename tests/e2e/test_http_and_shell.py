@@ -129,8 +129,8 @@ def test_shell_names_people_from_the_directory(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'c.db'}"
     services = bootstrap(Settings(database_url=url))
-    remember_people(services.uow, LOCAL_TEAM, [Person("jane", "jane", "Jane Patel")])
-    remember_people(services.uow, LOCAL_TEAM, [Person("sam", "sam", "Sam Old", deleted=True)])
+    remember_people(services.new_uow(), LOCAL_TEAM, [Person("jane", "jane", "Jane Patel")])
+    remember_people(services.new_uow(), LOCAL_TEAM, [Person("sam", "sam", "Sam Old", deleted=True)])
     services.engine.dispose()
     out = _run_app(
         ["shell", "--no-scheduler", "--user", "jane", "--channel", "north"],

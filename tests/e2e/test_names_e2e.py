@@ -15,7 +15,7 @@ def _setup(app):
 
 def _logged(app) -> list[set[str]]:
     """Each engagement's stakeholders, by code."""
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         return [
             {
                 code

@@ -187,7 +187,7 @@ def test_a_job_for_a_workspace_without_installation_fails_clearly(multi_app):
 def test_a_workspace_that_never_installed_gets_nothing_done(multi_app, stub):
     install(multi_app, "T1")
     multi_app.command('setup "Sneaky"', team="T3", wait=False)
-    with multi_app.services.uow() as uow:
+    with multi_app.services.new_uow() as uow:
         assert uow.programmes.for_team("T3") == []
     assert stub.sent("chat.postMessage") == []
 

@@ -26,7 +26,7 @@ def slack_user(user_id: str, real: str, display: str = "", deleted: bool = False
 
 
 def _name(app, user_id: str, team: str = "T1") -> str:
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         return names_for(uow, team, [user_id])(user_id)
 
 

@@ -76,7 +76,7 @@ def test_daily_digest_once_per_working_day_across_a_restart(sqlite_url, slack):
         assert "Send the draft plan" in body and "Far away" not in body  # two weeks only
         assert "Your daily digest" in dm["text"]
         assert dms(slack, "UJANE") == []  # nothing for her: nothing sent, but settled
-        with app.services.uow() as uow:
+        with app.services.new_uow() as uow:
             jane = uow.deliveries.get(f"personal-digest:T1:UJANE:{day.isoformat()}")
             assert (jane.state, jane.message_ts) == ("sent", None)
     finally:
@@ -132,7 +132,7 @@ def test_a_crash_between_the_dm_and_its_record_is_settled_from_the_dm(sqlite_app
     day = next_day(is_working_day)
     key = f"personal-digest:T1:UADMIN:{day.isoformat()}"
     # A process claimed the key and sent the DM, then was killed (kill -9) before recording it.
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         uow.deliveries.claim(
             key,
             programme_id=None,
@@ -148,7 +148,7 @@ def test_a_crash_between_the_dm_and_its_record_is_settled_from_the_dm(sqlite_app
         with freeze_time(moment):
             sweep(app, moment)
     assert dms(slack, "UADMIN") == []
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         row = uow.deliveries.get(key)
         assert (row.state, row.message_ts) == ("sent", "1700000000.000100")
 
@@ -177,10 +177,10 @@ def test_votes_to_cast_and_issues_owned(sqlite_app, slack):
     app.command("digest me", user="UGP1")
     assert "Support the plan?" not in json.dumps(slack.sent("response")[-1]["blocks"])
     # Forgetting a person stops their digest: nobody is left to send it to.
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         assert uow.personal_digests.setting("T1", "UGP1") is not None
     app.command("person forget <@UGP1>")
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         assert uow.personal_digests.setting("T1", "UGP1") is None
 
 
@@ -249,7 +249,7 @@ def test_no_digest_for_a_deactivated_account(sqlite_app, slack):
     setup(app)
     app.command('action add "Jane\'s call" --owner <@UJANE> --due tomorrow')
     app.command("digest me daily", user="UJANE")
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         uow.people.save(
             "T1", Person("UJANE", "jane", "Jane Doe", deleted=True), datetime.now(LONDON)
         )
@@ -257,5 +257,5 @@ def test_no_digest_for_a_deactivated_account(sqlite_app, slack):
     day = next_day(is_working_day)
     sweep(app, at(day))
     assert dms(slack, "UJANE") == []
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         assert uow.deliveries.get(f"personal-digest:T1:UJANE:{day.isoformat()}") is None

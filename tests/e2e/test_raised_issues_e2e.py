@@ -7,7 +7,7 @@ from .test_engagement_e2e import USER, _setup, _submit, _values, _view
 
 
 def _issues(app):
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         return {i.name: i for i in uow.session.query(RaisedIssue).order_by(RaisedIssue.id)}
 
 
@@ -34,7 +34,7 @@ def test_issue_commands_tag_list_respond_and_refuse_bad_input(running_app, slack
         ("coverage --issue 9", "no issue #9"),
     ]:
         assert says in running_app.reply(bad), bad
-    with running_app.services.uow() as uow:
+    with running_app.services.new_uow() as uow:
         assert uow.session.query(Engagement).count() == 2
         assert uow.session.query(RaisedIssue).count() == 2
     assert _issues(running_app)["List-size funding"].state == "open"

@@ -52,10 +52,12 @@ def shell(url: str, *commands: str) -> str:
 
 def views(services, token: str) -> dict:
     """What Consult shows, in the words people read (replies) and the feed's bytes and ETag."""
-    report = show_coverage(ADMIN, LOCAL_CHANNEL, services.uow())
-    tally = tally_vote(ADMIN, LOCAL_CHANNEL, services.uow())
-    _, upcoming, earlier = list_deadlines(ADMIN, LOCAL_CHANNEL, services.uow(), include_all=True)
-    feed = cal.fetch_feed(services.uow(), token)
+    report = show_coverage(ADMIN, LOCAL_CHANNEL, services.new_uow())
+    tally = tally_vote(ADMIN, LOCAL_CHANNEL, services.new_uow())
+    _, upcoming, earlier = list_deadlines(
+        ADMIN, LOCAL_CHANNEL, services.new_uow(), include_all=True
+    )
+    feed = cal.fetch_feed(services.new_uow(), token)
     return {
         "coverage": coverage_text(report, names_per_type=10, duties=True),
         "tally": tally_text(tally, show_sizes=False),
@@ -85,9 +87,11 @@ def _reader_never_sees_stale_data(url: str) -> None:
     )
     reader = bootstrap(Settings(database_url=url))
     try:
-        token = cal.issue_feed(ADMIN, LOCAL_CHANNEL, reader.uow(), BASE).web.rsplit("/", 1)[1][:-4]
+        token = cal.issue_feed(ADMIN, LOCAL_CHANNEL, reader.new_uow(), BASE).web.rsplit("/", 1)[1][
+            :-4
+        ]
         first = views(reader, token)
-        cache = read_models.cache_of(reader.uow())
+        cache = read_models.cache_of(reader.new_uow())
         hits = cache.hits
         assert views(reader, token) == first
         assert cache.hits - hits == 4  # served from the cache: all four

@@ -159,7 +159,7 @@ def test_personal_digests_once_each_through_a_kill_9_of_the_leader(pg_url, slack
     procs = []
     try:
         now = clock.now()
-        with services.uow() as uow:
+        with services.new_uow() as uow:
             programme = uow.programmes.create(
                 team_id="T1", channel_id="C1", name="Programme", timezone=tz, created_by="UADMIN"
             )

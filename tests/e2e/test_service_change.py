@@ -9,7 +9,7 @@ SETUP = 'setup "North ICB stroke services" --template service-change --decision 
 
 
 def _rows(app, model):
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         return list(uow.session.query(model).order_by(model.id))
 
 
@@ -108,7 +108,7 @@ def test_no_member_vote_and_the_vote_commands_say_so(sqlite_app, slack):
         reply = app.reply(command)
         assert "runs under the service-change template, which has no member vote" in reply
         assert "not a membership body" in reply
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         from storage.models import Vote
 
         assert uow.session.query(Vote).count() == 0

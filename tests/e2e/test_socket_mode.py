@@ -248,7 +248,7 @@ def test_socket_mode_serves_commands_clicks_forms_shortcut_home_and_survives_ref
     assert "payload" not in socket_slack.wait_ack(good).message
     services = bootstrap(Settings(database_url=env["DATABASE_URL"]), migrate=False)
     try:
-        with services.uow() as uow:
+        with services.new_uow() as uow:
             [logged] = list(uow.session.query(Engagement).filter_by(source="shortcut"))
             assert logged.summary == "LMC supports delegation"
 

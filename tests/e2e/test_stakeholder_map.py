@@ -25,7 +25,7 @@ def setup(app):
 
 
 def ratings(app) -> dict[str, tuple]:
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         return {s.code: (s.influence, s.interest) for s in uow.session.scalars(select(Stakeholder))}
 
 
@@ -39,7 +39,7 @@ def test_rate_records_audits_and_refuses_bad_input(sqlite_app, slack):
     reply = app.reply("stakeholder rate HW1 --influence 4 --interest 2")
     assert "*keep satisfied* (it was influence 2, interest 5: *keep informed*)" in reply
     assert ratings(app)["HW1"] == (4, 2) and ratings(app)["LMC1"] == (5, 4)
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         trail = uow.session.scalars(
             select(AuditEvent)
             .where(AuditEvent.action == "stakeholder.rate")
@@ -154,9 +154,9 @@ def test_pack_and_export_list_who_did_not_respond_and_the_ratings(sqlite_app, sl
     app.command("vote tally set --for 2 --against 1 --abstain 0")
     app.command("vote close --yes")
 
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         programme_id = uow.programmes.by_channel("T1", "C1").id
-    _, html = build_pack_html(app.services.uow, programme_id)
+    _, html = build_pack_html(app.services.new_uow(), programme_id)
     section = html[html.index('<section id="not-heard"') :]
     vote1 = section[section.index("Vote 1: Support the plan?") : section.index("Vote 2:")]
     assert "2 of 3 eligible practices did not vote" in vote1
@@ -183,12 +183,12 @@ def test_the_demo_has_a_map_to_look_at(services):
     from bot.services.demo import load_demo
     from bot.services.stakeholders import stakeholder_map
 
-    load_demo(services.uow, "T1", "C1", "UADMIN")
-    load_demo(services.uow, "T1", "C1", "UADMIN")  # again: nothing changes
-    m = stakeholder_map(Actor("T1", "UADMIN"), "C1", services.uow())
+    load_demo(services.new_uow(), "T1", "C1", "UADMIN")
+    load_demo(services.new_uow(), "T1", "C1", "UADMIN")  # again: nothing changes
+    m = stakeholder_map(Actor("T1", "UADMIN"), "C1", services.new_uow())
     assert all(m.quadrants.values()), {k: len(v) for k, v in m.quadrants.items()}
     assert m.quiet() and m.unrated
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         rated = uow.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "stakeholder.rate")
         ).all()

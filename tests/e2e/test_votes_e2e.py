@@ -21,12 +21,12 @@ def seed_practices(app):
             "C1",
             "practice",
             f"Practice {i:02d}",
-            app.services.uow(),
+            app.services.new_uow(),
             code=f"E85{i:03d}",
             list_size=1000 * i,
         )
-        stakeholders.link_stakeholder(actor, "C1", f"E85{i:03d}", f"UGP{i}", app.services.uow())
-    stakeholders.link_stakeholder(actor, "C1", "E85039", "UGP40", app.services.uow())
+        stakeholders.link_stakeholder(actor, "C1", f"E85{i:03d}", f"UGP{i}", app.services.new_uow())
+    stakeholders.link_stakeholder(actor, "C1", "E85039", "UGP40", app.services.new_uow())
 
 
 def click(app, slack, user, action_id, value, n=[0]):  # noqa: B006 (a counter kept across calls)
@@ -153,7 +153,7 @@ def test_a_whole_vote_of_40_practices(running_app, slack):
     (button,) = [e for b in asked if b["type"] == "actions" for e in b["elements"]]
     assert button["text"]["text"] == "Close vote #1 now"
     assert not [p for p in slack.sent("chat.postMessage") if "has closed" in p.get("text", "")]
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         assert uow.votes.by_id(1).state == "open"
     reply = click(app, slack, "UADMIN", button["action_id"], button["value"])["text"]
     assert "Closed vote #1" in reply
@@ -177,10 +177,10 @@ def test_a_whole_vote_of_40_practices(running_app, slack):
 
     # The ballots export reproduces the result's checksum.
     app.command("export ballots --vote 1", user="UOFFICER")
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         vote = uow.votes.by_id(1)
     assert vote.checksum in result[0]["text"]
-    name, data, comment = svc.ballots_csv(Actor("T1", "UOFFICER"), "C1", app.services.uow(), 1)
+    name, data, comment = svc.ballots_csv(Actor("T1", "UOFFICER"), "C1", app.services.new_uow(), 1)
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == PRACTICES and svc.checksum_of_export(rows) == vote.checksum
     assert "Sent you ballots-vote-1.csv" in slack.sent("response")[-1]["text"]
@@ -200,7 +200,7 @@ def test_vote_commands_explain_bad_input(sqlite_app, slack):
     assert "no open vote" in app.reply("vote tally")
     assert "no votes yet" in app.reply("vote list")
     stakeholders.add_stakeholder(
-        Actor("T1", "UADMIN"), "C1", "practice", "Acorn", app.services.uow(), code="E1"
+        Actor("T1", "UADMIN"), "C1", "practice", "Acorn", app.services.new_uow(), code="E1"
     )
     app.command('vote open "First?" --closes "in 5 days"')
     app.command('vote open "Second?" --closes "in 6 days"')
@@ -212,10 +212,12 @@ def test_vote_commands_explain_bad_input(sqlite_app, slack):
     # Typed instead of clicked (the local shell has no buttons).
     assert "not linked" in app.reply("vote cast for --vote 2", user="UX")
     stakeholders.add_stakeholder(
-        Actor("T1", "UADMIN"), "C1", "practice", "Birch", app.services.uow(), code="E2"
+        Actor("T1", "UADMIN"), "C1", "practice", "Birch", app.services.new_uow(), code="E2"
     )
     for code in ("E1", "E2"):
-        stakeholders.link_stakeholder(Actor("T1", "UADMIN"), "C1", code, "UGP", app.services.uow())
+        stakeholders.link_stakeholder(
+            Actor("T1", "UADMIN"), "C1", code, "UGP", app.services.new_uow()
+        )
     # Birch joined after the vote opened, so UGP speaks for one practice of its electorate.
     assert "Recorded: *Acorn* (E1) votes *For*" in app.reply("vote cast for --vote 2", user="UGP")
     assert "Changed: *Acorn* (E1) now votes *Against*" in app.reply(

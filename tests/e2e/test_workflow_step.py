@@ -45,7 +45,7 @@ def _run_step(app, slack, inputs: dict, team="T1") -> dict:
 
 
 def _engagements(app):
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         return list(uow.session.query(Engagement).order_by(Engagement.id))
 
 
@@ -71,7 +71,7 @@ def test_the_step_logs_an_engagement_as_the_workflow_user(running_app, slack):
     assert e.source == "workflow" and e.logged_by == "UJANE" and e.position == "support"
     assert e.summary == "Locality meeting: *support* for <delegated> & joint"
     assert str(e.occurred_on) == "2015-01-05"
-    with running_app.services.uow() as uow:
+    with running_app.services.new_uow() as uow:
         assert {s.code for s in uow.engagements.stakeholders_of(e.id)} == {"E85001", "LMC01"}
     shown = running_app.reply(f"engagement show {e.id}")
     assert "<@UJANE> from a workflow" in shown

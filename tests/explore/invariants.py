@@ -10,7 +10,7 @@ from bot.digest import COVERAGE_DAYS, window_before
 from bot.services import votes as vote_service
 from bot.services.audit_trail import describe, verify_trail
 from bot.services.coverage import MAX_DAYS, coverage_report, home_for, show_coverage
-from bot.services.digests import compose, render_digest
+from bot.services.digests import compose
 from bot.services.evidence import build_pack_pdf, compute, gather, render_pack
 
 from ..slack_stub import block_kit_problems
@@ -19,7 +19,7 @@ UNKNOWN_POSITION = {"unknown": "no position stated"}
 
 
 def check_programme(world, programme, pdf: bool) -> None:
-    from blocks.digest import digest_messages
+    from blocks.digest import digest_messages, render_digest
     from blocks.home import home_view
 
     from .world import ACTOR, CHANNEL
@@ -29,12 +29,12 @@ def check_programme(world, programme, pdf: bool) -> None:
     today = clock.today_in(programme.timezone)
 
     # The audit trail is intact.
-    trail = verify_trail(services.uow(), pid)
+    trail = verify_trail(services.new_uow(), pid)
     assert trail.verdict.intact, f"audit verify fails: {describe(trail)}"
 
     # `/consult coverage` (a read model kept between requests) is what the records say now.
-    cached = show_coverage(ACTOR, CHANNEL, services.uow())
-    with services.uow() as uow:
+    cached = show_coverage(ACTOR, CHANNEL, services.new_uow())
+    with services.new_uow() as uow:
         programme = uow.programmes.get(pid)
         fresh = coverage_report(uow, programme, COVERAGE_DAYS, today)
         ever = coverage_report(uow, programme, MAX_DAYS, today)
@@ -47,7 +47,7 @@ def check_programme(world, programme, pdf: bool) -> None:
     assert cached == fresh, "`/consult coverage` shows figures older than the records"
 
     # The Home tab and the digest count coverage as `/consult coverage` does.
-    home = home_for(ACTOR, services.uow())
+    home = home_for(ACTOR, services.new_uow())
     mine = [h for h in home.programmes if h.programme.id == pid]
     assert mine, "the programme's admin does not see it on the Home tab"
     assert mine[0].report == fresh, "the Home tab's coverage differs from `/consult coverage`"
@@ -66,7 +66,7 @@ def check_programme(world, programme, pdf: bool) -> None:
         render_pack(pack, clock.now())
         world.packs_rendered.add(seen)
     if pdf and ("pdf", *seen) not in world.packs_rendered:
-        build_pack_pdf(services.uow, pid)
+        build_pack_pdf(services.new_uow(), pid)
         world.packs_rendered.add(("pdf", *seen))
     engaged_ever = sum(t.engaged for t in ever.types)
     assert pack.totals["engaged"] == engaged_ever, (

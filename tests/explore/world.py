@@ -242,7 +242,7 @@ class World:
         self.script += [f"#   {row}" for row in content.splitlines()]
 
     def programme(self):
-        with self.services.uow() as uow:
+        with self.services.new_uow() as uow:
             return uow.programmes.by_channel(ACTOR.team_id, CHANNEL)
 
     def ids(self, sql: str, **params) -> list[int]:

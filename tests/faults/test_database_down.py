@@ -63,7 +63,7 @@ def pg_app(pg_url, slack):
 
 
 def _count(app, model) -> int:
-    with app.services.uow() as uow:
+    with app.services.new_uow() as uow:
         return uow.session.scalar(select(func.count()).select_from(model))
 
 

@@ -26,7 +26,7 @@ def test_earlier_votes_and_member_vote_dates_are_brought_up_to_date(db_url):
         s.run('setup "Hill" --template co-commissioning --year 2014 --model joint')
         for code in ("E1", "E2"):
             s.run(f'stakeholder add practice "Surgery {code}" --code {code}')
-        with services.uow() as uow:
+        with services.new_uow() as uow:
             support = uow.duties.by_key(1, "member-practice-support").id
         s.run(f'vote open "Support?" --closes "in 10 days" --duty {support}')
         s.run("vote record E1 for")

@@ -23,9 +23,9 @@ ADMIN = Actor("T1", "UADMIN")
 
 @pytest.fixture
 def demo(any_services, db_url, monkeypatch):
-    load_demo(any_services.uow, "T1", "C1", "UADMIN")
+    load_demo(any_services.new_uow(), "T1", "C1", "UADMIN")
     monkeypatch.setenv("DATABASE_URL", db_url)
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         programme = uow.programmes.by_name_or_channel("C1")[0]
     return any_services, programme.id
 
@@ -98,9 +98,9 @@ def test_reordered_entries_are_caught(demo, capsys):
 
 def test_a_change_with_its_hash_recomputed_breaks_the_next_link(demo, capsys):
     services, programme_id = demo
-    check = verify_trail(services.uow(), programme_id)
+    check = verify_trail(services.new_uow(), programme_id)
     assert check.verdict.intact
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         entry = next(e for e in uow.audit.chain(programme_id) if e.seq == 6)
         entry.after = '{"forged": true}'
         entry.hash = audit_chain.hash_of(entry)
@@ -126,7 +126,7 @@ def test_removing_the_last_entries_is_caught_by_the_head(demo, capsys):
 
 
 def _pack(services, programme_id):
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         return evidence.compute(evidence.gather(uow, uow.programmes.get(programme_id)))
 
 
@@ -135,11 +135,11 @@ def test_the_evidence_pack_fingerprint_covers_the_chain_head(demo):
     first = _pack(services, programme_id)
     again = _pack(services, programme_id)
     assert first.fingerprint == again.fingerprint
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         head = uow.programmes.get(programme_id).audit_head
     assert first.source["audit_head"] == head
     # Only the trail changes (an entry no figure counts): the fingerprint changes with it.
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         uow.audit.record(
             team_id="T1",
             programme_id=programme_id,
@@ -150,8 +150,8 @@ def test_the_evidence_pack_fingerprint_covers_the_chain_head(demo):
         )
         uow.commit()
     assert _pack(services, programme_id).fingerprint != first.fingerprint
-    _, html = evidence.build_pack_html(services.uow, programme_id)
-    with services.uow() as uow:
+    _, html = evidence.build_pack_html(services.new_uow(), programme_id)
+    with services.new_uow() as uow:
         assert uow.programmes.get(programme_id).audit_head in html
 
 
@@ -163,7 +163,7 @@ def test_two_writers_at_once_never_fork_the_chain(demo, capsys):
         try:
             for i in range(15):
                 engagements.log_engagement(
-                    ADMIN, "C1", ["LMC"], "call", f"Writer {n} call {i}", services.uow()
+                    ADMIN, "C1", ["LMC"], "call", f"Writer {n} call {i}", services.new_uow()
                 )
         except BaseException as e:
             errors.append(e)

@@ -69,7 +69,7 @@ class Writers:
     def _engagements(self):
         def one(n):
             engagements.log_engagement(
-                ADMIN, "C1", ["LMC"], "call", f"Call number {n}", self.services.uow()
+                ADMIN, "C1", ["LMC"], "call", f"Call number {n}", self.services.new_uow()
             )
 
         self._guard(one, self.done[0])
@@ -79,7 +79,7 @@ class Writers:
             code = f"E85{n % 40 + 1:03d}"
             choice = ("for", "against", "abstain")[n % 3]
             votes.record_ballot(
-                ADMIN, "C1", code, choice, self.services.uow(), vote_id=self.vote_id
+                ADMIN, "C1", code, choice, self.services.new_uow(), vote_id=self.vote_id
             )
 
         self._guard(one, self.done[1])
@@ -112,9 +112,9 @@ def writers_wait_for_more(services, seen: dict[str, set[int]]) -> None:
 def test_a_backup_during_writes_restores_everything_committed_before_it(
     any_services, db_url, tmp_path
 ):
-    load_demo(any_services.uow, "T1", "C1", "UADMIN")
+    load_demo(any_services.new_uow(), "T1", "C1", "UADMIN")
     engine = any_services.engine
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         vote_id = uow.votes.open_votes(uow.programmes.by_name_or_channel("C1")[0].id)[0].id
     out = tmp_path / "consult.backup"
     with Writers(any_services, vote_id):
@@ -160,14 +160,14 @@ def test_a_backup_during_writes_restores_everything_committed_before_it(
                 i: summaries[i] for i in restored["engagement"]
             }
         # The restored database is a working Consult.
-        engagements.log_engagement(ADMIN, "C1", ["LMC"], "email", "After restore", target.uow())
+        engagements.log_engagement(ADMIN, "C1", ["LMC"], "email", "After restore", target.new_uow())
         target_engine.dispose()
     finally:
         drop()
 
 
 def test_restore_refuses_a_newer_snapshot_and_a_database_in_use(any_services, db_url, tmp_path):
-    load_demo(any_services.uow, "T1", "C1", "UADMIN")
+    load_demo(any_services.new_uow(), "T1", "C1", "UADMIN")
     engine = any_services.engine
     good = tmp_path / "good.backup"
     snapshot_schema = backup(engine, good).schema
@@ -197,7 +197,7 @@ def test_restore_refuses_a_newer_snapshot_and_a_database_in_use(any_services, db
 
 def test_the_command_line_backs_up_and_restores(sqlite_url, tmp_path, monkeypatch, capsys):
     services = build_services(Settings(database_url=sqlite_url))
-    load_demo(services.uow, "T1", "C1", "UADMIN")
+    load_demo(services.new_uow(), "T1", "C1", "UADMIN")
     services.engine.dispose()
     out = tmp_path / "nightly.backup"
     monkeypatch.setenv("DATABASE_URL", sqlite_url)

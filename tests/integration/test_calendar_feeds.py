@@ -45,7 +45,7 @@ def programme(any_services):
             ADMIN,
             "C1",
             "Hillingdon co-commissioning",
-            any_services.uow(),
+            any_services.new_uow(),
             template="co-commissioning",
             year=2014,
             model="delegated",
@@ -54,7 +54,7 @@ def programme(any_services):
 
 
 def add(services, *rows):
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         for row in rows:
             uow.session.add(row)
         uow.commit()
@@ -80,14 +80,14 @@ def meeting(programme, day, start, end=None, **kw):
 
 
 def fetch(services, token):
-    return cal.fetch_feed(services.uow(), token)
+    return cal.fetch_feed(services.new_uow(), token)
 
 
 def shown_now(services, channel="C1") -> set[str]:
     """The UIDs a programme feed shows before a test adds its own rows (other features add some at setup)."""
     return set(
         parse_three(
-            fetch(services, token_of(cal.issue_feed(ADMIN, channel, services.uow(), BASE))).body
+            fetch(services, token_of(cal.issue_feed(ADMIN, channel, services.new_uow(), BASE))).body
         )
     )
 
@@ -116,8 +116,8 @@ def test_programme_feed_shows_the_template_dates_meetings_and_votes(any_services
             updated_at=datetime(2014, 5, 1, tzinfo=UTC),
         ),
     )
-    remember_people(any_services.uow, "T1", [Person("UJANE", "jane", "Jane Patel")])
-    feed = fetch(any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE)))
+    remember_people(any_services.new_uow(), "T1", [Person("UJANE", "jane", "Jane Patel")])
+    feed = fetch(any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE)))
     events = parse_three(feed.body)
     assert b"X-WR-CALNAME:Hillingdon co-commissioning\r\n" in feed.body
     expected_days = {
@@ -126,7 +126,7 @@ def test_programme_feed_shows_the_template_dates_meetings_and_votes(any_services
         date(2015, 3, 4),
         date(2015, 4, 1),
     }
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         template_ids = [d.id for d in uow.deadlines.list(programme.id) if d.kind == "deadline"]
     days = {events[uid(programme.id, "deadline", i)]["start"] for i in template_ids}
     assert days == expected_days
@@ -167,7 +167,9 @@ def test_meetings_either_side_of_the_london_clock_change(any_services, programme
         meeting(programme, date(2015, 3, 30), "09:00", "10:30"),
     )
     events = parse_three(
-        fetch(any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))).body
+        fetch(
+            any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE))
+        ).body
     )
     b, a = events[uid(programme.id, "meeting", before)], events[uid(programme.id, "meeting", after)]
     assert (b["start"], b["end"]) == (
@@ -198,7 +200,9 @@ def test_alarm_matches_the_first_reminder_moved_off_the_weekend(any_services, pr
         meeting(programme, date(2015, 3, 31), "15:00", remind_days="1,0"),
     )
     events = parse_three(
-        fetch(any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))).body
+        fetch(
+            any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE))
+        ).body
     )
     assert events[uid(programme.id, "deadline", d_id)]["alarm"] == -timedelta(days=13) + timedelta(
         hours=9
@@ -211,10 +215,10 @@ def test_cancelled_and_deleted_items_leave_done_ones_stay_marked(any_services, p
         any_services,
         *[meeting(programme, date(2015, 1, 5 + n), "10:00", title=f"M{n}") for n in range(3)],
     )
-    token = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
+    token = token_of(cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE))
     first = fetch(any_services, token)
     assert all(uid(programme.id, "meeting", i) in parse_three(first.body) for i in ids)
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         rows = {d.id: d for d in uow.session.scalars(select(Deadline).where(Deadline.id.in_(ids)))}
         rows[ids[0]].state = "cancelled"
         rows[ids[1]].state = "done"
@@ -234,11 +238,11 @@ def test_same_content_same_bytes_across_fetches_and_a_restart(db_url):
     services = build_services(Settings(database_url=db_url))
     try:
         p, _ = setup_programme(
-            ADMIN, "C1", "P", services.uow(), template="co-commissioning", year=2014
+            ADMIN, "C1", "P", services.new_uow(), template="co-commissioning", year=2014
         )
-        token = token_of(cal.issue_feed(ADMIN, "C1", services.uow(), BASE))
+        token = token_of(cal.issue_feed(ADMIN, "C1", services.new_uow(), BASE))
         one, two = fetch(services, token), fetch(services, token)
-        with services.uow() as uow:  # counted in memory, not yet written
+        with services.new_uow() as uow:  # counted in memory, not yet written
             assert uow.session.scalar(select(CalendarFeed)).fetch_count == 0
         feed_fetches.flush_all()  # as the process does at exit
     finally:
@@ -248,7 +252,7 @@ def test_same_content_same_bytes_across_fetches_and_a_restart(db_url):
     )  # a new app instance on the same database
     try:
         three = fetch(restarted, token)
-        with restarted.uow() as uow:
+        with restarted.new_uow() as uow:
             uow.feeds.flush_fetches()  # as the background flush does within seconds
             row = uow.session.scalar(select(CalendarFeed))
             assert row.fetch_count == 3 and row.last_fetched_at is not None
@@ -263,14 +267,14 @@ def test_same_content_same_bytes_across_fetches_and_a_restart(db_url):
 
 def test_a_change_raises_sequence_and_moves_etag_and_last_modified(any_services, programme):
     (m_id,) = add(any_services, meeting(programme, date(2015, 1, 5), "10:00"))
-    token = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
+    token = token_of(cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE))
     before = fetch(any_services, token)
     same = fetch(any_services, token)
     assert (same.etag, same.last_modified) == (before.etag, before.last_modified)
     from bot.services.deadlines import move_deadline
 
     with freeze_time("2014-12-01 12:00:00"):
-        move_deadline(ADMIN, "C1", m_id, date(2015, 1, 6), any_services.uow())
+        move_deadline(ADMIN, "C1", m_id, date(2015, 1, 6), any_services.new_uow())
         after = fetch(any_services, token)
     assert after.etag != before.etag and after.last_modified > before.last_modified
     old, new = (
@@ -287,10 +291,10 @@ def test_a_deletion_moves_last_modified_though_no_item_is_newer(any_services, pr
         any_services,
         meeting(programme, date(2015, 1, 5), "10:00", at=datetime(2014, 5, 3, tzinfo=UTC)),
     )
-    token = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
+    token = token_of(cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE))
     with freeze_time("2014-06-01 12:00:00"):
         before = fetch(any_services, token)
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         uow.session.delete(uow.session.get(Deadline, m_id))
         uow.commit()
     with freeze_time("2014-06-01 12:00:00"):
@@ -354,7 +358,7 @@ def test_personal_feed_holds_only_what_the_asker_owns(any_services, programme):
             opened_by="UADMIN",
         ),
     )
-    issued = cal.issue_feed(JANE, "C1", any_services.uow(), BASE, personal=True)
+    issued = cal.issue_feed(JANE, "C1", any_services.new_uow(), BASE, personal=True)
     feed = fetch(any_services, token_of(issued))
     assert feed.kind == cal.PERSONAL
     events = parse_three(feed.body)
@@ -373,11 +377,18 @@ def test_personal_feed_holds_only_what_the_asker_owns(any_services, programme):
 def test_a_feed_shows_one_programme_only(any_services, programme):
     baseline = shown_now(any_services)
     other, _ = setup_programme(
-        ADMIN, "C2", "Other programme", any_services.uow(), template="co-commissioning", year=2014
+        ADMIN,
+        "C2",
+        "Other programme",
+        any_services.new_uow(),
+        template="co-commissioning",
+        year=2014,
     )
     add(any_services, meeting(other, date(2015, 1, 5), "10:00", title="Other's meeting"))
     events = parse_three(
-        fetch(any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))).body
+        fetch(
+            any_services, token_of(cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE))
+        ).body
     )
     assert set(events) == baseline
     assert all(f"-p{programme.id}-" in u for u in events)
@@ -386,10 +397,10 @@ def test_a_feed_shows_one_programme_only(any_services, programme):
 
 
 def test_tokens_are_random_long_and_stored_only_as_a_hash(any_services, programme):
-    tokens = [token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE)) for _ in range(3)]
+    tokens = [token_of(cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE)) for _ in range(3)]
     assert len(set(tokens)) == 3
     assert all(cal.well_formed(t) and len(t) == 43 for t in tokens)  # 32 bytes = 256 bits
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         rows = list(uow.session.scalars(select(CalendarFeed)))
         audit = " ".join(f"{a.before} {a.after}" for a in uow.session.scalars(select(AuditEvent)))
     assert {r.token_hash for r in rows} == {hashlib.sha256(t.encode()).hexdigest() for t in tokens}
@@ -414,29 +425,29 @@ def test_tokens_are_random_long_and_stored_only_as_a_hash(any_services, programm
     ],
 )
 def test_malformed_tokens_find_nothing(any_services, programme, bad):
-    cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE)
+    cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE)
     assert fetch(any_services, bad) is None
 
 
 def test_unknown_well_formed_token_finds_nothing(any_services, programme):
-    real = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
+    real = token_of(cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE))
     forged = ("B" if real[0] != "B" else "C") + real[1:]
     assert fetch(any_services, forged) is None and fetch(any_services, real) is not None
 
 
 def test_rotation_kills_every_earlier_programme_address_at_once(any_services, programme):
-    mine = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
-    janes = token_of(cal.issue_feed(JANE, "C1", any_services.uow(), BASE))
-    personal = token_of(cal.issue_feed(JANE, "C1", any_services.uow(), BASE, personal=True))
+    mine = token_of(cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE))
+    janes = token_of(cal.issue_feed(JANE, "C1", any_services.new_uow(), BASE))
+    personal = token_of(cal.issue_feed(JANE, "C1", any_services.new_uow(), BASE, personal=True))
     assert fetch(any_services, mine) and fetch(any_services, janes)
-    rotated = cal.rotate_feed(ADMIN, "C1", any_services.uow(), BASE)
+    rotated = cal.rotate_feed(ADMIN, "C1", any_services.new_uow(), BASE)
     assert fetch(any_services, mine) is None and fetch(any_services, janes) is None
     assert fetch(any_services, token_of(rotated)) is not None
     assert (
         fetch(any_services, personal) is not None
     )  # personal addresses are their owners' to rotate
     assert len(rotated.turned_off) == 2
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         actions = [
             a.action
             for a in uow.session.scalars(
@@ -447,37 +458,37 @@ def test_rotation_kills_every_earlier_programme_address_at_once(any_services, pr
 
 
 def test_only_admins_rotate_the_programme_address_and_nothing_changes(any_services, programme):
-    token = token_of(cal.issue_feed(JANE, "C1", any_services.uow(), BASE))
+    token = token_of(cal.issue_feed(JANE, "C1", any_services.new_uow(), BASE))
     with pytest.raises(Forbidden) as refused:
-        cal.rotate_feed(JANE, "C1", any_services.uow(), BASE)
+        cal.rotate_feed(JANE, "C1", any_services.new_uow(), BASE)
     assert "<@UADMIN>" in refused.value.message
     assert fetch(any_services, token) is not None
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         assert len(uow.feeds.live(programme.id)) == 1
 
 
 def test_personal_rotation_kills_only_the_askers_personal_addresses(any_services, programme):
-    jane1 = token_of(cal.issue_feed(JANE, "C1", any_services.uow(), BASE, personal=True))
+    jane1 = token_of(cal.issue_feed(JANE, "C1", any_services.new_uow(), BASE, personal=True))
     bob = token_of(
-        cal.issue_feed(Actor("T1", "UBOB"), "C1", any_services.uow(), BASE, personal=True)
+        cal.issue_feed(Actor("T1", "UBOB"), "C1", any_services.new_uow(), BASE, personal=True)
     )
-    jane2 = cal.rotate_feed(JANE, "C1", any_services.uow(), BASE, personal=True)
+    jane2 = cal.rotate_feed(JANE, "C1", any_services.new_uow(), BASE, personal=True)
     assert fetch(any_services, jane1) is None
     assert fetch(any_services, bob) is not None and fetch(any_services, token_of(jane2)) is not None
 
 
 def test_asking_again_keeps_earlier_addresses_up_to_the_limit(any_services, programme):
-    first = token_of(cal.issue_feed(JANE, "C1", any_services.uow(), BASE))
-    second = token_of(cal.issue_feed(JANE, "C1", any_services.uow(), BASE))
+    first = token_of(cal.issue_feed(JANE, "C1", any_services.new_uow(), BASE))
+    second = token_of(cal.issue_feed(JANE, "C1", any_services.new_uow(), BASE))
     fetch(any_services, first)  # the first is in use; the second never was
     for _ in range(cal.MAX_LIVE_PER_PERSON - 2):
-        cal.issue_feed(JANE, "C1", any_services.uow(), BASE)
+        cal.issue_feed(JANE, "C1", any_services.new_uow(), BASE)
     assert fetch(any_services, second) is not None  # 10 live: all still work
     with freeze_time(datetime.now(UTC) + timedelta(minutes=5)):
         fetch(any_services, second)
-        latest = cal.issue_feed(JANE, "C1", any_services.uow(), BASE)
+        latest = cal.issue_feed(JANE, "C1", any_services.new_uow(), BASE)
     assert len(latest.turned_off) == 1
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         assert len(uow.feeds.live(programme.id, cal.PROGRAMME, "UJANE")) == cal.MAX_LIVE_PER_PERSON
     # The least recently used one (never fetched) went; the two in use stayed.
     assert fetch(any_services, first) is not None and fetch(any_services, second) is not None
@@ -485,21 +496,21 @@ def test_asking_again_keeps_earlier_addresses_up_to_the_limit(any_services, prog
 
 def test_no_programme_no_address(any_services):
     with pytest.raises(NoProgramme):
-        cal.issue_feed(ADMIN, "CNONE", any_services.uow(), BASE)
+        cal.issue_feed(ADMIN, "CNONE", any_services.new_uow(), BASE)
 
 
 def test_status_lists_live_addresses_with_their_fetches(any_services, programme):
-    token = token_of(cal.issue_feed(JANE, "C1", any_services.uow(), BASE))
-    cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE, personal=True)
+    token = token_of(cal.issue_feed(JANE, "C1", any_services.new_uow(), BASE))
+    cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE, personal=True)
     fetch(any_services, token)
     fetch(any_services, token)
-    _, rows = cal.feed_status(ADMIN, "C1", any_services.uow())
+    _, rows = cal.feed_status(ADMIN, "C1", any_services.new_uow())
     by_user = {(r.user_id, r.kind): r for r in rows}
     assert by_user[("UJANE", "programme")].fetch_count == 2
     assert by_user[("UJANE", "programme")].last_fetched_at is not None
     assert by_user[("UADMIN", "personal")].fetch_count == 0
     with pytest.raises(Forbidden):
-        cal.feed_status(JANE, "C1", any_services.uow())
+        cal.feed_status(JANE, "C1", any_services.new_uow())
 
 
 def test_vote_sequence_follows_its_audited_changes(any_services, programme):
@@ -513,10 +524,10 @@ def test_vote_sequence_follows_its_audited_changes(any_services, programme):
             opened_at=datetime(2015, 2, 1, tzinfo=UTC),
         ),
     )
-    token = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
+    token = token_of(cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE))
     open_ = parse_three(fetch(any_services, token).body)[uid(programme.id, "vote", v_id)]
     closed_at = datetime(2015, 3, 4, 17, 0, 30, tzinfo=UTC)
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         v = uow.session.get(Vote, v_id)
         v.state, v.closed_at, v.closed_by = "closed", closed_at, "UADMIN"
         uow.audit.record(
@@ -564,7 +575,7 @@ def test_a_programme_with_500_items(any_services, programme):
             )
     baseline = shown_now(any_services)
     ids = add(any_services, *rows)
-    token = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
+    token = token_of(cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE))
     started = wallclock.perf_counter()
     feed = fetch(any_services, token)
     took = wallclock.perf_counter() - started
@@ -611,30 +622,30 @@ def test_owners_are_named_deactivated_marked_unknown_noted_and_a_rename_moves_th
         DeadlineOwner(deadline_id=d_id, user_id="UNOBODY"),
     )
     remember_people(
-        any_services.uow,
+        any_services.new_uow(),
         "T1",
         [Person("UJANE", "jane", "Jane Patel"), Person("UGONE", "", "Sam Old", deleted=True)],
     )
     # Another workspace's directory is not this one's.
-    remember_people(any_services.uow, "T2", [Person("UNOBODY", "nobody", "Someone Else")])
-    token = token_of(cal.issue_feed(ADMIN, "C1", any_services.uow(), BASE))
+    remember_people(any_services.new_uow(), "T2", [Person("UNOBODY", "nobody", "Someone Else")])
+    token = token_of(cal.issue_feed(ADMIN, "C1", any_services.new_uow(), BASE))
     first = fetch(any_services, token)
     assert _owners_line(first, "Locality board") == (
         "Owners: Jane Patel, UNOBODY (not yet looked up)"
     )
     assert _owners_line(first, "Statement") == "Owner: Sam Old (deactivated)"
     # Nothing changed: the cheap path answers with the same ETag, without reading the items.
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         mark = uow.feeds.by_token_hash(cal.hash_token(token)).content_mark
     again = fetch(any_services, token)
     assert again.etag == first.etag
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         assert uow.feeds.by_token_hash(cal.hash_token(token)).content_mark == mark
     # Slack says the same again: still nothing changed.
-    remember_people(any_services.uow, "T1", [Person("UJANE", "jane", "Jane Patel")])
+    remember_people(any_services.new_uow(), "T1", [Person("UJANE", "jane", "Jane Patel")])
     assert fetch(any_services, token).etag == first.etag
     with freeze_time("2030-01-01 12:00:00"):
-        remember_people(any_services.uow, "T1", [Person("UJANE", "jane", "Jane Smith")])
+        remember_people(any_services.new_uow(), "T1", [Person("UJANE", "jane", "Jane Smith")])
     renamed = fetch(any_services, token)
     assert renamed.etag != first.etag
     assert _owners_line(renamed, "Locality board").startswith("Owners: Jane Smith, ")
@@ -647,22 +658,22 @@ def test_fetches_are_counted_in_memory_and_written_in_batches_that_add_up(db_url
     two = build_services(Settings(database_url=db_url))
     try:
         with freeze_time("2014-05-01 10:00:00"):
-            setup_programme(ADMIN, "C1", "P", one.uow())
-        token = token_of(cal.issue_feed(JANE, "C1", one.uow(), BASE))
+            setup_programme(ADMIN, "C1", "P", one.new_uow())
+        token = token_of(cal.issue_feed(JANE, "C1", one.new_uow(), BASE))
         for _ in range(3):
             fetch(one, token)
         for _ in range(2):
             fetch(two, token)
 
         def written():
-            with one.uow() as uow:
+            with one.new_uow() as uow:
                 row = uow.session.scalar(select(CalendarFeed))
                 return row.fetch_count, row.last_fetched_at
 
         assert written() == (0, None)  # nothing written by the fetches themselves
-        _, rows = cal.feed_status(ADMIN, "C1", one.uow())  # writes this instance's first
+        _, rows = cal.feed_status(ADMIN, "C1", one.new_uow())  # writes this instance's first
         assert rows[0].fetch_count == 3 and rows[0].last_fetched_at is not None
-        two.uow.fetches.flush()
+        two.new_uow.fetches.flush()
         assert written()[0] == 5
         fetch(two, token)  # and the background flush writes it within seconds, unprompted
         give_up = wallclock.monotonic() + 30
@@ -695,8 +706,8 @@ def test_a_kept_feed_is_data_and_holds_no_unit_of_work(db_url):
     two = build_services(Settings(database_url=db_url))
     try:
         with freeze_time("2014-05-01 10:00:00"):
-            setup_programme(ADMIN, "C1", "P", one.uow())
-            token = token_of(cal.issue_feed(ADMIN, "C1", one.uow(), BASE))
+            setup_programme(ADMIN, "C1", "P", one.new_uow())
+            token = token_of(cal.issue_feed(ADMIN, "C1", one.new_uow(), BASE))
             built = fetch(one, token)
             known = fetch(two, token)  # the mark another process stored: nothing read yet
             assert known.calendar is None and known.etag == built.etag

@@ -27,9 +27,9 @@ TYPES = (
 
 def build(services, rng):
     programme, _ = programmes.setup_programme(
-        Actor("T1", "UADMIN"), "C1", "Big CCG", services.uow()
+        Actor("T1", "UADMIN"), "C1", "Big CCG", services.new_uow()
     )
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         s = uow.session
         rows = [
             {
@@ -121,7 +121,7 @@ def test_coverage_and_home_on_600_stakeholders_and_5000_engagements(any_services
     rng = random.Random(600)
     programme, types, engagements, links = build(any_services, rng)
     last, positions, engaged = expected(types, engagements, links, 30)
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         assert uow.engagements.last_engaged(programme.id) == last
         assert uow.engagements.latest_positions(programme.id) == positions
         report = coverage_report(uow, programme, 30, TODAY)
@@ -134,7 +134,7 @@ def test_coverage_and_home_on_600_stakeholders_and_5000_engagements(any_services
     assert sum(s.count for s in report.positions) == 540
     assert abs(sum(s.share for s in report.positions) - 1) < 1e-9
 
-    with_home = home_view(home_for(Actor("T1", "UADMIN"), any_services.uow()))
+    with_home = home_view(home_for(Actor("T1", "UADMIN"), any_services.new_uow()))
     assert len(with_home["blocks"]) < 100
     assert all(len((b.get("text") or {}).get("text", "")) <= 3000 for b in with_home["blocks"])
     assert "Big CCG" in json.dumps(with_home)

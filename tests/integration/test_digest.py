@@ -11,6 +11,7 @@ from freezegun import freeze_time
 
 import jobs
 import jobs.digests
+from blocks.digest import render_content
 from blocks.kit import MAX_BLOCKS, MAX_HEADER, MAX_MESSAGE_CHARS, MAX_SECTION
 from bot import clock
 from bot.context import Actor
@@ -85,7 +86,7 @@ def sweep_at(db_url, when: str, slack: SlackChannels) -> None:
 
 def make_programme(svc, channel="C1", name="Hillingdon CCG", when="2015-03-16 12:00"):
     with freeze_time(when):
-        programme, _ = programmes.setup_programme(ADMIN, channel, name, svc.uow())
+        programme, _ = programmes.setup_programme(ADMIN, channel, name, svc.new_uow())
     return programme
 
 
@@ -118,7 +119,7 @@ def test_posted_once_a_week_through_the_sweep_with_restarts_and_a_clock_change(d
     ]
     assert all(p["channel"] == "C1" for p in slack.digests())
     svc = build_services(Settings(database_url=db_url))
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         rows = [r for r in uow.deliveries.all_for(programme.id, "digest") if r.key.count(":") == 2]
         assert [(r.state, r.late) for r in rows] == [("sent", False), ("sent", False)]
     svc.engine.dispose()
@@ -151,7 +152,7 @@ def test_the_window_is_exact_across_the_clock_change(db_url):
     make_programme(svc)
     for code in ("E1", "E2", "E3", "E4"):
         stakeholders.add_stakeholder(
-            ADMIN, "C1", "practice", f"Practice {code}", svc.uow(), code=code
+            ADMIN, "C1", "practice", f"Practice {code}", svc.new_uow(), code=code
         )
     logged = {
         "E1": "2015-03-23 08:59:59",  # 08:59:59 GMT Monday 23 March: the week before
@@ -161,7 +162,7 @@ def test_the_window_is_exact_across_the_clock_change(db_url):
     }
     for code, when in logged.items():
         with freeze_time(when):
-            engagements.log_engagement(ADMIN, "C1", [code], "call", f"Rang {code}", svc.uow())
+            engagements.log_engagement(ADMIN, "C1", [code], "call", f"Rang {code}", svc.new_uow())
     svc.engine.dispose()
     slack = SlackChannels()
     for monday in ("2015-03-23 09:00:30", "2015-03-30 08:00:30", "2015-04-06 08:00:30"):
@@ -180,7 +181,7 @@ def _big_programme(svc, n=600):
     """600 stakeholders, each given a position this week, and 300 overdue follow-up actions."""
     programme = make_programme(svc, when="2015-01-01 12:00")
     with freeze_time("2015-03-04 12:00"):
-        with svc.uow() as uow:
+        with svc.new_uow() as uow:
             made = [
                 uow.stakeholders.create(
                     programme_id=programme.id,
@@ -279,13 +280,13 @@ def test_a_thread_interrupted_by_slack_is_finished_by_the_next_sweep_without_rep
 def test_schedule_change_is_audited_and_a_week_still_gets_one_digest(any_services):
     programme = make_programme(any_services)
     with pytest.raises(Forbidden, match="Only the programme's admins"):
-        digests.schedule_digest(OTHER, "C1", 2, "10:00", any_services.uow())
+        digests.schedule_digest(OTHER, "C1", 2, "10:00", any_services.new_uow())
     slack = SlackChannels()
     any_services = replace(any_services, messenger_for_team=lambda team: slack)
     with freeze_time("2015-03-16 09:00:30"):  # Monday
         jobs.run_sweeps(any_services, clock.now())
     with freeze_time("2015-03-16 12:00"):
-        settings = digests.schedule_digest(ADMIN, "C1", 2, "10:00", any_services.uow())
+        settings = digests.schedule_digest(ADMIN, "C1", 2, "10:00", any_services.new_uow())
     assert settings.next_at.strftime("%a %d %b %H:%M") == "Wed 25 Mar 10:00"
     with freeze_time("2015-03-18 10:00:30"):  # Wednesday of the same week: already had its digest
         jobs.run_sweeps(any_services, clock.now())
@@ -296,13 +297,13 @@ def test_schedule_change_is_audited_and_a_week_still_gets_one_digest(any_service
         jobs.run_sweeps(any_services, clock.now())
     assert len(slack.digests()) == 2
     with freeze_time("2015-03-26 12:00"):
-        digests.stop_digest(ADMIN, "C1", any_services.uow())
+        digests.stop_digest(ADMIN, "C1", any_services.new_uow())
         with pytest.raises(Conflict, match="already off"):
-            digests.stop_digest(ADMIN, "C1", any_services.uow())
+            digests.stop_digest(ADMIN, "C1", any_services.new_uow())
     with freeze_time("2015-04-01 10:00:30"):
         jobs.run_sweeps(any_services, clock.now())
     assert len(slack.digests()) == 2
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         actions = [
             e.action for e in uow.session.query(AuditEvent).filter_by(programme_id=programme.id)
         ]
@@ -312,13 +313,16 @@ def test_schedule_change_is_audited_and_a_week_still_gets_one_digest(any_service
 def test_digest_now_changes_nothing(any_services):
     make_programme(any_services)
     stakeholders.add_stakeholder(
-        ADMIN, "C1", "lmc", "Londonwide LMCs", any_services.uow(), code="LMC1"
+        ADMIN, "C1", "lmc", "Londonwide LMCs", any_services.new_uow(), code="LMC1"
     )
     with freeze_time("2015-03-18 12:00"):
-        shown = digests.show_digest(OTHER, "C1", any_services.uow())
+        shown = [
+            render_content(s.content)
+            for s in digests.show_digest(OTHER, "C1", any_services.new_uow())
+        ]
     assert len(shown) == 1 and shown[0].title == "Weekly digest: Hillingdon CCG"
     assert "1 of 1 not engaged" in shown[0].sections[1].text
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         assert uow.session.query(Delivery).count() == 0
         assert uow.programmes.by_channel("T1", "C1").digest_weekday == 0
 
@@ -336,13 +340,18 @@ def test_a_channel_following_several_programmes_gets_one_rollup(any_services):
         for i, p in enumerate(made):
             for n in range(4):
                 stakeholders.add_stakeholder(
-                    ADMIN, p.channel_id, "practice", f"P{i}{n}", any_services.uow(), code=f"E{i}{n}"
+                    ADMIN,
+                    p.channel_id,
+                    "practice",
+                    f"P{i}{n}",
+                    any_services.new_uow(),
+                    code=f"E{i}{n}",
                 )
             for n in range(i + 1):  # Brent 1 of 4 engaged, Harrow 2, Ealing 3
                 engagements.log_engagement(
-                    ADMIN, p.channel_id, [f"E{i}{n}"], "call", "rang", any_services.uow()
+                    ADMIN, p.channel_id, [f"E{i}{n}"], "call", "rang", any_services.new_uow()
                 )
-        with any_services.uow() as uow:
+        with any_services.new_uow() as uow:
             uow.deadlines.create(
                 programme_id=made[0].id,
                 title="Expression of interest",
@@ -359,17 +368,22 @@ def test_a_channel_following_several_programmes_gets_one_rollup(any_services):
         from bot.services import votes as vote_service
 
         vote_service.open_vote(
-            ADMIN, "C1", "Delegated commissioning?", any_services.uow(), closes_on=date(2015, 3, 24)
+            ADMIN,
+            "C1",
+            "Delegated commissioning?",
+            any_services.new_uow(),
+            closes_on=date(2015, 3, 24),
         )  # Harrow's
-        vote_service.record_ballot(ADMIN, "C1", "E10", "for", any_services.uow())
-        vote_service.record_ballot(ADMIN, "C1", "E11", "against", any_services.uow())
+        vote_service.record_ballot(ADMIN, "C1", "E10", "for", any_services.new_uow())
+        vote_service.record_ballot(ADMIN, "C1", "E11", "against", any_services.new_uow())
         for p in made:
-            digests.follow_digest(ADMIN, p.channel_id, "CAREA", any_services.uow())
+            digests.follow_digest(ADMIN, p.channel_id, "CAREA", any_services.new_uow())
         with pytest.raises(Conflict):
-            digests.follow_digest(ADMIN, "C0", "CAREA", any_services.uow())
+            digests.follow_digest(ADMIN, "C0", "CAREA", any_services.new_uow())
         with pytest.raises(Forbidden):
-            digests.follow_digest(OTHER, "C0", "COTHER", any_services.uow())
-        [rollup] = digests.show_digest(OTHER, "CAREA", any_services.uow())
+            digests.follow_digest(OTHER, "C0", "COTHER", any_services.new_uow())
+        [shown] = digests.show_digest(OTHER, "CAREA", any_services.new_uow())
+        rollup = render_content(shown.content)
     lines = rollup.sections[0].text.split("\n")[1:]
     assert len(lines) == 3  # one line each, by name
     brent, ealing, harrow = lines
@@ -389,11 +403,12 @@ def test_a_channel_following_several_programmes_gets_one_rollup(any_services):
         len(slack.digests("CAREA")) == 1 and len(slack.digests()) == 4
     )  # the roll-up and each programme's own
     assert slack.digests("CAREA")[0]["key"] == "digest-rollup:2015-W12:T1:CAREA"
-    digests.unfollow_digest(ADMIN, "C0", "CAREA", any_services.uow())
+    digests.unfollow_digest(ADMIN, "C0", "CAREA", any_services.new_uow())
     with freeze_time("2015-03-17 12:00"):
-        [rollup] = digests.show_digest(OTHER, "CAREA", any_services.uow())
+        [shown] = digests.show_digest(OTHER, "CAREA", any_services.new_uow())
+        rollup = render_content(shown.content)
     assert len(rollup.sections[0].text.split("\n")) == 3
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         actions = [
             e.action for e in uow.session.query(AuditEvent).filter_by(programme_id=made[0].id)
         ]
@@ -420,7 +435,7 @@ def test_a_crash_between_posting_and_recording_is_settled_from_slack_not_reposte
     key = f"digest:2015-W13:{programme.id}"
     with freeze_time("2015-03-23 09:00:10"):
         # The process claimed the key and posted, then died before recording it.
-        with svc.uow() as uow:
+        with svc.new_uow() as uow:
             uow.deliveries.claim(
                 key,
                 programme_id=programme.id,
@@ -438,7 +453,7 @@ def test_a_crash_between_posting_and_recording_is_settled_from_slack_not_reposte
     )  # stale: found in Slack, recorded, not posted again
     assert len(slack.digests()) == 1
     svc = build_services(Settings(database_url=sqlite_url))
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         assert uow.deliveries.get(key).state == "sent"
         assert uow.deliveries.get(key + ":complete").state == "sent"
     svc.engine.dispose()
@@ -456,13 +471,13 @@ def test_position_changes_read_only_the_window_and_say_what_the_whole_history_sa
     programme = make_programme(svc, when="2014-12-01 12:00")
     for code in ("EA", "EB", "EC", "ED", "EE", "EF"):
         stakeholders.add_stakeholder(
-            ADMIN, "C1", "practice", f"Practice {code}", svc.uow(), code=code
+            ADMIN, "C1", "practice", f"Practice {code}", svc.new_uow(), code=code
         )
 
     def log(when, code, position, on=None):
         with freeze_time(when):
             return engagements.log_engagement(
-                ADMIN, "C1", [code], "call", f"Rang {code}", svc.uow(), position=position, on=on
+                ADMIN, "C1", [code], "call", f"Rang {code}", svc.new_uow(), position=position, on=on
             )
 
     # Months of history before the window (2015-03-11 12:00 to 2015-03-18 12:00).
@@ -474,7 +489,7 @@ def test_position_changes_read_only_the_window_and_say_what_the_whole_history_sa
     log("2015-02-01 10:00", "EE", "oppose")
     withdrawn = log("2015-02-25 10:00", "ED", "undecided")  # withdrawn: D stays at support
     with freeze_time("2015-02-26 10:00"):
-        engagements.withdraw_engagement(ADMIN, "C1", withdrawn.engagement.id, svc.uow())
+        engagements.withdraw_engagement(ADMIN, "C1", withdrawn.engagement.id, svc.new_uow())
     # The week.
     log("2015-03-16 10:00", "EA", "support")  # oppose -> support
     log("2015-03-16 11:00", "EB", "oppose", on="2015-02-01")  # backdated: B stays at support
@@ -484,7 +499,7 @@ def test_position_changes_read_only_the_window_and_say_what_the_whole_history_sa
     log("2015-03-17 10:00", "EE", "oppose", on="2015-03-17")  # back to oppose by the week's end
 
     with freeze_time("2015-03-18 12:00"):
-        shown = digests.show_digest(OTHER, "C1", svc.uow())
+        shown = [render_content(s.content) for s in digests.show_digest(OTHER, "C1", svc.new_uow())]
         window = window_before(clock.now(), programme.timezone)
     text = "\n".join(s.text for s in shown[0].sections)
     assert "Position changes (2):" in text
@@ -495,7 +510,7 @@ def test_position_changes_read_only_the_window_and_say_what_the_whole_history_sa
 
     # The same changes as from every position ever given (how the digest read them before).
     ES = EngagementStakeholder
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         rows, names = uow.digests.position_history(programme.id, window.start, window.end)
         assert len(rows) <= 6 + 4  # the week's six, and one earlier position for each of four
         everything = uow.session.execute(

@@ -20,17 +20,17 @@ def setup(svc, channel="C1", name="Hillingdon co-commissioning", **kw):
     kw.setdefault("year", 2014)
     if kw["template"]:
         kw.setdefault("model", "delegated")
-    programme, _ = programmes.setup_programme(ADMIN, channel, name, svc.uow(), **kw)
+    programme, _ = programmes.setup_programme(ADMIN, channel, name, svc.new_uow(), **kw)
     return programme
 
 
 def keys(svc, programme):
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         return sorted(d.key for d in uow.duties.list(programme.id, states=("open", "done", "na")))
 
 
 def by_key(svc, programme, key):
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         return uow.duties.by_key(programme.id, key)
 
 
@@ -39,7 +39,7 @@ def engagement(
 ):
     from bot import clock
 
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         e = uow.engagements.create(
             stakeholder_ids,
             programme_id=programme.id,
@@ -59,12 +59,12 @@ def test_template_creates_one_set_per_hwbb_and_never_twice(any_services):
     base = keys(svc, programme)
     assert len(base) == 4 + 8  # programme-wide duties and the A-H checklist; no HWBB yet
     a = stakeholders.add_stakeholder(
-        ADMIN, "C1", "hwbb", "Hillingdon Health and Wellbeing Board", svc.uow(), code="HWBB1"
+        ADMIN, "C1", "hwbb", "Hillingdon Health and Wellbeing Board", svc.new_uow(), code="HWBB1"
     )
     b = stakeholders.add_stakeholder(
-        ADMIN, "C1", "hwbb", "Ealing Health and Wellbeing Board", svc.uow()
+        ADMIN, "C1", "hwbb", "Ealing Health and Wellbeing Board", svc.new_uow()
     )
-    stakeholders.add_stakeholder(ADMIN, "C1", "lmc", "Londonwide LMCs", svc.uow())
+    stakeholders.add_stakeholder(ADMIN, "C1", "lmc", "Londonwide LMCs", svc.new_uow())
     got = keys(svc, programme)
     for s in (a, b):
         mine = [k for k in got if k.endswith(f":{s.id}")]
@@ -83,15 +83,15 @@ def test_template_creates_one_set_per_hwbb_and_never_twice(any_services):
         and draft.due_on == date(2015, 2, 4)
     )
     # Again, and after an HWBB is removed and restored: nothing new.
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         assert duties.ensure_template_duties(uow, ADMIN, uow.programmes.get(programme.id)) == []
         uow.commit()
-    stakeholders.remove_stakeholder(ADMIN, "C1", "HWBB1", svc.uow())
+    stakeholders.remove_stakeholder(ADMIN, "C1", "HWBB1", svc.new_uow())
     stakeholders.add_stakeholder(
-        ADMIN, "C1", "hwbb", "Hillingdon Health and Wellbeing Board", svc.uow(), code="HWBB1"
+        ADMIN, "C1", "hwbb", "Hillingdon Health and Wellbeing Board", svc.new_uow(), code="HWBB1"
     )
     assert keys(svc, programme) == got
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         created = [
             e
             for e in uow.audit.for_programme(programme.id, entity="duty")
@@ -104,36 +104,42 @@ def test_template_creates_one_set_per_hwbb_and_never_twice(any_services):
 
 def test_a_programme_without_the_template_has_no_duties(any_services):
     programme = setup(any_services, template=None, year=None)
-    stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "A board", any_services.uow())
+    stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "A board", any_services.new_uow())
     assert keys(any_services, programme) == []
 
 
 def test_done_na_reopen_and_evidence(any_services):
     svc = any_services
     programme = setup(svc)
-    hwbb = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", svc.uow())
+    hwbb = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", svc.new_uow())
     met = engagement(svc, programme, [hwbb.id], "Draft plan sent to the board")
     duty = by_key(svc, programme, f"hwbb-draft-plan:{hwbb.id}")
     done, count = duties.complete_duty(
         ADMIN,
         "C1",
         str(duty.id),
-        svc.uow(),
+        svc.new_uow(),
         evidence=[str(met), "<https://example.org/draft-plan.pdf|plan>"],
     )
     assert (done.state, count) == ("done", 2)
     # The same evidence twice is kept once.
-    _, _, added = duties.add_duty_evidence(ADMIN, "C1", str(duty.id), f"#{met}", svc.uow())
+    _, _, added = duties.add_duty_evidence(ADMIN, "C1", str(duty.id), f"#{met}", svc.new_uow())
     assert not added
     _, row, added = duties.add_duty_evidence(
-        ADMIN, "C1", str(duty.id), "https://acme.slack.com/archives/C1/p1418812345000200", svc.uow()
+        ADMIN,
+        "C1",
+        str(duty.id),
+        "https://acme.slack.com/archives/C1/p1418812345000200",
+        svc.new_uow(),
     )
     assert added and row.kind == "permalink"
     with pytest.raises(Conflict, match="already done"):
-        duties.complete_duty(ADMIN, "C1", str(duty.id), svc.uow())
+        duties.complete_duty(ADMIN, "C1", str(duty.id), svc.new_uow())
     na = by_key(svc, programme, "healthwatch-representative")
-    duties.mark_not_applicable(ADMIN, "C1", str(na.id), "No Healthwatch in this area", svc.uow())
-    listing = duties.list_duties(ADMIN, "C1", svc.uow())
+    duties.mark_not_applicable(
+        ADMIN, "C1", str(na.id), "No Healthwatch in this area", svc.new_uow()
+    )
+    listing = duties.list_duties(ADMIN, "C1", svc.new_uow())
     states = {d.id: d.state for d in listing.duties}
     assert states[duty.id] == "done" and states[na.id] == "na"
     assert listing.duties[0].state == "open"  # open first
@@ -141,13 +147,13 @@ def test_done_na_reopen_and_evidence(any_services):
         (d.state for d in listing.duties), key=lambda s: s != "open"
     )
     assert listing.evidence_counts[duty.id] == 3
-    duties.reopen_duty(ADMIN, "C1", str(na.id), svc.uow())
+    duties.reopen_duty(ADMIN, "C1", str(na.id), svc.new_uow())
     assert by_key(svc, programme, "healthwatch-representative").state == "open"
-    duties.set_duty_owner(ADMIN, "C1", str(na.id), "UJANE", svc.uow())
-    duties.note_duty(ADMIN, "C1", str(na.id), "Chair to nominate", svc.uow())
+    duties.set_duty_owner(ADMIN, "C1", str(na.id), "UJANE", svc.new_uow())
+    duties.note_duty(ADMIN, "C1", str(na.id), "Chair to nominate", svc.new_uow())
     again = by_key(svc, programme, "healthwatch-representative")
     assert (again.owner_id, again.notes) == ("UJANE", "Chair to nominate")
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         actions = [
             e.action
             for e in uow.audit.for_programme(programme.id, entity="duty")
@@ -169,57 +175,59 @@ def test_bad_evidence_changes_nothing(any_services):
     svc = any_services
     programme = setup(svc)
     other = setup(svc, channel="C2", name="Another CCG")
-    hwbb = stakeholders.add_stakeholder(ADMIN, "C2", "hwbb", "Ealing HWBB", svc.uow())
+    hwbb = stakeholders.add_stakeholder(ADMIN, "C2", "hwbb", "Ealing HWBB", svc.new_uow())
     foreign = engagement(svc, other, [hwbb.id])
-    mine = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", svc.uow())
+    mine = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", svc.new_uow())
     gone = engagement(svc, programme, [mine.id], withdrawn=True)
     duty = by_key(svc, programme, "conflicts-of-interest")
     with pytest.raises(NotFound, match=f"no engagement {foreign}"):
-        duties.complete_duty(ADMIN, "C1", str(duty.id), svc.uow(), evidence=[str(foreign)])
+        duties.complete_duty(ADMIN, "C1", str(duty.id), svc.new_uow(), evidence=[str(foreign)])
     with pytest.raises(Conflict, match="withdrawn"):
-        duties.add_duty_evidence(ADMIN, "C1", str(duty.id), str(gone), svc.uow())
+        duties.add_duty_evidence(ADMIN, "C1", str(duty.id), str(gone), svc.new_uow())
     with pytest.raises(UsageError, match="https://"):
         duties.complete_duty(
             ADMIN,
             "C1",
             str(duty.id),
-            svc.uow(),
+            svc.new_uow(),
             evidence=["https://example.org/ok.pdf", "ftp://example.org/x"],
         )
     with pytest.raises(NotFound, match="no duty"):
-        duties.complete_duty(ADMIN, "C1", "99999", svc.uow())
+        duties.complete_duty(ADMIN, "C1", "99999", svc.new_uow())
     # A duty of another programme is not reachable from this channel.
     other_duty = by_key(svc, other, "conflicts-of-interest")
     with pytest.raises(NotFound):
-        duties.complete_duty(ADMIN, "C1", str(other_duty.id), svc.uow())
+        duties.complete_duty(ADMIN, "C1", str(other_duty.id), svc.new_uow())
     with pytest.raises(UsageError, match="reason is missing"):
-        duties.mark_not_applicable(ADMIN, "C1", str(duty.id), "  ", svc.uow())
+        duties.mark_not_applicable(ADMIN, "C1", str(duty.id), "  ", svc.new_uow())
     after = by_key(svc, programme, "conflicts-of-interest")
     assert after.state == "open"
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         assert uow.duties.evidence(duty.id) == []
 
 
 def test_only_admins_change_duties_and_the_refusal_names_them(any_services):
     svc = any_services
     setup(svc)
-    listing = duties.list_duties(OTHER, "C1", svc.uow())  # anyone in the channel may look
+    listing = duties.list_duties(OTHER, "C1", svc.new_uow())  # anyone in the channel may look
     duty = listing.duties[0]
     attempts = [
-        lambda: duties.complete_duty(OTHER, "C1", str(duty.id), svc.uow()),
-        lambda: duties.mark_not_applicable(OTHER, "C1", str(duty.id), "No", svc.uow()),
+        lambda: duties.complete_duty(OTHER, "C1", str(duty.id), svc.new_uow()),
+        lambda: duties.mark_not_applicable(OTHER, "C1", str(duty.id), "No", svc.new_uow()),
         lambda: duties.add_duty_evidence(
-            OTHER, "C1", str(duty.id), "https://example.org", svc.uow()
+            OTHER, "C1", str(duty.id), "https://example.org", svc.new_uow()
         ),
-        lambda: duties.set_duty_owner(OTHER, "C1", str(duty.id), "UOTHER", svc.uow()),
-        lambda: duties.note_duty(OTHER, "C1", str(duty.id), "x", svc.uow()),
-        lambda: duties.record_revision(OTHER, "C1", "Budget", svc.uow()),
+        lambda: duties.set_duty_owner(OTHER, "C1", str(duty.id), "UOTHER", svc.new_uow()),
+        lambda: duties.note_duty(OTHER, "C1", str(duty.id), "x", svc.new_uow()),
+        lambda: duties.record_revision(OTHER, "C1", "Budget", svc.new_uow()),
     ]
     for attempt in attempts:
         with pytest.raises(Forbidden, match="<@UADMIN>"):
             attempt()
-    programmes.grant_role(ADMIN, "C1", "UOTHER", "admin", svc.uow())
-    done, _ = duties.complete_duty(OTHER, "C1", str(duty.id), svc.uow(), ["https://example.org/a"])
+    programmes.grant_role(ADMIN, "C1", "UOTHER", "admin", svc.new_uow())
+    done, _ = duties.complete_duty(
+        OTHER, "C1", str(duty.id), svc.new_uow(), ["https://example.org/a"]
+    )
     assert done.state == "done"
 
 
@@ -227,20 +235,20 @@ def test_significant_revision_consults_each_hwbb_again(any_services):
     svc = any_services
     programme = setup(svc)
     with pytest.raises(Conflict, match="no Health and Wellbeing Board"):
-        duties.record_revision(ADMIN, "C1", "Budget rewritten", svc.uow())
-    a = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", svc.uow())
-    b = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Ealing HWBB", svc.uow())
+        duties.record_revision(ADMIN, "C1", "Budget rewritten", svc.new_uow())
+    a = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", svc.new_uow())
+    b = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Ealing HWBB", svc.new_uow())
     number, created = duties.record_revision(
-        ADMIN, "C1", "Budget rewritten", svc.uow(), due_on=date(2015, 5, 1)
+        ADMIN, "C1", "Budget rewritten", svc.new_uow(), due_on=date(2015, 5, 1)
     )
     assert number == 1
     assert sorted(d.key for d in created) == sorted(
         f"{k}:r1:{s.id}" for k in ("revision-consult", "revision-copy") for s in (a, b)
     )
     assert all(d.statute == "NHS Act 2006 s14Z12" and d.due_on == date(2015, 5, 1) for d in created)
-    number, created = duties.record_revision(ADMIN, "C1", "Scope narrowed", svc.uow())
+    number, created = duties.record_revision(ADMIN, "C1", "Scope narrowed", svc.new_uow())
     assert number == 2 and len(created) == 4
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         events = [
             json.loads(e.after)
             for e in uow.audit.for_programme(programme.id)
@@ -258,7 +266,7 @@ def test_a_carried_vote_discharges_only_the_duty_it_is_linked_to(any_services):
     from bot import clock
 
     support = by_key(svc, programme, "member-practice-support")
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         unlinked = uow.votes.create(
             programme_id=programme.id, question="Party?", closes_at=clock.now(), opened_by="UADMIN"
         )
@@ -271,7 +279,7 @@ def test_a_carried_vote_discharges_only_the_duty_it_is_linked_to(any_services):
         )
         uow.commit()
         unlinked_id, vote_id = unlinked.id, linked.id
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         p = uow.programmes.get(programme.id)
         # A carried vote that decides no duty changes none.
         assert duties.on_vote_closed(uow, ADMIN, p, uow.votes.by_id(unlinked_id), True) is None
@@ -281,7 +289,7 @@ def test_a_carried_vote_discharges_only_the_duty_it_is_linked_to(any_services):
         uow.commit()
     assert done.key == "member-practice-support"
     duty = by_key(svc, programme, "member-practice-support")
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         evidence = uow.duties.evidence(duty.id)
         assert duty.state == "done" and [(e.kind, e.vote_id) for e in evidence] == [
             ("vote", vote_id)

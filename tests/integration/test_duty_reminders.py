@@ -37,17 +37,17 @@ def prepare(svc):
             ADMIN,
             "C1",
             "P",
-            svc.uow(),
+            svc.new_uow(),
             template="co-commissioning",
             year=2014,
             model="delegated",
         )
-        with svc.uow() as uow:
+        with svc.new_uow() as uow:
             duty = uow.duties.by_key(programme.id, "conflicts-of-interest")
-        duties.set_duty_owner(ADMIN, "C1", str(duty.id), "UJANE", svc.uow())
-        with svc.uow() as uow:  # due the same day (with the proforma): out of the way here
+        duties.set_duty_owner(ADMIN, "C1", str(duty.id), "UJANE", svc.new_uow())
+        with svc.new_uow() as uow:  # due the same day (with the proforma): out of the way here
             committee = uow.duties.by_key(programme.id, "committee-lay-majority")
-        duties.mark_not_applicable(ADMIN, "C1", str(committee.id), "Set up already", svc.uow())
+        duties.mark_not_applicable(ADMIN, "C1", str(committee.id), "Set up already", svc.new_uow())
     recorder = Recorder()
     svc = replace(svc, messenger_for_team=lambda team: recorder)
     return svc, programme, duty, recorder
@@ -85,7 +85,7 @@ def test_after_downtime_only_the_latest_missed_reminder_goes_marked_late(any_ser
     texts = [t for _, _, t, _ in recorder.sent]
     assert all("(Late: this reminder was due Thu 8 Jan 2015 09:00)" in t for t in texts)
     assert all("1 working day left" in t for t in texts)
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         rows = [uow.deliveries.get(m["event_payload"]["key"]) for _, _, _, m in recorder.sent]
     assert all(r.state == "sent" and r.late for r in rows)
 
@@ -94,6 +94,6 @@ def test_a_done_duty_is_not_reminded(any_services):
     svc = any_services
     svc, programme, duty, recorder = prepare(svc)
     with freeze_time("2014-12-20 12:00:00"):
-        duties.complete_duty(ADMIN, "C1", str(duty.id), svc.uow(), ["https://example.org/plan"])
+        duties.complete_duty(ADMIN, "C1", str(duty.id), svc.new_uow(), ["https://example.org/plan"])
     assert sweep(svc, "2014-12-24 09:00:00") == 0
     assert recorder.sent == []

@@ -24,7 +24,7 @@ NOW = "2015-01-10 12:00:00"
 
 
 def setup(svc_):
-    uow = svc_.uow
+    uow = svc_.new_uow
     programmes.setup_programme(ADMIN, "C1", "Hillingdon", uow())
     stakeholders.add_stakeholder(
         ADMIN,
@@ -62,14 +62,14 @@ def setup(svc_):
 
 
 def count(svc_, model):
-    with svc_.uow() as uow:
+    with svc_.new_uow() as uow:
         return uow.session.query(model).count()
 
 
 @freeze_time(NOW)
 def test_log_edit_withdraw_keep_positions_and_the_audit_trail(any_services):
     ids = setup(any_services)
-    uow = any_services.uow
+    uow = any_services.new_uow
     first = svc.log_engagement(
         JANE,
         "C1",
@@ -140,7 +140,7 @@ def test_log_edit_withdraw_keep_positions_and_the_audit_trail(any_services):
 @freeze_time(NOW)
 def test_every_bad_input_is_refused_and_changes_nothing(any_services):
     setup(any_services)
-    uow = any_services.uow
+    uow = any_services.new_uow
     audits = count(any_services, AuditEvent)
     cases = [
         (UsageError, lambda: svc.log_engagement(JANE, "C1", ["E85001"], "lunch", "x", uow())),
@@ -205,7 +205,7 @@ def test_every_bad_input_is_refused_and_changes_nothing(any_services):
 @freeze_time(NOW)
 def test_group_engagement_and_follow_up_actions(any_services):
     ids = setup(any_services)
-    uow = any_services.uow
+    uow = any_services.new_uow
     logged = svc.log_engagement(
         JANE,
         "C1",
@@ -238,7 +238,7 @@ def test_group_engagement_and_follow_up_actions(any_services):
 @freeze_time(NOW)
 def test_export_is_one_row_per_engagement_and_stakeholder_with_formulas_neutralised(any_services):
     setup(any_services)
-    uow = any_services.uow
+    uow = any_services.new_uow
     svc.log_engagement(
         JANE,
         "C1",
@@ -253,8 +253,8 @@ def test_export_is_one_row_per_engagement_and_stakeholder_with_formulas_neutrali
         JANE, "C1", ["LMC01"], "letter", "Café, “quoted”\nsecond line", uow(), on="2015-01-03"
     )
     svc.withdraw_engagement(JANE, "C1", 2, uow())
-    remember_people(uow, "T1", [Person("UJANE", "jane", "Jane Patel")])
-    remember_people(uow, "T2", [Person("UADMIN", "admin", "Another Workspace's Admin")])
+    remember_people(uow(), "T1", [Person("UJANE", "jane", "Jane Patel")])
+    remember_people(uow(), "T2", [Person("UADMIN", "admin", "Another Workspace's Admin")])
     svc.log_engagement(ADMIN, "C1", ["LMC01"], "call", "By the admin", uow(), on="2015-01-04")
     _, content, n = svc.engagements_csv(ADMIN, "C1", uow())
     assert n == 3 and content.startswith(b"\xef\xbb\xbf")
@@ -279,7 +279,7 @@ def test_export_is_one_row_per_engagement_and_stakeholder_with_formulas_neutrali
 @freeze_time(NOW)
 def test_coverage_counts_engaged_within_days_and_positions_by_list_size(any_services):
     setup(any_services)
-    uow = any_services.uow
+    uow = any_services.new_uow
     svc.log_engagement(
         JANE, "C1", ["E85001"], "meeting", "x", uow(), on="1/1/2015", position="support"
     )
@@ -310,8 +310,8 @@ def test_demo_data_gives_a_believable_spread(any_services):
     from bot.services.demo import load_demo
 
     with freeze_time("2015-03-01 10:00:00"):
-        programme, _ = load_demo(any_services.uow, "T1", "C1", "UADMIN")
-        report = show_coverage(ADMIN, "C1", any_services.uow(), days=365)
+        programme, _ = load_demo(any_services.new_uow(), "T1", "C1", "UADMIN")
+        report = show_coverage(ADMIN, "C1", any_services.new_uow(), days=365)
     practices = report.of_type("practice")
     assert 0 < practices.not_engaged_count < practices.engaged
     assert sum(1 for s in report.positions if s.count and s.position != "unknown") >= 3

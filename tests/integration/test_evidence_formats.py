@@ -29,7 +29,7 @@ AXE = Path(__file__).resolve().parents[1] / "axe"
 
 
 def pdf_of(services, programme, tmp_path) -> Path:
-    _, content = evidence.build_pack_pdf(services.uow, programme.id)
+    _, content = evidence.build_pack_pdf(services.new_uow(), programme.id)
     pdf = tmp_path / "pack.pdf"
     pdf.write_bytes(content)
     return pdf
@@ -111,7 +111,7 @@ def test_the_pdf_reads_as_a_board_paper_page_by_page(services, tmp_path):
     where their bookmarks go."""
     programme = long_programme(services)
     pack = pack_of(services, programme)
-    _, html = evidence.build_pack_html(services.uow, programme.id)
+    _, html = evidence.build_pack_html(services.new_uow(), programme.id)
     pdf = pdf_of(services, programme, tmp_path)
     pages = pages_of(pdf)
     text = "\n".join(pages)
@@ -348,7 +348,7 @@ def axe_findings(html: str, tmp_path: Path) -> list[dict]:
 
 def test_the_html_pack_has_no_serious_or_critical_accessibility_findings(services, tmp_path):
     programme, _, _ = build(services)
-    _, html = evidence.build_pack_html(services.uow, programme.id)
+    _, html = evidence.build_pack_html(services.new_uow(), programme.id)
     findings = axe_findings(html, tmp_path)
     serious = [f for f in findings if f["impact"] in ("serious", "critical")]
     assert serious == [], serious
@@ -374,7 +374,7 @@ def test_headings_and_closing_lines_never_end_a_page(services, tmp_path):
 
     programme, _, _ = build(services)
     pack = pack_of(services, programme)
-    _, html = evidence.build_pack_html(services.uow, programme.id)
+    _, html = evidence.build_pack_html(services.new_uow(), programme.id)
     head = html[: html.index("<body>")]
     duties = re.search(r'<section id="duties".*?</section>', html, re.S).group(0)
     duties = duties.replace('class="new-page"', "")
@@ -440,12 +440,12 @@ def test_practices_are_listed_under_their_localities_those_without_one_last(serv
 
     programme, _, _ = build(services)
     stakeholders.add_stakeholder(
-        ADMIN, "C1", "practice", "Zenith Surgery", services.uow(), code="E9", list_size=1500
+        ADMIN, "C1", "practice", "Zenith Surgery", services.new_uow(), code="E9", list_size=1500
     )
     stakeholders.add_stakeholder(
-        ADMIN, "C1", "practice", "Aardvark Practice", services.uow(), code="E8", group="Central"
+        ADMIN, "C1", "practice", "Aardvark Practice", services.new_uow(), code="E8", group="Central"
     )
-    _, html = evidence.build_pack_html(services.uow, programme.id)
+    _, html = evidence.build_pack_html(services.new_uow(), programme.id)
     tree = lxml_html.document_fromstring(html)
     section = tree.get_element_by_id("practices")
     localities = [" ".join(h.text_content().split()) for h in section.iter("h3")]

@@ -22,7 +22,7 @@ NAME = "Hillingdon co-commissioning"
 
 
 def log(svc, programme, ids, on, kind, summary, position=None, withdrawn=False):
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         e = uow.engagements.create(
             ids,
             programme_id=programme.id,
@@ -41,9 +41,9 @@ def build(svc):
     """Four practices, an LMC, an HWBB and Healthwatch; eight log entries (one withdrawn); a carried vote."""
     with freeze_time("2014-06-01 09:00:00"):
         programme, _ = programmes.setup_programme(
-            ADMIN, "C1", NAME, svc.uow(), template="co-commissioning", year=2014, model="joint"
+            ADMIN, "C1", NAME, svc.new_uow(), template="co-commissioning", year=2014, model="joint"
         )
-        add = lambda *a, **k: stakeholders.add_stakeholder(ADMIN, "C1", *a, svc.uow(), **k)  # noqa: E731
+        add = lambda *a, **k: stakeholders.add_stakeholder(ADMIN, "C1", *a, svc.new_uow(), **k)  # noqa: E731
         p1 = add("practice", "Acorn Surgery", code="E1", list_size=8000, group="North")
         p2 = add("practice", "Beacon Practice", code="E2", list_size=5000, group="North")
         p3 = add("practice", "Cedar Health Centre", code="E3", list_size=3000, group="South")
@@ -111,7 +111,7 @@ def build(svc):
             "support",
         ),
     }
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         draft = uow.duties.by_key(programme.id, f"hwbb-draft-plan:{hwbb.id}")
         support = uow.duties.by_key(programme.id, "member-practice-support")
     with freeze_time("2014-11-21 12:00:00"):
@@ -119,7 +119,7 @@ def build(svc):
             ADMIN,
             "C1",
             str(draft.id),
-            svc.uow(),
+            svc.new_uow(),
             evidence=[str(ids["e6"]), "https://example.org/draft-plan.pdf"],
         )
     with freeze_time("2015-02-10 10:00:00"):
@@ -127,19 +127,19 @@ def build(svc):
             ADMIN,
             "C1",
             "Take on joint commissioning?",
-            svc.uow(),
+            svc.new_uow(),
             closes_on=date(2015, 3, 4),
             duty=str(support.id),  # the vote decides member practices' support
         )
         for code, choice in (("E1", "for"), ("E2", "for"), ("E3", "against")):
-            votes.record_ballot(ADMIN, "C1", code, choice, svc.uow())
+            votes.record_ballot(ADMIN, "C1", code, choice, svc.new_uow())
     with freeze_time("2015-03-04 18:00:00"):
-        votes.close_vote(ADMIN, "C1", svc.uow())
+        votes.close_vote(ADMIN, "C1", svc.new_uow())
     return programme, ids, view.vote.id
 
 
 def pack_of(svc, programme):
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         return evidence.compute(evidence.gather(uow, uow.programmes.get(programme.id)))
 
 
@@ -258,7 +258,7 @@ def test_the_same_log_gives_the_same_pack_and_a_change_shows(any_services):
     programme, _, _ = build(svc)
     first, second = pack_of(svc, programme), pack_of(svc, programme)
     assert first.fingerprint == second.fingerprint and len(first.fingerprint) == 64
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         practice = uow.stakeholders.by_code(programme.id, "E4")
     log(svc, programme, [practice.id], date(2015, 1, 5), "call", "Dene now supports", "support")
     changed = pack_of(svc, programme)
@@ -268,7 +268,7 @@ def test_the_same_log_gives_the_same_pack_and_a_change_shows(any_services):
 
 def test_the_html_shows_the_figures_and_escapes_what_people_typed(services):
     programme, _, _ = build(services)
-    _, html = evidence.build_pack_html(services.uow, programme.id)
+    _, html = evidence.build_pack_html(services.new_uow(), programme.id)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
     for text in (
         "Hillingdon co-commissioning",
@@ -285,11 +285,11 @@ def test_the_html_shows_the_figures_and_escapes_what_people_typed(services):
 
 def test_only_admins_make_the_pack(services):
     programmes.setup_programme(
-        ADMIN, "C1", NAME, services.uow(), template="co-commissioning", year=2014
+        ADMIN, "C1", NAME, services.new_uow(), template="co-commissioning", year=2014
     )
     with pytest.raises(Forbidden, match="<@UADMIN>"):
-        evidence.evidence_pack(OTHER, "C1", services.uow)
-    programme, filename, content = evidence.evidence_pack(ADMIN, "C1", services.uow)
+        evidence.evidence_pack(OTHER, "C1", services.new_uow())
+    programme, filename, content = evidence.evidence_pack(ADMIN, "C1", services.new_uow())
     assert filename.startswith("evidence-pack-hillingdon-co-commissioning-") and filename.endswith(
         ".html"
     )
@@ -324,7 +324,7 @@ def test_the_pack_opens_in_a_real_browser(services, tmp_path):
             "Chromium is not installed: run tests/system-deps.sh (Debian's chromium package)"
         )
     programme, _, _ = build(services)
-    _, html = evidence.build_pack_html(services.uow, programme.id)
+    _, html = evidence.build_pack_html(services.new_uow(), programme.id)
     page = tmp_path / "pack.html"
     page.write_text(html, encoding="utf-8")
     shot = tmp_path / "pack.png"
@@ -401,7 +401,7 @@ def test_the_packs_charts_draw_the_packs_own_figures(any_services):
 
 def test_the_html_pack_carries_each_chart_inline_with_its_alt_text(services):
     programme, _, vote_id = build(services)
-    _, html = evidence.build_pack_html(services.uow, programme.id)
+    _, html = evidence.build_pack_html(services.new_uow(), programme.id)
     pack = pack_of(services, programme)
     for chart in charts.pack_charts(pack).values():
         label = chart.alt.replace("'", "&#39;")
@@ -462,7 +462,7 @@ def long_programme(svc):
     """The known data set plus 90 engagements with summaries from a line to a paragraph, so the
     tables run over many pages."""
     programme, _, _ = build(svc)
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         practice = uow.stakeholders.by_code(programme.id, "E4")
     for i in range(90):
         words = " ".join(["the committee's terms of reference and conflicts"] * (1 + (i * 7) % 23))
@@ -472,7 +472,7 @@ def long_programme(svc):
 
 def test_the_pdf_is_a4_with_header_page_numbers_fingerprint_and_no_cut_rows(services, tmp_path):
     programme = long_programme(services)
-    _, content = evidence.build_pack_pdf(services.uow, programme.id)
+    _, content = evidence.build_pack_pdf(services.new_uow(), programme.id)
     assert content[:5] == b"%PDF-"
     pdf = tmp_path / "pack.pdf"
     pdf.write_bytes(content)
@@ -546,7 +546,7 @@ def test_without_weasyprint_the_pdf_is_refused_clearly(services, monkeypatch):
 
     from bot.pdf import PdfUnavailable
 
-    programmes.setup_programme(ADMIN, "C1", NAME, services.uow())
+    programmes.setup_programme(ADMIN, "C1", NAME, services.new_uow())
     real_import = builtins.__import__
 
     def no_weasyprint(name, *args, **kwargs):
@@ -556,8 +556,8 @@ def test_without_weasyprint_the_pdf_is_refused_clearly(services, monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_weasyprint)
     with pytest.raises(PdfUnavailable, match="system-deps.sh runtime"):
-        evidence.evidence_pack(ADMIN, "C1", services.uow, "pdf")
-    _, name, html = evidence.evidence_pack(ADMIN, "C1", services.uow, "html")
+        evidence.evidence_pack(ADMIN, "C1", services.new_uow(), "pdf")
+    _, name, html = evidence.evidence_pack(ADMIN, "C1", services.new_uow(), "html")
     assert name.endswith(".html") and html.startswith(b"<!DOCTYPE html>")
 
 
@@ -593,20 +593,20 @@ def test_duty_owners_are_named_deactivated_marked_and_unknown_noted(any_services
     from storage.models import Duty
 
     programme, _, _ = build(any_services)
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         owned = list(uow.session.query(Duty).filter_by(programme_id=programme.id).order_by(Duty.id))
         for duty, owner in zip(owned, ["UJANE", "UGONE", "UNOBODY"]):
             duty.owner_id = owner
         uow.commit()
     remember_people(
-        any_services.uow,
+        any_services.new_uow(),
         "T1",
         [
             Person("UJANE", "jane", "Jane <b>Patel</b>"),
             Person("UGONE", "sam", "Sam Old", deleted=True),
         ],
     )
-    _, html = evidence.build_pack_html(any_services.uow, programme.id)
+    _, html = evidence.build_pack_html(any_services.new_uow(), programme.id)
     assert "owner Jane &lt;b&gt;Patel&lt;/b&gt;" in html
     assert "owner Sam Old (deactivated)" in html
     assert "owner UNOBODY (not yet looked up)" in html
@@ -642,7 +642,7 @@ def test_a_screenshot_of_the_pack_shows_duties_grouped_by_kind_with_sources(serv
     if shutil.which("pdftotext") is None:
         pytest.fail("pdftotext is not installed: run tests/system-deps.sh (poppler-utils)")
     programme, _, _ = build(services)
-    _, html = evidence.build_pack_html(services.uow, programme.id)
+    _, html = evidence.build_pack_html(services.new_uow(), programme.id)
     only_duties = html.replace(
         "</head>",
         "<style>header, nav, section:not(#duties), footer { display: none; }</style></head>",

@@ -43,14 +43,14 @@ def run(services, text: str) -> str:
 
 
 def rows(services, model):
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         return uow.session.query(model).order_by(model.id).all()
 
 
 @pytest.fixture
 def programme(services):
     with freeze_time(NOW):
-        setup_programme(ADMIN, "C1", "Wallsend test", services.uow())
+        setup_programme(ADMIN, "C1", "Wallsend test", services.new_uow())
         for code, name, group in [
             ("A85001", "Priory Surgery", "Wallsend"),
             ("A85002", "Battle Hill Health Centre", "Wallsend"),
@@ -61,7 +61,7 @@ def programme(services):
                 "C1",
                 "practice",
                 name,
-                services.uow(),
+                services.new_uow(),
                 code=code,
                 list_size=5000,
                 group=group,
@@ -212,8 +212,10 @@ def test_dates_centuries_away_are_refused_with_the_span(programme):
 
 @freeze_time(NOW)
 def test_a_template_programmes_span_begins_with_its_cycle(services):
-    setup_programme(ADMIN, "C1", "Cycle", services.uow(), template="co-commissioning", year=2026)
-    stakeholders.add_stakeholder(ADMIN, "C1", "practice", "Priory", services.uow(), code="A1")
+    setup_programme(
+        ADMIN, "C1", "Cycle", services.new_uow(), template="co-commissioning", year=2026
+    )
+    stakeholders.add_stakeholder(ADMIN, "C1", "practice", "Priory", services.new_uow(), code="A1")
     reply = run(services, 'engage A1 call "x" --date 31/12/2025')
     assert "from Thu 1 Jan 2026 (the start of its 2026 cycle)" in reply
     assert run(services, 'engage A1 call "x" --date 2/1/2026').startswith("Logged")
@@ -224,13 +226,13 @@ def test_a_response_is_not_dated_before_the_issue_was_first_raised(programme):
     run(programme, 'issue add "parking"')
     reply = run(programme, 'engage A85003 call "Worried" --issue parking --date 1 Dec 2026')
     assert reply.startswith("Logged"), reply
-    with programme.uow() as uow:
+    with programme.new_uow() as uow:
         issue = uow.session.query(RaisedIssue).one()
     reply = run(
         programme, f'issue respond {issue.id} "More spaces" --state responded --date 30 Nov 2026'
     )
     assert "before issue" in reply and "Tue 1 Dec 2026" in reply, reply
-    with programme.uow() as uow:
+    with programme.new_uow() as uow:
         assert uow.session.query(RaisedIssue).one().responded_on is None
     assert run(
         programme, f'issue respond {issue.id} "More spaces" --state responded --date 1 Dec 2026'
@@ -252,7 +254,7 @@ def cli(monkeypatch, capsys, services, *args) -> tuple[int, str, str]:
 
 
 def practices(services) -> dict[str, tuple]:
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         return {
             s.code: (s.name, s.list_size, s.group_name)
             for s in uow.session.query(Stakeholder).filter(Stakeholder.removed_at.is_(None))
@@ -262,7 +264,7 @@ def practices(services) -> dict[str, tuple]:
 @pytest.fixture
 def blank(any_services):
     """A programme with nothing in it, on SQLite and on PostgreSQL."""
-    setup_programme(ADMIN, "C1", "Imp", any_services.uow())
+    setup_programme(ADMIN, "C1", "Imp", any_services.new_uow())
     return any_services
 
 
@@ -377,7 +379,7 @@ def test_a_programme_set_up_without_a_template_can_be_given_one(blank):
     assert "already runs the programme" in reply and "/consult programme template" in reply
     reply = run(blank, "programme template co-commissioning --model joint")
     assert "now follows the co-commissioning template, with 4 key dates" in reply
-    with blank.uow() as uow:
+    with blank.new_uow() as uow:
         p = uow.programmes.by_channel("T1", "C1")
         assert (p.template, p.year, p.model) == ("co-commissioning", 2026, "joint")
         keys = sorted(d.template_key for d in uow.deadlines.with_template_keys(p.id))
@@ -398,10 +400,10 @@ def test_a_template_for_another_cycle_and_bad_template_input(blank):
     assert "cycle year must be from 2000 to 2031" in run(
         blank, "programme template co-commissioning --year 2050"
     )
-    with blank.uow() as uow:
+    with blank.new_uow() as uow:
         assert uow.programmes.by_channel("T1", "C1").template is None
     assert "2015/16 cycle" not in run(blank, "programme template co-commissioning --year 2015")
-    with blank.uow() as uow:
+    with blank.new_uow() as uow:
         assert uow.programmes.by_channel("T1", "C1").year == 2015
 
 
@@ -436,12 +438,12 @@ def test_a_name_that_is_also_a_group_lists_both_meanings_and_logs_nothing(progra
 @freeze_time(NOW)
 def test_a_type_names_its_only_stakeholder_or_asks(programme):
     stakeholders.add_stakeholder(
-        ADMIN, "C1", "hwbb", "North Tyneside Health and Wellbeing Board", programme.uow()
+        ADMIN, "C1", "hwbb", "North Tyneside Health and Wellbeing Board", programme.new_uow()
     )
     reply = run(programme, 'engage hwbb meeting "Board paper"')
     assert "meeting with North Tyneside Health and Wellbeing Board" in reply
     # A name like the type's, of the type's only stakeholder, is that stakeholder.
-    stakeholders.add_stakeholder(ADMIN, "C1", "lmc", "Northumberland LMC", programme.uow())
+    stakeholders.add_stakeholder(ADMIN, "C1", "lmc", "Northumberland LMC", programme.new_uow())
     assert "call with Northumberland LMC" in run(programme, 'engage lmc call "Rang"')
     reply = run(programme, 'engage practices meeting "All of them"')
     assert "No stakeholder is called 'practices'" in reply
@@ -452,7 +454,7 @@ def test_a_type_names_its_only_stakeholder_or_asks(programme):
 @freeze_time(NOW)
 def test_a_quoted_name_with_a_comma_is_one_item_of_a_list(programme):
     stakeholders.add_stakeholder(
-        ADMIN, "C1", "practice", "Smith, Jones and Partners", programme.uow(), code="A85009"
+        ADMIN, "C1", "practice", "Smith, Jones and Partners", programme.new_uow(), code="A85009"
     )
     for line in [
         'engage "Smith, Jones and Partners",A85001 call "x"',
@@ -462,7 +464,7 @@ def test_a_quoted_name_with_a_comma_is_one_item_of_a_list(programme):
         reply = run(programme, line)
         assert reply.startswith("Logged"), reply
         assert "Smith, Jones and Partners (A85009)" in reply and "Priory Surgery" in reply
-    with programme.uow() as uow:
+    with programme.new_uow() as uow:
         assert uow.session.query(EngagementStakeholder).count() == 6
 
 

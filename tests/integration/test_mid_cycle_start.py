@@ -23,7 +23,7 @@ def test_dates_before_set_up_are_not_overdue_in_any_view(services, year):
             "digest": s.run("digest now"),
         }
         pack = s.pack()
-        home = home_for(s.actor, services.uow())
+        home = home_for(s.actor, services.new_uow())
     assert "shown as passed before the programme began, not as overdue" in setup
     assert "--year 2027` is the first cycle whose dates are all still to come" in setup
     for name, text in views.items():

@@ -38,22 +38,22 @@ JANE = Actor("T1", "UJANE0001")
 def held(any_services, db_url, monkeypatch):
     """The demo programme, where Jane logs, records a ballot, owns an action and is linked."""
     services = any_services
-    load_demo(services.uow, "T1", "C1", "UADMIN")
-    programmes.grant_role(ADMIN, "C1", JANE.user_id, "returning-officer", services.uow())
-    stakeholders.link_stakeholder(ADMIN, "C1", "E85002", JANE.user_id, services.uow())
+    load_demo(services.new_uow(), "T1", "C1", "UADMIN")
+    programmes.grant_role(ADMIN, "C1", JANE.user_id, "returning-officer", services.new_uow())
+    stakeholders.link_stakeholder(ADMIN, "C1", "E85002", JANE.user_id, services.new_uow())
     engagements.log_engagement(
         JANE,
         "C1",
         ["LMC"],
         "call",
         f"Spoke to the chair; <@{JANE.user_id}> to follow up",
-        services.uow(),
+        services.new_uow(),
     )
     engagements.add_action(
-        ADMIN, "C1", "Send the draft plan", services.uow(), owner_id=JANE.user_id
+        ADMIN, "C1", "Send the draft plan", services.new_uow(), owner_id=JANE.user_id
     )
-    votes.record_ballot(JANE, "C1", "E85001", "for", services.uow())
-    votes.record_ballot(JANE, "C1", "E85003", "against", services.uow())
+    votes.record_ballot(JANE, "C1", "E85001", "for", services.new_uow())
+    votes.record_ballot(JANE, "C1", "E85003", "against", services.new_uow())
     monkeypatch.setenv("DATABASE_URL", db_url)
     return services
 
@@ -111,7 +111,7 @@ def test_subject_access_for_a_stakeholder(held, capsys):
 
 def test_forgetting_a_person_pseudonymises_everywhere_and_keeps_every_figure(held, capsys):
     services = held
-    before = votes.tally_vote(ADMIN, "C1", services.uow()).tally
+    before = votes.tally_vote(ADMIN, "C1", services.new_uow()).tally
     with services.engine.connect() as conn:
         counts = {
             t: conn.scalar(text(f"SELECT count(*) FROM {t}"))
@@ -135,7 +135,7 @@ def test_forgetting_a_person_pseudonymises_everywhere_and_keeps_every_figure(hel
 
     assert _everything_mentions(services, JANE.user_id) == []
     assert "stakeholder.linked_user_id" in _everything_mentions(services, pseudonym)
-    after = votes.tally_vote(ADMIN, "C1", services.uow()).tally
+    after = votes.tally_vote(ADMIN, "C1", services.new_uow()).tally
     assert (after.outcome, after.checksum, after.practices) == (
         before.outcome,
         before.checksum,
@@ -144,11 +144,11 @@ def test_forgetting_a_person_pseudonymises_everywhere_and_keeps_every_figure(hel
     with services.engine.connect() as conn:
         now = {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in counts}
     assert now == {**counts, "audit_event": counts["audit_event"] + 1}  # + "a person was forgotten"
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         programme_id = uow.programmes.by_name_or_channel("C1")[0].id
         last = uow.audit.for_programme(programme_id)[-1]
     assert last.action == "person.forget" and JANE.user_id not in (last.after or "")
-    assert verify_trail(services.uow(), programme_id).verdict.intact
+    assert verify_trail(services.new_uow(), programme_id).verdict.intact
     assert main(["audit", "verify", "--programme", "C1"]) == 0
     assert main(["subject-access", "--user", JANE.user_id]) == 0
     assert json.loads(capsys.readouterr().out.split("\n", 1)[1])["held"] == {}
@@ -157,20 +157,22 @@ def test_forgetting_a_person_pseudonymises_everywhere_and_keeps_every_figure(hel
 def test_only_admins_of_every_programme_holding_the_person_may_forget(held):
     services = held
     with pytest.raises(Forbidden):
-        forget_person(Actor("T1", "USTRANGER"), "C1", JANE.user_id, services.uow())
+        forget_person(Actor("T1", "USTRANGER"), "C1", JANE.user_id, services.new_uow())
     # Jane also appears in a second programme whose admin is someone else.
-    programmes.setup_programme(Actor("T1", "UOTHER"), "C2", "Brent", services.uow())
-    stakeholders.add_stakeholder(Actor("T1", "UOTHER"), "C2", "lmc", "Brent LMC", services.uow())
-    engagements.log_engagement(JANE, "C2", ["Brent LMC"], "email", "Wrote", services.uow())
+    programmes.setup_programme(Actor("T1", "UOTHER"), "C2", "Brent", services.new_uow())
+    stakeholders.add_stakeholder(
+        Actor("T1", "UOTHER"), "C2", "lmc", "Brent LMC", services.new_uow()
+    )
+    engagements.log_engagement(JANE, "C2", ["Brent LMC"], "email", "Wrote", services.new_uow())
     with pytest.raises(Forbidden, match="Brent"):
-        forget_person(ADMIN, "C1", JANE.user_id, services.uow())
+        forget_person(ADMIN, "C1", JANE.user_id, services.new_uow())
     with pytest.raises(UsageError, match="yourself"):
-        forget_person(ADMIN, "C1", ADMIN.user_id, services.uow())
+        forget_person(ADMIN, "C1", ADMIN.user_id, services.new_uow())
     assert _everything_mentions(services, JANE.user_id)  # nothing changed
     # A workspace admin is an admin everywhere.
     boss = Actor("T1", "UBOSS", _is_workspace_admin=True)
-    done = forget_person(boss, "C1", JANE.user_id, services.uow())
-    with services.uow() as uow:
+    done = forget_person(boss, "C1", JANE.user_id, services.new_uow())
+    with services.new_uow() as uow:
         demo_name = uow.programmes.by_name_or_channel("C1")[0].name
     assert done.programmes == sorted(["Brent", demo_name])
     assert _everything_mentions(services, JANE.user_id) == []
@@ -180,22 +182,22 @@ def test_a_programme_is_archived_then_purged_after_its_retention_and_the_purge_i
     any_services,
 ):
     services = any_services
-    programmes.setup_programme(ADMIN, "C9", "Old programme", services.uow())
-    stakeholders.add_stakeholder(ADMIN, "C9", "lmc", "Some LMC", services.uow())
-    engagements.log_engagement(ADMIN, "C9", ["Some LMC"], "call", "Talked", services.uow())
-    load_demo(services.uow, "T1", "C1", "UADMIN")  # another programme, kept
+    programmes.setup_programme(ADMIN, "C9", "Old programme", services.new_uow())
+    stakeholders.add_stakeholder(ADMIN, "C9", "lmc", "Some LMC", services.new_uow())
+    engagements.log_engagement(ADMIN, "C9", ["Some LMC"], "call", "Talked", services.new_uow())
+    load_demo(services.new_uow(), "T1", "C1", "UADMIN")  # another programme, kept
 
     with pytest.raises(Forbidden):
-        retention.set_retention(JANE, "C9", 6, services.uow())
-    retention.set_retention(ADMIN, "C9", 6, services.uow())
+        retention.set_retention(JANE, "C9", 6, services.new_uow())
+    retention.set_retention(ADMIN, "C9", 6, services.new_uow())
     with freeze_time("2015-04-01 12:00:00"):
-        r = retention.archive_programme(ADMIN, "C9", services.uow())
+        r = retention.archive_programme(ADMIN, "C9", services.new_uow())
     assert r.purge_on.isoformat() == "2021-04-01"
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         programme_id = uow.programmes.by_name_or_channel("C9")[0].id
 
     # A day before: nothing goes.
-    assert retention.purge_due(services.uow, datetime(2021, 3, 31, tzinfo=UTC)) == []
+    assert retention.purge_due(services.new_uow(), datetime(2021, 3, 31, tzinfo=UTC)) == []
     # When it is due, the sweep purges it, every record in it, and logs what went.
     from jobs import SWEEPS
 
@@ -219,26 +221,26 @@ def test_a_programme_is_archived_then_purged_after_its_retention_and_the_purge_i
 
 def test_an_archived_programme_gets_no_reminders_or_digests(any_services):
     services = any_services
-    load_demo(services.uow, "T1", "C1", "UADMIN")
-    with services.uow() as uow:
+    load_demo(services.new_uow(), "T1", "C1", "UADMIN")
+    with services.new_uow() as uow:
         due_before = len(
             uow.deadlines.open_due_between(datetime(2000, 1, 1).date(), datetime(2100, 1, 1).date())
         )
         assert uow.digests.scheduled_programmes()
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         for vote in uow.votes.open_votes(uow.programmes.by_name_or_channel("C1")[0].id):
             vote.state = "closed"
         uow.commit()
-    retention.archive_programme(ADMIN, "C1", services.uow())
-    with services.uow() as uow:
+    retention.archive_programme(ADMIN, "C1", services.new_uow())
+    with services.new_uow() as uow:
         assert due_before > 0
         assert (
             uow.deadlines.open_due_between(datetime(2000, 1, 1).date(), datetime(2100, 1, 1).date())
             == []
         )
         assert uow.digests.scheduled_programmes() == []
-    retention.reopen_programme(ADMIN, "C1", services.uow())
-    with services.uow() as uow:
+    retention.reopen_programme(ADMIN, "C1", services.new_uow())
+    with services.new_uow() as uow:
         assert uow.digests.scheduled_programmes()
 
 
@@ -258,7 +260,7 @@ def test_every_column_that_holds_a_person_is_known():
 
 def test_the_retention_command_reads_and_refuses_clearly(any_services):
     services = any_services
-    load_demo(services.uow, "T1", "C1", "UADMIN")
+    load_demo(services.new_uow(), "T1", "C1", "UADMIN")
 
     def run(line: str) -> str:
         out = RecordingMessenger()
@@ -287,15 +289,17 @@ def test_the_directory_is_in_subject_access_and_forgetting_removes_the_names(hel
     from bot.services.people import subject_access
 
     services = held
-    remember_people(services.uow, "T1", [Person(JANE.user_id, "jane", "Jane Patel")])
-    remember_people(services.uow, "T2", [Person(JANE.user_id, "jane2", "Other Workspace Jane")])
-    found = subject_access(services.uow(), user_id=JANE.user_id)
+    remember_people(services.new_uow(), "T1", [Person(JANE.user_id, "jane", "Jane Patel")])
+    remember_people(
+        services.new_uow(), "T2", [Person(JANE.user_id, "jane2", "Other Workspace Jane")]
+    )
+    found = subject_access(services.new_uow(), user_id=JANE.user_id)
     names = {r["real_name"] for r in found["held"]["person"]}
     assert names == {"Jane Patel", "Other Workspace Jane"}  # the operator's view: every workspace
-    found = subject_access(services.uow(), user_id=JANE.user_id, team="T1")
+    found = subject_access(services.new_uow(), user_id=JANE.user_id, team="T1")
     assert [r["real_name"] for r in found["held"]["person"]] == ["Jane Patel"]
-    forget_person(ADMIN, "C1", JANE.user_id, services.uow())
-    with services.uow() as uow:
+    forget_person(ADMIN, "C1", JANE.user_id, services.new_uow())
+    with services.new_uow() as uow:
         assert names_for(uow, "T1", [JANE.user_id])(JANE.user_id).endswith("(not yet looked up)")
         # Another workspace's directory is that workspace's to forget.
         assert names_for(uow, "T2", [JANE.user_id])(JANE.user_id) == "Other Workspace Jane"

@@ -21,22 +21,24 @@ ADMIN = Actor("T1", "UADMIN", _is_workspace_admin=True)
 
 
 def revision_of(services, programme_id: int) -> int:
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         return uow.session.get(Programme, programme_id).revision
 
 
 @freeze_time("2015-01-10 12:00:00")
 def test_each_write_moves_its_programme_and_no_other(any_services):
-    one, _ = programmes.setup_programme(ADMIN, "C1", "North", any_services.uow())
-    two, _ = programmes.setup_programme(ADMIN, "C2", "South", any_services.uow())
+    one, _ = programmes.setup_programme(ADMIN, "C1", "North", any_services.new_uow())
+    two, _ = programmes.setup_programme(ADMIN, "C2", "South", any_services.new_uow())
     steps = [
         lambda: stakeholders.add_stakeholder(
-            ADMIN, "C1", "practice", "Acorn Surgery", any_services.uow(), code="E85001"
+            ADMIN, "C1", "practice", "Acorn Surgery", any_services.new_uow(), code="E85001"
         ),
         lambda: engagement_svc.log_engagement(
-            ADMIN, "C1", ["E85001"], "meeting", "Talked about the plan", any_services.uow()
+            ADMIN, "C1", ["E85001"], "meeting", "Talked about the plan", any_services.new_uow()
         ),
-        lambda: add_deadline(ADMIN, "C1", "Submit the plan", date(2015, 2, 2), any_services.uow()),
+        lambda: add_deadline(
+            ADMIN, "C1", "Submit the plan", date(2015, 2, 2), any_services.new_uow()
+        ),
     ]
     for step in steps:
         before_one, before_two = (revision_of(any_services, p.id) for p in (one, two))
@@ -46,17 +48,17 @@ def test_each_write_moves_its_programme_and_no_other(any_services):
 
 
 def test_the_demo_moves_the_revision_of_its_programme(any_services):
-    programme, _ = demo.load_demo(any_services.uow, "T1", "C9", "UADMIN")
+    programme, _ = demo.load_demo(any_services.new_uow(), "T1", "C9", "UADMIN")
     assert revision_of(any_services, programme.id) > 0
 
 
 def test_core_writes_without_an_audit_entry_move_it_too(any_services):
     """Rows reached through a parent (deadline owners through their deadline) count."""
-    programmes.setup_programme(ADMIN, "C1", "North", any_services.uow())
+    programmes.setup_programme(ADMIN, "C1", "North", any_services.new_uow())
     _, view = add_deadline(
-        ADMIN, "C1", "Submit", date(2030, 2, 2), any_services.uow(), owners=["UJANE"]
+        ADMIN, "C1", "Submit", date(2030, 2, 2), any_services.new_uow(), owners=["UJANE"]
     )
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         programme = uow.programmes.by_channel("T1", "C1")
         before = programme.revision
         uow.deadlines.set_owners(view.deadline.id, ["UBOB"])
@@ -65,9 +67,9 @@ def test_core_writes_without_an_audit_entry_move_it_too(any_services):
 
 
 def test_the_guard_catches_a_write_that_forgets(any_services):
-    programme, _ = programmes.setup_programme(ADMIN, "C1", "North", any_services.uow())
-    stakeholders.add_stakeholder(ADMIN, "C1", "practice", "Acorn", any_services.uow())
-    with any_services.uow() as uow:  # Core DML with no touch(): what a forgetful path would do
+    programme, _ = programmes.setup_programme(ADMIN, "C1", "North", any_services.new_uow())
+    stakeholders.add_stakeholder(ADMIN, "C1", "practice", "Acorn", any_services.new_uow())
+    with any_services.new_uow() as uow:  # Core DML with no touch(): what a forgetful path would do
         uow.session.execute(
             update(Stakeholder)
             .where(Stakeholder.programme_id == programme.id)
@@ -76,7 +78,7 @@ def test_the_guard_catches_a_write_that_forgets(any_services):
         uow.commit()
     caught, revision_guard.violations[:] = list(revision_guard.violations), []
     assert caught and "UPDATE stakeholder" in caught[0]
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         uow.session.execute(delete(DeadlineOwner).where(DeadlineOwner.deadline_id == -1))
         uow.commit()
     assert revision_guard.violations  # a delete from a content table counts, even of nothing

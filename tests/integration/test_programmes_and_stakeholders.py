@@ -18,7 +18,7 @@ OTHER_TEAM = Actor("T2", "UADMIN")
 
 def setup(svc, channel="C1", **kw):
     return programmes.setup_programme(
-        ADMIN, channel, "Hillingdon co-commissioning", svc.uow(), **kw
+        ADMIN, channel, "Hillingdon co-commissioning", svc.new_uow(), **kw
     )
 
 
@@ -57,19 +57,19 @@ def test_setup_with_template_creates_the_cycle_key_dates(any_services):
     # Only Hillingdon CCG's own vote date is a suggestion to confirm; every date has its sources.
     assert [d.template_key for d in deadlines if d.provisional] == ["member-vote"]
     assert all(d.source for d in deadlines)
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         assert uow.programmes.roles_of(programme.id, "UADMIN") == {"admin"}
 
 
 def test_one_programme_per_channel(any_services):
     setup(any_services)
     with pytest.raises(Conflict, match="already runs"):
-        programmes.setup_programme(ADMIN, "C1", "Another", any_services.uow())
+        programmes.setup_programme(ADMIN, "C1", "Another", any_services.new_uow())
 
 
 def test_register_add_find_link_remove(any_services):
     setup(any_services)
-    uow = any_services.uow
+    uow = any_services.new_uow
     stakeholders.add_stakeholder(
         ADMIN,
         "C1",
@@ -101,7 +101,7 @@ def test_register_add_find_link_remove(any_services):
 
 def test_roles_are_enforced_and_refusals_say_who_can(any_services):
     setup(any_services)
-    uow = any_services.uow
+    uow = any_services.new_uow
     with pytest.raises(Forbidden, match="<@UADMIN>"):
         stakeholders.add_stakeholder(OTHER, "C1", "lmc", "LMC", uow())
     with pytest.raises(Forbidden):
@@ -120,39 +120,41 @@ def test_returning_officer_refusals_name_officers_and_admins(any_services):
     from bot.services.access import require_returning_officer
 
     programme, _ = setup(any_services)
-    with any_services.uow() as uow, pytest.raises(Forbidden) as e:
+    with any_services.new_uow() as uow, pytest.raises(Forbidden) as e:
         require_returning_officer(uow, OTHER, programme, "record a ballot")
     assert (
         e.value.message
         == "Only a returning officer or an admin can record a ballot: ask an admin (<@UADMIN>)."
     )
-    programmes.grant_role(ADMIN, "C1", "USAM", "returning-officer", any_services.uow())
-    with any_services.uow() as uow, pytest.raises(Forbidden) as e:
+    programmes.grant_role(ADMIN, "C1", "USAM", "returning-officer", any_services.new_uow())
+    with any_services.new_uow() as uow, pytest.raises(Forbidden) as e:
         require_returning_officer(uow, OTHER, programme, "record a ballot")
     assert "a returning officer (<@USAM>) or an admin (<@UADMIN>)" in e.value.message
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         require_returning_officer(uow, Actor("T1", "USAM"), programme, "record a ballot")
 
 
 def test_workspaces_never_see_each_other(any_services):
     setup(any_services)
     stakeholders.add_stakeholder(
-        ADMIN, "C1", "practice", "Acorn Surgery", any_services.uow(), code="E85001"
+        ADMIN, "C1", "practice", "Acorn Surgery", any_services.new_uow(), code="E85001"
     )
     with pytest.raises(NoProgramme):
-        stakeholders.list_stakeholders(OTHER_TEAM, "C1", any_services.uow())
-    programmes.setup_programme(OTHER_TEAM, "C1", "Hillingdon co-commissioning", any_services.uow())
-    _, rows = stakeholders.list_stakeholders(OTHER_TEAM, "C1", any_services.uow())
+        stakeholders.list_stakeholders(OTHER_TEAM, "C1", any_services.new_uow())
+    programmes.setup_programme(
+        OTHER_TEAM, "C1", "Hillingdon co-commissioning", any_services.new_uow()
+    )
+    _, rows = stakeholders.list_stakeholders(OTHER_TEAM, "C1", any_services.new_uow())
     assert rows == []
 
 
 def test_every_change_is_in_the_audit_trail(any_services):
     programme, _ = setup(any_services)
     stakeholders.add_stakeholder(
-        ADMIN, "C1", "practice", "Acorn Surgery", any_services.uow(), code="E85001"
+        ADMIN, "C1", "practice", "Acorn Surgery", any_services.new_uow(), code="E85001"
     )
-    stakeholders.link_stakeholder(ADMIN, "C1", "E85001", "UJANE", any_services.uow())
-    with any_services.uow() as uow:
+    stakeholders.link_stakeholder(ADMIN, "C1", "E85001", "UJANE", any_services.new_uow())
+    with any_services.new_uow() as uow:
         events = uow.audit.for_programme(programme.id)
     actions = [e.action for e in events]
     assert actions == ["programme.setup", "stakeholder.add", "stakeholder.link"]
@@ -336,19 +338,22 @@ def test_import_nhs_digital_files_then_reimport_updates_in_place(any_services):
         ADMIN,
         programme.id,
         [("epraccur.csv", EPRACCUR), ("gp-reg-pat-prac-all.csv", SIZES)],
-        any_services.uow(),
+        any_services.new_uow(),
         commissioner="08G",
     )
     assert sorted(report.added) == ["E85001", "E85004"]
     assert any("3 rows" in line for line in report.left_out)  # closed, other CCG, not a GP practice
     assert any("1 practices that are not in the register" in line for line in report.left_out)
-    _, rows = stakeholders.list_stakeholders(ADMIN, "C1", any_services.uow(), "practice")
+    _, rows = stakeholders.list_stakeholders(ADMIN, "C1", any_services.new_uow(), "practice")
     assert {(r.code, r.list_size, r.postcode) for r in rows} == {
         ("E85001", 8200, "UB8 1AA"),
         ("E85004", 12000, "UB8 1AE"),
     }
     again = stakeholders.import_practices(
-        ADMIN, programme.id, [("sizes.csv", SIZES.replace(",8200", ",8300"))], any_services.uow()
+        ADMIN,
+        programme.id,
+        [("sizes.csv", SIZES.replace(",8200", ",8300"))],
+        any_services.new_uow(),
     )
     assert again.changed == ["E85001"] and again.added == [] and again.unchanged == 1
 
@@ -358,9 +363,9 @@ def test_a_bad_row_stores_nothing_and_names_its_line(any_services):
     plain = "code,name,list_size,group\nE85001,Acorn,8200,North\nE85002,,100,North\nE85003,Cedar,lots,South\n"
     with pytest.raises(UsageError) as e:
         stakeholders.import_practices(
-            ADMIN, programme.id, [("practices.csv", plain)], any_services.uow()
+            ADMIN, programme.id, [("practices.csv", plain)], any_services.new_uow()
         )
     assert "practices.csv:3:" in e.value.message and "practices.csv:4:" in e.value.message
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         assert uow.session.scalars(select(Stakeholder)).all() == []
         assert [a.action for a in uow.session.scalars(select(AuditEvent))] == ["programme.setup"]

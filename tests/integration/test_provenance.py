@@ -17,12 +17,12 @@ ADMIN = Actor("T1", "UADMIN")
 
 def setup(svc, **kw):
     kw.setdefault("template", "co-commissioning")
-    programme, created = programmes.setup_programme(ADMIN, "C1", "X CCG", svc.uow(), **kw)
+    programme, created = programmes.setup_programme(ADMIN, "C1", "X CCG", svc.new_uow(), **kw)
     return programme, created
 
 
 def rows(svc, programme):
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         ds = {d.template_key: d for d in uow.deadlines.with_template_keys(programme.id)}
         dus = {
             d.key: d
@@ -32,7 +32,7 @@ def rows(svc, programme):
 
 
 def audit_actions(svc, programme):
-    with svc.uow() as uow:
+    with svc.new_uow() as uow:
         return [e.action for e in uow.audit.for_programme(programme.id)]
 
 
@@ -55,7 +55,7 @@ def test_each_model_has_its_deadlines_and_duties(any_services, model):
     programme, created = setup(any_services, year=2014, model=model)
     assert programme.model == model
     assert {d.template_key for d in created} == MODEL_DEADLINES[model]
-    stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", any_services.uow())
+    stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", any_services.new_uow())
     _, dus = rows(any_services, programme)
     committee = model in ("joint", "delegated")
     assert (COMMITTEE <= dus.keys()) is committee
@@ -101,7 +101,9 @@ def test_2026_dates_move_off_weekends_are_provisional_then_confirmed(any_service
         assert all(is_working_day(d.due_on) for d in dus.values() if d.due_on)
 
         proforma = by_key["delegated-proforma"]
-        _, view, followed = deadlines.confirm_deadline(ADMIN, "C1", proforma.id, any_services.uow())
+        _, view, followed = deadlines.confirm_deadline(
+            ADMIN, "C1", proforma.id, any_services.new_uow()
+        )
         assert view.deadline.provisional is False and view.deadline.sequence == 1
         assert {d.key for d in followed} == {"conflicts-of-interest", "committee-lay-majority"}
         ds, dus = rows(any_services, programme)
@@ -109,11 +111,11 @@ def test_2026_dates_move_off_weekends_are_provisional_then_confirmed(any_service
         assert not dus["conflicts-of-interest"].provisional
         assert dus["conflicts-of-interest"].due_note  # still the programme's suggestion
         with pytest.raises(Conflict, match="not provisional"):
-            deadlines.confirm_deadline(ADMIN, "C1", proforma.id, any_services.uow())
+            deadlines.confirm_deadline(ADMIN, "C1", proforma.id, any_services.new_uow())
 
         # A move confirms too, and the duties that follow the date move with it.
         vote = ds["member-vote"]
-        deadlines.move_deadline(ADMIN, "C1", vote.id, date(2027, 3, 10), any_services.uow())
+        deadlines.move_deadline(ADMIN, "C1", vote.id, date(2027, 3, 10), any_services.new_uow())
         ds, dus = rows(any_services, programme)
         assert ds["member-vote"].provisional is False
         support = dus["member-practice-support"]
@@ -124,14 +126,14 @@ def test_2026_dates_move_off_weekends_are_provisional_then_confirmed(any_service
 
 def test_change_of_model_adds_and_cancels_with_audit_and_keeps_evidence(any_services):
     programme, _ = setup(any_services, year=2014, model="joint")
-    stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", any_services.uow())
+    stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", any_services.new_uow())
     _, dus = rows(any_services, programme)
     healthwatch = dus["healthwatch-representative"]
     duties.complete_duty(
-        ADMIN, "C1", str(healthwatch.id), any_services.uow(), ["https://example.org/letter.pdf"]
+        ADMIN, "C1", str(healthwatch.id), any_services.new_uow(), ["https://example.org/letter.pdf"]
     )
 
-    change = programmes.change_model(ADMIN, "C1", "greater-involvement", any_services.uow())
+    change = programmes.change_model(ADMIN, "C1", "greater-involvement", any_services.new_uow())
     assert {d.template_key for d in change.cancelled} == {"joint-proforma", "member-vote"}
     assert {d.key for d in change.duties.cancelled} >= {
         "committee-lay-majority",
@@ -144,10 +146,10 @@ def test_change_of_model_adds_and_cancels_with_audit_and_keeps_evidence(any_serv
     assert ds["joint-proforma"].state == "cancelled"
     assert dus["committee-lay-majority"].state == "cancelled"
     assert dus["healthwatch-representative"].state == "done"  # done with evidence: kept as is
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         assert len(uow.duties.evidence(healthwatch.id)) == 1
 
-    change = programmes.change_model(ADMIN, "C1", "delegated", any_services.uow())
+    change = programmes.change_model(ADMIN, "C1", "delegated", any_services.new_uow())
     assert {d.template_key for d in change.added} == {"delegated-proforma"}
     assert {d.template_key for d in change.reopened} == {"member-vote"}
     assert "committee-lay-majority" in {d.key for d in change.duties.reopened}
@@ -156,13 +158,13 @@ def test_change_of_model_adds_and_cancels_with_audit_and_keeps_evidence(any_serv
     assert dus["conflicts-of-interest"].state == "open"
     assert dus["conflicts-of-interest"].due_on == date(2015, 1, 9)
 
-    change = programmes.change_model(ADMIN, "C1", "joint", any_services.uow())
+    change = programmes.change_model(ADMIN, "C1", "joint", any_services.new_uow())
     assert {d.template_key for d in change.reopened} == {"joint-proforma"}
     assert {d.template_key for d in change.cancelled} == {"delegated-proforma"}
     moved = {d.key: (old, d.due_on) for d, old in change.duties.moved}
     assert moved["conflicts-of-interest"] == (date(2015, 1, 9), date(2015, 1, 30))
 
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         events = [
             json.loads(e.after)
             for e in uow.audit.for_programme(programme.id)
@@ -175,20 +177,20 @@ def test_a_bad_or_unchanged_model_changes_nothing(any_services):
     programme, _ = setup(any_services, year=2014, model="joint")
     before = audit_actions(any_services, programme)
     with pytest.raises(UsageError, match="greater-involvement, joint, delegated, undecided"):
-        programmes.change_model(ADMIN, "C1", "delegate", any_services.uow())
+        programmes.change_model(ADMIN, "C1", "delegate", any_services.new_uow())
     with pytest.raises(Conflict, match="already joint"):
-        programmes.change_model(ADMIN, "C1", "joint", any_services.uow())
+        programmes.change_model(ADMIN, "C1", "joint", any_services.new_uow())
     assert audit_actions(any_services, programme) == before
     with pytest.raises(UsageError, match="not a model"):
         programmes.setup_programme(
-            ADMIN, "C2", "Y", any_services.uow(), template="co-commissioning", model="shared"
+            ADMIN, "C2", "Y", any_services.new_uow(), template="co-commissioning", model="shared"
         )
 
 
 def test_choosing_a_model_discharges_the_decision_duty(any_services):
     programme, _ = setup(any_services, year=2014)
     assert programme.model == "undecided"
-    change = programmes.change_model(ADMIN, "C1", "delegated", any_services.uow())
+    change = programmes.change_model(ADMIN, "C1", "delegated", any_services.new_uow())
     assert [d.key for d in change.duties.done] == ["choose-model"]
     _, dus = rows(any_services, programme)
     assert dus["choose-model"].state == "done" and "delegated" in dus["choose-model"].notes
@@ -196,8 +198,8 @@ def test_choosing_a_model_discharges_the_decision_duty(any_services):
 
 def test_two_hwbbs_agree_which_is_invited_then_the_invitation(any_services):
     programme, _ = setup(any_services, year=2014, model="delegated")
-    a = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", any_services.uow())
-    b = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Ealing HWBB", any_services.uow())
+    a = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Hillingdon HWBB", any_services.new_uow())
+    b = stakeholders.add_stakeholder(ADMIN, "C1", "hwbb", "Ealing HWBB", any_services.new_uow())
     _, dus = rows(any_services, programme)
     agree = dus["hwbb-agree-invitee"]
     assert "Hillingdon HWBB" in agree.title and "Ealing HWBB" in agree.title
@@ -205,18 +207,23 @@ def test_two_hwbbs_agree_which_is_invited_then_the_invitation(any_services):
     # The invitation made while Hillingdon was the only board waits for the agreement.
     assert dus["hwbb-standing-invitation"].state == "cancelled"
     with pytest.raises(UsageError, match="--board"):
-        duties.complete_duty(ADMIN, "C1", str(agree.id), any_services.uow())
+        duties.complete_duty(ADMIN, "C1", str(agree.id), any_services.new_uow())
     with pytest.raises(UsageError, match="No Health and Wellbeing Board matches"):
-        duties.choose_stakeholder(ADMIN, "C1", str(agree.id), "Brent", any_services.uow())
+        duties.choose_stakeholder(ADMIN, "C1", str(agree.id), "Brent", any_services.new_uow())
 
     # The agreement is done when something shows it: the minutes, say.
     with pytest.raises(Conflict, match="no evidence yet"):
-        duties.choose_stakeholder(ADMIN, "C1", str(agree.id), "ealing", any_services.uow())
+        duties.choose_stakeholder(ADMIN, "C1", str(agree.id), "ealing", any_services.new_uow())
     _, dus = rows(any_services, programme)
     assert dus["hwbb-agree-invitee"].state == "open"
     assert dus["hwbb-standing-invitation"].state == "cancelled"
     done, invitation, _ = duties.choose_stakeholder(
-        ADMIN, "C1", str(agree.id), "ealing", any_services.uow(), ["https://example.org/minutes"]
+        ADMIN,
+        "C1",
+        str(agree.id),
+        "ealing",
+        any_services.new_uow(),
+        ["https://example.org/minutes"],
     )
     assert done.state == "done" and "Ealing HWBB" in done.notes
     assert invitation.state == "open" and invitation.stakeholder_id == b.id

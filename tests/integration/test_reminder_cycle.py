@@ -93,17 +93,17 @@ def cycle(sqlite_url, slack):
             ADMIN,
             "C1",
             "Hillingdon co-commissioning",
-            svc.uow(),
+            svc.new_uow(),
             template="co-commissioning",
             year=2014,
             model="delegated",
         )
         # A CCG keeping the joint route open tracks its proforma too, as its own deadline.
-        add_deadline(ADMIN, "C1", JOINT, date(2015, 1, 30), svc.uow())
+        add_deadline(ADMIN, "C1", JOINT, date(2015, 1, 30), svc.new_uow())
         _, hwbb = add_deadline(
-            ADMIN, "C1", HWBB, date(2014, 10, 27), svc.uow(), owners=["UJANE", "UBOB"]
+            ADMIN, "C1", HWBB, date(2014, 10, 27), svc.new_uow(), owners=["UJANE", "UBOB"]
         )
-        _, easter = add_deadline(ADMIN, "C1", EASTER, date(2015, 4, 6), svc.uow())
+        _, easter = add_deadline(ADMIN, "C1", EASTER, date(2015, 4, 6), svc.new_uow())
     yield svc
     svc.engine.dispose()
 

@@ -65,13 +65,13 @@ def _programme(url, slack):
             ADMIN,
             "C1",
             "Hillingdon",
-            services.uow(),
+            services.new_uow(),
             template="co-commissioning",
             year=2014,
             model="delegated",
         )
         # A CCG keeping the joint route open tracks its proforma too, as its own deadline.
-        _, joint = add_deadline(ADMIN, "C1", JOINT, date(2015, 1, 30), services.uow())
+        _, joint = add_deadline(ADMIN, "C1", JOINT, date(2015, 1, 30), services.new_uow())
     return WithIds(
         **vars(services), ids={d.title: d.id for d in template} | {JOINT: joint.deadline.id}
     )
@@ -108,7 +108,7 @@ def test_downtime_posts_only_the_latest_missed_reminder_marked_late(programme, s
     found = posts(slack)
     assert titles(found) == [("2015-01-02", DELEGATED)]
     assert "Late: this reminder was due Fri 2 Jan 2015 09:00" in found[0][1]["text"]
-    with programme.uow() as uow:
+    with programme.new_uow() as uow:
         row = uow.deliveries.get(found[0][0])
         assert row.late and row.state == "sent"
     sweep_at(programme, "2015-01-03 10:31")
@@ -153,7 +153,7 @@ def test_moving_a_deadline_between_reminders(programme, slack):
     sweep_at(programme, "2015-01-16 09:00")
     # On Tuesday 20 January the joint proforma moves from Fri 30 Jan to Mon 2 Feb.
     with freeze_time("2015-01-20 12:00"):
-        svc.move_deadline(ADMIN, "C1", joint, date(2015, 2, 2), programme.uow())
+        svc.move_deadline(ADMIN, "C1", joint, date(2015, 2, 2), programme.new_uow())
     for day in range(20, 32):
         sweep_at(programme, f"2015-01-{day:02d} 09:00")
     for day in (1, 2, 3):
@@ -168,7 +168,7 @@ def test_moving_a_deadline_between_reminders(programme, slack):
         ["2015-02-02", "2015-02-02"],
     ]
     assert all("Mon 2 Feb 2015" in b["text"] for _, b in joint_posts[1:])
-    with programme.uow() as uow:
+    with programme.new_uow() as uow:
         moved = uow.deadlines.get(joint)
         assert moved.sequence == 1 and moved.updated_at == datetime(2015, 1, 20, 12, 0, tzinfo=UTC)
         audit = [e.action for e in uow.audit.for_programme(moved.programme_id, "deadline", joint)]
@@ -180,9 +180,11 @@ def test_cancelled_and_done_deadlines_never_remind_again(sqlite_programme, slack
     assert titles(posts(slack)) == [("2015-02-18", VOTE)]
     with freeze_time("2015-02-20 10:00"):
         svc.close_deadline(
-            ADMIN, "C1", sqlite_programme.ids[VOTE], "cancelled", sqlite_programme.uow()
+            ADMIN, "C1", sqlite_programme.ids[VOTE], "cancelled", sqlite_programme.new_uow()
         )
-        svc.close_deadline(ADMIN, "C1", sqlite_programme.ids[JOINT], "done", sqlite_programme.uow())
+        svc.close_deadline(
+            ADMIN, "C1", sqlite_programme.ids[JOINT], "done", sqlite_programme.new_uow()
+        )
     for when in ("2015-02-25 09:00", "2015-03-03 09:00", "2015-03-04 09:00", "2015-03-05 12:00"):
         sweep_at(sqlite_programme, when)
     assert titles(posts(slack)) == [("2015-02-18", VOTE)]
@@ -192,14 +194,14 @@ def test_a_deadline_closed_after_the_sweep_read_it_sends_nothing(sqlite_programm
     from jobs import reminders as job
 
     with freeze_time("2015-02-18 09:00"):
-        pending = svc.reminders_due(sqlite_programme.uow, datetime.now(UTC))
+        pending = svc.reminders_due(sqlite_programme.new_uow(), datetime.now(UTC))
         assert [p.recipient for p in pending] == ["C1"]
         svc.close_deadline(
-            ADMIN, "C1", sqlite_programme.ids[VOTE], "cancelled", sqlite_programme.uow()
+            ADMIN, "C1", sqlite_programme.ids[VOTE], "cancelled", sqlite_programme.new_uow()
         )
         job.send(sqlite_programme, pending[0])
     assert posts(slack) == []
-    with sqlite_programme.uow() as uow:
+    with sqlite_programme.new_uow() as uow:
         assert uow.deliveries.get(pending[0].key).message_ts is None
 
 
@@ -207,7 +209,7 @@ def test_a_crash_between_posting_and_recording_is_settled_from_the_channel(progr
     key = f"reminder:{programme.ids[JOINT]}:2015-01-30:2015-01-16:C1"
     # A process claimed the key and posted, then died before recording the post.
     with freeze_time("2015-01-16 09:00"):
-        with programme.uow() as uow:
+        with programme.new_uow() as uow:
             uow.deliveries.claim(
                 key,
                 programme_id=None,
@@ -224,7 +226,7 @@ def test_a_crash_between_posting_and_recording_is_settled_from_the_channel(progr
     sweep_at(programme, "2015-01-16 09:10")
     assert [k for k, _ in posts(slack) if k == key] == []
     assert [c["channel"] for c in slack.sent("conversations.history")] == ["C1"]
-    with programme.uow() as uow:
+    with programme.new_uow() as uow:
         row = uow.deliveries.get(key)
         assert (row.state, row.message_ts) == ("sent", "1421398800.000100")
 
@@ -232,7 +234,7 @@ def test_a_crash_between_posting_and_recording_is_settled_from_the_channel(progr
 def test_a_crash_before_posting_is_posted_once_after_checking_the_channel(sqlite_programme, slack):
     key = f"reminder:{sqlite_programme.ids[JOINT]}:2015-01-30:2015-01-16:C1"
     with freeze_time("2015-01-16 09:00"):
-        with sqlite_programme.uow() as uow:
+        with sqlite_programme.new_uow() as uow:
             uow.deliveries.claim(
                 key,
                 programme_id=None,
@@ -257,7 +259,7 @@ def test_owners_are_dmd_and_a_snooze_dms_only_the_clicker_a_working_day_later(
             "C1",
             "Plan to the HWBB",
             date(2015, 1, 6),
-            sqlite_programme.uow(),
+            sqlite_programme.new_uow(),
             owners=["UJANE", "UBOB"],
             remind_days=(7, 0),
         )
@@ -267,9 +269,11 @@ def test_owners_are_dmd_and_a_snooze_dms_only_the_clicker_a_working_day_later(
     assert sorted(k.split(":")[4] for k in first) == ["C1", "UBOB", "UJANE"]
     # Jane snoozes on Wednesday 31 December: the next working day is Friday 2 January.
     with freeze_time("2014-12-31 11:00"):
-        _, _, remind_on = svc.snooze_reminder(Actor("T1", "UJANE"), plan, sqlite_programme.uow())
+        _, _, remind_on = svc.snooze_reminder(
+            Actor("T1", "UJANE"), plan, sqlite_programme.new_uow()
+        )
         assert remind_on == date(2015, 1, 2)
-        svc.snooze_reminder(Actor("T1", "UJANE"), plan, sqlite_programme.uow())  # twice is once
+        svc.snooze_reminder(Actor("T1", "UJANE"), plan, sqlite_programme.new_uow())  # twice is once
     sweep_at(sqlite_programme, "2015-01-02 08:59")
     assert len([k for k, _ in posts(slack) if k.startswith("snooze:")]) == 0
     sweep_at(sqlite_programme, "2015-01-02 09:00")
@@ -278,7 +282,7 @@ def test_owners_are_dmd_and_a_snooze_dms_only_the_clicker_a_working_day_later(
     assert [(k.split(":")[3:], b["channel"]) for k, b in snoozed] == [
         (["2015-01-02", "UJANE"], "UJANE")
     ]
-    with sqlite_programme.uow() as uow:
+    with sqlite_programme.new_uow() as uow:
         snoozes = [
             e
             for e in uow.audit.for_programme(view.deadline.programme_id, "deadline", plan)
@@ -290,15 +294,17 @@ def test_owners_are_dmd_and_a_snooze_dms_only_the_clicker_a_working_day_later(
 def test_a_snooze_is_void_once_the_deadline_moves_or_closes(sqlite_programme, slack):
     with freeze_time("2015-01-16 10:00"):
         svc.snooze_reminder(
-            Actor("T1", "UJANE"), sqlite_programme.ids[JOINT], sqlite_programme.uow()
+            Actor("T1", "UJANE"), sqlite_programme.ids[JOINT], sqlite_programme.new_uow()
         )
         svc.snooze_reminder(
-            Actor("T1", "UJANE"), sqlite_programme.ids[VOTE], sqlite_programme.uow()
+            Actor("T1", "UJANE"), sqlite_programme.ids[VOTE], sqlite_programme.new_uow()
         )
         svc.move_deadline(
-            ADMIN, "C1", sqlite_programme.ids[JOINT], date(2015, 2, 27), sqlite_programme.uow()
+            ADMIN, "C1", sqlite_programme.ids[JOINT], date(2015, 2, 27), sqlite_programme.new_uow()
         )
-        svc.close_deadline(ADMIN, "C1", sqlite_programme.ids[VOTE], "done", sqlite_programme.uow())
+        svc.close_deadline(
+            ADMIN, "C1", sqlite_programme.ids[VOTE], "done", sqlite_programme.new_uow()
+        )
     sweep_at(sqlite_programme, "2015-01-19 09:00")
     assert [k for k, _ in posts(slack) if k.startswith("snooze:")] == []
 
@@ -306,19 +312,19 @@ def test_a_snooze_is_void_once_the_deadline_moves_or_closes(sqlite_programme, sl
 def test_mark_done_from_a_reminder_is_for_owners_and_admins(sqlite_programme, slack):
     with freeze_time("2014-12-01 10:00"):
         _, view = svc.add_deadline(
-            ADMIN, "C1", "Owned", date(2015, 1, 6), sqlite_programme.uow(), owners=["UJANE"]
+            ADMIN, "C1", "Owned", date(2015, 1, 6), sqlite_programme.new_uow(), owners=["UJANE"]
         )
         with pytest.raises(Forbidden) as e:
             svc.complete_from_reminder(
-                Actor("T1", "UOTHER"), view.deadline.id, sqlite_programme.uow()
+                Actor("T1", "UOTHER"), view.deadline.id, sqlite_programme.new_uow()
             )
         assert "<@UJANE>" in e.value.message
         _, done, newly = svc.complete_from_reminder(
-            Actor("T1", "UJANE"), view.deadline.id, sqlite_programme.uow()
+            Actor("T1", "UJANE"), view.deadline.id, sqlite_programme.new_uow()
         )
         assert newly and done.deadline.state == "done"
         assert not svc.complete_from_reminder(
-            Actor("T1", "UJANE"), view.deadline.id, sqlite_programme.uow()
+            Actor("T1", "UJANE"), view.deadline.id, sqlite_programme.new_uow()
         )[2]
 
 
@@ -326,7 +332,7 @@ def test_follow_up_actions_remind_their_owner_the_working_day_before_and_on_the_
     sqlite_programme, slack
 ):
     with freeze_time("2015-01-05 10:00"):
-        with sqlite_programme.uow() as uow:
+        with sqlite_programme.new_uow() as uow:
             pid = uow.programmes.by_channel("T1", "C1").id
             uow.session.add_all(
                 [

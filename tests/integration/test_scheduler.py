@@ -43,7 +43,7 @@ def add_overdue_deadlines(services, count: int, owners=("UJANE", "UBOB"), channe
 
     Returns how many reminder messages that makes (channel plus each owner)."""
     now = clock.now()
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         programme = uow.programmes.by_channel("T1", channel)
         if programme is None:
             programme = uow.programmes.create(
@@ -77,13 +77,15 @@ def two(db_url, slack):
             ADMIN,
             "C1",
             "Hillingdon",
-            first.uow(),
+            first.new_uow(),
             template="co-commissioning",
             year=2014,
             model="joint",
         )
         # The delegated route's proforma, tracked as the CCG's own deadline too.
-        add_deadline(ADMIN, "C1", "Delegated commissioning proforma", date(2015, 1, 9), first.uow())
+        add_deadline(
+            ADMIN, "C1", "Delegated commissioning proforma", date(2015, 1, 9), first.new_uow()
+        )
     second = make_services(db_url, slack)
     yield first, second
     first.engine.dispose()
@@ -175,7 +177,7 @@ def test_two_running_background_schedulers_send_each_reminder_once(db_url, slack
         keys = reminder_keys(slack)
         assert len(keys) == len(set(keys)) == expected
         assert sum(s.leadership.is_leader for s in schedulers) == 1
-        with first.uow() as uow:
+        with first.new_uow() as uow:
             rows = uow.deliveries.all_for(uow.programmes.by_channel("T1", "C1").id, "reminder")
         assert len(rows) == expected and all(r.state == "sent" and r.late for r in rows)
     finally:

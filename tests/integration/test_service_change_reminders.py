@@ -19,7 +19,7 @@ def prepare(svc):
             ADMIN,
             "C1",
             "North ICB stroke services",
-            svc.uow(),
+            svc.new_uow(),
             template="service-change",
             decision=date(2031, 3, 4),
         )

@@ -15,9 +15,9 @@ def _feed(services) -> dict[str, str]:
     """Summary -> description of each event in the programme's calendar feed."""
     from handlers.console import LOCAL_TEAM
 
-    issued = cal.issue_feed(Actor(LOCAL_TEAM, "admin"), "C1", services.uow(), "https://x.org")
+    issued = cal.issue_feed(Actor(LOCAL_TEAM, "admin"), "C1", services.new_uow(), "https://x.org")
     token = issued.web.rsplit("/", 1)[1].removesuffix(".ics")
-    body = cal.fetch_feed(services.uow(), token).body
+    body = cal.fetch_feed(services.new_uow(), token).body
     return {
         str(e["SUMMARY"]): str(e.get("DESCRIPTION", ""))
         for e in Calendar.from_ical(body).walk("VEVENT")
@@ -36,7 +36,7 @@ def test_the_local_vote_date_is_that_ccgs_suggestion_in_every_view(services, yea
     # The national dates are not anyone's suggestion.
     eoi = next(x for x in listing.splitlines() if "Expression of interest" in x)
     assert "Hillingdon" not in eoi
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         support = uow.duties.by_key(1, "member-practice-support")
     assert HILLINGDON in s.run("duties")
     assert HILLINGDON in s.run(f"duty show {support.id}")

@@ -15,7 +15,7 @@ def test_deadlines_duties_and_the_digest_count_the_same_working_days(services):
         deadlines = s.run("deadlines")
         duties = s.run("duties")
         s.run('deadline add "Board paper" 18 Dec 2026')
-        with services.uow() as uow:
+        with services.new_uow() as uow:
             duty = uow.duties.by_key(1, "healthwatch-representative")
         s.run(f"duty due {duty.id} 18 Dec 2026")
         digest = s.run("digest now")

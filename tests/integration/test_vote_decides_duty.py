@@ -9,13 +9,13 @@ def _programme(services) -> tuple[Session, str]:
     s.run('setup "Hill" --template co-commissioning --year 2014 --model joint')
     for code in ("E1", "E2", "E3"):
         s.run(f'stakeholder add practice "Surgery {code}" --code {code}')
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         support = uow.duties.by_key(1, "member-practice-support")
     return s, str(support.id)
 
 
 def _state(services, duty_id: str) -> str:
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         return uow.duties.get(1, int(duty_id)).state
 
 
@@ -84,5 +84,5 @@ def test_duty_done_with_a_vote_links_an_open_one_and_records_a_closed_one(servic
     assert "is done, so no vote can decide it" in s.run(
         f'vote open "x?" --closes "in 10 days" --duty {support}'
     )
-    with services.uow() as uow:
+    with services.new_uow() as uow:
         assert len(uow.votes.list(1)) == 2

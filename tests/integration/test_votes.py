@@ -49,27 +49,31 @@ class Recorder:
 
 
 def build(svc_, n=10, sizes=None, groups=None, link=True):
-    programmes.setup_programme(ADMIN, "C1", "Hillingdon co-commissioning", svc_.uow())
-    programmes.grant_role(ADMIN, "C1", "UOFFICER", "returning-officer", svc_.uow())
+    programmes.setup_programme(ADMIN, "C1", "Hillingdon co-commissioning", svc_.new_uow())
+    programmes.grant_role(ADMIN, "C1", "UOFFICER", "returning-officer", svc_.new_uow())
     for i in range(n):
         stakeholders.add_stakeholder(
             ADMIN,
             "C1",
             "practice",
             f"Practice {i + 1:02d}",
-            svc_.uow(),
+            svc_.new_uow(),
             code=f"E85{i + 1:03d}",
             list_size=(sizes or [1000] * n)[i],
             group=(groups or [None] * n)[i],
         )
         if link:
-            stakeholders.link_stakeholder(ADMIN, "C1", f"E85{i + 1:03d}", f"UGP{i + 1}", svc_.uow())
-    stakeholders.add_stakeholder(ADMIN, "C1", "lmc", "Londonwide LMCs", svc_.uow(), code="LMC01")
+            stakeholders.link_stakeholder(
+                ADMIN, "C1", f"E85{i + 1:03d}", f"UGP{i + 1}", svc_.new_uow()
+            )
+    stakeholders.add_stakeholder(
+        ADMIN, "C1", "lmc", "Londonwide LMCs", svc_.new_uow(), code="LMC01"
+    )
 
 
 def open_(svc_, **kw):
     kw.setdefault("closes_on", CLOSES)
-    return svc.open_vote(ADMIN, "C1", "Take on joint commissioning?", svc_.uow(), **kw)
+    return svc.open_vote(ADMIN, "C1", "Take on joint commissioning?", svc_.new_uow(), **kw)
 
 
 def gp(i):
@@ -77,7 +81,7 @@ def gp(i):
 
 
 def click(svc_, i, choice, vote_id, stakeholder_id=None):
-    return svc.ballot_from_button(gp(i), vote_id, choice, svc_.uow(), stakeholder_id)
+    return svc.ballot_from_button(gp(i), vote_id, choice, svc_.new_uow(), stakeholder_id)
 
 
 @freeze_time(BEFORE)
@@ -86,7 +90,7 @@ def test_opening_fixes_the_electorate_and_is_for_admins(any_services):
         any_services, 4, sizes=[1000, 2000, 3000, 4000], groups=["North", "North", "South", "South"]
     )
     with pytest.raises(Forbidden, match="Only the programme's admins can open a vote"):
-        svc.open_vote(OFFICER, "C1", "Q?", any_services.uow(), closes_on=CLOSES)
+        svc.open_vote(OFFICER, "C1", "Q?", any_services.new_uow(), closes_on=CLOSES)
     with pytest.raises(UsageError, match="close in the past"):
         open_(any_services, closes_on=date(2015, 1, 1))
     with pytest.raises(NotFound, match="Groups: North, South"):
@@ -96,20 +100,26 @@ def test_opening_fixes_the_electorate_and_is_for_admins(any_services):
     assert view.vote.closes_at == datetime(2015, 3, 4, 17, tzinfo=UTC)
     # Later changes to the register do not change an open vote's electorate or its list sizes.
     stakeholders.add_stakeholder(
-        ADMIN, "C1", "practice", "Late Practice", any_services.uow(), code="E85099", list_size=5000
+        ADMIN,
+        "C1",
+        "practice",
+        "Late Practice",
+        any_services.new_uow(),
+        code="E85099",
+        list_size=5000,
     )
     stakeholders.import_practices(
         ADMIN,
         view.programme.id,
         [("s.csv", "code,name,list_size\nE85001,Practice 01,9999\n")],
-        any_services.uow(),
+        any_services.new_uow(),
     )
-    again = svc.tally_vote(ADMIN, "C1", any_services.uow())
+    again = svc.tally_vote(ADMIN, "C1", any_services.new_uow())
     assert again.tally.practices.electorate == 4 and again.tally.list_size.electorate == 10_000
     with pytest.raises(Conflict, match="not in this vote's electorate"):
-        svc.record_ballot(ADMIN, "C1", "E85099", "for", any_services.uow())
+        svc.record_ballot(ADMIN, "C1", "E85099", "for", any_services.new_uow())
     with pytest.raises(Conflict, match="not in this vote's electorate"):
-        svc.record_ballot(ADMIN, "C1", "LMC01", "for", any_services.uow())
+        svc.record_ballot(ADMIN, "C1", "LMC01", "for", any_services.new_uow())
     south = open_(any_services, group="south")
     assert [e.code for e in south.electors] == [
         "E85003",
@@ -117,9 +127,11 @@ def test_opening_fixes_the_electorate_and_is_for_admins(any_services):
     ] and south.vote.group_name == "South"
     # Two open votes: commands must say which.
     with pytest.raises(UsageError, match="2 open votes.*--vote"):
-        svc.tally_vote(ADMIN, "C1", any_services.uow())
-    assert svc.tally_vote(ADMIN, "C1", any_services.uow(), south.vote.id).vote.id == south.vote.id
-    with any_services.uow() as uow:
+        svc.tally_vote(ADMIN, "C1", any_services.new_uow())
+    assert (
+        svc.tally_vote(ADMIN, "C1", any_services.new_uow(), south.vote.id).vote.id == south.vote.id
+    )
+    with any_services.new_uow() as uow:
         assert [v.id for v in uow.votes.open_votes(view.programme.id)] == [
             view.vote.id,
             south.vote.id,
@@ -146,15 +158,15 @@ def test_one_ballot_per_practice_latest_counts_every_change_audited(any_services
     assert not click(any_services, 1, "for", vote.id).changed  # same again: nothing to record
     # A returning officer records for a practice (a paper ballot); a stranger can't.
     with pytest.raises(Forbidden, match="returning officer"):
-        svc.record_ballot(NOBODY, "C1", "E85002", "for", any_services.uow())
+        svc.record_ballot(NOBODY, "C1", "E85002", "for", any_services.new_uow())
     paper = svc.record_ballot(
-        OFFICER, "C1", "E85002", "abstain", any_services.uow(), method="paper"
+        OFFICER, "C1", "E85002", "abstain", any_services.new_uow(), method="paper"
     )
     assert paper.changed
     svc.record_ballot(
-        ADMIN, "C1", "E85001", "against", any_services.uow(), method="email"
+        ADMIN, "C1", "E85001", "against", any_services.new_uow(), method="email"
     )  # admins may too
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         ballots = {b.stakeholder_id: b for b in uow.votes.ballots(vote.id)}
         assert len(ballots) == 2
         b1 = ballots[first.practice.id]
@@ -176,7 +188,7 @@ def test_one_ballot_per_practice_latest_counts_every_change_audited(any_services
         ]
         actions = [e.action for e in uow.audit.for_programme(vote.programme_id, entity="ballot")]
         assert actions == ["vote.ballot", "vote.ballot.change", "vote.ballot", "vote.ballot.change"]
-    t = svc.tally_vote(ADMIN, "C1", any_services.uow()).tally
+    t = svc.tally_vote(ADMIN, "C1", any_services.new_uow()).tally
     assert (t.practices.for_, t.practices.against, t.practices.abstain, t.practices.not_voted) == (
         0,
         1,
@@ -188,26 +200,28 @@ def test_one_ballot_per_practice_latest_counts_every_change_audited(any_services
 @freeze_time(BEFORE)
 def test_buttons_need_a_linked_practice_and_several_means_choosing(any_services):
     build(any_services, 3, link=False)
-    stakeholders.link_stakeholder(ADMIN, "C1", "E85001", "UMULTI", any_services.uow())
-    stakeholders.link_stakeholder(ADMIN, "C1", "E85002", "UMULTI", any_services.uow())
+    stakeholders.link_stakeholder(ADMIN, "C1", "E85001", "UMULTI", any_services.new_uow())
+    stakeholders.link_stakeholder(ADMIN, "C1", "E85002", "UMULTI", any_services.new_uow())
     vote = open_(any_services).vote
     with pytest.raises(Forbidden, match="not linked to a member practice.*stakeholder link"):
-        svc.ballot_from_button(NOBODY, vote.id, "for", any_services.uow())
+        svc.ballot_from_button(NOBODY, vote.id, "for", any_services.new_uow())
     multi = Actor("T1", "UMULTI")
-    pick = svc.ballot_from_button(multi, vote.id, "for", any_services.uow())
+    pick = svc.ballot_from_button(multi, vote.id, "for", any_services.new_uow())
     assert isinstance(pick, svc.PracticeChoice) and [p.code for p in pick.practices] == [
         "E85001",
         "E85002",
     ]
-    done = svc.ballot_from_button(multi, vote.id, "for", any_services.uow(), pick.practices[1].id)
+    done = svc.ballot_from_button(
+        multi, vote.id, "for", any_services.new_uow(), pick.practices[1].id
+    )
     assert done.practice.code == "E85002"
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         assert len(uow.votes.ballots(vote.id)) == 1
         e3 = uow.stakeholders.by_code(vote.programme_id, "E85003")
     with pytest.raises(Forbidden, match="not one you speak for"):
-        svc.ballot_from_button(multi, vote.id, "for", any_services.uow(), e3.id)
+        svc.ballot_from_button(multi, vote.id, "for", any_services.new_uow(), e3.id)
     with pytest.raises(NotFound):  # another workspace can't reach this vote
-        svc.ballot_from_button(Actor("T2", "UMULTI"), vote.id, "for", any_services.uow())
+        svc.ballot_from_button(Actor("T2", "UMULTI"), vote.id, "for", any_services.new_uow())
 
 
 @freeze_time(BEFORE)
@@ -216,13 +230,13 @@ def test_aggregate_or_ballots_never_both_and_within_the_electorate(any_services)
     vote = open_(any_services, weighted=True, quorum=50).vote
     with pytest.raises(Forbidden):
         svc.set_aggregate_tally(
-            NOBODY, "C1", any_services.uow(), for_count=1, against_count=0, abstain_count=0
+            NOBODY, "C1", any_services.new_uow(), for_count=1, against_count=0, abstain_count=0
         )
     with pytest.raises(UsageError, match="electorate is 10"):
         svc.set_aggregate_tally(
             OFFICER,
             "C1",
-            any_services.uow(),
+            any_services.new_uow(),
             for_count=6,
             against_count=4,
             abstain_count=1,
@@ -232,12 +246,12 @@ def test_aggregate_or_ballots_never_both_and_within_the_electorate(any_services)
         )
     with pytest.raises(UsageError, match="needs the list size"):
         svc.set_aggregate_tally(
-            OFFICER, "C1", any_services.uow(), for_count=6, against_count=4, abstain_count=0
+            OFFICER, "C1", any_services.new_uow(), for_count=6, against_count=4, abstain_count=0
         )
     view = svc.set_aggregate_tally(
         OFFICER,
         "C1",
-        any_services.uow(),
+        any_services.new_uow(),
         for_count=4,
         against_count=3,
         abstain_count=0,
@@ -252,7 +266,7 @@ def test_aggregate_or_ballots_never_both_and_within_the_electorate(any_services)
     view = svc.set_aggregate_tally(
         OFFICER,
         "C1",
-        any_services.uow(),
+        any_services.new_uow(),
         for_count=1,
         against_count=3,
         abstain_count=0,
@@ -261,7 +275,7 @@ def test_aggregate_or_ballots_never_both_and_within_the_electorate(any_services)
         abstain_size=0,
     )
     assert view.tally.outcome == "no quorum"  # 4,000 of 10,000 list size, below 50%
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         events = [
             e
             for e in uow.audit.for_programme(vote.programme_id)
@@ -278,7 +292,7 @@ def test_aggregate_or_ballots_never_both_and_within_the_electorate(any_services)
         svc.set_aggregate_tally(
             OFFICER,
             "C1",
-            any_services.uow(),
+            any_services.new_uow(),
             for_count=1,
             against_count=0,
             abstain_count=0,
@@ -293,8 +307,8 @@ def test_closing_fixes_the_result_and_nothing_changes_after(any_services):
     for i, choice in [(1, "for"), (2, "for"), (3, "against"), (4, "abstain")]:
         click(any_services, i, choice, vote.id)
     with pytest.raises(Forbidden, match="admins can close"):
-        svc.close_vote(OFFICER, "C1", any_services.uow())
-    view = svc.close_vote(ADMIN, "C1", any_services.uow())
+        svc.close_vote(OFFICER, "C1", any_services.new_uow())
+    view = svc.close_vote(ADMIN, "C1", any_services.new_uow())
     assert view.tally.carried and view.vote.state == "closed" and view.vote.closed_by == "UADMIN"
     stored = json.loads(view.vote.result)
     assert (
@@ -305,13 +319,13 @@ def test_closing_fixes_the_result_and_nothing_changes_after(any_services):
     with pytest.raises(Conflict, match="closed"):
         click(any_services, 5, "for", vote.id)
     with pytest.raises(NotFound, match="no open vote"):
-        svc.record_ballot(OFFICER, "C1", "E85005", "for", any_services.uow())
+        svc.record_ballot(OFFICER, "C1", "E85005", "for", any_services.new_uow())
     with pytest.raises(Conflict, match="closed"):
-        svc.record_ballot(OFFICER, "C1", "E85005", "for", any_services.uow(), vote_id=vote.id)
+        svc.record_ballot(OFFICER, "C1", "E85005", "for", any_services.new_uow(), vote_id=vote.id)
     with pytest.raises(Conflict, match="closed"):
-        svc.close_vote(ADMIN, "C1", any_services.uow(), vote.id)
+        svc.close_vote(ADMIN, "C1", any_services.new_uow(), vote.id)
     final = svc.tally_vote(
-        ADMIN, "C1", any_services.uow()
+        ADMIN, "C1", any_services.new_uow()
     )  # with no open vote, the latest closed one
     assert final.tally.checksum == view.vote.checksum and final.tally.practices.turnout == 4
 
@@ -323,14 +337,14 @@ def test_export_reproduces_the_checksum(any_services):
     click(any_services, 1, "for", vote.id)
     click(any_services, 2, "against", vote.id)
     click(any_services, 2, "for", vote.id)
-    svc.record_ballot(OFFICER, "C1", "E85003", "abstain", any_services.uow(), method="meeting")
-    view = svc.close_vote(ADMIN, "C1", any_services.uow())
+    svc.record_ballot(OFFICER, "C1", "E85003", "abstain", any_services.new_uow(), method="meeting")
+    view = svc.close_vote(ADMIN, "C1", any_services.new_uow())
     with pytest.raises(Forbidden):
-        svc.ballots_csv(NOBODY, "C1", any_services.uow(), vote.id)
+        svc.ballots_csv(NOBODY, "C1", any_services.new_uow(), vote.id)
     remember_people(
-        any_services.uow, "T1", [Person(OFFICER.user_id, "ro", "Rita Officer", deleted=True)]
+        any_services.new_uow(), "T1", [Person(OFFICER.user_id, "ro", "Rita Officer", deleted=True)]
     )
-    name, data, comment = svc.ballots_csv(OFFICER, "C1", any_services.uow(), vote.id)
+    name, data, comment = svc.ballots_csv(OFFICER, "C1", any_services.new_uow(), vote.id)
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[2]["recorded by name"] == "Rita Officer (deactivated)"
     assert name == f"ballots-vote-{vote.id}.csv" and list(rows[0]) == svc.EXPORT_HEADER
@@ -350,7 +364,7 @@ def test_forecast_uses_the_latest_engagement_positions(any_services):
     build(any_services, 5)
     vote = open_(any_services).vote
     click(any_services, 1, "against", vote.id)
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         ids = {s.code: s.id for s in uow.stakeholders.list(vote.programme_id, "practice")}
         for code, position, day in [
             ("E85002", "oppose", 1),
@@ -369,7 +383,7 @@ def test_forecast_uses_the_latest_engagement_positions(any_services):
                 logged_by="UADMIN",
             )
         uow.commit()
-    view = svc.tally_vote(ADMIN, "C1", any_services.uow())
+    view = svc.tally_vote(ADMIN, "C1", any_services.new_uow())
     fc = view.forecast
     assert fc.projected == {
         ids["E85002"]: "for",
@@ -417,7 +431,7 @@ def test_auto_close_at_closing_time_exactly_once(any_services):
     channel, text_, metadata = messenger.posts[0]
     assert channel == "C1" and "CARRIED" in text_ and "For 2" in text_ and "Against 1" in text_
     assert metadata["event_payload"]["key"] == f"vote:{vote.id}:result"
-    with any_services.uow() as uow:
+    with any_services.new_uow() as uow:
         closed = uow.votes.by_id(vote.id)
         assert (closed.state, closed.closed_by) == (
             "closed",
@@ -439,7 +453,7 @@ def test_a_result_not_posted_is_posted_by_the_next_sweep(any_services):
         build(any_services, 2)
         vote = open_(any_services).vote
         svc.close_vote(
-            ADMIN, "C1", any_services.uow()
+            ADMIN, "C1", any_services.new_uow()
         )  # closed, but its poster stopped before posting
     with freeze_time("2015-02-02 10:01:00"):
         vote_jobs.close_votes(any_services, datetime.now(UTC))
@@ -453,7 +467,7 @@ def test_reminders_go_to_those_who_have_not_voted_and_turnout_warning_once(any_s
     with freeze_time(BEFORE):
         build(any_services, 4)
         stakeholders.link_stakeholder(
-            ADMIN, "C1", "E85004", "UGP3", any_services.uow()
+            ADMIN, "C1", "E85004", "UGP3", any_services.new_uow()
         )  # UGP3 speaks for two
         vote = open_(any_services, quorum=75).vote
         click(any_services, 1, "for", vote.id)
@@ -516,7 +530,7 @@ def test_simultaneous_ballots_never_make_two(pg_url):
     try:
         with freeze_time(BEFORE):
             build(services, 40)
-            stakeholders.link_stakeholder(ADMIN, "C1", "E85001", "UGP1", services.uow())
+            stakeholders.link_stakeholder(ADMIN, "C1", "E85001", "UGP1", services.new_uow())
             vote = open_(services, quorum=50).vote
         errors = []
 
@@ -534,7 +548,7 @@ def test_simultaneous_ballots_never_make_two(pg_url):
         for choice in ("against", "for"):
             jobs.append(
                 lambda choice=choice: svc.record_ballot(
-                    OFFICER, "C1", "E85001", choice, services.uow()
+                    OFFICER, "C1", "E85001", choice, services.new_uow()
                 )
             )
         # Practices 2..40 each click once, at the same moment.
@@ -548,7 +562,7 @@ def test_simultaneous_ballots_never_make_two(pg_url):
             for t in threads:
                 t.join()
         assert errors == []
-        with services.uow() as uow:
+        with services.new_uow() as uow:
             per_practice = uow.session.execute(
                 select(Ballot.stakeholder_id, func.count())
                 .where(Ballot.vote_id == vote.id)
@@ -571,7 +585,7 @@ def test_simultaneous_ballots_never_make_two(pg_url):
             )
             assert audits == history
         with freeze_time("2015-02-10 12:00:00"):
-            t = svc.tally_vote(ADMIN, "C1", services.uow()).tally
+            t = svc.tally_vote(ADMIN, "C1", services.new_uow()).tally
         expected_for = sum(1 for i in range(2, 41) if i % 3) + (b1.choice == "for")
         assert t.practices.for_ == expected_for and t.practices.turnout == 40
         assert t.practices.against == 40 - expected_for
@@ -590,10 +604,10 @@ def test_a_ballot_racing_an_uncommitted_first_ballot_becomes_an_update(pg_url):
         with freeze_time(BEFORE):
             build(services, 2)
             vote = open_(services).vote
-        with services.uow() as uow:
+        with services.new_uow() as uow:
             practice = uow.stakeholders.by_code(vote.programme_id, "E85001")
         now = datetime(2015, 2, 3, tzinfo=UTC)
-        first = services.uow()
+        first = services.new_uow()
         first.__enter__()
         first.votes.lock(vote.id, exclusive=False)
         first.votes.cast(
@@ -602,7 +616,7 @@ def test_a_ballot_racing_an_uncommitted_first_ballot_becomes_an_update(pg_url):
         outcome = {}
 
         def second():
-            with services.uow() as uow:
+            with services.new_uow() as uow:
                 uow.votes.lock(vote.id, exclusive=False)
                 outcome["result"] = uow.votes.cast(
                     vote.id, practice.id, "against", "paper", "UOFFICER", now
@@ -634,7 +648,7 @@ def test_a_ballot_racing_an_uncommitted_first_ballot_becomes_an_update(pg_url):
         assert blocked == 1
         ballot, before, changed = outcome["result"]
         assert changed and before["choice"] == "for"
-        with services.uow() as uow:
+        with services.new_uow() as uow:
             rows = uow.votes.ballots(vote.id)
             assert [(b.choice, b.method, b.changes) for b in rows] == [("against", "paper", 1)]
             assert [h.choice for h in uow.votes.history(vote.id)] == ["for", "against"]

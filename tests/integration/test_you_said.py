@@ -15,18 +15,18 @@ ADMIN = Actor("T1", "UADMIN")
 def build(s):
     """Three practices (10,000 patients), an LMC and an HWBB; three issues; eight engagements."""
     with freeze_time("2014-06-01 09:00:00"):
-        programmes.setup_programme(ADMIN, "C1", "Hillingdon", s.uow())
-        add = lambda *a, **k: stakeholders.add_stakeholder(ADMIN, "C1", *a, s.uow(), **k)  # noqa: E731
+        programmes.setup_programme(ADMIN, "C1", "Hillingdon", s.new_uow())
+        add = lambda *a, **k: stakeholders.add_stakeholder(ADMIN, "C1", *a, s.new_uow(), **k)  # noqa: E731
         add("practice", "Acorn Surgery", code="E1", list_size=5000)
         add("practice", "Beacon Practice", code="E2", list_size=3000)
         add("practice", "Cedar Health Centre", code="E3", list_size=2000)
         add("lmc", "Londonwide LMCs", code="L1")
         add("hwbb", "Hillingdon HWBB", code="H1")
         for name in ("Conflicts of interest", "GP workload", "Estates"):
-            svc.add_issue(ADMIN, "C1", name, s.uow())
+            svc.add_issue(ADMIN, "C1", name, s.new_uow())
     with freeze_time("2014-12-01 09:00:00"):
         log = lambda refs, on, text, *issues: eng.log_engagement(  # noqa: E731
-            ADMIN, "C1", refs, "meeting", text, s.uow(), on=on, issues=list(issues)
+            ADMIN, "C1", refs, "meeting", text, s.new_uow(), on=on, issues=list(issues)
         )
         log(["E1", "L1"], "10/6/2014", "Who decides when GPs commission themselves?", "conflicts")
         log(["E2"], "1/7/2014", "Partners worried about workload of committee duties", "workload")
@@ -35,14 +35,14 @@ def build(s):
         log(["E3"], "3/9/2014", "Locum cover for meetings #gp-workload")
         log(["E1"], "4/9/2014", "Register of interests must be public", "conflicts")
         withdrawn = log(["E3"], "5/9/2014", "Logged in error", "conflicts")
-        eng.withdraw_engagement(ADMIN, "C1", withdrawn.engagement.id, s.uow())
+        eng.withdraw_engagement(ADMIN, "C1", withdrawn.engagement.id, s.new_uow())
         log(["E1"], "6/9/2014", "No issue here")
         svc.respond_issue(
             ADMIN,
             "C1",
             "conflicts",
             "Lay chair and a published register of interests",
-            s.uow(),
+            s.new_uow(),
             state="plan-changed",
             on="1/10/2014",
         )
@@ -51,7 +51,7 @@ def build(s):
             "C1",
             "workload",
             "Meetings stay in the working day",
-            s.uow(),
+            s.new_uow(),
             state="not-taken-forward",
             reason="Committee meetings must be in public hours",
             on="2/10/2014",
@@ -59,7 +59,7 @@ def build(s):
 
 
 def pack(s):
-    with s.uow() as uow:
+    with s.new_uow() as uow:
         return evidence.compute(evidence.gather(uow, uow.programmes.get(1)))
 
 
@@ -118,7 +118,7 @@ def test_the_fingerprint_covers_the_section(any_services):
     first, again = pack(any_services), pack(any_services)
     assert first.fingerprint == again.fingerprint
     with freeze_time("2014-12-02 09:00:00"):
-        svc.respond_issue(ADMIN, "C1", "Estates", "Surveyed every surgery", any_services.uow())
+        svc.respond_issue(ADMIN, "C1", "Estates", "Surveyed every surgery", any_services.new_uow())
     changed = pack(any_services)
     assert changed.fingerprint != first.fingerprint
     assert changed.you_said[2].state == "responded"

@@ -190,7 +190,7 @@ def _section_texts_fit(blocks) -> bool:
 def demo_services(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'consult.db'}"
     services = build_services(Settings(database_url=url))
-    load_demo(services.uow, TEAM, CHANNEL, ADMIN)
+    load_demo(services.new_uow(), TEAM, CHANNEL, ADMIN)
     services = replace(services, messenger_for_team=lambda team: RecordingMessenger())
     yield services
     services.engine.dispose()

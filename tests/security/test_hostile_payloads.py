@@ -30,7 +30,7 @@ FUZZ = settings(
 
 @pytest.fixture
 def demo_app(sqlite_app):
-    load_demo(sqlite_app.services.uow, "T1", "C1", "UADMIN")
+    load_demo(sqlite_app.services.new_uow(), "T1", "C1", "UADMIN")
     return sqlite_app
 
 
@@ -97,7 +97,7 @@ def test_log_as_engagement_on_any_message(demo_app, slack, caplog, text):
 @FUZZ
 @given(query=USER_TEXT)
 def test_stakeholder_search_with_any_query(demo_app, caplog, query):
-    with demo_app.services.uow() as uow:
+    with demo_app.services.new_uow() as uow:
         programme_id = uow.programmes.by_channel("T1", "C1").id
     payload = _base("block_suggestion") | {
         "action_id": "stakeholders",
@@ -120,7 +120,7 @@ def test_stakeholder_search_with_any_query(demo_app, caplog, query):
 @FUZZ
 @given(summary=USER_TEXT, title=USER_TEXT)
 def test_engagement_form_with_any_summary_and_follow_up(demo_app, slack, caplog, summary, title):
-    with demo_app.services.uow() as uow:
+    with demo_app.services.new_uow() as uow:
         programme = uow.programmes.by_channel("T1", "C1")
         stakeholder = uow.stakeholders.list(programme.id)[0]
         engagements_before = uow.session.scalar(select(func.count()).select_from(Engagement))
@@ -151,7 +151,7 @@ def test_engagement_form_with_any_summary_and_follow_up(demo_app, slack, caplog,
         resp = demo_app.interact(payload)
     assert resp.status == 200
     errors = resp.json().get("errors") if resp.body else None
-    with demo_app.services.uow() as uow:
+    with demo_app.services.new_uow() as uow:
         logged = (
             uow.session.scalar(select(func.count()).select_from(Engagement)) - engagements_before
         )

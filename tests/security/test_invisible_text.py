@@ -126,7 +126,7 @@ def _is_clean(value: str) -> bool:
 @pytest.fixture
 def demo(tmp_path):
     services = build_services(Settings(database_url=f"sqlite:///{tmp_path / 'consult.db'}"))
-    load_demo(services.uow, TEAM, CHANNEL, ADMIN)
+    load_demo(services.new_uow(), TEAM, CHANNEL, ADMIN)
     _run(services, 'issue add "List-size funding"')
     yield services
     services.engine.dispose()
@@ -152,13 +152,13 @@ def test_every_free_text_field_refuses_invisible_text(demo, command, column, inv
 def test_a_programme_name_of_control_characters_is_refused(demo):
     reply = _replies(_run(demo, 'setup "\x1b[31m\x07"', channel="C2"))
     assert "programme's name has nothing visible" in reply
-    with demo.uow() as uow:
+    with demo.new_uow() as uow:
         assert uow.programmes.by_name_or_channel("C2") == []
 
 
 def test_visible_text_keeps_its_words_and_loses_its_controls(demo):
     _run(demo, 'stakeholder add practice "\x1b[1mRiverside\x1b[0m Surgery\u202e" --code Z99002')
-    with demo.uow() as uow:
+    with demo.new_uow() as uow:
         programme = uow.programmes.by_name_or_channel(CHANNEL)[0]
         assert uow.stakeholders.by_code(programme.id, "Z99002").name == "Riverside Surgery"
 
@@ -193,7 +193,7 @@ some_text = st.one_of(
 def shared_demo(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('invisible') / 'consult.db'}"
     services = build_services(Settings(database_url=url))
-    load_demo(services.uow, TEAM, CHANNEL, ADMIN)
+    load_demo(services.new_uow(), TEAM, CHANNEL, ADMIN)
     _run(services, 'issue add "List-size funding"')
     yield services
     services.engine.dispose()

@@ -85,7 +85,7 @@ def test_requests_from_the_future_tampered_or_unsigned_are_refused(sqlite_app, s
     assert unsigned.status == 401
     # A refusal says nothing about why (no hint for a forger) and reveals no secret.
     assert b"secret" not in unsigned.body.lower()
-    with sqlite_app.services.uow() as uow:
+    with sqlite_app.services.new_uow() as uow:
         assert uow.programmes.all() == []
 
 
@@ -199,5 +199,5 @@ def test_empty_or_unreadable_signature_headers_get_401_not_500(
     assert resp.json() == {"error": "invalid request"}
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert slack.sent("response") == []
-    with sqlite_app.services.uow() as uow:
+    with sqlite_app.services.new_uow() as uow:
         assert uow.programmes.all() == []

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import Block, Option, OptionGroup
 from slack_sdk.models.views import View
 
 from blocks import kit
-from blocks.digest import digest_messages, ephemeral_messages
+from blocks.digest import RenderedDigest, RenderedSection, digest_messages, ephemeral_messages
 from blocks.engagement import engagement_form, no_programme_view, picker_options
 from blocks.home import home_view
 from blocks.raised_issues import suggestion_blocks, suggestion_reply
@@ -26,7 +26,6 @@ from blocks.reminders import reminder_after_done_blocks, reminder_blocks
 from blocks.votes import closed_vote_message, practice_picker, vote_message
 from bot import votes
 from bot.services.coverage import Home
-from bot.services.digests import RenderedDigest, RenderedSection
 from bot.services.votes import PracticeChoice, VoteView
 
 from .test_home_blocks import big_programme

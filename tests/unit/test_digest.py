@@ -5,7 +5,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from jinja2 import UndefinedError
 
-from blocks.digest import digest_messages, ephemeral_messages
+from blocks.digest import (
+    RenderedDigest,
+    RenderedSection,
+    digest_messages,
+    ephemeral_messages,
+    render_digest,
+)
 from blocks.kit import MAX_BLOCKS, MAX_HEADER, MAX_MESSAGE_CHARS, MAX_SECTION, section_chunks
 from bot import digest
 from bot.coverage import NotEngaged, TypeCoverage
@@ -25,7 +31,6 @@ from bot.digest import (
     window_before,
 )
 from bot.rendering import render
-from bot.services.digests import RenderedDigest, RenderedSection, render_digest
 
 UTC = UTC
 LONDON = "Europe/London"

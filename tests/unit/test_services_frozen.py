@@ -14,5 +14,5 @@ def test_services_cannot_be_changed_after_they_are_built(tmp_path):
         services.messenger_for_team = lambda team: None  # type: ignore[misc]
     slack = with_slack(services)
     assert services.messenger_for_team is None and slack.messenger_for_team is not None
-    assert slack.uow is services.uow and slack.sweeps_last_run is services.sweeps_last_run
+    assert slack.new_uow is services.new_uow and slack.sweeps_last_run is services.sweeps_last_run
     services.engine.dispose()

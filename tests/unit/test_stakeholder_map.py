@@ -8,7 +8,8 @@ import pytest
 
 from bot import charts
 from bot.coverage import StakeholderFact
-from bot.stakeholder_map import build_map, quadrant
+from bot.ratings import quadrant
+from bot.stakeholder_map import build_map
 
 TODAY = date(2026, 12, 7)
 

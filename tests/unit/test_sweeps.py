@@ -14,7 +14,7 @@ def test_slow_sweeps_skip_ticks_and_minute_sweeps_run_every_tick(monkeypatch):
             "minutely": jobs.Sweep("minutely", lambda svc, now: runs.append(("minutely", now)), 60),
         },
     )
-    services = Services(settings=None, uow=None)
+    services = Services(settings=None, new_uow=None)
     start = datetime(2015, 3, 2, 9, 0, tzinfo=UTC)
     for minute in range(0, 121):
         jobs.run_sweeps(services, start + timedelta(minutes=minute))
@@ -33,5 +33,5 @@ def test_a_failing_sweep_does_not_stop_the_others(monkeypatch):
         "SWEEPS",
         {"a": jobs.Sweep("a", broken), "b": jobs.Sweep("b", lambda s, n: runs.append(n))},
     )
-    jobs.run_sweeps(Services(settings=None, uow=None), datetime(2015, 1, 1, tzinfo=UTC))
+    jobs.run_sweeps(Services(settings=None, new_uow=None), datetime(2015, 1, 1, tzinfo=UTC))
     assert len(runs) == 1
