@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # matplotlib is imported only when a picture is drawn
     from matplotlib.typing import RcKeyType
 
     from .coverage import CoverageReport
-    from .services.evidence import Pack
+    from .evidence_pack import Pack
     from .stakeholder_map import StakeholderMap
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -261,7 +261,7 @@ def map_chart(programme: str, quadrants: Mapping[str, Sequence[_Rated]], unrated
 
 
 def stakeholder_map_from_pack(pack: Pack) -> Chart:
-    """The same picture from the pack's own rows (bot.services.evidence.MapRow)."""
+    """The same picture from the pack's own rows (bot.evidence_pack.MapRow)."""
     quadrants: dict[str, list[_Rated]] = {}
     for r in pack.stakeholder_map:
         quadrants.setdefault(r.quadrant, []).append(r)

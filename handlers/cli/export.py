@@ -36,17 +36,24 @@ def _configure(parser) -> None:
     "export", "Write a CSV export (e.g. engagements) of a programme to standard output", _configure
 )
 def export_cli(services, args) -> int:
-    from handlers.commands import CommandRequest
+    from handlers.commands import CATALOGUE, CommandRequest
     from handlers.commands.export import find_exporter
 
     programme = find_programme(services, args.programme)
     # The command line is the operator's: it acts with an admin's rights, in the programme's channel.
     actor = Actor(team_id=programme.team_id, user_id="command-line", _is_workspace_admin=True)
     req = CommandRequest(
-        actor=actor, channel_id=programme.channel_id, text="", services=services, out=_Quiet()
+        actor=actor,
+        channel_id=programme.channel_id,
+        text="",
+        services=services,
+        out=_Quiet(),
+        catalogue=CATALOGUE,
     )
     try:
-        filename, content, comment = find_exporter(args.what).run(req, list(args.rest))
+        filename, content, comment = find_exporter(CATALOGUE.exports, args.what).run(
+            req, list(args.rest)
+        )
     except ConsultError as e:
         print(e.message, file=sys.stderr)
         return 1

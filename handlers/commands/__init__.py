@@ -42,7 +42,7 @@ from . import (
     templates,
     vote,
 )
-from .subcommand import CommandRequest, Exporter, Subcommand, exporters_of, subcommands_of
+from .subcommand import Catalogue, CommandRequest, Exporter, Subcommand
 
 log = logging.getLogger("consult.commands")
 
@@ -72,23 +72,12 @@ COMMAND_MODULES = [
     export,
     help,
 ]
-SUBCOMMANDS: dict[str, Subcommand] = {
-    sub.name: sub for module in COMMAND_MODULES for sub in subcommands_of(module)
-}
+CATALOGUE = Catalogue.of(COMMAND_MODULES)
+SUBCOMMANDS: dict[str, Subcommand] = CATALOGUE.subcommands
 # What `/consult export <what>` (and `python app.py export`) can export.
-EXPORTS: dict[str, Exporter] = {
-    found.name: found for module in COMMAND_MODULES for found in exporters_of(module)
-}
-ALIASES: dict[str, str] = {alias: sub.name for sub in SUBCOMMANDS.values() for alias in sub.aliases}
-
-
-def find(name: str) -> Subcommand | None:
-    name = name.lower()
-    return SUBCOMMANDS.get(ALIASES.get(name, name))
-
-
-def usage_block(sub: Subcommand) -> str:
-    return f"Usage:\n```{sub.usage}```\nExample: `{sub.example}`"
+EXPORTS: dict[str, Exporter] = CATALOGUE.exports
+ALIASES: dict[str, str] = CATALOGUE.aliases
+find = CATALOGUE.find
 
 
 def usage_that_matters(sub: Subcommand | None, usage: str, tokens: list[str]) -> str:
@@ -132,7 +121,9 @@ def dispatch(req: CommandRequest) -> None:
             )
             return
         with noting() as notes:
-            sub.run(replace(req, out=_WithDateNotes(req.out, notes)), tokens[1:])
+            sub.run(
+                replace(req, out=_WithDateNotes(req.out, notes), catalogue=CATALOGUE), tokens[1:]
+            )
     except WhichOne as e:  # a question: a button per answer
         req.out.reply(defuse(e.message), choice_blocks(e.message, e.options))
     except ConsultError as e:

@@ -1,6 +1,6 @@
 """`/consult export <what>`: a file, uploaded privately to the asker.
 
-What can be exported is EXPORTS (handlers/commands/__init__.py): each is a function
+What can be exported is the catalogue's exports (handlers/commands/__init__.py): each is a function
 `(req, args) -> (filename, content bytes, comment)`, declared with
 `@exporter(name, summary)` beside its feature's command, that raises
 ConsultError for anything the asker must put right. The command line
@@ -15,29 +15,25 @@ from bot.grammar import closest
 from .subcommand import CommandRequest, Exporter, subcommand
 
 
-def usage() -> str:
-    from . import EXPORTS  # what the command modules declare, gathered once they are all read
-
+def usage(exports: dict[str, Exporter]) -> str:
     lines = ["/consult export <what>"]
-    lines += [f"  {name}: {EXPORTS[name].summary}" for name in sorted(EXPORTS)]
+    lines += [f"  {name}: {exports[name].summary}" for name in sorted(exports)]
     return "\n".join(lines)
 
 
-def find_exporter(word: str | None) -> Exporter:
-    from . import EXPORTS
-
+def find_exporter(exports: dict[str, Exporter], word: str | None) -> Exporter:
     if not word:
-        raise UsageError("Say what to export: " + ", ".join(sorted(EXPORTS)) + ".", usage())
-    found = EXPORTS.get(word.lower())
+        raise UsageError("Say what to export: " + ", ".join(sorted(exports)) + ".", usage(exports))
+    found = exports.get(word.lower())
     if found is None:
-        hint = closest(word, EXPORTS)
+        hint = closest(word, exports)
         raise UsageError(
             f"Consult can't export {word[:40]!r}."
             + (f" Did you mean `{hint}`?" if hint else "")
             + " It can export: "
-            + ", ".join(sorted(EXPORTS))
+            + ", ".join(sorted(exports))
             + ".",
-            usage(),
+            usage(exports),
         )
     return found
 
@@ -49,7 +45,8 @@ def find_exporter(word: str | None) -> Exporter:
     example="/consult export engagements",
 )
 def export_callback(req: CommandRequest, args: list[str]) -> None:
-    found = find_exporter(args[0] if args else None)
+    assert req.catalogue is not None, "the dispatcher gives every request the catalogue"
+    found = find_exporter(req.catalogue.exports, args[0] if args else None)
     filename, content, comment = found.run(req, args[1:])
     req.out.upload(req.actor.user_id, filename, content, filename, comment)
     req.out.reply(f"Sent you {filename} as a direct message from Consult.")

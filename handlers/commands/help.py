@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.errors import UsageError
 from bot.grammar import closest
 
-from .subcommand import CommandRequest, subcommand
+from .subcommand import CommandRequest, subcommand, usage_block
 
 
 @subcommand(
@@ -15,13 +15,13 @@ from .subcommand import CommandRequest, subcommand
     example="/consult help engage",
 )
 def help_callback(req: CommandRequest, args: list[str]) -> None:
-    # The list of subcommands includes this one, so it is read when help runs.
-    from . import SUBCOMMANDS, find, usage_block
-
+    # The catalogue lists this command too: the dispatcher hands it over with the request.
+    assert req.catalogue is not None, "the dispatcher gives every request the catalogue"
+    listed = req.catalogue.subcommands
     if args:
-        sub = find(args[0])
+        sub = req.catalogue.find(args[0])
         if sub is None:
-            hint = closest(args[0], SUBCOMMANDS)
+            hint = closest(args[0], listed)
             raise UsageError(
                 f"There is no `{args[0][:40]}` command."
                 + (f" Did you mean `{hint}`?" if hint else "")
@@ -31,7 +31,7 @@ def help_callback(req: CommandRequest, args: list[str]) -> None:
         req.out.reply(f"*/consult {sub.name}*: {sub.summary}\n{usage_block(sub)}")
         return
     lines = ["*Consult* runs your engagement programme from this channel. Commands:"]
-    for sub in SUBCOMMANDS.values():
+    for sub in listed.values():
         lines.append(f"• `/consult {sub.name}`: {sub.summary}")
     lines.append("`/consult help <command>` shows how to use one, with an example.")
     req.out.reply("\n".join(lines))

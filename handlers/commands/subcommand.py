@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from types import ModuleType
 
 from bot.context import Actor
 from bot.messenger import Messenger
@@ -27,6 +28,8 @@ class CommandRequest:
     services: Services
     out: Messenger
     trigger_id: str | None = None
+    # What `/consult` offers (set by the dispatcher): help and export list it.
+    catalogue: Catalogue | None = None
 
     @cached_property
     def uow(self) -> UnitOfWork:
@@ -52,6 +55,33 @@ class Exporter:
     name: str
     summary: str
     run: Callable[[CommandRequest, list[str]], tuple[str, bytes, str]]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every subcommand and export the listed command modules declare, in their order."""
+
+    subcommands: dict[str, Subcommand]
+    exports: dict[str, Exporter]
+
+    @classmethod
+    def of(cls, modules: list[ModuleType]) -> Catalogue:
+        return cls(
+            {sub.name: sub for module in modules for sub in subcommands_of(module)},
+            {found.name: found for module in modules for found in exporters_of(module)},
+        )
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        return {alias: sub.name for sub in self.subcommands.values() for alias in sub.aliases}
+
+    def find(self, name: str) -> Subcommand | None:
+        name = name.lower()
+        return self.subcommands.get(self.aliases.get(name, name))
+
+
+def usage_block(sub: Subcommand) -> str:
+    return f"Usage:\n```{sub.usage}```\nExample: `{sub.example}`"
 
 
 # What each command module declares, by module name, in the order it declares it.

@@ -48,7 +48,8 @@ def test_a_unit_of_work_opens_again_once_closed_but_never_while_open():
             with uow:
                 pass
         assert uow.session is not None  # the refusal left the open transaction alone
-    assert uow.session is None
+    with pytest.raises(RuntimeError, match="inside `with uow:` only"):
+        uow.session  # noqa: B018 (closed: no session to use by mistake)
 
 
 def test_a_command_request_has_one_unit_of_work_for_the_whole_request():

@@ -82,7 +82,7 @@ def test_each_subcommand_is_in_help(name):
 
 
 def test_every_export_is_offered_by_export():
-    offered = commands.export.usage()
+    offered = commands.export.usage(commands.EXPORTS)
     for name, found in EXPORTS.items():
         assert f"  {name}: {found.summary}" in offered
-        assert commands.export.find_exporter(name) is found
+        assert commands.export.find_exporter(commands.EXPORTS, name) is found
