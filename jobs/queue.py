@@ -56,9 +56,9 @@ class LocalQueue:
         self._lock = threading.Lock()
         self._workers: list[threading.Thread] = []
 
-    def record_and_enqueue(self, key, kind, team_id, body, content_type) -> bool:
+    def record_and_enqueue(self, key, kind, team_id, body, content_type, listener=None) -> bool:
         """Write the request into the ledger and queue it; False for a Slack id seen before."""
-        fresh = slack_requests.record(self.engine, key, kind, team_id, body, content_type)
+        fresh = slack_requests.record(self.engine, key, kind, team_id, body, content_type, listener)
         if fresh:
             self.enqueue(key[:120])
         return fresh
@@ -131,7 +131,7 @@ class PostgresQueue:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
-    def record_and_enqueue(self, key, kind, team_id, body, content_type) -> bool:
+    def record_and_enqueue(self, key, kind, team_id, body, content_type, listener=None) -> bool:
         """The ledger row and procrastinate's job row in one statement (one transaction, one
         round trip to PostgreSQL per ack), so there is never one without the other."""
         return slack_requests.record_then(
@@ -143,6 +143,7 @@ class PostgresQueue:
             content_type,
             then=_DEFER_SQL,
             params={"queue": QUEUE, "task": TASK, "args": json.dumps({"key": key[:120]})},
+            listener=listener,
         )
 
     def enqueue(self, key: str) -> None:

@@ -56,6 +56,8 @@ class Pending:
     changes_committed: bool
     # A previous run's reply reached Slack before it died: another would be a second answer.
     replied: bool = False
+    # The listener the web process matched (None: the worker matches it).
+    listener: str | None = None
 
 
 @contextmanager
@@ -70,10 +72,16 @@ def _transaction(bind: Bind) -> Iterator[Connection]:
 
 
 def _fields(
-    key: str, kind: str, team_id: str | None, body: str, content_type: str
+    key: str,
+    kind: str,
+    team_id: str | None,
+    body: str,
+    content_type: str,
+    listener: str | None = None,
 ) -> dict[str, Any]:
     """A new request's row, cut to its columns' lengths."""
     return {
+        "listener": listener[:200] if listener else None,
         "key": key[:120],
         "kind": kind[:32],
         "team_id": (team_id or "")[:32] or None,
@@ -90,13 +98,17 @@ def record(
     team_id: str | None,
     body: str,
     content_type: str,
+    listener: str | None = None,
 ) -> bool:
-    """Write the request down before acking it. False when its Slack id is already here."""
+    """Write the request down before acking it, with the listener the web process matched.
+    False when its Slack id is already here."""
     try:
         with engine.begin() as conn:
             conn.execute(
                 insert(SlackRequest).values(
-                    **_fields(key, kind, team_id, body, content_type), state="queued", attempts=0
+                    **_fields(key, kind, team_id, body, content_type, listener),
+                    state="queued",
+                    attempts=0,
                 )
             )
         return True
@@ -109,8 +121,8 @@ def record(
 # inserts nothing, so `then` does not run and no row comes back.
 _RECORD_THEN = (
     "WITH fresh AS (INSERT INTO slack_request "
-    "(key, kind, team_id, body, content_type, state, attempts, received_at) "
-    "VALUES (:key, :kind, :team_id, :body, :content_type, 'queued', 0, :received_at) "
+    "(key, kind, team_id, body, content_type, listener, state, attempts, received_at) "
+    "VALUES (:key, :kind, :team_id, :body, :content_type, :listener, 'queued', 0, :received_at) "
     "ON CONFLICT (key) DO NOTHING RETURNING key) SELECT {then} FROM fresh"
 )
 
@@ -124,13 +136,14 @@ def record_then(
     content_type: str,
     then: str,
     params: dict[str, Any],
+    listener: str | None = None,
 ) -> bool:
     """record() in a single statement on PostgreSQL, with `then` in it. False when its Slack
     id is already here. A connection the database dropped is replaced and tried once more."""
     statement = text(_RECORD_THEN.format(then=then)).bindparams(
         bindparam("received_at", type_=SlackRequest.received_at.type)
     )
-    values = {**params, **_fields(key, kind, team_id, body, content_type)}
+    values = {**params, **_fields(key, kind, team_id, body, content_type, listener)}
 
     def once() -> bool:
         with autocommit_engine.connect() as conn:
@@ -181,6 +194,7 @@ def claim(bind: Bind, key: str, running_for: timedelta = timedelta(0)) -> Pendin
                 SlackRequest.received_at,
                 SlackRequest.attempts,
                 SlackRequest.replied_at,
+                SlackRequest.listener,
             )
         ).one_or_none()
         if row is None:
@@ -196,6 +210,7 @@ def claim(bind: Bind, key: str, running_for: timedelta = timedelta(0)) -> Pendin
         row.attempts,
         changes_committed=row.state == "committed",
         replied=row.replied_at is not None,
+        listener=row.listener,
     )
 
 

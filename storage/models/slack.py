@@ -119,5 +119,8 @@ class SlackRequest(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When its reply reached Slack: a run after a crash then does not answer again.
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The listener the web process matched (handlers/pipeline/dispatch.py names them); None
+    # for a request queued before listeners were recorded, which the worker matches itself.
+    listener: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_slack_request_state_received_at", "state", "received_at"),)
