@@ -165,7 +165,7 @@ def start_web(web: Web, args):
         wsgi = make_wsgi_app(web.services, slack_handler=SlackRequestHandler(web.bolt))
     web.scheduler = start_background_work(web.services, args)
     if not args.no_worker:
-        start_worker(web.services, web.queue)
+        start_worker(web.services, web.queue, web.bolt)
         web.worker_started = True
     return wsgi
 
@@ -196,19 +196,17 @@ def make_queue(services: Services, concurrency: int = 8, stall_seconds: float = 
     return LocalQueue(engine, threads=concurrency)
 
 
-def start_worker(services: Services, queue):
-    """Queued Slack requests run on this process's worker threads (returns the workers' Bolt app)."""
-    from handlers.pipeline import Role, make_bolt_app
+def start_worker(services: Services, queue, bolt):
+    """Queued Slack requests run on this process's worker threads, through the listeners of
+    `bolt`, the web's Bolt app (nothing is dispatched through it a second time)."""
     from handlers.pipeline.worker import make_runner
 
-    worker_app = make_bolt_app(services, Role.WORKER)
-    queue.start_worker(make_runner(services, worker_app, queue.stall_seconds))
-    return worker_app
+    queue.start_worker(make_runner(services, bolt, queue.stall_seconds))
 
 
 def worker(settings: Settings, args) -> int:
     """Runs acknowledged Slack requests from the queue (PostgreSQL); as many as you like."""
-    from handlers.pipeline import Role, make_bolt_app
+    from handlers.pipeline.dispatch import ListenerTable
     from handlers.pipeline.worker import make_runner
 
     if not (settings.slack_bot_token or settings.oauth):
@@ -223,7 +221,8 @@ def worker(settings: Settings, args) -> int:
             "A separate worker needs PostgreSQL: on SQLite the worker runs inside "
             "`python app.py serve`. Set DATABASE_URL to a PostgreSQL database."
         )
-    run = make_runner(services, make_bolt_app(services, Role.WORKER), queue.stall_seconds)
+    # The listeners, with no Bolt app: each request is run by the one the web process matched.
+    run = make_runner(services, ListenerTable(services), queue.stall_seconds)
     log.info("Consult worker %s taking Slack requests from the queue", os.getpid())
     queue.run_worker(run)
     return 0

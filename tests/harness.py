@@ -92,8 +92,11 @@ class RunningApp:
         # (worker=False: as `serve --no-worker`, for a `python app.py worker` beside it).
         self.queue = make_queue(self.services, concurrency=4)
         self.web_bolt = make_bolt_app(self.services, Role.WEB, self.queue)
-        # `bolt` is where the listeners run: the worker's app (the web app only queues).
-        self.bolt = start_worker(self.services, self.queue) if worker else self.web_bolt
+        # `bolt`: the one Bolt app, whose listeners the worker calls (a listener added to it
+        # later runs in the worker too).
+        self.bolt = self.web_bolt
+        if worker:
+            start_worker(self.services, self.queue, self.web_bolt)
         wsgi = make_wsgi_app(self.services, SlackRequestHandler(self.web_bolt))
         self.server = waitress.server.create_server(wsgi, host="127.0.0.1", port=0, threads=8)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"

@@ -3,10 +3,11 @@
 This sits at Bolt's edge, not in the listeners. The web app's `defer_to_workers`
 middleware writes each verified request into the ledger under its Slack id, hands
 the id to the queue and answers Slack's 200 at once, so nothing after it runs on
-the web. A worker reads the request back (handlers/pipeline/worker.py) and
-dispatches it through the worker's Bolt app, the same definition with the very
-same listeners, in which `ack()` has nothing left to do. A listener therefore reads the same whether it
-runs on the web or in a worker.
+the web. With the request it records the listener that matched it, by name
+(handlers/pipeline/dispatch.py). A worker reads the request back
+(handlers/pipeline/worker.py) and calls that listener, in which `ack()` has
+nothing left to do. A listener therefore reads the same whether it runs on the
+web or in a worker.
 
 Two kinds of request answer *in* their ack and so still run on the web:
 `block_suggestion` (the options of a search menu) and `view_submission` (a
@@ -23,6 +24,8 @@ import logging
 from slack_bolt import BoltResponse
 from sqlalchemy.exc import DBAPIError
 
+from handlers.pipeline.dispatch import listener_name, listeners_of, matching
+
 log = logging.getLogger("consult.deferred")
 
 ANSWERED_IN_THE_ACK = {"block_suggestion", "view_submission"}
@@ -38,10 +41,12 @@ def request_key(body: dict, raw: str) -> tuple[str, str]:
     return f"{kind}:{str(body.get('trigger_id') or '')[:60]}:{digest[:24]}", kind
 
 
-def defer_to_workers(services, queue):
-    """The web app's middleware that answers Slack at once and queues the work."""
+def defer_to_workers(services, queue, app):
+    """The web app's middleware that answers Slack at once and queues the work, with the name
+    of the listener of `app` (the web's Bolt app) that matched it."""
+    listeners = listeners_of(app)
 
-    def defer_to_workers(req, body, next):
+    def defer_to_workers(req, resp, body, next):
         if not isinstance(body, dict) or body.get("type") in ANSWERED_IN_THE_ACK:
             return next()
         if req.mode == "socket_mode" or not req.raw_body:
@@ -52,8 +57,10 @@ def defer_to_workers(services, queue):
             content_type = (req.headers.get("content-type") or ["application/json"])[0]
         key, kind = request_key(body, raw)
         team = body.get("team_id") or (body.get("team") or {}).get("id")
+        listener = matching(listeners, req, resp)
+        name = listener_name(listeners, listener) if listener is not None else None
         try:
-            fresh = queue.record_and_enqueue(key, kind, team, raw, content_type)
+            fresh = queue.record_and_enqueue(key, kind, team, raw, content_type, name)
         except DBAPIError as e:
             # Nowhere to write it down: run it here, as before, so the user hears why.
             log.warning(

@@ -88,11 +88,15 @@ class FirstSeen:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="consult-people")
 
     def __call__(self, context, client, next, body=None):
+        self.notice(context, client, body)
+        return next()
+
+    def notice(self, context, client, body) -> None:
+        """Look up, off this thread, whoever this request is the first sight of."""
         team = context.team_id
         for user in {context.user_id, *people_named(body)}:
             if team and user and self.known.first_sight((team, user)):
                 self.pool.submit(self.look_up, client, team, user)
-        return next()
 
     def look_up(self, client, team: str, user: str) -> None:
         uow = self.services.new_uow()

@@ -72,8 +72,8 @@ def _url_used_up(resp) -> bool:
     )
 
 
-def retrying_respond(context, next):
-    """A middleware: respond() in every listener is a RetryingRespond."""
+def use_retrying_respond(context) -> None:
+    """respond() in the request's listener is a RetryingRespond (with a response_url to use)."""
     if context.response_url:
         respond = RetryingRespond(response_url=context.response_url)
         respond.fallback = post_ephemeral_instead(
@@ -83,6 +83,11 @@ def retrying_respond(context, next):
         respond.muted = bool(context.get("consult_replied"))
         respond.on_sent = context.get("consult_on_reply")
         context["respond"] = respond
+
+
+def retrying_respond(context, next):
+    """A middleware: respond() in every listener is a RetryingRespond."""
+    use_retrying_respond(context)
     next()
 
 

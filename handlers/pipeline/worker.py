@@ -1,26 +1,46 @@
-"""A worker's side of a deferred request: read it back from the ledger, run it once through
-the worker's Bolt app (handlers/pipeline/__init__.py), and mark it done."""
+"""A worker's side of a deferred request: read it back from the ledger, call the listener the
+web process matched (handlers/pipeline/dispatch.py), and mark it done.
+
+The steps, in order, for each request:
+    its BoltContext, rebuilt from the stored request (ids, the workspace's token, ack() a no-op);
+    respond() with retries (handlers/pipeline/respond.py);
+    never twice: changes committed by a run that died are not made again;
+    first-seen people looked up in Slack's directory (handlers/pipeline/first_seen.py);
+    the listener, run to its end.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from slack_bolt import BoltResponse
-from slack_bolt.request import BoltRequest
-
+from handlers.pipeline.dispatch import (
+    WorkerContext,
+    listeners_of,
+    matching,
+    named,
+    run_listener,
+)
+from handlers.pipeline.first_seen import FirstSeen
+from handlers.pipeline.respond import use_retrying_respond
 from storage import slack_requests
 from storage.uow import held_connection, one_connection
 
 log = logging.getLogger("consult.deferred")
 
 
-def make_runner(services, worker_app, stall_seconds: float = 0):
-    """What a worker does with one Slack id: run the request once, through the listeners.
-    A request another worker took less than `stall_seconds` ago raises RunningElsewhere, so the
-    queue tries the job again later: by then it is done, or its worker died and this run takes it."""
+def make_runner(services, app, stall_seconds: float = 0):
+    """What a worker does with one Slack id: run the request once, through its listener.
+
+    `app`: where the listeners are, the web process's Bolt app (`serve`) or a ListenerTable (a
+    worker process); nothing is dispatched through it. A request another worker took less than
+    `stall_seconds` ago raises RunningElsewhere, so the queue tries the job again later: by then
+    it is done, or its worker died and this run takes it."""
     engine = services.engine
     running_for = timedelta(seconds=stall_seconds)
+    listeners = listeners_of(app)
+    contexts = WorkerContext(services)
+    first_seen = FirstSeen(services)
 
     def run(key: str) -> None:
         # One connection for the whole job: the claim, every unit of work the listener
@@ -33,10 +53,21 @@ def make_runner(services, worker_app, stall_seconds: float = 0):
         if pending is None:
             log.info("%s is done; nothing to run", key)
             return
-        request = BoltRequest(
-            body=pending.body,
-            headers={"content-type": [pending.content_type]},
-            context={
+        token = slack_requests.running_request.set(key)
+        try:
+            run_request(key, pending)
+        except Exception:
+            # As Bolt's dispatch did: the error is logged, the request is not run again.
+            log.exception("%s failed in the worker", key)
+        finally:
+            slack_requests.running_request.reset(token)
+        slack_requests.mark_done(conn, key)
+
+    def run_request(key: str, pending: slack_requests.Pending) -> None:
+        req = contexts.request(
+            pending.body,
+            pending.content_type,
+            {
                 "consult_received_at": pending.received_at,
                 "consult_changes_committed": pending.changes_committed,
                 "consult_replied": pending.replied,
@@ -45,14 +76,22 @@ def make_runner(services, worker_app, stall_seconds: float = 0):
                 ),
             },
         )
-        token = slack_requests.running_request.set(key)
-        try:
-            response = worker_app.dispatch(request)
-        finally:
-            slack_requests.running_request.reset(token)
-        if response.status >= 500:
-            log.warning("%s ended with %s in the worker", key, response.status)
-        slack_requests.mark_done(conn, key)
+        if contexts.authorize(req) is not None:
+            log.warning("%s: its workspace could not be authorized; not run", key)
+            return
+        context = req.context
+        use_retrying_respond(context)
+        if answered_before(context):
+            return
+        first_seen.notice(context, context.client, req.body)
+        listener = named(listeners, pending.listener) if pending.listener else None
+        if listener is None:
+            # Queued before listeners were recorded, or by a version whose listener is gone.
+            listener = matching(listeners, req)
+        if listener is None:
+            log.warning("%s: no listener for this request", key)
+            return
+        run_listener(listener, req)
 
     return run
 
@@ -63,14 +102,14 @@ INTERRUPTED = (
 )
 
 
-def never_twice(context, next):
-    """A worker's first middleware after respond(): a request whose changes were committed by a run
-    that died before answering is not run again; the user is told it was done."""
+def answered_before(context) -> bool:
+    """Never twice: a request whose changes were committed by a run that died before answering
+    is not run again (True); the user is told it was done."""
     if not context.get("consult_changes_committed"):
-        return next()
+        return False
     if context.get("consult_replied"):
         log.warning("a request was done and answered before a crash; nothing more to do")
-        return BoltResponse(status=200, body="")
+        return True
     log.warning("a request's changes were committed before a crash; telling the user, not redoing")
     respond = context.get("respond")
     if respond is not None:
@@ -79,4 +118,4 @@ def never_twice(context, next):
         context.client.chat_postEphemeral(
             channel=context.channel_id, user=context.user_id, text=INTERRUPTED
         )
-    return BoltResponse(status=200, body="")
+    return True
