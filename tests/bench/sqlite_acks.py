@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -155,7 +156,10 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=8)
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
-    print(json.dumps(measure(args.per_kind, args.burst, workdir=args.workdir), indent=2))
+    progress = lambda line: print(line, file=sys.stderr)  # noqa: E731 (stdout is the JSON)
+    print(
+        json.dumps(measure(args.per_kind, args.burst, workdir=args.workdir, log=progress), indent=2)
+    )
 
 
 if __name__ == "__main__":
