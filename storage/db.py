@@ -5,8 +5,11 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,60 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class WriterTurns:
+    """SQLite has one writer at a time, and every transaction here begins IMMEDIATE (takes the
+    write lock at BEGIN). Left to SQLite, a waiting transaction sleeps in its busy handler, up to
+    100 ms between tries, however soon the lock is free. Within one process, threads take turns
+    here first: the next starts the moment the last one ends, and an ack (which must answer
+    Slack within 3 seconds, and whose write is one short insert) goes before the workers'
+    transactions waiting with it. Other processes still meet SQLite's own lock."""
+
+    def __init__(self, patience: float = 30.0):
+        self._free = threading.Condition()
+        self._held = False
+        self._first_waiting = 0
+        self.patience = patience  # then go on to SQLite's lock, as without turns
+
+    def take(self, first: bool) -> bool:
+        """Wait for this thread's turn; True when taken (give() it back), False on timeout."""
+        deadline = time.monotonic() + self.patience
+        with self._free:
+            if first:
+                self._first_waiting += 1
+            try:
+                while self._held or (not first and self._first_waiting):
+                    left = deadline - time.monotonic()
+                    if left <= 0 or not self._free.wait(left):
+                        return False
+                self._held = True
+                return True
+            finally:
+                if first:
+                    self._first_waiting -= 1
+
+    def give(self) -> None:
+        with self._free:
+            self._held = False
+            self._free.notify_all()
+
+
+# Set while a thread writes what must not wait behind other writers (the ack's ledger row).
+_goes_first: ContextVar[bool] = ContextVar("consult_write_goes_first", default=False)
+
+
+@contextmanager
+def goes_first() -> Iterator[None]:
+    """Within this block, this thread's SQLite transactions take their turn before others'."""
+    token = _goes_first.set(True)
+    try:
+        yield
+    finally:
+        _goes_first.reset(token)
+
+
+_TURN = "consult_writer_turn"
 # Any constant will do: it names the advisory lock that serialises migrations.
 _MIGRATION_LOCK = 7_401_225
 
@@ -49,9 +106,33 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         ) -> None:
             dbapi_conn.isolation_level = None
 
+        turns = WriterTurns()
+
+        def _end_turn(conn: Connection | ConnectionPoolEntry) -> None:
+            if conn.info.pop(_TURN, False):
+                turns.give()
+
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.info[_TURN] = turns.take(first=_goes_first.get())
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _end_turn(conn)
+                raise
+
+        # The turn ends as the transaction does; and, should a connection go back to the
+        # pool (or be dropped) with its transaction still open, as it is reset.
+        event.listen(engine, "commit", _end_turn)
+        event.listen(engine, "rollback", _end_turn)
+
+        @event.listens_for(engine, "reset")
+        def _reset(_dbapi_conn: object, record: ConnectionPoolEntry, _state: object) -> None:
+            _end_turn(record)
+
+        @event.listens_for(engine, "invalidate")
+        def _dropped(_dbapi_conn: object, record: ConnectionPoolEntry, _e: object) -> None:
+            _end_turn(record)
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import now
+from storage.db import goes_first
 from storage.models.slack import SlackRequest
 
 # Long after Slack stops retrying and any worker has caught up.
@@ -103,7 +104,7 @@ def record(
     """Write the request down before acking it, with the listener the web process matched.
     False when its Slack id is already here."""
     try:
-        with engine.begin() as conn:
+        with goes_first(), engine.begin() as conn:
             conn.execute(
                 insert(SlackRequest).values(
                     **_fields(key, kind, team_id, body, content_type, listener),
