@@ -115,6 +115,7 @@ class Web:
             self.scheduler.shutdown(wait=False)
         if self.worker_started:
             self.queue.stop()
+        self.services.new_uow.stop_listening()
 
 
 def prepare_web(settings: Settings, args, migrate: bool) -> Web:
@@ -163,6 +164,8 @@ def start_web(web: Web, args):
         wsgi = make_wsgi_app(web.services, slack_handler=None)
     else:
         wsgi = make_wsgi_app(web.services, slack_handler=SlackRequestHandler(web.bolt))
+    # PostgreSQL: hear every commit's announcement, so that cache hits and 304s read nothing.
+    web.services.new_uow.listen()
     web.scheduler = start_background_work(web.services, args)
     if not args.no_worker:
         start_worker(web.services, web.queue, web.bolt)
@@ -224,7 +227,11 @@ def worker(settings: Settings, args) -> int:
     # The listeners, with no Bolt app: each request is run by the one the web process matched.
     run = make_runner(services, ListenerTable(services), queue.stall_seconds)
     log.info("Consult worker %s taking Slack requests from the queue", os.getpid())
-    queue.run_worker(run)
+    services.new_uow.listen()
+    try:
+        queue.run_worker(run)
+    finally:
+        services.new_uow.stop_listening()
     return 0
 
 

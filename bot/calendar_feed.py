@@ -187,5 +187,52 @@ def build_calendar(info: FeedInfo, items: list[CalendarItem]) -> bytes:
     link = channel_link(info.team_id, info.channel_id)
     for item in sorted(items, key=_order):
         cal.add_component(_event(info, item, link))
-    ical: bytes = cal.to_ical()  # icalendar leaves to_ical's return type unannotated
-    return ical
+    # cal.to_ical(), with its lines folded by fold() (icalendar folds a character at a time,
+    # a third of a large feed's rendering): the same bytes.
+    return b"\r\n".join(fold(line).encode() for line in cal.content_lines() if line) + b"\r\n"
+
+
+FOLD_LIMIT = 75  # octets per line, the line break excluded (RFC 5545 section 3.1)
+_ESCAPES = "\\^"  # an escaped character's backslash (or RFC 6868 caret) is not left at a line's end
+
+
+def fold(line: str) -> str:
+    """A content line folded exactly as icalendar folds it: a break (CRLF and a space) before the
+    character that would bring the line to 75 octets, moved one character earlier when it
+    would fall just after an escape character."""
+    if len(line) < FOLD_LIMIT and (line.isascii() or len(line.encode()) < FOLD_LIMIT):
+        return line  # most lines: nothing to fold
+    if not line.isascii():
+        return _fold_by_octets(line)
+    parts: list[str] = []
+    start, end, n = 0, FOLD_LIMIT - 1, len(line)
+    while end < n:
+        if end - start > 1 and line[end - 1] in _ESCAPES:
+            end -= 1
+        parts.append(line[start:end])
+        # The carried character starts the next line: it counts as its first octet.
+        start, end = end, end + FOLD_LIMIT - 1
+    parts.append(line[start:])
+    return "\r\n ".join(parts)
+
+
+def _fold_by_octets(line: str) -> str:
+    """fold() for lines with characters of several octets each (UTF-8)."""
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for char in line:
+        width = len(char.encode())
+        if current and size + width >= FOLD_LIMIT:
+            if len(current) > 1 and current[-1] in _ESCAPES:
+                carried = current.pop()
+                parts.append("".join(current))
+                current, size = [carried], len(carried.encode())
+            else:
+                parts.append("".join(current))
+                current, size = [], 0
+        current.append(char)
+        size += width
+    if current:
+        parts.append("".join(current))
+    return "\r\n ".join(parts)

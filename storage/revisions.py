@@ -17,15 +17,24 @@ A transaction touches a programme when it:
 Not programme content, so never counted: the delivery ledger, queued Slack
 requests and events, the people directory (read models key on its own
 mark), and a feed's fetch statistics (written with Core DML, untouched).
+
+What the commit announces to every process (storage/invalidation.py) is
+gathered here too: the programmes whose revision it raised, the workspaces
+whose directory changed (a person's row added, deleted, or its `updated_at`
+moved), and "everything" for writes that cannot be placed: Core DML on the
+directory, and raw SQL that writes (pseudonymisation).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sqlalchemy import FromClause, Table, event, inspect, select
+from sqlalchemy import FromClause, Table, TextClause, event, inspect, select
 from sqlalchemy.orm import InstanceState, ORMExecuteState, Session, sessionmaker
+from sqlalchemy.sql.dml import UpdateBase
 
+from storage.invalidation import Announcement
 from storage.models import Base
 
 # Tables whose rows say nothing Consult shows about a programme.
@@ -37,6 +46,9 @@ NOT_CONTENT = frozenset(
 _KEY = "consult.touched_programmes"
 _VIA = "consult.touched_via"
 _WROTE = "consult.wrote"
+_TEAMS = "consult.directory_teams"
+_UNPLACED = "consult.unplaced_write"
+_RAW_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
 
 
 def _parent_fk(table: Table) -> tuple[str, Table] | None:
@@ -75,6 +87,9 @@ def touch_via(session: Session, table: FromClause, row_id: int | None) -> None:
 
 def _note(session: Session, obj: object) -> None:
     table = getattr(obj, "__table__", None)
+    if table is not None and table.name == "person":
+        _note_person(session, obj)
+        return
     if table is None or table.name in NOT_CONTENT:
         return
     state = inspect(obj)
@@ -88,6 +103,19 @@ def _note(session: Session, obj: object) -> None:
     if parent is not None:
         column, parent_table = parent
         touch_via(session, parent_table, _value(state, column))
+
+
+def _note_person(session: Session, obj: object) -> None:
+    """A directory row whose shown mark (`updated_at`) moves: its workspace is announced."""
+    state = inspect(obj)
+    if state.persistent and not state.deleted and obj not in session.deleted:
+        if not state.attrs.updated_at.history.has_changes():
+            return  # seen again, nothing shown changed
+    team = _value(state, "team_id")
+    if team is None:
+        session.info[_UNPLACED] = True
+    else:
+        session.info.setdefault(_TEAMS, set()).add(team)
 
 
 def _value(state: InstanceState[Any], column: str) -> Any:
@@ -115,6 +143,15 @@ def watch_writes(sessions: sessionmaker[Session]) -> None:
     def _statement(state: ORMExecuteState) -> None:
         if state.is_insert or state.is_update or state.is_delete:
             state.session.info[_WROTE] = True
+            statement = state.statement
+            if isinstance(statement, UpdateBase) and getattr(statement.table, "name", None) in (
+                "person",
+                None,
+            ):
+                state.session.info[_UNPLACED] = True  # whose directory: not known
+        elif isinstance(state.statement, TextClause) and _RAW_WRITE.match(state.statement.text):
+            state.session.info[_WROTE] = True
+            state.session.info[_UNPLACED] = True
 
 
 def wrote(session: Session) -> bool:
@@ -124,7 +161,7 @@ def wrote(session: Session) -> bool:
 
 def forget(session: Session) -> None:
     """The transaction ended: start the next one's notes afresh."""
-    for key in (_KEY, _VIA, _WROTE):
+    for key in (_KEY, _VIA, _WROTE, _TEAMS, _UNPLACED):
         session.info.pop(key, None)
 
 
@@ -148,3 +185,14 @@ def programmes_touched(session: Session) -> set[int]:
     session.info.pop(_KEY, None)
     found.discard(None)
     return found
+
+
+def announcement(session: Session, raised: set[int]) -> Announcement:
+    """What the committing transaction tells every process: the programmes whose revision it
+    `raised`, the workspaces whose directory it changed, or everything (see the module's doc)."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if getattr(getattr(obj, "__table__", None), "name", None) == "person":
+            _note_person(session, obj)
+    if session.info.get(_UNPLACED):
+        return Announcement(everything=True)
+    return Announcement(frozenset(raised), frozenset(session.info.get(_TEAMS, ())))

@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import revisions, slack_requests
 from storage.feed_fetches import FetchBuffer
+from storage.invalidation import CHANNEL, Known, Listener
 from storage.personal_data import PersonalDataRepository
 from storage.repositories.actions import ActionRepository
 from storage.repositories.audit import AuditRepository, extend_chains_and_raise_revisions
@@ -69,14 +70,22 @@ def held_connection(engine: Engine) -> Connection | None:
 
 class UnitOfWork:
     def __init__(
-        self, session_factory: sessionmaker[Session], memo: dict[str, Any], fetches: FetchBuffer
+        self,
+        session_factory: sessionmaker[Session],
+        memo: dict[str, Any],
+        fetches: FetchBuffer,
+        known: Known | None = None,
+        channel: str | None = None,
     ):
         self._session_factory = session_factory
         self._session: Session | None = None
         # Per-process state shared by every unit of work on this database: the read models'
-        # cache, and the calendar fetches counted but not yet written.
+        # cache, what is known of the database while trusted (memo["known"]), and the calendar
+        # fetches counted but not yet written.
         self.memo = memo
         self._fetches = fetches
+        self._known = known
+        self._channel = channel  # where commits NOTIFY (PostgreSQL), or None
 
     @property
     def session(self) -> Session:
@@ -121,19 +130,33 @@ class UnitOfWork:
         1. each changed programme's audit chain extended, and its revision raised (read models
            compare it), under a short lock on the programme's row;
         2. when a worker is running a Slack request: the ledger's note that the request's
-           changes are made, so that a retry after a crash does not make them twice.
+           changes are made, so that a retry after a crash does not make them twice;
+        3. on PostgreSQL, the announcement of what it changed (those programmes, workspaces
+           whose directory changed: storage/invalidation.py) sent to every process with
+           `pg_notify`, inside the transaction so that it is delivered only if it commits;
+        then, after the commit:
+        4. the same announcement made to this process at once (its own listener hears it a
+           moment later), so that its next request does not use what the commit changed.
         """
         session = self.session
         with session.no_autoflush:
             changed = revisions.programmes_touched(session)
+            # Programmes audited in this transaction have their revision raised too.
+            changed |= {e.programme_id for e in self.audit._unchained if e.programme_id}
             extend_chains_and_raise_revisions(self.audit, changed)
         request = slack_requests.running_request.get()
         if request is not None:
             session.flush()
             if revisions.wrote(session):
                 slack_requests.note_changes_made(session, request)
+        news = revisions.announcement(session, changed)
+        if news and self._channel is not None:
+            for payload in news.payloads():
+                session.execute(select(func.pg_notify(self._channel, payload)))
         session.commit()
         revisions.forget(session)
+        if news and self._known is not None:
+            self._known.announce(news)
 
     def rollback(self) -> None:
         self.session.rollback()
@@ -144,14 +167,40 @@ class UnitOfWork:
 
 
 class UnitOfWorkFactory:
-    """Makes a fresh unit of work per use case: `with services.new_uow() as uow:`."""
+    """Makes a fresh unit of work per use case: `with services.new_uow() as uow:`.
 
-    def __init__(self, engine: Engine):
+    Per database and process, it keeps what is known of the database (`known`, in
+    memo["known"]: storage/invalidation.py), trusted only while `listen()` has a listener
+    hearing every commit's announcement. On PostgreSQL commits NOTIFY `channel` (None: they
+    announce nothing to other processes, and this process never listens). On SQLite nothing is
+    ever trusted: another process may write the same file without a word, so requests keep
+    reading revisions with their statement (cheap, embedded); the caches of what was built at
+    a revision stay.
+    """
+
+    def __init__(self, engine: Engine, channel: str | None = CHANNEL):
         self.engine = engine
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
         revisions.watch_writes(self.session_factory)
-        self.memo: dict[str, Any] = {}
+        self.known = Known()
+        self.memo: dict[str, Any] = {"known": self.known}
         self.fetches = FetchBuffer(engine)
+        self.channel = channel if engine.dialect.name == "postgresql" else None
+        self.listener: Listener | None = None
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.memo, self.fetches)
+        return UnitOfWork(self.session_factory, self.memo, self.fetches, self.known, self.channel)
+
+    def listen(self) -> Listener | None:
+        """Start this process's listener (PostgreSQL; once). Until it is listening, and whenever
+        it loses its connection, requests read revisions as if nothing were pushed."""
+        if self.channel is None:
+            return None
+        if self.listener is None:
+            self.listener = Listener(self.engine, self.known, self.channel).start()
+        return self.listener
+
+    def stop_listening(self) -> None:
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.stop()

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import clock, programme_templates, reminders
@@ -274,58 +275,118 @@ class FeedCalendar:
 
     @cached_property
     def body(self) -> bytes:
-        """Rendered when first sent (a 304 never pays for it); threads that race render the same
-        bytes from the same data."""
         return build_calendar(self.info, list(self.items))
+
+
+class Rendered:
+    """A feed at one change mark, as this process keeps it: its ETag and Last-Modified, and once
+    first sent its bytes (never its items: bytes, not objects). Until then it may hold the
+    calendar this process built, or nothing (the mark another process stored), read only when
+    sent. Threads that race render the same bytes from the same data."""
+
+    def __init__(
+        self, etag: str, last_modified: datetime, calendar: FeedCalendar | None = None
+    ) -> None:
+        self.etag = etag
+        self.last_modified = last_modified
+        self._calendar = calendar
+        self.bytes: bytes | None = None
+        self.events: int | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.bytes is not None
+
+    def render(self, read: Callable[[], FeedCalendar] | None) -> bytes:
+        body = self.bytes
+        if body is None:
+            calendar = self._calendar
+            if calendar is None:
+                assert read is not None, "a feed not yet rendered here has a way to read it"
+                calendar = read()
+            body = calendar.body
+            self.events = len(calendar.items)
+            self.bytes = body
+            self._calendar = None
+        return body
 
 
 @dataclass(frozen=True)
 class FeedBody:
+    """One request's answer: what the feed is at its change mark (shared by the process), and
+    how this request reads it if it was never rendered here."""
+
     feed_id: int
     kind: str
-    etag: str  # a fingerprint of what the calendar is made from: same inputs, same bytes
-    last_modified: datetime
-    # What it shows; None for a feed known here only by the mark another process stored,
-    # whose items are read (by `read`, with this request's unit of work) only if sent.
-    calendar: FeedCalendar | None = field(default=None, repr=False)
+    rendered: Rendered = field(repr=False)
     read: Callable[[], FeedCalendar] | None = field(default=None, repr=False, compare=False)
 
-    @cached_property
-    def _calendar(self) -> FeedCalendar:
-        if self.calendar is not None:
-            return self.calendar
-        assert self.read is not None, "a feed without its calendar has a way to read it"
-        return self.read()
+    @property
+    def etag(
+        self,
+    ) -> str:  # a fingerprint of what the calendar is made from: same inputs, same bytes
+        return self.rendered.etag
 
     @property
-    def events(self) -> int:
-        return len(self._calendar.items)
+    def last_modified(self) -> datetime:
+        return self.rendered.last_modified
 
     @property
     def body(self) -> bytes:
-        return self._calendar.body
+        return self.rendered.render(self.read)
+
+    @property
+    def events(self) -> int:
+        self.rendered.render(self.read)
+        assert self.rendered.events is not None
+        return self.rendered.events
 
 
-def fingerprint(info: FeedInfo, items: list) -> str:
+def fingerprint(info: FeedInfo, items: list[CalendarItem]) -> str:
     return hashlib.sha256(repr((FEED_FORMAT, info, items)).encode()).hexdigest()
 
 
 def fetch_feed(uow: UnitOfWork, token: str) -> FeedBody | None:
     """The calendar behind a token, or None for any token that is not a live address.
 
-    One indexed statement finds the feed, its programme's revision and the
-    directory's change mark (owners are shown by name). From those, the
-    feed's change mark: when this process already built the feed at that
-    mark, its ETag and body are reused; when any process did (the mark
-    stored with the feed), the ETag is known and a 304 reads nothing more.
-    Only a new mark reads the items, and writes the feed's new ETag once.
-    The fetch itself is counted in memory (storage/feed_fetches.py).
+    The feed, its programme's revision and the directory's change mark
+    (owners are shown by name): known to this process while it hears every
+    commit's announcement (bot/services/read_models.py), so that a repeat
+    fetch or a 304 runs no statement at all; otherwise read with one indexed
+    statement. From those, the feed's change mark: when this process already
+    has the feed at that mark, its ETag (and once sent, its bytes) are reused;
+    when any process built it (the mark stored with the feed), the ETag is
+    known and a 304 reads nothing more. Only a new mark reads the items, and
+    writes the feed's new ETag once. The fetch itself is counted in memory
+    (storage/feed_fetches.py).
     """
     if not well_formed(token):
         return None
     digest = hash_token(token)
+    known = read_models.known_of(uow)
+    cache = read_models.cache_of(uow)
+    fact = ("feed", digest)
+
+    def lookup() -> Any:
+        ticket = known.ticket() if known is not None else None
+        row = uow.feeds.lookup(digest)
+        if row is not None and known is not None:
+            known.put(ticket, fact, row, programmes=(row.programme_id,), teams=(row.team_id,))
+        return row
+
+    def read(programme_id: int, kind: str, user_id: str | None) -> Callable[[], FeedCalendar]:
+        def read_now() -> FeedCalendar:
+            with uow:
+                return FeedCalendar(
+                    *_as_data(feed_contents(uow, uow.programmes.get(programme_id), kind, user_id))
+                )
+
+        return read_now
+
     with uow:
-        feed = uow.feeds.lookup(digest)
+        feed = known.get(fact) if known is not None else None
+        if feed is None:
+            feed = lookup()
         if not _live(feed, digest):
             return None
         now = clock.now().replace(microsecond=0)
@@ -333,29 +394,28 @@ def fetch_feed(uow: UnitOfWork, token: str) -> FeedBody | None:
         mark = hashlib.sha256(
             repr((FEED_FORMAT, feed.revision, str(feed.people_mark))).encode()
         ).hexdigest()
-        cache = read_models.cache_of(uow)
         key = ("feed", feed.id)
         kept = cache.get(key, mark)
         if kept is not read_models.MISSING:
-            return kept
+            reader = None if kept.ready else read(feed.programme_id, feed.kind, feed.user_id)
+            return FeedBody(feed.id, feed.kind, kept, reader)
+        # Not kept here at this mark: what the database says of the feed now (a known row's
+        # stored ETag may be older than the database's).
+        feed = lookup()
+        if not _live(feed, digest):
+            return None
+        mark = hashlib.sha256(
+            repr((FEED_FORMAT, feed.revision, str(feed.people_mark))).encode()
+        ).hexdigest()
         if feed.content_etag and feed.content_mark == mark:
             # Another process (or this one, before a restart) built it at this mark: the ETag
-            # is known, and only a fetch that is not answered 304 reads the items. Kept here
-            # once read, as data: never this request's unit of work.
-            def read(programme_id=feed.programme_id, kind=feed.kind, user_id=feed.user_id):
-                with uow:
-                    calendar = FeedCalendar(
-                        *_as_data(
-                            feed_contents(uow, uow.programmes.get(programme_id), kind, user_id)
-                        )
-                    )
-                cache.put(key, mark, replace(known, calendar=calendar, read=None))
-                return calendar
-
-            known = FeedBody(
-                feed.id, feed.kind, feed.content_etag, feed.content_changed_at, read=read
+            # is known, and only a fetch that is not answered 304 reads the items, with that
+            # request's unit of work (this process keeps the bytes, never a unit of work).
+            rendered = Rendered(feed.content_etag, feed.content_changed_at)
+            cache.put(key, mark, rendered, feed.programme_id)
+            return FeedBody(
+                feed.id, feed.kind, rendered, read(feed.programme_id, feed.kind, feed.user_id)
             )
-            return known
         programme = uow.programmes.get(feed.programme_id)
         info, items = feed_contents(uow, programme, feed.kind, feed.user_id)
         etag = fingerprint(info, items)
@@ -369,15 +429,11 @@ def fetch_feed(uow: UnitOfWork, token: str) -> FeedBody | None:
                 changed_at = max(changed_at, feed.content_changed_at + timedelta(seconds=1))
         uow.feeds.remember_content(feed.id, etag, mark, changed_at)
         uow.commit()
-        body = FeedBody(
-            feed.id,
-            feed.kind,
-            etag,
-            changed_at or feed.content_changed_at,
-            calendar=FeedCalendar(*_as_data((info, items))),
+        rendered = Rendered(
+            etag, changed_at or feed.content_changed_at, FeedCalendar(*_as_data((info, items)))
         )
-        cache.put(key, mark, body)
-        return body
+        cache.put(key, mark, rendered, feed.programme_id)
+        return FeedBody(feed.id, feed.kind, rendered)
 
 
 def _as_data(

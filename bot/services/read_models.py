@@ -1,4 +1,4 @@
-"""Read models that know when they are stale: a small cache per process, checked per request.
+"""Read models that know when they are stale: a small cache per process.
 
 Coverage, the vote tally, the deadlines list and the calendar feed are
 costly to build (every stakeholder, engagement or ballot of a programme) and
@@ -10,22 +10,28 @@ programme and everything else the answer depends on: its arguments, today's
 date in the programme's timezone, and for answers that show people's names
 the directory's change mark.
 
-A request reads the revision with one indexed statement, *before* building
-anything, and uses a kept answer only when its tag is that revision: an
-answer is never older than its tag, so after a commit in any process the
-next request anywhere sees the new revision and builds afresh. Nothing is
-pushed between processes; a kept answer is merely never used once stale.
+A request needs the programme's current revision *before* using anything
+kept. It asks `known` (the port below; storage/invalidation.py implements
+it) first: while the process hears every commit's announcement (PostgreSQL
+LISTEN/NOTIFY), it knows each programme's revision without a statement, so a
+hit reads nothing at all. When it does not know (first request, just after a
+change, on SQLite where nothing is trusted, or while the listening
+connection is lost), one indexed statement reads the revision, and `known`
+files it for the next request if nothing was announced meanwhile. A kept
+answer is used only when its tag is that revision: an answer is never older
+than its tag.
 
 The cache is per database (it lives beside the units of work) and bounded
-(least recently used go first), so memory stays flat whatever the traffic.
+(least recently used go first), so memory stays flat whatever the traffic;
+announced programmes' answers are dropped at once.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, Protocol, TypeVar
 
 from .. import clock
 from ..context import Actor
@@ -42,12 +48,54 @@ MAX_ENTRIES = 256
 MISSING = object()
 
 
+class Changed(Protocol):
+    """What a commit announced (storage/invalidation.py's Announcement)."""
+
+    @property
+    def programmes(self) -> frozenset[int]: ...
+
+
+class Known(Protocol):
+    """What the process knows of the database as now, while it is trusted (memo["known"])."""
+
+    def get(self, key: Hashable) -> Any:
+        """The fact filed under `key`, or None: unknown, or nothing is trusted now."""
+        ...
+
+    def ticket(self) -> int | None:
+        """Taken before reading a fact from the database, handed back to put()."""
+        ...
+
+    def put(
+        self,
+        ticket: int | None,
+        key: Hashable,
+        value: Any,
+        programmes: Iterable[int] = (),
+        teams: Iterable[str] = (),
+    ) -> None:
+        """File a fact read since `ticket`, dropped when any of its programmes (or workspaces'
+        directories) is announced; not filed if one was announced since `ticket`."""
+        ...
+
+    def subscribe(self, drop: Callable[[Changed | None], None]) -> None:
+        """Call `drop` with each announcement (None: forget everything)."""
+        ...
+
+
+def known_of(uow: UnitOfWork) -> Known | None:
+    """What this process knows of the database behind `uow` (None: a unit of work without)."""
+    found: Known | None = uow.memo.get("known")
+    return found
+
+
 class ReadModelCache:
     """Values tagged with what they were built from; a lookup with another tag misses."""
 
     def __init__(self, size: int = MAX_ENTRIES):
         self.size = size
-        self._entries: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
+        # key -> (tag, value, programme id or None)
+        self._entries: OrderedDict[Hashable, tuple[Hashable, Any, int | None]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -61,9 +109,11 @@ class ReadModelCache:
             self.hits += 1
             return found[1]
 
-    def put(self, key: Hashable, tag: Hashable, value: Any) -> None:
+    def put(
+        self, key: Hashable, tag: Hashable, value: Any, programme_id: int | None = None
+    ) -> None:
         with self._lock:
-            self._entries[key] = (tag, value)
+            self._entries[key] = (tag, value, programme_id)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
@@ -75,23 +125,50 @@ class ReadModelCache:
         with self._lock:
             self._entries.clear()
 
+    def drop(self, changed: Changed | None) -> None:
+        """Forget the answers about the programmes a commit changed (None: every answer)."""
+        if changed is None:
+            self.clear()
+            return
+        with self._lock:
+            gone = [k for k, e in self._entries.items() if e[2] in changed.programmes]
+            for key in gone:
+                del self._entries[key]
+
 
 def cache_of(uow: UnitOfWork) -> ReadModelCache:
     """This process's cache for the database behind `uow`."""
     memo = uow.memo
-    found = memo.get("read_models")
+    found: ReadModelCache | None = memo.get("read_models")
     if found is None:
-        found = memo.setdefault("read_models", ReadModelCache())
+        with _MAKING:
+            found = memo.get("read_models")
+            if found is None:
+                found = memo["read_models"] = ReadModelCache()
+                known = known_of(uow)
+                if known is not None:
+                    known.subscribe(found.drop)
     return found
 
 
-def cached(uow: UnitOfWork, key: Hashable, tag: Hashable, build: Callable[[], T]) -> T:
+_MAKING = threading.Lock()
+
+
+def cached(
+    uow: UnitOfWork,
+    key: Hashable,
+    tag: Hashable,
+    build: Callable[[], T],
+    programme_id: int | None = None,
+) -> T:
     """The kept value at `tag`, or build, keep and return it (`tag` read before building)."""
     cache = cache_of(uow)
-    value = cache.get(key, tag)
-    if value is MISSING:
-        value = build()
-        cache.put(key, tag, value)
+    kept = cache.get(key, tag)
+    if kept is not MISSING:
+        found: T = kept
+        return found
+    value = build()
+    cache.put(key, tag, value, programme_id)
     return value
 
 
@@ -100,18 +177,32 @@ def of_channel(
     actor: Actor,
     channel_id: str,
     what: str,
-    args: tuple,
+    args: tuple[Hashable, ...],
     build: Callable[[], T],
 ) -> T:
     """A read model of the channel's programme (inside an open unit of work).
 
-    One indexed read (the programme's id, revision and timezone); `build`
-    runs only when this process holds nothing at that revision for these
-    arguments and today's date there.
+    The programme's id, revision and timezone, known (no statement) or read
+    with one indexed statement; `build` runs only when this process holds
+    nothing at that revision for these arguments and today's date there.
     """
-    found = uow.programmes.revision_by_channel(actor.team_id, channel_id)
-    if found is None:
-        raise NoProgramme(SETUP_HINT)
-    programme_id, revision, timezone = found
+    programme_id, revision, timezone = channel_revision(uow, actor.team_id, channel_id)
     today = clock.today_in(timezone)
-    return cached(uow, (what, programme_id, args, today), revision, build)
+    return cached(uow, (what, programme_id, args, today), revision, build, programme_id)
+
+
+def channel_revision(uow: UnitOfWork, team_id: str, channel_id: str) -> tuple[int, int, str]:
+    """(id, revision, timezone) of the channel's programme as now: known, or read and filed."""
+    known = known_of(uow)
+    key = ("channel", team_id, channel_id)
+    found: tuple[int, int, str] | None = known.get(key) if known is not None else None
+    if found is not None:
+        return found
+    ticket = known.ticket() if known is not None else None
+    row = uow.programmes.revision_by_channel(team_id, channel_id)
+    if row is None:
+        raise NoProgramme(SETUP_HINT)
+    found = (row[0], row[1], row[2])
+    if known is not None:
+        known.put(ticket, key, found, programmes=(found[0],))
+    return found

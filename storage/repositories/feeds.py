@@ -64,6 +64,7 @@ class CalendarFeedRepository:
                 CalendarFeed.content_changed_at,
                 CalendarFeed.content_mark,
                 CalendarFeed.programme_id,
+                Programme.team_id,
                 Programme.revision,
                 people.label("people_mark"),
             )

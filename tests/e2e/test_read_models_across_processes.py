@@ -5,6 +5,14 @@ the deadlines list and the calendar feed in their per-process cache. The
 writer is another OS process, `python app.py shell`, fed commands on its
 standard input. After each of the writer's commits, what the reader serves
 must be exactly what a brand-new app instance (an empty cache) computes.
+
+On PostgreSQL the reader listens, as `serve` does, and trusts the revisions
+it knows while it hears every commit's announcement: its hits then read
+nothing. The announcement arrives a moment after the commit, so the reader
+first waits until it has heard everything committed before (`sync()`, as a
+request a few milliseconds later would have). With the announcements not
+reaching it, the same reader serves stale answers: the last test shows that
+this test would catch it.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,6 +36,7 @@ from bot.services.votes import tally_vote
 from bot.settings import Settings
 from handlers.commands.coverage import coverage_text
 from handlers.console import LOCAL_ADMIN, LOCAL_CHANNEL, LOCAL_TEAM
+from storage.uow import UnitOfWorkFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = Actor(LOCAL_TEAM, LOCAL_ADMIN, _is_workspace_admin=True)
@@ -76,7 +86,7 @@ def fresh(url: str, token: str) -> dict:
         services.engine.dispose()
 
 
-def _reader_never_sees_stale_data(url: str) -> None:
+def _setup(url: str) -> None:
     shell(
         url,
         'setup "North programme"',
@@ -85,7 +95,34 @@ def _reader_never_sees_stale_data(url: str) -> None:
         'vote open "Take on joint commissioning?" --closes 1/3/2027',
         'deadline add "Plan to NHS England" 2/2/2027',
     )
+
+
+def _reader(url: str, channel: str | None = None):
+    """The reader's services; on PostgreSQL listening (on `channel`, when given, instead of the
+    one commits announce on) and trusting what it knows."""
     reader = bootstrap(Settings(database_url=url))
+    if channel is not None:
+        reader = replace(reader, new_uow=UnitOfWorkFactory(reader.engine, channel=channel))
+    listener = reader.new_uow.listen()
+    if listener is not None:
+        assert listener.wait_trusted()
+    return reader
+
+
+def _heard(reader) -> None:
+    """Wait until the reader has heard every commit made before (PostgreSQL)."""
+    if reader.new_uow.listener is not None:
+        reader.new_uow.listener.sync()
+
+
+def _close(reader) -> None:
+    reader.new_uow.stop_listening()
+    reader.engine.dispose()
+
+
+def _reader_never_sees_stale_data(url: str) -> None:
+    _setup(url)
+    reader = _reader(url)
     try:
         token = cal.issue_feed(ADMIN, LOCAL_CHANNEL, reader.new_uow(), BASE).web.rsplit("/", 1)[1][
             :-4
@@ -106,6 +143,7 @@ def _reader_never_sees_stale_data(url: str) -> None:
         before = first
         for commands in rounds:
             shell(url, *commands)
+            _heard(reader)
             now = views(reader, token)  # the reader's cache is warm and now behind the database
             assert now == fresh(url, token), commands
             assert now != before, commands  # each round changed something shown
@@ -115,7 +153,7 @@ def _reader_never_sees_stale_data(url: str) -> None:
         assert b"Second submission" in before["feed"][2]
         assert first["feed"][0] != before["feed"][0]  # a new ETag for the new content
     finally:
-        reader.engine.dispose()
+        _close(reader)
 
 
 def test_a_reader_process_never_sees_stale_read_models_on_sqlite(tmp_path):
@@ -125,3 +163,25 @@ def test_a_reader_process_never_sees_stale_read_models_on_sqlite(tmp_path):
 @pytest.mark.postgres
 def test_a_reader_process_never_sees_stale_read_models_on_postgres(pg_url):
     _reader_never_sees_stale_data(pg_url)
+
+
+@pytest.mark.postgres
+def test_without_the_announcements_the_reader_would_serve_stale_answers(pg_url):
+    """The same reader, trusting what it knows, but listening where no commit announces: after
+    the writer's commit it serves what it kept, and the test above would fail on it."""
+    _setup(pg_url)
+    reader = _reader(pg_url, channel="consult_revisions_unheard")
+    try:
+        assert reader.new_uow.known.trusted
+        token = cal.issue_feed(ADMIN, LOCAL_CHANNEL, reader.new_uow(), BASE).web.rsplit("/", 1)[1][
+            :-4
+        ]
+        first = views(reader, token)
+        assert views(reader, token) == first  # kept, and the revisions known
+        shell(pg_url, 'engage E85001 meeting "Talked about the plan" --position support')
+        _heard(reader)  # it hears its own channel: nothing came on it
+        now = views(reader, token)
+        assert now == first  # stale: every answer as before the writer's commit
+        assert now["coverage"] != fresh(pg_url, token)["coverage"]  # which the test above catches
+    finally:
+        _close(reader)

@@ -687,7 +687,8 @@ def test_fetches_are_counted_in_memory_and_written_in_batches_that_add_up(db_url
 
 def test_a_kept_feed_is_data_and_holds_no_unit_of_work(db_url):
     """A feed another process built is read here only when sent; what this process keeps of it
-    is the calendar's data, never the unit of work of the request that read it."""
+    is the calendar's bytes and ETag, never its items nor the unit of work of the request that
+    read it."""
     from storage.uow import UnitOfWork
 
     def holds_a_unit_of_work(value, depth=0) -> bool:
@@ -710,10 +711,11 @@ def test_a_kept_feed_is_data_and_holds_no_unit_of_work(db_url):
             token = token_of(cal.issue_feed(ADMIN, "C1", one.new_uow(), BASE))
             built = fetch(one, token)
             known = fetch(two, token)  # the mark another process stored: nothing read yet
-            assert known.calendar is None and known.etag == built.etag
+            assert not known.rendered.ready and known.etag == built.etag
             assert known.body == built.body  # read with this request's unit of work when sent
             kept = fetch(two, token)  # what this process kept once it had read it
-        assert kept.calendar is not None and kept.body == built.body
+        assert kept.rendered.ready and kept.read is None and kept.body == built.body
+        assert vars(kept.rendered)["_calendar"] is None  # the bytes, not the items
         assert not holds_a_unit_of_work(kept)
         assert holds_a_unit_of_work(known)  # the check can fail: the request's own reader holds one
     finally:

@@ -251,3 +251,47 @@ def test_items_must_be_all_day_or_timed_with_aware_times():
             updated=datetime(2015, 1, 1),
             day=date(2015, 1, 1),
         )
+
+
+def test_lines_are_folded_exactly_as_icalendar_folds_them():
+    """build_calendar folds lines itself (icalendar's folding is slow): the same bytes, whatever
+    the text, escapes at a fold and characters of several octets included."""
+    import random
+
+    from icalendar.parser.string import _foldline
+
+    from bot.calendar_feed import fold
+
+    rng = random.Random(5545)
+    alphabet = "abc ,;:\\^néé€😀" + "x" * 20
+    lines = ["", "a" * 74, "a" * 75, "a" * 148, "a" * 149]
+    lines += ["a" * n + "\\" + "b" * m for n in range(70, 80) for m in (0, 1, 80)]
+    lines += ["a" * n + "^" + "b" * 100 for n in range(140, 150)]
+    lines += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(400))) for _ in range(3000)]
+    lines += ["".join(rng.choice("ab\\^") for _ in range(rng.randrange(400))) for _ in range(2000)]
+    for line in lines:
+        assert fold(line) == _foldline(line), line
+
+
+def test_the_feed_is_byte_for_byte_what_icalendar_writes(monkeypatch):
+    from icalendar.parser.string import _foldline
+
+    import bot.calendar_feed as feed_module
+
+    items = [
+        deadline(1, title="Deadline: " + "a long title, with; escapes\\ and é " * 6),
+        meeting(2, place="Room 1 " * 20, details=("x" * 73 + "\\n", "€" * 40)),
+        deadline(3, owners=("U1", "U2"), owner_names=("Ann Example", "Bob Émile")),
+    ]
+    made = []
+
+    class Kept(icalendar.Calendar):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(feed_module, "Calendar", Kept)
+    ours = build_calendar(INFO, items)
+    assert made[0].to_ical() == ours  # what icalendar itself writes for the same calendar
+    monkeypatch.setattr(feed_module, "fold", _foldline)
+    assert build_calendar(INFO, items) == ours
