@@ -140,10 +140,9 @@ class UnitOfWork:
         """
         session = self.session
         with session.no_autoflush:
-            changed = revisions.programmes_touched(session)
-            # Programmes audited in this transaction have their revision raised too.
-            changed |= {e.programme_id for e in self.audit._unchained if e.programme_id}
-            extend_chains_and_raise_revisions(self.audit, changed)
+            changed = extend_chains_and_raise_revisions(
+                self.audit, revisions.programmes_touched(session)
+            )
         request = slack_requests.running_request.get()
         if request is not None:
             session.flush()

@@ -45,10 +45,11 @@ class AuditRepository:
         return list(self.session.scalars(q.order_by(AuditEvent.id).limit(limit)))
 
 
-def extend_chains_and_raise_revisions(audit: AuditRepository, changed: set[int]) -> None:
+def extend_chains_and_raise_revisions(audit: AuditRepository, changed: set[int]) -> set[int]:
     """Just before the commit (UnitOfWork.commit()): number and link this transaction's
     entries into each programme's chain, and raise the revision of every programme it
-    `changed` (storage/revisions.py) or audited.
+    `changed` (storage/revisions.py) or audited. Returns them all, those deleted in this very
+    transaction included (what it changed, for the announcement).
 
     Each programme's row is locked (FOR NO KEY UPDATE, which inserts that
     merely reference the programme do not wait for) while its head is read
@@ -87,3 +88,4 @@ def extend_chains_and_raise_revisions(audit: AuditRepository, changed: set[int])
                     entry.hash = head = audit_chain.hash_of(entry)
                 values |= {"audit_seq": seq, "audit_head": head}
             session.execute(update(Programme).where(Programme.id == programme_id).values(**values))
+    return changed | audited
