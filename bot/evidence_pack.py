@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from . import duties as duty_rules
 from . import programme_templates
+
+if TYPE_CHECKING:
+    from .votes import Tally
 
 
 @dataclass
@@ -110,9 +114,11 @@ class VoteSummary:
     opened_at: datetime
     closes_at: datetime
     closed_at: datetime | None
-    tally: object  # bot.votes.Tally
+    tally: Tally
     stored_checksum: str | None
-    turnout: object = None  # bot.charts.Chart: practices voted, day by day, against the quorum
+    # A bot.charts.Chart (charts reads this module, so it is not named here): practices voted,
+    # day by day, against the quorum.
+    turnout: object = None
 
     @property
     def checksum_matches(self) -> bool | None:
@@ -199,13 +205,38 @@ class MapRow:
     position: str | None
 
 
+class Totals(TypedDict):
+    engagements: int
+    stakeholders: int  # in the register
+    engaged: int  # of them, engaged at least once
+    first: date | None  # the first and last engagement
+    last: date | None
+
+
+class PackWording(TypedDict):
+    """What the pack shows and how it words it (pack_wording)."""
+
+    has_vote: bool
+    has_practices: bool
+    body: str
+    engaged: str
+    constitution: str
+    checklist_heading: str
+    checklist_note: str | None
+    asks_label: str
+    excludes_label: str
+    provisional_why: str
+    context_label: str
+    not_found: list[str]
+
+
 @dataclass
 class Pack:
     programme_name: str
     template_title: str | None
     timezone: str
     types: list[TypeSummary]
-    totals: dict
+    totals: Totals
     you_said: list[YouSaidRow]
     engagement_log: dict[str, list[EngagementRow]]
     practices: list[PracticeRow]
@@ -214,19 +245,20 @@ class Pack:
     duties: list[DutyRow]
     checklist: list[DutyRow]
     timeline: list[TimelineEntry]
-    source: dict
+    source: dict[str, int | str | None]  # what it was computed from
     fingerprint: str = ""
-    duty_counts: dict = field(default_factory=dict)
-    duty_groups: list = field(default_factory=list)  # (kind, heading, rows), statutory first
-    cancelled: list = field(default_factory=list)  # duties the chosen model does not need
+    duty_counts: dict[str, int] = field(default_factory=dict)
+    # (kind, heading, rows), statutory first
+    duty_groups: list[tuple[str, str, list[DutyRow]]] = field(default_factory=list)
+    cancelled: list[DutyRow] = field(default_factory=list)  # duties the chosen model does not need
     model: str | None = None
-    documents: list = field(default_factory=list)  # the template's source documents
+    documents: list[dict[str, str]] = field(default_factory=list)  # the template's sources
     # Who did not respond: each closed vote's non-voters, and per type those never engaged.
     non_voters: list[NonVoters] = field(default_factory=list)
     not_engaged: list[tuple[str, list[NotHeardRow]]] = field(default_factory=list)
     stakeholder_map: list[MapRow] = field(default_factory=list)  # rated stakeholders, by quadrant
     unrated: int = 0
-    wording: dict = field(default_factory=dict)  # what the template calls things (pack_wording)
+    wording: PackWording | None = None  # what the template calls things (pack_wording)
 
     def practices_by_locality(self) -> list[Locality]:
         """The practices under their locality headings, in the register's order (by locality,
@@ -265,7 +297,7 @@ class Pack:
         ]
 
 
-def pack_wording(template: dict | None) -> dict:
+def pack_wording(template: programme_templates.Template | None) -> PackWording:
     """What the pack shows and how it words it, from the programme's template's data (a
     programme without a template gets every section): whether the member practices and the
     member vote belong, whose constitution, what the checklist is."""

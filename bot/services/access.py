@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import TYPE_CHECKING, overload
 
 from .. import programme_templates, roles
 from ..context import Actor
 from ..errors import Forbidden, NoProgramme
 from ..ports import UnitOfWork
+
+if TYPE_CHECKING:
+    from storage.models import Programme
+    from storage.models.base import Base
 
 SETUP_HINT = (
     'This channel has no programme yet. Start one with `/consult setup "<programme name>"`, '
@@ -19,14 +24,14 @@ SETUP_HINT = (
 )
 
 
-def programme_for(uow: UnitOfWork, actor: Actor, channel_id: str):
+def programme_for(uow: UnitOfWork, actor: Actor, channel_id: str) -> Programme:
     programme = uow.programmes.by_channel(actor.team_id, channel_id)
     if programme is None:
         raise NoProgramme(SETUP_HINT)
     return programme
 
 
-def _people(uow: UnitOfWork, programme, role: str) -> list[str]:
+def _people(uow: UnitOfWork, programme: Programme, role: str) -> list[str]:
     return sorted({r.user_id for r in uow.programmes.roles(programme.id) if r.role == role})
 
 
@@ -34,19 +39,21 @@ def _mentions(people: list[str]) -> str:
     return ", ".join(f"<@{p}>" for p in people)
 
 
-def is_admin(uow: UnitOfWork, actor: Actor, programme) -> bool:
+def is_admin(uow: UnitOfWork, actor: Actor, programme: Programme) -> bool:
     mine = uow.programmes.roles_of(programme.id, actor.user_id)
     return roles.is_admin(mine, False) or actor.is_workspace_admin
 
 
-def require_admin(uow: UnitOfWork, actor: Actor, programme, doing: str) -> None:
+def require_admin(uow: UnitOfWork, actor: Actor, programme: Programme, doing: str) -> None:
     if not is_admin(uow, actor, programme):
         admins = _people(uow, programme, roles.ADMIN)
         who = f"{_mentions(admins)} or a workspace admin" if admins else "a workspace admin"
         raise Forbidden(f"Only the programme's admins can {doing}: ask {who}.")
 
 
-def require_returning_officer(uow: UnitOfWork, actor: Actor, programme, doing: str) -> None:
+def require_returning_officer(
+    uow: UnitOfWork, actor: Actor, programme: Programme, doing: str
+) -> None:
     mine = uow.programmes.roles_of(programme.id, actor.user_id)
     if (
         roles.is_returning_officer_only(mine)
@@ -61,13 +68,17 @@ def require_returning_officer(uow: UnitOfWork, actor: Actor, programme, doing: s
     raise Forbidden(f"Only a returning officer or an admin can {doing}: ask {' or '.join(who)}.")
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return value
 
 
-def snapshot(obj, fields: list[str] | None = None) -> dict:
+@overload
+def snapshot(obj: Base, fields: list[str] | None = None) -> dict[str, object]: ...
+@overload
+def snapshot(obj: None, fields: list[str] | None = None) -> None: ...
+def snapshot(obj: Base | None, fields: list[str] | None = None) -> dict[str, object] | None:
     """The columns of a row as plain JSON-able values, for before/after in the audit trail."""
     if obj is None:
         return None
@@ -78,12 +89,12 @@ def snapshot(obj, fields: list[str] | None = None) -> dict:
 def audit(
     uow: UnitOfWork,
     actor: Actor,
-    programme,
+    programme: Programme | None,
     action: str,
     entity: str,
     entity_id: int | None,
-    before: dict | None = None,
-    after: dict | None = None,
+    before: dict[str, object] | None = None,
+    after: dict[str, object] | None = None,
 ) -> None:
     uow.audit.record(
         team_id=actor.team_id,

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .. import audit_chain
+from ..errors import NotFound
 from ..ports import UnitOfWork
+
+if TYPE_CHECKING:
+    from storage.models import AuditEvent
+
+# An entry as the report names it: (id, at, action, actor).
+EntryRef = tuple[int, datetime, str, str]
 
 
 @dataclass(frozen=True)
@@ -15,15 +25,17 @@ class TrailCheck:
     head_seq: int
     head_hash: str | None
     # The entry where the chain breaks, when there is one: (id, at, action, actor)
-    at_break: tuple | None = None
+    at_break: EntryRef | None = None
 
 
 def verify_trail(uow: UnitOfWork, programme_id: int) -> TrailCheck:
     with uow:
         programme = uow.programmes.get(programme_id)
-        entries = {}
+        if programme is None:
+            raise NotFound(f"There is no programme {programme_id}.")
+        entries: dict[int, EntryRef] = {}
 
-        def walk():
+        def walk() -> Iterator[AuditEvent]:
             for entry in uow.audit.chain(programme_id):
                 entries[entry.id] = (entry.id, entry.at, entry.action, entry.actor)
                 if len(entries) > 2:  # keep only the last few, for the report
@@ -56,6 +68,7 @@ def describe(check: TrailCheck) -> str:
             f"each linked to the one before, ending in {check.head_hash or '(no entries yet)'}."
         )
     b = v.first_break
+    assert b is not None  # not intact: it breaks somewhere
     where = f"Entry #{b.seq}"
     if check.at_break:
         audit_id, at, action, actor = check.at_break

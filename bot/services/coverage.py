@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from .. import clock, programme_templates
 from ..context import Actor
@@ -14,7 +15,10 @@ from ..errors import UsageError
 from ..ports import UnitOfWork
 from . import read_models
 from .access import programme_for
-from .personal_digests import setting_in
+from .personal_digests import PersonalSetting, setting_in
+
+if TYPE_CHECKING:
+    from storage.models import Action, Deadline, Programme, RaisedIssue, Vote
 
 MAX_DAYS = 3660
 
@@ -23,7 +27,9 @@ def duty_states(uow: UnitOfWork, programme_id: int) -> list[DutyState]:
     return [DutyState(d.id, d.title, d.state, d.due_on) for d in uow.duties.list(programme_id)]
 
 
-def stakeholder_facts(uow: UnitOfWork, programme, type: str | None = None) -> list[StakeholderFact]:
+def stakeholder_facts(
+    uow: UnitOfWork, programme: Programme, type: str | None = None
+) -> list[StakeholderFact]:
     """Each live stakeholder with when it was last engaged, its position and its ratings."""
     stakeholders = uow.stakeholders.list(programme.id, type)
     last = uow.engagements.last_engaged(programme.id)
@@ -45,7 +51,7 @@ def stakeholder_facts(uow: UnitOfWork, programme, type: str | None = None) -> li
 
 
 def coverage_report(
-    uow: UnitOfWork, programme, days: int, today: date, type: str | None = None
+    uow: UnitOfWork, programme: Programme, days: int, today: date, type: str | None = None
 ) -> CoverageReport:
     """The coverage of a programme (inside an open unit of work)."""
     facts = stakeholder_facts(uow, programme, type)
@@ -86,13 +92,15 @@ HOME_ISSUES = 5
 
 @dataclass
 class HomeProgramme:
-    programme: object
+    programme: Programme
     report: CoverageReport
-    my_actions: list
-    deadlines: list  # open, due today or later, soonest first
-    votes: list  # open votes, when the votes feature is installed
+    my_actions: list[Action]
+    deadlines: list[Deadline]  # open, due today or later, soonest first
+    votes: list[Vote]  # open votes, when the votes feature is installed
     today: date
-    open_issues: list = field(default_factory=list)  # the most raised issues still open
+    open_issues: list[RaisedIssue] = field(
+        default_factory=list
+    )  # the most raised issues still open
     issues_total: int = 0
 
 
@@ -100,7 +108,7 @@ class HomeProgramme:
 class Home:
     programmes: list[HomeProgramme]
     more: int  # programmes left out to stay within Slack's limits
-    personal: object = None  # bot.services.personal_digests.PersonalSetting: their own digest
+    personal: PersonalSetting | None = None  # their own digest
 
 
 def home_for(actor: Actor, uow: UnitOfWork, days: int = DEFAULT_DAYS) -> Home:
@@ -109,7 +117,7 @@ def home_for(actor: Actor, uow: UnitOfWork, days: int = DEFAULT_DAYS) -> Home:
         found = {p.id: p for p in uow.programmes.programmes_of_user(actor.team_id, actor.user_id)}
         for p in uow.engagements.programmes_touched_by(actor.team_id, actor.user_id):
             found.setdefault(p.id, p)
-        actions_by_programme: dict[int, list] = {}
+        actions_by_programme: dict[int, list[Action]] = {}
         for p, action in uow.actions.open_for_owner(actor.team_id, actor.user_id):
             found.setdefault(p.id, p)
             actions_by_programme.setdefault(p.id, []).append(action)

@@ -8,8 +8,11 @@ deadline got its current date: reminder times before it are never caught up.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import Enum
+from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
 from .. import clock, programme_templates, reminders
@@ -24,15 +27,24 @@ from .deliveries import DueMessage
 from .duties import follow_deadline
 from .spans import check_in_span
 
+if TYPE_CHECKING:
+    from storage.models import Action, Deadline, Duty, Programme
+
 KINDS = ("deadline", "meeting")
-_KEEP = object()
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+_KEEP: Final = _Keep.KEEP  # a time not given: the deadline keeps its own
 
 
 @dataclass
 class DeadlineView:
     """A deadline (or meeting) with its owners, as shown to people."""
 
-    deadline: object
+    deadline: Deadline
     owners: list[str] = field(default_factory=list)
     # Why its date is not a working day (weekend or bank holiday), for flagging.
     non_working: str | None = None
@@ -40,15 +52,15 @@ class DeadlineView:
     date_set_on: date | None = None
     began_on: date | None = None  # the day the programme was set up
     # Key dates placed from this one (a decision date) that moved with it: (deadline, old date).
-    followed: list = field(default_factory=list)
+    followed: list[tuple[Deadline, date]] = field(default_factory=list)
 
 
-def _date_set_on(deadline, tz: str | None) -> date | None:
+def _date_set_on(deadline: Deadline, tz: str | None) -> date | None:
     at = getattr(deadline, "date_set_at", None)
     return at.astimezone(ZoneInfo(tz)).date() if at and tz else (at.date() if at else None)
 
 
-def _view(uow: UnitOfWork, deadline, tz: str | None = None) -> DeadlineView:
+def _view(uow: UnitOfWork, deadline: Deadline, tz: str | None = None) -> DeadlineView:
     return DeadlineView(
         deadline,
         uow.deadlines.owners([deadline.id])[deadline.id],
@@ -66,7 +78,7 @@ def _check_title(title: str, what: str) -> str:
     return title
 
 
-def _check_date(due_on: date, programme, what: str) -> None:
+def _check_date(due_on: date, programme: Programme, what: str) -> None:
     today = clock.today_in(programme.timezone)
     if due_on < today:
         raise UsageError(
@@ -76,7 +88,7 @@ def _check_date(due_on: date, programme, what: str) -> None:
     check_in_span(due_on, programme, today, f"a {what}")
 
 
-def _find(uow: UnitOfWork, programme, deadline_id: int):
+def _find(uow: UnitOfWork, programme: Programme, deadline_id: int) -> Deadline:
     deadline = uow.deadlines.in_programme(programme.id, deadline_id)
     if deadline is None:
         raise NotFound(
@@ -85,12 +97,12 @@ def _find(uow: UnitOfWork, programme, deadline_id: int):
     return deadline
 
 
-def _date_set(deadline, how: str, actor: Actor) -> None:
+def _date_set(deadline: Deadline, how: str, actor: Actor) -> None:
     """A template date an admin confirmed or moved: by whom and when, shown beside it."""
     deadline.date_set, deadline.date_set_by, deadline.date_set_at = how, actor.user_id, clock.now()
 
 
-def _changed(deadline) -> None:
+def _changed(deadline: Deadline) -> None:
     deadline.sequence = (deadline.sequence or 0) + 1
     deadline.updated_at = clock.now()
 
@@ -104,11 +116,11 @@ def add_deadline(
     *,
     due_time: str | None = None,
     remind_days: tuple[int, ...] | None = None,
-    owners: list[str] = (),
+    owners: Sequence[str] = (),
     kind: str = "deadline",
     end_time: str | None = None,
     place: str | None = None,
-):
+) -> tuple[Programme, DeadlineView]:
     """Returns (programme, DeadlineView). Admins only."""
     if kind not in KINDS:
         raise UsageError(f"{kind!r} is not a kind of dated item: use deadline or meeting.")
@@ -160,7 +172,9 @@ def add_deadline(
         return programme, view
 
 
-def close_deadline(actor: Actor, channel_id: str, deadline_id: int, state: str, uow: UnitOfWork):
+def close_deadline(
+    actor: Actor, channel_id: str, deadline_id: int, state: str, uow: UnitOfWork
+) -> tuple[Programme, DeadlineView]:
     """Mark done or cancelled (admins). Returns (programme, DeadlineView). Its reminders stop."""
     if state not in ("done", "cancelled"):
         raise UsageError("A deadline is closed as done or cancelled.")
@@ -173,7 +187,9 @@ def close_deadline(actor: Actor, channel_id: str, deadline_id: int, state: str, 
         return programme, view
 
 
-def _close(uow: UnitOfWork, actor, programme, deadline, state: str) -> DeadlineView:
+def _close(
+    uow: UnitOfWork, actor: Actor, programme: Programme, deadline: Deadline, state: str
+) -> DeadlineView:
     if deadline.state != "open":
         raise Conflict(f"#{deadline.id} is already {deadline.state}.")
     before = snapshot(deadline)
@@ -194,16 +210,20 @@ def _close(uow: UnitOfWork, actor, programme, deadline, state: str) -> DeadlineV
     return _view(uow, deadline)
 
 
-def _deadline_of_button(uow: UnitOfWork, actor: Actor, deadline_id: int):
+def _deadline_of_button(
+    uow: UnitOfWork, actor: Actor, deadline_id: int
+) -> tuple[Deadline, Programme]:
     """The deadline a reminder's button names, in the clicker's workspace only."""
     deadline = uow.deadlines.get(deadline_id)
     programme = uow.programmes.get(deadline.programme_id) if deadline else None
-    if programme is None or programme.team_id != actor.team_id:
+    if deadline is None or programme is None or programme.team_id != actor.team_id:
         raise NotFound("That deadline no longer exists.")
     return deadline, programme
 
 
-def complete_from_reminder(actor: Actor, deadline_id: int, uow: UnitOfWork):
+def complete_from_reminder(
+    actor: Actor, deadline_id: int, uow: UnitOfWork
+) -> tuple[Programme, DeadlineView, bool]:
     """The "Mark done" button on a reminder: the programme's admins or the deadline's owners.
 
     Returns (programme, DeadlineView, newly_done).
@@ -233,9 +253,9 @@ def move_deadline(
     due_on: date,
     uow: UnitOfWork,
     *,
-    due_time=_KEEP,
-    end_time=_KEEP,
-):
+    due_time: str | None | _Keep = _KEEP,
+    end_time: str | None | _Keep = _KEEP,
+) -> tuple[Programme, date, DeadlineView]:
     """Give an open deadline or meeting a new date (and time). Returns (programme, old date, DeadlineView).
 
     Reminders already sent for the old date are not repeated for the new one
@@ -289,17 +309,23 @@ def move_deadline(
         return programme, old, view
 
 
-def _replace_from_decision(uow: UnitOfWork, actor: Actor, programme, decision) -> list:
+def _replace_from_decision(
+    uow: UnitOfWork, actor: Actor, programme: Programme, decision: Deadline
+) -> list[tuple[Deadline, date]]:
     """The decision date of a template dated from it moved: its key dates that are still the
     programme's unconfirmed choice (open, provisional, never confirmed or moved by hand) are
     placed back from the new date, and the duties due with them follow."""
     template = programme_templates.load_if_known(programme.template)
-    if not programme_templates.is_decision_dated(template) or decision.template_key != (
-        template.get("decision_key", "decision")
+    if (
+        template is None
+        or not programme_templates.is_decision_dated(template)
+        or decision.template_key != (template.get("decision_key", "decision"))
     ):
         return []
     moved = []
     for d in uow.deadlines.with_template_keys(programme.id):
+        if d.template_key is None:  # (the repository hands out only those with one)
+            continue
         item = programme_templates.deadline_item(template, d.template_key)
         if d.id == decision.id or item is None or d.state != "open" or not d.provisional:
             continue
@@ -317,7 +343,9 @@ def _replace_from_decision(uow: UnitOfWork, actor: Actor, programme, decision) -
     return moved
 
 
-def confirm_deadline(actor: Actor, channel_id: str, deadline_id: int, uow: UnitOfWork):
+def confirm_deadline(
+    actor: Actor, channel_id: str, deadline_id: int, uow: UnitOfWork
+) -> tuple[Programme, DeadlineView, list[Duty]]:
     """An admin confirms a provisional date as it stands. Returns (programme, DeadlineView,
     duties whose due dates follow it)."""
     with uow:
@@ -353,12 +381,14 @@ def confirm_deadline(actor: Actor, channel_id: str, deadline_id: int, uow: UnitO
         return programme, view, duties
 
 
-def list_deadlines(actor: Actor, channel_id: str, uow: UnitOfWork, include_all: bool = False):
+def list_deadlines(
+    actor: Actor, channel_id: str, uow: UnitOfWork, include_all: bool = False
+) -> tuple[Programme, list[DeadlineView], list[DeadlineView]]:
     """Returns (programme, upcoming, earlier): open items from today on, soonest first; with
     include_all also past open ones, done and cancelled ones (most recent first)."""
     with uow:
 
-        def build():
+        def build() -> tuple[Programme, tuple[DeadlineView, ...], tuple[DeadlineView, ...]]:
             programme = programme_for(uow, actor, channel_id)
             today = clock.today_in(programme.timezone)
             states = ("open", "done", "cancelled") if include_all else ("open",)
@@ -387,7 +417,9 @@ def list_deadlines(actor: Actor, channel_id: str, uow: UnitOfWork, include_all: 
         return programme, list(upcoming), list(earlier)
 
 
-def snooze_reminder(actor: Actor, deadline_id: int, uow: UnitOfWork):
+def snooze_reminder(
+    actor: Actor, deadline_id: int, uow: UnitOfWork
+) -> tuple[Programme, Deadline, date]:
     """The "Snooze" button: DM the clicker about this deadline again one working day later.
 
     Returns (programme, deadline, remind_on).
@@ -431,20 +463,22 @@ class DeadlineReminder:
 
 @dataclass
 class ActionReminder:
-    action: object
+    action: Action
     day_on: date
 
 
-def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
+def reminders_due(
+    uow: UnitOfWork, now: datetime
+) -> list[DueMessage[DeadlineReminder | ActionReminder]]:
     """Every deadline, meeting, snoozed and follow-up action reminder that should have been
     sent by `now` (the latest one per item only) and is not yet recorded as sent."""
     window_start = (now - timedelta(days=reminders.CATCH_UP_DAYS + 2)).date()
     window_end = (now + timedelta(days=reminders.MAX_REMIND_DAYS + 2)).date()
-    due: list[DueMessage] = []
+    due: list[DueMessage[DeadlineReminder | ActionReminder]] = []
     with uow:
         items = uow.deadlines.open_due_between(window_start, window_end)
         owners = uow.deadlines.owners([d.id for d, _ in items])
-        reminder_days_of = {}
+        reminder_days_of: dict[int, set[date]] = {}
         for d, programme in items:
             days = reminders.stored_remind_days(d.remind_days)
             reminder_days_of[d.id] = {r.on for r in reminders.reminder_days(d.due_on, days)}
@@ -452,11 +486,11 @@ def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
             if day is None:
                 continue
             late = reminders.is_late(day, programme.timezone, now)
-            about = DeadlineReminder(d.id, d.due_on, day.on)
+            reminder = DeadlineReminder(d.id, d.due_on, day.on)
             for recipient in [programme.channel_id, *owners[d.id]]:
                 key = reminders.reminder_key("reminder", d.id, d.due_on, day.on, recipient)
                 is_dm = recipient != programme.channel_id
-                due.append(DueMessage(key, programme, recipient, is_dm, "reminder", late, about))
+                due.append(DueMessage(key, programme, recipient, is_dm, "reminder", late, reminder))
 
         for snooze, d, programme in uow.deadlines.snoozes_between(
             window_start, now.date() + timedelta(days=1)
@@ -475,10 +509,12 @@ def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
             late = reminders.is_late(
                 reminders.ReminderDay(snooze.remind_on, ()), programme.timezone, now
             )
-            about = DeadlineReminder(d.id, d.due_on, snooze.remind_on)
-            due.append(DueMessage(key, programme, snooze.user_id, True, "reminder", late, about))
+            reminder = DeadlineReminder(d.id, d.due_on, snooze.remind_on)
+            due.append(DueMessage(key, programme, snooze.user_id, True, "reminder", late, reminder))
 
         for action, programme in uow.deadlines.open_actions_due_between(window_start, window_end):
+            if action.due_on is None:  # (the repository hands out only those with a date)
+                continue
             day = reminders.latest_due(
                 action.due_on,
                 reminders.ACTION_REMIND_DAYS,
@@ -492,16 +528,20 @@ def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
                 "action", action.id, action.due_on, day.on, action.owner_id
             )
             late = reminders.is_late(day, programme.timezone, now)
-            about = ActionReminder(action, day.on)
+            follow_up = ActionReminder(action, day.on)
             due.append(
-                DueMessage(key, programme, action.owner_id, True, "action-reminder", late, about)
+                DueMessage(
+                    key, programme, action.owner_id, True, "action-reminder", late, follow_up
+                )
             )
 
         done = uow.deadlines.sent_among(m.key for m in due)
     return [m for m in due if m.key not in done]
 
 
-def reminder_of(uow: UnitOfWork, about: DeadlineReminder):
+def reminder_of(
+    uow: UnitOfWork, about: DeadlineReminder
+) -> tuple[Deadline, Programme, list[str]] | None:
     """(deadline, programme, owners) as they are now, or None if the deadline was
     closed or moved since its reminder was found due."""
     with uow:
@@ -509,4 +549,6 @@ def reminder_of(uow: UnitOfWork, about: DeadlineReminder):
         if d is None or d.state != "open" or d.due_on != about.due_on:
             return None
         programme = uow.programmes.get(d.programme_id)
+        if programme is None:  # gone since, with its deadlines
+            return None
         return d, programme, uow.deadlines.owners([d.id])[d.id]

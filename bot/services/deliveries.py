@@ -13,8 +13,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Generic, Protocol, TypeVar
 
 from .. import clock
+from ..messenger import Block, Messenger
 from ..ports import UnitOfWork
 
 log = logging.getLogger("consult.deliveries")
@@ -23,25 +25,41 @@ METADATA_EVENT = "consult_delivery"
 STALE_AFTER = timedelta(minutes=5)
 
 
+class Whose(Protocol):
+    """Whose message it is: a programme, or a workspace for a personal digest (no id)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def team_id(self) -> str: ...
+
+    @property
+    def timezone(self) -> str: ...
+
+
+About = TypeVar("About")
+
+
 @dataclass
-class DueMessage:
+class DueMessage(Generic[About]):
     """One scheduled message that should have been sent by now, as a service finds it."""
 
     key: str  # its delivery ledger key
-    programme: object  # whose (its id, team and timezone)
+    programme: Whose  # whose (its id, team and timezone)
     recipient: str  # a channel id, or a user id for a DM
     is_dm: bool
     kind: str  # the ledger's kind: "reminder", "duty-reminder", "vote-reminder"...
     late: bool  # it should have gone while Consult was not running
-    about: object  # what the message is about, for whoever renders it
+    about: About  # what the message is about, for whoever renders it
 
 
-def metadata_for(key: str) -> dict:
+def metadata_for(key: str) -> Block:
     """Slack message metadata that lets a restart find what it already posted."""
     return {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
 
 
-def lookup(messenger, recipient: str, key: str) -> Callable[[], str | None] | None:
+def lookup(messenger: Messenger, recipient: str, key: str) -> Callable[[], str | None] | None:
     """`already_sent` for deliver_once: asks the messenger (when it can search Slack)
     whether the message carrying `key` is already in `recipient`'s conversation."""
     finder = getattr(messenger, "find_delivery", None)
@@ -109,9 +127,9 @@ def deliver_once(
 
 def send_once(
     uow: UnitOfWork,
-    messenger,
-    due: DueMessage,
-    render: Callable[[], tuple[str, list[dict] | None] | None],
+    messenger: Messenger,
+    due: DueMessage[About],
+    render: Callable[[], tuple[str, list[Block] | None] | None],
     *,
     unsure_means_unsent: bool = False,
 ) -> bool:
@@ -123,7 +141,7 @@ def send_once(
     re-sent when the messenger cannot search Slack (the local shell).
     """
 
-    def send():
+    def send() -> str | None:
         message = render()
         if message is None:
             return None

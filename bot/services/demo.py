@@ -7,7 +7,9 @@ production service imports this module (`python app.py demo` and `make run` do).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock, reminders
 from .. import raised_issues as issue_rules
@@ -22,10 +24,13 @@ from .programmes import setup_programme
 from .raised_issues import Tagging, apply_tags, create_issue, read_tags
 from .stakeholders import set_ratings
 
+if TYPE_CHECKING:
+    from storage.models import Duty, Engagement, Programme, RaisedIssue, Stakeholder
+
 DEMO_NAME = "Demo CCG co-commissioning"
 
 
-def demo_year(today) -> int:
+def demo_year(today: date) -> int:
     """The cycle a demo loaded today is in the middle of (from April: this year's).
 
     So the demo always has upcoming deadlines and an open vote to try.
@@ -89,7 +94,7 @@ OTHERS = [
 ]
 
 
-def demo_practices() -> list[dict]:
+def demo_practices() -> list[dict[str, object]]:
     rng = random.Random(2014)  # same demo every time
     rows = []
     for i, name in enumerate(_PRACTICE_NAMES):
@@ -106,7 +111,7 @@ def demo_practices() -> list[dict]:
 
 def load_demo(
     uow: UnitOfWork, team_id: str, channel_id: str, admin_user: str
-) -> tuple[object, bool]:
+) -> tuple[Programme, bool]:
     """Returns (programme, created). Running it again changes nothing."""
     actor = Actor(team_id=team_id, user_id=admin_user, _is_workspace_admin=True)
     with uow:
@@ -154,7 +159,7 @@ _DEMO_TOPICS = [
 ]
 
 
-def demo_engagements(uow: UnitOfWork, programme, actor: Actor) -> None:
+def demo_engagements(uow: UnitOfWork, programme: Programme, actor: Actor) -> None:
     """A believable spread over the 2014/15 cycle: most practices engaged, positions mixed."""
     rng = random.Random(programme.year or 2014)
     year = programme.year or 2014
@@ -165,7 +170,14 @@ def demo_engagements(uow: UnitOfWork, programme, actor: Actor) -> None:
         practices = [s for s in stakeholders if s.type == "practice"]
         others = {s.type: s for s in stakeholders if s.type != "practice"}
 
-        def log(targets, kind, summary, day, position=None, follow_up=None):
+        def log(
+            targets: list[Stakeholder],
+            kind: str,
+            summary: str,
+            day: date,
+            position: str | None = None,
+            follow_up: FollowUp | None = None,
+        ) -> Engagement | None:
             if day > today:  # a demo loaded mid-cycle has no engagement from the future
                 return None
             logged_at = min(clock.now(), datetime.combine(day, time(16, 30), UTC))
@@ -199,7 +211,7 @@ def demo_engagements(uow: UnitOfWork, programme, actor: Actor) -> None:
                     later,
                     rng.choice(positions),
                 )
-        by_locality: dict[str, list] = {}
+        by_locality: dict[str, list[Stakeholder]] = {}
         for p in engaged:  # practices that came to nothing stay unheard from
             by_locality.setdefault(p.group_name or "", []).append(p)
         for n, (locality, members) in enumerate(sorted(by_locality.items())):
@@ -270,7 +282,7 @@ def demo_engagements(uow: UnitOfWork, programme, actor: Actor) -> None:
 # raised issues
 
 # (name, description, words that mark an engagement as raising it, response, state, reason)
-_DEMO_ISSUES = [
+_DEMO_ISSUES: list[tuple[str, str, tuple[str, ...], str | None, str | None, str | None]] = [
     (
         "Conflicts of interest",
         "How GPs commissioning their own services is kept fair and seen to be fair",
@@ -335,12 +347,12 @@ _DEMO_SAID = [  # (practice index, month, day, summary with #hashtags)
 ]
 
 
-def demo_issues(uow: UnitOfWork, programme, actor: Actor) -> None:
+def demo_issues(uow: UnitOfWork, programme: Programme, actor: Actor) -> None:
     """A handful of issues, tagged on the demo's engagements, most with an answer."""
     year = programme.year or 2014
     with uow:
         today = clock.today_in(programme.timezone)
-        issues = []
+        issues: list[tuple[RaisedIssue, tuple[str, ...]]] = []
         for name, description, marks, *_ in _DEMO_ISSUES:
             issue = create_issue(uow, actor, programme, name, description)
             issues.append((issue, marks))
@@ -376,7 +388,12 @@ def demo_issues(uow: UnitOfWork, programme, actor: Actor) -> None:
                 issue.created_at = min(
                     clock.now(), datetime.combine(issue.first_raised_on, time(17, 0), UTC)
                 )
-            if response and issue.first_raised_on is not None:
+            if (
+                response
+                and state is not None  # (given with each response)
+                and issue.first_raised_on is not None
+                and issue.last_raised_on is not None  # (set with the first)
+            ):
                 issue.state, issue.response, issue.reason = state, response, reason
                 issue.response_owner = actor.user_id
                 issue.responded_on = min(today, issue.last_raised_on + timedelta(days=14))
@@ -395,7 +412,7 @@ def demo_issues(uow: UnitOfWork, programme, actor: Actor) -> None:
 # deadlines
 
 
-def demo_deadlines(uow: UnitOfWork, programme, actor) -> None:
+def demo_deadlines(uow: UnitOfWork, programme: Programme, actor: Actor) -> None:
     """A Health and Wellbeing Board meeting beside the template's key dates."""
     with uow:
         now = clock.now()
@@ -426,7 +443,7 @@ DEMO_QUESTION = (
 DEMO_CHOICES = ["for", "for", "against", "for", "abstain", "for", "against", "for"]
 
 
-def demo_votes(uow: UnitOfWork, programme, actor: Actor) -> None:
+def demo_votes(uow: UnitOfWork, programme: Programme, actor: Actor) -> None:
     """An open vote on the co-commissioning proposal, closing 4 March of the cycle's second year at 17:00
     local time, with ballots cast by the linked people of some practices (opened in early February, or
     ten days ago if the demo is loaded earlier in the cycle)."""
@@ -472,9 +489,12 @@ def demo_votes(uow: UnitOfWork, programme, actor: Actor) -> None:
                     snapshot(p, ["linked_user_id"]),
                 )
         for i, (p, choice) in enumerate(zip(practices, DEMO_CHOICES)):
+            assert p.linked_user_id is not None  # each of the first dozen is linked above
             voter = Actor(actor.team_id, p.linked_user_id)
             at = opened_at + timedelta(days=1, hours=i)
-            ballot, before, _ = uow.votes.cast(vote.id, p.id, choice, "slack", voter.user_id, at)
+            ballot, cast_before, _ = uow.votes.cast(
+                vote.id, p.id, choice, "slack", voter.user_id, at
+            )
             audit(
                 uow,
                 voter,
@@ -482,7 +502,7 @@ def demo_votes(uow: UnitOfWork, programme, actor: Actor) -> None:
                 "vote.ballot",
                 "ballot",
                 ballot.id,
-                before,
+                cast_before,
                 {
                     "vote_id": vote.id,
                     "stakeholder_id": p.id,
@@ -499,10 +519,13 @@ def demo_votes(uow: UnitOfWork, programme, actor: Actor) -> None:
 # duties
 
 
-def demo_duties(uow: UnitOfWork, programme, actor: Actor) -> None:
+def demo_duties(uow: UnitOfWork, programme: Programme, actor: Actor) -> None:
     """The demo programme's duties (its HWBB joined after set-up), some done with evidence."""
     with uow:
-        programme = uow.programmes.get(programme.id)
+        fresh = uow.programmes.get(programme.id)
+        if fresh is None:
+            return  # gone since it was set up: nothing to give duties to
+        programme = fresh
         ensure_template_duties(uow, actor, programme)
         uow.commit()
     with uow:
@@ -565,7 +588,7 @@ def demo_duties(uow: UnitOfWork, programme, actor: Actor) -> None:
         )
 
 
-def _demo_submitted(uow: UnitOfWork, programme, actor: Actor) -> None:
+def _demo_submitted(uow: UnitOfWork, programme: Programme, actor: Actor) -> None:
     """The demo's expression of interest went in (its sections A to H are evidenced): once its
     date has passed, the deadline is done. Its date stays provisional: nobody confirmed it."""
     with uow:
@@ -582,7 +605,7 @@ def _demo_submitted(uow: UnitOfWork, programme, actor: Actor) -> None:
         close_deadline(actor, programme.channel_id, eoi.id, "done", uow)
 
 
-def _demo_duty(uow: UnitOfWork, programme, key: str):
+def _demo_duty(uow: UnitOfWork, programme: Programme, key: str) -> Duty | None:
     with uow:
         return uow.duties.by_key(programme.id, key)
 
@@ -601,7 +624,7 @@ DEMO_RATINGS = {
 }
 
 
-def demo_ratings(uow: UnitOfWork, programme, actor: Actor) -> None:
+def demo_ratings(uow: UnitOfWork, programme: Programme, actor: Actor) -> None:
     """Ratings for the stakeholder map: the other bodies as DEMO_RATINGS, the twelve largest
     practices by list size (the five largest high influence; interest high if engaged so far),
     and the three smallest low on both."""
@@ -627,7 +650,7 @@ def demo_ratings(uow: UnitOfWork, programme, actor: Actor) -> None:
 
 # Each feature's demo data, `(uow, programme, actor) -> None`, in the order loaded
 # (one may use what an earlier one added).
-DEMO_DATA = [
+DEMO_DATA: list[Callable[[UnitOfWork, Programme, Actor], None]] = [
     demo_engagements,
     demo_issues,  # tags the engagement log's entries
     demo_deadlines,

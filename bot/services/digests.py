@@ -9,14 +9,17 @@ builds): `digests_due`, `compose_due`, `sent_delivery`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .. import clock, programme_templates, votes
 from .. import duties as duty_rules
 from .. import raised_issues as issue_rules
 from ..context import Actor
+from ..coverage import PositionShare
 from ..dates import format_date, passed_before_start, working_days_between
 from ..digest import (
     COVERAGE_DAYS,
@@ -46,6 +49,9 @@ from . import votes as vote_service
 from .access import SETUP_HINT, audit, programme_for, require_admin, snapshot
 from .coverage import coverage_report
 
+if TYPE_CHECKING:
+    from storage.models import Deadline, Delivery, Duty, Programme, Vote
+
 log = logging.getLogger("consult.digest")
 
 KIND = "digest"
@@ -55,7 +61,7 @@ ROLLUP_KIND = "digest-rollup"
 # -- what the digest says -------------------------------------------------------------------------
 
 
-def schedule_of(programme) -> Schedule:
+def schedule_of(programme: Programme) -> Schedule:
     return Schedule(
         programme.digest_weekday,
         programme.digest_time,
@@ -64,7 +70,9 @@ def schedule_of(programme) -> Schedule:
     )
 
 
-def compose(uow: UnitOfWork, programme, window: Window, as_of: date, late: bool = False) -> Digest:
+def compose(
+    uow: UnitOfWork, programme: Programme, window: Window, as_of: date, late: bool = False
+) -> Digest:
     """Read everything one programme's digest reports (inside an open unit of work)."""
     pid = programme.id
     d = Digest(programme.name, programme.timezone, window, as_of, late)
@@ -123,6 +131,7 @@ def compose(uow: UnitOfWork, programme, window: Window, as_of: date, late: bool 
             "action", a.id, a.title, a.owner_id, a.due_on, working_days_between(a.due_on, as_of)
         )
         for a in uow.actions.overdue(pid, as_of)
+        if a.due_on is not None  # overdue ones have a date
     ]
     open_duties = uow.duties.list(pid, ("open",))
     d.open_duties = len(open_duties)
@@ -143,12 +152,10 @@ def compose(uow: UnitOfWork, programme, window: Window, as_of: date, late: bool 
             programme_templates.load_if_known(programme.template),
         )
         for x in rows
+        if x.due_on is not None  # overdue ones have a date
     ]
-    d.before_start = sum(
-        1
-        for x in [*open_duties, *(x for x in deadlines if x.kind == "deadline")]
-        if passed_before_start(x.due_on, began)
-    )
+    dated: list[Duty | Deadline] = [*open_duties, *(x for x in deadlines if x.kind == "deadline")]
+    d.before_start = sum(1 for x in dated if passed_before_start(x.due_on, began))
     d.votes = [vote_standing(uow, programme, v, as_of) for v in uow.votes.open_votes(pid)]
     d.new_issues = [
         IssueLine(i.id, i.name, i.stakeholders, i.engagements, i.first_raised_on)
@@ -167,11 +174,12 @@ def compose(uow: UnitOfWork, programme, window: Window, as_of: date, late: bool 
         for i in uow.raised_issues.waiting(
             pid, as_of - timedelta(days=issue_rules.WAITING_DAYS), issue_rules.MANY_STAKEHOLDERS
         )
+        if i.first_raised_on is not None  # waiting since it was first raised
     ]
     return d
 
 
-def vote_standing(uow: UnitOfWork, programme, vote, as_of: date) -> VoteStanding:
+def vote_standing(uow: UnitOfWork, programme: Programme, vote: Vote, as_of: date) -> VoteStanding:
     """An open vote counted by the vote's own rules and counting (bot.votes), with its forecast."""
     electors, tally = vote_service.count_vote(uow, vote)
     forecast = None
@@ -252,7 +260,7 @@ def digest_settings(actor: Actor, channel_id: str, uow: UnitOfWork) -> DigestSet
         return _settings(uow, programme)
 
 
-def _settings(uow: UnitOfWork, programme) -> DigestSettings:
+def _settings(uow: UnitOfWork, programme: Programme) -> DigestSettings:
     schedule = schedule_of(programme)
     # The first message of each week's digest has the key digest:<week>:<programme>.
     sent = [
@@ -329,7 +337,9 @@ def stop_digest(actor: Actor, channel_id: str, uow: UnitOfWork) -> DigestSetting
 # -- roll-ups ----------------------------------------------------------------------------------------
 
 
-def follow_digest(actor: Actor, channel_id: str, follower: str, uow: UnitOfWork):
+def follow_digest(
+    actor: Actor, channel_id: str, follower: str, uow: UnitOfWork
+) -> tuple[Programme, list[Programme]]:
     """`follower`'s weekly roll-up gains a line for this channel's programme (admins)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -344,13 +354,13 @@ def follow_digest(actor: Actor, channel_id: str, follower: str, uow: UnitOfWork)
         row = uow.digests.follow(actor.team_id, follower, programme.id, actor.user_id)
         if row is None:
             raise Conflict(f"<#{follower}> already follows this programme.")
-        uow.session.flush()
+        uow.flush()
         audit(uow, actor, programme, "digest.follow", "digest_follow", row.id, None, snapshot(row))
         uow.commit()
         return programme, uow.digests.followed_by(actor.team_id, follower)
 
 
-def unfollow_digest(actor: Actor, channel_id: str, follower: str, uow: UnitOfWork):
+def unfollow_digest(actor: Actor, channel_id: str, follower: str, uow: UnitOfWork) -> Programme:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "take this programme out of another channel's roll-up")
@@ -383,7 +393,7 @@ class RollupLine:
     open_votes: int
     next_deadline: UpcomingDeadline | None
     open_duties: int
-    positions: list = field(default_factory=list)  # bot.coverage.PositionShare of its practices
+    positions: list[PositionShare] = field(default_factory=list)  # of its practices
 
 
 @dataclass
@@ -394,7 +404,9 @@ class Rollup:
     late: bool = False
 
 
-def compose_rollup(uow: UnitOfWork, programmes, now: datetime, late: bool = False) -> Rollup:
+def compose_rollup(
+    uow: UnitOfWork, programmes: Sequence[Programme], now: datetime, late: bool = False
+) -> Rollup:
     """One line per followed programme: coverage, turnout, next deadline, open duties."""
     lines = []
     tz = programmes[0].timezone if programmes else "Europe/London"
@@ -531,7 +543,7 @@ def _candidate(
     team_id: str,
     channel_id: str,
     programme_id: int | None,
-):
+) -> tuple[str, DueDigest] | None:
     state = status(schedule, now)
     if state not in (DUE, MISSED):
         return None
@@ -549,14 +561,14 @@ def compose_due(uow: UnitOfWork, due: DueDigest, now: datetime) -> Digest | Roll
         if due.kind == ROLLUP_KIND:
             followed = uow.digests.followed_by(due.team_id, due.channel_id)
             return compose_rollup(uow, followed, now, due.late) if followed else None
-        programme = uow.programmes.get(due.programme_id)
+        programme = uow.programmes.get(due.programme_id) if due.programme_id is not None else None
         if programme is None:
             return None
         window = window_before(due.scheduled, programme.timezone)
         return compose(uow, programme, window, due.scheduled.date(), due.late)
 
 
-def sent_delivery(uow: UnitOfWork, key: str):
+def sent_delivery(uow: UnitOfWork, key: str) -> Delivery | None:
     """The ledger's row for `key` once it is in Slack, else None."""
     with uow:
         row = uow.digests.delivery(key)

@@ -4,8 +4,8 @@ daily users.list sweep; read wherever a mention cannot render."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 
 from .. import clock
 from ..people import Names, Person
@@ -59,12 +59,12 @@ def teams_with_programmes(uow: UnitOfWork) -> list[str]:
         return uow.people.teams_with_programmes()
 
 
-def directory_key(team_id: str, day) -> str:
+def directory_key(team_id: str, day: date) -> str:
     """The delivery ledger's key for one workspace's sweep on one (UTC) day."""
     return f"directory:{team_id}:{day.isoformat()}"
 
 
-def lazy_names(uow: UnitOfWork, team_id: str):
+def lazy_names(uow: UnitOfWork, team_id: str) -> Callable[[str | None], str]:
     """Inside an open unit of work: a name for any id, read when first asked (for streamed
     exports, whose few distinct people are not known up front)."""
     cache: dict[str, str] = {}

@@ -4,8 +4,10 @@ revisions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock, programme_templates, reminders
 from .. import duties as rules
@@ -14,12 +16,18 @@ from ..context import Actor
 from ..dates import working_day_on_or_before
 from ..errors import Conflict, NotFound, UsageError
 from ..ports import UnitOfWork
+from ..programme_templates import Item, Template
 from .access import audit, programme_for, require_admin, snapshot
 from .deliveries import DueMessage
 from .spans import check_in_span
 
+if TYPE_CHECKING:
+    from storage.models import Deadline, Duty, DutyEvidence, Engagement, Programme, Vote
 
-def _template(programme) -> dict | None:
+Register = dict[str, list[tuple[int, str]]]  # stakeholder type -> the register's (id, name)
+
+
+def _template(programme: Programme) -> Template | None:
     if not programme.template:
         return None
     try:
@@ -28,7 +36,7 @@ def _template(programme) -> dict | None:
         return None
 
 
-def _register(uow: UnitOfWork, programme, template: dict) -> dict[str, list[tuple[int, str]]]:
+def _register(uow: UnitOfWork, programme: Programme, template: Template) -> Register:
     """The register's stakeholders (id, name) of each type the template's duties are per."""
     return {
         t: [(s.id, s.name) for s in uow.stakeholders.list(programme.id, t)]
@@ -36,10 +44,12 @@ def _register(uow: UnitOfWork, programme, template: dict) -> dict[str, list[tupl
     }
 
 
-def _chosen(uow: UnitOfWork, programme, template, register) -> dict[str, tuple[int, str]]:
+def _chosen(
+    uow: UnitOfWork, programme: Programme, template: Template, register: Register
+) -> dict[str, tuple[int, str]]:
     """For each duty that is for a chosen stakeholder: the one it is already for (its duty
     keeps it, whatever its state). Without one, the plan takes the only one in the register."""
-    out = {}
+    out: dict[str, tuple[int, str]] = {}
     for _key, spec in rules.choosers(template):
         duty = uow.duties.by_key(programme.id, spec["for"])
         if duty is not None and duty.stakeholder_id is not None:
@@ -49,10 +59,10 @@ def _chosen(uow: UnitOfWork, programme, template, register) -> dict[str, tuple[i
     return out
 
 
-def decision_on(uow: UnitOfWork, programme, template: dict | None) -> date | None:
+def decision_on(uow: UnitOfWork, programme: Programme, template: Template | None) -> date | None:
     """The decision date a programme of a decision-dated template was set up with: its
     decision key date, as confirmed or moved since."""
-    if not programme_templates.is_decision_dated(template):
+    if template is None or not programme_templates.is_decision_dated(template):
         return None
     key = template.get("decision_key", "decision")
     for d in uow.deadlines.with_template_keys(programme.id):
@@ -61,7 +71,13 @@ def decision_on(uow: UnitOfWork, programme, template: dict | None) -> date | Non
     return None
 
 
-def plan(uow: UnitOfWork, programme, template: dict, model: str | None, chosen=None) -> list:
+def plan(
+    uow: UnitOfWork,
+    programme: Programme,
+    template: Template,
+    model: str | None,
+    chosen: dict[str, tuple[int, str]] | None = None,
+) -> list[rules.PlannedDuty]:
     """The duties the template asks of this programme under `model`."""
     register = _register(uow, programme, template)
     picks = _chosen(uow, programme, template, register) | dict(chosen or {})
@@ -75,9 +91,11 @@ def plan(uow: UnitOfWork, programme, template: dict, model: str | None, chosen=N
     )
 
 
-def _create(uow: UnitOfWork, actor: Actor, programme, plans) -> list:
+def _create(
+    uow: UnitOfWork, actor: Actor, programme: Programme, plans: Iterable[rules.PlannedDuty]
+) -> list[Duty]:
     existing = uow.duties.keys(programme.id)
-    created = []
+    created: list[Duty] = []
     now = clock.now()
     for p in plans:
         if p.key in existing:
@@ -106,7 +124,7 @@ def _create(uow: UnitOfWork, actor: Actor, programme, plans) -> list:
     return created
 
 
-def ensure_template_duties(uow: UnitOfWork, actor: Actor, programme) -> list:
+def ensure_template_duties(uow: UnitOfWork, actor: Actor, programme: Programme) -> list[Duty]:
     """Create the duties the programme's template asks for under its model and it does not
     have yet: one set per stakeholder of the types its duties are per (e.g. each HWBB in the
     register), plus the programme-wide ones and the checklist.
@@ -123,7 +141,7 @@ def ensure_template_duties(uow: UnitOfWork, actor: Actor, programme) -> list:
     return created
 
 
-def _hold_chosen(uow: UnitOfWork, actor: Actor, programme, key: str, spec: dict) -> None:
+def _hold_chosen(uow: UnitOfWork, actor: Actor, programme: Programme, key: str, spec: Item) -> None:
     """A second stakeholder of the type joined after the only one was chosen (e.g. a second
     HWBB, when the only one was to be invited): the chosen duty waits (is cancelled, kept)
     until the choice is agreed."""
@@ -147,15 +165,17 @@ def _hold_chosen(uow: UnitOfWork, actor: Actor, programme, key: str, spec: dict)
 class DutyChanges:
     """What a change of model did to the duties."""
 
-    added: list = field(default_factory=list)
-    reopened: list = field(default_factory=list)
-    cancelled: list = field(default_factory=list)
-    kept: list = field(default_factory=list)  # not needed any more, but done or evidenced
-    moved: list = field(default_factory=list)  # (duty, old due date)
-    done: list = field(default_factory=list)
+    added: list[Duty] = field(default_factory=list)
+    reopened: list[Duty] = field(default_factory=list)
+    cancelled: list[Duty] = field(default_factory=list)
+    kept: list[Duty] = field(default_factory=list)  # not needed any more, but done or evidenced
+    moved: list[tuple[Duty, date | None]] = field(default_factory=list)  # (duty, old due date)
+    done: list[Duty] = field(default_factory=list)
 
 
-def reconcile_model(uow: UnitOfWork, actor: Actor, programme, old_model: str | None) -> DutyChanges:
+def reconcile_model(
+    uow: UnitOfWork, actor: Actor, programme: Programme, old_model: str | None
+) -> DutyChanges:
     """After the programme's model changed: add the duties the new model asks for (reopening
     ones it cancelled before), cancel open ones only the old model needed (never deleting them
     or their evidence), move due dates that follow the model's proforma, and record the choice
@@ -214,13 +234,15 @@ def reconcile_model(uow: UnitOfWork, actor: Actor, programme, old_model: str | N
     return changes
 
 
-def follow_deadline(uow: UnitOfWork, actor: Actor, programme, deadline) -> list:
+def follow_deadline(
+    uow: UnitOfWork, actor: Actor, programme: Programme, deadline: Deadline
+) -> list[Duty]:
     """A template deadline was confirmed or moved: the open duties whose due dates follow it
     (and were not set by hand) follow it too. Returns the duties changed."""
     template = _template(programme)
     if not template or not deadline.template_key:
         return []
-    changed = []
+    changed: list[Duty] = []
     for duty in uow.duties.list(programme.id, states=(rules.OPEN,)):
         if duty.due_anchor != deadline.template_key:
             continue
@@ -247,8 +269,8 @@ def choose_stakeholder(
     duty_ref: str,
     choice_ref: str,
     uow: UnitOfWork,
-    evidence: list[str] = (),
-):
+    evidence: Sequence[str] = (),
+) -> tuple[Duty, Duty | None, bool]:
     """A duty that settles which stakeholder another duty is for (e.g. which Health and
     Wellbeing Board is invited to the commissioning committee) is done with that choice, once
     something shows it (`evidence`, or evidence added before), and the other duty goes to the
@@ -268,6 +290,7 @@ def choose_stakeholder(
                     else "; this programme has none."
                 )
             )
+        assert template is not None  # a duty that settles a choice is its template's
         _refuse_cancelled(duty)
         members = [(s.id, s.name) for s in uow.stakeholders.list(programme.id, spec["type"])]
         pick = _pick(members, choice_ref, spec)
@@ -313,7 +336,9 @@ def choose_stakeholder(
         return duty, held, created
 
 
-def _choosing_duties(uow: UnitOfWork, programme, template) -> list:
+def _choosing_duties(
+    uow: UnitOfWork, programme: Programme, template: Template | None
+) -> list[Duty]:
     return [
         d
         for key, _spec in rules.choosers(template)
@@ -321,7 +346,7 @@ def _choosing_duties(uow: UnitOfWork, programme, template) -> list:
     ]
 
 
-def _pick(members, ref: str, spec: dict) -> tuple[int, str]:
+def _pick(members: list[tuple[int, str]], ref: str, spec: Item) -> tuple[int, str]:
     text = ref.strip().lower()
     found = [m for m in members if text and (text == str(m[0]) or text in m[1].lower())]
     if len(found) != 1:
@@ -337,7 +362,9 @@ def _pick(members, ref: str, spec: dict) -> tuple[int, str]:
     return found[0]
 
 
-def _vote_evidence(uow: UnitOfWork, actor: Actor, programme, duty, vote_id: int) -> None:
+def _vote_evidence(
+    uow: UnitOfWork, actor: Actor, programme: Programme, duty: Duty, vote_id: int
+) -> None:
     """The vote as the duty's evidence, once."""
     if any(e.kind == "vote" and e.vote_id == vote_id for e in uow.duties.evidence(duty.id)):
         return
@@ -351,7 +378,9 @@ def _vote_evidence(uow: UnitOfWork, actor: Actor, programme, duty, vote_id: int)
     audit(uow, actor, programme, "duty.evidence", "duty", duty.id, after=snapshot(row))
 
 
-def _done_by_vote(uow: UnitOfWork, actor: Actor, programme, duty, vote_id: int) -> None:
+def _done_by_vote(
+    uow: UnitOfWork, actor: Actor, programme: Programme, duty: Duty, vote_id: int
+) -> None:
     _vote_evidence(uow, actor, programme, duty, vote_id)
     if duty.state != rules.DONE:
         before = snapshot(duty)
@@ -359,7 +388,9 @@ def _done_by_vote(uow: UnitOfWork, actor: Actor, programme, duty, vote_id: int) 
         audit(uow, actor, programme, "duty.done", "duty", duty.id, before, snapshot(duty))
 
 
-def on_vote_closed(uow: UnitOfWork, actor: Actor, programme, vote, carried: bool):
+def on_vote_closed(
+    uow: UnitOfWork, actor: Actor, programme: Programme, vote: Vote, carried: bool
+) -> Duty | None:
     """A vote has closed: carried under its own rule and quorum, it discharges the one duty it
     was linked to, with the vote as its evidence. A vote that did not carry, or one linked to no
     duty, changes no duty. Returns the linked duty (or None).
@@ -374,7 +405,7 @@ def on_vote_closed(uow: UnitOfWork, actor: Actor, programme, vote, carried: bool
     return duty
 
 
-def linkable_duty(uow: UnitOfWork, programme, duty_ref: str):
+def linkable_duty(uow: UnitOfWork, programme: Programme, duty_ref: str) -> Duty:
     """The duty a vote is to decide: one of the programme's, still open."""
     duty = _duty(uow, programme, duty_ref)
     if duty.state != rules.OPEN:
@@ -391,8 +422,8 @@ def linkable_duty(uow: UnitOfWork, programme, duty_ref: str):
 class VoteDecision:
     """What `duty done <id> --vote <vote>` did: linked an open vote, or recorded a carried one."""
 
-    duty: object
-    vote: object
+    duty: Duty
+    vote: Vote
     linked_only: bool  # the vote is still open: it decides the duty when it closes
 
 
@@ -448,28 +479,33 @@ def complete_duty_by_vote(
 
 @dataclass
 class DutyListing:
-    programme: object
-    duties: list
+    programme: Programme
+    duties: list[Duty]
     evidence_counts: dict[int, int]
     today: date
-    template: dict | None
-    spans: dict = field(default_factory=dict)  # duty id -> what it measures between key dates
-    votes: dict[int, list] = field(default_factory=dict)  # duty id -> the votes that decide it
+    template: Template | None
+    # duty id -> what it measures between key dates
+    spans: dict[int, str] = field(default_factory=dict)
+    votes: dict[int, list[Vote]] = field(
+        default_factory=dict
+    )  # duty id -> the votes that decide it
     began_on: date | None = None  # the day the programme was set up
     # How many of each type the template's duties are per the register holds (e.g. HWBBs).
     register_counts: dict[str, int] = field(default_factory=dict)
 
 
-def key_dates_of(uow: UnitOfWork, programme) -> dict[str, date]:
+def key_dates_of(uow: UnitOfWork, programme: Programme) -> dict[str, date]:
     """The programme's template key dates, as they stand (confirmed, moved or provisional)."""
     return {
         d.template_key: d.due_on
         for d in uow.deadlines.with_template_keys(programme.id)
-        if d.state != "cancelled"
+        if d.state != "cancelled" and d.template_key is not None  # (all have one)
     }
 
 
-def spans_of(uow: UnitOfWork, programme, template, duties) -> dict[int, str]:
+def spans_of(
+    uow: UnitOfWork, programme: Programme, template: Template | None, duties: Iterable[Duty]
+) -> dict[int, str]:
     """For checklist items that measure a span between key dates: duty id -> the span."""
     if not any(i.get("span") for i in ((template or {}).get("checklist") or {}).get("items", [])):
         return {}
@@ -506,22 +542,22 @@ def list_duties(
 
 @dataclass
 class DutyDetail:
-    programme: object
-    duty: object
-    evidence: list
-    engagements: dict
+    programme: Programme
+    duty: Duty
+    evidence: list[DutyEvidence]
+    engagements: dict[int, Engagement]
     today: date
     asks: str | None
     excludes: str | None = None
-    votes: list = field(default_factory=list)  # the votes linked to decide it
+    votes: list[Vote] = field(default_factory=list)  # the votes linked to decide it
     decided_by_vote: bool = False  # the template says a vote decides it (member support)
     began_on: date | None = None  # the day the programme was set up
-    template: dict | None = None
+    template: Template | None = None
     span: str | None = None
-    facts: list = field(default_factory=list)  # what the log records that it points to
+    facts: list[str] = field(default_factory=list)  # what the log records that it points to
 
 
-def recorded_facts_of(uow: UnitOfWork, programme) -> rules.RecordedFacts:
+def recorded_facts_of(uow: UnitOfWork, programme: Programme) -> rules.RecordedFacts:
     r = uow.duties.records
     return rules.recorded_facts(
         r.stakeholders(programme.id),
@@ -550,8 +586,9 @@ def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> 
             item.get("asks"),
             item.get("excludes"),
             votes=uow.votes.deciding(programme.id).get(duty.id, []),
-            decided_by_vote=bool(template)
-            and rules.done_when(template, duty.key) == rules.VOTE_CARRIED,
+            decided_by_vote=bool(
+                template and rules.done_when(template, duty.key) == rules.VOTE_CARRIED
+            ),
             template=template,
             span=spans_of(uow, programme, template, [duty]).get(duty.id),
             facts=rules.shown_facts(
@@ -567,7 +604,7 @@ def show_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> 
 # -- changing ------------------------------------------------------------------
 
 
-def _duty(uow: UnitOfWork, programme, ref: str):
+def _duty(uow: UnitOfWork, programme: Programme, ref: str) -> Duty:
     duty = uow.duties.get(programme.id, rules.parse_duty_id(ref))
     if duty is None:
         raise NotFound(
@@ -576,10 +613,13 @@ def _duty(uow: UnitOfWork, programme, ref: str):
     return duty
 
 
-def _add_evidence(uow: UnitOfWork, actor: Actor, programme, duty, ref_text: str):
+def _add_evidence(
+    uow: UnitOfWork, actor: Actor, programme: Programme, duty: Duty, ref_text: str
+) -> tuple[DutyEvidence, bool]:
     """Returns (evidence row, added?) — the same evidence twice is kept once."""
     ref = rules.parse_evidence(ref_text)
     if ref.kind == "engagement":
+        assert ref.engagement_id is not None  # parse_evidence numbers an engagement
         engagement = uow.duties.engagement(programme.id, ref.engagement_id)
         if engagement is None:
             raise NotFound(
@@ -606,14 +646,14 @@ def _add_evidence(uow: UnitOfWork, actor: Actor, programme, duty, ref_text: str)
     return row, True
 
 
-def _refuse_cancelled(duty) -> None:
+def _refuse_cancelled(duty: Duty) -> None:
     if duty.state == rules.CANCELLED:
         raise Conflict(
             f"Duty {duty.id} was cancelled: {duty.reason}. It comes back if the model changes back."
         )
 
 
-def _require_evidence(uow: UnitOfWork, duty, evidence, command: str) -> None:
+def _require_evidence(uow: UnitOfWork, duty: Duty, evidence: Sequence[str], command: str) -> None:
     """A duty is done when something shows it: the evidence given now, or added before."""
     if not evidence and not uow.duties.evidence(duty.id):
         raise Conflict(
@@ -624,8 +664,8 @@ def _require_evidence(uow: UnitOfWork, duty, evidence, command: str) -> None:
 
 
 def complete_duty(
-    actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork, evidence: list[str] = ()
-):
+    actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork, evidence: Sequence[str] = ()
+) -> tuple[Duty, int]:
     """Mark a duty done, optionally with evidence. Returns (duty, evidence count)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -655,7 +695,9 @@ def complete_duty(
         return duty, count
 
 
-def mark_not_applicable(actor: Actor, channel_id: str, duty_ref: str, reason: str, uow: UnitOfWork):
+def mark_not_applicable(
+    actor: Actor, channel_id: str, duty_ref: str, reason: str, uow: UnitOfWork
+) -> Duty:
     reason = rules.clean_text(reason, "The reason")
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -668,7 +710,7 @@ def mark_not_applicable(actor: Actor, channel_id: str, duty_ref: str, reason: st
         return duty
 
 
-def reopen_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork):
+def reopen_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork) -> Duty:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "change duties")
@@ -682,7 +724,9 @@ def reopen_duty(actor: Actor, channel_id: str, duty_ref: str, uow: UnitOfWork):
         return duty
 
 
-def add_duty_evidence(actor: Actor, channel_id: str, duty_ref: str, ref: str, uow: UnitOfWork):
+def add_duty_evidence(
+    actor: Actor, channel_id: str, duty_ref: str, ref: str, uow: UnitOfWork
+) -> tuple[Duty, DutyEvidence, bool]:
     """Returns (duty, evidence row, added?)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -694,8 +738,14 @@ def add_duty_evidence(actor: Actor, channel_id: str, duty_ref: str, ref: str, uo
 
 
 def _change_duty(
-    actor: Actor, channel_id: str, duty_ref: str, field: str, value, action: str, uow: UnitOfWork
-):
+    actor: Actor,
+    channel_id: str,
+    duty_ref: str,
+    field: str,
+    value: object,
+    action: str,
+    uow: UnitOfWork,
+) -> Duty:
     """One field of a duty, by an admin, audited with its old value."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -711,11 +761,11 @@ def _change_duty(
 
 def set_duty_owner(
     actor: Actor, channel_id: str, duty_ref: str, user_id: str | None, uow: UnitOfWork
-):
+) -> Duty:
     return _change_duty(actor, channel_id, duty_ref, "owner_id", user_id, "duty.owner", uow)
 
 
-def note_duty(actor: Actor, channel_id: str, duty_ref: str, text: str, uow: UnitOfWork):
+def note_duty(actor: Actor, channel_id: str, duty_ref: str, text: str, uow: UnitOfWork) -> Duty:
     """Notes replace the previous ones (the audit trail keeps every version)."""
     return _change_duty(
         actor, channel_id, duty_ref, "notes", rules.clean_text(text, "The note"), "duty.note", uow
@@ -724,7 +774,7 @@ def note_duty(actor: Actor, channel_id: str, duty_ref: str, text: str, uow: Unit
 
 def set_duty_due(
     actor: Actor, channel_id: str, duty_ref: str, due_on: date | None, uow: UnitOfWork
-):
+) -> Duty:
     """A due date set by hand: no longer the programme's suggestion, nor provisional, and it
     stays put when the template deadline it followed moves."""
     with uow:
@@ -744,7 +794,7 @@ def set_duty_due(
 
 def record_revision(
     actor: Actor, channel_id: str, what_changed: str, uow: UnitOfWork, due_on: date | None = None
-):
+) -> tuple[int, list[Duty]]:
     """A significant revision (e.g. of a CCG's commissioning plan, s14Z12): the template's
     revision duties, once per stakeholder of their type. Returns (revision number, duties
     created)."""
@@ -807,19 +857,21 @@ def record_revision(
 
 @dataclass
 class DutyReminder:
-    duty: object
+    duty: Duty
     evidence: int  # how many pieces of evidence it has
     day_on: date  # the reminder day
 
 
-def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
+def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage[DutyReminder]]:
     """Every duty reminder due by `now` (the latest one per duty), to the channel and the owner."""
     start = (now - timedelta(days=reminders.CATCH_UP_DAYS + 2)).date()
     end = (now + timedelta(days=max(reminders.DEFAULT_REMIND_DAYS) + 21)).date()
-    due = []
+    due: list[DueMessage[DutyReminder]] = []
     with uow:
         counts: dict[int, dict[int, int]] = {}
         for duty, programme in uow.duties.open_due_between(start, end):
+            if duty.due_on is None:  # (the repository hands out dated ones only)
+                continue
             tz = programme.timezone
             day = reminders.latest_due(
                 duty.due_on, reminders.DEFAULT_REMIND_DAYS, tz, now, since=duty.created_at

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING, TypeVar
 
 from .. import clock
 from ..context import Actor
@@ -12,7 +14,7 @@ from ..dates import format_date, parse_date
 from ..errors import Conflict, Forbidden, NotFound, UsageError
 from ..grammar import closest
 from ..ports import UnitOfWork
-from ..raised_issues import name_key
+from ..raised_issues import Suggestion, name_key
 from ..spreadsheet import csv_bytes
 from ..typed_text import clean_typed
 from . import raised_issues as issues_svc
@@ -20,6 +22,11 @@ from .access import audit, is_admin, programme_for, snapshot
 from .directory import lazy_names
 from .spans import check_in_span
 from .stakeholders import resolve, resolve_in_list
+
+if TYPE_CHECKING:
+    from storage.models import Action, Engagement, Programme, RaisedIssue, Stakeholder
+
+T = TypeVar("T")
 
 MAX_SUMMARY = 3000
 MAX_TITLE = 500
@@ -87,7 +94,9 @@ def _summary(text: str | None) -> str:
     return text
 
 
-def _check(errors: dict[str, str], field_name: str, fn, *args):
+def _check(
+    errors: dict[str, str], field_name: str, fn: Callable[..., T], *args: object
+) -> T | None:
     try:
         return fn(*args)
     except UsageError as e:
@@ -95,8 +104,10 @@ def _check(errors: dict[str, str], field_name: str, fn, *args):
         return None
 
 
-def _resolve_stakeholders(uow: UnitOfWork, programme, refs: list[str], group: str | None) -> list:
-    found: dict[int, object] = {}
+def _resolve_stakeholders(
+    uow: UnitOfWork, programme: Programme, refs: list[str], group: str | None
+) -> list[Stakeholder]:
+    found: dict[int, Stakeholder] = {}
     for ref in refs:
         for s in resolve_in_list(uow, programme, ref):
             found.setdefault(s.id, s)
@@ -127,18 +138,18 @@ def _resolve_stakeholders(uow: UnitOfWork, programme, refs: list[str], group: st
 
 # -- logging ------------------------------------------------------------------------
 def _validate(
-    programme,
+    programme: Programme,
     today: date,
-    kind,
-    summary,
-    on,
-    position,
+    kind: str | None,
+    summary: str | None,
+    on: date | str | None,
+    position: str | None,
     follow_up: FollowUp | None,
     check_day: bool = True,
-):
+) -> tuple[str, str, str | None, date, FollowUp | None]:
     errors: dict[str, str] = {}
-    kind = _check(errors, "kind", read_kind, kind)
-    summary = _check(errors, "summary", _summary, summary)
+    kind_read = _check(errors, "kind", read_kind, kind)
+    summary_read = _check(errors, "summary", _summary, summary)
     position = _check(errors, "position", read_position, position)
     day = _check(errors, "date", read_day, on, today)
     if day is not None and day > today:
@@ -176,14 +187,15 @@ def _validate(
             action = FollowUp(title, follow_up.owner_id, due)
     if errors:
         raise FieldErrors(errors)
-    return kind, summary, position, day, action
+    assert kind_read is not None and summary_read is not None and day is not None  # or an error
+    return kind_read, summary_read, position, day, action
 
 
 def record_engagement(
     uow: UnitOfWork,
     actor: Actor,
-    programme,
-    stakeholders: list,
+    programme: Programme,
+    stakeholders: Sequence[Stakeholder],
     kind: str,
     summary: str,
     day: date,
@@ -193,7 +205,7 @@ def record_engagement(
     follow_up: FollowUp | None,
     logged_at: datetime | None = None,
     tagging: issues_svc.Tagging | None = None,
-):
+) -> tuple[Engagement, Action | None]:
     """Log one engagement, its tags and follow-up, inside an open unit of work (the commands and
     the demo data both log through here). Returns (engagement, its follow-up action or None)."""
     engagement = uow.engagements.create(
@@ -230,18 +242,24 @@ def record_engagement(
 
 @dataclass
 class Logged:
-    programme: object
-    engagement: object
-    stakeholders: list
-    action: object | None
-    issues: list = field(default_factory=list)  # the issues it was tagged with
-    unknown_hashtags: list = field(default_factory=list)
-    suggestions: list = field(
-        default_factory=list
-    )  # for an untagged one: issues it may have raised
+    programme: Programme
+    engagement: Engagement
+    stakeholders: list[Stakeholder]
+    action: Action | None
+    issues: list[RaisedIssue] = field(default_factory=list)  # the issues it was tagged with
+    unknown_hashtags: list[str] = field(default_factory=list)
+    # for an untagged one: issues it may have raised
+    suggestions: list[Suggestion] = field(default_factory=list)
 
 
-def _finish(uow: UnitOfWork, programme, engagement, stakeholders, action, tagging) -> Logged:
+def _finish(
+    uow: UnitOfWork,
+    programme: Programme,
+    engagement: Engagement,
+    stakeholders: list[Stakeholder],
+    action: Action | None,
+    tagging: issues_svc.Tagging,
+) -> Logged:
     tagged = [i for i, _ in tagging.issues]
     suggestions = (
         issues_svc.suggestions_for(uow, programme, engagement.summary) if not tagged else []
@@ -263,7 +281,7 @@ def log_engagement(
     position: str | None = None,
     group: str | None = None,
     follow_up: FollowUp | None = None,
-    issues: list[str] = (),
+    issues: Sequence[str] = (),
     source: str = "command",
 ) -> Logged:
     """`/consult engage` (and the workflow step): one engagement linked to each stakeholder
@@ -272,18 +290,18 @@ def log_engagement(
     with uow:
         programme = programme_for(uow, actor, channel_id)
         today = clock.today_in(programme.timezone)
-        kind, summary, position, day, follow_up = _validate(
+        kind_read, summary_read, position, day, follow_up = _validate(
             programme, today, kind, summary, on, position, follow_up
         )
         stakeholders = _resolve_stakeholders(uow, programme, refs, group)
-        tagging = issues_svc.read_tags(uow, programme, list(issues), summary, "command")
+        tagging = issues_svc.read_tags(uow, programme, list(issues), summary_read, "command")
         engagement, action = record_engagement(
             uow,
             actor,
             programme,
             stakeholders,
-            kind,
-            summary,
+            kind_read,
+            summary_read,
             day,
             position,
             source,
@@ -310,7 +328,7 @@ def log_engagement_from_form(
     source: str = "modal",
     permalink: str | None = None,
     follow_up: FollowUp | None = None,
-    issue_ids: list[int] = (),
+    issue_ids: Sequence[int] = (),
     new_issue: str | None = None,
 ) -> Logged:
     """The form (from `/consult engage` or the "Log as engagement" shortcut). Errors name their field.
@@ -330,7 +348,7 @@ def log_engagement_from_form(
             )
         except FieldErrors as e:
             errors.update(e.errors)
-        stakeholders = []
+        stakeholders: list[Stakeholder] = []
         for sid in dict.fromkeys(stakeholder_ids):
             s = uow.stakeholders.get(programme.id, sid)
             if s is None or s.removed_at is not None:
@@ -371,6 +389,7 @@ def log_engagement_from_form(
                 errors["new_issue"] = e.message
         if errors:
             raise FieldErrors(errors)
+        assert kind is not None and summary is not None  # read by _validate, or it raised
         engagement, action = record_engagement(
             uow,
             actor,
@@ -390,7 +409,7 @@ def log_engagement_from_form(
         return logged
 
 
-def programmes_for_form(uow: UnitOfWork, actor: Actor, channel_id: str | None) -> list:
+def programmes_for_form(uow: UnitOfWork, actor: Actor, channel_id: str | None) -> list[Programme]:
     """Where a form opened in this channel can log: the channel's programme, else the asker's."""
     if channel_id:
         here = uow.programmes.by_channel(actor.team_id, channel_id)
@@ -402,7 +421,9 @@ def programmes_for_form(uow: UnitOfWork, actor: Actor, channel_id: str | None) -
     return sorted(mine.values(), key=lambda p: p.name.lower())
 
 
-def form_context(actor: Actor, channel_id: str | None, uow: UnitOfWork):
+def form_context(
+    actor: Actor, channel_id: str | None, uow: UnitOfWork
+) -> tuple[list[Programme], date]:
     """(programmes the form may log to, today in the first one's timezone)."""
     with uow:
         programmes = programmes_for_form(uow, actor, channel_id)
@@ -412,9 +433,9 @@ def form_context(actor: Actor, channel_id: str | None, uow: UnitOfWork):
 
 def suggest_stakeholders(
     actor: Actor, programme_ids: list[int], text: str, uow: UnitOfWork, limit: int = 50
-):
+) -> list[tuple[Programme, list[Stakeholder], list[tuple[str, int]]]]:
     """For the form's searchable picker: [(programme, [stakeholders], [(group, count)])]."""
-    out = []
+    out: list[tuple[Programme, list[Stakeholder], list[tuple[str, int]]]] = []
     text = (text or "").strip()
     with uow:
         for pid in programme_ids:
@@ -435,7 +456,9 @@ def suggest_stakeholders(
 
 
 # -- one engagement: show, edit, withdraw ----------------------------------------------
-def _own_engagement(uow: UnitOfWork, actor: Actor, programme, engagement_id: int, doing: str):
+def _own_engagement(
+    uow: UnitOfWork, actor: Actor, programme: Programme, engagement_id: int, doing: str
+) -> Engagement:
     e = uow.engagements.get(programme.id, engagement_id)
     if e is None:
         raise NotFound(f"There is no engagement #{engagement_id} in this programme.")
@@ -446,7 +469,9 @@ def _own_engagement(uow: UnitOfWork, actor: Actor, programme, engagement_id: int
     return e
 
 
-def show_engagement(actor: Actor, channel_id: str, engagement_id: int, uow: UnitOfWork):
+def show_engagement(
+    actor: Actor, channel_id: str, engagement_id: int, uow: UnitOfWork
+) -> tuple[Programme, Engagement, list[Stakeholder], list[Action]]:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         e = uow.engagements.get(programme.id, engagement_id)
@@ -465,7 +490,7 @@ def edit_engagement(
     kind: str | None = None,
     on: str | None = None,
     position: str | None = None,
-):
+) -> tuple[Programme, Engagement]:
     """Change what was recorded; the audit trail keeps the old version. position "none" clears it."""
     if summary is None and kind is None and on is None and position is None:
         raise UsageError("Say what to change: --summary, --kind, --date or --position.")
@@ -516,7 +541,9 @@ def edit_engagement(
         return programme, e
 
 
-def withdraw_engagement(actor: Actor, channel_id: str, engagement_id: int, uow: UnitOfWork):
+def withdraw_engagement(
+    actor: Actor, channel_id: str, engagement_id: int, uow: UnitOfWork
+) -> tuple[Programme, Engagement]:
     """Withdrawn engagements stay in the log (and the export) but no longer count."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -534,7 +561,9 @@ def withdraw_engagement(actor: Actor, channel_id: str, engagement_id: int, uow: 
         return programme, e
 
 
-def stakeholder_history(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork, limit: int = 15):
+def stakeholder_history(
+    actor: Actor, channel_id: str, ref: str, uow: UnitOfWork, limit: int = 15
+) -> tuple[Programme, Stakeholder, str | None, list[Engagement]]:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         s = resolve(uow, programme, ref)
@@ -552,7 +581,7 @@ def add_action(
     owner_id: str | None = None,
     due: str | None = None,
     engagement_id: int | None = None,
-):
+) -> tuple[Programme, Action]:
     title = clean_typed(title, "The action")
     if not title:
         raise UsageError("Say what the action is, in quotes.")
@@ -583,7 +612,9 @@ def add_action(
         return programme, action
 
 
-def list_actions(actor: Actor, channel_id: str, uow: UnitOfWork):
+def list_actions(
+    actor: Actor, channel_id: str, uow: UnitOfWork
+) -> tuple[Programme, list[Action], date]:
     """Open actions, the asker's first, then by due date."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -594,7 +625,9 @@ def list_actions(actor: Actor, channel_id: str, uow: UnitOfWork):
         )
 
 
-def complete_action(actor: Actor, channel_id: str, action_id: int, uow: UnitOfWork):
+def complete_action(
+    actor: Actor, channel_id: str, action_id: int, uow: UnitOfWork
+) -> tuple[Programme, Action]:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         action = uow.actions.get(programme.id, action_id)
@@ -638,14 +671,14 @@ EXPORT_HEADER = [
 ]
 
 
-def engagements_csv(actor: Actor, channel_id: str, uow: UnitOfWork) -> tuple[object, bytes, int]:
+def engagements_csv(actor: Actor, channel_id: str, uow: UnitOfWork) -> tuple[Programme, bytes, int]:
     """(programme, CSV bytes, number of engagements): one row per engagement and stakeholder."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
         seen: set[int] = set()
         person = lazy_names(uow, programme.team_id)
 
-        def rows():
+        def rows() -> Iterator[list[object]]:
             for e, type_, name, code in uow.engagements.export_rows(programme.id):
                 seen.add(e.id)
                 yield [

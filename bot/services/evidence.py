@@ -15,8 +15,10 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .. import charts, clock, programme_templates, ratings
@@ -25,7 +27,7 @@ from .. import raised_issues as issue_rules
 from .. import votes as vote_rules
 from ..context import Actor
 from ..dates import BEFORE_START, format_date, format_datetime, passed_before_start
-from ..errors import UsageError
+from ..errors import NotFound, UsageError
 from ..evidence_pack import (
     DutyRow,
     EngagementRow,
@@ -37,6 +39,7 @@ from ..evidence_pack import (
     PracticeRow,
     Quote,
     TimelineEntry,
+    Totals,
     TypeSummary,
     VoteSummary,
     YouSaidRow,
@@ -50,29 +53,49 @@ from ..stakeholder_types import TYPE_LABELS, TYPES, in_order
 from .access import programme_for, require_admin
 from .directory import names_for
 
+if TYPE_CHECKING:
+    from storage.models import (
+        AggregateTally,
+        AuditEvent,
+        Ballot,
+        Deadline,
+        Duty,
+        DutyEvidence,
+        Elector,
+        Engagement,
+        Programme,
+        RaisedIssue,
+        Stakeholder,
+        Vote,
+    )
+
 POSITIONS = ("support", "oppose", "undecided", "neutral")
+
+# stakeholder id -> (its latest stated position, the day it was stated)
+Positions = dict[int, tuple[str, date]]
 
 
 @dataclass
 class Records:
     """What the pack is computed from, exactly as stored."""
 
-    programme: object
-    stakeholders: list
-    engagements: list
+    programme: Programme
+    stakeholders: list[Stakeholder]
+    engagements: list[Engagement]
     links: dict[int, list[int]]
-    votes: list
-    electors: dict[int, list]
-    ballots: dict[int, list]
-    aggregates: dict[int, object]
-    deadlines: list
-    duties: list
-    evidence: dict[int, list]
-    duty_events: list
+    votes: list[Vote]
+    electors: dict[int, list[Elector]]
+    ballots: dict[int, list[Ballot]]
+    aggregates: dict[int, AggregateTally]
+    deadlines: list[Deadline]
+    duties: list[Duty]
+    evidence: dict[int, list[DutyEvidence]]
+    duty_events: list[AuditEvent]
     last_audit_id: int | None
-    template: dict | None = None
-    raised_issues: list = field(default_factory=list)  # [IssueRecord], most raised first
-    first_cast: dict[int, dict] = field(default_factory=dict)  # vote id -> stakeholder id -> when
+    template: programme_templates.Template | None = None
+    raised_issues: list[IssueRecord] = field(default_factory=list)  # most raised first
+    # vote id -> stakeholder id -> when
+    first_cast: dict[int, dict[int, datetime]] = field(default_factory=dict)
     names: Names = field(default_factory=Names)  # owners by name: a printed pack has no mentions
 
 
@@ -80,9 +103,9 @@ class Records:
 class IssueRecord:
     """One issue as stored, with its aggregates: read without touching the engagement log."""
 
-    issue: object
-    by_type: list  # [(stakeholder type, stakeholders, their list size)]
-    candidates: list  # [issue_rules.Candidate]: its latest tagged engagements
+    issue: RaisedIssue
+    by_type: list[tuple[str, int, int]]  # (stakeholder type, stakeholders, their list size)
+    candidates: list[issue_rules.Candidate]  # its latest tagged engagements
 
 
 REPRESENTATIVE_POOL = 12  # latest tagged engagements an issue's summaries are chosen from
@@ -92,7 +115,7 @@ def gather_issues(uow: UnitOfWork, programme_id: int) -> list[IssueRecord]:
     """Issues, their raisers by type and their latest summaries: a bounded read per issue."""
     repo = uow.raised_issues
     issues = repo.ranked(programme_id)
-    by_type: dict[int, list] = {}
+    by_type: dict[int, list[tuple[str, int, int]]] = {}
     for issue_id, type_, n, size in repo.raisers_by_type(programme_id, (i.id for i in issues)):
         by_type.setdefault(issue_id, []).append((type_, n, size))
     latest_of = repo.latest_summaries_of(
@@ -115,15 +138,19 @@ def gather_issues(uow: UnitOfWork, programme_id: int) -> list[IssueRecord]:
     return out
 
 
-def _owners(duties, raised_issues, deadlines=()) -> set[str]:
+def _owners(
+    duties: Iterable[Duty],
+    raised_issues: Iterable[IssueRecord],
+    deadlines: Iterable[Deadline] = (),
+) -> set[str]:
     """Everyone the pack names: duty owners, those who answered issues, and those who confirmed
     or moved a template date."""
     owners = {d.owner_id for d in duties if d.owner_id}
-    owners |= {d.date_set_by for d in deadlines if getattr(d, "date_set_by", None)}
+    owners |= {d.date_set_by for d in deadlines if d.date_set_by}
     return owners | {r.issue.response_owner for r in raised_issues if r.issue.response_owner}
 
 
-def gather(uow: UnitOfWork, programme) -> Records:
+def gather(uow: UnitOfWork, programme: Programme) -> Records:
     r = uow.duties.records
     votes = r.votes(programme.id)
     template = None
@@ -163,7 +190,9 @@ def _local_date(dt: datetime, tz: str) -> date:
     return dt.astimezone(ZoneInfo(tz)).date()
 
 
-def latest_positions(engagements, links) -> dict[int, tuple[str, date]]:
+def latest_positions(
+    engagements: Iterable[Engagement], links: dict[int, list[int]]
+) -> dict[int, tuple[str, date]]:
     """stakeholder id -> (position, date): the latest stated one, by date then by entry order."""
     out: dict[int, tuple[str, date]] = {}
     for e in sorted(engagements, key=lambda e: (e.occurred_on, e.id)):
@@ -173,7 +202,13 @@ def latest_positions(engagements, links) -> dict[int, tuple[str, date]]:
     return out
 
 
-def _tally(vote, electors, ballots, aggregate, stakeholders):
+def _tally(
+    vote: Vote,
+    electors: list[Elector],
+    ballots: list[Ballot],
+    aggregate: AggregateTally | None,
+    stakeholders: list[Stakeholder],
+) -> vote_rules.Tally:
     """The vote counted by the votes rules (bot/votes.py), as at closing for a closed vote."""
     people = {s.id: s for s in stakeholders}
     roll = [
@@ -185,7 +220,6 @@ def _tally(vote, electors, ballots, aggregate, stakeholders):
         )
         for e in electors
     ]
-    common = {"rule": vote.rule, "quorum_percent": vote.quorum_percent, "weighted": vote.weighted}
     if aggregate is not None:
         return vote_rules.tally(
             roll,
@@ -197,14 +231,20 @@ def _tally(vote, electors, ballots, aggregate, stakeholders):
                 aggregate.against_list_size,
                 aggregate.abstain_list_size,
             ),
-            **common,
+            rule=vote.rule,
+            quorum_percent=vote.quorum_percent,
+            weighted=vote.weighted,
         )
     return vote_rules.tally(
-        roll, [vote_rules.Cast(b.stakeholder_id, b.choice) for b in ballots], **common
+        roll,
+        [vote_rules.Cast(b.stakeholder_id, b.choice) for b in ballots],
+        rule=vote.rule,
+        quorum_percent=vote.quorum_percent,
+        weighted=vote.weighted,
     )
 
 
-def _turnout_chart(summary: VoteSummary, vote, rec: Records, tz: str):
+def _turnout_chart(summary: VoteSummary, vote: Vote, rec: Records, tz: str) -> charts.Chart:
     """The vote's turnout day by day: each practice counted from its first ballot (a change of
     vote is not a new voter), or an aggregate count all on the day it was recorded."""
     aggregate = rec.aggregates.get(vote.id)
@@ -282,7 +322,7 @@ def compute(rec: Records) -> Pack:
     return pack
 
 
-def _not_heard(s) -> NotHeardRow:
+def _not_heard(s: Stakeholder) -> NotHeardRow:
     return NotHeardRow(TYPE_LABELS.get(s.type, s.type), s.name, s.code, s.group_name, s.list_size)
 
 
@@ -312,7 +352,9 @@ def non_voters_of(rec: Records) -> list[NonVoters]:
     return out
 
 
-def not_engaged_of(live: list, per_stakeholder: dict[int, list]) -> list[tuple[str, list]]:
+def not_engaged_of(
+    live: list[Stakeholder], per_stakeholder: dict[int, list[Engagement]]
+) -> list[tuple[str, list[NotHeardRow]]]:
     """Per stakeholder type, in the register's order: those with no engagement in the log."""
     out = []
     for t in TYPES:
@@ -325,7 +367,7 @@ def not_engaged_of(live: list, per_stakeholder: dict[int, list]) -> list[tuple[s
     return out
 
 
-def map_rows(live: list, positions: dict) -> list[MapRow]:
+def map_rows(live: list[Stakeholder], positions: Positions) -> list[MapRow]:
     """The rated stakeholders, quadrant by quadrant, most influential and interested first."""
     order = {name: i for i, (name, _, _) in enumerate(ratings.QUADRANTS)}
     rows = [
@@ -346,8 +388,8 @@ def map_rows(live: list, positions: dict) -> list[MapRow]:
     )
 
 
-def engagements_per_stakeholder(rec: Records) -> dict[int, list]:
-    per_stakeholder: dict[int, list] = {}
+def engagements_per_stakeholder(rec: Records) -> dict[int, list[Engagement]]:
+    per_stakeholder: dict[int, list[Engagement]] = {}
     for e in rec.engagements:
         for sid in rec.links.get(e.id, []):
             per_stakeholder.setdefault(sid, []).append(e)
@@ -355,7 +397,10 @@ def engagements_per_stakeholder(rec: Records) -> dict[int, list]:
 
 
 def type_summaries(
-    rec: Records, live: list, positions: dict, per_stakeholder: dict[int, list]
+    rec: Records,
+    live: list[Stakeholder],
+    positions: Positions,
+    per_stakeholder: dict[int, list[Engagement]],
 ) -> tuple[list[TypeSummary], dict[str, list[EngagementRow]]]:
     """Per stakeholder type: who is in the register and engaged, and the engagement log."""
     people = {s.id: s for s in rec.stakeholders}
@@ -402,9 +447,11 @@ def type_summaries(
     return types, engagement_log
 
 
-def totals_of(rec: Records, live: list, per_stakeholder: dict[int, list]) -> dict:
+def totals_of(
+    rec: Records, live: list[Stakeholder], per_stakeholder: dict[int, list[Engagement]]
+) -> Totals:
     all_dates = [e.occurred_on for e in rec.engagements]
-    totals = {
+    totals: Totals = {
         "engagements": len(rec.engagements),
         "stakeholders": len(live),
         "engaged": sum(1 for s in live if s.id in per_stakeholder),
@@ -416,7 +463,7 @@ def totals_of(rec: Records, live: list, per_stakeholder: dict[int, list]) -> dic
 
 
 def practice_rows(
-    live: list, positions: dict, per_stakeholder: dict[int, list]
+    live: list[Stakeholder], positions: Positions, per_stakeholder: dict[int, list[Engagement]]
 ) -> list[PracticeRow]:
     """Each member practice's latest position and engagement, by locality."""
     practices = []
@@ -498,9 +545,7 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
         tz,
     )
     key_dates = {
-        d.template_key: d.due_on
-        for d in rec.deadlines
-        if getattr(d, "template_key", None) and d.state != "cancelled"
+        d.template_key: d.due_on for d in rec.deadlines if d.template_key and d.state != "cancelled"
     }
     facts = duty_rules.recorded_facts(
         rec.stakeholders,
@@ -551,18 +596,18 @@ def duty_rows_of(rec: Records, votes: list[VoteSummary]) -> list[DutyRow]:
 
 @dataclass
 class EvidenceLookups:
-    engagements: dict[int, object]
-    people: dict[int, object]
+    engagements: dict[int, Engagement]
+    people: dict[int, Stakeholder]
     links: dict[int, list[int]]
     votes: dict[int, VoteSummary]
     timezone: str
 
 
-def evidence_item(ev, lookups: EvidenceLookups) -> EvidenceItem:
+def evidence_item(ev: DutyEvidence, lookups: EvidenceLookups) -> EvidenceItem:
     """One piece of a duty's evidence as the pack shows it: an engagement, a vote or a link."""
     tz, people = lookups.timezone, lookups.people
     if ev.kind == "engagement":
-        e = lookups.engagements.get(ev.engagement_id)
+        e = lookups.engagements.get(ev.engagement_id) if ev.engagement_id is not None else None
         if e is None:
             return EvidenceItem("engagement", f"Engagement {ev.engagement_id} (withdrawn since)")
         names = ", ".join(
@@ -574,7 +619,7 @@ def evidence_item(ev, lookups: EvidenceLookups) -> EvidenceItem:
             on=e.occurred_on,
         )
     if ev.kind == "vote":
-        v = lookups.votes.get(ev.vote_id)
+        v = lookups.votes.get(ev.vote_id) if ev.vote_id is not None else None
         text = f"Vote {ev.vote_id}: {v.question} ({v.tally.outcome})" if v else f"Vote {ev.vote_id}"
         return EvidenceItem(
             "vote", text, on=_local_date(v.closed_at, tz) if v and v.closed_at else None
@@ -586,11 +631,13 @@ def evidence_item(ev, lookups: EvidenceLookups) -> EvidenceItem:
             on=_local_date(ev.added_at, tz),
         )
     label = "Slack message: " if ev.kind == "permalink" else "Document: "
-    return EvidenceItem(ev.kind, label + ev.url, url=ev.url, on=_local_date(ev.added_at, tz))
+    return EvidenceItem(
+        ev.kind, label + (ev.url or ""), url=ev.url, on=_local_date(ev.added_at, tz)
+    )
 
 
 def timeline_of(
-    rec: Records, votes: list[VoteSummary], duty_rows: list[DutyRow], totals: dict
+    rec: Records, votes: list[VoteSummary], duty_rows: list[DutyRow], totals: Totals
 ) -> list[TimelineEntry]:
     tz = rec.programme.timezone
     began = clock.began_on(rec.programme)
@@ -651,7 +698,7 @@ def timeline_of(
                     "revision",
                 )
             )
-    if totals["first"]:
+    if totals["first"] and totals["last"]:  # both, or neither
         timeline.append(TimelineEntry(totals["first"], "First engagement logged", "engagement"))
         timeline.append(TimelineEntry(totals["last"], "Latest engagement logged", "engagement"))
     timeline.sort(key=lambda t: (t.on, t.kind, t.what))
@@ -659,7 +706,7 @@ def timeline_of(
     return timeline
 
 
-def source_counts(rec: Records) -> dict:
+def source_counts(rec: Records) -> dict[str, int | str | None]:
     """What the pack was computed from (shown in its footer, and part of its fingerprint)."""
     return {
         "engagements": len(rec.engagements),
@@ -710,7 +757,7 @@ def you_said_row(r: IssueRecord, practice_patients: int, names: Names | None = N
     )
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, vote_rules.Tally):
@@ -804,7 +851,7 @@ def render_pack(
     )
 
 
-def pack_filename(programme, fmt: str = "html") -> str:
+def pack_filename(programme: Programme, fmt: str = "html") -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", programme.name.lower()).strip("-")[:60] or "programme"
     return f"evidence-pack-{slug}-{clock.today_in(programme.timezone).isoformat()}.{fmt}"
 
@@ -813,7 +860,7 @@ def pack_filename(programme, fmt: str = "html") -> str:
 class Computed:
     """A pack's figures and who it is for, read in one transaction."""
 
-    programme: object
+    programme: Programme
     pack: Pack
     organisation: str | None  # the Slack workspace's name, where an installation recorded it
 
@@ -821,18 +868,20 @@ class Computed:
 def compute_pack(uow: UnitOfWork, programme_id: int) -> Computed:
     with uow:
         programme = uow.programmes.get(programme_id)
+        if programme is None:
+            raise NotFound(f"There is no programme {programme_id}.")
         pack = compute(gather(uow, programme))
         organisation = uow.programmes.workspace_name(programme.team_id)
     return Computed(programme, pack, organisation)
 
 
-def build_pack_html(uow: UnitOfWork, programme_id: int) -> tuple[object, str]:
+def build_pack_html(uow: UnitOfWork, programme_id: int) -> tuple[Programme, str]:
     """(programme, HTML) of a programme's evidence pack, read in one transaction."""
     made = compute_pack(uow, programme_id)
     return made.programme, render_pack(made.pack, clock.now(), made.organisation)
 
 
-def build_pack_pdf(uow: UnitOfWork, programme_id: int) -> tuple[object, bytes]:
+def build_pack_pdf(uow: UnitOfWork, programme_id: int) -> tuple[Programme, bytes]:
     """(programme, PDF) of the same pack: A4, PDF/UA-1 (tagged, en-GB, the programme as its
     title), the programme's name at the top of every page, the page number and the
     fingerprint at the bottom, a contents page and a bookmark for every section."""
@@ -842,7 +891,7 @@ def build_pack_pdf(uow: UnitOfWork, programme_id: int) -> tuple[object, bytes]:
     return programme, html_to_pdf(html, title=programme.name)
 
 
-def build_pack_docx(uow: UnitOfWork, programme_id: int) -> tuple[object, bytes]:
+def build_pack_docx(uow: UnitOfWork, programme_id: int) -> tuple[Programme, bytes]:
     """(programme, Word file) of the same pack: the sections as headings, the tables as Word
     tables, the charts as pictures with their alt text, the fingerprint in the footer."""
     from ..word import html_to_docx
@@ -877,7 +926,7 @@ NOT_HEARD_HEADER = [
 ]
 
 
-def not_heard_csv(actor: Actor, channel_id: str, uow: UnitOfWork) -> tuple[object, bytes, str]:
+def not_heard_csv(actor: Actor, channel_id: str, uow: UnitOfWork) -> tuple[Programme, bytes, str]:
     """(programme, CSV, a sentence of counts): the evidence pack's "who did not respond", one row
     per closed vote and practice that did not vote, then one per stakeholder never engaged."""
     with uow:
@@ -923,7 +972,7 @@ FORMATS = ("html", "pdf", "docx")
 
 def evidence_pack(
     actor: Actor, channel_id: str, uow: UnitOfWork, fmt: str = "html"
-) -> tuple[object, str, bytes]:
+) -> tuple[Programme, str, bytes]:
     """For `/consult evidence [pdf|docx]` (admins): (programme, file name, the file's bytes)."""
     if fmt not in FORMATS:
         raise UsageError(f"The evidence pack comes as `html`, `pdf` or `docx`, not `{fmt}`.")

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..context import Actor
 from ..errors import Forbidden, NotFound, UsageError
 from ..ports import UnitOfWork
 from .access import audit, is_admin, programme_for, require_admin
 from .stakeholders import resolve
+
+if TYPE_CHECKING:
+    from storage.models import Programme
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ def forget_person(actor: Actor, channel_id: str, user_id: str, uow: UnitOfWork) 
         require_admin(uow, actor, here, "forget a person")
         data = uow.personal_data
         ids = data.programmes_naming(user_id, actor.team_id)
-        programmes = [uow.programmes.get(i) for i in ids]
+        programmes = [p for i in ids if (p := uow.programmes.get(i)) is not None]
         not_mine = [p.name for p in programmes if not is_admin(uow, actor, p)]
         if not_mine:
             raise Forbidden(
@@ -82,9 +86,9 @@ def subject_access(
     *,
     user_id: str | None = None,
     stakeholder: str | None = None,
-    programme=None,
+    programme: Programme | None = None,
     team: str | None = None,
-) -> dict:
+) -> dict[str, object]:
     """Everything held about a Slack user, or about a stakeholder (in one programme)."""
     with uow:
         if user_id is not None:
@@ -92,6 +96,8 @@ def subject_access(
                 "subject": {"slack_user_id": user_id, "workspace": team or "every workspace"},
                 "held": uow.personal_data.about_user(user_id, team),
             }
+        if programme is None or stakeholder is None:
+            raise TypeError("subject access needs a user id, or a stakeholder and its programme")
         found = resolve(uow, programme, stakeholder)
         return {
             "subject": {

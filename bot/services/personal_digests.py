@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock
 from .. import personal_digest as rules
@@ -20,6 +21,9 @@ from ..errors import UsageError
 from ..ports import UnitOfWork
 from ..rendering import esc
 from .deliveries import DueMessage
+
+if TYPE_CHECKING:
+    from storage.models import PersonalDigest
 
 OFF = "off"
 # Marked late only when Consult was clearly down at 09:00: a national sweep sends a few
@@ -52,7 +56,7 @@ class PersonalSetting:
         return "off"
 
 
-def _setting(row, now: datetime) -> PersonalSetting:
+def _setting(row: PersonalDigest | None, now: datetime) -> PersonalSetting:
     if row is None:
         return PersonalSetting(OFF)
     local = rules.local_now(now, row.timezone)
@@ -138,9 +142,13 @@ def compose_personal(
         d.deadlines.append(
             rules.Line(p.name, f"{what}: {esc(x.title)}, {_when(x.due_on, today)}{at}", x.due_on)
         )
-    for p, x in repo.duties(team_id, user_id, until):
+    for p, duty in repo.duties(team_id, user_id, until):
         d.duties.append(
-            rules.Line(p.name, f"{esc(x.title)}: {_when(x.due_on, today)} (duty #{x.id})", x.due_on)
+            rules.Line(
+                p.name,
+                f"{esc(duty.title)}: {_when(duty.due_on, today)} (duty #{duty.id})",
+                duty.due_on,
+            )
         )
     for p, v, s in repo.votes(team_id, user_id):
         d.votes.append(
@@ -174,9 +182,9 @@ class DueDigest:
     timezone: str
 
 
-def personal_digests_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
+def personal_digests_due(uow: UnitOfWork, now: datetime) -> list[DueMessage[DueDigest]]:
     """This period's personal digests that should have gone by now and are not settled yet."""
-    due = []
+    due: list[DueMessage[DueDigest]] = []
     with uow:
         for s in uow.personal_digests.all():
             local = rules.local_now(now, s.timezone)
@@ -198,14 +206,16 @@ def personal_digests_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
         settled = uow.deadlines.sent_among(m.key for m in due)
         due = [m for m in due if m.key not in settled]
         # Slack refuses a DM to a deactivated account: do not ask it every minute all day.
-        gone = set()
+        gone: set[tuple[str, str]] = set()
         for team in {m.about.team_id for m in due}:
             people = uow.people.named(team, [m.recipient for m in due if m.about.team_id == team])
             gone |= {(team, p.user_id) for p in people.values() if p.deleted}
     return [m for m in due if (m.about.team_id, m.recipient) not in gone]
 
 
-def personal_digest_of(uow: UnitOfWork, item: DueMessage, now: datetime) -> rules.PersonalDigest:
+def personal_digest_of(
+    uow: UnitOfWork, item: DueMessage[DueDigest], now: datetime
+) -> rules.PersonalDigest:
     about = item.about
     with uow:
         return compose_personal(uow, about.team_id, about.user_id, now, about.timezone)

@@ -13,6 +13,7 @@ import hashlib
 import logging
 
 from .. import charts
+from ..messenger import Messenger
 from ..ports import UnitOfWork
 from .deliveries import deliver_once
 
@@ -21,12 +22,14 @@ log = logging.getLogger("consult.pictures")
 KIND = "picture"
 
 
-def picture_key(programme_id: int | None, chart, png: bytes) -> str:
+def picture_key(programme_id: int | None, chart: charts.Chart, png: bytes) -> str:
     owner = "rollup" if programme_id is None else programme_id  # a roll-up's: several programmes
     return f"{KIND}:{owner}:{chart.name}:{hashlib.sha256(png).hexdigest()[:32]}"
 
 
-def shared_picture(uow: UnitOfWork, messenger, programme_id: int | None, chart) -> str | None:
+def shared_picture(
+    uow: UnitOfWork, messenger: Messenger, programme_id: int | None, chart: charts.Chart
+) -> str | None:
     """The Slack file id of this chart's picture, uploaded now if these figures have not been
     drawn before; None if it cannot be uploaded (the caller shows text bars instead)."""
     upload = getattr(messenger, "upload_image", None)

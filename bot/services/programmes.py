@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import clock, programme_templates, roles
@@ -14,6 +15,9 @@ from ..ports import UnitOfWork
 from ..typed_text import clean_typed
 from .access import audit, programme_for, require_admin, snapshot
 from .duties import DutyChanges, ensure_template_duties, reconcile_model
+
+if TYPE_CHECKING:
+    from storage.models import Deadline, Programme, Role
 
 
 def setup_programme(
@@ -27,7 +31,7 @@ def setup_programme(
     timezone: str = "Europe/London",
     model: str | None = None,
     decision: date | None = None,
-):
+) -> tuple[Programme, list[Deadline]]:
     """Bind the channel to a new programme; the asker becomes its admin.
 
     The template's deadlines that apply under the model are created with their
@@ -119,7 +123,9 @@ def _cycle_year(year: int | None, today: date) -> int:
     return year
 
 
-def _dating(tpl: dict | None, year: int | None, decision: date | None, today: date) -> int | None:
+def _dating(
+    tpl: programme_templates.Template | None, year: int | None, decision: date | None, today: date
+) -> int | None:
     """The cycle year a template's key dates are for (the one given, or the current one); for
     a template dated from the decision, None, once the decision date is checked."""
     dated_from_decision = programme_templates.is_decision_dated(tpl)
@@ -134,7 +140,7 @@ def _dating(tpl: dict | None, year: int | None, decision: date | None, today: da
             + ", ".join(f"`--template {n}`" for n in with_decision)
             + "."
         )
-    if dated_from_decision:
+    if dated_from_decision and tpl is not None:
         if year is not None:
             raise UsageError(
                 f"The {tpl['name']} template is dated from the decision, not a yearly cycle: "
@@ -151,10 +157,14 @@ def _dating(tpl: dict | None, year: int | None, decision: date | None, today: da
 
 
 def _template_items(
-    uow: UnitOfWork, actor: Actor, programme, tpl: dict | None, decision: date | None = None
-) -> list:
+    uow: UnitOfWork,
+    actor: Actor,
+    programme: Programme,
+    tpl: programme_templates.Template | None,
+    decision: date | None = None,
+) -> list[Deadline]:
     """The template's key dates (as deadlines) and duties for the programme's cycle and model."""
-    deadlines = []
+    deadlines: list[Deadline] = []
     if tpl is not None:
         for planned in programme_templates.key_dates(
             tpl, programme.year, programme.model, decision
@@ -173,7 +183,7 @@ def give_template(
     year: int | None = None,
     model: str | None = None,
     decision: date | None = None,
-):
+) -> tuple[Programme, list[Deadline]]:
     """`/consult programme template <template>`: a template for a programme set up without one.
 
     Its key dates (for the cycle given, or the current one) and duties are
@@ -219,7 +229,7 @@ def give_template(
 MAX_YEARS_AHEAD = 10  # a decision further off than this is a typing slip
 
 
-def check_decision(template: dict, decision: date, today: date) -> None:
+def check_decision(template: programme_templates.Template, decision: date, today: date) -> None:
     """A decision date the template's key dates can be placed back from: not before the
     template's own earliest (e.g. when ICBs came into being), not decades ahead."""
     earliest = template.get("earliest_decision") or {}
@@ -236,14 +246,19 @@ def check_decision(template: dict, decision: date, today: date) -> None:
         )
 
 
-def current_cycle(today) -> int:
+def current_cycle(today: date) -> int:
     """The cycle a programme set up today is in: a cycle runs from April (e.g. a
     co-commissioning cycle, from its expression of interest in June to its new arrangements
     the next April), so before April it is last year's."""
     return today.year if today.month >= 4 else today.year - 1
 
 
-def _create_deadline(uow: UnitOfWork, actor: Actor, programme, planned):
+def _create_deadline(
+    uow: UnitOfWork,
+    actor: Actor,
+    programme: Programme,
+    planned: programme_templates.PlannedDeadline,
+) -> Deadline:
     now = clock.now()
     deadline = uow.deadlines.create(
         programme_id=programme.id,
@@ -265,12 +280,12 @@ def _create_deadline(uow: UnitOfWork, actor: Actor, programme, planned):
 
 @dataclass
 class ModelChange:
-    programme: object
+    programme: Programme
     old: str | None
     new: str
-    added: list = field(default_factory=list)  # deadlines created
-    reopened: list = field(default_factory=list)  # deadlines reopened
-    cancelled: list = field(default_factory=list)  # deadlines cancelled
+    added: list[Deadline] = field(default_factory=list)  # deadlines created
+    reopened: list[Deadline] = field(default_factory=list)  # deadlines reopened
+    cancelled: list[Deadline] = field(default_factory=list)  # deadlines cancelled
     duties: DutyChanges | None = None
 
 
@@ -296,7 +311,9 @@ def change_model(actor: Actor, channel_id: str, model: str, uow: UnitOfWork) -> 
                 + (", ".join(f"the {n} template" for n in with_models) or "none")
                 + "."
             )
-        model = programme_templates.check_model(tpl, model)
+        checked = programme_templates.check_model(tpl, model)
+        assert checked is not None  # the template has models
+        model = checked
         old = programme.model
         if model == old:
             raise Conflict(f"The programme's model is already {model}.")
@@ -332,7 +349,9 @@ def change_model(actor: Actor, channel_id: str, model: str, uow: UnitOfWork) -> 
         return change
 
 
-def _set_state(uow: UnitOfWork, actor: Actor, programme, deadline, state: str):
+def _set_state(
+    uow: UnitOfWork, actor: Actor, programme: Programme, deadline: Deadline, state: str
+) -> Deadline:
     before = snapshot(deadline)
     deadline.state = state
     deadline.sequence = (deadline.sequence or 0) + 1
@@ -389,7 +408,7 @@ def revoke_role(actor: Actor, channel_id: str, user_id: str, role: str, uow: Uni
         uow.commit()
 
 
-def list_roles(actor: Actor, channel_id: str, uow: UnitOfWork):
+def list_roles(actor: Actor, channel_id: str, uow: UnitOfWork) -> tuple[Programme, list[Role]]:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         return programme, uow.programmes.roles(programme.id)

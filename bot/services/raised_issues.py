@@ -7,8 +7,10 @@ tagging when an engagement is logged (`--issue`, the form, #hashtags),
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from .. import clock
 from .. import raised_issues as rules
@@ -23,9 +25,18 @@ from .access import audit, is_admin, programme_for, require_admin, snapshot
 from .directory import lazy_names
 from .spans import check_in_span
 
+if TYPE_CHECKING:
+    from storage.models import (
+        Engagement,
+        Programme,
+        RaisedIssue,
+        RaisedIssueStakeholder,
+        Stakeholder,
+    )
+
 
 # -- finding an issue ---------------------------------------------------------------
-def resolve_issue(uow: UnitOfWork, programme, ref: str):
+def resolve_issue(uow: UnitOfWork, programme: Programme, ref: str) -> RaisedIssue:
     """An issue by its number (`12` or `#12`) or its name (or a #hashtag of it, or enough
     of it to be unique). A merged issue's number leads to the issue it was merged into."""
     text = (ref or "").strip()
@@ -34,7 +45,7 @@ def resolve_issue(uow: UnitOfWork, programme, ref: str):
     bare = text.lstrip("#")
     if bare.isdigit():
         issue = uow.raised_issues.get(programme.id, int(bare))
-        seen = set()
+        seen: set[int] = set()
         while issue is not None and issue.merged_into_id is not None and issue.id not in seen:
             seen.add(issue.id)
             issue = uow.raised_issues.get(programme.id, issue.merged_into_id)
@@ -70,12 +81,12 @@ def resolve_issue(uow: UnitOfWork, programme, ref: str):
 class Tagging:
     """What an engagement will be tagged with, and the hashtags that matched nothing."""
 
-    issues: list = field(default_factory=list)  # [(issue, source)]
+    issues: list[tuple[RaisedIssue, str]] = field(default_factory=list)  # [(issue, source)]
     unknown_hashtags: list[str] = field(default_factory=list)
 
 
 def read_tags(
-    uow: UnitOfWork, programme, refs: list[str], summary: str | None, source: str
+    uow: UnitOfWork, programme: Programme, refs: list[str], summary: str | None, source: str
 ) -> Tagging:
     """Named issues must exist (a typo is an error, nothing is logged); #hashtags in the
     summary that match no issue are only reported, since people use them for other things."""
@@ -87,18 +98,20 @@ def read_tags(
             seen.add(issue.id)
             out.issues.append((issue, source))
     for tag in rules.hashtags(summary):
-        issue = uow.raised_issues.by_key(programme.id, rules.name_key(tag))
-        if issue is None:
+        named = uow.raised_issues.by_key(programme.id, rules.name_key(tag))
+        if named is None:
             out.unknown_hashtags.append(tag)
-        elif issue.id not in seen:
-            seen.add(issue.id)
-            out.issues.append((issue, "hashtag"))
+        elif named.id not in seen:
+            seen.add(named.id)
+            out.issues.append((named, "hashtag"))
     return out
 
 
-def apply_tags(uow: UnitOfWork, actor: Actor, programme, engagement, tagging: Tagging) -> list:
+def apply_tags(
+    uow: UnitOfWork, actor: Actor, programme: Programme, engagement: Engagement, tagging: Tagging
+) -> list[RaisedIssue]:
     """Tag a new engagement (inside the unit of work that logs it), audited."""
-    tagged = []
+    tagged: list[RaisedIssue] = []
     for issue, source in sorted(tagging.issues, key=lambda x: x[0].id):  # lock order
         if uow.raised_issues.tag(
             engagement, issue.id, source=source, by=actor.user_id, at=clock.now()
@@ -118,7 +131,7 @@ def apply_tags(uow: UnitOfWork, actor: Actor, programme, engagement, tagging: Ta
     return tagged
 
 
-def refresh_vocabulary(uow: UnitOfWork, issue) -> None:
+def refresh_vocabulary(uow: UnitOfWork, issue: RaisedIssue) -> None:
     """Keep the words an issue's suggestions rank by in step (after a tag, an edit, a rename)."""
     latest = uow.raised_issues.latest_summaries(issue.id, rules.VOCABULARY_SUMMARIES)
     issue.vocabulary = rules.vocabulary(
@@ -127,7 +140,7 @@ def refresh_vocabulary(uow: UnitOfWork, issue) -> None:
 
 
 def suggestions_for(
-    uow: UnitOfWork, programme, text: str, limit: int = 3
+    uow: UnitOfWork, programme: Programme, text: str, limit: int = 3
 ) -> list[rules.Suggestion]:
     """One read of the programme's issues with their stored words: the same cost whatever
     the length of the log."""
@@ -142,9 +155,11 @@ def suggestions_for(
     )
 
 
-def form_choices(actor: Actor, programme_ids: list[int], uow: UnitOfWork) -> dict[int, list]:
+def form_choices(
+    actor: Actor, programme_ids: list[int], uow: UnitOfWork
+) -> dict[int, list[RaisedIssue]]:
     """{programme id: its live issues, most raised first} for the engagement form."""
-    out = {}
+    out: dict[int, list[RaisedIssue]] = {}
     with uow:
         for pid in programme_ids:
             programme = uow.programmes.get(pid)
@@ -155,7 +170,11 @@ def form_choices(actor: Actor, programme_ids: list[int], uow: UnitOfWork) -> dic
 
 # -- the list and its changes --------------------------------------------------------
 def _new_name(
-    uow: UnitOfWork, programme, text: str | None, what: str = "The issue's name", keep=None
+    uow: UnitOfWork,
+    programme: Programme,
+    text: str | None,
+    what: str = "The issue's name",
+    keep: RaisedIssue | None = None,
 ) -> tuple[str, str]:
     name = rules.read_name(text, what)
     key = rules.name_key(name)
@@ -170,7 +189,7 @@ def _new_name(
 
 def add_issue(
     actor: Actor, channel_id: str, name: str | None, uow: UnitOfWork, description: str | None = None
-):
+) -> tuple[Programme, RaisedIssue]:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         issue = create_issue(uow, actor, programme, name, description)
@@ -179,13 +198,17 @@ def add_issue(
 
 
 def create_issue(
-    uow: UnitOfWork, actor: Actor, programme, name: str | None, description: str | None = None
-):
+    uow: UnitOfWork,
+    actor: Actor,
+    programme: Programme,
+    name: str | None,
+    description: str | None = None,
+) -> RaisedIssue:
     """Inside an open unit of work (the form creates one while logging)."""
-    name, key = _new_name(uow, programme, name)
+    checked, key = _new_name(uow, programme, name)
     issue = uow.raised_issues.create(
         programme_id=programme.id,
-        name=name,
+        name=checked,
         name_key=key,
         description=rules.read_description(description),
         created_by=actor.user_id,
@@ -196,7 +219,9 @@ def create_issue(
     return issue
 
 
-def _may_change(uow: UnitOfWork, actor, programme, issue, doing: str) -> None:
+def _may_change(
+    uow: UnitOfWork, actor: Actor, programme: Programme, issue: RaisedIssue, doing: str
+) -> None:
     if issue.created_by != actor.user_id:
         require_admin(uow, actor, programme, doing)
 
@@ -208,12 +233,13 @@ def rename_issue(
     new_name: str | None,
     uow: UnitOfWork,
     description: str | None = None,
-):
+) -> tuple[Programme, RaisedIssue, str]:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         issue = resolve_issue(uow, programme, ref)
         _may_change(uow, actor, programme, issue, "rename an issue someone else added")
         before = snapshot(issue)
+        old_name = issue.name
         if new_name is not None:
             issue.name, issue.name_key = _new_name(
                 uow, programme, new_name, "The new name", keep=issue
@@ -228,10 +254,12 @@ def rename_issue(
             uow, actor, programme, "issue.rename", "raised_issue", issue.id, before, snapshot(issue)
         )
         uow.commit()
-        return programme, issue, before["name"]
+        return programme, issue, old_name
 
 
-def merge_issues(actor: Actor, channel_id: str, from_ref: str, into_ref: str, uow: UnitOfWork):
+def merge_issues(
+    actor: Actor, channel_id: str, from_ref: str, into_ref: str, uow: UnitOfWork
+) -> tuple[Programme, RaisedIssue, RaisedIssue, int, bool]:
     """`issue merge <from> <into>`: every engagement tagged with the first is tagged with the second.
 
     Returns (programme, merged issue, issue kept, engagements moved, whether the kept one
@@ -277,14 +305,18 @@ def merge_issues(actor: Actor, channel_id: str, from_ref: str, into_ref: str, uo
         return programme, source, target, len(moved), carried
 
 
-def list_issues(actor: Actor, channel_id: str, uow: UnitOfWork):
+def list_issues(
+    actor: Actor, channel_id: str, uow: UnitOfWork
+) -> tuple[Programme, list[RaisedIssue], date]:
     """`/consult issues`: (programme, issues most raised first, today)."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
         return programme, uow.raised_issues.ranked(programme.id), clock.today_in(programme.timezone)
 
 
-def show_issue(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork):
+def show_issue(
+    actor: Actor, channel_id: str, ref: str, uow: UnitOfWork
+) -> tuple[Programme, RaisedIssue, list[tuple[int, date, str]]]:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         issue = resolve_issue(uow, programme, ref)
@@ -302,7 +334,7 @@ def respond_issue(
     reason: str | None = None,
     owner_id: str | None = None,
     on: str | date | None = None,
-):
+) -> tuple[Programme, RaisedIssue]:
     """Record what the programme did about an issue: its response, state, owner and date."""
     state = rules.read_state(state) if state is not None else rules.RESPONDED
     response = clean_typed(response, "The response", multiline=True)
@@ -367,7 +399,7 @@ def respond_issue(
 
 
 # -- tags on one engagement -----------------------------------------------------------
-def _engagement(uow: UnitOfWork, programme, engagement_id: int):
+def _engagement(uow: UnitOfWork, programme: Programme, engagement_id: int) -> Engagement:
     e = uow.engagements.get(programme.id, engagement_id)
     if e is None:
         raise NotFound(f"There is no engagement #{engagement_id} in this programme.")
@@ -383,7 +415,7 @@ def tag_engagement(
     *,
     source: str = "command",
     programme_id: int | None = None,
-):
+) -> tuple[Programme, Engagement, list[RaisedIssue]]:
     """Tag a logged engagement (a confirmed suggestion, or a tag added later)."""
     if not refs:
         raise UsageError("Say which issue(s) to tag it with.")
@@ -393,7 +425,7 @@ def tag_engagement(
             if programme is None or programme.team_id != actor.team_id:
                 raise NotFound("That programme no longer exists.")
         else:
-            programme = programme_for(uow, actor, channel_id)
+            programme = programme_for(uow, actor, channel_id or "")  # no channel: no programme
         e = _engagement(uow, programme, engagement_id)
         if e.withdrawn_at is not None:
             raise Conflict(f"Engagement #{e.id} was withdrawn; tag a live one.")
@@ -406,7 +438,9 @@ def tag_engagement(
         return programme, e, tagged
 
 
-def untag_engagement(actor: Actor, channel_id: str, engagement_id: int, ref: str, uow: UnitOfWork):
+def untag_engagement(
+    actor: Actor, channel_id: str, engagement_id: int, ref: str, uow: UnitOfWork
+) -> tuple[Programme, Engagement, RaisedIssue]:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         e = _engagement(uow, programme, engagement_id)
@@ -429,7 +463,9 @@ def untag_engagement(actor: Actor, channel_id: str, engagement_id: int, ref: str
         return programme, e, issue
 
 
-def suggest_for_engagement(actor: Actor, channel_id: str, engagement_id: int, uow: UnitOfWork):
+def suggest_for_engagement(
+    actor: Actor, channel_id: str, engagement_id: int, uow: UnitOfWork
+) -> tuple[Programme, Engagement, list[RaisedIssue], list[rules.Suggestion]]:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         e = _engagement(uow, programme, engagement_id)
@@ -445,12 +481,13 @@ def suggest_for_engagement(actor: Actor, channel_id: str, engagement_id: int, uo
 # -- coverage of one issue --------------------------------------------------------------
 @dataclass
 class IssueCoverage:
-    programme: object
-    issue: object
+    programme: Programme
+    issue: RaisedIssue
     today: date
-    raised: list  # [(stakeholder, raised row)]
-    heard: list  # engaged since it was first raised, without raising it
-    not_asked: list  # [(stakeholder, last engaged or None)]: not engaged since it was first raised
+    raised: list[tuple[Stakeholder, RaisedIssueStakeholder]]
+    heard: list[Stakeholder]  # engaged since it was first raised, without raising it
+    # [(stakeholder, last engaged or None)]: not engaged since it was first raised
+    not_asked: list[tuple[Stakeholder, date | None]]
 
 
 def issue_coverage(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork) -> IssueCoverage:
@@ -462,7 +499,8 @@ def issue_coverage(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork) -> 
         raisers = {s.id for s, _ in raised}
         last = uow.engagements.last_engaged(programme.id)
         since = issue.first_raised_on
-        heard, not_asked = [], []
+        heard: list[Stakeholder] = []
+        not_asked: list[tuple[Stakeholder, date | None]] = []
         for s in uow.stakeholders.list(programme.id):
             if s.id in raisers:
                 continue
@@ -500,14 +538,14 @@ EXPORT_HEADER = [
 ]
 
 
-def issues_csv(actor: Actor, channel_id: str, uow: UnitOfWork) -> tuple[object, bytes, int]:
+def issues_csv(actor: Actor, channel_id: str, uow: UnitOfWork) -> tuple[Programme, bytes, int]:
     """(programme, CSV bytes, number of issues): one row per issue and stakeholder who raised it."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
         seen: set[int] = set()
         person = lazy_names(uow, programme.team_id)
 
-        def rows():
+        def rows() -> Iterator[list[object]]:
             for issue, s, r in uow.raised_issues.export_rows(programme.id):
                 seen.add(issue.id)
                 yield [

@@ -9,8 +9,10 @@ record in it, and writes what went to the purge log.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 
@@ -20,6 +22,9 @@ from ..errors import Conflict, UsageError
 from ..ports import UnitOfWork
 from .access import audit, programme_for, require_admin, snapshot
 
+if TYPE_CHECKING:
+    from storage.models import Programme, PurgeLog
+
 log = logging.getLogger("consult.retention")
 
 MAX_YEARS = 50
@@ -27,14 +32,15 @@ MAX_YEARS = 50
 
 @dataclass(frozen=True)
 class Retention:
-    programme: object
+    programme: Programme
     purge_on: date | None
 
 
-def purge_date(programme) -> datetime | None:
+def purge_date(programme: Programme) -> datetime | None:
     if programme.archived_at is None or programme.retention_years is None:
         return None
-    return programme.archived_at + relativedelta(years=programme.retention_years)
+    purge_at: datetime = programme.archived_at + relativedelta(years=programme.retention_years)
+    return purge_at
 
 
 def read_years(text: str) -> int:
@@ -55,7 +61,12 @@ def show_retention(actor: Actor, channel_id: str, uow: UnitOfWork) -> Retention:
 
 
 def _change(
-    actor: Actor, channel_id: str, uow: UnitOfWork, doing: str, action: str, apply
+    actor: Actor,
+    channel_id: str,
+    uow: UnitOfWork,
+    doing: str,
+    action: str,
+    apply: Callable[[UnitOfWork, Programme], None],
 ) -> Retention:
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -71,7 +82,7 @@ def _change(
 def set_retention(actor: Actor, channel_id: str, years: int | None, uow: UnitOfWork) -> Retention:
     """`retention <N> years` (purged N years after archiving) or `retention keep` (never)."""
 
-    def apply(uow: UnitOfWork, programme):
+    def apply(uow: UnitOfWork, programme: Programme) -> None:
         if programme.retention_years == years:
             raise Conflict("That is already the programme's retention; nothing changed.")
         programme.retention_years = years
@@ -80,7 +91,7 @@ def set_retention(actor: Actor, channel_id: str, years: int | None, uow: UnitOfW
 
 
 def archive_programme(actor: Actor, channel_id: str, uow: UnitOfWork) -> Retention:
-    def apply(uow: UnitOfWork, programme):
+    def apply(uow: UnitOfWork, programme: Programme) -> None:
         if programme.archived_at is not None:
             raise Conflict("The programme is already archived.")
         if uow.votes.open_votes(programme.id):
@@ -91,7 +102,7 @@ def archive_programme(actor: Actor, channel_id: str, uow: UnitOfWork) -> Retenti
 
 
 def reopen_programme(actor: Actor, channel_id: str, uow: UnitOfWork) -> Retention:
-    def apply(uow: UnitOfWork, programme):
+    def apply(uow: UnitOfWork, programme: Programme) -> None:
         if programme.archived_at is None:
             raise Conflict("The programme is not archived.")
         programme.archived_at = None
@@ -99,15 +110,20 @@ def reopen_programme(actor: Actor, channel_id: str, uow: UnitOfWork) -> Retentio
     return _change(actor, channel_id, uow, "reopen the programme", "programme.reopen", apply)
 
 
-def purge_due(uow: UnitOfWork, now: datetime, by: str = "scheduler") -> list:
+def purge_due(uow: UnitOfWork, now: datetime, by: str = "scheduler") -> list[PurgeLog]:
     """Purge every archived programme whose retention period has passed; log each purge."""
     purged = []
     with uow:
-        due = [p.id for p in uow.retention.archived() if purge_date(p) <= now]
+        due = [
+            p.id
+            for p in uow.retention.archived()
+            if (purge_at := purge_date(p)) is not None and purge_at <= now
+        ]
     for programme_id in due:  # one transaction each: one failure leaves the others done
         with uow:
             programme = uow.programmes.get(programme_id)
-            if programme is None or purge_date(programme) is None or purge_date(programme) > now:
+            purge_at = purge_date(programme) if programme is not None else None
+            if programme is None or purge_at is None or purge_at > now:
                 continue
             entry = uow.retention.purge(programme, by, now)
             uow.commit()

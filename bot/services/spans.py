@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..dates import format_date
 from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from storage.models import Programme
 
 YEARS_AHEAD = 5
 
@@ -26,7 +30,7 @@ class Span:
     since: str  # why it begins then, for the refusal
 
 
-def programme_span(programme, today: date) -> Span:
+def programme_span(programme: Programme, today: date) -> Span:
     if programme.year:
         earliest, since = date(programme.year, 1, 1), f"the start of its {programme.year} cycle"
     else:
@@ -40,7 +44,7 @@ def programme_span(programme, today: date) -> Span:
     return Span(earliest, latest, since)
 
 
-def check_in_span(day: date, programme, today: date, what: str) -> date:
+def check_in_span(day: date, programme: Programme, today: date, what: str) -> date:
     """`day`, if it is within the programme's span; otherwise a refusal that says the span.
 
     `what` names the date in the users' words ("An engagement", "A deadline").

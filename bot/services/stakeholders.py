@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .. import clock, practice_files, programme_templates
 from .. import duties as duty_rules
@@ -19,10 +20,13 @@ from .access import audit, programme_for, require_admin, snapshot
 from .coverage import stakeholder_facts
 from .duties import ensure_template_duties
 
+if TYPE_CHECKING:
+    from storage.models import Programme, Stakeholder
+
 MAX_NAME = 200
 
 
-def resolve(uow: UnitOfWork, programme, ref: str):
+def resolve(uow: UnitOfWork, programme: Programme, ref: str) -> Stakeholder:
     """A stakeholder by code or by enough of its name to be unique."""
     ref = ref.strip()
     if not ref:
@@ -55,7 +59,7 @@ def add_stakeholder(
     code: str | None = None,
     list_size: int | None = None,
     group: str | None = None,
-):
+) -> Stakeholder:
     name = " ".join(clean_typed(name, "The stakeholder's name").split())
     if group is not None:
         group = " ".join(clean_typed(group, "The group's name").split()) or None
@@ -122,19 +126,23 @@ def list_stakeholders(
     uow: UnitOfWork,
     type: str | None = None,
     group: str | None = None,
-):
+) -> tuple[Programme, list[Stakeholder]]:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         return programme, uow.stakeholders.list(programme.id, type, group)
 
 
-def show_stakeholder(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork):
+def show_stakeholder(
+    actor: Actor, channel_id: str, ref: str, uow: UnitOfWork
+) -> tuple[Programme, Stakeholder]:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         return programme, resolve(uow, programme, ref)
 
 
-def link_stakeholder(actor: Actor, channel_id: str, ref: str, user_id: str | None, uow: UnitOfWork):
+def link_stakeholder(
+    actor: Actor, channel_id: str, ref: str, user_id: str | None, uow: UnitOfWork
+) -> Stakeholder:
     """Name the person who speaks (and votes) for a stakeholder; None unlinks."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -165,7 +173,7 @@ def edit_stakeholder(
     name: str | None = None,
     list_size: int | None = None,
     group: str | None = None,
-):
+) -> Stakeholder:
     """A correction by hand; the next import keeps it unless told to overwrite."""
     if name is None and list_size is None and group is None:
         raise UsageError("Say what to change: --name, --list-size or --group.")
@@ -202,7 +210,7 @@ class Meaning:
     label: str  # in the users' words: "the group Wallsend (3 stakeholders)"
     refs: list[str]  # what to write instead of the word (codes, or names)
     group: str | None = None  # or this, as `--group`
-    stakeholders: list = field(default_factory=list)  # whom it names
+    stakeholders: list[Stakeholder] = field(default_factory=list)  # whom it names
 
 
 class SeveralMeanings(UsageError):
@@ -221,7 +229,7 @@ class SeveralMeanings(UsageError):
         self.meanings = meanings
 
 
-def _ref_of(s) -> str:
+def _ref_of(s: Stakeholder) -> str:
     return s.code or s.name
 
 
@@ -229,7 +237,7 @@ def _count(n: int) -> str:
     return f"{n:,} stakeholder{'s' if n != 1 else ''}"
 
 
-def resolve_in_list(uow: UnitOfWork, programme, ref: str) -> list:
+def resolve_in_list(uow: UnitOfWork, programme: Programme, ref: str) -> list[Stakeholder]:
     """The stakeholders a word in a list names: one by code or name, or, when the word is
     also a group's or a type's name (`Wallsend`, `hwbb`), the asker is asked which was meant.
 
@@ -271,7 +279,7 @@ def resolve_in_list(uow: UnitOfWork, programme, ref: str) -> list:
     raise SeveralMeanings(ref, meanings)
 
 
-def remove_stakeholder(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork):
+def remove_stakeholder(actor: Actor, channel_id: str, ref: str, uow: UnitOfWork) -> Stakeholder:
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_admin(uow, actor, programme, "change the stakeholder register")
@@ -288,7 +296,7 @@ RATINGS = ["influence", "interest"]
 
 def rate_stakeholder(
     actor: Actor, channel_id: str, ref: str, influence: int, interest: int, uow: UnitOfWork
-):
+) -> tuple[Stakeholder, dict[str, object]]:
     """Record how much a stakeholder matters to the decision; the earlier rating stays in the audit trail."""
     for name, value in (("influence", influence), ("interest", interest)):
         if not LOWEST <= value <= HIGHEST:
@@ -302,7 +310,14 @@ def rate_stakeholder(
         return s, before
 
 
-def set_ratings(uow: UnitOfWork, actor: Actor, programme, s, influence: int, interest: int) -> dict:
+def set_ratings(
+    uow: UnitOfWork,
+    actor: Actor,
+    programme: Programme,
+    s: Stakeholder,
+    influence: int,
+    interest: int,
+) -> dict[str, object]:
     """Set a stakeholder's ratings, in the audit trail; returns what they were."""
     before = snapshot(s, RATINGS)
     s.influence, s.interest = influence, interest
@@ -343,7 +358,7 @@ IMPORTED_FIELDS = {
 }
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     if value is None:
         return "none"
     return f"{value:,}" if isinstance(value, int) else str(value)
@@ -362,6 +377,8 @@ def _set_by_hand(uow: UnitOfWork, programme_id: int) -> dict[int, set[str]]:
         before = json.loads(event.before) if event.before else {}
         after = json.loads(event.after) if event.after else {}
         moved = {f for f in IMPORTED_FIELDS if before and before.get(f) != after.get(f)}
+        if event.entity_id is None:
+            continue
         fields = marked.setdefault(event.entity_id, set())
         if event.action == "stakeholder.import":
             fields -= moved
@@ -405,6 +422,8 @@ def import_practices(
     report = ImportReport(kinds=[r.kind for _, r in readings], dry_run=dry_run)
     with uow:
         programme = uow.programmes.get(programme_id)
+        if programme is None:
+            raise NotFound("That programme is no longer there.")
         require_admin(uow, actor, programme, "import member practices")
         known = uow.stakeholders.codes(programme.id)
         by_hand = {} if overwrite else _set_by_hand(uow, programme.id)

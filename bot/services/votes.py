@@ -12,12 +12,14 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import clock, programme_templates
 from .. import votes as rules
 from ..context import Actor
 from ..dates import format_datetime, local_to_utc
 from ..errors import Conflict, Forbidden, NotFound, UsageError
+from ..messenger import Block, Messenger
 from ..ports import UnitOfWork
 from ..rendering import esc
 from ..spreadsheet import csv_bytes
@@ -29,6 +31,9 @@ from .directory import lazy_names
 from .duties import linkable_duty, on_vote_closed
 from .spans import check_in_span
 from .stakeholders import resolve
+
+if TYPE_CHECKING:
+    from storage.models import AggregateTally, Duty, Programme, Stakeholder, Vote
 
 log = logging.getLogger("consult.votes")
 
@@ -44,7 +49,7 @@ LINK_HINT = (
 # -- finding a vote ------------------------------------------------------------
 
 
-def _describe(vote, tz: str) -> str:
+def _describe(vote: Vote, tz: str) -> str:
     return f"#{vote.id} “{esc(vote.question)}” (closes {format_datetime(vote.closes_at, tz)})"
 
 
@@ -67,7 +72,9 @@ def require_member_vote(actor: Actor, channel_id: str, uow: UnitOfWork) -> None:
             )
 
 
-def choose_vote(uow: UnitOfWork, programme, vote_id: int | None, *, allow_closed: bool = False):
+def choose_vote(
+    uow: UnitOfWork, programme: Programme, vote_id: int | None, *, allow_closed: bool = False
+) -> Vote:
     """The vote a command means: the one given by --vote, or the only open one."""
     if vote_id is not None:
         vote = uow.votes.get(programme.id, vote_id)
@@ -77,7 +84,8 @@ def choose_vote(uow: UnitOfWork, programme, vote_id: int | None, *, allow_closed
             )
         if vote.state != "open" and not allow_closed:
             raise Conflict(
-                f"Vote #{vote.id} closed on {format_datetime(vote.closed_at, programme.timezone)}; "
+                f"Vote #{vote.id} closed on "
+                f"{format_datetime(vote.closed_at or vote.closes_at, programme.timezone)}; "
                 "a closed vote never changes."
             )
         return vote
@@ -101,14 +109,14 @@ def choose_vote(uow: UnitOfWork, programme, vote_id: int | None, *, allow_closed
 # -- counting ------------------------------------------------------------------
 
 
-def electors_of(uow: UnitOfWork, vote) -> list[rules.Elector]:
+def electors_of(uow: UnitOfWork, vote: Vote) -> list[rules.Elector]:
     return [
         rules.Elector(s.id, s.name, s.code, e.list_size or 0)
         for e, s in uow.votes.electorate(vote.id)
     ]
 
 
-def aggregate_of(row) -> rules.Aggregate:
+def aggregate_of(row: AggregateTally) -> rules.Aggregate:
     return rules.Aggregate(
         row.for_count,
         row.against_count,
@@ -119,29 +127,37 @@ def aggregate_of(row) -> rules.Aggregate:
     )
 
 
-def count_vote(uow: UnitOfWork, vote) -> tuple[list[rules.Elector], rules.Tally]:
+def count_vote(uow: UnitOfWork, vote: Vote) -> tuple[list[rules.Elector], rules.Tally]:
     """The electorate and the tally of a vote as it stands (for the digest, the App Home, evidence)."""
     electors = electors_of(uow, vote)
     agg = uow.votes.aggregate(vote.id)
-    common = {"rule": vote.rule, "quorum_percent": vote.quorum_percent, "weighted": vote.weighted}
+    rule, quorum, weighted = vote.rule, vote.quorum_percent, vote.weighted
     if agg is not None:
-        return electors, rules.tally(electors, aggregate=aggregate_of(agg), **common)
+        return electors, rules.tally(
+            electors,
+            aggregate=aggregate_of(agg),
+            rule=rule,
+            quorum_percent=quorum,
+            weighted=weighted,
+        )
     ballots = [rules.Cast(b.stakeholder_id, b.choice) for b in uow.votes.ballots(vote.id)]
-    return electors, rules.tally(electors, ballots, **common)
+    return electors, rules.tally(
+        electors, ballots, rule=rule, quorum_percent=quorum, weighted=weighted
+    )
 
 
 @dataclass
 class VoteView:
-    programme: object
-    vote: object
+    programme: Programme
+    vote: Vote
     electors: list[rules.Elector]
     tally: rules.Tally
     forecast: rules.Forecast | None = None
-    aggregate: object | None = None
-    duty: object | None = None  # the duty the vote decides (linked with --duty)
+    aggregate: AggregateTally | None = None
+    duty: Duty | None = None  # the duty the vote decides (linked with --duty)
 
 
-def _positions(uow: UnitOfWork, programme, ids: list[int]) -> dict[int, str]:
+def _positions(uow: UnitOfWork, programme: Programme, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     return uow.engagements.latest_positions(programme.id, ids)
@@ -168,7 +184,9 @@ def tally_vote(
         return read_models.of_channel(uow, actor, channel_id, "tally", (vote_id,), build)
 
 
-def list_votes(actor: Actor, channel_id: str, uow: UnitOfWork):
+def list_votes(
+    actor: Actor, channel_id: str, uow: UnitOfWork
+) -> tuple[Programme, list[tuple[Vote, rules.Tally]]]:
     """(programme, [(vote, tally)]) newest first, open ones before closed."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -278,6 +296,8 @@ def set_message(uow: UnitOfWork, vote_id: int, ts: str | None) -> None:
         return
     with uow:
         vote = uow.votes.by_id(vote_id)
+        if vote is None:  # gone since it was posted
+            return
         vote.message_ts = ts
         uow.commit()
 
@@ -285,11 +305,19 @@ def set_message(uow: UnitOfWork, vote_id: int, ts: str | None) -> None:
 # -- ballots -------------------------------------------------------------------
 
 
+def _locked(uow: UnitOfWork, vote_id: int, exclusive: bool) -> Vote:
+    """The vote, locked (see VoteRepository.lock), found moments ago in this transaction."""
+    vote = uow.votes.lock(vote_id, exclusive)
+    if vote is None:
+        raise NotFound("This vote no longer exists.")
+    return vote
+
+
 @dataclass
 class BallotOutcome:
-    programme: object
-    vote: object
-    practice: object
+    programme: Programme
+    vote: Vote
+    practice: Stakeholder
     choice: str
     previous: str | None  # the choice it replaced, if any
     changed: bool
@@ -299,19 +327,25 @@ class BallotOutcome:
 class PracticeChoice:
     """A person linked to several practices must say which one a click is for."""
 
-    programme: object
-    vote: object
+    programme: Programme
+    vote: Vote
     choice: str
-    practices: list
+    practices: list[Stakeholder]
 
 
 def _cast(
-    uow: UnitOfWork, actor: Actor, programme, vote_id: int, practice, choice: str, method: str
+    uow: UnitOfWork,
+    actor: Actor,
+    programme: Programme,
+    vote_id: int,
+    practice: Stakeholder,
+    choice: str,
+    method: str,
 ) -> BallotOutcome:
     if choice not in rules.CHOICES:
         raise UsageError(f"{choice!r} is not a choice. Use for, against or abstain.")
     now = clock.now()
-    vote = uow.votes.lock(vote_id, exclusive=False)
+    vote = _locked(uow, vote_id, exclusive=False)
     _still_open(vote, programme, now)
     if uow.votes.aggregate(vote.id) is not None:
         raise Conflict(
@@ -348,11 +382,11 @@ def _cast(
         )
     uow.commit()
     return BallotOutcome(
-        programme, vote, practice, choice, before["choice"] if before else None, changed
+        programme, vote, practice, choice, str(before["choice"]) if before else None, changed
     )
 
 
-def _still_open(vote, programme, now: datetime) -> None:
+def _still_open(vote: Vote, programme: Programme, now: datetime) -> None:
     if vote.state != "open":
         raise Conflict(
             f"Voting on #{vote.id} “{esc(vote.question)}” closed at "
@@ -396,7 +430,7 @@ def ballot_from_button(
     with uow:
         vote = uow.votes.by_id(vote_id)
         programme = uow.programmes.get(vote.programme_id) if vote is not None else None
-        if programme is None or programme.team_id != actor.team_id:
+        if vote is None or programme is None or programme.team_id != actor.team_id:
             raise NotFound("This vote no longer exists.")
         _still_open(vote, programme, clock.now())
         mine = uow.votes.electors_linked_to(vote.id, actor.user_id)
@@ -410,12 +444,13 @@ def ballot_from_button(
                 return PracticeChoice(programme, vote, choice, mine)
             practice = mine[0]
         else:
-            practice = next((p for p in mine if p.id == stakeholder_id), None)
-            if practice is None:
+            chosen = next((p for p in mine if p.id == stakeholder_id), None)
+            if chosen is None:
                 raise Forbidden(
                     "That practice is not one you speak for in this vote's electorate (its member "
                     "practices when it opened), so nothing was recorded. " + LINK_HINT
                 )
+            practice = chosen
         return _cast(uow, actor, programme, vote.id, practice, choice, "slack")
 
 
@@ -441,7 +476,7 @@ def set_aggregate_tally(
     with uow:
         programme = programme_for(uow, actor, channel_id)
         require_returning_officer(uow, actor, programme, "record a vote's count from a meeting")
-        vote = uow.votes.lock(choose_vote(uow, programme, vote_id).id, exclusive=True)
+        vote = _locked(uow, choose_vote(uow, programme, vote_id).id, exclusive=True)
         _still_open(vote, programme, clock.now())
         ballots = uow.votes.ballot_count(vote.id)
         if ballots:
@@ -486,7 +521,7 @@ def set_aggregate_tally(
 
 
 def _result_json(t: rules.Tally) -> str:
-    def figures(f):
+    def figures(f: rules.Figures | None) -> dict[str, int] | None:
         return (
             None
             if f is None
@@ -518,7 +553,7 @@ def _result_json(t: rules.Tally) -> str:
 
 
 def _close(
-    uow: UnitOfWork, actor: Actor, programme, vote_id: int, now: datetime
+    uow: UnitOfWork, actor: Actor, programme: Programme, vote_id: int, now: datetime
 ) -> VoteView | None:
     """Close once: the exclusive lock and the state check make a second closer find it closed."""
     vote = uow.votes.lock(vote_id, exclusive=True)
@@ -536,7 +571,9 @@ def _close(
     return VoteView(programme, vote, electors, t, None, uow.votes.aggregate(vote.id), duty)
 
 
-def vote_to_close(actor: Actor, channel_id: str, uow: UnitOfWork, vote_id: int | None = None):
+def vote_to_close(
+    actor: Actor, channel_id: str, uow: UnitOfWork, vote_id: int | None = None
+) -> Vote:
     """The open vote an admin asks to close, before they confirm it."""
     with uow:
         programme = programme_for(uow, actor, channel_id)
@@ -560,12 +597,14 @@ def close_vote(
 
 def close_due(uow: UnitOfWork, now: datetime) -> list[VoteView]:
     """Close every vote whose closing time has come. Safe to run in many processes at once."""
-    closed = []
+    closed: list[VoteView] = []
     with uow:
         due = [(v.id, v.programme_id) for v in uow.votes.due_to_close(now)]
     for vote_id, programme_id in due:
         with uow:
             programme = uow.programmes.get(programme_id)
+            if programme is None:  # gone since, with its votes
+                continue
             actor = Actor(team_id=programme.team_id, user_id=SCHEDULER)
             view = _close(uow, actor, programme, vote_id, now)
             if view is not None:
@@ -577,7 +616,9 @@ def closed_view(uow: UnitOfWork, vote_id: int) -> VoteView:
     """A closed vote's final figures (for posting its result)."""
     with uow:
         vote = uow.votes.by_id(vote_id)
-        programme = uow.programmes.get(vote.programme_id)
+        programme = uow.programmes.get(vote.programme_id) if vote is not None else None
+        if vote is None or programme is None:
+            raise NotFound("This vote no longer exists.")
         electors, t = count_vote(uow, vote)
         duty = uow.duties.get(programme.id, vote.duty_id) if vote.duty_id else None
         return VoteView(programme, vote, electors, t, None, uow.votes.aggregate(vote.id), duty)
@@ -590,10 +631,10 @@ def result_key(vote_id: int) -> str:
 
 def post_result(
     uow: UnitOfWork,
-    messenger,
+    messenger: Messenger,
     view: VoteView,
     text: str,
-    closed_message: tuple[str, list[dict]] | None = None,
+    closed_message: tuple[str, list[Block]] | None = None,
 ) -> bool:
     """Post a closed vote's result to its channel once, whoever closed it (the delivery ledger decides),
     and turn the vote message's buttons into the outcome."""
@@ -674,7 +715,7 @@ def ballots_csv(
         return f"ballots-vote-{vote.id}.csv", csv_bytes(EXPORT_HEADER, rows), comment
 
 
-def checksum_of_export(rows: list[dict]) -> str:
+def checksum_of_export(rows: list[dict[str, str]]) -> str:
     """The checksum recomputed from an export's rows (dicts keyed by EXPORT_HEADER)."""
     return rules.checksum(
         (r["code"] or r["practice"], int(r["list size"] or 0), r["choice"]) for r in rows
@@ -686,8 +727,8 @@ def checksum_of_export(rows: list[dict]) -> str:
 
 @dataclass
 class VoterReminder:
-    vote: object
-    programme: object
+    vote: Vote
+    programme: Programme
     slot: str  # "7", "1" or "0" working days before closing
     practices: list[str]  # the ones this person speaks for that have not voted
 
@@ -700,21 +741,25 @@ def turnout_key(vote_id: int) -> str:
     return f"vote:{vote_id}:turnout"
 
 
-def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
+def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage[VoterReminder]]:
     """For each open vote with a reminder slot passed (the latest only), a DM to each person
     linked to practices that have not voted yet."""
-    due = []
+    due: list[DueMessage[VoterReminder]] = []
     with uow:
         for vote in uow.votes.all_open():
             if vote.closes_at <= now or uow.votes.aggregate(vote.id) is not None:
                 continue
             programme = uow.programmes.get(vote.programme_id)
+            if programme is None:  # gone since, with its votes
+                continue
             slot = rules.current_reminder(vote.closes_at, vote.opened_at, programme.timezone, now)
             if slot is None:
                 continue
             sent = uow.deliveries.sent_keys(reminder_key(vote.id, slot[0], ""))
             recipients: dict[str, list[str]] = {}
             for s in uow.votes.unvoted_linked(vote.id):
+                if s.linked_user_id is None:  # (the repository hands out linked ones only)
+                    continue
                 if reminder_key(vote.id, slot[0], s.linked_user_id) not in sent:
                     recipients.setdefault(s.linked_user_id, []).append(s.name)
             late = (now - slot[1]).total_seconds() > 3600
@@ -725,15 +770,17 @@ def reminders_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
     return due
 
 
-def turnout_warnings_due(uow: UnitOfWork, now: datetime) -> list[DueMessage]:
+def turnout_warnings_due(uow: UnitOfWork, now: datetime) -> list[DueMessage[VoteView]]:
     """Open votes one working day (or less) from closing whose turnout is below their quorum:
     a warning to the channel, about the vote's view."""
-    found = []
+    found: list[DueMessage[VoteView]] = []
     with uow:
         for vote in uow.votes.all_open():
             if vote.quorum_percent is None or vote.closes_at <= now:
                 continue
             programme = uow.programmes.get(vote.programme_id)
+            if programme is None:  # gone since, with its votes
+                continue
             at = rules.turnout_warning_at(vote.closes_at, programme.timezone)
             if now < at or at < vote.opened_at or uow.deliveries.sent_keys(turnout_key(vote.id)):
                 continue
