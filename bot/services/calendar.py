@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .. import clock, programme_templates, reminders
@@ -39,10 +39,19 @@ from .. import duties as duty_rules
 from ..calendar_feed import CalendarItem, FeedInfo, build_calendar
 from ..context import Actor
 from ..dates import format_date, local_to_utc
+from ..errors import NotFound
 from ..ports import UnitOfWork
 from . import read_models
 from .access import audit, programme_for, require_admin
 from .directory import names_for
+
+if TYPE_CHECKING:
+    from sqlalchemy import Row
+
+    from storage.models import Action, CalendarFeed, Deadline, Duty, Programme, Vote
+
+# An item's audit entries: how many, and the latest (its SEQUENCE and LAST-MODIFIED).
+Mark = tuple[int, datetime]
 
 PROGRAMME = "programme"
 PERSONAL = "personal"
@@ -73,7 +82,7 @@ def page_address(public_base_url: str, token: str) -> str:
     return f"{public_base_url.rstrip('/')}/calendar/{token}"
 
 
-def _feed_snapshot(feed) -> dict:
+def _feed_snapshot(feed: CalendarFeed) -> dict[str, object]:
     # Never the token's hash: the audit trail is readable by admins, feeds are not theirs.
     return {
         name: (v.isoformat() if isinstance(v, datetime) else v)
@@ -90,11 +99,13 @@ class IssuedFeed:
     webcal: str
     page: str
     # Addresses turned off by this request: all earlier ones (rotate) or the asker's least used (cap).
-    turned_off: list[dict] = field(default_factory=list)
+    turned_off: list[FeedUsage] = field(default_factory=list)
     rotated: bool = False
 
 
-def _issue(uow: UnitOfWork, actor: Actor, programme, kind: str) -> tuple[object, str]:
+def _issue(
+    uow: UnitOfWork, actor: Actor, programme: Programme, kind: str
+) -> tuple[CalendarFeed, str]:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     feed = uow.feeds.create(
         programme_id=programme.id,
@@ -117,7 +128,7 @@ def _issue(uow: UnitOfWork, actor: Actor, programme, kind: str) -> tuple[object,
     return feed, token
 
 
-def _least_used_first(feed) -> tuple:
+def _least_used_first(feed: CalendarFeed) -> tuple[datetime, datetime, int]:
     never = datetime.min.replace(tzinfo=UTC)
     return (feed.last_fetched_at or never, feed.created_at, feed.id)
 
@@ -202,7 +213,7 @@ class FeedUsage:
     fetch_count: int
 
 
-def _usage(feed) -> FeedUsage:
+def _usage(feed: CalendarFeed) -> FeedUsage:
     return FeedUsage(
         feed.id,
         feed.kind,
@@ -213,7 +224,9 @@ def _usage(feed) -> FeedUsage:
     )
 
 
-def feed_status(actor: Actor, channel_id: str, uow: UnitOfWork):
+def feed_status(
+    actor: Actor, channel_id: str, uow: UnitOfWork
+) -> tuple[Programme, list[FeedUsage]]:
     """Admins: every live address of the programme, with when it was last fetched. Returns (programme, [FeedUsage])."""
     with uow:
         uow.feeds.flush_fetches()  # this process's latest fetches, not yet written
@@ -232,7 +245,7 @@ class SubscribePage:
     webcal: str
 
 
-def _live(feed, digest: str) -> bool:
+def _live(feed: CalendarFeed | Row[*tuple[Any, ...]] | None, digest: str) -> bool:
     """Whether a feed found by a token's hash is a live address (compared in constant time)."""
     return (
         feed is not None
@@ -250,9 +263,11 @@ def subscribe_page(uow: UnitOfWork, token: str, public_base_url: str) -> Subscri
     digest = hash_token(token)
     with uow:
         feed = uow.feeds.by_token_hash(digest)
-        if not _live(feed, digest):
+        if feed is None or not _live(feed, digest):
             return None
         programme = uow.programmes.get(feed.programme_id)
+        if programme is None:
+            return None
         web, webcal = addresses(public_base_url, token)
         return SubscribePage(programme.name, feed.kind, web, webcal)
 
@@ -377,9 +392,8 @@ def fetch_feed(uow: UnitOfWork, token: str) -> FeedBody | None:
     def read(programme_id: int, kind: str, user_id: str | None) -> Callable[[], FeedCalendar]:
         def read_now() -> FeedCalendar:
             with uow:
-                return FeedCalendar(
-                    *_as_data(feed_contents(uow, uow.programmes.get(programme_id), kind, user_id))
-                )
+                programme = _programme(uow, programme_id)
+                return FeedCalendar(*_as_data(feed_contents(uow, programme, kind, user_id)))
 
         return read_now
 
@@ -416,7 +430,7 @@ def fetch_feed(uow: UnitOfWork, token: str) -> FeedBody | None:
             return FeedBody(
                 feed.id, feed.kind, rendered, read(feed.programme_id, feed.kind, feed.user_id)
             )
-        programme = uow.programmes.get(feed.programme_id)
+        programme = _programme(uow, feed.programme_id)
         info, items = feed_contents(uow, programme, feed.kind, feed.user_id)
         etag = fingerprint(info, items)
         changed_at = None
@@ -443,13 +457,21 @@ def _as_data(
     return info, tuple(items)
 
 
+def _programme(uow: UnitOfWork, programme_id: int) -> Programme:
+    programme = uow.programmes.get(programme_id)
+    if programme is None:
+        raise NotFound("That calendar's programme is gone.")
+    return programme
+
+
 def feed_contents(
-    uow: UnitOfWork, programme, kind: str, user_id: str | None
+    uow: UnitOfWork, programme: Programme, kind: str, user_id: str | None
 ) -> tuple[FeedInfo, list[CalendarItem]]:
     """What a feed shows, straight from the tables."""
     personal = kind == PERSONAL
     owner = user_id if personal else None
     if personal:
+        assert user_id is not None, "a personal feed is its owner's"
         info = FeedInfo(
             f"{programme.name} (mine)",
             programme.team_id,
@@ -481,10 +503,10 @@ def feed_contents(
         _duty_item(d, marks.get(("duty", d.id)), template)
         for d in uow.feeds.duties(programme.id, owner)
     ]
-    if personal:
+    if user_id is not None and personal:
         items += [
             _action_item(a, marks.get(("action", a.id)))
-            for a in uow.feeds.actions(programme.id, owner)
+            for a in uow.feeds.actions(programme.id, user_id)
         ]
     names = names_for(uow, programme.team_id, {o for i in items for o in i.owners})
     return info, [replace(i, owner_names=names.all(i.owners)) if i.owners else i for i in items]
@@ -495,12 +517,12 @@ def _short(text: str) -> str:
     return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
 
 
-def _first_reminder(due_on: date, remind_days) -> date | None:
+def _first_reminder(due_on: date, remind_days: tuple[int, ...]) -> date | None:
     days = reminders.reminder_days(due_on, remind_days)
     return days[0].on if days else None
 
 
-def _all_day_alarm(due_on: date, remind_days) -> timedelta | None:
+def _all_day_alarm(due_on: date, remind_days: tuple[int, ...]) -> timedelta | None:
     """09:00 on the first reminder's day, relative to the start of the all-day event."""
     first = _first_reminder(due_on, remind_days)
     if first is None:
@@ -508,7 +530,7 @@ def _all_day_alarm(due_on: date, remind_days) -> timedelta | None:
     return datetime.combine(first, time(9, 0)) - datetime.combine(due_on, time(0, 0))
 
 
-def _stamp(updated: datetime | None, mark) -> tuple[datetime, int]:
+def _stamp(updated: datetime | None, mark: Mark | None) -> tuple[datetime, int]:
     """(last change, revision) for items without their own revision counter."""
     count, at = mark if mark else (0, None)
     moments = [m for m in (updated, at) if m is not None]
@@ -526,7 +548,7 @@ def _remind_text(days: tuple[int, ...]) -> str:
     return " and ".join(parts)
 
 
-def _deadline_item(d, owners: list[str], tz: str) -> CalendarItem:
+def _deadline_item(d: Deadline, owners: list[str], tz: str) -> CalendarItem:
     done = d.state == "done"
     remind_days = reminders.stored_remind_days(d.remind_days)
     details = []
@@ -562,7 +584,7 @@ def _deadline_item(d, owners: list[str], tz: str) -> CalendarItem:
         title = _short(f"Deadline (provisional): {d.title}")
     if done:
         title = _short(f"Done: {d.title}")
-    common = dict(
+    common: dict[str, Any] = dict(
         kind=d.kind,
         item_id=d.id,
         title=title,
@@ -584,7 +606,7 @@ def _deadline_item(d, owners: list[str], tz: str) -> CalendarItem:
     )
 
 
-def _act_on(d) -> str:
+def _act_on(d: Deadline) -> str:
     """What to type in the programme's channel to act on a deadline or meeting from the calendar."""
     if d.kind == "meeting":
         return (
@@ -604,7 +626,7 @@ _RULES = {
 }
 
 
-def _vote_item(v, mark, tz: str) -> CalendarItem:
+def _vote_item(v: Vote, mark: Mark | None, tz: str) -> CalendarItem:
     closed = v.state == "closed"
     at = v.closed_at if closed and v.closed_at else v.closes_at
     updated, sequence = _stamp(v.closed_at or v.opened_at, mark)
@@ -637,7 +659,9 @@ def _vote_item(v, mark, tz: str) -> CalendarItem:
     )
 
 
-def _duty_item(d, mark, template=None) -> CalendarItem:
+def _duty_item(
+    d: Duty, mark: Mark | None, template: programme_templates.Template | None = None
+) -> CalendarItem:
     updated, sequence = _stamp(d.updated_at or d.created_at, mark)
     details = [d.title, duty_rules.basis(d, template)]
     if d.source:
@@ -663,7 +687,7 @@ def _duty_item(d, mark, template=None) -> CalendarItem:
     )
 
 
-def _action_item(a, mark) -> CalendarItem:
+def _action_item(a: Action, mark: Mark | None) -> CalendarItem:
     updated, sequence = _stamp(a.created_at, mark)
     return CalendarItem(
         kind="action",
@@ -678,5 +702,5 @@ def _action_item(a, mark) -> CalendarItem:
             f"Consult action #{a.id}",
         ),
         owners=(a.owner_id,),
-        alarm=_all_day_alarm(a.due_on, reminders.ACTION_REMIND_DAYS),
+        alarm=_all_day_alarm(a.due_on, reminders.ACTION_REMIND_DAYS) if a.due_on else None,
     )
