@@ -120,7 +120,7 @@ class Web:
 
 def prepare_web(settings: Settings, args, migrate: bool) -> Web:
     """The database, the queue and the Bolt app (which checks the bot token with Slack)."""
-    from handlers.pipeline import Role, make_bolt_app
+    from handlers.pipeline import make_bolt_app
 
     services = with_slack(bootstrap(settings, migrate=migrate))
     queue = make_queue(services, args.concurrency)
@@ -140,7 +140,7 @@ def prepare_web(settings: Settings, args, migrate: bool) -> Web:
             "Set DATABASE_URL to a PostgreSQL database, or leave --processes at 1."
         )
     try:
-        bolt = make_bolt_app(services, Role.WEB, queue)  # checks the bot token with Slack
+        bolt = make_bolt_app(services, queue)  # checks the bot token with Slack
     except Exception as e:
         raise _slack_unreachable(e) from None
     return Web(services, queue, bolt)

@@ -1,4 +1,4 @@
-"""The ledger of Slack event ids already handled (handlers/event_dedup.py uses it)."""
+"""The ledger of Slack event ids already handled (handlers/pipeline/repeated_events.py uses it)."""
 
 from __future__ import annotations
 

@@ -76,7 +76,7 @@ class RunningApp:
         from slack_bolt.adapter.wsgi import SlackRequestHandler
 
         from app import make_queue, start_worker, with_slack
-        from handlers.pipeline import Role, make_bolt_app
+        from handlers.pipeline import make_bolt_app
         from handlers.web import make_wsgi_app
 
         self.slack = slack
@@ -91,7 +91,7 @@ class RunningApp:
         # As `serve` does: the web app acks and queues; a worker in this process does the work
         # (worker=False: as `serve --no-worker`, for a `python app.py worker` beside it).
         self.queue = make_queue(self.services, concurrency=4)
-        self.web_bolt = make_bolt_app(self.services, Role.WEB, self.queue)
+        self.web_bolt = make_bolt_app(self.services, self.queue)
         # `bolt`: the one Bolt app, whose listeners the worker calls (a listener added to it
         # later runs in the worker too).
         self.bolt = self.web_bolt

@@ -21,7 +21,6 @@ in a worker, read back from the ledger (worker.make_runner), with no Bolt app:
 
 from __future__ import annotations
 
-import enum
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -36,10 +35,6 @@ from handlers.pipeline.repeated_events import drop_repeated_events
 from handlers.pipeline.respond import retrying_respond
 
 
-class Role(enum.Enum):
-    WEB = "web"  # answers Slack: verifies, acks within 3 seconds, hands the work to the queue
-
-
 def web_middleware(services: Services, queue, app: App) -> list:
     """The web process's middleware, in order. With no queue (a bench, Socket Mode tests),
     nothing is deferred and the listeners run here."""
@@ -51,7 +46,7 @@ def web_middleware(services: Services, queue, app: App) -> list:
     ]
 
 
-def make_bolt_app(services: Services, role: Role = Role.WEB, queue=None) -> App:
+def make_bolt_app(services: Services, queue=None) -> App:
     """The web's Bolt app: verify, ack, and hand the work (with the listener that matched) to
     `queue`. Workers call its listeners without dispatching through it (worker.make_runner).
     Building it checks the bot token with Slack (auth.test)."""

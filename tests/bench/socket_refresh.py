@@ -41,7 +41,7 @@ def _ack_time(socket_slack, slack) -> float:
 def measure(handler_name: str, refreshes: int, steady: int) -> dict[str, list[float]]:
     from app import bootstrap, slack_messenger_factory
     from bot.settings import Settings
-    from handlers.pipeline import Role, make_bolt_app
+    from handlers.pipeline import make_bolt_app
 
     from ..slack_stub import SlackStub
     from ..socket_stub import SocketModeStub
@@ -57,7 +57,7 @@ def measure(handler_name: str, refreshes: int, steady: int) -> dict[str, list[fl
     )
     services = bootstrap(settings)
     services = replace(services, messenger_for_team=slack_messenger_factory(services))
-    bolt = make_bolt_app(services, Role.WEB)
+    bolt = make_bolt_app(services)
     if handler_name == "stock":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
