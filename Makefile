@@ -73,9 +73,16 @@ SOAK_MINUTES ?= 30
 soak: install-dev
 	tests/with-postgres.sh $(PY) -m tests.soak --minutes $(SOAK_MINUTES) $(SOAK_ARGS)
 
-# Scenarios under py-spy: `make profile SCENARIO="coverage tally"` (writes profiles/, not committed).
-SCENARIO ?= coverage
+# CPU per request (/proc) and the top frames by CPU (perf cpu-clock, with py-spy for the Python
+# functions), web process and worker: `make profile SCENARIO="engage coverage digest-now"`
+# (PROFILE_ARGS="--scale 0.02 --requests 150" for a short run; writes profiles/, not committed).
+SCENARIO ?= engage coverage digest-now
+PROFILE_ARGS ?=
 profile: install-dev
+	tests/with-postgres.sh $(PY) -m tests.bench.cpu_profile $(SCENARIO) $(PROFILE_ARGS)
+
+# The same scenarios under py-spy alone, sample counts (the older profile).
+profile-samples: install-dev
 	tests/with-postgres.sh $(PY) -m tests.bench.profile $(SCENARIO)
 
 clean:
