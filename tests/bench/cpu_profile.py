@@ -119,14 +119,13 @@ class Frames:
 
 
 PERF_LINE = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s+\[[.k]\]\s+(.*?)\s*$")
-PERF_DSO = re.compile(r"^\s*([\d.]+)%\s+(\S+)\s*$")
-PERF_SAMPLES = re.compile(r"^# Samples: (\d+)([KM]?)")
+PERF_DSO = re.compile(r"^\s*([\d.]+)%\s+(\d+)\s+(\S+)\s*$")
 
 
 def perf_frames(data: Path) -> Frames:
     """Self time by (shared object, symbol) and by shared object, from `perf report`."""
 
-    def report(sort: str) -> list[str]:
+    def report(sort: str, *more: str) -> list[str]:
         got = subprocess.run(
             [
                 "perf",
@@ -141,6 +140,7 @@ def perf_frames(data: Path) -> Frames:
                 sort,
                 "--percent-limit",
                 "0.3",
+                *more,
             ],
             capture_output=True,
             text=True,
@@ -150,16 +150,14 @@ def perf_frames(data: Path) -> Frames:
 
     out = Frames()
     for line in report("dso,sym"):
-        m = PERF_SAMPLES.match(line)
-        if m:
-            out.samples = int(m.group(1)) * {"": 1, "K": 1000, "M": 1_000_000}[m.group(2)]
         m = PERF_LINE.match(line)
         if m:
             out.rows.append((float(m.group(1)) / 100, m.group(2), m.group(3)))
-    for line in report("dso"):
+    for line in report("dso", "-n"):
         m = PERF_DSO.match(line)
         if m and not line.startswith("#"):
-            out.dsos.append((float(m.group(1)) / 100, m.group(2)))
+            out.dsos.append((float(m.group(1)) / 100, m.group(3)))
+            out.samples += int(m.group(2))
     return out
 
 
@@ -298,7 +296,7 @@ def profile_scenario(scenario, app: Server, bare: Server, data, slack, postmaste
             spy_top.write_text(text)
             ours = text.split("Consult's own functions", 1)
             if len(ours) == 2:
-                rows = ours[1].splitlines()[2 : 2 + min(10, args.top)]
+                rows = ours[1].splitlines()[2 : 2 + args.top]
                 lines += [
                     "",
                     f"{role}, py-spy, Consult's own functions (inclusive, of busy samples):",
