@@ -77,6 +77,8 @@ SUBSCRIBERS = 2_000
 POLL_MINUTES = 30
 TICK_MINUTES = 10
 REPLY_TIMEOUT = 30.0
+MIN_TRIAL_SECONDS = 20
+MIN_TRIAL_REQUESTS = 200
 CLIENT_THREADS = 512  # each holds its request until the reply: enough for the peak at 24x
 MAX_COMPRESSION = 24 * 64  # beyond this a trial of a two-hour window lasts under 5 s
 ACK_TARGET = 0.300
@@ -393,19 +395,31 @@ def _window(text: str) -> tuple[float, float]:
     return secs(a), secs(b)
 
 
-def search(run_at, start: float, budget: float, say) -> tuple[float | None, list[Replay]]:
-    """The largest compression with ack p99 under the target: double, then bisect, in budget."""
+def search(
+    run_at, start: float, budget: float, say, window_seconds: float = 7200
+) -> tuple[float | None, list[Replay]]:
+    """The largest compression with ack p99 under the target: double, then bisect, in budget.
+    A trial shorter than MIN_TRIAL_SECONDS or with fewer than MIN_TRIAL_REQUESTS Slack requests
+    is too small for its p99 to mean anything: the search stops there and says so."""
     began = time.perf_counter()
     tried: list[Replay] = []
     good, bad = None, None
     c = start
     while time.perf_counter() - began < budget and c <= MAX_COMPRESSION:
+        if window_seconds / c < MIN_TRIAL_SECONDS:
+            say(f"  search: stopped before {c:g}x: a trial would last under {MIN_TRIAL_SECONDS} s")
+            break
         r = run_at(c)
         tried.append(r)
+        small = r.slack.n + len(r.slack.failures) < MIN_TRIAL_REQUESTS
         say(
             f"  search: {c:g}x ack p99 {_ms(r.ack_p99)} "
-            f"{'under' if r.met else 'NOT under'} {ACK_TARGET * 1000:.0f} ms"
+            f"{'under' if r.met else 'NOT under'} {ACK_TARGET * 1000:.0f} ms "
+            f"({r.slack.n:,} Slack requests in {r.wall:.0f} s"
+            + (", too few to judge: the search stops here)" if small else ")")
         )
+        if small:
+            break
         if r.met:
             good = c
         else:
@@ -506,14 +520,25 @@ def run_nation_day(
                 f"Searching the largest compression with ack p99 under {ACK_TARGET * 1000:.0f} ms "
                 f"({search_window}, at most {search_minutes:g} minutes)..."
             )
+            lo, hi = _window(search_window)
             best, tried = search(
-                lambda c: run_at(c, search_window), compression, search_minutes * 60, say
+                lambda c: run_at(c, search_window),
+                compression,
+                search_minutes * 60,
+                say,
+                hi - lo,
             )
             if best is None:
                 say("  none of the compressions tried kept acks under the target")
             else:
                 say(
-                    f"  largest compression met: {best:g}x at scale {scale}, i.e. about "
+                    f"  largest compression met: {best:g}x"
+                    + (
+                        " (at least: no trial failed within the budget)"
+                        if len(tried) and all(r.met for r in tried)
+                        else ""
+                    )
+                    + f" at scale {scale}, i.e. about "
                     f"{best * scale:.2f} days of the whole country's traffic per day on this machine"
                     + (" (extrapolated from a smaller scale)" if scale < 1 else "")
                 )
