@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: run test test-unit test-integration test-e2e explore lint format bench soak profile install install-dev migrate clean
+.PHONY: run test test-unit test-integration test-e2e explore lint format bench soak profile profile-samples install install-dev migrate clean
 
 # Runtime dependencies only (what `make run` needs).
 $(STAMP): pyproject.toml requirements.lock
@@ -83,7 +83,7 @@ profile: install-dev
 
 # The same scenarios under py-spy alone, sample counts (the older profile).
 profile-samples: install-dev
-	tests/with-postgres.sh $(PY) -m tests.bench.profile $(SCENARIO)
+	tests/with-postgres.sh $(PY) -m tests.bench.profile $(subst digest-now,digest,$(SCENARIO))
 
 clean:
 	rm -rf $(VENV) consult.db .pytest_cache
