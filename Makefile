@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: run test test-unit test-integration test-e2e explore lint format bench soak profile install install-dev migrate clean
+.PHONY: run test test-unit test-integration test-e2e explore lint format bench soak profile profile-samples install install-dev migrate clean
 
 # Runtime dependencies only (what `make run` needs).
 $(STAMP): pyproject.toml requirements.lock
@@ -74,10 +74,17 @@ SOAK_MINUTES ?= 30
 soak: install-dev
 	tests/with-postgres.sh $(PY) -m tests.soak --minutes $(SOAK_MINUTES) $(SOAK_ARGS)
 
-# Scenarios under py-spy: `make profile SCENARIO="coverage tally"` (writes profiles/, not committed).
-SCENARIO ?= coverage
+# CPU per request (/proc) and the top frames by CPU (perf cpu-clock, with py-spy for the Python
+# functions), web process and worker: `make profile SCENARIO="engage coverage digest-now"`
+# (PROFILE_ARGS="--scale 0.02 --requests 150" for a short run; writes profiles/, not committed).
+SCENARIO ?= engage coverage digest-now
+PROFILE_ARGS ?=
 profile: install-dev
-	tests/with-postgres.sh $(PY) -m tests.bench.profile $(SCENARIO)
+	tests/with-postgres.sh $(PY) -m tests.bench.cpu_profile $(SCENARIO) $(PROFILE_ARGS)
+
+# The same scenarios under py-spy alone, sample counts (the older profile).
+profile-samples: install-dev
+	tests/with-postgres.sh $(PY) -m tests.bench.profile $(subst digest-now,digest,$(SCENARIO))
 
 clean:
 	rm -rf $(VENV) consult.db .pytest_cache

@@ -9,7 +9,9 @@ bare Bolt app on the same WSGI server (`--server gunicorn`, `waitress`, or
 `gunicorn,waitress` to compare the two in one run), sends every scenario's
 signed requests from concurrent clients, and prints p50/p99 to the
 acknowledgement and to the final reply, the ratios to the bare app and
-between the data sets, and the targets (issue 19's, and the older ones).
+between the data sets, and the targets (issue 19's, and the older ones), then
+issue 29's: a cold feed, SQLite's burst acks and a nation's day replayed compressed
+(tests/bench/nation_day.py; `--only nation-day` runs it alone), and their targets.
 """
 
 from __future__ import annotations
@@ -59,6 +61,18 @@ HEAVY_CPU_X_BARE = 6.0  # `digest now` and a full feed
 NOT_MODIFIED_X_BARE = 1.5  # a 304
 GROWTH_19 = 1.15  # CPU per request, from the small to the national data set
 HEAVY = ("digest", "feed")
+# Issue 29's targets, each against the bare Bolt app in the same run, national data set.
+COMMAND_CPU_29 = 4.0  # CPU per command, web and worker together (stretch: 2.5x)
+COMMAND_CPU_29_STRETCH = 2.5
+DIGEST_CPU_29 = 8.0  # `digest now`
+REPEAT_FEED_29 = 1.5  # a repeat feed fetch (no ETag; served from the kept bytes)
+NOT_MODIFIED_29 = 1.5  # a 304
+COLD_FEED_29 = 6.0  # the first fetch after a change
+GROWTH_29 = 1.15
+DAY_COMPRESSION = 24  # the nation's day, compressed this much...
+DAY_ACK_P99 = 0.300  # ...with acks under this at p99
+SQLITE_ACK_X_BARE = 2.0  # SQLite, bursts of 8: ack p99 against the bare app
+EXTRA = ("feedcold", "nation-day", "sqlite-acks")  # measured outside the scenario rounds
 
 
 def parse_args(argv=None):
@@ -108,7 +122,20 @@ def parse_args(argv=None):
     p.add_argument(
         "--only",
         default="",
-        help="comma-separated scenario keys: " + ",".join(s.key for s in all_scenarios()),
+        help="comma-separated scenario keys: "
+        + ",".join([s.key for s in all_scenarios()] + list(EXTRA))
+        + " (nation-day alone runs only the day's replay)",
+    )
+    p.add_argument(
+        "--day-window",
+        default="00:00-24:00",
+        help="the part of the nation's day replayed (HH:MM-HH:MM; default the whole day)",
+    )
+    p.add_argument(
+        "--day-search-minutes",
+        type=float,
+        default=20,
+        help="time for the search of the largest compression (0: no search)",
     )
     p.add_argument("--markdown", type=Path, help="also write the results as Markdown to this file")
     p.add_argument("--keep", action="store_true", help="keep the databases afterwards")
@@ -686,6 +713,206 @@ def issue19_targets(
     return checks
 
 
+def cold_feed_run(servers, data, slack, args, report: Report) -> dict[str, Sample] | None:
+    """The first fetch after a change, on the national data set and on the bare app."""
+    from .cold_feed import BARE_TIMES, run_bare, run_cold
+
+    n = max(20, args.requests // 4)
+    got = {
+        "large": run_cold(
+            servers[(args.stack, "large")], data["large"], slack, args.signer, n, 30_000_000
+        ),
+        "bare": run_bare(servers[(args.stack, "bare")], data["large"], n),
+    }
+    slack.reset()
+    large, bare = got["large"], got["bare"]
+    r = ratio(_cpu_per(large), _cpu_per(bare))
+    line = (
+        f"Cold calendar feed (the first fetch after a deadline moved; {n} fetches, one at a "
+        f"time; the bare app {n * BARE_TIMES} fetches): CPU per fetch {ms(_cpu_per(large))} against the bare app's "
+        f"{ms(_cpu_per(bare))} ({fx(r)}); p99 {ms(percentile(large.final, 99))} against "
+        f"{ms(percentile(bare.final, 99))}"
+        + (f"; failures: {large.failures[0]}" if large.failures else "")
+        + "."
+    )
+    report.say("", md="")
+    report.say(line, md=line)
+    return got
+
+
+def sqlite_acks(args, report: Report) -> dict | None:
+    """SQLite with bursts of 8: tests/bench/sqlite_acks.py's measure(), when it is there."""
+    try:
+        from . import sqlite_acks as module
+    except ImportError:
+        report.say("SQLite acks, bursts of 8: not measured (no tests/bench/sqlite_acks.py)")
+        return None
+    import inspect
+
+    offered = {"scale": args.scale, "requests": args.requests, "server": args.stack}
+    try:
+        accepts = inspect.signature(module.measure).parameters
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in accepts.values())
+        got = module.measure(**{k: v for k, v in offered.items() if takes_any or k in accepts})
+    except Exception as e:  # another engineer's measurement must not sink the run
+        report.say(f"SQLite acks, bursts of 8: failed ({type(e).__name__}: {e})")
+        return None
+    report.say(
+        f"SQLite acks, bursts of 8: ack p99 {ms(got.get('ack_p99_ms', 0) / 1000)} against the "
+        f"bare app's {ms(got.get('bare_ack_p99_ms', 0) / 1000)}"
+    )
+    return got
+
+
+def issue29_targets(
+    scenarios,
+    results,
+    crash: dict | None,
+    cold: dict[str, Sample] | None,
+    day: dict | None,
+    sqlite: dict | None,
+    args,
+    report: Report,
+    only_day: bool = False,
+) -> list[tuple[str, bool, str]]:
+    """Issue 29's targets: CPU against the bare Bolt app in the same run, national data set
+    (with only_day, the nation's day alone)."""
+    checks: list[tuple[str, bool, str]] = []
+    not_measured = "not measured in this run"
+
+    def cpu_x(key: str, t: str = "large") -> float | None:
+        r = (results or {}).get(key)
+        return None if r is None else ratio(_cpu_per(r[t]), _cpu_per(r["bare"]))
+
+    for sc in scenarios:
+        r = (results or {}).get(sc.key)
+        if not sc.available or r is None:
+            continue
+        x = cpu_x(sc.key)
+        if sc.key == "digest":
+            checks.append(
+                (
+                    f"{sc.label}: CPU per request (web and worker) at most {DIGEST_CPU_29:.0f}x the bare app",
+                    (x or 99) <= DIGEST_CPU_29,
+                    fx(x),
+                )
+            )
+        elif sc.kind in ("command", "button"):
+            checks.append(
+                (
+                    f"{sc.label}: CPU per request (web and worker) at most {COMMAND_CPU_29:.0f}x "
+                    "the bare app",
+                    (x or 99) <= COMMAND_CPU_29,
+                    fx(x)
+                    + f" (stretch {COMMAND_CPU_29_STRETCH}x: "
+                    + ("met)" if (x or 99) <= COMMAND_CPU_29_STRETCH else "not met)"),
+                )
+            )
+        elif sc.key == "feed":
+            checks.append(
+                (
+                    f"a repeat feed fetch (no ETag, kept bytes): CPU at most {REPEAT_FEED_29}x the bare app",
+                    (x or 99) <= REPEAT_FEED_29,
+                    fx(x),
+                )
+            )
+        elif sc.key == "feed304":
+            checks.append(
+                (
+                    f"a 304: CPU at most {NOT_MODIFIED_29}x the bare app",
+                    (x or 99) <= NOT_MODIFIED_29,
+                    fx(x),
+                )
+            )
+        g = ratio(_cpu_per(r["large"]), _cpu_per(r["small"]))
+        checks.append(
+            (
+                f"{sc.label}: CPU per request grows at most {GROWTH_29}x from small to national",
+                (g or 99) <= GROWTH_29,
+                fx(g),
+            )
+        )
+    if cold is not None:
+        x = ratio(_cpu_per(cold["large"]), _cpu_per(cold["bare"]))
+        checks.append(
+            (
+                f"a cold feed (first fetch after a change): CPU at most {COLD_FEED_29:.0f}x the bare app",
+                (x or 99) <= COLD_FEED_29 and not cold["large"].failures,
+                fx(x)
+                + (f"; {len(cold['large'].failures)} failures" if cold["large"].failures else ""),
+            )
+        )
+    else:
+        checks.append(
+            (f"a cold feed: CPU at most {COLD_FEED_29:.0f}x the bare app", False, not_measured)
+        )
+    if crash is not None:
+        ok = crash["never"] == 0 and crash["twice_or_more"] == 0 and crash["acked"] > 0
+        checks.append(
+            (
+                "every acked request answered exactly once across kill -9 of a worker",
+                ok,
+                f"{crash['once']} of {crash['acked']} once, {crash['twice_or_more']} more than "
+                f"once, {crash['never']} never",
+            )
+        )
+    else:
+        checks.append(
+            ("every acked request answered exactly once across kill -9", False, not_measured)
+        )
+    if day is not None:
+        p99 = day.get("ack_p99")
+        checks.append(
+            (
+                f"a nation's day at {DAY_COMPRESSION}x compression: ack p99 under "
+                f"{DAY_ACK_P99 * 1000:.0f} ms",
+                day.get("compression") == DAY_COMPRESSION
+                and day.get("window") == "00:00-24:00"
+                and day.get("scale") == 1
+                and bool(day.get("met")),
+                f"{ms(p99)} at {day.get('compression'):g}x, scale {day.get('scale')}, "
+                f"{day.get('window')}"
+                + (
+                    f"; largest compression met {day['best']:g}x "
+                    f"({day['days_per_day']:.2f} national days a day)"
+                    if day.get("best")
+                    else ""
+                )
+                + ("" if day.get("scale") == 1 else " (counts only at scale 1)"),
+            )
+        )
+    else:
+        checks.append(
+            (
+                f"a nation's day at {DAY_COMPRESSION}x compression: ack p99 under 300 ms",
+                False,
+                not_measured,
+            )
+        )
+    if only_day:
+        checks = [c for c in checks if "nation's day" in c[0]]
+    elif sqlite is not None:
+        x = ratio(sqlite.get("ack_p99_ms"), sqlite.get("bare_ack_p99_ms"))
+        checks.append(
+            (
+                f"SQLite, bursts of 8: ack p99 at most {SQLITE_ACK_X_BARE:.0f}x the bare app",
+                (x or 99) <= SQLITE_ACK_X_BARE,
+                f"{fx(x)} ({sqlite.get('ack_p99_ms', 0):.0f} ms against "
+                f"{sqlite.get('bare_ack_p99_ms', 0):.0f} ms)",
+            )
+        )
+    else:
+        checks.append(
+            (
+                f"SQLite, bursts of 8: ack p99 at most {SQLITE_ACK_X_BARE:.0f}x the bare app",
+                False,
+                "not measured",
+            )
+        )
+    _print_targets(report, f"Issue 29's targets ({args.stack}, national data set)", checks)
+    return checks
+
+
 def compare_servers(scenarios, by_server: dict[str, dict], report: Report) -> None:
     """The same scenarios on two WSGI servers: each against its own bare app, then one against
     the other (Consult with Consult, bare with bare)."""
@@ -781,6 +1008,27 @@ def _table(report: Report, head, rows) -> None:
         report.md.append("| " + " | ".join(str(c) for c in r) + " |")
 
 
+def nation_day(admin_url: str, args, report: Report) -> dict | None:
+    """The day's replay (tests/bench/nation_day.py) at DAY_COMPRESSION, on its own data set."""
+    from .nation_day import run_nation_day
+
+    report.say("", md="")
+    try:
+        return run_nation_day(
+            admin_url,
+            args.scale,
+            DAY_COMPRESSION,
+            args.day_window,
+            args.day_search_minutes > 0,
+            search_minutes=args.day_search_minutes,
+            threads=args.threads,
+            say=lambda line: report.say(line, md=line + "  "),
+        )
+    except Exception as e:
+        report.say(f"A nation's day: failed ({type(e).__name__}: {e})")
+        return None
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     admin_url = os.environ.get("DATABASE_URL_PG")
@@ -793,7 +1041,16 @@ def main(argv=None) -> int:
     report = Report()
     wanted = {k.strip() for k in args.only.split(",") if k.strip()}
     scenarios = [s for s in all_scenarios() if not wanted or s.key in wanted]
+    do_cold, do_day, do_sqlite = (not wanted or k in wanted for k in EXTRA)
     began = time.perf_counter()
+    args.stack = args.servers[0]
+    if wanted == {"nation-day"}:  # the day's replay alone: its own data set and servers
+        day = nation_day(admin_url, args, report)
+        issue29_targets([], {}, None, None, day, None, args, report, only_day=True)
+        report.say(f"\nWhole run: {(time.perf_counter() - began) / 60:.1f} minutes.")
+        if args.markdown:
+            args.markdown.write_text("\n".join(report.md) + "\n")
+        return 0
     scale = Scale.national(args.scale)
     names = {t: f"consult_bench_{os.getpid()}_{t}" for t in ("small", "large")}
     servers: dict[tuple[str, str], Server] = {}
@@ -843,10 +1100,11 @@ def main(argv=None) -> int:
             f"Measuring ({args.requests} requests per scenario and server, {args.clients} clients)..."
         )
         by_server = measure(scenarios, servers, data, slack, args, report)
+        crashes = {}
         for n, stack in enumerate(args.servers):
             args.stack = stack
             report.say("", md=f"\n### {stack}\n")
-            crash = crash_run(
+            crash = crashes[stack] = crash_run(
                 scenarios, servers[(stack, "large")], data["large"], slack, args, report
             )
             ack_run(scenarios, servers, data, slack, args, report)
@@ -865,6 +1123,27 @@ def main(argv=None) -> int:
             compare_servers(scenarios, by_server, report)
         report.say()
         socket_refresh.run(say=report.say)
+        # Issue 29: the cold feed, SQLite's acks and the nation's day, then its targets.
+        args.stack = args.servers[0]
+        cold = None
+        feed_ok = any(s.key == "feed" and s.available for s in all_scenarios())
+        if do_cold and feed_ok:
+            cold = cold_feed_run(servers, data, slack, args, report)
+        for server in servers.values():  # the day and SQLite have the machine to themselves
+            server.stop()
+        servers.clear()
+        sqlite = sqlite_acks(args, report) if do_sqlite else None
+        day = nation_day(admin_url, args, report) if do_day else None
+        issue29_targets(
+            scenarios,
+            by_server[args.stack],
+            crashes.get(args.stack),
+            cold,
+            day,
+            sqlite,
+            args,
+            report,
+        )
         elapsed = time.perf_counter() - began
         report.say(f"\nWhole run: {elapsed / 60:.1f} minutes.")
         if args.markdown:

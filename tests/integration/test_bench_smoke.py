@@ -152,3 +152,23 @@ def test_the_personal_digest_sweep_measure(pg_url):
             assert conn.execute(text("SELECT count(*) FROM personal_digest")).scalar() == 0
     finally:
         engine.dispose()
+
+
+def test_the_nation_day_plan(pg_url):
+    # The day's schedule: office hours for Slack requests, feed polls round the clock.
+    from tests.bench.nation_day import (
+        CLICKS_PER_PERSON,
+        COMMANDS_PER_PERSON,
+        OFFICE_START,
+        plan_day,
+    )
+
+    data = build(pg_url, TINY, log=lambda *_: None)
+    day = plan_day(data, scale=0.01)
+    kinds = [e.kind for e in day.events]
+    assert day.active >= len(data.programmes)  # every admin at least
+    assert kinds.count("command") == day.active * COMMANDS_PER_PERSON
+    assert kinds.count("click") <= (day.active - len(data.programmes)) * CLICKS_PER_PERSON
+    assert all(OFFICE_START <= e.at < 17.5 * 3600 for e in day.events if e.kind != "poll")
+    assert kinds.count("poll") == day.subscribers * 48 and day.subscribers >= 1
+    assert [e.at for e in day.events] == sorted(e.at for e in day.events)
