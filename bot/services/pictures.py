@@ -1,7 +1,7 @@
 """Charts shown in Slack on request (`/consult coverage --chart`, the Home tab).
 
-A chart is uploaded once per distinct picture: its delivery key holds a hash
-of the PNG, and the ledger keeps the Slack file id, so the Home tab of every
+A chart is drawn and uploaded once per distinct picture: its delivery key holds
+a hash of the figures drawn, and the ledger keeps the Slack file id, so the Home tab of every
 member of a programme, opened again and again, reuses one file until the
 figures change. That keeps within Slack's file-upload rate limits however
 often people look.
@@ -22,25 +22,41 @@ log = logging.getLogger("consult.pictures")
 KIND = "picture"
 
 
-def picture_key(programme_id: int | None, chart: charts.Chart, png: bytes) -> str:
+# Raise when bot/charts.py draws the same figures differently: every picture is then drawn and
+# uploaded anew.
+DRAWING = 1
+
+
+def picture_key(programme_id: int | None, chart: charts.Chart) -> str:
+    """The picture's ledger key, from the figures drawn (a chart is frozen data), so a picture
+    already uploaded is found without drawing it again."""
     owner = "rollup" if programme_id is None else programme_id  # a roll-up's: several programmes
-    return f"{KIND}:{owner}:{chart.name}:{hashlib.sha256(png).hexdigest()[:32]}"
+    figures = hashlib.sha256(repr((DRAWING, chart)).encode()).hexdigest()[:32]
+    return f"{KIND}:{owner}:{chart.name}:{figures}"
+
+
+def _uploaded(uow: UnitOfWork, key: str) -> str | None:
+    with uow:
+        row = uow.deliveries.get(key)
+        return row.message_ts if row is not None and row.state == "sent" else None
 
 
 def shared_picture(
     uow: UnitOfWork, messenger: Messenger, programme_id: int | None, chart: charts.Chart
 ) -> str | None:
-    """The Slack file id of this chart's picture, uploaded now if these figures have not been
-    drawn before; None if it cannot be uploaded (the caller shows text bars instead)."""
+    """The Slack file id of this chart's picture, drawn and uploaded now if these figures have
+    not been before; None if it cannot be uploaded (the caller shows text bars instead)."""
     upload = getattr(messenger, "upload_image", None)
     if upload is None:
         return None
+    key = picture_key(programme_id, chart)
+    if (file_id := _uploaded(uow, key)) is not None:
+        return file_id  # drawing is most of a chart's cost; these figures were drawn before
     try:
         png = charts.draw(chart, "png")
     except Exception:
         log.exception("the %s chart could not be drawn", chart.name)
         return None
-    key = picture_key(programme_id, chart, png)
     deliver_once(
         uow,
         key,
@@ -49,6 +65,4 @@ def shared_picture(
         recipient="files",
         send=lambda: upload(f"{chart.name}.png", png, chart.title, chart.alt),
     )
-    with uow:
-        row = uow.deliveries.get(key)
-        return row.message_ts if row is not None and row.state == "sent" else None
+    return _uploaded(uow, key)

@@ -10,7 +10,7 @@ import pytest
 
 import jobs
 import jobs.digests
-from bot import clock
+from bot import charts, clock
 from bot.digest import Schedule, scheduled_this_week
 
 
@@ -37,7 +37,12 @@ def images(blocks) -> list[dict]:
     return [b for b in blocks if b["type"] == "image"]
 
 
-def test_digest_now_shows_the_weekly_charts_uploaded_once(sqlite_app, slack):
+def test_digest_now_shows_the_weekly_charts_uploaded_once(sqlite_app, slack, monkeypatch):
+    drawn = []
+    draw = charts.draw
+    monkeypatch.setattr(
+        charts, "draw", lambda chart, fmt: drawn.append(chart.name) or draw(chart, fmt)
+    )
     programmes(sqlite_app)
     sqlite_app.command("digest now")
     reply = slack.sent("response")[-1]
@@ -47,10 +52,12 @@ def test_digest_now_shows_the_weekly_charts_uploaded_once(sqlite_app, slack):
     assert reply["blocks"].index(coverage) == 2  # after the header and the headline
     files = {coverage["slack_file"]["id"], positions["slack_file"]["id"]}
     assert files == {f for f, u in slack.uploads.items() if u["complete"]}
-    sqlite_app.command("digest now")  # the same figures: the same files, nothing uploaded
+    assert sorted(drawn) == ["coverage", "positions"]
+    sqlite_app.command("digest now")  # the same figures: the same files, nothing drawn or uploaded
     again = slack.sent("response")[-1]
     assert {b["slack_file"]["id"] for b in images(again["blocks"])} == files
     assert len(slack.sent("files.completeUploadExternal")) == 2
+    assert len(drawn) == 2
 
 
 def test_digest_now_falls_back_to_text_bars(sqlite_app, slack):
