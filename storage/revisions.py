@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import FromClause, Table, TextClause, event, inspect, select
 from sqlalchemy.orm import InstanceState, ORMExecuteState, Session, sessionmaker
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import UpdateBase
 
 from storage.invalidation import Announcement
@@ -58,6 +59,9 @@ def _parent_fk(table: Table) -> tuple[str, Table] | None:
             return fk.parent.name, fk.column.table
     return None
 
+
+# Each table's mapped class, to find a parent row this session already holds.
+_MAPPED = {m.persist_selectable.description: m.class_ for m in Base.registry.mappers}
 
 _PARENT = {
     t.name: _parent_fk(t)
@@ -176,12 +180,22 @@ def programmes_touched(session: Session) -> set[int]:
     for table_name, row_id in session.info.pop(_VIA, set()):
         via.setdefault(table_name, set()).add(row_id)
     for table_name, ids in via.items():
-        table = Base.metadata.tables[table_name]
-        found |= set(
-            session.scalars(
-                select(table.c.programme_id).where(table.c.id.in_(sorted(ids))).distinct()
+        # A parent row this session holds says its programme; only the others are read.
+        unread, mapped = set(), _MAPPED.get(table_name)
+        for row_id in ids:
+            held = session.identity_map.get(identity_key(mapped, row_id)) if mapped else None
+            programme_id = _value(inspect(held), "programme_id") if held is not None else None
+            if programme_id is None:
+                unread.add(row_id)
+            else:
+                found.add(programme_id)
+        if unread:
+            table = Base.metadata.tables[table_name]
+            found |= set(
+                session.scalars(
+                    select(table.c.programme_id).where(table.c.id.in_(sorted(unread))).distinct()
+                )
             )
-        )
     session.info.pop(_KEY, None)
     found.discard(None)
     return found

@@ -144,12 +144,11 @@ def suggestions_for(
 ) -> list[rules.Suggestion]:
     """One read of the programme's issues with their stored words: the same cost whatever
     the length of the log."""
-    issues = uow.raised_issues.ranked(programme.id)
     return rules.rank(
         text,
         {
-            i.id: (i.name, i.vocabulary or rules.vocabulary(i.name, [i.description or ""]))
-            for i in issues
+            id: (name, words or rules.vocabulary(name, [description or ""]))
+            for id, name, words, description in uow.raised_issues.words(programme.id)
         },
         limit,
     )

@@ -244,8 +244,9 @@ def resolve_in_list(uow: UnitOfWork, programme: Programme, ref: str) -> list[Sta
     A type with a single stakeholder and no name like it is that stakeholder.
     """
     ref = ref.strip()
-    if ref and uow.stakeholders.by_code(programme.id, ref) is not None:
-        return [resolve(uow, programme, ref)]
+    by_code = uow.stakeholders.by_code(programme.id, ref) if ref else None
+    if by_code is not None:
+        return [by_code]  # what resolve() would find first
     others: list[Meaning] = []
     group = next(
         (g for g in uow.stakeholders.groups(programme.id) if g.lower() == ref.lower()), None

@@ -72,6 +72,23 @@ class RaisedIssueRepository:
             q = q.limit(limit)
         return list(self.session.scalars(q))
 
+    def words(self, programme_id: int) -> list[tuple[int, str, str | None, str | None]]:
+        """(id, name, vocabulary, description) of the live issues, in ranked() order: what tag
+        suggestions rank by, without building an object per issue."""
+        q = (
+            select(
+                RaisedIssue.id,
+                RaisedIssue.name,
+                RaisedIssue.vocabulary,
+                RaisedIssue.description,
+            )
+            .where(RaisedIssue.programme_id == programme_id, RaisedIssue.merged_into_id.is_(None))
+            .order_by(
+                RaisedIssue.stakeholders.desc(), RaisedIssue.engagements.desc(), RaisedIssue.id
+            )
+        )
+        return [(i, n, v, d) for i, n, v, d in self.session.execute(q)]
+
     def count(self, programme_id: int) -> int:
         return self.session.execute(
             select(func.count())

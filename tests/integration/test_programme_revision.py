@@ -66,6 +66,35 @@ def test_core_writes_without_an_audit_entry_move_it_too(any_services):
     assert revision_of(any_services, programme.id) == before + 1
 
 
+def test_a_row_reached_through_its_parent_moves_the_parents_programme(any_services):
+    """Whether the session holds the parent (its programme known, nothing read) or not."""
+    from sqlalchemy import event
+
+    from storage.models import Deadline
+
+    programmes.setup_programme(ADMIN, "C1", "North", any_services.new_uow())
+    other, _ = programmes.setup_programme(ADMIN, "C2", "South", any_services.new_uow())
+    _, view = add_deadline(ADMIN, "C1", "Submit", date(2030, 2, 2), any_services.new_uow())
+    programme_id, deadline_id = view.deadline.programme_id, view.deadline.id
+    others_before = revision_of(any_services, other.id)
+    statements: list[str] = []
+    event.listen(
+        any_services.engine, "before_cursor_execute", lambda *a: statements.append(a[2])
+    )
+    for user, hold_parent in (("UJANE", True), ("UBOB", False)):
+        before = revision_of(any_services, programme_id)
+        statements.clear()
+        with any_services.new_uow() as uow:
+            held = uow.session.get(Deadline, deadline_id) if hold_parent else None
+            uow.session.add(DeadlineOwner(deadline_id=deadline_id, user_id=user))
+            uow.commit()
+            del held
+        assert revision_of(any_services, programme_id) == before + 1
+        read_parent = [s for s in statements if "SELECT DISTINCT deadline.programme_id" in s]
+        assert bool(read_parent) is not hold_parent
+    assert revision_of(any_services, other.id) == others_before
+
+
 def test_the_guard_catches_a_write_that_forgets(any_services):
     programme, _ = programmes.setup_programme(ADMIN, "C1", "North", any_services.new_uow())
     stakeholders.add_stakeholder(ADMIN, "C1", "practice", "Acorn", any_services.new_uow())
