@@ -78,9 +78,7 @@ def test_a_row_reached_through_its_parent_moves_the_parents_programme(any_servic
     programme_id, deadline_id = view.deadline.programme_id, view.deadline.id
     others_before = revision_of(any_services, other.id)
     statements: list[str] = []
-    event.listen(
-        any_services.engine, "before_cursor_execute", lambda *a: statements.append(a[2])
-    )
+    event.listen(any_services.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     for user, hold_parent in (("UJANE", True), ("UBOB", False)):
         before = revision_of(any_services, programme_id)
         statements.clear()
