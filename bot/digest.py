@@ -253,6 +253,9 @@ class Digest:
     coverage: object = (
         None  # bot.coverage.CoverageReport the counts above come from (the charts too)
     )
+    # The earliest entry in the window (an engagement logged, an issue added): while it is
+    # still inside a later window and nothing was written, that window says the same.
+    earliest: datetime | None = None
 
     @property
     def coverage_percent(self) -> int | None:

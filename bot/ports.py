@@ -405,7 +405,9 @@ class DigestRepository(Protocol):
 
     def scheduled_programmes(self) -> list[Programme]: ...
 
-    def engagement_count(self, programme_id: int, start: datetime, end: datetime) -> int: ...
+    def engagements_in(
+        self, programme_id: int, start: datetime, end: datetime
+    ) -> tuple[int, datetime | None]: ...
 
     def activity_by_type(
         self, programme_id: int, start: datetime, end: datetime

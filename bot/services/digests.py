@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from .. import clock, programme_templates, votes
 from .. import duties as duty_rules
 from .. import raised_issues as issue_rules
 from ..context import Actor
-from ..coverage import CoverageReport, PositionShare
+from ..coverage import PositionShare
 from ..dates import format_date, passed_before_start, working_days_between
 from ..digest import (
     COVERAGE_DAYS,
@@ -72,18 +72,12 @@ def schedule_of(programme: Programme) -> Schedule:
 
 
 def compose(
-    uow: UnitOfWork,
-    programme: Programme,
-    window: Window,
-    as_of: date,
-    late: bool = False,
-    standing: Standing | None = None,
+    uow: UnitOfWork, programme: Programme, window: Window, as_of: date, late: bool = False
 ) -> Digest:
-    """Read everything one programme's digest reports (inside an open unit of work): the week's
-    activity, and where it stands (`standing`, when the caller has it already)."""
+    """Read everything one programme's digest reports (inside an open unit of work)."""
     pid = programme.id
     d = Digest(programme.name, programme.timezone, window, as_of, late)
-    d.engagements = uow.digests.engagement_count(pid, window.start, window.end)
+    d.engagements, d.earliest = uow.digests.engagements_in(pid, window.start, window.end)
     if d.engagements:
         d.activity = sorted(
             (
@@ -95,56 +89,19 @@ def compose(
         d.top_loggers = uow.digests.top_loggers(pid, window.start, window.end, LOGGERS_SHOWN)
         rows, names = uow.digests.position_history(pid, window.start, window.end)
         d.position_changes = position_changes(rows, window, names)
-    s = standing if standing is not None else standing_of(uow, programme, as_of)
-    d.coverage = s.coverage
-    d.not_engaged = [t for t in s.coverage.types if t.not_engaged]
-    d.stakeholders = sum(t.total for t in s.coverage.types)
-    d.engaged_recently = sum(t.engaged for t in s.coverage.types)
-    d.began_on = s.began_on
-    d.deadlines = list(s.deadlines)
-    d.overdue_deadlines = list(s.overdue_deadlines)
-    d.overdue_actions = list(s.overdue_actions)
-    d.open_duties = s.open_duties
-    d.overdue_duties = list(s.overdue_duties)
-    d.before_start = s.before_start
-    d.votes = list(s.votes)
-    d.new_issues = [
-        IssueLine(i.id, i.name, i.stakeholders, i.engagements, i.first_raised_on)
-        for i in uow.raised_issues.created_since(pid, window.start)
-        if i.created_at < window.end
-    ]
-    d.waiting_issues = list(s.waiting_issues)
-    return d
-
-
-@dataclass(frozen=True)
-class Standing:
-    """Where a programme stands on a day, whatever the week's activity: the part of its digest
-    that only its revision and the date change (kept per revision by `digest now`)."""
-
-    coverage: CoverageReport
-    began_on: date | None
-    deadlines: tuple[UpcomingDeadline, ...]
-    overdue_deadlines: tuple[Overdue, ...]
-    overdue_actions: tuple[Overdue, ...]
-    open_duties: int
-    overdue_duties: tuple[Overdue, ...]
-    before_start: int
-    votes: tuple[VoteStanding, ...]
-    waiting_issues: tuple[IssueLine, ...]
-
-
-def standing_of(uow: UnitOfWork, programme: Programme, as_of: date) -> Standing:
-    """Read where the programme stands on `as_of` (inside an open unit of work)."""
-    pid = programme.id
     report = coverage_report(uow, programme, COVERAGE_DAYS, as_of)
+    d.not_engaged = [t for t in report.types if t.not_engaged]
+    d.stakeholders = sum(t.total for t in report.types)
+    d.engaged_recently = sum(t.engaged for t in report.types)
+    d.coverage = report
 
     deadlines = uow.deadlines.list(pid)
     began = clock.began_on(programme)
+    d.began_on = began
     last = as_of + timedelta(days=DEADLINE_DAYS)
     upcoming = [x for x in deadlines if as_of <= x.due_on <= last]
     owners = uow.deadlines.owners([x.id for x in deadlines]) if deadlines else {}
-    upcoming_deadlines = tuple(
+    d.deadlines = [
         UpcomingDeadline(
             x.title,
             x.kind,
@@ -156,8 +113,8 @@ def standing_of(uow: UnitOfWork, programme: Programme, as_of: date) -> Standing:
             duty_rules.suggestion_of(x),
         )
         for x in upcoming
-    )
-    overdue_deadlines = tuple(
+    ]
+    d.overdue_deadlines = [
         Overdue(
             x.kind,
             x.id,
@@ -169,17 +126,18 @@ def standing_of(uow: UnitOfWork, programme: Programme, as_of: date) -> Standing:
         )
         for x in deadlines
         if x.due_on < as_of and x.kind == "deadline" and not passed_before_start(x.due_on, began)
-    )
-    overdue_actions = tuple(
+    ]
+    d.overdue_actions = [
         Overdue(
             "action", a.id, a.title, a.owner_id, a.due_on, working_days_between(a.due_on, as_of)
         )
         for a in uow.actions.overdue(pid, as_of)
         if a.due_on is not None  # overdue ones have a date
-    )
+    ]
     open_duties = uow.duties.list(pid, ("open",))
+    d.open_duties = len(open_duties)
     # Grouped by what they are: statutory first, then guidance, constitution, local decisions.
-    overdue_duties = tuple(
+    d.overdue_duties = [
         Overdue(
             "duty",
             x.id,
@@ -196,11 +154,21 @@ def standing_of(uow: UnitOfWork, programme: Programme, as_of: date) -> Standing:
         )
         for x in rows
         if x.due_on is not None  # overdue ones have a date
-    )
+    ]
     dated: list[Duty | Deadline] = [*open_duties, *(x for x in deadlines if x.kind == "deadline")]
-    before_start = sum(1 for x in dated if passed_before_start(x.due_on, began))
-    votes = tuple(vote_standing(uow, programme, v, as_of) for v in uow.votes.open_votes(pid))
-    waiting_issues = tuple(
+    d.before_start = sum(1 for x in dated if passed_before_start(x.due_on, began))
+    d.votes = [vote_standing(uow, programme, v, as_of) for v in uow.votes.open_votes(pid)]
+    new_issues = [
+        i for i in uow.raised_issues.created_since(pid, window.start) if i.created_at < window.end
+    ]
+    d.new_issues = [
+        IssueLine(i.id, i.name, i.stakeholders, i.engagements, i.first_raised_on)
+        for i in new_issues
+    ]
+    d.earliest = min(
+        [i.created_at for i in new_issues] + ([d.earliest] if d.earliest else []), default=None
+    )
+    d.waiting_issues = [
         IssueLine(
             i.id,
             i.name,
@@ -213,19 +181,8 @@ def standing_of(uow: UnitOfWork, programme: Programme, as_of: date) -> Standing:
             pid, as_of - timedelta(days=issue_rules.WAITING_DAYS), issue_rules.MANY_STAKEHOLDERS
         )
         if i.first_raised_on is not None  # waiting since it was first raised
-    )
-    return Standing(
-        report,
-        began,
-        upcoming_deadlines,
-        overdue_deadlines,
-        overdue_actions,
-        len(open_duties),
-        overdue_duties,
-        before_start,
-        votes,
-        waiting_issues,
-    )
+    ]
+    return d
 
 
 def vote_standing(uow: UnitOfWork, programme: Programme, vote: Vote, as_of: date) -> VoteStanding:
@@ -263,17 +220,18 @@ def show_digest(actor: Actor, channel_id: str, uow: UnitOfWork) -> list[ShownDig
         programme = uow.programmes.by_channel(actor.team_id, channel_id)
         if programme is not None:
             today = now.astimezone(ZoneInfo(programme.timezone)).date()
-            # Where it stands is kept per revision and day; the week before now is read afresh.
-            standing = read_models.cached(
+            window = window_before(now, programme.timezone)
+            # Kept per revision and day: until the programme changes, the week before now
+            # changes only when its earliest entry leaves it.
+            kept = read_models.cached(
                 uow,
                 ("digest", programme.id, today),
                 programme.revision,
-                lambda: standing_of(uow, programme, today),
+                lambda: compose(uow, programme, window, today),
                 programme.id,
+                fresh=lambda d: d.earliest is None or window.start <= d.earliest,
             )
-            window = window_before(now, programme.timezone)
-            digest = compose(uow, programme, window, today, standing=standing)
-            shown.append(ShownDigest(programme.id, digest))
+            shown.append(ShownDigest(programme.id, replace(kept, window=window)))
         followed = uow.digests.followed_by(actor.team_id, channel_id)
         if followed:
             shown.append(ShownDigest(None, compose_rollup(uow, followed, now)))

@@ -160,11 +160,13 @@ def cached(
     tag: Hashable,
     build: Callable[[], T],
     programme_id: int | None = None,
+    fresh: Callable[[T], bool] | None = None,
 ) -> T:
-    """The kept value at `tag`, or build, keep and return it (`tag` read before building)."""
+    """The kept value at `tag`, or build, keep and return it (`tag` read before building).
+    `fresh`: whether a kept value still holds now (for answers that time changes too)."""
     cache = cache_of(uow)
     kept = cache.get(key, tag)
-    if kept is not MISSING:
+    if kept is not MISSING and (fresh is None or fresh(kept)):
         found: T = kept
         return found
     value = build()

@@ -134,12 +134,16 @@ class DigestRepository:
         )
 
     # -- the week's engagement ------------------------------------------------------
-    def engagement_count(self, programme_id: int, start: datetime, end: datetime) -> int:
-        return self.session.execute(
-            select(func.count())
+    def engagements_in(
+        self, programme_id: int, start: datetime, end: datetime
+    ) -> tuple[int, datetime | None]:
+        """(engagements logged in [start, end), when the first of them was logged)."""
+        count, first = self.session.execute(
+            select(func.count(), func.min(Engagement.logged_at))
             .select_from(Engagement)
             .where(*_in_window(programme_id, start, end))
-        ).scalar_one()
+        ).one()
+        return int(count), first
 
     def activity_by_type(
         self, programme_id: int, start: datetime, end: datetime

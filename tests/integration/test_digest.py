@@ -327,41 +327,55 @@ def test_digest_now_changes_nothing(any_services):
         assert uow.programmes.by_channel("T1", "C1").digest_weekday == 0
 
 
-def test_digest_now_reads_where_it_stands_once_per_revision_and_day(any_services, monkeypatch):
-    """The week's activity is read afresh each time; coverage, deadlines, votes and issues are
-    kept until the programme changes or the day turns, and never shown stale."""
+def test_digest_now_is_composed_once_until_the_programme_or_its_week_changes(
+    any_services, monkeypatch
+):
+    """Kept per revision and day, and never shown stale: a write, the day turning, or the
+    week's earliest engagement leaving the 7 days before now each compose it afresh."""
     make_programme(any_services)
     stakeholders.add_stakeholder(
         ADMIN, "C1", "lmc", "Londonwide LMCs", any_services.new_uow(), code="LMC1"
     )
-    read = []
-    real = digests.standing_of
+    composed = []
+    real = digests.compose
     monkeypatch.setattr(
-        digests, "standing_of", lambda uow, p, as_of: read.append(as_of) or real(uow, p, as_of)
+        digests,
+        "compose",
+        lambda uow, p, w, as_of, *a: composed.append(w) or real(uow, p, w, as_of, *a),
     )
 
     def shown():
         [s] = digests.show_digest(OTHER, "C1", any_services.new_uow())
         return render_content(s.content)
 
-    with freeze_time("2015-03-18 12:00"):
-        first = shown()
-        assert "1 of 1 not engaged" in first.sections[1].text
-    with freeze_time("2015-03-18 15:00"):
-        again = shown()
-        assert len(read) == 1 and again.sections == first.sections
+    def week(text):
+        return next(x.text for x in text.sections if x.key == "engagement")
+
+    with freeze_time("2015-03-11 09:00"):
         engagements.log_engagement(
             ADMIN, "C1", ["LMC1"], "meeting", "Talked it through", any_services.new_uow()
         )
-    with freeze_time("2015-03-18 15:01"):
+    with freeze_time("2015-03-18 08:00"):
+        first = shown()
+        assert "1 engagement" in week(first) and len(composed) == 1
+    with freeze_time("2015-03-18 08:59"):
+        again = shown()
+        assert len(composed) == 1 and again.sections == first.sections
+    with freeze_time("2015-03-18 09:01"):  # last Wednesday's meeting has left the week
+        assert "Nothing was logged" in week(shown()) and len(composed) == 2
+    with freeze_time("2015-03-18 09:02"):
+        shown()
+        assert len(composed) == 2
+        stakeholders.add_stakeholder(
+            ADMIN, "C1", "practice", "Acorn Surgery", any_services.new_uow(), code="E85001"
+        )
+    with freeze_time("2015-03-18 09:03"):
         after = shown()
-        assert len(read) == 2
-        assert "1 engagement" in after.sections[0].text  # the week, read afresh
-        # where it stands, read again: nobody is left not engaged
-        assert not any("not engaged" in x.text for x in after.sections)
+        assert len(composed) == 3
+        assert any("Acorn Surgery (E85001): never engaged" in x.text for x in after.sections)
     with freeze_time("2015-03-19 09:00"):
         shown()
-        assert read == [date(2015, 3, 18)] * 2 + [date(2015, 3, 19)]
+        assert len(composed) == 4
 
 
 def test_a_channel_following_several_programmes_gets_one_rollup(any_services):
