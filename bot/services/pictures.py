@@ -16,6 +16,7 @@ from .. import charts
 from ..messenger import Messenger
 from ..ports import UnitOfWork
 from .deliveries import deliver_once
+from .read_models import MISSING, ReadModelCache
 
 log = logging.getLogger("consult.pictures")
 
@@ -35,10 +36,22 @@ def picture_key(programme_id: int | None, chart: charts.Chart) -> str:
     return f"{KIND}:{owner}:{chart.name}:{figures}"
 
 
+# Pictures this process knew were uploaded: a sent picture's file never changes, so these skip
+# the ledger's read (bounded: least recently used go first).
+KNOWN_FILES = 1024
+
+
 def _uploaded(uow: UnitOfWork, key: str) -> str | None:
+    known = uow.memo.setdefault("picture_files", ReadModelCache(KNOWN_FILES))
+    file_id: str | None = known.get(key, KIND)
+    if file_id is not MISSING:
+        return file_id
     with uow:
         row = uow.deliveries.get(key)
-        return row.message_ts if row is not None and row.state == "sent" else None
+        file_id = row.message_ts if row is not None and row.state == "sent" else None
+    if file_id is not None:
+        known.put(key, KIND, file_id)
+    return file_id
 
 
 def shared_picture(

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 import jobs
 import jobs.digests
@@ -53,7 +54,14 @@ def test_digest_now_shows_the_weekly_charts_uploaded_once(sqlite_app, slack, mon
     files = {coverage["slack_file"]["id"], positions["slack_file"]["id"]}
     assert files == {f for f, u in slack.uploads.items() if u["complete"]}
     assert sorted(drawn) == ["coverage", "positions"]
+    ledger_reads = []
+    event.listen(
+        sqlite_app.services.engine,
+        "before_cursor_execute",
+        lambda *a: "FROM delivery" in a[2] and ledger_reads.append(a[2]),
+    )
     sqlite_app.command("digest now")  # the same figures: the same files, nothing drawn or uploaded
+    assert ledger_reads == []  # files this process knows were uploaded: the ledger is not read
     again = slack.sent("response")[-1]
     assert {b["slack_file"]["id"] for b in images(again["blocks"])} == files
     assert len(slack.sent("files.completeUploadExternal")) == 2
