@@ -76,12 +76,12 @@ def calendar_feed(services, environ, match):
         ("Referrer-Policy", "no-referrer"),
         ("X-Content-Type-Options", "nosniff"),
     ]
+    # Clients poll every few minutes, mostly answered 304, some (without an ETag) in full: a
+    # line each would flood the log, and every fetch is counted for `/consult calendar status`.
     if not_modified(environ, feed):
-        # Most fetches end here (clients poll every few minutes): a line each would flood the
-        # log, and the fetch is counted for `/consult calendar status` anyway.
         log.debug("calendar feed %d (%s) fetched: 304 not modified", feed.feed_id, feed.kind)
         return "304 Not Modified", headers, b""
-    log.info(
+    log.debug(
         "calendar feed %d (%s) fetched: %d events, %d bytes",
         feed.feed_id,
         feed.kind,

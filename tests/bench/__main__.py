@@ -757,11 +757,33 @@ def sqlite_acks(args, report: Report) -> dict | None:
     except Exception as e:  # another engineer's measurement must not sink the run
         report.say(f"SQLite acks, bursts of 8: failed ({type(e).__name__}: {e})")
         return None
+    got = worst_sqlite_kind(got)
     report.say(
-        f"SQLite acks, bursts of 8: ack p99 {ms(got.get('ack_p99_ms', 0) / 1000)} against the "
-        f"bare app's {ms(got.get('bare_ack_p99_ms', 0) / 1000)}"
+        f"SQLite acks, bursts of 8: the worst command, {got['kind']}: ack p99 "
+        f"{ms(got['ack_p99_ms'] / 1000)} against the bare app's {ms(got['bare_ack_p99_ms'] / 1000)}"
+        f"; failures {got['failures']}"
     )
     return got
+
+
+def worst_sqlite_kind(measured: dict) -> dict:
+    """The command kind whose ack p99 is furthest above the bare app's (sqlite_acks.measure()
+    reports each kind), with its failures: what the target is judged on."""
+    rows = measured.get("kinds") or {}
+    if not rows:
+        return {"kind": "none", "ack_p99_ms": 0.0, "bare_ack_p99_ms": 0.0, "failures": 1}
+
+    def over_bare(kind: str) -> float:
+        row = rows[kind]
+        return row["app"]["p99_ms"] / max(row["bare"]["p99_ms"], 1e-9)
+
+    kind = max(rows, key=over_bare)
+    return {
+        "kind": kind,
+        "ack_p99_ms": rows[kind]["app"]["p99_ms"],
+        "bare_ack_p99_ms": rows[kind]["bare"]["p99_ms"],
+        "failures": sum(r["app"]["failures"] for r in rows.values()),
+    }
 
 
 def issue29_targets(
@@ -892,13 +914,13 @@ def issue29_targets(
     if only_day:
         checks = [c for c in checks if "nation's day" in c[0]]
     elif sqlite is not None:
-        x = ratio(sqlite.get("ack_p99_ms"), sqlite.get("bare_ack_p99_ms"))
+        x = ratio(sqlite["ack_p99_ms"], sqlite["bare_ack_p99_ms"])
         checks.append(
             (
                 f"SQLite, bursts of 8: ack p99 at most {SQLITE_ACK_X_BARE:.0f}x the bare app",
-                (x or 99) <= SQLITE_ACK_X_BARE,
-                f"{fx(x)} ({sqlite.get('ack_p99_ms', 0):.0f} ms against "
-                f"{sqlite.get('bare_ack_p99_ms', 0):.0f} ms)",
+                (x or 99) <= SQLITE_ACK_X_BARE and not sqlite["failures"],
+                f"{fx(x)} for the worst command, {sqlite['kind']} ({sqlite['ack_p99_ms']:.0f} ms "
+                f"against {sqlite['bare_ack_p99_ms']:.0f} ms; failures {sqlite['failures']})",
             )
         )
     else:

@@ -35,7 +35,7 @@ def setup(app, slack):
 
 
 def test_subscribe_fetch_and_revalidate(running_app, slack, caplog):
-    caplog.set_level(logging.INFO, logger="consult")
+    caplog.set_level(logging.DEBUG, logger="consult")  # fetches are logged at debug
     setup(running_app, slack)
     with running_app.services.new_uow() as uow:
         programme = uow.programmes.by_channel("T1", "C1")
