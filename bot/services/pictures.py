@@ -42,13 +42,16 @@ KNOWN_FILES = 1024
 
 
 def _uploaded(uow: UnitOfWork, key: str) -> str | None:
-    known = uow.memo.setdefault("picture_files", ReadModelCache(KNOWN_FILES))
-    file_id: str | None = known.get(key, KIND)
-    if file_id is not MISSING:
-        return file_id
+    known: ReadModelCache | None = uow.memo.get("picture_files")
+    if known is None:
+        known = uow.memo.setdefault("picture_files", ReadModelCache(KNOWN_FILES))
+    kept = known.get(key, KIND)
+    if kept is not MISSING:
+        found: str = kept
+        return found
     with uow:
         row = uow.deliveries.get(key)
-        file_id = row.message_ts if row is not None and row.state == "sent" else None
+        file_id: str | None = row.message_ts if row is not None and row.state == "sent" else None
     if file_id is not None:
         known.put(key, KIND, file_id)
     return file_id

@@ -51,16 +51,20 @@ def run_bare(server: Server, data: Dataset, requests: int) -> Sample:
     for i in range(requests * BARE_TIMES):
         started = time.perf_counter()
         status, _headers, body = http_get(server, paths[i % len(paths)])
-        took = time.perf_counter() - started
-        if status != 200:
-            sample.failures.append(f"HTTP {status}")
-            continue
-        sample.ack.append(took)
-        sample.final.append(took)
-        sample.bytes += len(body)
+        _note(sample, status, time.perf_counter() - started, body)
     sample.cpu = server.cpu_seconds() - cpu
     sample.web_cpu = sample.cpu
     return sample
+
+
+def _note(sample: Sample, status: int, took: float, body: bytes) -> None:
+    """One fetch's answer: its time and size, or a failure."""
+    if status != 200:
+        sample.failures.append(f"HTTP {status}")
+        return
+    sample.ack.append(took)
+    sample.final.append(took)
+    sample.bytes += len(body)
 
 
 def run_cold(
@@ -99,12 +103,7 @@ def run_cold(
         took = time.perf_counter() - started
         sample.cpu += server.cpu_seconds() - cpu
         sample.web_cpu += server.web_cpu_seconds() - web
-        if status != 200:
-            sample.failures.append(f"HTTP {status}")
-            continue
-        sample.ack.append(took)
-        sample.final.append(took)
-        sample.bytes += len(body)
+        _note(sample, status, took, body)
     if changes.failures:
         sample.failures.append(f"{len(changes.failures)} changes failed: {changes.failures[0]}")
     return sample

@@ -46,7 +46,7 @@ from pathlib import Path
 
 from .dataset import Scale, build, create_database, drop_database, libpq_url
 from .load import BenchSlack, Server, Signer, _tree_cpu, run, start_app, start_bare
-from .profile import top_frames
+from .profile import pyspy_record, top_frames
 from .scenarios import all_scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,29 +183,6 @@ def _perf(pids: list[int], out: Path) -> subprocess.Popen | None:
     )
 
 
-def _pyspy(pid: int, out: Path, rate: int) -> subprocess.Popen | None:
-    exe = Path(sys.executable).with_name("py-spy")
-    if not exe.exists():
-        return None
-    return subprocess.Popen(
-        [
-            str(exe),
-            "record",
-            "--pid",
-            str(pid),
-            "--rate",
-            str(rate),
-            "--format",
-            "raw",
-            "--nonblocking",
-            "--output",
-            str(out),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def _stop(procs: list[subprocess.Popen | None]) -> None:
     for p in procs:
         if p is not None and p.poll() is None:
@@ -245,7 +222,7 @@ def profile_scenario(scenario, app: Server, bare: Server, data, slack, postmaste
     if not args.no_perf:
         recorders += [_perf(tasks_of[r], perf_out[r]) for r in ("web", "worker")]
     if not args.no_pyspy:
-        recorders += [_pyspy(pids[r][0], spy_out[r], args.rate) for r in ("web", "worker")]
+        recorders += [pyspy_record(pids[r][0], spy_out[r], args.rate) for r in ("web", "worker")]
     time.sleep(1.5)  # perf and py-spy attach
     try:
         before = CpuReading.now(app, postmaster)

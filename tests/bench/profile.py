@@ -87,6 +87,30 @@ def top_frames(collapsed: Path, n: int = 25) -> str:
     return "\n".join(lines) + "\n"
 
 
+def pyspy_record(pid: int, out: Path, rate: int) -> subprocess.Popen | None:
+    """py-spy sampling a process into `out` (collapsed stacks) until SIGINT; None without it."""
+    exe = Path(sys.executable).with_name("py-spy")
+    if not exe.exists():
+        return None
+    return subprocess.Popen(
+        [
+            str(exe),
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            str(rate),
+            "--format",
+            "raw",
+            "--nonblocking",
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def _profile(scenario, server, data, slack, args) -> None:
     """One scenario's requests under py-spy, attached to the web process and to the worker."""
     make = scenario.prepare(server, data, slack, Signer())
@@ -95,23 +119,9 @@ def _profile(scenario, server, data, slack, args) -> None:
     try:
         for role, pid in (("web", server.proc.pid), ("worker", server.workers[0].pid)):
             out = args.out / f"{scenario.key}-{role}.collapsed.txt"
-            spy = subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("py-spy")),
-                    "record",
-                    "--pid",
-                    str(pid),
-                    "--rate",
-                    str(args.rate),
-                    "--format",
-                    "raw",
-                    "--nonblocking",
-                    "--output",
-                    str(out),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            spy = pyspy_record(pid, out, args.rate)
+            if spy is None:
+                raise SystemExit("py-spy is not installed in this virtual environment")
             spies.append((role, spy, out))
         time.sleep(1)  # py-spy attaches
         print(f"Sending {args.requests} {scenario.label} requests...", flush=True)
